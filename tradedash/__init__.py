@@ -1,0 +1,3 @@
+"""TradeDash: a desktop market-data dashboard."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,40 @@
+"""``tradedash``: start the dashboard."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tradedash import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="tradedash",
+        description="A desktop market-data dashboard. With no --url it starts an embedded mock exchange.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--url", help="exchange WebSocket URL, e.g. ws://127.0.0.1:8765 (default: embedded mock exchange)")
+    parser.add_argument("--symbols", help="comma-separated symbols to watch (default BTC-USD,ETH-USD,SOL-USD)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from .app import AppOptions, run_dashboard
+
+    options = AppOptions(url=args.url)
+    if args.symbols:
+        options.symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("TradeDash")
+    app.setOrganizationName("TradeDash")
+    return qasync.run(run_dashboard(options))

@@ -1,0 +1,1 @@
+"""The pure core: protocol, market state, feed lifecycle. No sockets, no Qt."""

@@ -1,0 +1,97 @@
+"""The connection lifecycle of one feed, as a table of transitions.
+
+Every state a feed can be in and every event that moves it are listed in
+:data:`TRANSITIONS`; anything not in the table raises :class:`IllegalTransition`.
+The status bar and the feed-health panel show exactly :attr:`FeedLifecycle.state`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+
+__all__ = ["FeedState", "FeedEvent", "TRANSITIONS", "IllegalTransition", "FeedLifecycle"]
+
+
+class FeedState(enum.Enum):
+    """Where a feed is: every value is shown to the user as is."""
+
+    CONNECTING = "connecting"
+    LIVE = "live"
+    STALE = "stale"
+    BACKING_OFF = "backing off"
+    RESYNCING = "resyncing"
+    CLOSED = "closed"
+
+
+class FeedEvent(enum.Enum):
+    """What can happen to a feed."""
+
+    CONNECT = "connect"  # a connection attempt starts
+    DATA = "data"  # a fresh market update was applied
+    QUIET = "quiet"  # nothing received for longer than the staleness limit
+    GAP = "gap"  # a sequence gap or checksum mismatch: a snapshot was requested
+    RESYNCED = "resynced"  # every book that was resyncing has been rebuilt
+    DISCONNECTED = "disconnected"  # the attempt or the connection failed; a retry is scheduled
+    CLOSE = "close"  # the user stopped the feed, or a fatal error ended it
+
+
+S, E = FeedState, FeedEvent
+_ACTIVE = (S.LIVE, S.STALE, S.RESYNCING)
+
+#: (state, event) -> next state. The whole lifecycle, and nothing else.
+TRANSITIONS: dict[tuple[FeedState, FeedEvent], FeedState] = {
+    (S.CLOSED, E.CONNECT): S.CONNECTING,
+    (S.BACKING_OFF, E.CONNECT): S.CONNECTING,
+    (S.CONNECTING, E.DATA): S.LIVE,
+    (S.CONNECTING, E.GAP): S.RESYNCING,
+    (S.LIVE, E.DATA): S.LIVE,
+    (S.LIVE, E.QUIET): S.STALE,
+    (S.LIVE, E.GAP): S.RESYNCING,
+    (S.STALE, E.DATA): S.LIVE,
+    (S.STALE, E.QUIET): S.STALE,
+    (S.STALE, E.GAP): S.RESYNCING,
+    (S.RESYNCING, E.DATA): S.RESYNCING,
+    (S.RESYNCING, E.GAP): S.RESYNCING,
+    (S.RESYNCING, E.QUIET): S.STALE,
+    (S.RESYNCING, E.RESYNCED): S.LIVE,
+    (S.CONNECTING, E.DISCONNECTED): S.BACKING_OFF,
+    **{(state, E.DISCONNECTED): S.BACKING_OFF for state in _ACTIVE},
+    **{(state, E.CLOSE): S.CLOSED for state in S},
+}
+
+
+class IllegalTransition(RuntimeError):
+    """An event arrived that the current state has no transition for."""
+
+
+class FeedLifecycle:
+    """The current state of one feed and when it was entered (monotonic seconds).
+
+    ``handle(event)`` applies :data:`TRANSITIONS`, calls every listener with
+    ``(old, new)`` when the state changes, and returns the new state.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self.state = FeedState.CLOSED
+        self.since = clock()
+        self._listeners: list[Callable[[FeedState, FeedState], None]] = []
+
+    def add_listener(self, listener: Callable[[FeedState, FeedState], None]) -> None:
+        self._listeners.append(listener)
+
+    def can_handle(self, event: FeedEvent) -> bool:
+        return (self.state, event) in TRANSITIONS
+
+    def handle(self, event: FeedEvent) -> FeedState:
+        try:
+            new = TRANSITIONS[(self.state, event)]
+        except KeyError:
+            raise IllegalTransition(f"{event.value!r} is not allowed while {self.state.value}") from None
+        old, self.state = self.state, new
+        if new is not old:
+            self.since = self._clock()
+            for listener in self._listeners:
+                listener(old, new)
+        return new

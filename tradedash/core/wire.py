@@ -1,0 +1,295 @@
+"""Wire protocol v1: typed messages and the codec that turns frames into them.
+
+Every frame that crosses the socket is decoded here, once, into a msgspec
+Struct; nothing untyped travels further in. The protocol itself is written
+down in ``docs/protocol.md``; this module is its executable form and is shared
+by the dashboard (which decodes server messages) and the mock exchange (which
+decodes client requests).
+
+Decoding never raises anything but :class:`WireError`, so a caller at the edge
+has exactly one exception to count and log.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Literal, Union
+
+import msgspec
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "CHANNELS",
+    "CANDLE_INTERVALS",
+    "WireError",
+    "Level",
+    "Hello",
+    "Ack",
+    "Error",
+    "Ticker",
+    "Trade",
+    "Book",
+    "Candle",
+    "Heartbeat",
+    "Shutdown",
+    "Subscription",
+    "SymbolInfo",
+    "MarketMessage",
+    "ServerMessage",
+    "Subscribe",
+    "Unsubscribe",
+    "ListSubscriptions",
+    "ListSymbols",
+    "SnapshotRequest",
+    "Request",
+    "decode_server_frame",
+    "decode_request",
+    "encode",
+    "book_checksum",
+]
+
+PROTOCOL_VERSION = 1
+
+#: Every channel a client may subscribe to. ``candles:<interval>`` names one
+#: candle interval; messages of all four carry ``type == "candles"``.
+CANDLE_INTERVALS: tuple[str, ...] = ("1s", "1m", "5m", "1h")
+CHANNELS: tuple[str, ...] = ("ticker", "trades", "book") + tuple(
+    f"candles:{interval}" for interval in CANDLE_INTERVALS
+)
+
+Side = Literal["buy", "sell"]
+BookKind = Literal["snapshot", "update"]
+#: One price level of a book: ``[price, size]``. Size 0 in an update removes the level.
+Level = tuple[float, float]
+
+
+class WireError(ValueError):
+    """A frame that is not valid protocol v1: bad JSON, wrong types or an unknown type."""
+
+
+# --- Shared records ---------------------------------------------------------------
+
+
+class Subscription(msgspec.Struct, frozen=True, gc=False):
+    """One (channel, symbol) pair a connection is subscribed to."""
+
+    channel: str
+    symbol: str
+
+
+class SymbolInfo(msgspec.Struct, frozen=True, gc=False):
+    """A tradable symbol as the exchange lists it."""
+
+    symbol: str
+    tick_size: float
+    lot_size: float
+
+
+# --- Server to client ---------------------------------------------------------------
+
+
+class Hello(msgspec.Struct, tag_field="type", tag="hello", gc=False):
+    """First message on every connection: the protocol version and heartbeat period."""
+
+    version: int
+    server: str
+    heartbeat_interval: float
+
+
+class Ack(msgspec.Struct, tag_field="type", tag="ack", gc=False):
+    """Success reply to the request with the same ``id``.
+
+    ``subscriptions`` is set for ``subscribe``, ``unsubscribe`` and ``list``
+    (the connection's subscriptions after the request); ``symbols`` for ``symbols``.
+    """
+
+    id: int
+    op: str
+    subscriptions: list[Subscription] | None = None
+    symbols: list[SymbolInfo] | None = None
+
+
+class Error(msgspec.Struct, tag_field="type", tag="error", gc=False):
+    """Failure reply: ``id`` is the request's, or None when the request had none."""
+
+    id: int | None
+    code: str
+    message: str
+
+
+class Ticker(msgspec.Struct, tag_field="type", tag="ticker", gc=False):
+    """Best bid/ask, last price and rolling 24 h statistics of one symbol."""
+
+    symbol: str
+    seq: int
+    ts: int
+    bid: float
+    bid_size: float
+    ask: float
+    ask_size: float
+    last: float
+    open_24h: float
+    high_24h: float
+    low_24h: float
+    volume_24h: float
+    change_24h: float
+
+
+class Trade(msgspec.Struct, tag_field="type", tag="trades", gc=False):
+    """One executed trade; ``side`` is the aggressor's."""
+
+    symbol: str
+    seq: int
+    ts: int
+    trade_id: int
+    price: float
+    size: float
+    side: Side
+
+
+class Book(msgspec.Struct, tag_field="type", tag="book", gc=False):
+    """A level-2 book snapshot or incremental update.
+
+    Updates carry ``prev_seq``: the ``seq`` of the book message before it, so a
+    client can tell a gap from a duplicate. ``checksum`` is :func:`book_checksum`
+    of the server's book after this message.
+    """
+
+    symbol: str
+    seq: int
+    ts: int
+    kind: BookKind
+    bids: list[Level]
+    asks: list[Level]
+    prev_seq: int | None = None
+    checksum: int | None = None
+
+
+class Candle(msgspec.Struct, tag_field="type", tag="candles", gc=False):
+    """OHLCV for one interval starting at ``start`` (ns); ``closed`` once final."""
+
+    symbol: str
+    seq: int
+    ts: int
+    interval: str
+    start: int
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    closed: bool
+
+
+class Heartbeat(msgspec.Struct, tag_field="type", tag="heartbeat", gc=False):
+    """Sent on every connection once per heartbeat interval, data or not."""
+
+    seq: int
+    ts: int
+
+
+class Shutdown(msgspec.Struct, tag_field="type", tag="shutdown", gc=False):
+    """The server announces it will close the connection (1001) shortly."""
+
+    ts: int
+    reason: str
+
+
+MarketMessage = Union[Ticker, Trade, Book, Candle]
+ServerMessage = Union[Hello, Ack, Error, Ticker, Trade, Book, Candle, Heartbeat, Shutdown]
+
+
+# --- Client to server ---------------------------------------------------------------
+
+
+class Subscribe(msgspec.Struct, tag_field="op", tag="subscribe", forbid_unknown_fields=True):
+    """Add (channel, symbol) pairs: every channel for every symbol. ``depth`` applies to book."""
+
+    id: int
+    channels: list[str]
+    symbols: list[str]
+    depth: int | None = None
+
+
+class Unsubscribe(msgspec.Struct, tag_field="op", tag="unsubscribe", forbid_unknown_fields=True):
+    """Remove (channel, symbol) pairs."""
+
+    id: int
+    channels: list[str]
+    symbols: list[str]
+
+
+class ListSubscriptions(msgspec.Struct, tag_field="op", tag="list", forbid_unknown_fields=True):
+    """Ask for the connection's current subscriptions."""
+
+    id: int
+
+
+class ListSymbols(msgspec.Struct, tag_field="op", tag="symbols", forbid_unknown_fields=True):
+    """Ask for the symbols the exchange lists."""
+
+    id: int
+
+
+class SnapshotRequest(msgspec.Struct, tag_field="op", tag="snapshot", forbid_unknown_fields=True):
+    """Ask for a fresh book snapshot of one symbol (used to resynchronise)."""
+
+    id: int
+    channel: str
+    symbol: str
+
+
+Request = Union[Subscribe, Unsubscribe, ListSubscriptions, ListSymbols, SnapshotRequest]
+
+
+# --- Codec ----------------------------------------------------------------------------
+
+_server_decoder = msgspec.json.Decoder(Union[ServerMessage, list[MarketMessage]])
+_request_decoder = msgspec.json.Decoder(Request)
+_encoder = msgspec.json.Encoder()
+
+
+def decode_server_frame(frame: str | bytes) -> list[ServerMessage]:
+    """Decode one server frame (a message, or an array of market messages).
+
+    Returns the messages in order. Raises :class:`WireError` on anything that is
+    not valid protocol v1.
+    """
+    try:
+        decoded = _server_decoder.decode(frame)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise WireError(str(exc)) from None
+    return decoded if isinstance(decoded, list) else [decoded]
+
+
+def decode_request(frame: str | bytes) -> Request:
+    """Decode one client request. Raises :class:`WireError` if it is not one."""
+    try:
+        return _request_decoder.decode(frame)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        raise WireError(str(exc)) from None
+
+
+def encode(message: msgspec.Struct | list[msgspec.Struct]) -> bytes:
+    """Encode a message, or a batch of market messages, as one JSON frame (UTF-8 bytes)."""
+    return _encoder.encode(message)
+
+
+def book_checksum(bids: list[Level], asks: list[Level], levels: int = 10) -> int:
+    """CRC-32 of the top ``levels`` of a book, as both sides compute it.
+
+    The string hashed joins, for i = 0, 1, ... up to ``levels``, the i-th bid's
+    price and size then the i-th ask's price and size (a side that has run out
+    contributes nothing), each written with ``repr(float)`` (shortest round-trip
+    form), separated by ``:``. Bids are sorted best (highest) first, asks best
+    (lowest) first.
+    """
+    parts: list[str] = []
+    for i in range(levels):
+        if i < len(bids):
+            parts.append(repr(float(bids[i][0])))
+            parts.append(repr(float(bids[i][1])))
+        if i < len(asks):
+            parts.append(repr(float(asks[i][0])))
+            parts.append(repr(float(asks[i][1])))
+    return zlib.crc32(":".join(parts).encode())

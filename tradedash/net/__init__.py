@@ -1,0 +1,1 @@
+"""The async layer: the only code that opens sockets."""
