@@ -29,9 +29,10 @@ async def take(seconds: float) -> None:
         config.write_text('theme = "dark"\n[[feeds]]\nname = "demo"\nsymbols = ["BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "ADA-USD"]\n'
                           'channels = ["ticker", "trades", "book", "candles:1s"]\n')
         dashboard = Dashboard(AppOptions(config_path=config, log_path=Path(tmp) / "log.txt", exchange_rate=20.0))
-        await dashboard.start()
+        await dashboard.start(show=False)
         window = dashboard.window
         window.resize(1600, 900)
+        window.show()
         try:
             await asyncio.sleep(seconds)
             for theme in ("dark", "light"):

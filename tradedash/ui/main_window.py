@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
             self.docks[name] = self._make_dock(name, title, widget)
         self._arrange_default()
         self._default_state = self.saveState(LAYOUT_VERSION)
-        self._restore_layout()
+        self._layout_restored = self._restore_layout()
 
         self.status_light = StatusLight()
         self.status_text = QLabel()
@@ -139,22 +139,35 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(d["chart"], d["book"], Qt.Orientation.Horizontal)
         self.splitDockWidget(d["book"], d["tape"], Qt.Orientation.Vertical)
         self.splitDockWidget(d["watchlist"], d["health"], Qt.Orientation.Vertical)
-        self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [600, 640, 340], Qt.Orientation.Horizontal)
-        self.resizeDocks([d["watchlist"], d["health"]], [560, 260], Qt.Orientation.Vertical)
-        self.resizeDocks([d["book"], d["tape"]], [470, 350], Qt.Orientation.Vertical)
+        self._size_default_docks()
 
-    def _restore_layout(self) -> None:
+    def _size_default_docks(self) -> None:
+        """Proportions of the default layout (they take effect once the window has a size)."""
+        d = self.docks
+        width, height = max(self.width(), 1200), max(self.height(), 700)
+        self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [int(width * 0.4), int(width * 0.38), int(width * 0.22)], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["watchlist"], d["health"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["book"], d["tape"]], [int(height * 0.5), int(height * 0.5)], Qt.Orientation.Vertical)
+
+    def _restore_layout(self) -> bool:
+        """Restore the saved geometry and dock arrangement; False when there was none."""
         geometry = self._settings.value("window/geometry")
         state = self._settings.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self.restoreState(state, LAYOUT_VERSION)
+        return isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._layout_restored:
+            self._layout_restored = True
+            QTimer.singleShot(0, self._size_default_docks)
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)
         for dock in self.docks.values():
             dock.show()
+        self._size_default_docks()
 
     def save_layout(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())

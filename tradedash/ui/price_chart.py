@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from .candle_item import CandleItem
 from .candle_series import INTERVALS, Candles, candles_of
@@ -108,6 +108,7 @@ class PriceChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(self._toolbar)
+        layout.addWidget(self.readout)
         layout.addWidget(self.graphics)
         self.set_theme(theme)
         self._show_mode()
@@ -116,7 +117,6 @@ class PriceChart(QWidget):
 
     def _build_toolbar(self) -> None:
         self.title = QLabel("—")
-        self.title.setStyleSheet("font-weight: bold; padding: 0 8px;")
         self.line_button = QToolButton(checkable=True, toolTip="Line chart (L)")
         self.candle_button = QToolButton(checkable=True, checked=True, toolTip="Candlesticks (C)")
         self._modes = QButtonGroup(self)
@@ -132,16 +132,18 @@ class PriceChart(QWidget):
         self.follow_button.toggled.connect(self.set_follow)
         self.readout = QLabel()
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._toolbar = QHBoxLayout()
         self._toolbar.setContentsMargins(4, 2, 4, 2)
         for widget in (self.title, self.line_button, self.candle_button, self.interval_box, self.follow_button):
             self._toolbar.addWidget(widget)
-        self._toolbar.addSpacing(12)
-        self._toolbar.addWidget(self.readout, 1)
+        self._toolbar.addStretch(1)
+        self.readout.setContentsMargins(8, 0, 4, 0)
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self.graphics.setBackground(theme.base)
+        self.title.setStyleSheet(f"font-weight: bold; padding: 0 8px; color: {theme.text};")
         for plot in (self.price_plot, self.volume_plot):
             plot.showGrid(x=True, y=True, alpha=0.25)
             for name in ("right", "bottom"):
