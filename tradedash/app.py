@@ -205,8 +205,6 @@ class Dashboard:
                 await view.client.unsubscribe([subscription.channel], [subscription.symbol])
             for subscription in wanted - current:
                 await view.client.subscribe([subscription.channel], [subscription.symbol])
-            for symbol in {s.symbol for s in current} - set(feed.symbols):
-                view.market.symbols.pop(symbol, None)
         self.save()
 
     def save(self) -> None:
@@ -218,7 +216,7 @@ class Dashboard:
 
     async def stop(self) -> None:
         if self.window is not None:
-            self.window.repaint_timer.stop()
+            self.window.close()
         for name in list(self._running):
             await self._stop_feed(name)
         if self.exchange is not None:

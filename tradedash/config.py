@@ -148,8 +148,9 @@ def load_config(path: Path) -> LoadedConfig:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        # tomllib's message ends with "(at line N, column M)".
-        return LoadedConfig(path, default_config(), f"{path}: not valid TOML: {exc}")
+        # tomllib's message ends with "(at line N, column M)" or "(at end of document)".
+        message = str(exc).replace("at end of document", f"at line {len(text.splitlines()) or 1}, the end of the file")
+        return LoadedConfig(path, default_config(), f"{path}: not valid TOML: {message}")
     try:
         config = msgspec.convert(raw, Config)
         _validate(config)

@@ -28,7 +28,8 @@ class WatchlistModel(QAbstractTableModel):
     """A read-only table of every symbol of every feed.
 
     Contract: the model never reacts to single messages. ``refresh()`` (called by
-    the repaint timer) appends rows for new symbols, drops rows of removed feeds,
+    the repaint timer) appends rows for symbols with data that the feed's config
+    subscribes to, drops rows of removed feeds and unsubscribed symbols,
     and emits at most one ``dataChanged`` covering the rows whose state changed
     (or whose price flash is fading) since the last call. ``SORT_ROLE`` gives raw
     values for sorting. ``clock`` is monotonic seconds, injected for tests.
@@ -154,7 +155,12 @@ class WatchlistModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(COLUMNS) - 1))
 
     def _sync_rows(self) -> None:
-        wanted = [SymbolRef(feed.name, symbol) for feed in self._feeds for symbol in feed.market.symbols]
+        wanted = [
+            SymbolRef(feed.name, symbol)
+            for feed in self._feeds
+            for symbol in feed.market.symbols
+            if symbol in feed.config.symbols
+        ]
         gone = set(self._rows) - set(wanted)
         if gone:
             self.beginResetModel()
