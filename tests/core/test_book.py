@@ -112,6 +112,7 @@ def test_damaged_stream_ends_equal_to_server_book_after_resync(initial, steps, s
     assert book.synced
     assert _levels(book) == server.levels()
     assert book.seq == server.seq
+    assert book.checksum() == wire.book_checksum(book.bids(), book.asks())
     assert book.resyncs == book.gaps == requests  # every stop asked once, and every answer rebuilt the book
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from bisect import bisect_left, insort
 
-from .wire import Book, Level, book_checksum
+from .wire import Book, Level, checksum_of_texts, level_text
 
 __all__ = ["BookOutcome", "RESYNC_CAUSES", "OrderBook"]
 
@@ -43,35 +43,49 @@ class _Side:
 
     ``keys`` holds ``sign * price`` in ascending order (sign -1 for bids), so the
     best level is always ``keys[0]`` and updates cost one dict operation plus a
-    bisect into a short list.
+    bisect into a short list. ``texts`` keeps each level as the checksum writes
+    it, so checking a book formats only the levels that changed.
     """
 
-    __slots__ = ("sizes", "keys", "sign")
+    __slots__ = ("sizes", "texts", "keys", "sign")
 
     def __init__(self, sign: float) -> None:
         self.sizes: dict[float, float] = {}
+        self.texts: dict[float, str] = {}
         self.keys: list[float] = []
         self.sign = sign
 
     def clear(self) -> None:
         self.sizes.clear()
+        self.texts.clear()
         self.keys.clear()
 
-    def set(self, price: float, size: float) -> None:
-        sizes = self.sizes
+    def set(self, price: float, size: float) -> bool:
+        """Set (size > 0) or remove a level; True if that changed the checksummed top levels."""
+        sizes, keys = self.sizes, self.keys
+        key = self.sign * price
+        in_top = len(keys) < CHECKSUM_LEVELS or key <= keys[CHECKSUM_LEVELS - 1]
         if size > 0.0:
             if price not in sizes:
-                insort(self.keys, self.sign * price)
+                insort(keys, key)
             sizes[price] = size
+            self.texts[price] = level_text(price, size)
         elif price in sizes:
             del sizes[price]
-            keys = self.keys
-            del keys[bisect_left(keys, self.sign * price)]
+            del self.texts[price]
+            del keys[bisect_left(keys, key)]
+        else:
+            return False
+        return in_top
 
     def top(self, n: int | None) -> list[Level]:
         sign, sizes = self.sign, self.sizes
         keys = self.keys if n is None else self.keys[:n]
         return [(sign * key, sizes[sign * key]) for key in keys]
+
+    def top_texts(self, n: int) -> list[str]:
+        sign, texts = self.sign, self.texts
+        return [texts[sign * key] for key in self.keys[:n]]
 
 
 class OrderBook:
@@ -102,6 +116,7 @@ class OrderBook:
         self.version = 0
         self._bids = _Side(-1.0)
         self._asks = _Side(1.0)
+        self._checksum: int | None = None  # of the current levels; None when it must be computed again
         self.updates = 0
         self.snapshots = 0
         self.duplicates = 0
@@ -127,10 +142,15 @@ class OrderBook:
         if message.prev_seq != seq:
             return self._stop(BookOutcome.GAP)
         bids, asks = self._bids, self._asks
+        top_changed = False
         for price, size in message.bids:
-            bids.set(price, size)
+            if bids.set(price, size):
+                top_changed = True
         for price, size in message.asks:
-            asks.set(price, size)
+            if asks.set(price, size):
+                top_changed = True
+        if top_changed:
+            self._checksum = None
         self.seq = message.seq
         self.updates += 1
         self.version += 1
@@ -147,6 +167,7 @@ class OrderBook:
             bids.set(price, size)
         for price, size in message.asks:
             asks.set(price, size)
+        self._checksum = None
         self.seq = message.seq
         self.snapshots += 1
         self.version += 1
@@ -207,4 +228,8 @@ class OrderBook:
 
     def checksum(self) -> int:
         """:func:`~tradedash.core.wire.book_checksum` of the book as it is now."""
-        return book_checksum(self._bids.top(CHECKSUM_LEVELS), self._asks.top(CHECKSUM_LEVELS), CHECKSUM_LEVELS)
+        if self._checksum is None:
+            self._checksum = checksum_of_texts(
+                self._bids.top_texts(CHECKSUM_LEVELS), self._asks.top_texts(CHECKSUM_LEVELS), CHECKSUM_LEVELS
+            )
+        return self._checksum

@@ -7,6 +7,7 @@ from collections import deque
 from collections.abc import Callable
 
 from .book import RESYNC_CAUSES, BookOutcome, OrderBook
+from .candles import INTERVAL_NS, CandleSeries
 from .history import TimeSeriesRing
 from .wire import Book, Candle, MarketMessage, Ticker, Trade
 
@@ -14,22 +15,38 @@ __all__ = ["SymbolState", "MarketState"]
 
 HISTORY_CAPACITY = 20_000
 TRADES_KEPT = 500
+CANDLES_KEPT = 1_000
 
 
 class SymbolState:
-    """One symbol: its last ticker, recent trades, last-price history and order book.
+    """One symbol: last ticker, recent trades, last-price history, order book and candles.
 
-    ``version`` goes up by one on every applied update, so a view can tell
-    cheaply whether anything changed since it last painted. ``book.version``
-    does the same for the book alone.
+    ``prices`` holds the ticker's last price by server time (seconds);
+    ``candles`` maps each interval of :data:`~tradedash.core.candles.INTERVAL_NS`
+    to its :class:`~tradedash.core.candles.CandleSeries`, built from trades and
+    corrected by the server's candles. ``version`` goes up by one on every
+    applied update, so a view can tell cheaply whether anything changed since
+    it last painted; ``book.version`` and each series' ``version`` do the same
+    for one part.
     """
 
-    def __init__(self, symbol: str, *, history_capacity: int = HISTORY_CAPACITY, trades_kept: int = TRADES_KEPT) -> None:
+    def __init__(
+        self,
+        symbol: str,
+        *,
+        history_capacity: int = HISTORY_CAPACITY,
+        trades_kept: int = TRADES_KEPT,
+        candles_kept: int = CANDLES_KEPT,
+    ) -> None:
         self.symbol = symbol
         self.ticker: Ticker | None = None
         self.trades: deque[Trade] = deque(maxlen=trades_kept)
         self.prices = TimeSeriesRing(history_capacity)
         self.book = OrderBook(symbol)
+        self.candles: dict[str, CandleSeries] = {
+            interval: CandleSeries(interval, candles_kept) for interval in INTERVAL_NS
+        }
+        self._candle_series = tuple(self.candles.values())
         self.version = 0
 
 
@@ -57,12 +74,14 @@ class MarketState:
         snapshot_retry: float = 2.0,
         history_capacity: int = HISTORY_CAPACITY,
         trades_kept: int = TRADES_KEPT,
+        candles_kept: int = CANDLES_KEPT,
     ) -> None:
         self.symbols: dict[str, SymbolState] = {}
+        #: well-typed messages that could not be applied (a candle of an unknown interval)
+        self.ignored = 0
         self._clock = clock
         self._snapshot_retry = snapshot_retry
-        self._history_capacity = history_capacity
-        self._trades_kept = trades_kept
+        self._sizes = dict(history_capacity=history_capacity, trades_kept=trades_kept, candles_kept=candles_kept)
         #: symbol -> monotonic time its snapshot was last asked for (None: not yet asked)
         self._awaiting_snapshot: dict[str, float | None] = {}
         self._handlers: dict[type, Callable[[MarketMessage], BookOutcome | None]] = {
@@ -76,9 +95,7 @@ class MarketState:
         """The state of ``symbol``, created empty on first use."""
         state = self.symbols.get(symbol)
         if state is None:
-            state = self.symbols[symbol] = SymbolState(
-                symbol, history_capacity=self._history_capacity, trades_kept=self._trades_kept
-            )
+            state = self.symbols[symbol] = SymbolState(symbol, **self._sizes)
         return state
 
     # --- Applying messages (the hot path) ---------------------------------------------
@@ -95,6 +112,9 @@ class MarketState:
     def _apply_trade(self, message: Trade) -> None:
         state = self.symbols.get(message.symbol) or self.symbol(message.symbol)
         state.trades.append(message)
+        ts, price, size = message.ts, message.price, message.size
+        for series in state._candle_series:
+            series.add_trade(ts, price, size)
         state.version += 1
 
     def _apply_book(self, message: Book) -> BookOutcome:
@@ -111,6 +131,11 @@ class MarketState:
 
     def _apply_candle(self, message: Candle) -> None:
         state = self.symbols.get(message.symbol) or self.symbol(message.symbol)
+        series = state.candles.get(message.interval)
+        if series is None:
+            self.ignored += 1
+            return
+        series.apply_candle(message)
         state.version += 1
 
     # --- Resync contract --------------------------------------------------------------
