@@ -167,7 +167,7 @@ def test_gap_stops_the_book_until_a_snapshot_rebuilds_it():
     assert market.take_snapshot_requests() == []  # asked once
     assert market.apply(server.update([(97.0, 1.0)], [])) is BookOutcome.DROPPED
     assert market.symbols[SYMBOL].book.bids() == []  # nothing applied while resyncing
-    assert market.apply(server.snapshot()) is BookOutcome.REBUILT
+    assert market.apply(server.snapshot()) is BookOutcome.RESYNCED
     assert market.resyncing_symbols() == set()
     book = market.symbols[SYMBOL].book
     assert _levels(book) == server.levels()
@@ -225,6 +225,6 @@ def test_reset_sequences_after_reconnect_accepts_the_new_servers_numbering():
     restarted = ReferenceServer()  # numbers from 1 again
     assert market.apply(restarted.update([(98.0, 1.0)], [])) is BookOutcome.NO_SNAPSHOT
     assert market.take_snapshot_requests() == [SYMBOL]
-    assert market.apply(restarted.snapshot()) is BookOutcome.REBUILT
+    assert market.apply(restarted.snapshot()) is BookOutcome.RESYNCED
     assert market.apply(restarted.update([(97.0, 1.0)], [])) is BookOutcome.APPLIED
     assert _levels(market.symbols[SYMBOL].book) == restarted.levels()

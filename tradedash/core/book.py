@@ -27,6 +27,7 @@ class BookOutcome(enum.Enum):
 
     APPLIED = "applied"  # an update in sequence, applied
     REBUILT = "rebuilt"  # a snapshot replaced the book
+    RESYNCED = "resynced"  # a snapshot replaced a book that was waiting for one
     DUPLICATE = "duplicate"  # seq already applied (repeat or old): ignored
     GAP = "gap"  # prev_seq is not the last applied seq: the book stops
     NO_SNAPSHOT = "no snapshot"  # an update before any snapshot: the book stops
@@ -94,7 +95,8 @@ class OrderBook:
     Contract:
 
     - :meth:`apply` takes every ``book`` message of the symbol in arrival order and
-      returns a :class:`BookOutcome`. A snapshot always rebuilds the book. An
+      returns a :class:`BookOutcome`. A snapshot always rebuilds the book
+      (``RESYNCED`` if the book was waiting for it, else ``REBUILT``). An
       update is applied only if ``prev_seq`` equals :attr:`seq`; an update whose
       ``seq`` is at most :attr:`seq` is ignored (never applied twice).
     - After a gap, an update before any snapshot or a checksum mismatch,
@@ -177,6 +179,7 @@ class OrderBook:
         if self.resyncing:
             self.resyncing = False
             self.resyncs += 1
+            return BookOutcome.RESYNCED
         return BookOutcome.REBUILT
 
     def _stop(self, cause: BookOutcome) -> BookOutcome:

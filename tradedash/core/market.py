@@ -122,8 +122,9 @@ class MarketState:
         outcome = state.book.apply(message)
         if outcome is BookOutcome.APPLIED or outcome is BookOutcome.REBUILT:
             state.version += 1
-            if outcome is BookOutcome.REBUILT and not state.book.resyncing:
-                self._awaiting_snapshot.pop(message.symbol, None)
+        elif outcome is BookOutcome.RESYNCED:
+            state.version += 1
+            self._awaiting_snapshot.pop(message.symbol, None)
         elif outcome in RESYNC_CAUSES:
             state.version += 1  # the book is now shown as resyncing
             self._awaiting_snapshot.setdefault(message.symbol, None)
