@@ -59,7 +59,7 @@ class Dashboard:
         self.feed = FeedClient(
             url,
             subscriptions=[wire.Subscription(c, s) for c in self.options.channels for s in self.options.symbols],
-            on_message=self.market.apply,
+            market=self.market,
         )
         self.window = MainWindow(self.market, self.feed)
         self._feed_task = asyncio.create_task(self._run_feed(), name=f"feed {url}")

@@ -53,3 +53,10 @@ class MarketState:
             state = self.symbol(message.symbol)
             state.trades.append(message)
             state.version += 1
+
+    # Placeholders until engine-core's OrderBook lands: no book, so nothing ever needs a resync.
+    def take_snapshot_requests(self) -> list[str]:
+        return []
+
+    def resyncing_symbols(self) -> set[str]:
+        return set()
