@@ -43,8 +43,9 @@ class ScriptedExchange:
     """A protocol v1 server whose behaviour a test scripts.
 
     Every connection gets ``hello`` (with ``version``), heartbeats every
-    ``heartbeat_interval`` if set, and one ack per request (``snapshot`` requests
-    are acked and then handed to ``on_snapshot``). ``status(attempt)`` may refuse a
+    ``heartbeat_interval`` if set, and one ack per request; a subscription to
+    ``ticker`` is followed by one ticker per symbol (so the client goes live);
+    ``snapshot`` requests are acked and then handed to ``on_snapshot``. ``status(attempt)`` may refuse a
     handshake with an HTTP status. ``requests`` records ``(connection number,
     request)``; ``handshakes`` records each handshake's request headers.
     """
@@ -123,6 +124,8 @@ class ScriptedExchange:
                     subscriptions = [wire.Subscription(c, s) for c in request.channels for s in request.symbols]
                 op = request.__struct_config__.tag
                 await connection.send(wire.encode(wire.Ack(request.id, op, subscriptions=subscriptions)), text=True)
+                if isinstance(request, wire.Subscribe) and "ticker" in request.channels:
+                    await connection.send(wire.encode([ticker(s) for s in request.symbols]), text=True)
                 if isinstance(request, wire.SnapshotRequest) and self._on_snapshot is not None:
                     await self._on_snapshot(connection, request.symbol)
         except ConnectionClosed:

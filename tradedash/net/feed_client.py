@@ -52,6 +52,8 @@ class MarketSink(Protocol):
 
     def resyncing_symbols(self) -> set[str]: ...
 
+    def reset_sequences(self) -> None: ...
+
 
 def classify_failure(exc: BaseException) -> str | None:
     """Return why ``exc`` is fatal, or None when a reconnect may fix it.
@@ -106,7 +108,7 @@ class FeedClient:
       soon as the frame arrives, then passed to ``on_message`` if given. After each
       frame, symbols from ``market.take_snapshot_requests()`` get a snapshot request
       and the lifecycle goes to ``resyncing`` until ``market.resyncing_symbols()``
-      is empty again.
+      is empty again. Each new connection first calls ``market.reset_sequences()``.
     - No frame for ``2 x heartbeat_interval`` (monotonic ``clock``) makes the feed
       ``stale``; keepalive pings close a dead link after ``ping_interval + ping_timeout``
       (+ ``close_timeout``), and the feed reconnects.
@@ -148,6 +150,8 @@ class FeedClient:
         self.url = url
         self.market = market
         self.subscriptions: set[wire.Subscription] = set(subscriptions)
+        #: Symbols whose messages are applied: subscribed, or unsubscribed but not yet acknowledged.
+        self._wanted_symbols: frozenset[str] = frozenset(s.symbol for s in self.subscriptions)
         self.lifecycle = FeedLifecycle(clock)
         self.stats = FeedStats(clock)
         self.symbols: list[wire.SymbolInfo] = []
@@ -199,6 +203,7 @@ class FeedClient:
         """Add every channel for every symbol; sent at once when connected, and after every reconnect."""
         added = {wire.Subscription(c, s) for c in channels for s in symbols} - self.subscriptions
         self.subscriptions |= added
+        self._wanted_symbols |= {s.symbol for s in added}
         await self._send_subscriptions("subscribe", added)
 
     async def unsubscribe(self, channels: Iterable[str], symbols: Iterable[str]) -> None:
@@ -301,15 +306,17 @@ class FeedClient:
         self._connection = connection
         self._shutdown_announced = False
         self._pending.clear()
+        self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
         self._resyncing.clear()
         self._snapshots_wanted.clear()
+        self.market.reset_sequences()  # the old connection's sequence numbers mean nothing now
         self._last_frame_at = self._clock()
         watchdog = asyncio.create_task(self._watch_staleness(), name=f"staleness {self.url}")
         try:
             await self._send(connection, wire.ListSymbols(id=next(self._ids)))
             await self._send_subscriptions("subscribe", self.subscriptions)
             recv = connection.recv
-            ingest = self._ingest
+            ingest = self.ingest
             while True:
                 ingest(await recv(decode=False))
                 if self._snapshots_wanted:
@@ -326,8 +333,12 @@ class FeedClient:
 
     # --- The hot path -----------------------------------------------------------------
 
-    def _ingest(self, frame: bytes) -> None:
-        """Decode one frame and apply it; never raises."""
+    def ingest(self, frame: bytes) -> None:
+        """Decode one received frame and apply it (the receive loop calls this); never raises.
+
+        Market messages for symbols the feed is not subscribed to are counted as
+        malformed and ignored.
+        """
         self._last_frame_at = self._clock()
         try:
             messages = wire.decode_server_frame(frame)
@@ -339,9 +350,13 @@ class FeedClient:
         applied = 0
         apply = self.market.apply
         on_message = self._on_message
+        wanted = self._wanted_symbols
         try:
             for message in messages:
                 if type(message) in _MARKET_TYPES:
+                    if message.symbol not in wanted:  # type: ignore[union-attr]
+                        self._malformed(f"{message.symbol!r} is not subscribed")  # type: ignore[union-attr]
+                        continue
                     apply(message)  # type: ignore[arg-type]
                     applied += 1
                     if on_message is not None:
@@ -364,7 +379,7 @@ class FeedClient:
         """After applied data: note books that lost sync and move the lifecycle through resyncing."""
         requested = self.market.take_snapshot_requests()
         if requested:
-            self.stats.gaps += len(requested)
+            self.stats.gaps += len(set(requested) - self._resyncing)  # a repeated request is no new gap
             self._resyncing.update(requested)
             self._snapshots_wanted.extend(requested)
         elif not self._resyncing:
@@ -388,7 +403,8 @@ class FeedClient:
 
     def _control(self, message: wire.ServerMessage) -> None:
         if isinstance(message, wire.Ack):
-            self._pending.pop(message.id, None)
+            if self._pending.pop(message.id, ("",))[0] == "unsubscribe":
+                self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
             if message.symbols is not None:
                 self.symbols = message.symbols
         elif isinstance(message, wire.Error):
@@ -405,6 +421,7 @@ class FeedClient:
         text = f"server error {error.code}: {error.message}"
         if pending is not None and pending[0] == "subscribe":
             self.subscriptions -= pending[1]
+            self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
             text += " (subscription dropped)"
         self.stats.record_error(text)
         log.warning("feed %s: %s", self.url, text)
@@ -422,7 +439,8 @@ class FeedClient:
         interval = self.heartbeat_interval or 1.0
         limit = 2.0 * interval
         while True:
-            await asyncio.sleep(interval / 4)
+            until_stale = self._last_frame_at + limit - self._clock()
+            await asyncio.sleep(min(interval / 4, max(until_stale, 0.0) + 0.005))
             if self._clock() - self._last_frame_at > limit and self.lifecycle.state in (
                 FeedState.LIVE,
                 FeedState.RESYNCING,
