@@ -156,8 +156,10 @@ class Dashboard:
         market = MarketState()
         client = FeedClient(
             url,
+            market=market,
             subscriptions=[wire.Subscription(c, s) for c in feed_config.channels for s in feed_config.symbols],
-            on_message=market.apply,
+            token=feed_config.token or None,
+            ca_file=feed_config.ca_file or None,
         )
         view = FeedView(feed_config, client, market)
         self.feeds.append(view)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 __all__ = ["main", "build_parser"]
 
@@ -12,7 +13,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="tradedash",
-        description="A desktop market-data dashboard. With no --url it starts an embedded mock exchange.",
+        description="A desktop market-data dashboard. With no --url it starts an embedded mock exchange."
+        " `tradedash tape --help`: the feed engine without a window.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--url", help="exchange WebSocket URL, e.g. ws://127.0.0.1:8765 (default: embedded mock exchange)")
@@ -23,6 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["tape"]:  # the headless feed engine (tradedash/tape.py); no Qt
+        from .tape import main as tape_main
+
+        return tape_main(argv[1:])
     args = build_parser().parse_args(argv)
 
     from pathlib import Path
