@@ -41,9 +41,10 @@ def test_market_numbers_each_channel_per_symbol_without_gaps():
     seqs: dict[tuple[str, str], list[int]] = {}
     for ts in range(100):
         for symbol in market.symbols:
-            trade, ticker = market.step(symbol, ts)
-            seqs.setdefault((symbol, "trades"), []).append(trade.seq)
-            seqs.setdefault((symbol, "ticker"), []).append(ticker.seq)
-            assert ticker.last == trade.price
+            messages = {channel: message for channel, _, message in market.step(symbol, ts)}
+            for channel in ("trades", "ticker"):
+                seqs.setdefault((symbol, channel), []).append(messages[channel].seq)
+            ticker = messages["ticker"]
+            assert ticker.last == messages["trades"].price
             assert ticker.low_24h <= ticker.last <= ticker.high_24h
     assert all(values == list(range(1, 101)) for values in seqs.values())
