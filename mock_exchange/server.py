@@ -28,6 +28,7 @@ from .fault_schedule import ScheduledFault, run_schedule
 from .faults import FaultInjector
 from .limits import HandshakeGuard, RequestBudget
 from .market import DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH, Market
+from .replay import ReplayMarket, channel_of, replay
 from .simulator import DEFAULT_SPECS, SymbolSpec
 
 __all__ = ["ExchangeConfig", "ExchangeServer", "ServerCounters"]
@@ -130,7 +131,11 @@ class ExchangeServer:
 
     def __init__(self, config: ExchangeConfig | None = None) -> None:
         self.config = config or ExchangeConfig()
-        self.market = Market(self.config.specs(), self.config.seed)
+        self.market: Market | ReplayMarket
+        if self.config.replay is None:
+            self.market = Market(self.config.specs(), self.config.seed)
+        else:
+            self.market = ReplayMarket(self.config.replay, {**DEFAULT_SPECS, **self.config.symbol_specs})
         self.faults = FaultInjector(self)
         self.counters = ServerCounters()
         self._sessions: dict[ServerConnection, _Session] = {}
@@ -371,6 +376,8 @@ class ExchangeServer:
     # --- Streams ----------------------------------------------------------------------
 
     async def _run_market(self) -> None:
+        market = self.market
+        assert isinstance(market, Market)
         loop = asyncio.get_running_loop()
         interval = 1.0 / self.config.rate
         started = loop.time()
@@ -383,7 +390,7 @@ class ExchangeServer:
                     skip_book = bool(self.faults.book_skips) and self.faults.take_book_skip(symbol)
                     if skip_book:
                         self.counters.book_updates_skipped += 1
-                    for channel, depth, message in self.market.step(symbol, ts, self._wanted[symbol]):
+                    for channel, depth, message in market.step(symbol, ts, self._wanted[symbol]):
                         if not (skip_book and channel == "book"):
                             self._emit((channel, symbol, depth), message)
             self._flush()
@@ -391,10 +398,14 @@ class ExchangeServer:
             await asyncio.sleep(max(0.0, started + steps_done * interval - loop.time()))
 
     async def _run_replay(self) -> None:
-        from .replay import replay
-
-        async for channel, message in replay(self.config.replay, self.config.speed):  # type: ignore[arg-type]
-            self._emit((channel, message.symbol, 0 if channel != "book" else DEFAULT_BOOK_DEPTH), message)
+        market = self.market
+        assert isinstance(market, ReplayMarket) and self.config.replay is not None
+        async for messages in replay(self.config.replay, self.config.speed):
+            for message in messages:
+                market.apply(message)
+                channel = channel_of(message)
+                for key in [k for k in self._subscribers if k[0] == channel and k[1] == message.symbol]:
+                    self._emit(key, message)
             self._flush()
 
     def _emit(self, key: _Key, message: wire.MarketMessage) -> None:
