@@ -148,6 +148,7 @@ class ExchangeServer:
         self._pending: dict[_Key, list[wire.MarketMessage]] = {}
         self._delayed: deque[tuple[float, _Key, bytes]] = deque()
         self._delay_timer: asyncio.TimerHandle | None = None
+        self._first_subscription = asyncio.Event()
         self.port: int | None = None
 
     # --- Lifecycle --------------------------------------------------------------------
@@ -354,6 +355,8 @@ class ExchangeServer:
                     session.book_depths[subscription.symbol] = depth
                 self._subscribers[_key(session, subscription)].add(connection)
         self._refresh_interest({s.symbol for s in pairs})
+        if op == "subscribe":
+            self._first_subscription.set()
         if op == "subscribe" and "book" in request.channels:
             snapshots = [self.market.book_snapshot(symbol, depth, time.time_ns()) for symbol in request.symbols]
         ack = wire.Ack(request.id, op, subscriptions=_sorted(session.subscriptions))
@@ -400,6 +403,8 @@ class ExchangeServer:
     async def _run_replay(self) -> None:
         market = self.market
         assert isinstance(market, ReplayMarket) and self.config.replay is not None
+        await self._first_subscription.wait()
+        log.info("replaying %s at %gx", self.config.replay, self.config.speed)
         async for messages in replay(self.config.replay, self.config.speed):
             for message in messages:
                 market.apply(message)
