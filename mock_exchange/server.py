@@ -309,7 +309,7 @@ class ExchangeServer:
     def _answer(self, session: _Session, frame: str | bytes) -> list[msgspec.Struct]:
         try:
             request = _request_decoder.decode(frame)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
             return [_error_for_undecodable(frame, str(exc))]
         if isinstance(request, (wire.Subscribe, wire.Unsubscribe)):
             return self._change_subscriptions(session, request)
@@ -495,11 +495,12 @@ def _error_for_undecodable(frame: str | bytes, reason: str) -> wire.Error:
     """Build the error reply for a frame that is not a valid request, echoing its id if it has one."""
     try:
         loose = msgspec.json.decode(frame)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return wire.Error(None, "malformed", "frame is not valid JSON")
     if not isinstance(loose, dict):
         return wire.Error(None, "bad_request", "a request must be a JSON object")
     request_id = loose.get("id") if isinstance(loose.get("id"), int) else None
-    if loose.get("op") not in _KNOWN_OPS:
-        return wire.Error(request_id, "unknown_op", f"unknown op {loose.get('op')!r}; known: {sorted(_KNOWN_OPS)}")
+    op = loose.get("op")
+    if not isinstance(op, str) or op not in _KNOWN_OPS:
+        return wire.Error(request_id, "unknown_op", f"unknown op {op!r}; known: {sorted(_KNOWN_OPS)}")
     return wire.Error(request_id, "bad_request", reason)
