@@ -84,6 +84,17 @@ class ExchangeConfig:
     # Faults scheduled at start-up
     faults: list[ScheduledFault] = field(default_factory=list)
 
+    def check(self) -> None:
+        """Raise ValueError naming the first setting that cannot work."""
+        for name in ("rate", "speed", "heartbeat_interval", "slow_client_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name.replace('_', '-')} must be > 0, got {getattr(self, name)}")
+        for name in ("max_message_size", "max_queue", "max_subscriptions", "max_send_buffer"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+        if self.keyfile is not None and self.certfile is None:
+            raise ValueError("keyfile given without certfile")
+
     def specs(self) -> list[SymbolSpec]:
         known = {**DEFAULT_SPECS, **self.symbol_specs}
         unknown = [s for s in self.symbols if s not in known]
@@ -131,6 +142,7 @@ class ExchangeServer:
 
     def __init__(self, config: ExchangeConfig | None = None) -> None:
         self.config = config or ExchangeConfig()
+        self.config.check()
         self.market: Market | ReplayMarket
         if self.config.replay is None:
             self.market = Market(self.config.specs(), self.config.seed)
@@ -149,6 +161,7 @@ class ExchangeServer:
         self._delayed: deque[tuple[float, _Key, bytes]] = deque()
         self._delay_timer: asyncio.TimerHandle | None = None
         self._first_subscription = asyncio.Event()
+        self._relisten: asyncio.Task[None] | None = None
         self.port: int | None = None
 
     # --- Lifecycle --------------------------------------------------------------------
@@ -224,14 +237,20 @@ class ExchangeServer:
         self.port = server.sockets[0].getsockname()[1]
 
     async def pause_listening(self, seconds: float, close_code: int | None = None) -> None:
-        """Close the listening socket for ``seconds``, and with ``close_code`` every connection too."""
+        """Close the listening socket for ``seconds``, and with ``close_code`` every connection too.
+
+        A second pause before the first one ends replaces it (the socket reopens after the later one).
+        """
+        if self._relisten is not None:
+            self._relisten.cancel()
         for server in self._servers:
             server.server.close()
+        self._servers = [server for server in self._servers if server.connections]
         if close_code is not None:
             await asyncio.gather(
                 *(c.close(close_code, "server restart") for c in self.connections), return_exceptions=True
             )
-        self._spawn(self._listen_again(seconds), "listen again")
+        self._relisten = self._spawn(self._listen_again(seconds), "listen again")
 
     async def _listen_again(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
