@@ -3,9 +3,10 @@
 Run: ``/work/main/.venv/bin/python bench/fanout.py`` (about a minute; ``--help`` for options).
 
 For N = 100 and 1,000 clients, each server runs alone in a child process and the
-clients run here, in this process. Both servers send the same messages (real
-``ticker`` and ``trades`` frames of the simulated market, one symbol) at the same
-rate to every subscribed client, and a heartbeat per connection each second.
+clients run here, in this process. Both servers send the same messages at the same
+rate to every subscribed client (the exchange's ``ticker`` and ``trades`` frames of
+one symbol, which the bare server replays as recorded at the start of the run, step
+by step), and a heartbeat per connection each second.
 Figures per server:
 
 - delivered frames/s: text frames the clients received per second, over a window
@@ -48,8 +49,8 @@ _HANDSHAKE = (
 # --- Servers (child processes) ----------------------------------------------------------
 
 
-def _run_server(kind: str, rate: float, ports: multiprocessing.Queue) -> None:
-    asyncio.run(_serve_exchange(rate, ports) if kind == "exchange" else _serve_bare(rate, ports))
+def _run_server(kind: str, rate: float, steps: list[list[bytes]], ports: multiprocessing.Queue) -> None:
+    asyncio.run(_serve_exchange(rate, ports) if kind == "exchange" else _serve_bare(rate, steps, ports))
 
 
 async def _serve_exchange(rate: float, ports: multiprocessing.Queue) -> None:
@@ -61,16 +62,13 @@ async def _serve_exchange(rate: float, ports: multiprocessing.Queue) -> None:
     await asyncio.Future()
 
 
-async def _serve_bare(rate: float, ports: multiprocessing.Queue) -> None:
-    """The baseline: every frame pre-encoded, broadcast to whoever has sent anything, paced like the exchange."""
+async def _serve_bare(rate: float, steps: list[list[bytes]], ports: multiprocessing.Queue) -> None:
+    """The baseline: the exchange's recorded frames, step by step at the same rate, broadcast to whoever
+    has sent anything, paced like the exchange, plus a heartbeat per connection each second."""
     from websockets.asyncio.server import broadcast, serve
 
-    from mock_exchange.market import Market
-    from mock_exchange.simulator import DEFAULT_SPECS
     from tradedash.core import wire
 
-    market = Market([DEFAULT_SPECS[SYMBOL]], seed=7)
-    frames = [wire.encode(m) for _ in range(500) for m in market.step(SYMBOL, time.time_ns())]
     heartbeat = wire.encode(wire.Heartbeat(1, time.time_ns()))
     connections: set = set()
     subscribers: set = set()
@@ -78,7 +76,7 @@ async def _serve_bare(rate: float, ports: multiprocessing.Queue) -> None:
     async def handle(connection) -> None:
         connections.add(connection)
         try:
-            await connection.send(frames[0], text=True)
+            await connection.send(heartbeat, text=True)
             async for _ in connection:
                 subscribers.add(connection)
         finally:
@@ -91,20 +89,43 @@ async def _serve_bare(rate: float, ports: multiprocessing.Queue) -> None:
             for connection in list(connections):
                 broadcast([connection], heartbeat, text=True)
 
-    async with serve(handle, "127.0.0.1", 0, max_size=4096, max_queue=64) as server:
-        ports.put(server.sockets[0].getsockname()[1])
-        beats = asyncio.create_task(heartbeats())
+    async def market() -> None:
         loop = asyncio.get_running_loop()
-        interval, started, steps_done, i = 1.0 / rate, loop.time(), 0, 0
+        interval, started, steps_done = 1.0 / rate, loop.time(), 0
         while True:
             due = int((loop.time() - started) / interval) + 1
-            for _ in range(min(due - steps_done, 1000)):
-                for _ in CHANNELS:
+            for step in range(steps_done, steps_done + min(due - steps_done, 1000)):
+                for frame in steps[step % len(steps)]:
                     if subscribers:
-                        broadcast(subscribers, frames[i], text=True)
-                    i = (i + 1) % len(frames)
+                        broadcast(subscribers, frame, text=True)
             steps_done = due
             await asyncio.sleep(max(0.0, started + steps_done * interval - loop.time()))
+
+    async with serve(handle, "127.0.0.1", 0, max_size=4096, max_queue=64) as server:
+        ports.put(server.sockets[0].getsockname()[1])
+        await asyncio.gather(heartbeats(), market())
+
+
+async def _record_steps(count: int = 300) -> list[list[bytes]]:
+    """The frames a subscriber of the exchange receives, grouped by simulator step (by their ``ts``)."""
+    from websockets.asyncio.client import connect
+
+    from mock_exchange.server import ExchangeConfig, ExchangeServer
+
+    server = ExchangeServer(ExchangeConfig(port=0, rate=500, symbols=[SYMBOL]))
+    await server.start()
+    steps: dict[int, list[bytes]] = {}
+    try:
+        async with connect(server.url, compression=None) as ws:
+            await ws.send(json.dumps({"op": "subscribe", "id": 1, "channels": list(CHANNELS), "symbols": [SYMBOL]}))
+            while len(steps) <= count:
+                frame = await asyncio.wait_for(ws.recv(decode=False), 5)
+                message = json.loads(frame)
+                if isinstance(message, dict) and message.get("type") in CHANNELS:
+                    steps.setdefault(message["ts"], []).append(frame)
+    finally:
+        await server.stop()
+    return list(steps.values())[1:count]  # the first step may have begun before the subscription
 
 
 def _rss_bytes(pid: int) -> int:
@@ -207,13 +228,13 @@ async def _wait_for(condition, timeout: float) -> None:
 # --- One measurement --------------------------------------------------------------------
 
 
-async def _measure(kind: str, n: int, rate: float, warmup: float, window: float) -> dict:
+async def _measure(kind: str, n: int, rate: float, steps: list[list[bytes]], warmup: float, window: float) -> dict:
     """Start one server, measure its RSS with N idle clients of each kind, then its fan-out to N subscribers."""
     from websockets.asyncio.client import connect
 
     context = multiprocessing.get_context("spawn")
     ports = context.Queue()
-    process = context.Process(target=_run_server, args=(kind, rate, ports), daemon=True)
+    process = context.Process(target=_run_server, args=(kind, rate, steps, ports), daemon=True)
     process.start()
     clients: list[_CountingClient] = []
     websockets_clients: list = []
@@ -240,6 +261,7 @@ async def _measure(kind: str, n: int, rate: float, warmup: float, window: float)
         return {
             "server": kind,
             "clients": n,
+            "rate_per_symbol": rate,
             "seconds": t1 - t0,
             "frames": frames1 - frames0,
             "server_cpu_s": cpu1 - cpu0,
@@ -262,12 +284,15 @@ def _counters(clients: list[_CountingClient], pid: int) -> tuple[int, float, flo
 
 async def _run(args: argparse.Namespace) -> list[dict]:
     """Every (N, server) pair once per round, bare and exchange taking turns to go first."""
+    steps = await _record_steps()
+    frames_per_step = sum(map(len, steps)) / len(steps)
+    print(f"recorded {len(steps)} steps of the exchange, {frames_per_step:.2f} frames per step", flush=True)
     samples = []
     for round_number in range(args.rounds):
         for n in args.clients:
-            rate = args.frames_per_s / n / len(CHANNELS)
+            rate = args.frames_per_s / n / frames_per_step
             for kind in ("bare", "exchange")[:: 1 if round_number % 2 == 0 else -1]:
-                sample = await _measure(kind, n, rate, args.warmup, args.window)
+                sample = await _measure(kind, n, rate, steps, args.warmup, args.window)
                 samples.append(sample)
                 print(
                     f"  round {round_number + 1} {kind:8} N={n:5}: {sample['frames'] / sample['seconds']:9,.0f} frames/s, "
