@@ -280,15 +280,14 @@ class _Link:
         try:
             await asyncio.wait(self._tasks, return_when=asyncio.FIRST_EXCEPTION)
         finally:
-            failed = any(not t.done() for t in self._tasks)
+            failed = any(not t.done() for t in self._tasks)  # one side broke: pass the reset on
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            if failed:
+                self._abort_with_rst()
             for writer in self._writers:
-                if failed:
-                    writer.transport.abort()
-                else:
-                    writer.close()
+                writer.close()
 
     async def _receive(self, direction: str, queue: asyncio.Queue[tuple[float, bytes]]) -> None:
         """Read chunks and stamp each with the time it may leave, never earlier than the one before."""
@@ -353,15 +352,19 @@ class _Link:
                 task.cancel()
 
     def reset(self) -> None:
-        """End both sides with a TCP RST: SO_LINGER 0, then close."""
+        """End both sides with a TCP RST (a fault, counted in ``stats.resets``)."""
+        self._abort_with_rst()
+        self.proxy.stats.resets += 1
+        for task in self._tasks:
+            task.cancel()
+
+    def _abort_with_rst(self) -> None:
+        """SO_LINGER 0, then close: the kernel sends RST instead of FIN."""
         for writer in self._writers:
             sock = writer.get_extra_info("socket")
             if sock is not None and sock.fileno() != -1:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             writer.transport.abort()
-        self.proxy.stats.resets += 1
-        for task in self._tasks:
-            task.cancel()
 
     def reset_by_schedule(self) -> None:
         log.warning("fault: reset (RST) a connection on schedule")
