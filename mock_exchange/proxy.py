@@ -34,7 +34,8 @@ _QUEUE_CHUNKS = 256
 
 @dataclass
 class ProxyStats:
-    """What the proxy has done since it started: connections accepted and bytes forwarded per direction."""
+    """What the proxy has done since it started: connections accepted and open, bytes forwarded
+    per direction, connections ended with a RST."""
 
     connections: int = 0
     open_connections: int = 0
@@ -65,8 +66,8 @@ class FaultProxy:
     - ``set_bandwidth(bytes_per_second | None, direction="both")``: per connection and direction.
     - ``set_slicing(max_piece | None)``: writes come out in pieces of 1..max_piece bytes.
     - ``half_open()`` / ``resume()``: stop forwarding in both directions but keep
-      every socket open (bytes read are held, not lost; nothing is read once held);
-      ``resume()`` lets them through.
+      every socket open; bytes already read are held (not lost) and nothing more is
+      read until ``resume()`` lets them through, as after a healed partition.
     - ``reset_all()``: close every open connection with a TCP RST on both sides.
     - ``reset_after(seconds | None)``: reset each new connection that long after it opened.
     - ``close_after(n | None)``: each connection may forward ``n`` more bytes (both
@@ -111,13 +112,6 @@ class FaultProxy:
         for link in list(self._links):
             link.reset()
         await asyncio.gather(*self._link_tasks, return_exceptions=True)
-
-    async def serve_forever(self) -> None:
-        await self.start()
-        try:
-            await asyncio.Future()
-        finally:
-            await self.stop()
 
     async def _listen(self) -> None:
         self._server = await asyncio.start_server(self._accept, self.host, self.port)

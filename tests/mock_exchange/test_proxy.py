@@ -133,6 +133,7 @@ async def test_close_after_n_bytes_closes_after_exactly_n(proxy):
 
 async def test_down_refuses_connections_until_up(proxy):
     proxy.down()
+    assert proxy.is_down
     with pytest.raises(ConnectionRefusedError):
         await connect(_url(proxy), open_timeout=2)
     await proxy.up()
