@@ -27,6 +27,8 @@ __all__ = ["RateMeter", "SubscriptionStats", "FeedStats"]
 _NS = 1_000_000_000
 #: A change of (wall clock - monotonic clock) larger than this is our wall clock jumping.
 _CLOCK_JUMP_NS = _NS
+#: A stamp further than this from our clock is nonsense, not a sample of latency or skew.
+_MAX_OFFSET_NS = 86_400 * _NS
 _CHANNEL_OF_TYPE: dict[type, str] = {Ticker: "ticker", Trade: "trades", Book: "book"}
 
 
@@ -104,6 +106,8 @@ class FeedStats:
       ``latency_samples`` samples, corrected by that skew. When our own wall
       clock jumps by more than a second (checked against the monotonic clock at
       every frame) the samples and the skew estimate start over (``clock_jumps``).
+      A stamp more than a day away from our clock is counted in ``bad_stamps``
+      and not sampled.
     - Plain counters the feed client bumps: ``malformed``, ``dropped``,
       ``reconnects``; ``gaps``, ``resyncs``, ``duplicates`` are totals of the
       subscriptions'. :meth:`record_error` keeps the last ``errors_kept`` texts.
@@ -131,6 +135,7 @@ class FeedStats:
         self.resyncs = 0
         self.duplicates = 0
         self.clock_jumps = 0
+        self.bad_stamps = 0
         self.last_message_at: float | None = None
         self.last_errors: deque[str] = deque(maxlen=errors_kept)
         self.subscriptions: dict[tuple[str, str], SubscriptionStats] = {}
@@ -176,6 +181,9 @@ class FeedStats:
         self._sample(self._wall_clock_ns() - heartbeat.ts)
 
     def _sample(self, raw_ns: int) -> None:
+        if not -_MAX_OFFSET_NS < raw_ns < _MAX_OFFSET_NS:
+            self.bad_stamps += 1
+            return
         i = self._sample_next
         self._samples[i] = raw_ns
         self._sample_next = i + 1 if i + 1 < len(self._samples) else 0
@@ -287,6 +295,7 @@ class FeedStats:
             "latency_p99": p99,
             "clock_skew": self.clock_skew(),
             "clock_jumps": self.clock_jumps,
+            "bad_stamps": self.bad_stamps,
             "gaps": self.gaps,
             "resyncs": self.resyncs,
             "duplicates": self.duplicates,
