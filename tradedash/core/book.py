@@ -44,8 +44,9 @@ class _Side:
 
     ``keys`` holds ``sign * price`` in ascending order (sign -1 for bids), so the
     best level is always ``keys[0]`` and updates cost one dict operation plus a
-    bisect into a short list. ``texts`` keeps each level as the checksum writes
-    it, so checking a book formats only the levels that changed.
+    bisect into a short list. ``texts`` holds levels as the checksum writes
+    them: written when a top level changes, dropped when a deeper one does and
+    filled in when a level moves up, so each check formats only what changed.
     """
 
     __slots__ = ("sizes", "texts", "keys", "sign")
@@ -70,13 +71,15 @@ class _Side:
             if price not in sizes:
                 insort(keys, key)
             sizes[price] = size
-            self.texts[price] = level_text(price, size)
+            if in_top:
+                self.texts[price] = level_text(price, size)
+                return True
         elif price in sizes:
             del sizes[price]
-            del self.texts[price]
             del keys[bisect_left(keys, key)]
         else:
             return False
+        self.texts.pop(price, None)  # written when a checksum needs it
         return in_top
 
     def top(self, n: int | None) -> list[Level]:
@@ -85,8 +88,15 @@ class _Side:
         return [(sign * key, sizes[sign * key]) for key in keys]
 
     def top_texts(self, n: int) -> list[str]:
-        sign, texts = self.sign, self.texts
-        return [texts[sign * key] for key in self.keys[:n]]
+        sign, texts, keys = self.sign, self.texts, self.keys[:n]
+        try:
+            return [texts[sign * key] for key in keys]
+        except KeyError:  # a level moved up into the top since it last changed
+            sizes = self.sizes
+            for key in keys:
+                if sign * key not in texts:
+                    texts[sign * key] = level_text(sign * key, sizes[sign * key])
+            return [texts[sign * key] for key in keys]
 
 
 class OrderBook:
