@@ -105,10 +105,12 @@ class OrderBook:
     Contract:
 
     - :meth:`apply` takes every ``book`` message of the symbol in arrival order and
-      returns a :class:`BookOutcome`. A snapshot always rebuilds the book
-      (``RESYNCED`` if the book was waiting for it, else ``REBUILT``). An
-      update is applied only if ``prev_seq`` equals :attr:`seq`; an update whose
-      ``seq`` is at most :attr:`seq` is ignored (never applied twice).
+      returns a :class:`BookOutcome`. A snapshot rebuilds the book
+      (``RESYNCED`` if the book was waiting for it, else ``REBUILT``) unless
+      its ``seq`` is older than :attr:`seq`. An update is applied only if
+      ``prev_seq`` equals :attr:`seq`; an update whose ``seq`` is at most
+      :attr:`seq` is ignored. So :attr:`seq` never goes back, and no update is
+      ever applied twice (:meth:`forget_sequence` starts the numbering afresh).
     - After a gap, an update before any snapshot or a checksum mismatch,
       :attr:`resyncing` is True and updates are dropped (not applied) until a
       snapshot arrives. A message without a ``checksum`` is not checked.
@@ -140,9 +142,12 @@ class OrderBook:
     # --- Applying messages ------------------------------------------------------------
 
     def apply(self, message: Book) -> BookOutcome:
-        if message.kind == "snapshot":
-            return self._rebuild(message)
         seq = self.seq
+        if message.kind == "snapshot":
+            if seq is not None and message.seq < seq:
+                self.duplicates += 1
+                return BookOutcome.DUPLICATE
+            return self._rebuild(message)
         if self.resyncing:
             self.dropped += 1
             return BookOutcome.DROPPED
