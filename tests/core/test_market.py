@@ -69,3 +69,14 @@ def test_no_well_typed_message_breaks_market_state_or_stats(stream):
             assert np.all(np.diff(view.start) > 0)  # bars stay in start order
         state.book.bids(10), state.book.asks(10), state.book.checksum()
     stats.as_dict()
+
+
+def test_made_up_symbols_beyond_the_limit_are_ignored_not_allocated():
+    market = MarketState(max_symbols=2)
+    for i in range(5):
+        assert market.apply(wire.Book(f"FAKE-{i}", 1, T0, "snapshot", [], [])) is (
+            BookOutcome.REBUILT if i < 2 else None
+        )
+    assert list(market.symbols) == ["FAKE-0", "FAKE-1"] and market.ignored == 3
+    market.apply(wire.Trade("FAKE-1", 1, T0, 1, 1.0, 1.0, "buy"))
+    assert market.symbols["FAKE-1"].version == 2
