@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableView, QWidget
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableView
 
 from tradedash.core.lifecycle import FeedState
 from tradedash.core.stats import FeedStats
