@@ -221,7 +221,7 @@ class ExchangeServer:
     async def _handle(self, connection: ServerConnection) -> None:
         peer = connection.remote_address
         log.info("connection from %s:%s", *(peer or ("?", "?"))[:2])
-        session = _Session(connection, RequestBudget(self.config.max_requests_per_second))
+        session = _Session(connection, RequestBudget(self.config.max_requests_per_second, self.config.max_request_burst))
         self._sessions[connection] = session
         self._guard.opened(connection)
         try:
