@@ -360,6 +360,9 @@ class ExchangeServer:
         async for messages in replay(self.config.replay, self.config.speed):
             for message in messages:
                 market.apply(message)
+                if isinstance(message, wire.Book) and message.kind == "update" and self.faults.take_book_skip(message.symbol):
+                    self.counters.book_updates_skipped += 1
+                    continue
                 channel = channel_of(message)
                 for key in [k for k in self._subscribers if k[0] == channel and k[1] == message.symbol]:
                     self._emit(key, message)
