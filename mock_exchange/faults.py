@@ -274,6 +274,10 @@ class FaultInjector:
         self._record("restart", down_seconds=down_seconds)
         await self._server.pause_listening(down_seconds, close_code=1012)
 
+    def forget(self, connection: ServerConnection) -> None:
+        """The connection is gone: stop tracking it."""
+        self._half_open.discard(connection)
+
     def cancel(self) -> None:
         """Forget timers and abort half-open sockets (called when the server stops)."""
         if self._delay_ends is not None:

@@ -244,6 +244,7 @@ class ExchangeServer:
             self.forget_subscriptions(connection)
             del self._sessions[connection]
             self._guard.closed(connection)
+            self.faults.forget(connection)
             log.info("connection from %s:%s closed (%s)", *(peer or ("?", "?"))[:2], connection.close_code)
 
     def forget_subscriptions(self, connection: ServerConnection) -> None:
