@@ -58,6 +58,7 @@ class _Session:
         self.heartbeat_seq = 0
         self.budget = budget
         self.full_since: float | None = None
+        self.dropped = False
 
 
 class ExchangeServer:
@@ -421,6 +422,8 @@ class ExchangeServer:
             now = time.monotonic()
             for session in list(self._sessions.values()):
                 connection = session.connection
+                if session.dropped:
+                    continue
                 if connection.transport.get_write_buffer_size() <= limit:
                     session.full_since = None
                 elif session.full_since is None:
@@ -434,7 +437,7 @@ class ExchangeServer:
         reason = f"slow consumer: send buffer above {limit} bytes for {patience:g} s"
         log.warning("dropping %s: %s", connection.remote_address, reason)
         self.forget_subscriptions(connection)
-        session.full_since = None
+        session.dropped = True
         self._spawn(connection.close(1008, reason), "close slow client")
 
 
