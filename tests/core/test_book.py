@@ -263,3 +263,17 @@ def test_a_snapshot_older_than_the_book_is_ignored_but_one_at_the_same_seq_repai
     assert book.apply(tampered) is BookOutcome.CHECKSUM_MISMATCH
     assert book.apply(server.snapshot()) is BookOutcome.RESYNCED  # same seq as the tampered update
     assert _levels(book) == server.levels()
+
+
+def test_clearing_an_unsubscribed_book_ends_its_resync():
+    server = ReferenceServer()
+    market = MarketState(clock=lambda: 0.0)
+    market.apply(server.snapshot())
+    server.update([(99.0, 1.0)], [])
+    market.apply(server.update([(98.0, 1.0)], []))  # a gap
+    assert market.resyncing_symbols() == {SYMBOL}
+    market.clear_book(SYMBOL)
+    book = market.symbols[SYMBOL].book
+    assert market.resyncing_symbols() == set() and market.take_snapshot_requests() == []
+    assert book.bids() == [] and book.seq is None and not book.resyncing
+    market.clear_book("never seen")  # harmless

@@ -71,6 +71,8 @@ class MarketState:
       waits for a snapshot; it is empty when every book is in sync.
     - After a reconnect, :meth:`reset_sequences` makes every book wait for a
       fresh snapshot without trusting the old connection's sequence numbers.
+      When a book is unsubscribed, :meth:`clear_book` empties it and drops its
+      pending resync, so a feed is not left resyncing a book it no longer gets.
     """
 
     def __init__(
@@ -178,6 +180,14 @@ class MarketState:
     def resyncing_symbols(self) -> set[str]:
         """Symbols whose book waits for a snapshot; empty when every book is in sync."""
         return set(self._awaiting_snapshot)
+
+    def clear_book(self, symbol: str) -> None:
+        """Empty ``symbol``'s book and forget its pending resync (call when unsubscribed from it)."""
+        state = self.symbols.get(symbol)
+        if state is not None:
+            state.book.clear()
+            state.version += 1
+        self._awaiting_snapshot.pop(symbol, None)
 
     def reset_sequences(self) -> None:
         """Forget every book's sequence number (call after a reconnect).

@@ -95,7 +95,8 @@ class FeedStats:
     Contract:
 
     - ``record_messages(count)`` once per received frame (any message kind,
-      heartbeats included): ``messages``, :meth:`message_rate` and
+      heartbeats included), before the frame's ``record_market`` calls (they
+      take their receive time from it): ``messages``, :meth:`message_rate` and
       :meth:`last_message_age` follow it. :meth:`is_stale` compares that age
       with a limit; all of it on the monotonic clock.
     - ``record_market(message, outcome)`` once per market message after it was
