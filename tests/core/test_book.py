@@ -136,6 +136,32 @@ def test_damaged_stream_ends_equal_to_server_book_after_resync(initial, changes,
     event(f"gaps={min(book.gaps, 3)} dups={min(book.duplicates, 1)} mismatches={min(book.checksum_mismatches, 1)}")
 
 
+#: Resize or remove the i-th best level of one side: aims at the edge of the checksummed top ten.
+relative_changes = st.tuples(st.sampled_from(["bids", "asks"]), st.integers(0, 12), sizes)
+
+
+@settings(max_examples=200, deadline=None)
+@given(changes=st.lists(st.one_of(st.tuples(bid_changes, ask_changes), relative_changes), min_size=1, max_size=80))
+def test_a_clean_stream_applies_every_update_and_every_checksum_matches(changes):
+    """No false alarms: deep books, levels changing at, above and below the tenth."""
+    server = ReferenceServer()
+    server.update([(99.5 - k, 1.0) for k in range(15)], [(100.5 + k, 1.0) for k in range(15)])  # deep from the start
+    book = OrderBook(SYMBOL)
+    book.apply(server.snapshot())
+    for change in changes:
+        if isinstance(change[0], str):
+            side, index, size = change
+            levels = server.levels()[0 if side == "bids" else 1]
+            if index >= len(levels):
+                continue
+            edit = [(levels[index][0], size)]
+            message = server.update(edit, []) if side == "bids" else server.update([], edit)
+        else:
+            message = server.update(*change)
+        assert book.apply(message) is BookOutcome.APPLIED
+    assert _levels(book) == server.levels()
+
+
 def test_updates_in_sequence_are_applied_and_levels_are_best_first():
     server = ReferenceServer()
     book = OrderBook(SYMBOL)
