@@ -122,7 +122,7 @@ class MarketState:
     def _apply_ticker(self, message: Ticker) -> None:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
-            return None
+            return
         state.ticker = message
         state.prices.append(message.ts / 1e9, message.last)
         state.version += 1
@@ -130,7 +130,7 @@ class MarketState:
     def _apply_trade(self, message: Trade) -> None:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
-            return None
+            return
         state.trades.append(message)
         ts, price, size = message.ts, message.price, message.size
         for series in state._candle_series:
@@ -155,7 +155,7 @@ class MarketState:
     def _apply_candle(self, message: Candle) -> None:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
-            return None
+            return
         series = state.candles.get(message.interval)
         if series is None:
             self.ignored += 1
