@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from bisect import bisect_left, insort
 
-from .wire import Book, Level, book_checksum
+from .wire import Book, Level, checksum_of_texts, level_text
 
 __all__ = ["BookOutcome", "RESYNC_CAUSES", "OrderBook"]
 
@@ -27,6 +27,7 @@ class BookOutcome(enum.Enum):
 
     APPLIED = "applied"  # an update in sequence, applied
     REBUILT = "rebuilt"  # a snapshot replaced the book
+    RESYNCED = "resynced"  # a snapshot replaced a book that was waiting for one
     DUPLICATE = "duplicate"  # seq already applied (repeat or old): ignored
     GAP = "gap"  # prev_seq is not the last applied seq: the book stops
     NO_SNAPSHOT = "no snapshot"  # an update before any snapshot: the book stops
@@ -43,35 +44,59 @@ class _Side:
 
     ``keys`` holds ``sign * price`` in ascending order (sign -1 for bids), so the
     best level is always ``keys[0]`` and updates cost one dict operation plus a
-    bisect into a short list.
+    bisect into a short list. ``texts`` holds levels as the checksum writes
+    them: written when a top level changes, dropped when a deeper one does and
+    filled in when a level moves up, so each check formats only what changed.
     """
 
-    __slots__ = ("sizes", "keys", "sign")
+    __slots__ = ("sizes", "texts", "keys", "sign")
 
     def __init__(self, sign: float) -> None:
         self.sizes: dict[float, float] = {}
+        self.texts: dict[float, str] = {}
         self.keys: list[float] = []
         self.sign = sign
 
     def clear(self) -> None:
         self.sizes.clear()
+        self.texts.clear()
         self.keys.clear()
 
-    def set(self, price: float, size: float) -> None:
-        sizes = self.sizes
+    def set(self, price: float, size: float) -> bool:
+        """Set (size > 0) or remove a level; True if that changed the checksummed top levels."""
+        sizes, keys = self.sizes, self.keys
+        key = self.sign * price
+        in_top = len(keys) < CHECKSUM_LEVELS or key <= keys[CHECKSUM_LEVELS - 1]
         if size > 0.0:
             if price not in sizes:
-                insort(self.keys, self.sign * price)
+                insort(keys, key)
             sizes[price] = size
+            if in_top:
+                self.texts[price] = level_text(price, size)
+                return True
         elif price in sizes:
             del sizes[price]
-            keys = self.keys
-            del keys[bisect_left(keys, self.sign * price)]
+            del keys[bisect_left(keys, key)]
+        else:
+            return False
+        self.texts.pop(price, None)  # written when a checksum needs it
+        return in_top
 
     def top(self, n: int | None) -> list[Level]:
         sign, sizes = self.sign, self.sizes
         keys = self.keys if n is None else self.keys[:n]
         return [(sign * key, sizes[sign * key]) for key in keys]
+
+    def top_texts(self, n: int) -> list[str]:
+        sign, texts, keys = self.sign, self.texts, self.keys[:n]
+        try:
+            return [texts[sign * key] for key in keys]
+        except KeyError:  # a level moved up into the top since it last changed
+            sizes = self.sizes
+            for key in keys:
+                if sign * key not in texts:
+                    texts[sign * key] = level_text(sign * key, sizes[sign * key])
+            return [texts[sign * key] for key in keys]
 
 
 class OrderBook:
@@ -80,9 +105,12 @@ class OrderBook:
     Contract:
 
     - :meth:`apply` takes every ``book`` message of the symbol in arrival order and
-      returns a :class:`BookOutcome`. A snapshot always rebuilds the book. An
-      update is applied only if ``prev_seq`` equals :attr:`seq`; an update whose
-      ``seq`` is at most :attr:`seq` is ignored (never applied twice).
+      returns a :class:`BookOutcome`. A snapshot rebuilds the book
+      (``RESYNCED`` if the book was waiting for it, else ``REBUILT``) unless
+      its ``seq`` is older than :attr:`seq`. An update is applied only if
+      ``prev_seq`` equals :attr:`seq`; an update whose ``seq`` is at most
+      :attr:`seq` is ignored. So :attr:`seq` never goes back, and no update is
+      ever applied twice (:meth:`forget_sequence` starts the numbering afresh).
     - After a gap, an update before any snapshot or a checksum mismatch,
       :attr:`resyncing` is True and updates are dropped (not applied) until a
       snapshot arrives. A message without a ``checksum`` is not checked.
@@ -102,6 +130,7 @@ class OrderBook:
         self.version = 0
         self._bids = _Side(-1.0)
         self._asks = _Side(1.0)
+        self._checksum: int | None = None  # of the current levels; None when it must be computed again
         self.updates = 0
         self.snapshots = 0
         self.duplicates = 0
@@ -113,9 +142,12 @@ class OrderBook:
     # --- Applying messages ------------------------------------------------------------
 
     def apply(self, message: Book) -> BookOutcome:
-        if message.kind == "snapshot":
-            return self._rebuild(message)
         seq = self.seq
+        if message.kind == "snapshot":
+            if seq is not None and message.seq < seq:
+                self.duplicates += 1
+                return BookOutcome.DUPLICATE
+            return self._rebuild(message)
         if self.resyncing:
             self.dropped += 1
             return BookOutcome.DROPPED
@@ -127,10 +159,15 @@ class OrderBook:
         if message.prev_seq != seq:
             return self._stop(BookOutcome.GAP)
         bids, asks = self._bids, self._asks
+        top_changed = False
         for price, size in message.bids:
-            bids.set(price, size)
+            if bids.set(price, size):
+                top_changed = True
         for price, size in message.asks:
-            asks.set(price, size)
+            if asks.set(price, size):
+                top_changed = True
+        if top_changed:
+            self._checksum = None
         self.seq = message.seq
         self.updates += 1
         self.version += 1
@@ -147,6 +184,7 @@ class OrderBook:
             bids.set(price, size)
         for price, size in message.asks:
             asks.set(price, size)
+        self._checksum = None
         self.seq = message.seq
         self.snapshots += 1
         self.version += 1
@@ -156,6 +194,7 @@ class OrderBook:
         if self.resyncing:
             self.resyncing = False
             self.resyncs += 1
+            return BookOutcome.RESYNCED
         return BookOutcome.REBUILT
 
     def _stop(self, cause: BookOutcome) -> BookOutcome:
@@ -207,4 +246,8 @@ class OrderBook:
 
     def checksum(self) -> int:
         """:func:`~tradedash.core.wire.book_checksum` of the book as it is now."""
-        return book_checksum(self._bids.top(CHECKSUM_LEVELS), self._asks.top(CHECKSUM_LEVELS), CHECKSUM_LEVELS)
+        if self._checksum is None:
+            self._checksum = checksum_of_texts(
+                self._bids.top_texts(CHECKSUM_LEVELS), self._asks.top_texts(CHECKSUM_LEVELS), CHECKSUM_LEVELS
+            )
+        return self._checksum
