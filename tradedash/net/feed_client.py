@@ -28,6 +28,7 @@ from websockets.frames import CloseCode
 from tradedash.core import wire
 from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.lifecycle import FeedEvent, FeedLifecycle, FeedState
+from tradedash.core.ratelog import RateLimitedLog
 from tradedash.core.stats import FeedStats
 
 from .recorder import FrameRecorder
@@ -81,24 +82,6 @@ def classify_failure(exc: BaseException) -> str | None:
     if process_exception(exc) is None:  # type: ignore[arg-type]
         return None
     return f"{type(exc).__name__}: {exc}"
-
-
-class _Throttle:
-    """Lets a log line through at most once per ``period`` seconds and counts what it held back."""
-
-    def __init__(self, clock: Callable[[], float], period: float = 5.0) -> None:
-        self._clock = clock
-        self._period = period
-        self._next_at = float("-inf")
-        self.suppressed = 0
-
-    def allow(self) -> bool:
-        now = self._clock()
-        if now < self._next_at:
-            self.suppressed += 1
-            return False
-        self._next_at = now + self._period
-        return True
 
 
 class FeedClient:
@@ -158,7 +141,7 @@ class FeedClient:
         #: Symbols whose messages are applied: subscribed, or unsubscribed but not yet acknowledged.
         self._wanted_symbols: frozenset[str] = frozenset(s.symbol for s in self.subscriptions)
         self.lifecycle = FeedLifecycle(clock)
-        self.stats = FeedStats(clock)
+        self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
         self.symbols: list[wire.SymbolInfo] = []
         #: Why the feed stopped for good, once a fatal error ended ``run()``.
         self.fatal_reason: str | None = None
@@ -199,7 +182,7 @@ class FeedClient:
         self._uncounted = 0
         self._count_scheduled = False
         self._snapshots_wanted: list[str] = []
-        self._log_throttle = _Throttle(clock)
+        self._bad_input_log = RateLimitedLog(log, clock=clock)
 
     @property
     def state(self) -> FeedState:
@@ -361,6 +344,7 @@ class FeedClient:
             self._recorder.write(self._wall_clock_ns(), frame)
         applied = saw_book = False
         apply = self.market.apply
+        record = self.stats.record_market
         on_message = self._on_message
         wanted = self._wanted_symbols
         try:
@@ -370,13 +354,15 @@ class FeedClient:
                     if message.symbol not in wanted:  # type: ignore[union-attr]
                         self._malformed(f"{message.symbol!r} is not subscribed")  # type: ignore[union-attr]
                         continue
-                    apply(message)  # type: ignore[arg-type]
+                    record(message, apply(message))  # type: ignore[arg-type]
                     applied = True
                     if kind is _Book:
                         saw_book = True
                     if on_message is not None:
                         on_message(message)  # type: ignore[arg-type]
-                elif kind is not _Heartbeat:
+                elif kind is _Heartbeat:
+                    self.stats.record_heartbeat(message)  # type: ignore[arg-type]
+                else:
                     self._control(message)
         except Exception as exc:  # a message the state could not take must not end the feed
             self._malformed(f"message not applied: {type(exc).__name__}: {exc}")
@@ -415,15 +401,11 @@ class FeedClient:
         """After book data: note books that lost sync and move the lifecycle through resyncing."""
         requested = self.market.take_snapshot_requests()
         if requested:
-            self.stats.gaps += len(set(requested) - self._resyncing)  # a repeated request is no new gap
             self._resyncing.update(requested)
             self._snapshots_wanted.extend(requested)
         elif not self._resyncing:
             return
-        done = self._resyncing - self.market.resyncing_symbols()
-        if done:
-            self.stats.resyncs += len(done)
-            self._resyncing -= done
+        self._resyncing &= self.market.resyncing_symbols()
         state = self.lifecycle.state
         if self._resyncing:
             if state is not FeedState.RESYNCING:
@@ -465,10 +447,7 @@ class FeedClient:
     def _malformed(self, text: str) -> None:
         self.stats.malformed += 1
         self.stats.record_error(text)
-        if self._log_throttle.allow():
-            held = self._log_throttle.suppressed
-            self._log_throttle.suppressed = 0
-            log.warning("feed %s: %s%s", self.url, text[:200], f" ({held} more not logged)" if held else "")
+        self._bad_input_log.report("feed %s: %s", self.url, text[:200])
 
     async def _watch_staleness(self) -> None:
         """Mark the feed stale once no frame came for twice the heartbeat interval (monotonic time)."""
