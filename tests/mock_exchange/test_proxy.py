@@ -107,6 +107,28 @@ async def test_half_open_makes_the_clients_ping_time_out(proxy):
     assert proxy.stats.open_connections == 1  # the proxy still holds its sockets
 
 
+async def test_resume_after_half_open_delivers_what_was_held(proxy):
+    async with connect(_url(proxy), ping_interval=None) as ws:
+        await ws.recv()
+        await _reply(ws, {"op": "subscribe", "id": 1, "channels": ["ticker"], "symbols": ["BTC-USD"]})
+        seqs = list(await _tickers(ws, 5))
+        proxy.half_open()
+        await asyncio.sleep(0.3)
+        proxy.resume()
+        seqs += list(await _tickers(ws, 30))
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # nothing lost across the stall
+
+
+async def test_reset_after_resets_each_connection_on_schedule(proxy):
+    proxy.reset_after(0.2)
+    async with connect(_url(proxy)) as ws:
+        with pytest.raises(ConnectionClosedError) as caught:
+            while True:
+                await asyncio.wait_for(ws.recv(), 5)
+    assert isinstance(caught.value.__cause__, ConnectionResetError)
+    assert proxy.stats.resets == 1
+
+
 async def test_reset_gives_the_client_a_connection_reset(proxy):
     async with connect(_url(proxy)) as ws:
         await ws.recv()
