@@ -1,6 +1,6 @@
 """Fan-out: the mock exchange against a bare ``websockets.broadcast()`` server, in the same run.
 
-Run: ``/work/main/.venv/bin/python bench/fanout.py`` (about 80 s; ``--help`` for options).
+Run: ``/work/main/.venv/bin/python bench/fanout.py`` (about 90 s; ``--help`` for options).
 
 For N = 100 and 1,000 clients, each server runs alone in a child process and the
 clients run here, in this process. Both servers send the same messages at the same
@@ -248,11 +248,11 @@ async def _measure(kind: str, n: int, rate: float, steps: list[list[bytes]], war
         rss = [_rss_bytes(process.pid)]
         clients = await _connect_clients(port, n)
         await _wait_for(lambda: all(c.frames for c in clients), 10)  # every hello arrived
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
         rss.append(_rss_bytes(process.pid))
         for start in range(0, n, 50):
             websockets_clients += await asyncio.gather(*(connect(f"ws://127.0.0.1:{port}") for _ in range(min(50, n - start))))
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
         rss.append(_rss_bytes(process.pid))
 
         subscribe = json.dumps({"op": "subscribe", "id": 1, "channels": list(CHANNELS), "symbols": [SYMBOL]}).encode()
@@ -353,9 +353,9 @@ def main() -> None:
     parser.add_argument(
         "--frames-per-s", type=float, default=40_000, help="market frames per second offered in total to all clients (default 40000)"
     )
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds between subscribing and measuring")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds between subscribing and measuring")
     parser.add_argument("--window", type=float, default=4.0, help="seconds measured per round")
-    parser.add_argument("--rounds", type=int, default=2, help="measurements of each pair, bare and exchange taking turns first")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements of each pair, bare and exchange taking turns first")
     args = parser.parse_args()
 
     started = time.monotonic()
