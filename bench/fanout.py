@@ -33,6 +33,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -308,19 +309,18 @@ async def _run(args: argparse.Namespace) -> list[dict]:
 
 
 def _summarise(samples: list[dict], args: argparse.Namespace) -> list[dict]:
-    """Per (N, server): totals over the rounds; ratios of the exchange to the bare server."""
+    """Per (N, server): the median over the rounds of each rate (one disturbed round does not move it),
+    the largest memory figure; ratios of the exchange to the bare server."""
     rows = []
     for n in args.clients:
         row: dict = {"clients": n, "offered_frames_per_s": args.frames_per_s + n}
         for kind in ("bare", "exchange"):
             mine = [s for s in samples if s["clients"] == n and s["server"] == kind]
-            seconds = sum(s["seconds"] for s in mine)
-            frames = sum(s["frames"] for s in mine)
             row[kind] = {
-                "delivered_frames_per_s": frames / seconds,
-                "server_cpu_fraction": sum(s["server_cpu_s"] for s in mine) / seconds,
-                "client_cpu_fraction": sum(s["client_cpu_s"] for s in mine) / seconds,
-                "frames_per_server_cpu_s": frames / max(sum(s["server_cpu_s"] for s in mine), 1e-9),
+                "delivered_frames_per_s": median(s["frames"] / s["seconds"] for s in mine),
+                "server_cpu_fraction": median(s["server_cpu_s"] / s["seconds"] for s in mine),
+                "client_cpu_fraction": median(s["client_cpu_s"] / s["seconds"] for s in mine),
+                "frames_per_server_cpu_s": median(s["frames"] / max(s["server_cpu_s"], 1e-9) for s in mine),
                 "kib_per_idle_connection": max(s["bytes_per_idle_connection"] for s in mine) / 1024,
                 "kib_per_idle_websockets_connection": max(s["bytes_per_idle_websockets_connection"] for s in mine) / 1024,
             }
