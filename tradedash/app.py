@@ -203,10 +203,11 @@ class Dashboard:
             wanted = {wire.Subscription(c, s) for c in feed.channels for s in feed.symbols}
             current = set(view.client.subscriptions)
             view.config = feed
-            for subscription in current - wanted:
-                await view.client.unsubscribe([subscription.channel], [subscription.symbol])
-            for subscription in wanted - current:
-                await view.client.subscribe([subscription.channel], [subscription.symbol])
+            # Few requests (one per group of channels sharing symbols): the exchange limits requests per second.
+            for channels, symbols in _grouped(current - wanted):
+                await view.client.unsubscribe(channels, symbols)
+            for channels, symbols in _grouped(wanted - current):
+                await view.client.subscribe(channels, symbols)
         self.save()
 
     def save(self) -> None:
@@ -225,6 +226,18 @@ class Dashboard:
         if self.exchange is not None:
             await self.exchange.stop()
             self.exchange = None
+
+
+def _grouped(subscriptions: set[wire.Subscription]) -> list[tuple[list[str], list[str]]]:
+    """(channels, symbols) pairs whose products are exactly ``subscriptions``: channels that
+    share the same symbols go together."""
+    symbols_of: dict[str, set[str]] = {}
+    for subscription in subscriptions:
+        symbols_of.setdefault(subscription.channel, set()).add(subscription.symbol)
+    channels_of: dict[frozenset[str], list[str]] = {}
+    for channel, symbols in sorted(symbols_of.items()):
+        channels_of.setdefault(frozenset(symbols), []).append(channel)
+    return [(channels, sorted(symbols)) for symbols, channels in channels_of.items()]
 
 
 def _log_failure(task: asyncio.Future) -> None:
