@@ -126,8 +126,7 @@ class Dashboard:
         )
         self.window.config_applied.connect(self._config_applied)
         self.window.theme_chosen.connect(lambda _choice: self.save())
-        if self.config.theme == "system":
-            QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         if show:
             self.window.show()
         if self.loaded.error:
@@ -219,6 +218,7 @@ class Dashboard:
 
     async def stop(self) -> None:
         if self.window is not None:
+            QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._system_scheme_changed)
             self.window.close()
             self.window.deleteLater()
         for name in list(self._running):
