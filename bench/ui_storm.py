@@ -206,7 +206,9 @@ def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("tradedash-bench")
     app.setQuitOnLastWindowClosed(False)
+    load_before = os.getloadavg()[0]
     results = qasync.run(run(args))
+    results["load_average_1min"] = [load_before, os.getloadavg()[0]]
     base, storm = results["baseline"], results["storm"]
     rows = [
         ("messages/s received", "messages_per_s", "{:,.0f}"),
@@ -230,6 +232,7 @@ def main() -> None:
     for label, key, fmt in rows:
         print(f"{label:<30}{fmt.format(base[key]):>12}{fmt.format(storm[key]):>12}")
     results["lag_p99_minus_baseline_ms"] = storm["lag_p99_ms"] - base["lag_p99_ms"]
+    print(f"machine load average (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes skew lag)")
     print(f"lag p99 storm - baseline: {results['lag_p99_minus_baseline_ms']:.2f} ms (goal: p99 < 16 ms, >= 30 repaints/s)")
     out = ROOT / "bench" / "results" / "ui_storm.json"
     out.parent.mkdir(parents=True, exist_ok=True)
