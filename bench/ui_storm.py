@@ -157,6 +157,7 @@ async def phase(dashboard: Dashboard, probe: LagProbe, painter: PaintCounter, se
         "rss_start_mb": rss[0],
         "rss_end_mb": rss[-1],
         "rss_max_mb": max(rss),
+        "rss_growth_second_half_mb": rss[-1] - rss[len(rss) // 2],
         **refresh.summary("ui_refresh"),
         **INGEST.summary("ingest_frame"),
         "frames_per_s": len(INGEST.samples) / elapsed,
@@ -226,6 +227,7 @@ def main() -> None:
         ("RSS start (MB)", "rss_start_mb", "{:.0f}"),
         ("RSS end (MB)", "rss_end_mb", "{:.0f}"),
         ("RSS max (MB)", "rss_max_mb", "{:.0f}"),
+        ("RSS growth, 2nd half (MB)", "rss_growth_second_half_mb", "{:+.1f}"),
     ]
     print(f"ui-storm: target {args.rate:,.0f} msgs/s for {args.seconds:g} s ({results['rate_per_symbol']:,.0f} steps/s x {len(SYMBOLS)} symbols x {MESSAGES_PER_STEP} channels, {'batched' if args.batch else 'one message per frame'})")
     print(f"{'figure':<30}{'baseline':>12}{'storm':>12}")
