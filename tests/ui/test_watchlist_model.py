@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 
-from tradedash.ui.watchlist_model import COLUMNS, FLASH_SECONDS, SORT_ROLE, WatchlistModel
+from tradedash.ui.watchlist_model import COLUMNS, FLASH_SECONDS, SORT_ROLE, TREND_COLUMN, TREND_POINTS, TREND_ROLE, WatchlistModel
 
-from ui_helpers import make_feed, ticker
+from ui_helpers import T0, make_feed, ticker
 
 
 class Clock:
@@ -26,7 +26,7 @@ def test_rows_values_and_one_data_changed_per_refresh(feed, theme, qtmodeltester
     qtmodeltester.check(model)
     assert model.rowCount() == 2 and model.columnCount() == len(COLUMNS)
     row = [model.index(0, c).data() for c in range(len(COLUMNS))]
-    assert row == ["BTC-USD", "64,000.00", "+1,000.00", "+1.59 %", "63,999.50", "64,000.50", "1.00", "1.23 k"]
+    assert row == ["BTC-USD", "64,000.00", "+1,000.00", "+1.59 %", "63,999.50", "64,000.50", "1.00", "1.23 k", ""]
     assert model.index(1, 1).data() == "145.000"  # SOL's tick is 0.001
     assert model.index(1, 2).data(Qt.ItemDataRole.ForegroundRole).name() == theme.down
     for _ in range(50):
@@ -86,3 +86,21 @@ def test_rows_of_several_feeds_and_removed_feed(theme, qtmodeltester):
     model.refresh()
     qtmodeltester.check(model)
     assert model.rowCount() == 1 and model.ref_at(0).feed == "b"
+
+
+def test_trend_sparkline_of_the_last_two_minutes(feed, theme, qtbot):
+    from tradedash.ui.watchlist_panel import WatchlistPanel
+
+    model = WatchlistModel([feed], theme)
+    for second in range(600):  # ten minutes falling, then two rising
+        price = 1000.0 - second if second < 479 else 600.0 + second
+        feed.market.apply(ticker("BTC-USD", price, ts=T0 + second * 1_000_000_000))
+    model.refresh()
+    points = model.index(0, TREND_COLUMN).data(TREND_ROLE)
+    assert len(points) == TREND_POINTS and points[0] == 0.0 and points[-1] == 1.0
+    assert list(points) == sorted(points)  # only the last two minutes: rising
+    assert model.index(0, TREND_COLUMN).data(Qt.ItemDataRole.ForegroundRole).name() == theme.up
+    panel = WatchlistPanel(model)
+    qtbot.addWidget(panel)
+    panel.resize(900, 200)
+    assert not panel.grab().isNull()  # the sparkline delegate paints

@@ -152,7 +152,6 @@ class FeedHealthPanel(QSplitter):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         header = self.table.horizontalHeader()
-        header.setResizeContentsPrecision(0)  # fit_columns() measures the visible rows only
         header.setStretchLastSection(True)
         self.errors = QPlainTextEdit(readOnly=True, placeholderText="No errors on this feed")
         self.errors.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))

@@ -6,18 +6,27 @@ import time
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from tradedash.core.wire import Ticker
+from tradedash.core.market import SymbolState
 
 from .feeds import FeedView, SymbolRef
 from .formatting import format_change_pct, format_price, format_volume
 from .theme import Theme
 
-__all__ = ["WatchlistModel", "COLUMNS", "SORT_ROLE", "FLASH_SECONDS"]
+__all__ = ["WatchlistModel", "COLUMNS", "SORT_ROLE", "TREND_ROLE", "TREND_COLUMN", "FLASH_SECONDS"]
 
-COLUMNS = ("Symbol", "Last", "Change", "Change %", "Bid", "Ask", "Spread", "Volume 24h")
+COLUMNS = ("Symbol", "Last", "Chg", "Chg %", "Bid", "Ask", "Spread", "Vol 24h", "Trend")
+#: The column drawn as a sparkline of the last price over :data:`TREND_SECONDS`.
+TREND_COLUMN = len(COLUMNS) - 1
+#: How far back the sparkline reaches, and how many points it keeps at most.
+TREND_SECONDS = 120.0
+TREND_POINTS = 60
+#: The role that gives the sparkline: a float array of prices scaled to 0..1, oldest first (or None).
+TREND_ROLE = Qt.ItemDataRole.UserRole + 3
 #: The role a QSortFilterProxyModel sorts by: the raw number (or the symbol's name).
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: How long the Last cell stays tinted after the price moves.
@@ -26,15 +35,24 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class _Cells(NamedTuple):
-    """One row as painted: display texts, raw values for sorting, the colour of the change columns."""
+    """One row as painted: display texts, raw values for sorting, the colour of the change
+    columns and of the sparkline, and the sparkline's points."""
 
     texts: tuple[str, ...]
     values: tuple[str | float, ...]
     change_colour: QColor | None
+    trend: np.ndarray | None = None
+    trend_colour: QColor | None = None
 
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-_NO_VALUES = ("—",) * (len(COLUMNS) - 1)
+_HEADER_TIPS = {
+    "Chg": "Change over 24 hours",
+    "Chg %": "Change over 24 hours, in percent of the price 24 hours ago",
+    "Vol 24h": "Volume traded over 24 hours",
+    "Trend": f"The last price over the last {TREND_SECONDS:.0f} seconds",
+}
+_NO_VALUES = ("—",) * (len(COLUMNS) - 2) + ("",)
 
 
 class WatchlistModel(QAbstractTableModel):
@@ -83,6 +101,8 @@ class WatchlistModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _HEADER_TIPS.get(COLUMNS[section])
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _LEFT if section == 0 else _RIGHT
         return None
@@ -103,14 +123,19 @@ class WatchlistModel(QAbstractTableModel):
             return self._cells[ref].values[column]
         if role == Qt.ItemDataRole.ForegroundRole and column in (2, 3):
             return self._cells[ref].change_colour
+        if role == Qt.ItemDataRole.ForegroundRole and column == TREND_COLUMN:
+            return self._cells[ref].trend_colour
+        if role == TREND_ROLE and column == TREND_COLUMN:
+            return self._cells[ref].trend
         if role == Qt.ItemDataRole.BackgroundRole and column == 1:
             return self._flash_colours.get(ref)
         if role == Qt.ItemDataRole.ToolTipRole and column == 0:
             return f"{ref.symbol} on feed {ref.feed}"
         return None
 
-    def _row_cells(self, ref: SymbolRef, feed: FeedView, ticker: Ticker | None) -> _Cells:
+    def _row_cells(self, ref: SymbolRef, feed: FeedView, state: SymbolState) -> _Cells:
         name = ref.symbol if len(self._feeds) < 2 else f"{ref.symbol}  ·  {ref.feed}"
+        ticker = state.ticker
         if ticker is None:
             return _Cells((name,) + _NO_VALUES, (ref.symbol,) + (0.0,) * len(_NO_VALUES), None)
         decimals = feed.decimals(ref.symbol)
@@ -134,8 +159,16 @@ class WatchlistModel(QAbstractTableModel):
             format_price(ticker.ask, decimals),
             format_price(ticker.ask - ticker.bid, decimals),
             format_volume(ticker.volume_24h),
+            "",
         )
-        return _Cells(texts, values, self._theme.color("up" if change >= 0 else "down"))
+        trend, move = _trend(state)
+        return _Cells(
+            texts,
+            values + (move,),
+            self._theme.color("up" if change >= 0 else "down"),
+            trend,
+            self._theme.color("up" if move >= 0 else "down"),
+        )
 
     def _flash_colour(self, ref: SymbolRef, now: float) -> QColor | None:
         flash = self._flash.get(ref)
@@ -167,7 +200,7 @@ class WatchlistModel(QAbstractTableModel):
                     self._flash[ref] = (now, last > previous)
                 if last is not None:
                     self._last_price[ref] = last
-                self._cells[ref] = self._row_cells(ref, feed, state.ticker)
+                self._cells[ref] = self._row_cells(ref, feed, state)
             elif ref in self._flash:
                 changed.append(row)
                 if now - self._flash[ref][0] > FLASH_SECONDS:
@@ -206,3 +239,17 @@ class WatchlistModel(QAbstractTableModel):
                 self._painted[ref] = -1
                 self._cells[ref] = _Cells((ref.symbol,) + _NO_VALUES, (ref.symbol,) + (0.0,) * len(_NO_VALUES), None)
             self.endInsertRows()
+
+
+def _trend(state: SymbolState) -> tuple[np.ndarray | None, float]:
+    """The last price over the last :data:`TREND_SECONDS`, at most :data:`TREND_POINTS` points
+    scaled to 0..1, and the relative move over that time (for sorting)."""
+    times, prices = state.prices.view()
+    if len(times) < 2:
+        return None, 0.0
+    recent = prices[np.searchsorted(times, times[-1] - TREND_SECONDS) :]
+    if len(recent) > TREND_POINTS:
+        recent = recent[np.linspace(0, len(recent) - 1, TREND_POINTS).astype(int)]
+    low, high = float(recent.min()), float(recent.max())
+    scaled = (recent - low) / (high - low) if high > low else np.full(len(recent), 0.5)
+    return scaled, (float(recent[-1]) - float(recent[0])) / float(recent[0]) if recent[0] else 0.0

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtWidgets import QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QModelIndex, QPointF, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QPainter, QPen, QPolygonF
+from PySide6.QtWidgets import QLineEdit, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QVBoxLayout, QWidget
 
 from .feeds import SymbolRef
-from .watchlist_model import SORT_ROLE, WatchlistModel
+from .watchlist_model import SORT_ROLE, TREND_COLUMN, TREND_ROLE, WatchlistModel
 
 __all__ = ["WatchlistPanel"]
+
+
+class _SparklineDelegate(QStyledItemDelegate):
+    """Paints a cell's ``TREND_ROLE`` points as a line in its foreground colour."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().paint(painter, option, index)
+        points = index.data(TREND_ROLE)
+        colour = index.data(Qt.ItemDataRole.ForegroundRole)
+        if points is None or len(points) < 2 or colour is None:
+            return
+        rect = option.rect.adjusted(4, 4, -4, -4)
+        step = rect.width() / (len(points) - 1)
+        line = QPolygonF([QPointF(rect.left() + i * step, rect.bottom() - y * rect.height()) for i, y in enumerate(points)])
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(colour, 1.2))
+        painter.drawPolyline(line)
+        painter.restore()
 
 
 class WatchlistPanel(QWidget):
@@ -43,11 +63,14 @@ class WatchlistPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
+        self._sparkline = _SparklineDelegate()
+        self.table.setItemDelegateForColumn(TREND_COLUMN, self._sparkline)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
-        header.setResizeContentsPrecision(0)  # fit_columns() measures the visible rows only
+        header.setResizeContentsPrecision(-1)  # fit_columns() measures every row (a watchlist is short)
         header.setStretchLastSection(True)
+        header.setMinimumSectionSize(48)
         self.table.doubleClicked.connect(self._activate)
         self.table.activated.connect(self._activate)
         self.table.selectionModel().currentRowChanged.connect(self._select)
