@@ -43,7 +43,8 @@ class RateMeter:
     count and remembers ``(time, count)``; the rate is the count's growth since
     the newest remembered reading at least ``window`` seconds old (or the first
     reading, if all are younger), divided by the time since then. Read it
-    regularly (a panel's refresh) and it is the rate of the last window.
+    regularly (a panel's refresh) and it is the rate of the last window (to
+    within a sixteenth of it: readings closer together are not remembered).
     """
 
     __slots__ = ("_window", "_readings")
@@ -58,7 +59,7 @@ class RateMeter:
         while len(readings) > 1 and readings[1][0] <= cutoff:
             readings.popleft()
         then, count_then = readings[0]
-        if now > readings[-1][0]:
+        if now - readings[-1][0] >= self._window / 16:  # keeps at most ~17 readings however often it is read
             readings.append((now, count))
         return (count - count_then) / (now - then) if now > then else 0.0
 
