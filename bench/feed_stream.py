@@ -30,19 +30,27 @@ from mock_exchange.market import Market  # noqa: E402
 from mock_exchange.server import ExchangeConfig  # noqa: E402
 from tradedash.core import wire  # noqa: E402
 
-__all__ = ["SYMBOLS", "market_messages", "main"]
+__all__ = ["SYMBOLS", "CHANNELS", "market_messages", "main"]
 
 SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD"]
+#: What a dashboard typically subscribes to (the book is always in the stream).
+CHANNELS = ("ticker", "trades", "book", "candles:1m")
 
 
-def market_messages(count: int, seed: int = 7) -> list[wire.MarketMessage]:
-    """``count`` realistic trades and tickers from the mock exchange's simulator, round-robin over symbols."""
+def market_messages(count: int, channels: tuple[str, ...] = CHANNELS, seed: int = 7, depth: int = 10) -> list[wire.MarketMessage]:
+    """``count`` realistic messages of ``channels`` from the mock exchange's simulator, round-robin
+    over symbols: with ``book``, a snapshot per symbol first, then per step a trade, a ticker, a
+    book update (top ``depth`` levels) and a 1 m candle, as far as ``channels`` has them."""
     market = Market(ExchangeConfig(symbols=SYMBOLS).specs(), seed)
     ts = time.time_ns()
     out: list[wire.MarketMessage] = []
+    if "book" in channels:
+        for symbol in SYMBOLS:
+            market.set_book_depths(symbol, {depth})
+            out.append(market.book_snapshot(symbol, depth, ts))
     while len(out) < count:
         for symbol in SYMBOLS:
-            out.extend(market.step(symbol, ts))
+            out.extend(message for _, _, message in market.step(symbol, ts, channels))
         ts += 1_000_000
     return out[:count]
 
@@ -57,9 +65,8 @@ def _ws_frame(payload: bytes) -> bytes:
     return bytes((0x81, 127)) + struct.pack("!Q", n) + payload
 
 
-def _blast_blob(messages: int, batch: int) -> bytes:
+def _blast_blob(stream: list[wire.MarketMessage], batch: int) -> bytes:
     """The whole stream as prebuilt WebSocket frames, ready to write in one go."""
-    stream = market_messages(messages)
     if batch > 1:
         payloads = [wire.encode(stream[i : i + batch]) for i in range(0, len(stream), batch)]
     else:
@@ -84,9 +91,9 @@ async def _paced(connection: ServerConnection, stream: list[wire.MarketMessage],
 
 async def _serve(args: argparse.Namespace) -> None:
     if args.mode == "blast":
-        blob = _blast_blob(args.messages, args.batch)
+        blob = _blast_blob(market_messages(args.messages, tuple(args.channels.split(","))), args.batch)
     else:
-        stream = market_messages(int(args.rate * args.seconds))
+        stream = market_messages(int(args.rate * args.seconds), tuple(args.channels.split(",")))
 
     async def handle(connection: ServerConnection) -> None:
         await connection.send(wire.encode(wire.Hello(wire.PROTOCOL_VERSION, "bench-feed-stream", 60.0)), text=True)
@@ -107,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=["blast", "paced"], default="blast")
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--channels", default=",".join(CHANNELS), help="channels in the stream")
     parser.add_argument("--rate", type=float, default=10_000.0)
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args(argv)

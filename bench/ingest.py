@@ -2,11 +2,15 @@
 
 (a) bare: ``async for message in websocket`` counting messages;
 (b) pipeline: ``FeedClient`` -> decode and validate (msgspec) -> ``MarketState.apply`` (ticker,
-    trades, price history, books) -> feed statistics, exactly as the app runs it.
-Both read the same pre-encoded stream of realistic trades and tickers from bench/feed_stream.py
+    trades, price history, order book with checksums, candles) -> feed statistics (per-subscription
+    counters, latency samples), exactly as the app runs it.
+Both read the same pre-encoded stream of realistic trades, tickers, book updates and 1 m candles
+from bench/feed_stream.py
 (another process, writing prebuilt frames so the sender is never the bottleneck), with the same
 connection options. Rounds alternate (a) and (b); the figure is the ratio of the medians.
 Then the batched case: the server packs ``--batch`` messages per frame; figure: updates applied/s.
+Two stream mixes: ticker+trades (like the guide's baseline) and the dashboard's (ticker, trades,
+book depth 10, 1 m candles). An in-process breakdown (no socket) shows where the time goes.
 
     /work/main/.venv/bin/python bench/ingest.py [--messages 200000] [--rounds 3] [--batch 100]
 """
@@ -24,11 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from websockets.asyncio.client import connect  # noqa: E402
 
-from bench.feed_stream import SYMBOLS  # noqa: E402
+from bench.feed_stream import CHANNELS, SYMBOLS, market_messages  # noqa: E402
 from bench.harness import feed_stream, report  # noqa: E402
 from tradedash.core import wire  # noqa: E402
-from tradedash.core.lifecycle import FeedState  # noqa: E402
+from tradedash.core.lifecycle import FeedEvent, FeedState  # noqa: E402
 from tradedash.core.market import MarketState  # noqa: E402
+from tradedash.core.stats import FeedStats  # noqa: E402
 from tradedash.net.feed_client import FeedClient  # noqa: E402
 
 #: The connection options FeedClient uses by default, given to the bare loop too.
@@ -49,12 +54,10 @@ async def bare_loop(url: str, frames: int) -> float:
         return frames / (time.perf_counter() - started)
 
 
-async def pipeline(url: str, messages: int) -> float:
+async def pipeline(url: str, messages: int, channels: tuple[str, ...]) -> float:
     """Messages per second through FeedClient into MarketState, from the connection attempt to the last applied."""
     market = MarketState()
-    client = FeedClient(
-        url, market=market, subscriptions=[wire.Subscription(c, s) for c in ("ticker", "trades") for s in SYMBOLS]
-    )
+    client = FeedClient(url, market=market, subscriptions=[wire.Subscription(c, s) for c in channels for s in SYMBOLS])
     started = time.perf_counter()
     task = asyncio.create_task(client.run())
     while client.stats.messages < messages:
@@ -63,50 +66,92 @@ async def pipeline(url: str, messages: int) -> float:
             raise RuntimeError(f"feed stopped after {client.stats.messages} messages")
         await asyncio.sleep(0.002)
     elapsed = time.perf_counter() - started
-    assert client.stats.malformed == 0 and client.state is FeedState.LIVE
-    assert sum(s.version for s in market.symbols.values()) == messages
+    assert client.stats.malformed == 0 and client.state is FeedState.LIVE, (client.stats.malformed, client.state)
+    assert client.stats.gaps == 0 and all(s.book.resyncing is False for s in market.symbols.values())
     await client.close()
     await task
     return messages / elapsed
 
 
-async def run(args: argparse.Namespace) -> None:
+def breakdown(channels: tuple[str, ...], count: int = 50_000) -> dict[str, float]:
+    """Where the pipeline's time goes, in process (no socket): ns per message for each stage added."""
+    frames = [wire.encode(m) for m in market_messages(count, channels)]
+    decode = wire.server_frame_decoder.decode
+
+    def best(run) -> float:
+        return min(_timed(run) for _ in range(3)) / len(frames) * 1e9
+
+    def decode_only() -> None:
+        for frame in frames:
+            decode(frame)
+
+    def decode_apply() -> None:
+        apply = MarketState().apply
+        for frame in frames:
+            apply(decode(frame))
+
+    def decode_apply_stats() -> None:
+        apply, record = MarketState().apply, FeedStats().record_market
+        for frame in frames:
+            message = decode(frame)
+            record(message, apply(message))
+
+    def feed_client() -> None:
+        client = FeedClient("ws://unused", market=MarketState(), subscriptions=[wire.Subscription(c, s) for c in channels for s in SYMBOLS])
+        client.lifecycle.handle(FeedEvent.CONNECT)
+        for frame in frames:
+            client.ingest(frame)
+
+    stages = {"decode": decode_only, "+ apply": decode_apply, "+ stats": decode_apply_stats, "+ feed client": feed_client}
+    return {name: best(run) for name, run in stages.items()}
+
+
+def _timed(run) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+async def compare(channels: tuple[str, ...], args: argparse.Namespace) -> dict:
+    """(a) and (b) alternating, then the batched pipeline, for one stream mix."""
     bare_rates: list[float] = []
     pipe_rates: list[float] = []
-    with feed_stream("--messages", str(args.messages)) as url:
+    stream = ("--channels", ",".join(channels))
+    with feed_stream("--messages", str(args.messages), *stream) as url:
         for round_ in range(args.rounds):
-            if round_ % 2:
-                pipe_rates.append(await pipeline(url, args.messages))
-                bare_rates.append(await bare_loop(url, args.messages))
-            else:
-                bare_rates.append(await bare_loop(url, args.messages))
-                pipe_rates.append(await pipeline(url, args.messages))
-            print(f"round {round_ + 1}: bare {bare_rates[-1]:,.0f} msg/s, pipeline {pipe_rates[-1]:,.0f} msg/s", flush=True)
+            runs = [("bare", lambda: bare_loop(url, args.messages)), ("pipe", lambda: pipeline(url, args.messages, channels))]
+            for name, run in runs if round_ % 2 == 0 else runs[::-1]:
+                (bare_rates if name == "bare" else pipe_rates).append(await run())
+            print(f"  {'+'.join(channels)} round {round_ + 1}: bare {bare_rates[-1]:,.0f} msg/s, pipeline {pipe_rates[-1]:,.0f} msg/s", flush=True)
     batched_messages = args.messages * 2
     batched_rates: list[float] = []
-    with feed_stream("--messages", str(batched_messages), "--batch", str(args.batch)) as url:
+    with feed_stream("--messages", str(batched_messages), "--batch", str(args.batch), *stream) as url:
         for _ in range(args.rounds):
-            batched_rates.append(await pipeline(url, batched_messages))
-    bare, pipe, batched = (statistics.median(r) for r in (bare_rates, pipe_rates, batched_rates))
-    ratio = pipe / bare
-    report(
-        "ingest",
-        [
-            ("bare websockets loop (msg/s, median)", f"{bare:,.0f}", ""),
-            ("TradeDash pipeline (msg/s, median)", f"{pipe:,.0f}", ""),
-            ("pipeline / bare", f"{ratio:.2f}", "goal >= 0.8"),
-            (f"batched ingest, {args.batch}/frame (updates/s)", f"{batched:,.0f}", "goal >= 500,000"),
-        ],
-        {
-            "messages": args.messages,
-            "rounds": args.rounds,
-            "bare_msgs_per_s": bare_rates,
-            "pipeline_msgs_per_s": pipe_rates,
-            "ratio": ratio,
-            "batch": args.batch,
-            "batched_updates_per_s": batched_rates,
-        },
-    )
+            batched_rates.append(await pipeline(url, batched_messages, channels))
+    bare, pipe = statistics.median(bare_rates), statistics.median(pipe_rates)
+    return {
+        "channels": list(channels),
+        "bare_msgs_per_s": bare_rates,
+        "pipeline_msgs_per_s": pipe_rates,
+        "ratio": pipe / bare,
+        "batched_updates_per_s": batched_rates,
+        "breakdown_ns_per_msg": breakdown(channels),
+    }
+
+
+async def run(args: argparse.Namespace) -> None:
+    mixes = {"ticker+trades": ("ticker", "trades"), "dashboard": CHANNELS}
+    results = {name: await compare(channels, args) for name, channels in mixes.items()}
+    rows = []
+    for name, r in results.items():
+        rows += [
+            (f"{name}: bare websockets loop (msg/s)", f"{statistics.median(r['bare_msgs_per_s']):,.0f}", ""),
+            (f"{name}: TradeDash pipeline (msg/s)", f"{statistics.median(r['pipeline_msgs_per_s']):,.0f}", ""),
+            (f"{name}: pipeline / bare", f"{r['ratio']:.2f}", "goal >= 0.8"),
+            (f"{name}: batched, {args.batch}/frame (updates/s)", f"{statistics.median(r['batched_updates_per_s']):,.0f}", "goal >= 500,000"),
+        ]
+        rows += [(f"{name}: in-process ns/msg, {stage}", f"{ns:,.0f}", "") for stage, ns in r["breakdown_ns_per_msg"].items()]
+    report("ingest", rows, {"messages": args.messages, "rounds": args.rounds, "batch": args.batch, "mixes": results})
 
 
 def main() -> None:

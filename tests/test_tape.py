@@ -46,7 +46,7 @@ async def test_stats_prints_feed_statistics_per_interval(exchange):
     stats = [json.loads(line) for line in out.splitlines()]
     assert 2 <= len(stats) <= 4
     assert stats[-1]["state"] == "live" and stats[-1]["url"] == exchange.url
-    assert {"reconnects", "gaps", "resyncs", "messages", "malformed", "rate"} <= set(stats[-1])
+    assert {"reconnects", "gaps", "resyncs", "messages", "malformed", "message_rate", "latency_p99", "clock_skew"} <= set(stats[-1])
     assert stats[-1]["messages"] > stats[0]["messages"] > 0
 
 

@@ -90,22 +90,10 @@ def format_event(message: wire.MarketMessage) -> str:
 
 
 def stats_line(feed: FeedClient) -> str:
-    """One JSON line of a feed's statistics: state, counters, rate and message age."""
-    stats = feed.stats
-    age = stats.last_message_age()
-    return json.dumps(
-        {
-            "url": feed.url,
-            "state": feed.state.value,
-            "messages": stats.messages,
-            "rate": round(stats.message_rate(), 1),
-            "reconnects": stats.reconnects,
-            "gaps": stats.gaps,
-            "resyncs": stats.resyncs,
-            "malformed": stats.malformed,
-            "last_message_age": None if age is None else round(age, 3),
-        }
-    )
+    """One JSON line of a feed's statistics: its state and every feed-wide figure of :class:`FeedStats`."""
+    figures = feed.stats.as_dict()
+    del figures["subscriptions"], figures["last_errors"]
+    return json.dumps({"url": feed.url, "state": feed.state.value, **figures})
 
 
 class _Printer:

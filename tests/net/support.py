@@ -57,11 +57,14 @@ class ScriptedExchange:
         heartbeat_interval: float | None = 0.2,
         status: Callable[[int], int | None] | None = None,
         on_snapshot: Callable[[ServerConnection, str], Awaitable[None]] | None = None,
+        clock_offset_ns: int = 0,
     ) -> None:
         self.version = version
         self.heartbeat_interval = heartbeat_interval
         self._status = status
         self._on_snapshot = on_snapshot
+        #: How far this server's clock (the ``ts`` of heartbeats and greeting tickers) is off.
+        self.clock_offset_ns = clock_offset_ns
         self.handshakes: list[Headers] = []
         self.connections: list[ServerConnection] = []
         self.requests: list[tuple[int, wire.Request]] = []
@@ -125,7 +128,7 @@ class ScriptedExchange:
                 op = request.__struct_config__.tag
                 await connection.send(wire.encode(wire.Ack(request.id, op, subscriptions=subscriptions)), text=True)
                 if isinstance(request, wire.Subscribe) and "ticker" in request.channels:
-                    await connection.send(wire.encode([ticker(s) for s in request.symbols]), text=True)
+                    await connection.send(wire.encode([ticker(s, ts=time.time_ns() + self.clock_offset_ns) for s in request.symbols]), text=True)
                 if isinstance(request, wire.SnapshotRequest) and self._on_snapshot is not None:
                     await self._on_snapshot(connection, request.symbol)
         except ConnectionClosed:
@@ -142,6 +145,6 @@ class ScriptedExchange:
                 continue
             seq += 1
             try:
-                await connection.send(wire.encode(wire.Heartbeat(seq, time.time_ns())), text=True)
+                await connection.send(wire.encode(wire.Heartbeat(seq, time.time_ns() + self.clock_offset_ns)), text=True)
             except ConnectionClosed:
                 return

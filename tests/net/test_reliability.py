@@ -463,10 +463,11 @@ class SteppableClock:
         return time.monotonic() + self.offset
 
 
-async def test_scenario_17_staleness_uses_the_injected_monotonic_clock_not_the_wall_clock():
+async def test_scenario_17_staleness_uses_the_injected_monotonic_clock_and_skew_is_shown():
     wall = {"offset": 0}
     mono = SteppableClock()
-    async with ScriptedExchange(heartbeat_interval=0.1) as server:
+    skew = -300 * 10**9  # the server's clock is 5 minutes behind
+    async with ScriptedExchange(heartbeat_interval=0.1, clock_offset_ns=skew) as server:
         client = FeedClient(
             server.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")],
             clock=mono, wall_clock_ns=lambda: time.time_ns() + wall["offset"],
@@ -474,11 +475,13 @@ async def test_scenario_17_staleness_uses_the_injected_monotonic_clock_not_the_w
         log = StateLog(client)
         task = await _start(client)
         await wait_for(lambda: client.state is FeedState.LIVE)
-        skewed = time.time_ns() - 300 * 10**9  # the server's clock is 5 minutes behind
-        for n, jump in enumerate((3600, -3600, 3600)):
-            wall["offset"] += jump * 10**9  # the local wall clock jumps an hour
-            await server.latest.send(wire.encode(ticker(seq=10 + n, ts=skewed)), text=True)
+        for jump in (3600, -3600):
+            wall["offset"] += jump * 10**9  # the local wall clock jumps an hour, and back
             await asyncio.sleep(0.3)
+        for n in range(5):
+            await server.latest.send(wire.encode(ticker(seq=10 + n, ts=time.time_ns() + skew)), text=True)
+        await wait_for(lambda: abs(client.stats.clock_skew() + 300) < 5, what="skew of -300 s shown")
+        assert client.stats.clock_jumps >= 2
         assert log.count(FeedState.STALE) == 0 and client.stats.reconnects == 0
         mono.offset += 60.0  # a minute passes on the monotonic clock without a frame
         await wait_for(lambda: log.count(FeedState.STALE) == 1)
@@ -517,3 +520,84 @@ async def test_scenario_20_protocol_version_mismatch_is_fatal():
             await asyncio.wait_for(client.run(), 5)
         await asyncio.sleep(0.2)
         assert len(server.handshakes) == 1
+
+
+# --- The same scenarios through the mock exchange's own fault API ---------------------------
+
+
+async def _exchange_feed(server: ExchangeServer, channels=("ticker",), **options) -> tuple[FeedClient, StateLog, asyncio.Task[None]]:
+    options.setdefault("policy", FAST)
+    client = FeedClient(server.url, market=MarketState(), subscriptions=[wire.Subscription(c, "BTC-USD") for c in channels], **options)
+    log = StateLog(client)
+    task = await _start(client)
+    await wait_for(lambda: client.state is FeedState.LIVE)
+    return client, log, task
+
+
+async def test_scenario_2_exchange_shutdown_fault_reconnects_at_once(exchange):
+    client, log, task = await _exchange_feed(exchange, policy=ReconnectPolicy(initial=5.0, cap=5.0))
+    announced = time.monotonic()
+    await exchange.faults.shutdown(grace=0.05)
+    await wait_for(lambda: log.first_after(announced, FeedState.LIVE) is not None, timeout=4.0)
+    assert log.delays == [0.0]
+    await _stop(client, task)
+
+
+async def test_scenario_5_exchange_half_open_fault_goes_stale_then_reconnects(exchange):
+    client, log, task = await _exchange_feed(exchange, ping_interval=0.3, ping_timeout=0.3, close_timeout=0.3)
+    cut = time.monotonic()
+    await exchange.faults.half_open()
+    await wait_for(lambda: log.first_after(cut, FeedState.STALE) is not None)
+    await wait_for(lambda: log.first_after(cut, FeedState.BACKING_OFF) is not None)
+    await wait_for(lambda: log.first_after(cut, FeedState.LIVE) is not None)
+    assert log.first_after(cut, FeedState.STALE) - cut < 2 * exchange.config.heartbeat_interval + 1.0
+    await _stop(client, task)
+
+
+async def test_scenario_15_exchange_skips_a_book_seq_and_the_client_resyncs(exchange):
+    client, log, task = await _exchange_feed(exchange, channels=("book",))
+    book = client.market.symbols["BTC-USD"].book
+    await wait_for(lambda: book.updates >= 3)
+    gap_at = time.monotonic()
+    await exchange.faults.skip_book_seq("BTC-USD")
+    await wait_for(lambda: log.first_after(gap_at, FeedState.RESYNCING) is not None)
+    await wait_for(lambda: log.first_after(gap_at, FeedState.LIVE) is not None)
+    print(f"scenario 15 (exchange): resynced {(log.first_after(gap_at, FeedState.LIVE) - gap_at) * 1000:.0f} ms after the skip")
+    assert client.stats.gaps == 1 and client.stats.resyncs == 1
+    # Every update after the rebuild carries the server's checksum and is verified: ten in a row
+    # without a new gap means the rebuilt book equals the server's.
+    updates = book.updates
+    await wait_for(lambda: book.updates >= updates + 10)
+    assert book.synced and client.stats.gaps == 1 and book.checksum_mismatches == 0
+    await _stop(client, task)
+
+
+async def test_scenario_12_exchange_malformed_and_unknown_messages_are_counted(exchange):
+    client, log, task = await _exchange_feed(exchange)
+    await exchange.faults.send_malformed()
+    await exchange.faults.send_unknown_type()
+    await wait_for(lambda: client.stats.malformed == 2)
+    assert client.state is FeedState.LIVE and client.stats.reconnects == 0
+    await _stop(client, task)
+
+
+async def test_scenario_13_exchange_oversized_message_closes_1009_and_reconnects(exchange):
+    client, log, task = await _exchange_feed(exchange, max_size=16 * 1024)
+    sent = time.monotonic()
+    await exchange.faults.send_oversized(size=64 * 1024)
+    await wait_for(lambda: log.first_after(sent, FeedState.LIVE) is not None)
+    assert any("1009" in e for e in client.stats.last_errors)
+    await _stop(client, task)
+
+
+async def test_scenario_20_exchange_token_refusal_is_fatal_and_the_right_token_works():
+    server = ExchangeServer(ExchangeConfig(port=0, rate=50.0, token="s3cret"))
+    await server.start()
+    try:
+        client = FeedClient(server.url, market=MarketState(), policy=FAST)
+        with pytest.raises(FatalFeedError, match="401"):
+            await asyncio.wait_for(client.run(), 5)
+        client, log, task = await _exchange_feed(server, token="s3cret")
+        await _stop(client, task)
+    finally:
+        await server.stop()
