@@ -85,6 +85,8 @@ class ScriptedExchange:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        for connection in self._silenced:
+            connection.transport.abort()  # a silenced link would hold up the close handshake
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()

@@ -454,13 +454,20 @@ async def test_scenario_16_duplicate_and_old_sequence_numbers_are_never_applied_
 
 
 class SteppableClock:
-    """Real monotonic time plus an offset the test can jump."""
+    """Real monotonic time, until frozen; then only :meth:`advance` moves it."""
 
     def __init__(self) -> None:
-        self.offset = 0.0
+        self.frozen: float | None = None
 
     def __call__(self) -> float:
-        return time.monotonic() + self.offset
+        return time.monotonic() if self.frozen is None else self.frozen
+
+    def freeze(self) -> None:
+        self.frozen = time.monotonic()
+
+    def advance(self, seconds: float) -> None:
+        assert self.frozen is not None
+        self.frozen += seconds
 
 
 async def test_scenario_17_staleness_uses_the_injected_monotonic_clock_and_skew_is_shown():
@@ -483,9 +490,13 @@ async def test_scenario_17_staleness_uses_the_injected_monotonic_clock_and_skew_
         await wait_for(lambda: abs(client.stats.clock_skew() + 300) < 5, what="skew of -300 s shown")
         assert client.stats.clock_jumps >= 2
         assert log.count(FeedState.STALE) == 0 and client.stats.reconnects == 0
-        mono.offset += 60.0  # a minute passes on the monotonic clock without a frame
-        await wait_for(lambda: log.count(FeedState.STALE) == 1)
-        await wait_for(lambda: client.state is FeedState.LIVE)  # the next heartbeat brings it back
+        # The server goes quiet. Staleness must follow the injected monotonic clock, not real time:
+        mono.freeze()
+        server.go_silent(server.latest)
+        await asyncio.sleep(0.5)  # well past 2 x heartbeat in real time, but no time passed on the clock
+        assert client.state is FeedState.LIVE
+        mono.advance(0.25)  # now 2.5 heartbeats of silence on the clock
+        await wait_for(lambda: client.state is FeedState.STALE)
         assert client.stats.reconnects == 0
         await _stop(client, task)
 
