@@ -141,6 +141,7 @@ symbols = st.sampled_from(["BTC-USD", "ETH-USD"])
 common = dict(
     id=st.text("abcdef0123456789", min_size=1, max_size=12),
     name=st.text(max_size=20),
+    feed=st.sampled_from(["", "demo"]),
     enabled=st.booleans(),
     mode=st.sampled_from(["once", "every"]),
     cooldown=st.floats(0, 1e4),
@@ -159,6 +160,7 @@ rules = st.one_of(
               seconds=st.floats(0, 1e4), **common),
 )
 firings = st.builds(Firing, at=st.floats(1e9, 2e9), rule_id=st.text(max_size=5), rule_name=st.text(max_size=10),
+                    feed=st.sampled_from(["", "demo"]),
                     symbol=st.none() | symbols, value=st.floats(allow_nan=False, allow_infinity=False),
                     message=st.text(max_size=30))
 
@@ -211,3 +213,15 @@ def test_history_with_wrong_types_is_reported_and_replaced_by_an_empty_one(tmp_p
     store.history_path.write_text('{"version": 1, "firings": [{"at": "yesterday"}]}')
     loaded = store.load()
     assert loaded.history == [] and "alert_history.json" in loaded.problems[0]
+
+
+def test_rules_watch_only_their_own_feed():
+    clock = FakeClock()
+    engine = engine_with([PriceCross(id="a", feed="A", symbol="BTC-USD", direction="above", level=100.0)], clock)
+    engine.set_feed_state(FeedState.LIVE, "A")
+    engine.set_feed_state(FeedState.STALE, "B")
+    engine.on_message(ticker(99.0), "A")
+    assert engine.on_message(ticker(101.0), "B") == []
+    assert engine.status("a") == "armed"  # feed B being stale does not suspend a rule on feed A
+    [firing] = engine.on_message(ticker(101.0), "A")
+    assert firing.feed == "A"

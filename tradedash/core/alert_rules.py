@@ -52,11 +52,14 @@ class RuleBase(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
     ``mode == "every"``: it fires each time its condition becomes true, but not
     again within ``cooldown`` seconds of its last firing. ``hysteresis`` (in the
     rule's own unit) is how far the value must come back before the rule re-arms.
-    A rule past ``expires_at`` never fires.
+    A rule past ``expires_at`` never fires. ``feed`` names the feed whose data
+    (and, for :class:`FeedCondition`, whose connection) the rule watches.
     """
 
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    #: The name of the feed the rule watches ("" for the app's only or first feed).
+    feed: Annotated[str, msgspec.Meta(max_length=100)] = ""
     enabled: bool = True
     mode: Literal["once", "every"] = "every"
     cooldown: NonNegative = 60.0
@@ -139,6 +142,7 @@ class Firing(msgspec.Struct, frozen=True, kw_only=True):
     at: float
     rule_id: str
     rule_name: str
+    feed: str = ""
     symbol: str | None
     value: float
     message: str

@@ -215,18 +215,30 @@ _WATCHES: dict[type, type[_Watch]] = {
 # --- The engine -----------------------------------------------------------------------------
 
 
+class _FeedStatus:
+    """What the engine knows about one feed: its state, its resyncing books, and its data's age."""
+
+    def __init__(self) -> None:
+        self.state: FeedState | None = None
+        self.resyncing: frozenset[str] = frozenset()
+        self.condition_since: dict[str, float | None] = dict.fromkeys(_FEED_CONDITIONS)
+        self.last_update: dict[str, float] = {}
+
+
 class AlertEngine:
     """Holds the rules and the bounded history of firings, and evaluates rules as data arrives.
 
     Contract: call :meth:`on_message` with every market message as it is applied,
-    :meth:`set_feed_state` / :meth:`set_resyncing` when the feed's state or the
-    set of resyncing books changes, and :meth:`tick` now and then (a few times a
-    second) for the rules that depend on time passing. Each returns the firings
-    it caused, which are also appended to :attr:`history` (newest last, at most
-    ``history_limit``) and passed to every listener. ``clock`` is monotonic
-    seconds (windows, cooldowns, staleness); ``wall_clock`` is epoch seconds
-    (firing times, expiry). :attr:`rules_version` and :attr:`fired_count` go up
-    whenever the rules or the history change, so a view can repaint cheaply.
+    :meth:`set_feed_state` / :meth:`set_resyncing` when a feed's state or its set
+    of resyncing books changes, and :meth:`tick` now and then (a few times a
+    second) for the rules that depend on time passing. ``feed`` names the feed
+    (matching :attr:`~.alert_rules.RuleBase.feed`; "" for a single feed). Each
+    call returns the firings it caused, which are also appended to
+    :attr:`history` (newest last, at most ``history_limit``) and passed to every
+    listener. ``clock`` is monotonic seconds (windows, cooldowns, staleness);
+    ``wall_clock`` is epoch seconds (firing times, expiry). :attr:`rules_version`
+    and :attr:`fired_count` go up whenever the rules or the history change, so a
+    view can repaint cheaply.
     """
 
     def __init__(
@@ -246,13 +258,10 @@ class AlertEngine:
         self.fired_count = 0
         self.rules_version = 0
         self._watches: dict[str, _Watch] = {}
-        self._by_symbol: dict[str, list[_Watch]] = {}
+        self._by_symbol: dict[tuple[str, str], list[_Watch]] = {}
         self._timed: list[_Watch] = []
         self._listeners: list[Callable[[Firing], None]] = []
-        self._feed_state: FeedState | None = None
-        self._resyncing: frozenset[str] = frozenset()
-        self._condition_since: dict[str, float | None] = dict.fromkeys(_FEED_CONDITIONS)
-        self._last_update: dict[str, float] = {}
+        self._feeds: dict[str, _FeedStatus] = {}
         for rule in rules:
             self.put(rule)
 
@@ -272,7 +281,8 @@ class AlertEngine:
         """
         rule = check_rule(rule)
         if isinstance(rule, FeedCondition):
-            watch: _Watch = _FeedWatch(rule, self._condition_since.get)
+            status = self._feed(rule.feed)
+            watch: _Watch = _FeedWatch(rule, status.condition_since.get)
         else:
             watch = _WATCHES[type(rule)](rule)
         self._watches[rule.id] = watch
@@ -291,7 +301,7 @@ class AlertEngine:
         for watch in self._watches.values():
             symbol = getattr(watch.rule, "symbol", None)
             if symbol is not None:
-                self._by_symbol.setdefault(symbol, []).append(watch)
+                self._by_symbol.setdefault((watch.rule.feed, symbol), []).append(watch)
             if isinstance(watch, (_VolumeWatch, _FeedWatch)):
                 self._timed.append(watch)
         self.rules_version += 1
@@ -299,17 +309,23 @@ class AlertEngine:
     def add_listener(self, listener: Callable[[Firing], None]) -> None:
         self._listeners.append(listener)
 
+    def _feed(self, feed: str) -> _FeedStatus:
+        status = self._feeds.get(feed)
+        if status is None:
+            status = self._feeds[feed] = _FeedStatus()
+        return status
+
     # --- Inputs ---------------------------------------------------------------------------
 
-    def on_message(self, message: MarketMessage) -> list[Firing]:
+    def on_message(self, message: MarketMessage, feed: str = "") -> list[Firing]:
         """Evaluate the rules on ``message``'s symbol that this kind of message concerns."""
         if not isinstance(message, (Ticker, Trade)):
             return []
         now = self._clock()
         symbol = message.symbol
-        self._last_update[symbol] = now
-        watches = self._by_symbol.get(symbol)
-        if not watches or self.suspension(symbol) is not None:
+        self._feed(feed).last_update[symbol] = now
+        watches = self._by_symbol.get((feed, symbol))
+        if not watches or self.suspension(symbol, feed) is not None:
             return []
         fired: list[Firing] = []
         for watch in watches:
@@ -321,23 +337,23 @@ class AlertEngine:
                 self._judge(watch, reading, now, fired)
         return fired
 
-    def set_feed_state(self, state: FeedState) -> list[Firing]:
-        self._feed_state = state
-        return self._feed_changed()
+    def set_feed_state(self, state: FeedState, feed: str = "") -> list[Firing]:
+        self._feed(feed).state = state
+        return self._feed_changed(feed)
 
-    def set_resyncing(self, symbols: Iterable[str]) -> list[Firing]:
-        self._resyncing = frozenset(symbols)
-        return self._feed_changed()
+    def set_resyncing(self, symbols: Iterable[str], feed: str = "") -> list[Firing]:
+        self._feed(feed).resyncing = frozenset(symbols)
+        return self._feed_changed(feed)
 
-    def _feed_changed(self) -> list[Firing]:
+    def _feed_changed(self, feed: str) -> list[Firing]:
         now = self._clock()
-        state = self._feed_state
+        status = self._feed(feed)
         for name, holds in _FEED_CONDITIONS.items():
-            if state is not None and holds(state, bool(self._resyncing)):
-                if self._condition_since[name] is None:
-                    self._condition_since[name] = now
+            if status.state is not None and holds(status.state, bool(status.resyncing)):
+                if status.condition_since[name] is None:
+                    status.condition_since[name] = now
             else:
-                self._condition_since[name] = None
+                status.condition_since[name] = None
         return self.tick()
 
     def tick(self) -> list[Firing]:
@@ -348,7 +364,7 @@ class AlertEngine:
             if not self._active(watch):
                 continue
             symbol = getattr(watch.rule, "symbol", None)
-            if symbol is not None and self.suspension(symbol) is not None:
+            if symbol is not None and self.suspension(symbol, watch.rule.feed) is not None:
                 continue
             self._judge(watch, watch.on_tick(now), now, fired)
         return fired
@@ -373,6 +389,7 @@ class AlertEngine:
                 at=self._wall_clock(),
                 rule_id=rule.id,
                 rule_name=rule.name or describe_rule(rule),
+                feed=rule.feed,
                 symbol=getattr(rule, "symbol", None),
                 value=value,
                 message=watch.message(value),
@@ -390,18 +407,20 @@ class AlertEngine:
 
     # --- What the user is told ------------------------------------------------------------
 
-    def suspension(self, symbol: str) -> str | None:
+    def suspension(self, symbol: str, feed: str = "") -> str | None:
         """Why rules on ``symbol`` are suspended right now, or None when its data is trusted."""
-        state = self._feed_state
-        if state is FeedState.STALE:
+        status = self._feeds.get(feed)
+        if status is None:
+            return None
+        if status.state is FeedState.STALE:
             return "feed stale"
-        if state is FeedState.RESYNCING:
+        if status.state is FeedState.RESYNCING:
             return "feed resyncing"
-        if state in _DISCONNECTED:
+        if status.state in _DISCONNECTED:
             return "feed disconnected"
-        if symbol in self._resyncing:
+        if symbol in status.resyncing:
             return f"{symbol} book resyncing"
-        last = self._last_update.get(symbol)
+        last = status.last_update.get(symbol)
         if last is not None and self._clock() - last > self.staleness_limit:
             return f"no {symbol} data for {self._clock() - last:.0f} s"
         return None
@@ -416,10 +435,11 @@ class AlertEngine:
             return "expired"
         symbol = getattr(rule, "symbol", None)
         if symbol is not None:
-            reason = self.suspension(symbol)
+            reason = self.suspension(symbol, rule.feed)
             if reason is not None:
                 return f"suspended: {reason}"
-            if symbol not in self._last_update:
+            status = self._feeds.get(rule.feed)
+            if status is None or symbol not in status.last_update:
                 return "waiting for data"
         if watch.last_fired is not None and self._clock() - watch.last_fired < rule.cooldown:
             return "cooling down"
