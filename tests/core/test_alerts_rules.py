@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import json
+from datetime import datetime
 
 import msgspec
 import pytest
@@ -21,7 +23,7 @@ from tradedash.core.alert_rules import (
     TradeVolume,
     check_rule,
 )
-from tradedash.core.alert_store import AlertSettings, AlertStore
+from tradedash.core.alert_store import CSV_COLUMNS, AlertSettings, AlertStore, export_csv
 from tradedash.core.lifecycle import FeedState
 
 
@@ -224,4 +226,17 @@ def test_rules_watch_only_their_own_feed():
     assert engine.on_message(ticker(101.0), "B") == []
     assert engine.status("a") == "armed"  # feed B being stale does not suspend a rule on feed A
     [firing] = engine.on_message(ticker(101.0), "A")
-    assert firing.feed == "A"
+    assert (firing.feed, firing.price) == ("A", 101.0)
+
+
+def test_history_exports_to_csv(tmp_path):
+    firings = [Firing(at=1_764_000_000.5, rule_id="a", rule_name="BTC, high", symbol="BTC-USD", value=1.5,
+                      message='crossed "up"', price=1.5),
+               Firing(at=1_764_000_001.0, rule_id="f", rule_name="feed", symbol=None, value=12.0, message="stale")]
+    path = tmp_path / "history.csv"
+    assert export_csv(firings, path) == 2
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    assert rows[0] == list(CSV_COLUMNS)
+    assert rows[1][1:] == ["", "BTC, high", "BTC-USD", "1.5", "1.5", 'crossed "up"']
+    assert datetime.fromisoformat(rows[1][0]).timestamp() == 1_764_000_000.5
+    assert rows[2][3:6] == ["", "12.0", ""]

@@ -146,6 +146,8 @@ class Firing(msgspec.Struct, frozen=True, kw_only=True):
     symbol: str | None
     value: float
     message: str
+    #: The symbol's last price when the rule fired (where a chart marks it); None for feed rules.
+    price: float | None = None
 
 
 def check_rule(rule: RuleBase) -> AlertRule:

@@ -11,11 +11,13 @@ the others load.
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import msgspec
@@ -23,7 +25,7 @@ import msgspec
 from .alert_rules import AlertRule, Firing, check_rule
 from .alerts import HISTORY_LIMIT
 
-__all__ = ["AlertSettings", "LoadedAlerts", "AlertStore", "RULES_FILE", "HISTORY_FILE"]
+__all__ = ["AlertSettings", "LoadedAlerts", "AlertStore", "RULES_FILE", "HISTORY_FILE", "CSV_COLUMNS", "export_csv"]
 
 RULES_FILE = "alerts.json"
 HISTORY_FILE = "alert_history.json"
@@ -139,6 +141,23 @@ class AlertStore:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+CSV_COLUMNS = ("time", "feed", "rule", "symbol", "value", "price", "message")
+
+
+def export_csv(firings: Iterable[Firing], path: str | os.PathLike[str]) -> int:
+    """Write firings to a CSV file (UTF-8, header first, local time in ISO 8601); returns the row count."""
+    count = 0
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(CSV_COLUMNS)
+        for firing in firings:
+            when = datetime.fromtimestamp(firing.at).astimezone().isoformat(timespec="milliseconds")
+            price = "" if firing.price is None else repr(firing.price)
+            writer.writerow((when, firing.feed, firing.rule_name, firing.symbol or "", repr(firing.value), price, firing.message))
+            count += 1
+    return count
 
 
 def _where(data: bytes, reason: str) -> str:

@@ -223,6 +223,7 @@ class _FeedStatus:
         self.resyncing: frozenset[str] = frozenset()
         self.condition_since: dict[str, float | None] = dict.fromkeys(_FEED_CONDITIONS)
         self.last_update: dict[str, float] = {}
+        self.last_price: dict[str, float] = {}
 
 
 class AlertEngine:
@@ -323,7 +324,9 @@ class AlertEngine:
             return []
         now = self._clock()
         symbol = message.symbol
-        self._feed(feed).last_update[symbol] = now
+        status = self._feed(feed)
+        status.last_update[symbol] = now
+        status.last_price[symbol] = message.last if isinstance(message, Ticker) else message.price
         watches = self._by_symbol.get((feed, symbol))
         if not watches or self.suspension(symbol, feed) is not None:
             return []
@@ -385,14 +388,16 @@ class AlertEngine:
             if watch.last_fired is not None and now - watch.last_fired < rule.cooldown:
                 return
             watch.last_fired = now
+            symbol = getattr(rule, "symbol", None)
             firing = Firing(
                 at=self._wall_clock(),
                 rule_id=rule.id,
                 rule_name=rule.name or describe_rule(rule),
                 feed=rule.feed,
-                symbol=getattr(rule, "symbol", None),
+                symbol=symbol,
                 value=value,
                 message=watch.message(value),
+                price=None if symbol is None else self._feed(rule.feed).last_price.get(symbol),
             )
             self.history.append(firing)
             self.fired_count += 1
