@@ -7,11 +7,14 @@ import contextlib
 import logging
 import signal
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QApplication
 
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tradedash.core import wire
+from tradedash.core.alert_store import AlertStore
 from tradedash.core.market import MarketState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 
@@ -30,6 +33,8 @@ class AppOptions:
     url: str | None = None
     symbols: list[str] = field(default_factory=lambda: list(DEFAULT_SYMBOLS))
     channels: list[str] = field(default_factory=lambda: list(DEFAULT_CHANNELS))
+    #: Where rules, alert history and settings live; None: the platform's config directory.
+    config_dir: Path | None = None
 
 
 class Dashboard:
@@ -46,9 +51,11 @@ class Dashboard:
         self.exchange: ExchangeServer | None = None
         self.feed: FeedClient | None = None
         self.window = None
+        self.alerts = None
         self._feed_task: asyncio.Task[None] | None = None
 
     async def start(self, show: bool = True) -> None:
+        from tradedash.ui.alert_center import AlertCenter
         from tradedash.ui.main_window import MainWindow
 
         url = self.options.url
@@ -59,12 +66,24 @@ class Dashboard:
         self.feed = FeedClient(
             url,
             subscriptions=[wire.Subscription(c, s) for c in self.options.channels for s in self.options.symbols],
-            on_message=self.market.apply,
+            on_message=self._on_message,
         )
         self.window = MainWindow(self.market, self.feed)
+        # Alerts: one engine fed every message; its panel, banner and chart layer go into the window.
+        config_dir = self.options.config_dir or Path(
+            QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation)
+        )
+        self.alerts = AlertCenter(AlertStore(config_dir))
+        self.alerts.attach_feed("", self.feed.lifecycle, lambda: self.feed.symbols, self.market)
+        chart = self.window.chart
+        self.alerts.install(self.window, chart.getPlotItem(), lambda: ("", chart.symbol) if chart.symbol else None)
         self._feed_task = asyncio.create_task(self._run_feed(), name=f"feed {url}")
         if show:
             self.window.show()
+
+    def _on_message(self, message: wire.MarketMessage) -> None:
+        self.market.apply(message)
+        self.alerts.observe(message)
 
     async def _run_feed(self) -> None:
         assert self.feed is not None
@@ -77,6 +96,8 @@ class Dashboard:
     async def stop(self) -> None:
         if self.window is not None:
             self.window.repaint_timer.stop()
+        if self.alerts is not None:
+            self.alerts.close()
         if self.feed is not None:
             await self.feed.close()
         if self._feed_task is not None:
