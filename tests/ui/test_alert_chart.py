@@ -1,0 +1,61 @@
+"""Alerts on the chart: rules from the context menu at the clicked price, levels dragged to edit rules."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtWidgets import QMainWindow
+
+from tradedash.core.alert_rules import PriceCross, PriceRange
+from tradedash.core.alert_store import AlertStore
+from tradedash.ui.alert_center import AlertCenter
+
+
+@pytest.fixture
+def center(qtbot, tmp_path):
+    window = QMainWindow()
+    plot = pg.PlotWidget()
+    window.setCentralWidget(plot)
+    qtbot.addWidget(window)
+    alerts = AlertCenter(AlertStore(tmp_path))
+    alerts.install(window, plot.getPlotItem(), lambda: ("", "BTC-USD"))
+    yield alerts
+    alerts.close()
+
+
+def test_context_menu_creates_a_rule_at_the_clicked_price(center):
+    menu = center.chart.menu_at(64_123.456)
+    texts = [action.text() for action in menu.actions()]
+    assert texts[0] == "Alert when BTC-USD crosses above 64,123.46"
+    menu.actions()[1].trigger()
+    [rule] = center.engine.rules
+    assert isinstance(rule, PriceCross) and (rule.symbol, rule.direction, rule.level) == ("BTC-USD", "below", 64_123.456)
+    assert list(center.chart.lines) == [(rule.id, "level")]
+    assert center.panel.selected_rule() == rule
+    menu.actions()[2].trigger()
+    assert center.editor is not None and center.editor.inputs["price_cross"]["level"].value() == 64_123.456
+
+
+def test_dragging_a_level_edits_the_rule_and_a_refused_drag_is_undone(center):
+    center.put_rule(PriceRange(id="r", symbol="BTC-USD", event="leaves", low=100.0, high=110.0))
+    low, high = center.chart.lines[("r", "low")], center.chart.lines[("r", "high")]
+    assert (low.value(), high.value()) == (100.0, 110.0)
+    low.setValue(95.123)
+    low.sigPositionChangeFinished.emit(low)
+    assert center.engine.rule("r").low == 95.12  # rounded to the symbol's decimals
+    assert AlertStore(center.store.directory).load().rules[0].low == 95.12  # saved at once
+    low.setValue(120.0)  # above the high: refused
+    low.sigPositionChangeFinished.emit(low)
+    assert center.engine.rule("r").low == 95.12
+    center.tick()
+    assert center.chart.lines[("r", "low")].value() == 95.12
+    assert "not changed" in center.window.statusBar().currentMessage()
+
+
+def test_disabled_rules_draw_no_level(center):
+    center.put_rule(PriceCross(id="x", symbol="BTC-USD", direction="above", level=5.0))
+    center.put_rule(PriceCross(id="y", symbol="ETH-USD", direction="above", level=5.0))
+    assert list(center.chart.lines) == [("x", "level")]
+    center.set_enabled("x", False)
+    center.tick()
+    assert center.chart.lines == {}
