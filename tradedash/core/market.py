@@ -2,54 +2,168 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
+from collections.abc import Callable
 
+from .book import RESYNC_CAUSES, BookOutcome, OrderBook
+from .candles import INTERVAL_NS, CandleSeries
 from .history import TimeSeriesRing
-from .wire import MarketMessage, Ticker, Trade
+from .wire import Book, Candle, MarketMessage, Ticker, Trade
 
 __all__ = ["SymbolState", "MarketState"]
 
 HISTORY_CAPACITY = 20_000
 TRADES_KEPT = 500
+CANDLES_KEPT = 1_000
 
 
 class SymbolState:
-    """One symbol: its last ticker, recent trades and last-price history.
+    """One symbol: last ticker, recent trades, last-price history, order book and candles.
 
-    ``version`` goes up by one on every applied update, so a view can tell
-    cheaply whether anything changed since it last painted.
+    ``prices`` holds the ticker's last price by server time (seconds);
+    ``candles`` maps each interval of :data:`~tradedash.core.candles.INTERVAL_NS`
+    to its :class:`~tradedash.core.candles.CandleSeries`, built from trades and
+    corrected by the server's candles. ``version`` goes up by one on every
+    applied update, so a view can tell cheaply whether anything changed since
+    it last painted; ``book.version`` and each series' ``version`` do the same
+    for one part.
     """
 
-    def __init__(self, symbol: str) -> None:
+    def __init__(
+        self,
+        symbol: str,
+        *,
+        history_capacity: int = HISTORY_CAPACITY,
+        trades_kept: int = TRADES_KEPT,
+        candles_kept: int = CANDLES_KEPT,
+    ) -> None:
         self.symbol = symbol
         self.ticker: Ticker | None = None
-        self.trades: deque[Trade] = deque(maxlen=TRADES_KEPT)
-        self.prices = TimeSeriesRing(HISTORY_CAPACITY)
+        self.trades: deque[Trade] = deque(maxlen=trades_kept)
+        self.prices = TimeSeriesRing(history_capacity)
+        self.book = OrderBook(symbol)
+        self.candles: dict[str, CandleSeries] = {
+            interval: CandleSeries(interval, candles_kept) for interval in INTERVAL_NS
+        }
+        self._candle_series = tuple(self.candles.values())
         self.version = 0
 
 
 class MarketState:
-    """Every symbol seen so far, in order of first appearance.
+    """Every symbol seen so far, in order of first appearance, and the books' resync requests.
 
-    ``apply(message)`` updates state at once; nothing here repaints anything.
+    Contract:
+
+    - ``apply(message)`` updates state at once (nothing here repaints anything)
+      and returns the :class:`~tradedash.core.book.BookOutcome` for a ``book``
+      message, None for the others. It never raises on a well-typed message.
+    - When a book stops (gap, checksum mismatch, update before any snapshot),
+      :meth:`take_snapshot_requests` returns its symbol once; if no snapshot has
+      rebuilt it ``snapshot_retry`` seconds (``clock``, monotonic) after that, the
+      symbol is returned again. :meth:`resyncing_symbols` names every book that
+      waits for a snapshot; it is empty when every book is in sync.
+    - After a reconnect, :meth:`reset_sequences` makes every book wait for a
+      fresh snapshot without trusting the old connection's sequence numbers.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        snapshot_retry: float = 2.0,
+        history_capacity: int = HISTORY_CAPACITY,
+        trades_kept: int = TRADES_KEPT,
+        candles_kept: int = CANDLES_KEPT,
+    ) -> None:
         self.symbols: dict[str, SymbolState] = {}
+        #: well-typed messages that could not be applied (a candle of an unknown interval)
+        self.ignored = 0
+        self._clock = clock
+        self._snapshot_retry = snapshot_retry
+        self._sizes = dict(history_capacity=history_capacity, trades_kept=trades_kept, candles_kept=candles_kept)
+        #: symbol -> monotonic time its snapshot was last asked for (None: not yet asked)
+        self._awaiting_snapshot: dict[str, float | None] = {}
+        self._handlers: dict[type, Callable[[MarketMessage], BookOutcome | None]] = {
+            Ticker: self._apply_ticker,
+            Trade: self._apply_trade,
+            Book: self._apply_book,
+            Candle: self._apply_candle,
+        }
 
     def symbol(self, symbol: str) -> SymbolState:
+        """The state of ``symbol``, created empty on first use."""
         state = self.symbols.get(symbol)
         if state is None:
-            state = self.symbols[symbol] = SymbolState(symbol)
+            state = self.symbols[symbol] = SymbolState(symbol, **self._sizes)
         return state
 
-    def apply(self, message: MarketMessage) -> None:
-        if isinstance(message, Ticker):
-            state = self.symbol(message.symbol)
-            state.ticker = message
-            state.prices.append(message.ts / 1e9, message.last)
+    # --- Applying messages (the hot path) ---------------------------------------------
+
+    def apply(self, message: MarketMessage) -> BookOutcome | None:
+        return self._handlers[type(message)](message)
+
+    def _apply_ticker(self, message: Ticker) -> None:
+        state = self.symbols.get(message.symbol) or self.symbol(message.symbol)
+        state.ticker = message
+        state.prices.append(message.ts / 1e9, message.last)
+        state.version += 1
+
+    def _apply_trade(self, message: Trade) -> None:
+        state = self.symbols.get(message.symbol) or self.symbol(message.symbol)
+        state.trades.append(message)
+        ts, price, size = message.ts, message.price, message.size
+        for series in state._candle_series:
+            series.add_trade(ts, price, size)
+        state.version += 1
+
+    def _apply_book(self, message: Book) -> BookOutcome:
+        state = self.symbols.get(message.symbol) or self.symbol(message.symbol)
+        outcome = state.book.apply(message)
+        if outcome is BookOutcome.APPLIED or outcome is BookOutcome.REBUILT:
             state.version += 1
-        elif isinstance(message, Trade):
-            state = self.symbol(message.symbol)
-            state.trades.append(message)
+        elif outcome is BookOutcome.RESYNCED:
             state.version += 1
+            self._awaiting_snapshot.pop(message.symbol, None)
+        elif outcome in RESYNC_CAUSES:
+            state.version += 1  # the book is now shown as resyncing
+            self._awaiting_snapshot.setdefault(message.symbol, None)
+        return outcome
+
+    def _apply_candle(self, message: Candle) -> None:
+        state = self.symbols.get(message.symbol) or self.symbol(message.symbol)
+        series = state.candles.get(message.interval)
+        if series is None:
+            self.ignored += 1
+            return
+        series.apply_candle(message)
+        state.version += 1
+
+    # --- Resync contract --------------------------------------------------------------
+
+    def take_snapshot_requests(self) -> list[str]:
+        """Symbols whose book needs a snapshot requested now (each once per retry period)."""
+        now = self._clock()
+        due = [
+            symbol
+            for symbol, asked_at in self._awaiting_snapshot.items()
+            if asked_at is None or now - asked_at >= self._snapshot_retry
+        ]
+        for symbol in due:
+            self._awaiting_snapshot[symbol] = now
+        return due
+
+    def resyncing_symbols(self) -> set[str]:
+        """Symbols whose book waits for a snapshot; empty when every book is in sync."""
+        return set(self._awaiting_snapshot)
+
+    def reset_sequences(self) -> None:
+        """Forget every book's sequence number (call after a reconnect).
+
+        Levels stay visible; each book's next update before a snapshot starts a
+        resync, and a snapshot (the server sends one on subscribe) rebuilds it.
+        """
+        for state in self.symbols.values():
+            state.book.forget_sequence()
+        for symbol in self._awaiting_snapshot:
+            self._awaiting_snapshot[symbol] = None  # the request died with the old connection

@@ -1,52 +1,309 @@
-"""Feed statistics: counters and rates that the feed-health panel and ``tape --stats`` show."""
+"""Feed statistics: what the feed-health panel and ``tape --stats`` show, per feed and per subscription.
+
+Two clocks are injected. The monotonic ``clock`` (seconds) times everything
+that decides anything: rates, message ages, staleness. The wall clock
+(``wall_clock_ns``, ns since the Unix epoch) is used only to compare with the
+server's ``ts`` stamps: latency and clock skew. A server whose clock is off
+shows up as skew, never as latency, and never makes a feed look stale.
+
+Hot-path calls (:meth:`FeedStats.record_messages` per frame,
+:meth:`FeedStats.record_market` per market message) only bump counters and
+write one sample into a preallocated window; rates and percentiles are
+computed when someone reads them.
+"""
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
-__all__ = ["FeedStats"]
+from .book import RESYNC_CAUSES, BookOutcome
+from .wire import Book, Candle, Heartbeat, MarketMessage, Ticker, Trade
+
+__all__ = ["RateMeter", "SubscriptionStats", "FeedStats"]
+
+_NS = 1_000_000_000
+#: A change of (wall clock - monotonic clock) larger than this is our wall clock jumping.
+_CLOCK_JUMP_NS = _NS
+_CHANNEL_OF_TYPE: dict[type, str] = {Ticker: "ticker", Trade: "trades", Book: "book"}
+
+
+class RateMeter:
+    """Events per second over about the last ``window`` seconds, from a running count.
+
+    The counter is read, not pushed: :meth:`rate` is called with the current
+    count and remembers ``(time, count)``; the rate is the count's growth since
+    the newest remembered reading at least ``window`` seconds old (or the first
+    reading, if all are younger), divided by the time since then. Read it
+    regularly (a panel's refresh) and it is the rate of the last window.
+    """
+
+    __slots__ = ("_window", "_readings")
+
+    def __init__(self, now: float, window: float) -> None:
+        self._window = window
+        self._readings: deque[tuple[float, int]] = deque([(now, 0)])
+
+    def rate(self, now: float, count: int) -> float:
+        readings = self._readings
+        cutoff = now - self._window
+        while len(readings) > 1 and readings[1][0] <= cutoff:
+            readings.popleft()
+        then, count_then = readings[0]
+        if now > readings[-1][0]:
+            readings.append((now, count))
+        return (count - count_then) / (now - then) if now > then else 0.0
+
+
+class SubscriptionStats:
+    """Counters of one (channel, symbol) subscription of a feed.
+
+    ``messages`` counts its market messages; for the book channel ``gaps``
+    (every resync cause), ``resyncs`` (snapshots that ended one), ``duplicates``
+    (ignored old or repeated seqs) and ``dropped`` (updates not applied while
+    resyncing). ``last_message_at`` is monotonic seconds (None before the first).
+    """
+
+    __slots__ = ("channel", "symbol", "messages", "gaps", "resyncs", "duplicates", "dropped", "last_message_at", "_meter")
+
+    def __init__(self, channel: str, symbol: str, now: float, window: float) -> None:
+        self.channel = channel
+        self.symbol = symbol
+        self.messages = 0
+        self.gaps = 0
+        self.resyncs = 0
+        self.duplicates = 0
+        self.dropped = 0
+        self.last_message_at: float | None = None
+        self._meter = RateMeter(now, window)
+
+    def message_rate(self, now: float) -> float:
+        return self._meter.rate(now, self.messages)
 
 
 class FeedStats:
-    """Counters of one feed, kept with an injected monotonic clock.
+    """Statistics of one feed, with per-subscription counters.
 
-    Contract: ``message_rate()`` is the number of messages seen in the last
-    ``window`` seconds divided by ``window``; ``last_message_age()`` is the time
-    since the last message of any kind (None before the first one).
+    Contract:
+
+    - ``record_messages(count)`` once per received frame (any message kind,
+      heartbeats included): ``messages``, :meth:`message_rate` and
+      :meth:`last_message_age` follow it. :meth:`is_stale` compares that age
+      with a limit; all of it on the monotonic clock.
+    - ``record_market(message, outcome)`` once per market message after it was
+      applied (``outcome``: what the book did, for book messages): counts it
+      per subscription and takes a latency sample ``wall_clock_ns() - message.ts``.
+      ``record_heartbeat(heartbeat)`` takes a latency sample only.
+    - :meth:`clock_skew` estimates how far the server's clock is ahead of ours
+      (seconds): the smallest sample of the last ``skew_window`` seconds is taken
+      as pure skew if it is negative (a message cannot arrive before it was sent)
+      or larger than ``skew_threshold``; otherwise the clocks count as in step
+      (skew 0). :meth:`latency` gives percentiles of the last
+      ``latency_samples`` samples, corrected by that skew. When our own wall
+      clock jumps by more than a second (checked against the monotonic clock at
+      every frame) the samples and the skew estimate start over (``clock_jumps``).
+    - Plain counters the feed client bumps: ``malformed``, ``dropped``,
+      ``reconnects``; ``gaps``, ``resyncs``, ``duplicates`` are totals of the
+      subscriptions'. :meth:`record_error` keeps the last ``errors_kept`` texts.
     """
 
-    def __init__(self, clock: Callable[[], float], window: float = 2.0) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        wall_clock_ns: Callable[[], int] = time.time_ns,
+        window: float = 2.0,
+        latency_samples: int = 4096,
+        skew_window: float = 60.0,
+        skew_threshold: float = 2.0,
+        errors_kept: int = 10,
+    ) -> None:
         self._clock = clock
+        self._wall_clock_ns = wall_clock_ns
         self._window = window
-        self._recent: deque[tuple[float, int]] = deque()
         self.messages = 0
         self.malformed = 0
+        self.dropped = 0
         self.reconnects = 0
         self.gaps = 0
         self.resyncs = 0
+        self.duplicates = 0
+        self.clock_jumps = 0
         self.last_message_at: float | None = None
-        self.last_errors: deque[str] = deque(maxlen=10)
+        self.last_errors: deque[str] = deque(maxlen=errors_kept)
+        self.subscriptions: dict[tuple[str, str], SubscriptionStats] = {}
+        now = clock()
+        self._meter = RateMeter(now, window)
+        self._candle_channels: dict[str, str] = {}
+        # Latency: raw samples (local wall ns - server ns) in a ring the hot path writes into.
+        self._samples: list[int] = [0] * latency_samples
+        self._sample_next = 0
+        self._sample_count = 0
+        # Skew: minimum raw sample per bucket of monotonic time; the current bucket is (_bucket_at, _bucket_min).
+        self._skew_window = skew_window
+        self._skew_threshold_ns = int(skew_threshold * _NS)
+        self._bucket_len = skew_window / 6
+        self._bucket_at = now
+        self._bucket_min: int | None = None
+        self._old_buckets: deque[tuple[float, int]] = deque()
+        self._wall_minus_mono = wall_clock_ns() - int(now * _NS)
+
+    # --- Recording (hot path) ---------------------------------------------------------
 
     def record_messages(self, count: int) -> None:
         now = self._clock()
         self.messages += count
         self.last_message_at = now
-        recent = self._recent
-        if recent and now - recent[-1][0] < 0.1:
-            recent[-1] = (recent[-1][0], recent[-1][1] + count)
-        else:
-            recent.append((now, count))
+        wall_minus_mono = self._wall_clock_ns() - int(now * _NS)
+        if abs(wall_minus_mono - self._wall_minus_mono) > _CLOCK_JUMP_NS:
+            self._restart_latency(wall_minus_mono)
+        if now - self._bucket_at >= self._bucket_len:
+            self._roll_skew_bucket(now)
+
+    def record_market(self, message: MarketMessage, outcome: BookOutcome | None = None) -> None:
+        kind = type(message)
+        channel = _CHANNEL_OF_TYPE.get(kind) or self._candle_channel(message)
+        sub = self.subscriptions.get((channel, message.symbol)) or self.subscription(channel, message.symbol)
+        sub.messages += 1
+        sub.last_message_at = self.last_message_at
+        if outcome is not None and outcome is not BookOutcome.APPLIED:
+            self._record_book_outcome(sub, outcome)
+        self._sample(self._wall_clock_ns() - message.ts)
+
+    def record_heartbeat(self, heartbeat: Heartbeat) -> None:
+        self._sample(self._wall_clock_ns() - heartbeat.ts)
+
+    def _sample(self, raw_ns: int) -> None:
+        i = self._sample_next
+        self._samples[i] = raw_ns
+        self._sample_next = i + 1 if i + 1 < len(self._samples) else 0
+        if self._sample_count < len(self._samples):
+            self._sample_count += 1
+        if self._bucket_min is None or raw_ns < self._bucket_min:
+            self._bucket_min = raw_ns
+
+    def _candle_channel(self, message: Candle) -> str:
+        channel = self._candle_channels.get(message.interval)
+        if channel is None:
+            channel = self._candle_channels[message.interval] = f"candles:{message.interval}"
+        return channel
+
+    def _record_book_outcome(self, sub: SubscriptionStats, outcome: BookOutcome) -> None:
+        if outcome is BookOutcome.DUPLICATE:
+            sub.duplicates += 1
+            self.duplicates += 1
+        elif outcome is BookOutcome.DROPPED:
+            sub.dropped += 1
+            self.dropped += 1
+        elif outcome is BookOutcome.RESYNCED:
+            sub.resyncs += 1
+            self.resyncs += 1
+        elif outcome in RESYNC_CAUSES:
+            sub.gaps += 1
+            self.gaps += 1
+
+    def _restart_latency(self, wall_minus_mono: int) -> None:
+        """Our wall clock jumped: samples taken before were measured against another clock."""
+        self.clock_jumps += 1
+        self._wall_minus_mono = wall_minus_mono
+        self._old_buckets.clear()
+        self._bucket_min = None
+        self._sample_count = self._sample_next = 0
+
+    def _roll_skew_bucket(self, now: float) -> None:
+        if self._bucket_min is not None:
+            self._old_buckets.append((self._bucket_at, self._bucket_min))
+            self._bucket_min = None
+        self._bucket_at = now
+        cutoff = now - self._skew_window
+        while self._old_buckets and self._old_buckets[0][0] < cutoff:
+            self._old_buckets.popleft()
+
+    # --- Other records ----------------------------------------------------------------
+
+    def subscription(self, channel: str, symbol: str) -> SubscriptionStats:
+        """The counters of ``(channel, symbol)``, created on first use."""
+        sub = self.subscriptions.get((channel, symbol))
+        if sub is None:
+            sub = self.subscriptions[(channel, symbol)] = SubscriptionStats(channel, symbol, self._clock(), self._window)
+        return sub
 
     def record_error(self, text: str) -> None:
         self.last_errors.append(text)
 
+    # --- Reading ----------------------------------------------------------------------
+
     def message_rate(self) -> float:
-        cutoff = self._clock() - self._window
-        recent = self._recent
-        while recent and recent[0][0] < cutoff:
-            recent.popleft()
-        return sum(count for _, count in recent) / self._window
+        """Messages (all kinds) per second over about the last ``window`` seconds."""
+        return self._meter.rate(self._clock(), self.messages)
 
     def last_message_age(self) -> float | None:
+        """Seconds since the last message of any kind (None before the first one)."""
         return None if self.last_message_at is None else self._clock() - self.last_message_at
+
+    def is_stale(self, limit: float) -> bool:
+        """True if a message was seen and none came for more than ``limit`` seconds."""
+        age = self.last_message_age()
+        return age is not None and age > limit
+
+    def clock_skew(self) -> float:
+        """How far the server's clock seems ahead of ours, in seconds (0 if in step)."""
+        return -self._skew_ns() / _NS
+
+    def _skew_ns(self) -> int:
+        """The raw-sample offset that is clock difference, not travel time (0 if in step)."""
+        minima = [m for _, m in self._old_buckets]
+        if self._bucket_min is not None:
+            minima.append(self._bucket_min)
+        if not minima:
+            return 0
+        smallest = min(minima)
+        return smallest if smallest < 0 or smallest > self._skew_threshold_ns else 0
+
+    def latency(self, quantile: float) -> float | None:
+        """The ``quantile`` (0..1) of server-stamp-to-applied latency in seconds, skew removed; None if no samples."""
+        return self.latencies((quantile,))[0]
+
+    def latencies(self, quantiles: tuple[float, ...] = (0.5, 0.99)) -> list[float | None]:
+        """Several latency quantiles at once (one sort); Nones if there are no samples."""
+        count = self._sample_count
+        if not count:
+            return [None] * len(quantiles)
+        skew = self._skew_ns()
+        ordered = sorted(self._samples[:count])
+        return [max(0, ordered[min(count - 1, int(q * count))] - skew) / _NS for q in quantiles]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Everything above as plain JSON-able values (seconds; rates per second)."""
+        now = self._clock()
+        p50, p99 = self.latencies((0.5, 0.99))
+        return {
+            "messages": self.messages,
+            "message_rate": self.message_rate(),
+            "last_message_age": self.last_message_age(),
+            "latency_p50": p50,
+            "latency_p99": p99,
+            "clock_skew": self.clock_skew(),
+            "clock_jumps": self.clock_jumps,
+            "gaps": self.gaps,
+            "resyncs": self.resyncs,
+            "duplicates": self.duplicates,
+            "reconnects": self.reconnects,
+            "malformed": self.malformed,
+            "dropped": self.dropped,
+            "last_errors": list(self.last_errors),
+            "subscriptions": {
+                f"{sub.channel}/{sub.symbol}": {
+                    "messages": sub.messages,
+                    "message_rate": sub.message_rate(now),
+                    "last_message_age": None if sub.last_message_at is None else now - sub.last_message_at,
+                    "gaps": sub.gaps,
+                    "resyncs": sub.resyncs,
+                    "duplicates": sub.duplicates,
+                    "dropped": sub.dropped,
+                }
+                for sub in self.subscriptions.values()
+            },
+        }

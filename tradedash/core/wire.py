@@ -46,6 +46,8 @@ __all__ = [
     "decode_request",
     "encode",
     "book_checksum",
+    "level_text",
+    "checksum_of_texts",
 ]
 
 PROTOCOL_VERSION = 1
@@ -284,12 +286,22 @@ def book_checksum(bids: list[Level], asks: list[Level], levels: int = 10) -> int
     form), separated by ``:``. Bids are sorted best (highest) first, asks best
     (lowest) first.
     """
+    return checksum_of_texts(
+        [level_text(p, s) for p, s in bids[:levels]], [level_text(p, s) for p, s in asks[:levels]], levels
+    )
+
+
+def level_text(price: float, size: float) -> str:
+    """One level as :func:`book_checksum` writes it; a book may keep these to check faster."""
+    return f"{float(price)!r}:{float(size)!r}"
+
+
+def checksum_of_texts(bid_texts: list[str], ask_texts: list[str], levels: int = 10) -> int:
+    """:func:`book_checksum` of the levels whose :func:`level_text` are given, best first."""
     parts: list[str] = []
     for i in range(levels):
-        if i < len(bids):
-            parts.append(repr(float(bids[i][0])))
-            parts.append(repr(float(bids[i][1])))
-        if i < len(asks):
-            parts.append(repr(float(asks[i][0])))
-            parts.append(repr(float(asks[i][1])))
+        if i < len(bid_texts):
+            parts.append(bid_texts[i])
+        if i < len(ask_texts):
+            parts.append(ask_texts[i])
     return zlib.crc32(":".join(parts).encode())

@@ -1,0 +1,238 @@
+"""A level-2 order book that applies updates strictly in sequence and knows when it is wrong.
+
+The book is rebuilt from ``book`` snapshots and moved forward by ``book`` updates
+whose ``prev_seq`` is the ``seq`` of the last message applied. Anything else is
+classified (:class:`BookOutcome`): an old or repeated ``seq`` is ignored, a gap,
+an update before any snapshot or a checksum that does not match
+:func:`~tradedash.core.wire.book_checksum` stops the book, which then drops
+updates until the next snapshot rebuilds it. Who asks for that snapshot is the
+caller's business (:class:`~tradedash.core.market.MarketState` queues it).
+"""
+
+from __future__ import annotations
+
+import enum
+from bisect import bisect_left, insort
+
+from .wire import Book, Level, checksum_of_texts, level_text
+
+__all__ = ["BookOutcome", "RESYNC_CAUSES", "OrderBook"]
+
+#: How many levels per side the wire checksum covers.
+CHECKSUM_LEVELS = 10
+
+
+class BookOutcome(enum.Enum):
+    """What :meth:`OrderBook.apply` did with one message."""
+
+    APPLIED = "applied"  # an update in sequence, applied
+    REBUILT = "rebuilt"  # a snapshot replaced the book
+    RESYNCED = "resynced"  # a snapshot replaced a book that was waiting for one
+    DUPLICATE = "duplicate"  # seq already applied (repeat or old): ignored
+    GAP = "gap"  # prev_seq is not the last applied seq: the book stops
+    NO_SNAPSHOT = "no snapshot"  # an update before any snapshot: the book stops
+    CHECKSUM_MISMATCH = "checksum mismatch"  # the book after the message differs from the server's
+    DROPPED = "dropped"  # an update while waiting for a snapshot: not applied
+
+
+#: Outcomes after which the book waits for a snapshot.
+RESYNC_CAUSES = frozenset({BookOutcome.GAP, BookOutcome.NO_SNAPSHOT, BookOutcome.CHECKSUM_MISMATCH})
+
+
+class _Side:
+    """One side of the book: size by price, and the prices sorted best first.
+
+    ``keys`` holds ``sign * price`` in ascending order (sign -1 for bids), so the
+    best level is always ``keys[0]`` and updates cost one dict operation plus a
+    bisect into a short list. ``texts`` keeps each level as the checksum writes
+    it, so checking a book formats only the levels that changed.
+    """
+
+    __slots__ = ("sizes", "texts", "keys", "sign")
+
+    def __init__(self, sign: float) -> None:
+        self.sizes: dict[float, float] = {}
+        self.texts: dict[float, str] = {}
+        self.keys: list[float] = []
+        self.sign = sign
+
+    def clear(self) -> None:
+        self.sizes.clear()
+        self.texts.clear()
+        self.keys.clear()
+
+    def set(self, price: float, size: float) -> bool:
+        """Set (size > 0) or remove a level; True if that changed the checksummed top levels."""
+        sizes, keys = self.sizes, self.keys
+        key = self.sign * price
+        in_top = len(keys) < CHECKSUM_LEVELS or key <= keys[CHECKSUM_LEVELS - 1]
+        if size > 0.0:
+            if price not in sizes:
+                insort(keys, key)
+            sizes[price] = size
+            self.texts[price] = level_text(price, size)
+        elif price in sizes:
+            del sizes[price]
+            del self.texts[price]
+            del keys[bisect_left(keys, key)]
+        else:
+            return False
+        return in_top
+
+    def top(self, n: int | None) -> list[Level]:
+        sign, sizes = self.sign, self.sizes
+        keys = self.keys if n is None else self.keys[:n]
+        return [(sign * key, sizes[sign * key]) for key in keys]
+
+    def top_texts(self, n: int) -> list[str]:
+        sign, texts = self.sign, self.texts
+        return [texts[sign * key] for key in self.keys[:n]]
+
+
+class OrderBook:
+    """The level-2 book of one symbol, correct or explicitly waiting for a snapshot.
+
+    Contract:
+
+    - :meth:`apply` takes every ``book`` message of the symbol in arrival order and
+      returns a :class:`BookOutcome`. A snapshot always rebuilds the book
+      (``RESYNCED`` if the book was waiting for it, else ``REBUILT``). An
+      update is applied only if ``prev_seq`` equals :attr:`seq`; an update whose
+      ``seq`` is at most :attr:`seq` is ignored (never applied twice).
+    - After a gap, an update before any snapshot or a checksum mismatch,
+      :attr:`resyncing` is True and updates are dropped (not applied) until a
+      snapshot arrives. A message without a ``checksum`` is not checked.
+    - :meth:`bids` and :meth:`asks` return ``(price, size)`` levels best first;
+      :meth:`best_bid`, :meth:`best_ask`, :meth:`spread` and :meth:`mid` are None
+      while a side is empty.
+    - Counters (never reset): ``updates``, ``snapshots``, ``duplicates``, ``gaps``
+      (every resync cause), ``checksum_mismatches``, ``dropped``, ``resyncs``
+      (snapshots that ended a resync). ``version`` goes up on every change of the
+      levels, so a view can tell cheaply whether to repaint.
+    """
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self.seq: int | None = None
+        self.resyncing = False
+        self.version = 0
+        self._bids = _Side(-1.0)
+        self._asks = _Side(1.0)
+        self._checksum: int | None = None  # of the current levels; None when it must be computed again
+        self.updates = 0
+        self.snapshots = 0
+        self.duplicates = 0
+        self.gaps = 0
+        self.checksum_mismatches = 0
+        self.dropped = 0
+        self.resyncs = 0
+
+    # --- Applying messages ------------------------------------------------------------
+
+    def apply(self, message: Book) -> BookOutcome:
+        if message.kind == "snapshot":
+            return self._rebuild(message)
+        seq = self.seq
+        if self.resyncing:
+            self.dropped += 1
+            return BookOutcome.DROPPED
+        if seq is None:
+            return self._stop(BookOutcome.NO_SNAPSHOT)
+        if message.seq <= seq:
+            self.duplicates += 1
+            return BookOutcome.DUPLICATE
+        if message.prev_seq != seq:
+            return self._stop(BookOutcome.GAP)
+        bids, asks = self._bids, self._asks
+        top_changed = False
+        for price, size in message.bids:
+            if bids.set(price, size):
+                top_changed = True
+        for price, size in message.asks:
+            if asks.set(price, size):
+                top_changed = True
+        if top_changed:
+            self._checksum = None
+        self.seq = message.seq
+        self.updates += 1
+        self.version += 1
+        if message.checksum is not None and message.checksum != self.checksum():
+            self.checksum_mismatches += 1
+            return self._stop(BookOutcome.CHECKSUM_MISMATCH)
+        return BookOutcome.APPLIED
+
+    def _rebuild(self, message: Book) -> BookOutcome:
+        bids, asks = self._bids, self._asks
+        bids.clear()
+        asks.clear()
+        for price, size in message.bids:
+            bids.set(price, size)
+        for price, size in message.asks:
+            asks.set(price, size)
+        self._checksum = None
+        self.seq = message.seq
+        self.snapshots += 1
+        self.version += 1
+        if message.checksum is not None and message.checksum != self.checksum():
+            self.checksum_mismatches += 1
+            return self._stop(BookOutcome.CHECKSUM_MISMATCH)
+        if self.resyncing:
+            self.resyncing = False
+            self.resyncs += 1
+            return BookOutcome.RESYNCED
+        return BookOutcome.REBUILT
+
+    def _stop(self, cause: BookOutcome) -> BookOutcome:
+        self.resyncing = True
+        self.gaps += 1
+        return cause
+
+    def forget_sequence(self) -> None:
+        """Forget :attr:`seq` (after a reconnect the server may number from 1 again).
+
+        The levels stay visible; the next update before a snapshot starts a resync.
+        """
+        self.seq = None
+
+    # --- Reading ----------------------------------------------------------------------
+
+    @property
+    def synced(self) -> bool:
+        """True once a snapshot was applied and no resync is pending."""
+        return self.seq is not None and not self.resyncing
+
+    def bids(self, depth: int | None = None) -> list[Level]:
+        """The top ``depth`` bid levels (all if None), highest price first."""
+        return self._bids.top(depth)
+
+    def asks(self, depth: int | None = None) -> list[Level]:
+        """The top ``depth`` ask levels (all if None), lowest price first."""
+        return self._asks.top(depth)
+
+    def depth(self) -> tuple[int, int]:
+        """How many (bid, ask) levels the book holds."""
+        return len(self._bids.keys), len(self._asks.keys)
+
+    def best_bid(self) -> Level | None:
+        keys = self._bids.keys
+        return (-keys[0], self._bids.sizes[-keys[0]]) if keys else None
+
+    def best_ask(self) -> Level | None:
+        keys = self._asks.keys
+        return (keys[0], self._asks.sizes[keys[0]]) if keys else None
+
+    def spread(self) -> float | None:
+        bid, ask = self._bids.keys, self._asks.keys
+        return ask[0] + bid[0] if bid and ask else None
+
+    def mid(self) -> float | None:
+        bid, ask = self._bids.keys, self._asks.keys
+        return (ask[0] - bid[0]) / 2.0 if bid and ask else None
+
+    def checksum(self) -> int:
+        """:func:`~tradedash.core.wire.book_checksum` of the book as it is now."""
+        if self._checksum is None:
+            self._checksum = checksum_of_texts(
+                self._bids.top_texts(CHECKSUM_LEVELS), self._asks.top_texts(CHECKSUM_LEVELS), CHECKSUM_LEVELS
+            )
+        return self._checksum
