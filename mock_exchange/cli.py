@@ -1,53 +1,120 @@
-"""``mock-exchange``: run the mock exchange from the command line."""
+"""``mock-exchange``: run the mock exchange from the command line.
+
+Options override the ``--config`` TOML file, which overrides the defaults of
+:class:`~mock_exchange.server.ExchangeConfig`. Tokens may also come from the
+environment (``MOCK_EXCHANGE_TOKEN``, ``MOCK_EXCHANGE_ADMIN_TOKEN``) so that they do
+not show in the process list.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
+from typing import Any
 
+from .fault_schedule import parse_fault
+from .faults import FAULTS
 from .server import ExchangeConfig, ExchangeServer
+from .settings import load_settings, parse_symbol_spec
 from .simulator import DEFAULT_SPECS
 
 __all__ = ["main", "build_parser"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    defaults = ExchangeConfig()
+    d = ExchangeConfig()
     parser = argparse.ArgumentParser(
         prog="mock-exchange",
-        description="A local WebSocket market-data server speaking TradeDash protocol v1.",
+        description="A local WebSocket market-data server speaking TradeDash protocol v1 (docs/protocol.md).",
+        argument_default=argparse.SUPPRESS,
     )
-    parser.add_argument(
-        "--host",
-        default=defaults.host,
-        help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 exposes the feed to your network)",
+    add = parser.add_argument
+    add("--config", metavar="FILE", help="TOML file of settings and [[symbol]] tables (options override it)")
+    add("--host", help=f"address to bind (default {d.host}: this machine only; 0.0.0.0 exposes the feed to your network)")
+    add("--port", type=int, help=f"port to listen on, 0 for any free one (default {d.port})")
+    market = parser.add_argument_group("market")
+    market.add_argument("--symbols", type=_csv, help=f"comma-separated symbols to list (built in: {','.join(DEFAULT_SPECS)})")
+    market.add_argument(
+        "--symbol-spec", dest="symbol_spec", action="append", type=_explained(parse_symbol_spec), metavar="NAME:tick=T,lot=L,price=P[,vol=V]",
+        help="define (or redefine) a symbol; repeatable; listed unless --symbols says otherwise",
     )
-    parser.add_argument("--port", type=int, default=defaults.port, help="port to listen on, 0 for any free one")
-    parser.add_argument(
-        "--symbols",
-        default=",".join(defaults.symbols),
-        help=f"comma-separated symbols to list (known: {','.join(DEFAULT_SPECS)})",
+    market.add_argument("--seed", type=int, help=f"seed of the price simulator (default {d.seed})")
+    market.add_argument("--rate", type=float, help=f"updates per second per symbol, up to storm rates (default {d.rate:g})")
+    market.add_argument("--heartbeat-interval", type=float, help=f"seconds between heartbeats (default {d.heartbeat_interval:g})")
+    market.add_argument("--batch", action="store_true", help="send each tick's messages of a subscription as one JSON array frame")
+    market.add_argument("--replay", metavar="FILE", help="stream a recording (JSON lines, docs/protocol.md) instead of simulating")
+    market.add_argument("--speed", type=float, help="replay speed factor (default 1: recorded pace)")
+    limits = parser.add_argument_group("limits")
+    limits.add_argument("--max-message-size", type=int, help=f"largest request in bytes; bigger closes with 1009 (default {d.max_message_size})")
+    limits.add_argument("--max-requests-per-second", type=float, help=f"per connection; more closes with 1008; 0 = no limit (default {d.max_requests_per_second:g})")
+    limits.add_argument("--max-subscriptions", type=int, help=f"per connection (default {d.max_subscriptions})")
+    limits.add_argument("--max-connections-per-address", type=int, help=f"per client IP; more get HTTP 429; 0 = no limit (default {d.max_connections_per_address})")
+    limits.add_argument("--max-send-buffer", type=int, help=f"bytes of unsent data a client may hold back (default {d.max_send_buffer})")
+    limits.add_argument("--slow-client-timeout", type=float, help=f"seconds above --max-send-buffer before a client is dropped (default {d.slow_client_timeout:g})")
+    security = parser.add_argument_group("security")
+    security.add_argument("--token", help="clients must send 'Authorization: Bearer TOKEN' or ?token=TOKEN, else HTTP 401 (or set MOCK_EXCHANGE_TOKEN)")
+    security.add_argument("--admin-token", help="enables the admin op (run-time faults) for this token (or set MOCK_EXCHANGE_ADMIN_TOKEN)")
+    security.add_argument("--certfile", help="serve wss:// with this PEM certificate (chain)")
+    security.add_argument("--keyfile", help="the certificate's private key (if not in --certfile)")
+    security.add_argument("--origin", dest="origins", action="append", help="allowed Origin header for browser clients; repeatable (clients without Origin are allowed)")
+    faults = parser.add_argument_group("faults")
+    faults.add_argument(
+        "--fault", dest="faults", action="append", type=_explained(parse_fault), metavar="NAME[:k=v,...]@WHEN",
+        help=f"schedule a fault: WHEN is SECONDS after start, every=SECONDS or p=PROBABILITY per second; names: {', '.join(FAULTS)}",
     )
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the price simulator")
-    parser.add_argument("--rate", type=float, default=defaults.rate, help="updates per second per symbol")
+    add("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="log level (default INFO)")
     return parser
 
 
+def _explained(parse: Any) -> Any:
+    """Wrap a parser so that argparse shows its ValueError message."""
+
+    def wrapped(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    wrapped.__name__ = parse.__name__
+    return wrapped
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def config_from_args(args: argparse.Namespace) -> ExchangeConfig:
+    """Merge defaults, the --config file, the environment and the options into one ExchangeConfig."""
+    values: dict[str, Any] = load_settings(args.config) if "config" in args else {}
+    for name in ("token", "admin_token"):
+        env = os.environ.get(f"MOCK_EXCHANGE_{name.upper()}")
+        if env:
+            values[name] = env
+    options = {k: v for k, v in vars(args).items() if k not in ("config", "log_level", "symbol_spec")}
+    specs = {spec.symbol: spec for spec in getattr(args, "symbol_spec", [])}
+    if specs:
+        values["symbol_specs"] = {**values.get("symbol_specs", {}), **specs}
+        if "symbols" not in options and "symbols" not in values:
+            options["symbols"] = [*ExchangeConfig().symbols, *(s for s in specs if s not in ExchangeConfig().symbols)]
+    values.update(options)
+    return ExchangeConfig(**values)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["proxy"]:
+        from .proxy import main as proxy_main
+
+        return proxy_main(argv[1:])
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        config = ExchangeConfig(
-            host=args.host,
-            port=args.port,
-            symbols=[s.strip() for s in args.symbols.split(",") if s.strip()],
-            seed=args.seed,
-            rate=args.rate,
-        )
+        config = config_from_args(args)
         server = ExchangeServer(config)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"mock-exchange: {exc}", file=sys.stderr)
         return 2
     try:
@@ -55,6 +122,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         logging.getLogger("mock_exchange").info("interrupted, bye")
     except OSError as exc:
-        print(f"mock-exchange: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"mock-exchange: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     return 0

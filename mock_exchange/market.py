@@ -1,48 +1,58 @@
 """The exchange's market: simulators turned into protocol messages with sequence numbers.
 
 Pure: no sockets and no clock of its own. The server calls :meth:`Market.step`
-with the time to stamp, and fans out what comes back.
+with the time to stamp and the channels someone listens to, and fans out what
+comes back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
-from tradedash.core.wire import SymbolInfo, Ticker, Trade
+from tradedash.core import wire
+from tradedash.core.wire import Book, Candle, SymbolInfo, Ticker, Trade
 
+from .book import DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH, DepthView, LevelBook
+from .candles import CandleBuilder, Rolling24h
 from .simulator import SymbolSimulator, SymbolSpec
 
-__all__ = ["Market"]
+__all__ = ["Market", "DEFAULT_BOOK_DEPTH", "MAX_BOOK_DEPTH", "ALL_CHANNELS"]
+
+#: Pass as ``wanted`` to build every channel's messages.
+ALL_CHANNELS = frozenset(wire.CHANNELS)
+_CANDLE_CHANNELS = tuple((f"candles:{i}", i) for i in wire.CANDLE_INTERVALS)
 
 
 class _SymbolMarket:
-    """One symbol's simulator, sequence counters and rolling session statistics."""
+    """One symbol's simulator, book, candles, sequence counters and 24 h statistics."""
 
     def __init__(self, spec: SymbolSpec, seed: int) -> None:
         self.sim = SymbolSimulator(spec, seed)
-        self.seq: dict[str, int] = {"ticker": 0, "trades": 0}
+        self.book = LevelBook(self.sim, seed * 31 + 17 + len(spec.symbol))
+        self.views: dict[int, DepthView] = {}
+        self.seq: dict[str, int] = dict.fromkeys(wire.CHANNELS, 0)
         self.trade_id = 0
-        self.open = spec.start_price
-        self.high = spec.start_price
-        self.low = spec.start_price
-        self.volume = 0.0
-        self.last_ticker: Ticker | None = None
-
-    def next_seq(self, channel: str) -> int:
-        self.seq[channel] += 1
-        return self.seq[channel]
+        self.day = Rolling24h(spec.start_price)
+        self.candles = {interval: CandleBuilder(interval) for interval in wire.CANDLE_INTERVALS}
 
 
 class Market:
     """Every listed symbol's simulated market.
 
-    Contract: ``step(symbol, ts)`` returns the ``trades`` message and then the
-    ``ticker`` message that one simulator step produced, each with a ``seq`` one
-    higher than the previous message of its symbol and channel.
+    Contract: ``step(symbol, ts, wanted)`` advances the symbol by one trade and
+    returns ``(channel, depth, message)`` for each channel in ``wanted``: the trade,
+    the ticker, one book update per depth registered with ``set_book_depths`` and
+    the candles. Every channel's ``seq`` goes up by one per message whether or not
+    it was wanted (book: per step; all depths share it); a book update's
+    ``prev_seq`` is ``seq - 1`` and its checksum is that of the depth's top levels,
+    which ``book_snapshot`` returns whole at the current ``seq``. The prices depend
+    only on the seed and the number of steps.
     """
 
     def __init__(self, specs: Iterable[SymbolSpec], seed: int) -> None:
         self._symbols = {spec.symbol: _SymbolMarket(spec, seed) for spec in specs}
+        for m in self._symbols.values():
+            m.book.move(m.sim.step())
 
     @property
     def symbols(self) -> list[str]:
@@ -54,39 +64,47 @@ class Market:
             for m in self._symbols.values()
         ]
 
-    def last_ticker(self, symbol: str) -> Ticker | None:
-        return self._symbols[symbol].last_ticker
-
-    def step(self, symbol: str, ts: int) -> tuple[Trade, Ticker]:
+    def set_book_depths(self, symbol: str, depths: set[int]) -> None:
+        """Keep a view for each depth that has subscribers (new views start from the current book)."""
         m = self._symbols[symbol]
-        sim_trade = m.sim.step()
+        for depth in list(m.views):
+            if depth not in depths:
+                del m.views[depth]
+        for depth in depths - m.views.keys():
+            m.views[depth] = DepthView(depth, *m.book.top(depth))
+
+    def book_snapshot(self, symbol: str, depth: int, ts: int) -> Book:
+        m = self._symbols[symbol]
+        bids, asks = m.book.top(depth)
+        return Book(symbol, m.seq["book"], ts, "snapshot", bids, asks, None, wire.book_checksum(bids, asks))
+
+    def step(self, symbol: str, ts: int, wanted: Container[str] = ALL_CHANNELS) -> list[tuple[str, int, wire.MarketMessage]]:
+        m = self._symbols[symbol]
+        t = m.sim.step()
+        m.book.move(t)
         m.trade_id += 1
-        m.high = max(m.high, sim_trade.price)
-        m.low = min(m.low, sim_trade.price)
-        m.volume += sim_trade.size
-        trade = Trade(
-            symbol=symbol,
-            seq=m.next_seq("trades"),
-            ts=ts,
-            trade_id=m.trade_id,
-            price=sim_trade.price,
-            size=sim_trade.size,
-            side=sim_trade.side,  # type: ignore[arg-type]
-        )
-        ticker = Ticker(
-            symbol=symbol,
-            seq=m.next_seq("ticker"),
-            ts=ts,
-            bid=sim_trade.bid,
-            bid_size=sim_trade.bid_size,
-            ask=sim_trade.ask,
-            ask_size=sim_trade.ask_size,
-            last=sim_trade.price,
-            open_24h=m.open,
-            high_24h=m.high,
-            low_24h=m.low,
-            volume_24h=round(m.volume, 8),
-            change_24h=sim_trade.price - m.open,
-        )
-        m.last_ticker = ticker
-        return trade, ticker
+        seq = m.seq
+        out: list[tuple[str, int, wire.MarketMessage]] = []
+        seq["trades"] += 1
+        if "trades" in wanted:
+            out.append(("trades", 0, Trade(symbol, seq["trades"], ts, m.trade_id, t.price, t.size, t.side)))  # type: ignore[arg-type]
+        open_, high, low, volume = m.day.add(ts, t.price, t.size)
+        seq["ticker"] += 1
+        if "ticker" in wanted:
+            ticker = Ticker(
+                symbol, seq["ticker"], ts, t.bid, t.bid_size, t.ask, t.ask_size, t.price,
+                open_, high, low, round(volume, 8), round(t.price - open_, m.sim._decimals),
+            )
+            out.append(("ticker", 0, ticker))
+        seq["book"] += 1
+        for depth, view in m.views.items():
+            top = m.book.top(depth)
+            bids, asks, checksum = view.advance(*top)
+            out.append(("book", depth, Book(symbol, seq["book"], ts, "update", bids, asks, seq["book"] - 1, checksum)))
+        for channel, interval in _CANDLE_CHANNELS:
+            for c in m.candles[interval].add(ts, t.price, t.size):
+                seq[channel] += 1
+                if channel in wanted:
+                    candle = Candle(symbol, seq[channel], ts, interval, c.start, c.open, c.high, c.low, c.close, round(c.volume, 8), c.closed)
+                    out.append((channel, 0, candle))
+        return out

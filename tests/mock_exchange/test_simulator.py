@@ -41,9 +41,39 @@ def test_market_numbers_each_channel_per_symbol_without_gaps():
     seqs: dict[tuple[str, str], list[int]] = {}
     for ts in range(100):
         for symbol in market.symbols:
-            trade, ticker = market.step(symbol, ts)
-            seqs.setdefault((symbol, "trades"), []).append(trade.seq)
-            seqs.setdefault((symbol, "ticker"), []).append(ticker.seq)
-            assert ticker.last == trade.price
+            messages = {channel: message for channel, _, message in market.step(symbol, ts)}
+            for channel in ("trades", "ticker"):
+                seqs.setdefault((symbol, channel), []).append(messages[channel].seq)
+            ticker = messages["ticker"]
+            assert ticker.last == messages["trades"].price
             assert ticker.low_24h <= ticker.last <= ticker.high_24h
     assert all(values == list(range(1, 101)) for values in seqs.values())
+
+
+def test_market_is_deterministic_for_a_seed_and_differs_for_another():
+    def run(seed: int):
+        market = Market(DEFAULT_SPECS.values(), seed)
+        market.set_book_depths("BTC-USD", {10})
+        return [market.step(symbol, 10**18 + i * 10**8) for i in range(200) for symbol in market.symbols]
+
+    assert run(3) == run(3)
+    assert run(3) != run(4)
+
+
+def test_volatility_clusters_and_the_spread_widens_when_it_is_high():
+    spec = DEFAULT_SPECS["BTC-USD"]
+    sim = SymbolSimulator(spec, 5)
+    steps = [sim.step() for _ in range(20_000)]
+    calm = [t.ask - t.bid for t in steps if t.stress < 0.9]
+    fast = [t.ask - t.bid for t in steps if t.stress > 1.5]
+    assert calm and fast and sum(fast) / len(fast) > 1.4 * sum(calm) / len(calm)
+    sides = {t.side for t in steps}
+    sizes = sorted(t.size for t in steps)
+    assert sides == {"buy", "sell"} and sizes[-1] > 20 * sizes[len(sizes) // 2]
+    # Clustering: squared returns are autocorrelated.
+    mids = [(t.bid + t.ask) / 2 for t in steps]
+    r2 = [((b - a) / a) ** 2 for a, b in zip(mids, mids[1:])]
+    mean = sum(r2) / len(r2)
+    cov = sum((x - mean) * (y - mean) for x, y in zip(r2, r2[1:])) / len(r2)
+    var = sum((x - mean) ** 2 for x in r2) / len(r2)
+    assert cov / var > 0.05

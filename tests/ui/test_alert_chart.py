@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 import pytest
-from PySide6.QtWidgets import QMainWindow
 
+from tests.ui.alert_window import alert_window
 from tradedash.core.alert_rules import PriceCross, PriceRange
 from tradedash.core.alert_store import AlertStore
-from tradedash.ui.alert_center import AlertCenter
 
 
 @pytest.fixture
 def center(qtbot, tmp_path):
-    window = QMainWindow()
-    plot = pg.PlotWidget()
-    window.setCentralWidget(plot)
-    qtbot.addWidget(window)
-    alerts = AlertCenter(AlertStore(tmp_path))
-    alerts.install(window, plot.getPlotItem(), lambda: ("", "BTC-USD"))
+    alerts = alert_window(qtbot, tmp_path)
     yield alerts
     alerts.close()
 

@@ -9,6 +9,9 @@ from tradedash.core.alert_rules import LargeTrade, PriceCross, new_rule_id
 from tradedash.core.alert_store import AlertStore
 from tradedash.core.lifecycle import FeedState
 
+#: The feed ``--symbols`` makes (see ``Dashboard.start``).
+FEED = "command line"
+
 
 async def _until(predicate, timeout: float = 15.0) -> None:
     loop = asyncio.get_running_loop()
@@ -19,23 +22,23 @@ async def _until(predicate, timeout: float = 15.0) -> None:
 
 
 def _last_price(dashboard: Dashboard, symbol: str) -> float | None:
-    state = dashboard.market.symbols.get(symbol)
+    state = dashboard.feeds[0].market.symbols.get(symbol) if dashboard.feeds else None
     return None if state is None or state.ticker is None else state.ticker.last
 
 
 def test_a_rule_near_the_price_fires_into_banner_history_and_chart(qt_async, tmp_path):
-    dashboard = Dashboard(AppOptions(symbols=["BTC-USD"], config_dir=tmp_path))
+    dashboard = Dashboard(AppOptions(symbols=["BTC-USD"], config_path=tmp_path / "config.toml"))
 
     async def scenario():
         await dashboard.start(show=False)
         try:
             alerts = dashboard.alerts
-            await _until(lambda: dashboard.feed.state is FeedState.LIVE and _last_price(dashboard, "BTC-USD"))
-            await _until(lambda: dashboard.window.chart.symbol == "BTC-USD")
+            await _until(lambda: dashboard.feeds[0].client.state is FeedState.LIVE and _last_price(dashboard, "BTC-USD"))
+            await _until(lambda: dashboard.window.chart.symbol == (FEED, "BTC-USD"))
             last = _last_price(dashboard, "BTC-USD")
             # One level a tick above and one a tick below: the next move crosses one of them.
             for direction, level in (("above", last + 0.01), ("below", last - 0.01)):
-                alerts.put_rule(PriceCross(id=new_rule_id(), symbol="BTC-USD", direction=direction, level=level,
+                alerts.put_rule(PriceCross(id=new_rule_id(), feed=FEED, symbol="BTC-USD", direction=direction, level=level,
                                            name=f"near {direction}"))
             await _until(lambda: alerts.history_model.rowCount() >= 1)
             await _until(lambda: len(alerts.chart.markers.data) >= 1)
@@ -57,15 +60,15 @@ def test_a_rule_near_the_price_fires_into_banner_history_and_chart(qt_async, tmp
 
 
 def test_rules_and_history_survive_a_restart(qt_async, tmp_path):
-    options = AppOptions(symbols=["BTC-USD"], config_dir=tmp_path)
+    options = AppOptions(symbols=["BTC-USD"], config_path=tmp_path / "config.toml")
 
     async def first_run():
         dashboard = Dashboard(options)
         await dashboard.start(show=False)
         try:
             alerts = dashboard.alerts
-            alerts.put_rule(PriceCross(id="keep", symbol="BTC-USD", direction="above", level=1e9, name="moon"))
-            alerts.put_rule(LargeTrade(id="any", symbol="BTC-USD", size=1e-9, cooldown=0, mode="once"))
+            alerts.put_rule(PriceCross(id="keep", feed=FEED, symbol="BTC-USD", direction="above", level=1e9, name="moon"))
+            alerts.put_rule(LargeTrade(id="any", feed=FEED, symbol="BTC-USD", size=1e-9, cooldown=0, mode="once"))
             alerts.set_sound(False)
             await _until(lambda: alerts.history_model.rowCount() == 1)
             return list(alerts.engine.rules), list(alerts.engine.history)
@@ -91,7 +94,7 @@ def test_a_corrupt_alert_file_is_reported_and_the_app_still_starts(qt_async, tmp
     (tmp_path / "alerts.json").write_text("{ this is not json")
 
     async def scenario():
-        dashboard = Dashboard(AppOptions(symbols=["BTC-USD"], config_dir=tmp_path))
+        dashboard = Dashboard(AppOptions(symbols=["BTC-USD"], config_path=tmp_path / "config.toml"))
         await dashboard.start(show=False)
         try:
             banner = dashboard.alerts.banner

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import csv
 
-import pyqtgraph as pg
-from PySide6.QtWidgets import QMainWindow
-
+from tests.ui.alert_window import alert_window
 from tradedash.core.alert_rules import LargeTrade, PriceCross
 from tradedash.core.alert_store import AlertStore
 from tradedash.core.wire import Trade
-from tradedash.ui.alert_center import AlertCenter
 
 
 def test_panel_buttons_act_on_the_selected_rule_and_history_exports(qtbot, tmp_path):
-    window = QMainWindow()
-    plot = pg.PlotWidget()
-    window.setCentralWidget(plot)
-    qtbot.addWidget(window)
-    alerts = AlertCenter(AlertStore(tmp_path / "config"))
-    alerts.install(window, plot.getPlotItem(), lambda: None)
+    (tmp_path / "config").mkdir()
+    alerts = alert_window(qtbot, tmp_path / "config", current=lambda: None)
+    window = alerts.window
     try:
         panel = alerts.panel
         assert not panel.edit_button.isEnabled()

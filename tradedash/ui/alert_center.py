@@ -13,7 +13,7 @@ import msgspec
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QToolBar, QVBoxLayout, QWidget
 
 from tradedash.core import wire
 from tradedash.core.alert_rules import AlertRule, Firing, PriceCross, new_rule_id
@@ -26,6 +26,7 @@ from .alert_editor import AlertEditor
 from .alert_models import HistoryModel, RulesModel
 from .alerts_panel import AlertsPanel
 from .formatting import decimals_for_tick
+from .main_window import MainWindow
 from .notifications import AlertBanner, Notifier
 
 __all__ = ["AlertCenter", "TICK_MS"]
@@ -74,7 +75,7 @@ class AlertCenter(QObject):
         self._saved = (self.engine.rules_version, self.engine.fired_count)
         self.rules_model = RulesModel(self.engine, self.set_enabled)
         self.history_model = HistoryModel(self.engine)
-        self.window: QMainWindow | None = None
+        self.window: MainWindow | None = None
         self.panel: AlertsPanel | None = None
         self.banner: AlertBanner | None = None
         self.notifier: Notifier | None = None
@@ -94,6 +95,10 @@ class AlertCenter(QObject):
         self._feeds[name] = _Feed(lifecycle, symbols, market)
         lifecycle.add_listener(lambda _old, new: self.engine.set_feed_state(new, name))
         self.engine.set_feed_state(lifecycle.state, name)
+
+    def detach_feed(self, name: str) -> None:
+        """Forget a feed that was stopped (its rules stay, and wait for a feed of that name)."""
+        self._feeds.pop(name, None)
 
     def observe(self, message: wire.MarketMessage, feed: str = "") -> None:
         self.engine.on_message(message, feed)
@@ -202,31 +207,31 @@ class AlertCenter(QObject):
 
     # --- In the window --------------------------------------------------------------------
 
-    def install(
-        self, window: QMainWindow, plot: pg.PlotItem, current: Callable[[], tuple[str, str] | None]
-    ) -> None:
-        """Add the banner above the window's central widget, the panel as a dock, a menu, and the chart layer.
+    def install(self, window: MainWindow, plot: pg.PlotItem, current: Callable[[], tuple[str, str] | None]) -> None:
+        """Add the banner across the top of the window, the panel as a dock, a menu, and the chart layer.
 
         ``current`` tells which (feed, symbol) the chart shows.
         """
         self.window = window
         self._current = current
         self.banner = AlertBanner()
-        central = window.takeCentralWidget()
-        holder = QWidget()
+        bar = QToolBar("Alert banner", window)
+        bar.setObjectName("alertBannerBar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.toggleViewAction().setVisible(False)
+        bar.setStyleSheet("QToolBar { border: 0; padding: 0; spacing: 0; }")
+        holder = QWidget()  # the bar controls the visibility of a widget added to it; the holder's child is free
         layout = QVBoxLayout(holder)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
         layout.addWidget(self.banner)
-        if central is not None:
-            layout.addWidget(central, 1)
-        window.setCentralWidget(holder)
+        bar.addWidget(holder)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.banner.visibility_changed.connect(bar.setVisible)
+        bar.setVisible(False)
 
         self.panel = AlertsPanel(self.rules_model, self.history_model, self, sound=self.settings.sound)
-        dock = QDockWidget("Alerts", window)
-        dock.setObjectName("alertsDock")
-        dock.setWidget(self.panel)
-        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock = window.add_panel("alerts", "Alerts", self.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.banner.clicked_history.connect(lambda: (dock.show(), dock.raise_()))
 
         menu = window.menuBar().addMenu("&Alerts")
@@ -240,8 +245,7 @@ class AlertCenter(QObject):
         self.chart.level_moved.connect(self.move_level)
         self.chart.rule_requested.connect(self.rule_from_chart)
         if self.problems:
-            self.banner.label.setText("Alert files had problems: " + " | ".join(self.problems))
-            self.banner.show()
+            self.banner.show_text("Alert files had problems: " + " | ".join(self.problems))
         self.tick()
 
     # --- The tick -------------------------------------------------------------------------

@@ -42,6 +42,8 @@ class AlertBanner(QFrame):
     """
 
     clicked_history = Signal()
+    #: Emitted with True when the banner appears and False when it is dismissed (a holder can follow it).
+    visibility_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,12 +67,17 @@ class AlertBanner(QFrame):
         self.unseen += 1
         when = datetime.fromtimestamp(firing.at).strftime("%H:%M:%S")
         more = f"   (+{self.unseen - 1} more)" if self.unseen > 1 else ""
-        self.label.setText(f"🔔 {when}  {firing.message}{more}")
+        self.show_text(f"🔔 {when}  {firing.message}{more}")
+
+    def show_text(self, text: str) -> None:
+        self.label.setText(text)
         self.show()
+        self.visibility_changed.emit(True)
 
     def dismiss(self) -> None:
         self.unseen = 0
         self.hide()
+        self.visibility_changed.emit(False)
 
 
 class Notifier:
