@@ -48,6 +48,7 @@ async def take(seconds: float) -> None:
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("tradedash-screenshots")
+    app.setQuitOnLastWindowClosed(False)
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 20.0
     qasync.run(take(seconds))
 

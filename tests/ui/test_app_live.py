@@ -19,7 +19,7 @@ theme = "dark"
 [[feeds]]
 name = "demo"
 symbols = ["BTC-USD", "ETH-USD", "SOL-USD"]
-channels = ["ticker", "trades"]
+channels = ["ticker", "trades", "book", "candles:1s"]
 """
 
 
@@ -43,11 +43,12 @@ def test_every_panel_fills_with_live_data(qt_async, qtmodeltester, tmp_path):
             first = [model.index(r, 1).data() for r in range(3)]
             await until(lambda: [model.index(r, 1).data() for r in range(3)] != first)
             await until(lambda: window.tape.tape_model.rowCount() > 3 and window.chart.repaints > 2)
+            await until(lambda: window.book.model.has_book and window.book.model.index(0, 0).data() is not None)
             for checked in (model, window.tape.tape_model, window.health.model, window.book.model):
                 qtmodeltester.check(checked)
             assert window.chart.symbol is not None and window.chart.symbol.symbol in {"BTC-USD", "ETH-USD", "SOL-USD"}
+            await until(lambda: "demo: live" in window.status_text.text())
             assert window.health.model.index(0, 1).data() == "live"
-            assert "demo: live" in window.status_text.text()
             assert window.status_light.colour == window.theme.up
             return {model.index(r, 0).data() for r in range(3)}
         finally:
@@ -114,7 +115,7 @@ def test_window_closed_while_backing_off_exits_cleanly(qt_async, tmp_path):
         await dashboard.start(show=False)
         client = dashboard.feeds[0].client
         await until(lambda: client.stats.reconnects >= 2)
-        assert "down: " in dashboard.window.status_text.text()
+        await until(lambda: "down: " in dashboard.window.status_text.text())
         started = time.monotonic()
         await dashboard.stop()
         return time.monotonic() - started
@@ -127,4 +128,4 @@ def test_config_round_trip_keeps_feeds(tmp_path):
     config_path = tmp_path / "config.toml"
     config_path.write_text(CONFIG)
     loaded = load_config(config_path)
-    assert msgspec.to_builtins(loaded.config)["feeds"][0]["channels"] == ["ticker", "trades"]
+    assert msgspec.to_builtins(loaded.config)["feeds"][0]["channels"] == ["ticker", "trades", "book", "candles:1s"]

@@ -13,8 +13,10 @@ from tradedash.ui.price_chart import BARS_SHOWN, ChartMarker, PriceChart
 def _fill(feed, seconds: int = 120, start: int = 0) -> None:
     for second in range(start, start + seconds):
         ts = T0 + second * 1_000_000_000
-        feed.market.apply(ticker("BTC-USD", 100.0 + second % 7, ts=ts))
-        feed.market.apply(trade("BTC-USD", 100.0, ts=ts))
+        price = 100.0 + second % 7
+        feed.market.apply(ticker("BTC-USD", price, ts=ts))
+        feed.market.apply(trade("BTC-USD", price - 0.5, ts=ts))
+        feed.market.apply(trade("BTC-USD", price, ts=ts + 500_000_000))
 
 
 def test_candles_and_line_reuse_their_items(feed, theme, qtbot):
@@ -43,7 +45,7 @@ def test_follow_live_turns_off_on_manual_range_and_back_on(feed, theme, qtbot):
     _fill(feed, 200)
     chart.set_symbol(feed, "BTC-USD")
     left, right = chart.price_plot.viewRange()[0]
-    assert right - left == BARS_SHOWN + 2
+    assert right - left == BARS_SHOWN * 5 / 4
     chart.price_plot.getViewBox().sigRangeChangedManually.emit([True, False])  # what a wheel or drag emits
     assert not chart.follow and not chart.follow_button.isChecked()
     chart.price_plot.setXRange(left - 500, right - 500, padding=0)

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tradedash.core.wire import Level
+
 from .feeds import FeedView
 from .formatting import format_price, format_size
 from .theme import Theme
@@ -43,8 +45,8 @@ class BookModel(QAbstractTableModel):
         self._theme = theme
         self._feed: FeedView | None = None
         self._symbol: str | None = None
-        self._bids: list[tuple[float, float]] = []
-        self._asks: list[tuple[float, float]] = []
+        self._bids: list[Level] = []
+        self._asks: list[Level] = []
         self._painted = -1
         self.resyncing = False
         self.has_book = False
@@ -90,6 +92,7 @@ class BookModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT
         decimals = self._feed.decimals(self._symbol) if self._feed and self._symbol else 2
+        size_decimals = self._feed.size_decimals(self._symbol) if self._feed and self._symbol else 4
         level = self._level(row)
         if level is None:
             return self._spread_data(column, role, decimals)
@@ -102,8 +105,8 @@ class BookModel(QAbstractTableModel):
             if column == 0:
                 return format_price(price, decimals)
             if column == 1:
-                return format_size(size)
-            return format_size(sum(s for _, s in levels[: depth + 1]))
+                return format_size(size, size_decimals)
+            return format_size(sum(s for _, s in levels[: depth + 1]), size_decimals)
         if role == Qt.ItemDataRole.ForegroundRole:
             if self.resyncing:
                 return self._theme.color("muted")
@@ -131,10 +134,10 @@ class BookModel(QAbstractTableModel):
         if version == self._painted:
             return
         self._painted = version
-        book = getattr(state, "book", None)
-        self.has_book = book is not None and bool(book.bids or book.asks)
-        self._bids = [tuple(level) for level in book.bids[:DEPTH]] if book is not None else []
-        self._asks = [tuple(level) for level in book.asks[:DEPTH]] if book is not None else []
+        book = state.book if state is not None else None
+        self._bids = book.bids(DEPTH) if book is not None else []
+        self._asks = book.asks(DEPTH) if book is not None else []
+        self.has_book = bool(self._bids or self._asks)
         self.resyncing = bool(book is not None and book.resyncing)
         self.dataChanged.emit(self.index(0, 0), self.index(2 * DEPTH, len(COLUMNS) - 1))
 
@@ -170,7 +173,7 @@ class BookPanel(QWidget):
         self._delegate = _SizeBarDelegate(theme)
         self.table.setItemDelegateForColumn(1, self._delegate)
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.verticalHeader().setDefaultSectionSize(19)
         self.table.setShowGrid(False)
         self.table.setSelectionMode(QTableView.SelectionMode.NoSelection)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)

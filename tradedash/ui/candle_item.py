@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPen, QPicture
 
-from .candle_series import Candles
+from tradedash.core.candles import CandleView
 
 __all__ = ["CandleItem"]
 
@@ -28,10 +28,11 @@ class CandleItem(pg.GraphicsObject):
     def set_colours(self, up: str, down: str) -> None:
         self._colours = (QColor(up), QColor(down))
 
-    def set_candles(self, candles: Candles, width: float) -> None:
+    def set_candles(self, candles: CandleView, width: float) -> None:
+        """Draw ``candles`` (bars start at ``candles.time``, in seconds) ``width`` seconds wide."""
         self.prepareGeometryChange()
         picture = QPicture()
-        if len(candles):
+        if len(candles.time):
             painter = QPainter(picture)
             half = width / 2
             rising = candles.close >= candles.open
@@ -43,7 +44,7 @@ class CandleItem(pg.GraphicsObject):
                 pen.setCosmetic(True)
                 painter.setPen(pen)
                 painter.setBrush(colour)
-                mid = candles.start[pick] + half
+                mid = candles.time[pick] + half
                 painter.drawLines(
                     [QLineF(QPointF(x, lo), QPointF(x, hi)) for x, lo, hi in zip(mid, candles.low[pick], candles.high[pick], strict=True)]
                 )
@@ -54,7 +55,7 @@ class CandleItem(pg.GraphicsObject):
                 )
             painter.end()
             low, high = float(candles.low.min()), float(candles.high.max())
-            self._bounds = QRectF(float(candles.start[0]), low, float(candles.start[-1] + width - candles.start[0]), high - low)
+            self._bounds = QRectF(float(candles.time[0]), low, float(candles.time[-1] + width - candles.time[0]), high - low)
         else:
             self._bounds = QRectF()
         self._picture = picture

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from tradedash.config import FeedConfig
 from tradedash.core.market import MarketState, SymbolState
+from tradedash.core.wire import SymbolInfo
 from tradedash.net.feed_client import FeedClient
 
 from .downtime import DowntimeLog
@@ -47,7 +48,14 @@ class FeedView:
         return self.market.symbols.get(symbol)
 
     def decimals(self, symbol: str) -> int:
-        for info in self.client.symbols:
-            if info.symbol == symbol:
-                return decimals_for_tick(info.tick_size)
-        return 2
+        """Decimals of ``symbol``'s prices (from its tick size; 2 until the exchange listed it)."""
+        info = self._info(symbol)
+        return decimals_for_tick(info.tick_size) if info else 2
+
+    def size_decimals(self, symbol: str) -> int:
+        """Decimals of ``symbol``'s quantities (from its lot size; 4 until the exchange listed it)."""
+        info = self._info(symbol)
+        return decimals_for_tick(info.lot_size) if info else 4
+
+    def _info(self, symbol: str) -> SymbolInfo | None:
+        return next((info for info in self.client.symbols if info.symbol == symbol), None)

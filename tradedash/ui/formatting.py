@@ -36,9 +36,9 @@ def format_volume(volume: float) -> str:
     return f"{volume:,.2f}"
 
 
-def format_size(size: float) -> str:
-    """A quantity with four decimals (lot sizes go down to 0.0001)."""
-    return f"{size:,.4f}"
+def format_size(size: float, decimals: int = 4) -> str:
+    """A quantity to the symbol's lot size."""
+    return f"{size:,.{decimals}f}"
 
 
 def format_time(ts_ns: int) -> str:

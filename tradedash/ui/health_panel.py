@@ -15,7 +15,7 @@ from .theme import Theme
 
 __all__ = ["FeedHealthModel", "FeedHealthPanel", "StatusLight", "state_text", "state_colour", "status_summary"]
 
-COLUMNS = ("Feed", "State", "Latency", "Msgs/s", "Gaps", "Resyncs", "Reconnects", "Last msg", "Last error")
+COLUMNS = ("Feed", "State", "Latency p50 / p99", "Msgs/s", "Gaps", "Resyncs", "Reconnects", "Last msg", "Last error")
 _Index = QModelIndex | QPersistentModelIndex
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
@@ -40,9 +40,12 @@ def state_colour(state: FeedState, theme: Theme) -> str:
     return theme.warning
 
 
-def _latency_ms(stats: FeedStats) -> float | None:
-    latency = getattr(stats, "latency", None)
-    return None if latency is None else 1000.0 * latency
+def _latency_text(stats: FeedStats) -> str:
+    """Server-stamp-to-applied latency, ``p50 / p99`` in milliseconds."""
+    p50, p99 = stats.latencies((0.5, 0.99))
+    if p50 is None or p99 is None:
+        return "—"
+    return f"{1000 * p50:,.1f} / {1000 * p99:,.1f} ms"
 
 
 def status_summary(feeds: list[FeedView]) -> str:
@@ -91,11 +94,10 @@ class FeedHealthModel(QAbstractTableModel):
         stats = feed.client.stats
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            latency = _latency_ms(stats)
             values = (
                 feed.name,
                 state_text(feed),
-                "—" if latency is None else f"{latency:,.1f} ms",
+                _latency_text(stats),
                 f"{stats.message_rate():,.0f}",
                 f"{stats.gaps:,}",
                 f"{stats.resyncs:,}",
@@ -107,7 +109,13 @@ class FeedHealthModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
             return self._theme.color("up") if feed.client.state is FeedState.LIVE else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return feed.client.url if column == 0 else "\n".join(stats.last_errors) or None
+            if column == 0:
+                return feed.client.url
+            if column == 2:
+                return f"clock skew {stats.clock_skew():+.3f} s, clock jumps {stats.clock_jumps}"
+            if column == 4:
+                return f"{stats.duplicates:,} duplicates ignored, {stats.dropped:,} dropped, {stats.malformed:,} malformed"
+            return "\n".join(stats.last_errors) or None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT if column in _NUMERIC else _LEFT
         return None

@@ -14,11 +14,10 @@ from tradedash.core.lifecycle import FeedState
 
 from .about_dialog import AboutDialog
 from .book_panel import BookPanel
-from .candle_series import INTERVALS
 from .feeds import FeedView, SymbolRef
 from .health_panel import FeedHealthPanel, StatusLight, state_colour, status_summary
 from .icons import icon
-from .price_chart import PriceChart
+from .price_chart import INTERVALS, PriceChart
 from .subscriptions_dialog import SubscriptionDialog
 from .tape_panel import TapeView
 from .theme import Theme, apply_theme, resolve_theme
@@ -29,6 +28,8 @@ __all__ = ["MainWindow", "LAYOUT_VERSION"]
 
 #: Bumped when the set of panels changes, so an old saved layout is ignored.
 LAYOUT_VERSION = 1
+#: How often feed health and the status line repaint (their numbers change slowly).
+HEALTH_HZ = 5
 
 
 class MainWindow(QMainWindow):
@@ -101,7 +102,10 @@ class MainWindow(QMainWindow):
 
         self.repaints = 0
         self.repaint_timer = QTimer(self, timerType=Qt.TimerType.PreciseTimer)
-        self.repaint_timer.setInterval(round(1000 / max(10, min(60, config.repaint_hz))))
+        repaint_hz = max(10, min(60, config.repaint_hz))
+        self.repaint_timer.setInterval(round(1000 / repaint_hz))
+        #: Feed health and the status line change slowly: repainted about 5 times a second.
+        self._health_every = max(1, repaint_hz // HEALTH_HZ)
         self.repaint_timer.timeout.connect(self.refresh)
         self.repaint_timer.start()
         self.apply_theme(self.theme)
@@ -147,7 +151,7 @@ class MainWindow(QMainWindow):
         width, height = max(self.width(), 1200), max(self.height(), 700)
         self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [int(width * 0.4), int(width * 0.38), int(width * 0.22)], Qt.Orientation.Horizontal)
         self.resizeDocks([d["watchlist"], d["health"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
-        self.resizeDocks([d["book"], d["tape"]], [int(height * 0.5), int(height * 0.5)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["book"], d["tape"]], [int(height * 0.58), int(height * 0.42)], Qt.Orientation.Vertical)
 
     def _restore_layout(self) -> bool:
         """Restore the saved geometry and dock arrangement; False when there was none."""
@@ -326,8 +330,9 @@ class MainWindow(QMainWindow):
         self.chart.refresh()
         self.book.refresh()
         self.tape.tape_model.refresh()
-        self.health.refresh()
-        self._refresh_status()
+        if self.repaints % self._health_every == 0:
+            self.health.refresh()
+            self._refresh_status()
         self.repaints += 1
 
     def _refresh_status(self) -> None:

@@ -11,17 +11,22 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
+from tradedash.core.candles import INTERVAL_NS, CandleView
+
 from .candle_item import CandleItem
-from .candle_series import INTERVALS, Candles, candles_of
 from .feeds import FeedView, SymbolRef
 from .formatting import format_price, format_volume
 from .icons import icon
 from .theme import Theme
 
-__all__ = ["PriceChart", "ChartMarker", "BARS_SHOWN"]
+__all__ = ["PriceChart", "ChartMarker", "BARS_SHOWN", "BARS_DRAWN", "INTERVALS"]
 
 #: How many bars of the chosen interval "follow live" keeps in view.
 BARS_SHOWN = 90
+#: How many of the newest bars are drawn as candles and volume (history beyond is not panned to).
+BARS_DRAWN = 400
+#: Interval name -> seconds, in the order the chart offers them.
+INTERVALS: dict[str, int] = {name: ns // 1_000_000_000 for name, ns in INTERVAL_NS.items()}
 
 
 class ChartMarker(NamedTuple):
@@ -54,7 +59,7 @@ class PriceChart(QWidget):
         self._feed: FeedView | None = None
         self._symbol: str | None = None
         self._painted = (-1, -1, "", "")
-        self._candles: Candles | None = None
+        self._candles: CandleView | None = None
         self._downtime_items: list[pg.LinearRegionItem] = []
         self.follow = True
         self.mode = "candles"
@@ -248,24 +253,25 @@ class PriceChart(QWidget):
             return
         self._painted = key
         seconds = INTERVALS[self.interval]
-        candles = self._candles = candles_of(state, seconds)
-        if not len(candles):
+        candles = self._candles = _newest(state.candles[self.interval].view(), BARS_DRAWN)
+        if not len(candles.time):
             return
         if self.mode == "line":
             times, prices = state.prices.view()
             self.curve.setData(times.copy(), prices.copy())
         else:
             self.candles_item.set_candles(candles, seconds)
-        self.volume_bars.setOpts(x=candles.start + seconds / 2, height=candles.volume, width=seconds * 0.8)
+        self.volume_bars.setOpts(x=candles.time + seconds / 2, height=candles.volume.copy(), width=seconds * 0.8)
         decimals = self._feed.decimals(self._symbol)
         self.last_line.setPos(float(candles.close[-1]))
         self.last_line.label.setFormat(f"{{value:,.{decimals}f}}")
         self._shade_downtime()
         if self.follow:
-            last = float(candles.start[-1]) + seconds
-            self.price_plot.setXRange(last - BARS_SHOWN * seconds, last + 2 * seconds, padding=0)
+            last = float(candles.time[-1]) + seconds
+            # Room on the right for the last-price label.
+            self.price_plot.setXRange(last - BARS_SHOWN * seconds, last + BARS_SHOWN * seconds / 4, padding=0)
         if not self.cross_v.isVisible():
-            self._show_readout(len(candles) - 1)
+            self._show_readout(len(candles.time) - 1)
         self.repaints += 1
 
     def _shade_downtime(self) -> None:
@@ -291,29 +297,29 @@ class PriceChart(QWidget):
         for plot in (self.price_plot, self.volume_plot):
             if plot.sceneBoundingRect().contains(position):
                 inside = plot
-        visible = inside is not None and self._candles is not None and len(self._candles) > 0
+        visible = inside is not None and self._candles is not None and len(self._candles.time) > 0
         for line in (self.cross_v, self.cross_h, self.cross_v_volume):
             line.setVisible(visible)
         if not visible:
-            if self._candles is not None and len(self._candles):
-                self._show_readout(len(self._candles) - 1)
+            if self._candles is not None and len(self._candles.time):
+                self._show_readout(len(self._candles.time) - 1)
             return
         point = inside.getViewBox().mapSceneToView(position)
         self.cross_v.setPos(point.x())
         self.cross_v_volume.setPos(point.x())
         self.cross_h.setVisible(inside is self.price_plot)
         self.cross_h.setPos(point.y())
-        index = int(np.searchsorted(self._candles.start, point.x(), side="right")) - 1
+        index = int(np.searchsorted(self._candles.time, point.x(), side="right")) - 1
         self._show_readout(max(0, index), point.y() if inside is self.price_plot else None)
 
     def _show_readout(self, index: int, cursor_price: float | None = None) -> None:
         candles = self._candles
-        if candles is None or not len(candles) or self._feed is None or self._symbol is None:
+        if candles is None or not len(candles.time) or self._feed is None or self._symbol is None:
             self.readout.clear()
             return
         decimals = self._feed.decimals(self._symbol)
         colour = self._theme.up if candles.close[index] >= candles.open[index] else self._theme.down
-        when = datetime.fromtimestamp(float(candles.start[index])).strftime("%Y-%m-%d %H:%M:%S")
+        when = datetime.fromtimestamp(float(candles.time[index])).strftime("%Y-%m-%d %H:%M:%S")
         parts = [f'<span style="color:{self._theme.muted}">{when}</span>']
         for name, values in (("O", candles.open), ("H", candles.high), ("L", candles.low), ("C", candles.close)):
             parts.append(f'{name} <span style="color:{colour}">{format_price(float(values[index]), decimals)}</span>')
@@ -321,3 +327,8 @@ class PriceChart(QWidget):
         if cursor_price is not None:
             parts.append(f'<span style="color:{self._theme.muted}">@ {format_price(cursor_price, decimals)}</span>')
         self.readout.setText("&nbsp;&nbsp;".join(parts))
+
+
+def _newest(view: CandleView, count: int) -> CandleView:
+    """The last ``count`` bars of ``view``, copied (the series reuses its arrays)."""
+    return CandleView(*(array[-count:].copy() for array in view))

@@ -76,7 +76,7 @@ class TapeModel(QAbstractTableModel):
                 return trade.side
             if column == 2:
                 return format_price(trade.price, self._feed.decimals(trade.symbol) if self._feed else 2)
-            return format_size(trade.size)
+            return format_size(trade.size, self._feed.size_decimals(trade.symbol) if self._feed else 4)
         if role == Qt.ItemDataRole.ForegroundRole and column in (1, 2):
             return self._theme.color("up" if trade.side == "buy" else "down")
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -115,4 +115,4 @@ class TapeView(QTableView):
         self.setWordWrap(False)
         self.setSelectionMode(QTableView.SelectionMode.NoSelection)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(True)
+        self.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)

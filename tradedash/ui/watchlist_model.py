@@ -158,8 +158,8 @@ class WatchlistModel(QAbstractTableModel):
         wanted = [
             SymbolRef(feed.name, symbol)
             for feed in self._feeds
-            for symbol in feed.market.symbols
-            if symbol in feed.config.symbols
+            for symbol in feed.config.symbols
+            if symbol in feed.market.symbols
         ]
         gone = set(self._rows) - set(wanted)
         if gone:
