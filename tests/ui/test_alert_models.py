@@ -26,7 +26,7 @@ def test_rules_model_shows_rules_and_their_status(qtmodeltester):
     assert model.rowCount() == 3 and model.columnCount() == len(RULE_COLUMNS)
     assert model.index(0, 1).data() == "breakout"
     assert model.index(0, 2).data() == "BTC-USD crosses above 100"
-    assert model.index(1, 3).data() == "every time"
+    assert model.index(1, 3).data() == "repeat"
     assert model.index(2, 3).data() == "once"
     assert model.index(0, 5).data() == "waiting for data"
     engine.on_message(ticker(99.0))

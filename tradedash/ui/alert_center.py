@@ -208,7 +208,7 @@ class AlertCenter(QObject):
     # --- In the window --------------------------------------------------------------------
 
     def install(self, window: MainWindow, plot: pg.PlotItem, current: Callable[[], tuple[str, str] | None]) -> None:
-        """Add the banner across the top of the window, the panel as a dock, a menu, and the chart layer.
+        """Add the banner across the top of the window, the panel as a dock along the bottom, a menu, and the chart layer.
 
         ``current`` tells which (feed, symbol) the chart shows.
         """
@@ -231,7 +231,7 @@ class AlertCenter(QObject):
         bar.setVisible(False)
 
         self.panel = AlertsPanel(self.rules_model, self.history_model, self, sound=self.settings.sound)
-        dock = window.add_panel("alerts", "Alerts", self.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        dock = window.add_panel("alerts", "Alerts", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.banner.clicked_history.connect(lambda: (dock.show(), dock.raise_()))
 
         menu = window.menuBar().addMenu("&Alerts")

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from tradedash.core.alert_rules import AlertRule, PriceCross, PriceRange
+from tradedash.core.alert_rules import AlertRule, PriceCross, PriceRange, describe_rule
 from tradedash.core.alerts import AlertEngine
 
 __all__ = ["ChartAlerts", "LEVEL_COLOUR", "MARKER_COLOUR"]
@@ -75,7 +75,7 @@ class ChartAlerts(QObject):
         self._painted = None
 
     def _draw_levels(self, current: tuple[str, str] | None) -> None:
-        wanted: dict[tuple[str, str], tuple[float, str]] = {}
+        wanted: dict[tuple[str, str], tuple[float, tuple[str, str]]] = {}
         if current is not None:
             for rule in self._engine.rules:
                 active = self._engine.status(rule.id) not in ("disabled", "expired")
@@ -85,7 +85,7 @@ class ChartAlerts(QObject):
             if key not in wanted:
                 self._plot.removeItem(self.lines.pop(key))
         decimals = self._decimals(*current) if current is not None else 2
-        for key, (value, text) in wanted.items():
+        for index, (key, (value, text)) in enumerate(wanted.items()):
             line = self.lines.get(key)
             if line is None:
                 line = pg.InfiniteLine(
@@ -100,8 +100,10 @@ class ChartAlerts(QObject):
                 line.sigPositionChangeFinished.connect(lambda moved, key=key: self._moved(key, moved))
                 self._plot.addItem(line, ignoreBounds=True)
                 self.lines[key] = line
-            line.label.setFormat(f"{text} {{value:,.{decimals}f}}")
-            line.setToolTip(f"{text}: drag to change the level")
+            name, arrow = text
+            line.label.setFormat(f"{arrow} {{value:,.{decimals}f}}")
+            line.label.setPosition((0.02, 0.3, 0.58)[index % 3])  # labels of nearby levels side by side, not on top
+            line.setToolTip(f"{name}: drag to change the level")
             line.setValue(value)
 
     def _draw_markers(self, current: tuple[str, str] | None) -> None:
@@ -149,12 +151,11 @@ class ChartAlerts(QObject):
         self._menu.popup(event.screenPos().toPoint())
 
 
-def _levels_of(rule: AlertRule) -> dict[tuple[str, str], tuple[float, str]]:
-    """The horizontal levels a rule has: (rule id, field) -> (price, label)."""
+def _levels_of(rule: AlertRule) -> dict[tuple[str, str], tuple[float, tuple[str, str]]]:
+    """The horizontal levels a rule has: (rule id, field) -> (price, (rule's name, mark before the price))."""
+    name = rule.name or describe_rule(rule)
     if isinstance(rule, PriceCross):
-        arrow = "▲" if rule.direction == "above" else "▼"
-        return {(rule.id, "level"): (rule.level, f"{arrow} {rule.name or 'alert'}")}
+        return {(rule.id, "level"): (rule.level, (name, "alert ▲" if rule.direction == "above" else "alert ▼"))}
     if isinstance(rule, PriceRange):
-        name = rule.name or f"range {rule.event}"
-        return {(rule.id, "low"): (rule.low, f"⤓ {name}"), (rule.id, "high"): (rule.high, f"⤒ {name}")}
+        return {(rule.id, "low"): (rule.low, (name, f"{rule.event} ⤓")), (rule.id, "high"): (rule.high, (name, f"{rule.event} ⤒"))}
     return {}

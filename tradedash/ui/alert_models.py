@@ -22,7 +22,7 @@ _MUTED, _WARN, _FIRED = QColor("#90a4ae"), QColor("#ffb300"), QColor("#ffca28")
 def _trigger_text(rule: AlertRule) -> str:
     if rule.mode == "once":
         return "once"
-    return f"every time, {rule.cooldown:g} s apart" if rule.cooldown else "every time"
+    return f"repeat, {rule.cooldown:g} s cooldown" if rule.cooldown else "repeat"
 
 
 def _time_text(epoch: float) -> str:
@@ -79,7 +79,7 @@ class RulesModel(QAbstractTableModel):
             if column == 1:
                 return rule.name or describe_rule(rule)
             if column == 2:
-                return (f"[{rule.feed}] " if rule.feed else "") + describe_rule(rule)
+                return describe_rule(rule)
             if column == 3:
                 return _trigger_text(rule)
             if column == 4:
@@ -91,8 +91,9 @@ class RulesModel(QAbstractTableModel):
                 return _WARN
             if status in ("disabled", "expired"):
                 return _MUTED
-        if role == Qt.ItemDataRole.ToolTipRole and column == 5:
-            return self._engine.status(rule.id)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            feed = f"feed {rule.feed}: " if rule.feed else ""
+            return f"{feed}{describe_rule(rule)} — {self._engine.status(rule.id)}"
         return None
 
     def setData(self, index: _Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -162,7 +163,7 @@ class HistoryModel(QAbstractTableModel):
             if column == 2:
                 return firing.symbol or f"feed {firing.feed}".strip()
             if column == 3:
-                return f"{firing.value:,.10g}"
+                return f"{firing.value:,.2f}" if abs(firing.value) >= 100 else f"{firing.value:,.6g}"
             return firing.message
         if role == Qt.ItemDataRole.ToolTipRole and column == 4:
             return firing.message

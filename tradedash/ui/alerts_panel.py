@@ -45,8 +45,12 @@ def _table(model) -> QTableView:
     table.setAlternatingRowColors(True)
     table.setWordWrap(False)
     header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setStretchLastSection(True)
+    # Fit the columns to what they hold whenever rows come or go (not per repaint: that would jitter).
+    for signal in (model.modelReset, model.rowsInserted):
+        signal.connect(table.resizeColumnsToContents)
+    table.resizeColumnsToContents()
     return table
 
 
@@ -102,7 +106,7 @@ class AlertsPanel(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(top)
         splitter.addWidget(bottom)
-        splitter.setSizes([560, 640])
+        splitter.setSizes([700, 600])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)

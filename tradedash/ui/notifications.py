@@ -67,7 +67,7 @@ class AlertBanner(QFrame):
         self.unseen += 1
         when = datetime.fromtimestamp(firing.at).strftime("%H:%M:%S")
         more = f"   (+{self.unseen - 1} more)" if self.unseen > 1 else ""
-        self.show_text(f"🔔 {when}  {firing.message}{more}")
+        self.show_text(f"⚠  {when}  {firing.message}{more}")
 
     def show_text(self, text: str) -> None:
         self.label.setText(text)
