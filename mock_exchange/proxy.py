@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import random
 import socket
+import stat
 import struct
 import sys
 from collections.abc import Iterator
@@ -32,7 +34,8 @@ _QUEUE_CHUNKS = 256
 
 @dataclass
 class ProxyStats:
-    """What the proxy has done since it started: connections accepted and bytes forwarded per direction."""
+    """What the proxy has done since it started: connections accepted and open, bytes forwarded
+    per direction, connections ended with a RST."""
 
     connections: int = 0
     open_connections: int = 0
@@ -63,8 +66,8 @@ class FaultProxy:
     - ``set_bandwidth(bytes_per_second | None, direction="both")``: per connection and direction.
     - ``set_slicing(max_piece | None)``: writes come out in pieces of 1..max_piece bytes.
     - ``half_open()`` / ``resume()``: stop forwarding in both directions but keep
-      every socket open (bytes read are held, not lost; nothing is read once held);
-      ``resume()`` lets them through.
+      every socket open; bytes already read are held (not lost) and nothing more is
+      read until ``resume()`` lets them through, as after a healed partition.
     - ``reset_all()``: close every open connection with a TCP RST on both sides.
     - ``reset_after(seconds | None)``: reset each new connection that long after it opened.
     - ``close_after(n | None)``: each connection may forward ``n`` more bytes (both
@@ -109,13 +112,6 @@ class FaultProxy:
         for link in list(self._links):
             link.reset()
         await asyncio.gather(*self._link_tasks, return_exceptions=True)
-
-    async def serve_forever(self) -> None:
-        await self.start()
-        try:
-            await asyncio.Future()
-        finally:
-            await self.stop()
 
     async def _listen(self) -> None:
         self._server = await asyncio.start_server(self._accept, self.host, self.port)
@@ -278,15 +274,14 @@ class _Link:
         try:
             await asyncio.wait(self._tasks, return_when=asyncio.FIRST_EXCEPTION)
         finally:
-            failed = any(not t.done() for t in self._tasks)
+            failed = any(not t.done() for t in self._tasks)  # one side broke: pass the reset on
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            if failed:
+                self._abort_with_rst()
             for writer in self._writers:
-                if failed:
-                    writer.transport.abort()
-                else:
-                    writer.close()
+                writer.close()
 
     async def _receive(self, direction: str, queue: asyncio.Queue[tuple[float, bytes]]) -> None:
         """Read chunks and stamp each with the time it may leave, never earlier than the one before."""
@@ -351,15 +346,19 @@ class _Link:
                 task.cancel()
 
     def reset(self) -> None:
-        """End both sides with a TCP RST: SO_LINGER 0, then close."""
+        """End both sides with a TCP RST (a fault, counted in ``stats.resets``)."""
+        self._abort_with_rst()
+        self.proxy.stats.resets += 1
+        for task in self._tasks:
+            task.cancel()
+
+    def _abort_with_rst(self) -> None:
+        """SO_LINGER 0, then close: the kernel sends RST instead of FIN."""
         for writer in self._writers:
             sock = writer.get_extra_info("socket")
             if sock is not None and sock.fileno() != -1:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             writer.transport.abort()
-        self.proxy.stats.resets += 1
-        for task in self._tasks:
-            task.cancel()
 
     def reset_by_schedule(self) -> None:
         log.warning("fault: reset (RST) a connection on schedule")
@@ -380,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mock-exchange proxy",
         description="A TCP proxy that injects network faults between a client and a server.",
+        epilog="While it runs, one command per line on stdin switches faults: " + COMMANDS,
     )
     parser.add_argument(
         "--listen",
@@ -403,9 +403,71 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument("--half-open", action="store_true", help="forward nothing but keep every socket open")
     faults.add_argument("--close-after", type=int, metavar="BYTES", help="close each connection after this many bytes")
     faults.add_argument("--reset-after", type=float, metavar="SECONDS", help="reset (RST) each connection after this long")
-    faults.add_argument("--down", action="store_true", help="refuse connections (start stopped; see stdin commands)")
+    faults.add_argument("--down", action="store_true", help="refuse connections until the command 'up'")
     parser.add_argument("--seed", type=int, default=0, help="seed of jitter and slice sizes")
     return parser
+
+
+COMMANDS = (
+    "latency SECONDS [JITTER [up|down|both]] | bandwidth BYTES_PER_S|off [up|down|both] | slice N|off | "
+    "half-open | resume | reset | reset-after SECONDS|off | close-after BYTES|off | down | up | clear | stats"
+)
+
+
+def _optional(word: str, kind: type[int] | type[float]) -> int | float | None:
+    return None if word == "off" else kind(word)
+
+
+async def _run_command(proxy: FaultProxy, words: list[str]) -> None:
+    name, args = words[0], words[1:]
+    switches = {
+        "half-open": proxy.half_open,
+        "resume": proxy.resume,
+        "reset": proxy.reset_all,
+        "down": proxy.down,
+        "clear": proxy.clear_faults,
+    }
+    if name == "latency":
+        proxy.set_latency(float(args[0]), float(args[1]) if len(args) > 1 else 0.0, *args[2:3])
+    elif name == "bandwidth":
+        proxy.set_bandwidth(_optional(args[0], float), *args[1:2])
+    elif name == "slice":
+        proxy.set_slicing(_optional(args[0], int))  # type: ignore[arg-type]
+    elif name == "reset-after":
+        proxy.reset_after(_optional(args[0], float))
+    elif name == "close-after":
+        proxy.close_after(_optional(args[0], int))  # type: ignore[arg-type]
+    elif name == "up":
+        await proxy.up()
+    elif name == "stats":
+        log.info("stats: %s", proxy.stats)
+    elif name in switches and not args:
+        switches[name]()
+    else:
+        raise ValueError("unknown command")
+
+
+async def _read_commands(proxy: FaultProxy) -> None:
+    """Apply the commands typed on stdin, one per line, until stdin ends."""
+    mode = os.fstat(sys.stdin.fileno()).st_mode
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or sys.stdin.isatty()):
+        return  # a file or /dev/null: nothing to wait for
+    reader = asyncio.StreamReader()
+    stdin = os.fdopen(os.dup(sys.stdin.fileno()), "rb")  # the pipe transport closes this, not fd 0
+    transport, _ = await asyncio.get_running_loop().connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), stdin
+    )
+    try:
+        while line := await reader.readline():
+            words = line.decode(errors="replace").split()
+            try:
+                if words:
+                    await _run_command(proxy, words)
+            except (ValueError, IndexError) as exc:
+                log.error("command %r not understood (%s); commands: %s", " ".join(words), exc, COMMANDS)
+    finally:
+        transport.close()
+        os.set_blocking(sys.stdin.fileno(), True)  # the non-blocking flag is shared with the shell's terminal
 
 
 def _apply_flags(proxy: FaultProxy, args: argparse.Namespace) -> None:
@@ -439,6 +501,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.down:
             proxy.down()
         try:
+            await _read_commands(proxy)
             await asyncio.Future()
         finally:
             await proxy.stop()

@@ -133,6 +133,7 @@ async def test_close_after_n_bytes_closes_after_exactly_n(proxy):
 
 async def test_down_refuses_connections_until_up(proxy):
     proxy.down()
+    assert proxy.is_down
     with pytest.raises(ConnectionRefusedError):
         await connect(_url(proxy), open_timeout=2)
     await proxy.up()
@@ -157,17 +158,28 @@ async def test_bandwidth_limit_slows_a_large_transfer(proxy):
     assert elapsed >= 0.8  # 30 KB at 25 KB/s: 1.2 s at the least (a little may pass before the limit)
 
 
-async def test_command_line_proxy_forwards_with_faults(exchange):
-    command = [sys.executable, "-m", "mock_exchange", "proxy", "--upstream", f"127.0.0.1:{exchange.port}"]
+async def test_command_line_proxy_starts_down_obeys_commands_and_forwards_with_faults(exchange):
+    command = [sys.executable, "-m", "mock_exchange", "proxy", "--upstream", f"127.0.0.1:{exchange.port}", "--down"]
     command += ["--slice", "8", "--latency", "0.01", "--jitter", "0.01"]
-    process = await asyncio.create_subprocess_exec(*command, cwd=REPO_ROOT, stderr=asyncio.subprocess.PIPE)
-    try:
-        port = None
-        while port is None:
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=REPO_ROOT, stdin=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+
+    async def log_line(pattern: str) -> re.Match[str]:
+        while True:
             line = (await asyncio.wait_for(process.stderr.readline(), 20)).decode()
-            assert line, "proxy exited before listening"
-            if match := re.search(r"proxy listening on 127\.0\.0\.1:(\d+)", line):
-                port = int(match.group(1))
+            assert line, "proxy exited"
+            if match := re.search(pattern, line):
+                return match
+
+    try:
+        port = int((await log_line(r"proxy listening on 127\.0\.0\.1:(\d+)")).group(1))
+        await log_line("fault: down")
+        with pytest.raises(ConnectionRefusedError):
+            await connect(f"ws://127.0.0.1:{port}", open_timeout=5)
+        process.stdin.write(b"fly\nup\n")
+        await log_line("command 'fly' not understood")
+        await log_line("fault: up")
         await _same_frames_as_direct(exchange, f"ws://127.0.0.1:{port}", count=10)
     finally:
         process.terminate()

@@ -1,0 +1,378 @@
+"""Fan-out: the mock exchange against a bare ``websockets.broadcast()`` server, in the same run.
+
+Run: ``/work/main/.venv/bin/python bench/fanout.py`` (about 80 s; ``--help`` for options).
+
+For N = 100 and 1,000 clients, each server runs alone in a child process and the
+clients run here, in this process. Both servers send the same messages at the same
+rate to every subscribed client (the exchange's ``ticker`` and ``trades`` frames of
+one symbol, which the bare server replays as recorded at the start of the run, step
+by step), and a heartbeat per connection each second.
+Figures per server:
+
+- delivered frames/s: text frames the clients received per second, over a window
+  after warm-up, at the offered rate (both servers should keep up with it);
+- frames per server CPU second: delivered frames divided by the server process's
+  CPU time in the window. On a shared machine this is the steadier measure of
+  capacity: what one core would deliver flat out;
+- memory per idle connection: the server's RSS after N connected, unsubscribed
+  clients minus its RSS before them, divided by N.
+
+The clients are a minimal WebSocket client (handshake, then frame headers only,
+answering pings) so that the client process costs much less per frame than the
+servers it measures; a full client would make the client side the bottleneck.
+Results go to bench/results/fanout.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SYMBOL = "BTC-USD"
+CHANNELS = ("ticker", "trades")
+_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+_HANDSHAKE = (
+    "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
+
+
+# --- Servers (child processes) ----------------------------------------------------------
+
+
+def _run_server(kind: str, rate: float, steps: list[list[bytes]], ports: multiprocessing.Queue) -> None:
+    asyncio.run(_serve_exchange(rate, ports) if kind == "exchange" else _serve_bare(rate, steps, ports))
+
+
+async def _serve_exchange(rate: float, ports: multiprocessing.Queue) -> None:
+    from mock_exchange.server import ExchangeConfig, ExchangeServer
+
+    server = ExchangeServer(ExchangeConfig(port=0, rate=rate, symbols=[SYMBOL]))
+    await server.start()
+    ports.put(server.port)
+    await asyncio.Future()
+
+
+async def _serve_bare(rate: float, steps: list[list[bytes]], ports: multiprocessing.Queue) -> None:
+    """The baseline: the exchange's recorded frames, step by step at the same rate, broadcast to whoever
+    has sent anything, paced like the exchange, plus a heartbeat per connection each second."""
+    from websockets.asyncio.server import broadcast, serve
+
+    from tradedash.core import wire
+
+    heartbeat = wire.encode(wire.Heartbeat(1, time.time_ns()))
+    connections: set = set()
+    subscribers: set = set()
+
+    async def handle(connection) -> None:
+        connections.add(connection)
+        try:
+            await connection.send(heartbeat, text=True)
+            async for _ in connection:
+                subscribers.add(connection)
+        finally:
+            connections.discard(connection)
+            subscribers.discard(connection)
+
+    async def heartbeats() -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            for connection in list(connections):
+                broadcast([connection], heartbeat, text=True)
+
+    async def market() -> None:
+        loop = asyncio.get_running_loop()
+        interval, started, steps_done = 1.0 / rate, loop.time(), 0
+        while True:
+            due = int((loop.time() - started) / interval) + 1
+            for step in range(steps_done, steps_done + min(due - steps_done, 1000)):
+                for frame in steps[step % len(steps)]:
+                    if subscribers:
+                        broadcast(subscribers, frame, text=True)
+            steps_done = due
+            await asyncio.sleep(max(0.0, started + steps_done * interval - loop.time()))
+
+    async with serve(handle, "127.0.0.1", 0, max_size=4096, max_queue=64) as server:
+        ports.put(server.sockets[0].getsockname()[1])
+        await asyncio.gather(heartbeats(), market())
+
+
+async def _record_steps(count: int = 300) -> list[list[bytes]]:
+    """The frames a subscriber of the exchange receives, one list per simulator step (each step ends with its ticker)."""
+    from websockets.asyncio.client import connect
+
+    from mock_exchange.server import ExchangeConfig, ExchangeServer
+
+    server = ExchangeServer(ExchangeConfig(port=0, rate=500, symbols=[SYMBOL]))
+    await server.start()
+    steps: list[list[bytes]] = []
+    step: list[bytes] = []
+    try:
+        async with connect(server.url, compression=None) as ws:
+            await ws.send(json.dumps({"op": "subscribe", "id": 1, "channels": list(CHANNELS), "symbols": [SYMBOL]}))
+            while len(steps) <= count:
+                frame = await asyncio.wait_for(ws.recv(decode=False), 5)
+                message = json.loads(frame)
+                if isinstance(message, dict) and message.get("type") in CHANNELS:
+                    step.append(frame)
+                    if message["type"] == "ticker":
+                        steps.append(step)
+                        step = []
+    finally:
+        await server.stop()
+    return steps[1:]  # the first step may have begun before the subscription
+
+
+def _rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS_PER_SECOND
+
+
+# --- Clients (this process) -------------------------------------------------------------
+
+
+def _client_frame(opcode: int, payload: bytes) -> bytes:
+    """A masked client frame (mask key zero, so the payload goes as is)."""
+    if len(payload) < 126:
+        header = bytes([0x80 | opcode, 0x80 | len(payload)])
+    else:
+        header = bytes([0x80 | opcode, 0x80 | 126]) + len(payload).to_bytes(2, "big")
+    return header + b"\0\0\0\0" + payload
+
+
+class _CountingClient(asyncio.Protocol):
+    """A WebSocket client that counts the text frames it receives and answers pings; nothing else."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.frames = 0
+        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        transport.write(_HANDSHAKE.format(port=self.port).encode())
+
+    def connection_lost(self, exc) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(ConnectionError(f"closed during handshake: {exc}"))
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        if not self.opened.done():
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not buffer.startswith(b"HTTP/1.1 101"):
+                self.opened.set_exception(ConnectionError(bytes(buffer[:end]).decode(errors="replace")))
+                return
+            del buffer[: end + 4]
+            self.opened.set_result(None)
+        position, size = 0, len(buffer)
+        while size - position >= 2:
+            length, header = buffer[position + 1] & 0x7F, 2
+            if length == 126:
+                length, header = int.from_bytes(buffer[position + 2 : position + 4], "big"), 4
+            elif length == 127:
+                length, header = int.from_bytes(buffer[position + 2 : position + 10], "big"), 10
+            end = position + header + length
+            if end > size:
+                break
+            opcode = buffer[position] & 0x0F
+            if opcode == 0x1:
+                self.frames += 1
+            elif opcode == 0x9:
+                self.transport.write(_client_frame(0xA, bytes(buffer[position + header : end])))
+            position = end
+        del buffer[:position]
+
+    def send_text(self, payload: bytes) -> None:
+        self.transport.write(_client_frame(0x1, payload))
+
+
+async def _connect_clients(port: int, n: int, batch: int = 50) -> list[_CountingClient]:
+    loop = asyncio.get_running_loop()
+    clients: list[_CountingClient] = []
+    for start in range(0, n, batch):
+        made = await asyncio.gather(
+            *(loop.create_connection(lambda: _CountingClient(port), "127.0.0.1", port) for _ in range(min(batch, n - start)))
+        )
+        batch_clients = [protocol for _, protocol in made]
+        await asyncio.wait_for(asyncio.gather(*(c.opened for c in batch_clients)), 30)
+        clients.extend(batch_clients)
+    return clients
+
+
+async def _wait_for(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+# --- One measurement --------------------------------------------------------------------
+
+
+async def _measure(kind: str, n: int, rate: float, steps: list[list[bytes]], warmup: float, window: float) -> dict:
+    """Start one server, measure its RSS with N idle clients of each kind, then its fan-out to N subscribers."""
+    from websockets.asyncio.client import connect
+
+    context = multiprocessing.get_context("spawn")
+    ports = context.Queue()
+    process = context.Process(target=_run_server, args=(kind, rate, steps, ports), daemon=True)
+    process.start()
+    clients: list[_CountingClient] = []
+    websockets_clients: list = []
+    try:
+        port = await asyncio.get_running_loop().run_in_executor(None, ports.get, True, 30)
+        await asyncio.sleep(0.5)
+        rss = [_rss_bytes(process.pid)]
+        clients = await _connect_clients(port, n)
+        await _wait_for(lambda: all(c.frames for c in clients), 10)  # every hello arrived
+        await asyncio.sleep(1.0)
+        rss.append(_rss_bytes(process.pid))
+        for start in range(0, n, 50):
+            websockets_clients += await asyncio.gather(*(connect(f"ws://127.0.0.1:{port}") for _ in range(min(50, n - start))))
+        await asyncio.sleep(1.0)
+        rss.append(_rss_bytes(process.pid))
+
+        subscribe = json.dumps({"op": "subscribe", "id": 1, "channels": list(CHANNELS), "symbols": [SYMBOL]}).encode()
+        for client in clients:
+            client.send_text(subscribe)
+        await asyncio.sleep(warmup)
+        frames0, cpu0, client_cpu0, t0 = _counters(clients, process.pid)
+        await asyncio.sleep(window)
+        frames1, cpu1, client_cpu1, t1 = _counters(clients, process.pid)
+        return {
+            "server": kind,
+            "clients": n,
+            "rate_per_symbol": rate,
+            "seconds": t1 - t0,
+            "frames": frames1 - frames0,
+            "server_cpu_s": cpu1 - cpu0,
+            "client_cpu_s": client_cpu1 - client_cpu0,
+            "bytes_per_idle_connection": (rss[1] - rss[0]) / n,
+            "bytes_per_idle_websockets_connection": (rss[2] - rss[1]) / n,
+        }
+    finally:
+        for client in clients:
+            client.transport.abort()
+        for connection in websockets_clients:
+            connection.transport.abort()
+        process.terminate()
+        process.join(10)
+
+
+def _counters(clients: list[_CountingClient], pid: int) -> tuple[int, float, float, float]:
+    return sum(c.frames for c in clients), _cpu_seconds(pid), time.process_time(), time.monotonic()
+
+
+async def _run(args: argparse.Namespace) -> list[dict]:
+    """Every (N, server) pair once per round, bare and exchange taking turns to go first."""
+    steps = await _record_steps()
+    frames_per_step = sum(map(len, steps)) / len(steps)
+    print(f"recorded {len(steps)} steps of the exchange, {frames_per_step:.2f} frames per step", flush=True)
+    samples = []
+    for round_number in range(args.rounds):
+        for n in args.clients:
+            rate = args.frames_per_s / n / frames_per_step
+            for kind in ("bare", "exchange")[:: 1 if round_number % 2 == 0 else -1]:
+                sample = await _measure(kind, n, rate, steps, args.warmup, args.window)
+                samples.append(sample)
+                print(
+                    f"  round {round_number + 1} {kind:8} N={n:5}: {sample['frames'] / sample['seconds']:9,.0f} frames/s, "
+                    f"server CPU {sample['server_cpu_s'] / sample['seconds']:4.0%}, "
+                    f"client CPU {sample['client_cpu_s'] / sample['seconds']:4.0%}",
+                    flush=True,
+                )
+    return samples
+
+
+def _summarise(samples: list[dict], args: argparse.Namespace) -> list[dict]:
+    """Per (N, server): totals over the rounds; ratios of the exchange to the bare server."""
+    rows = []
+    for n in args.clients:
+        row: dict = {"clients": n, "offered_frames_per_s": args.frames_per_s + n}
+        for kind in ("bare", "exchange"):
+            mine = [s for s in samples if s["clients"] == n and s["server"] == kind]
+            seconds = sum(s["seconds"] for s in mine)
+            frames = sum(s["frames"] for s in mine)
+            row[kind] = {
+                "delivered_frames_per_s": frames / seconds,
+                "server_cpu_fraction": sum(s["server_cpu_s"] for s in mine) / seconds,
+                "client_cpu_fraction": sum(s["client_cpu_s"] for s in mine) / seconds,
+                "frames_per_server_cpu_s": frames / max(sum(s["server_cpu_s"] for s in mine), 1e-9),
+                "kib_per_idle_connection": max(s["bytes_per_idle_connection"] for s in mine) / 1024,
+                "kib_per_idle_websockets_connection": max(s["bytes_per_idle_websockets_connection"] for s in mine) / 1024,
+            }
+        row["delivered_ratio"] = row["exchange"]["delivered_frames_per_s"] / row["bare"]["delivered_frames_per_s"]
+        row["capacity_ratio"] = row["exchange"]["frames_per_server_cpu_s"] / row["bare"]["frames_per_server_cpu_s"]
+        rows.append(row)
+    return rows
+
+
+def _table(rows: list[dict]) -> str:
+    lines = [
+        f"{'N':>6} {'server':>9} {'frames/s':>10} {'ratio':>6} {'server CPU':>10} {'frames/CPU-s':>13} {'ratio':>6}"
+        f" {'KiB/idle conn':>14} {'(deflate)':>10}"
+    ]
+    for row in rows:
+        for kind in ("bare", "exchange"):
+            r = row[kind]
+            ratios = ("", "") if kind == "bare" else (f"{row['delivered_ratio']:.2f}", f"{row['capacity_ratio']:.2f}")
+            lines.append(
+                f"{row['clients']:>6} {kind:>9} {r['delivered_frames_per_s']:>10,.0f} {ratios[0]:>6} "
+                f"{r['server_cpu_fraction']:>10.0%} {r['frames_per_server_cpu_s']:>13,.0f} {ratios[1]:>6} "
+                f"{r['kib_per_idle_connection']:>14.1f} {r['kib_per_idle_websockets_connection']:>10.1f}"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[100, 1000], help="numbers of clients (default 100 1000)")
+    parser.add_argument(
+        "--frames-per-s", type=float, default=40_000, help="market frames per second offered in total to all clients (default 40000)"
+    )
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds between subscribing and measuring")
+    parser.add_argument("--window", type=float, default=4.0, help="seconds measured per round")
+    parser.add_argument("--rounds", type=int, default=2, help="measurements of each pair, bare and exchange taking turns first")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    samples = asyncio.run(_run(args))
+    rows = _summarise(samples, args)
+    print()
+    print(_table(rows))
+    print(
+        "\nratio: exchange / bare, measured in this run. Goals: >= 0.9 of the bare server's frames per second "
+        "(here: per server CPU second, its capacity), <= 100 KiB per idle connection.\n"
+        "KiB/idle conn: minimal clients without compression; (deflate): websockets clients, permessage-deflate negotiated."
+    )
+    out = ROOT / "bench" / "results" / "fanout.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"args": vars(args), "summary": rows, "samples": samples}, indent=2))
+    print(f"wrote {out.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
