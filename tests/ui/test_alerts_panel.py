@@ -44,3 +44,44 @@ def test_panel_buttons_act_on_the_selected_rule_and_history_exports(qtbot, tmp_p
         assert AlertStore(tmp_path / "config").load().settings.sound is False
     finally:
         alerts.close()
+
+
+def test_rules_are_suspended_while_the_market_rebuilds_their_book(qtbot, tmp_path):
+    from tradedash.core.lifecycle import FeedEvent, FeedLifecycle, FeedState
+    from tradedash.core.market import MarketState
+    from tradedash.core.wire import Book, SymbolInfo, Ticker
+
+    alerts = alert_window(qtbot, tmp_path, current=lambda: ("demo", "BTC-USD"))
+    try:
+        market, lifecycle = MarketState(), FeedLifecycle(lambda: 0.0)
+        alerts.attach_feed("demo", lifecycle, lambda: [SymbolInfo("BTC-USD", 0.01, 0.0001)], market)
+        lifecycle.handle(FeedEvent.CONNECT)
+        alerts.put_rule(PriceCross(id="x", feed="demo", symbol="BTC-USD", direction="above", level=100.0))
+        lifecycle.handle(FeedEvent.DATA)
+        assert lifecycle.state is FeedState.LIVE
+
+        def price(last: float) -> None:
+            message = Ticker("BTC-USD", 1, 0, last, 1.0, last, 1.0, last, last, last, last, 0.0, 0.0)
+            market.apply(message)
+            alerts.observe(message, "demo")
+
+        price(99.0)
+        market.apply(Book("BTC-USD", 5, 0, "update", [(99.0, 1.0)], [], prev_seq=4))  # an update before any snapshot
+        assert market.resyncing_symbols() == {"BTC-USD"}
+        alerts.tick()
+        assert alerts.engine.status("x") == "suspended: BTC-USD book resyncing"
+        row = alerts.rules_model.row_of("x")
+        assert alerts.rules_model.index(row, 5).data() == "suspended: BTC-USD book resyncing"
+        price(101.0)
+        alerts.tick()
+        assert alerts.history_model.rowCount() == 0  # the crossing came while the book was resyncing
+        market.apply(Book("BTC-USD", 6, 0, "snapshot", [(99.0, 1.0)], [(101.0, 1.0)]))
+        alerts.tick()
+        assert alerts.engine.status("x") == "armed"  # the last trusted price, 99, is below the level
+        price(101.5)  # trusted again: the crossing since 99 is reported now, with the price of now
+        alerts.tick()
+        assert alerts.history_model.firing_at(0).value == 101.5
+        alerts.detach_feed("demo")
+        assert alerts.feed_names() == [""]
+    finally:
+        alerts.close()
