@@ -53,7 +53,6 @@ Clock = Callable[[], float]
 Reading = tuple[float, bool, bool] | None
 R = TypeVar("R", bound=AlertRule)
 
-_DISCONNECTED = {FeedState.CONNECTING, FeedState.BACKING_OFF, FeedState.CLOSED}
 _FEED_CONDITIONS: dict[str, Callable[[FeedState, bool], bool]] = {
     "stale": lambda state, _resyncing: state is FeedState.STALE,
     "disconnected": lambda state, _resyncing: state in (FeedState.CONNECTING, FeedState.BACKING_OFF),
@@ -70,6 +69,8 @@ class _Watch(Generic[R]):
     starts_armed = True
     #: Every true condition is its own event (no arming): large trades.
     events = False
+    #: The market messages this kind of rule reads.
+    messages: tuple[type, ...] = (Ticker,)
 
     def __init__(self, rule: R) -> None:
         self.rule = rule
@@ -158,6 +159,8 @@ class _SpreadWatch(_Watch[SpreadWide]):
 
 
 class _VolumeWatch(_Watch[TradeVolume]):
+    messages = (Trade,)
+
     def __init__(self, rule: TradeVolume) -> None:
         super().__init__(rule)
         self._trades: deque[tuple[float, float]] = deque()
@@ -180,6 +183,7 @@ class _VolumeWatch(_Watch[TradeVolume]):
 
 class _LargeTradeWatch(_Watch[LargeTrade]):
     events = True
+    messages = (Trade,)
 
     def on_trade(self, trade: Trade, now: float) -> Reading:
         return trade.size, trade.size > self.rule.size, True
@@ -189,6 +193,8 @@ class _LargeTradeWatch(_Watch[LargeTrade]):
 
 
 class _FeedWatch(_Watch[FeedCondition]):
+    messages = ()
+
     def __init__(self, rule: FeedCondition, since: Callable[[str], float | None]) -> None:
         super().__init__(rule)
         self._since = since
@@ -213,6 +219,18 @@ _WATCHES: dict[type, type[_Watch]] = {
 
 
 # --- The engine -----------------------------------------------------------------------------
+
+
+def _feed_reason(status: _FeedStatus, symbol: str) -> str | None:
+    """Why the feed's state makes ``symbol``'s data untrusted, or None."""
+    state = status.state
+    if state is FeedState.LIVE or state is None:
+        return f"{symbol} book resyncing" if symbol in status.resyncing else None
+    if state is FeedState.STALE:
+        return "feed stale"
+    if state is FeedState.RESYNCING:
+        return "feed resyncing"
+    return "feed disconnected"
 
 
 class _FeedStatus:
@@ -259,7 +277,8 @@ class AlertEngine:
         self.fired_count = 0
         self.rules_version = 0
         self._watches: dict[str, _Watch] = {}
-        self._by_symbol: dict[tuple[str, str], list[_Watch]] = {}
+        #: (feed, symbol, message type) -> the watches that type of message concerns.
+        self._by_symbol: dict[tuple[str, str | None, type], list[_Watch]] = {}
         self._timed: list[_Watch] = []
         self._listeners: list[Callable[[Firing], None]] = []
         self._feeds: dict[str, _FeedStatus] = {}
@@ -301,8 +320,8 @@ class AlertEngine:
         self._timed = []
         for watch in self._watches.values():
             symbol = getattr(watch.rule, "symbol", None)
-            if symbol is not None:
-                self._by_symbol.setdefault((watch.rule.feed, symbol), []).append(watch)
+            for kind in watch.messages:
+                self._by_symbol.setdefault((watch.rule.feed, symbol, kind), []).append(watch)
             if isinstance(watch, (_VolumeWatch, _FeedWatch)):
                 self._timed.append(watch)
         self.rules_version += 1
@@ -320,24 +339,34 @@ class AlertEngine:
 
     def on_message(self, message: MarketMessage, feed: str = "") -> list[Firing]:
         """Evaluate the rules on ``message``'s symbol that this kind of message concerns."""
-        if not isinstance(message, (Ticker, Trade)):
+        # The hot path: one call per market message. Keep it to a few lookups when nothing fires.
+        kind = type(message)
+        if kind is Ticker:
+            price = message.last
+        elif kind is Trade:
+            price = message.price
+        else:
             return []
         now = self._clock()
         symbol = message.symbol
-        status = self._feed(feed)
+        status = self._feeds.get(feed) or self._feed(feed)
         status.last_update[symbol] = now
-        status.last_price[symbol] = message.last if isinstance(message, Ticker) else message.price
-        watches = self._by_symbol.get((feed, symbol))
-        if not watches or self.suspension(symbol, feed) is not None:
+        status.last_price[symbol] = price
+        watches = self._by_symbol.get((feed, symbol, kind))
+        if not watches or _feed_reason(status, symbol) is not None:  # just updated: never too old
             return []
         fired: list[Firing] = []
+        wall = None
         for watch in watches:
-            if self._active(watch):
-                if isinstance(message, Ticker):
-                    reading = watch.on_ticker(message, now)
-                else:
-                    reading = watch.on_trade(message, now)
-                self._judge(watch, reading, now, fired)
+            rule = watch.rule
+            if not rule.enabled:
+                continue
+            if rule.expires_at is not None:
+                wall = wall or self._wall_clock()
+                if wall >= rule.expires_at:
+                    continue
+            reading = watch.on_ticker(message, now) if kind is Ticker else watch.on_trade(message, now)
+            self._judge(watch, reading, now, fired)
         return fired
 
     def set_feed_state(self, state: FeedState, feed: str = "") -> list[Firing]:
@@ -417,14 +446,9 @@ class AlertEngine:
         status = self._feeds.get(feed)
         if status is None:
             return None
-        if status.state is FeedState.STALE:
-            return "feed stale"
-        if status.state is FeedState.RESYNCING:
-            return "feed resyncing"
-        if status.state in _DISCONNECTED:
-            return "feed disconnected"
-        if symbol in status.resyncing:
-            return f"{symbol} book resyncing"
+        reason = _feed_reason(status, symbol)
+        if reason is not None:
+            return reason
         last = status.last_update.get(symbol)
         if last is not None and self._clock() - last > self.staleness_limit:
             return f"no {symbol} data for {self._clock() - last:.0f} s"
