@@ -52,3 +52,22 @@ def test_disabled_rules_draw_no_level(center):
     center.set_enabled("x", False)
     center.tick()
     assert center.chart.lines == {}
+
+
+def test_a_right_click_on_the_price_plot_opens_the_menu_at_that_price(center, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+
+    window = center.window
+    window.show()
+    qtbot.waitExposed(window)
+    plot = window.chart.price_plot
+    plot.setYRange(100.0, 200.0, padding=0)
+    view = window.chart.graphics
+    middle = plot.getViewBox().sceneBoundingRect().center()
+    point = view.mapFromScene(middle)  # whole pixels: the price is the one under that pixel
+    expected = plot.getViewBox().mapSceneToView(view.mapToScene(point)).y()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.RightButton, pos=QPoint(point.x(), point.y()))
+    qtbot.waitUntil(lambda: center.chart._menu is not None and center.chart._menu.isVisible())
+    first = center.chart._menu.actions()[0].text()
+    assert first == f"Alert when BTC-USD crosses above {expected:,.2f}"
+    center.chart._menu.close()
