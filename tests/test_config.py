@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tradedash.config import Config, FeedConfig, load_config, save_config, validate_feed
 
 
@@ -52,3 +54,8 @@ def test_validate_feed_messages(tmp_path):
     assert any("does not exist" in p for p in problems)
     assert any("does not list XYZ" in p for p in problems)
     assert validate_feed(FeedConfig(name="ok", url="wss://h:1")) == []
+
+
+def test_the_example_in_resources_is_valid():
+    loaded = load_config(Path(__file__).resolve().parents[1] / "resources" / "config.example.toml")
+    assert loaded.error is None and loaded.config.feeds[0].url == "embedded"

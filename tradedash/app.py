@@ -228,6 +228,7 @@ class Dashboard:
     async def stop(self) -> None:
         if self.window is not None:
             self.window.close()
+            self.window.deleteLater()
         if self.alerts is not None:
             self.alerts.close()
         for name in list(self._running):
@@ -245,16 +246,26 @@ def _log_failure(task: asyncio.Future) -> None:
 async def run_dashboard(options: AppOptions) -> int:
     """Run the app until its window closes (or Ctrl+C), then shut down in order."""
     app = QApplication.instance()
-    assert app is not None
+    assert isinstance(app, QApplication)
+    # Closing the window ends this coroutine, which shuts the feeds down in order; Qt must not
+    # stop the event loop under it first.
+    app.setQuitOnLastWindowClosed(False)
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)
     app.lastWindowClosed.connect(quitting.set)
+    loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):
-        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, quitting.set)
+        loop.add_signal_handler(signal.SIGINT, quitting.set)
     dashboard = Dashboard(options)
-    await dashboard.start()
-    await quitting.wait()
-    await dashboard.stop()
+    try:
+        await dashboard.start()
+        await quitting.wait()
+    finally:
+        await dashboard.stop()
+        app.aboutToQuit.disconnect(quitting.set)
+        app.lastWindowClosed.disconnect(quitting.set)
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
     return 0
 
 

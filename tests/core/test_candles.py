@@ -151,3 +151,11 @@ def test_market_state_feeds_every_interval_from_trades_and_ignores_unknown_inter
     assert market.ignored == 1 and state.version == version
     market.apply(candle(T0, T0 + 4 * SECOND, 3199.0, 3202.0, 3198.0, 3201.0, 7.0, symbol="ETH-USD"))
     assert np.array_equal(state.candles["1m"].view().volume, [7.0])
+
+
+def test_stamps_outside_int64_nanoseconds_are_rejected_not_raised():
+    series = CandleSeries("1s")
+    series.add_trade(-1, 1.0, 1.0)
+    series.add_trade(2**63, 1.0, 1.0)
+    series.apply_candle(candle(2**64, T0, 1.0, 1.0, 1.0, 1.0, 1.0, interval="1s"))
+    assert series.rejected == 3 and len(series) == 0

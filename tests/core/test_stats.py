@@ -171,3 +171,14 @@ def test_last_errors_are_bounded():
     for i in range(10):
         stats.record_error(f"error {i}")
     assert list(stats.last_errors) == ["error 7", "error 8", "error 9"]
+
+
+def test_a_nonsense_stamp_is_counted_not_sampled():
+    clocks = Clocks()
+    stats = make_stats(clocks)
+    stats.record_messages(2)
+    stats.record_market(ticker("BTC-USD", 0))  # 1970: 56 years of "latency"
+    stats.record_market(ticker("BTC-USD", clocks.wall_ns() - 1_000_000))
+    assert stats.bad_stamps == 1
+    assert stats.latencies() == [pytest.approx(0.001), pytest.approx(0.001)]
+    assert stats.clock_skew() == 0.0

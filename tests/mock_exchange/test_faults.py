@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidMessage
 
 from mock_exchange.fault_schedule import parse_fault
+from mock_exchange.server import ExchangeConfig, ExchangeServer
 
 from tests.mock_exchange.raw_client import recv_json, recv_until, request, wait_for
 
@@ -27,6 +29,17 @@ async def _closed(ws, timeout: float = 5.0) -> ConnectionClosed:
     with pytest.raises(ConnectionClosed) as info:
         await asyncio.wait_for(_drain(ws), timeout)
     return info.value
+
+
+async def _connect_when_listening(url: str):
+    async def attempt():
+        while True:
+            try:
+                return await connect(url, open_timeout=2)
+            except (OSError, InvalidMessage):
+                await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(attempt(), 10)
 
 
 async def _drain(ws) -> None:
@@ -131,13 +144,13 @@ async def test_delay_holds_market_frames_back_in_order(make_exchange):
     ws = await _subscribed(exchange)
     await recv_until(ws, lambda m: m["type"] == "trades")
     await exchange.faults.delay(0.4, duration=0.6)
-    loop = asyncio.get_running_loop()
     await asyncio.sleep(0.05)
     seqs, lags = [], []
     while len(seqs) < 30:
         message = await recv_until(ws, lambda m: m["type"] == "trades")
         seqs.append(message["seq"])
-        lags.append(loop.time())
+        lags.append(time.time_ns() - message["ts"])
+    assert max(lags) >= 0.35e9  # stamped when made, received at least ~0.4 s later
     assert seqs == list(range(seqs[0], seqs[0] + 30))
     assert exchange.counters.frames_delayed > 0
     await wait_for(lambda: exchange.faults.delay_seconds == 0)
@@ -155,6 +168,23 @@ async def test_shutdown_announces_then_closes_1001(make_exchange):
     assert await task == 1
 
 
+def test_settings_that_cannot_work_are_refused_with_their_name():
+    with pytest.raises(ValueError, match="rate must be > 0"):
+        ExchangeServer(ExchangeConfig(rate=0))
+    with pytest.raises(ValueError, match="keyfile given without certfile"):
+        ExchangeServer(ExchangeConfig(keyfile="k.pem"))
+
+
+async def test_refuse_twice_keeps_one_listener_and_reopens_after_the_later(make_exchange):
+    exchange = await make_exchange()
+    await exchange.faults.refuse(0.05)
+    await exchange.faults.refuse(0.2)
+    ws = await _connect_when_listening(exchange.url)
+    assert (await recv_json(ws))["type"] == "hello"
+    await ws.close()
+    assert len([s for s in exchange._servers if s.server.is_serving()]) == 1
+
+
 async def test_refuse_closes_the_port_for_a_while_then_listens_again(make_exchange):
     exchange = await make_exchange()
     kept = await _subscribed(exchange)
@@ -162,15 +192,7 @@ async def test_refuse_closes_the_port_for_a_while_then_listens_again(make_exchan
     with pytest.raises(OSError):
         await connect(exchange.url, open_timeout=2)
     await recv_until(kept, lambda m: m["type"] == "trades")  # open connections are untouched
-
-    async def reconnect():
-        while True:
-            try:
-                return await connect(exchange.url, open_timeout=2)
-            except OSError:
-                await asyncio.sleep(0.05)
-
-    again = await asyncio.wait_for(reconnect(), 5)
+    again = await _connect_when_listening(exchange.url)
     assert (await recv_json(again))["type"] == "hello"
     await again.close()
     await kept.close()
@@ -183,15 +205,7 @@ async def test_restart_closes_with_1012_and_comes_back_on_the_same_port(make_exc
     await exchange.faults.restart(down_seconds=0.2)
     closed = await _closed(ws)
     assert closed.rcvd.code == 1012
-
-    async def reconnect():
-        while True:
-            try:
-                return await connect(exchange.url, open_timeout=2)
-            except (OSError, InvalidMessage):
-                await asyncio.sleep(0.05)
-
-    again = await asyncio.wait_for(reconnect(), 5)
+    again = await _connect_when_listening(exchange.url)
     assert exchange.port == port
     await again.close()
 

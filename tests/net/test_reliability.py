@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from mock_exchange.proxy import FaultProxy
@@ -366,8 +367,87 @@ async def test_scenario_13_invalid_utf8_text_is_refused_without_a_crash():
 # --- 15 and 16: book gaps and duplicates ------------------------------------------------
 
 
-def _book(kind: str, seq: int, bids, asks, prev_seq=None) -> wire.Book:
-    return wire.Book("BTC-USD", seq, time.time_ns(), kind, bids, asks, prev_seq, None)
+class ServerBook:
+    """The scripted server's own copy of a book, to send snapshots and updates of."""
+
+    def __init__(self) -> None:
+        self.bids = {100.0: 1.0, 99.5: 2.0, 99.0: 3.0}
+        self.asks = {100.5: 1.0, 101.0: 2.0, 101.5: 3.0}
+        self.seq = 1
+
+    def levels(self) -> tuple[list[wire.Level], list[wire.Level]]:
+        return sorted(self.bids.items(), reverse=True), sorted(self.asks.items())
+
+    def snapshot(self) -> wire.Book:
+        bids, asks = self.levels()
+        return wire.Book("BTC-USD", self.seq, time.time_ns(), "snapshot", bids, asks, None, wire.book_checksum(bids, asks))
+
+    def update(self, bids: list[wire.Level], asks: list[wire.Level]) -> wire.Book:
+        for side, changes in ((self.bids, bids), (self.asks, asks)):
+            for price, size in changes:
+                if size:
+                    side[price] = size
+                else:
+                    side.pop(price, None)
+        self.seq += 1
+        checksum = wire.book_checksum(*self.levels())
+        return wire.Book("BTC-USD", self.seq, time.time_ns(), "update", bids, asks, self.seq - 1, checksum)
+
+
+async def _book_feed(server: ScriptedExchange) -> tuple[FeedClient, MarketState, StateLog, asyncio.Task[None]]:
+    market = MarketState()
+    client = FeedClient(server.url, market=market, subscriptions=[wire.Subscription("book", "BTC-USD")], policy=FAST)
+    log = StateLog(client)
+    task = await _start(client)
+    await wait_for(lambda: server.subscribe_requests(0))
+    return client, market, log, task
+
+
+async def test_scenario_15_gap_requests_a_snapshot_and_rebuilds_the_servers_book():
+    book = ServerBook()
+
+    async def answer_snapshot(connection, symbol: str) -> None:
+        await connection.send(wire.encode(book.snapshot()), text=True)
+
+    async with ScriptedExchange(on_snapshot=answer_snapshot) as server:
+        client, market, log, task = await _book_feed(server)
+        send = server.latest.send
+        await send(wire.encode(book.snapshot()), text=True)
+        await send(wire.encode(book.update([(100.0, 1.5)], [])), text=True)
+        await wait_for(lambda: client.state is FeedState.LIVE and market.symbols["BTC-USD"].book.seq == 2)
+        book.update([(99.5, 0.0)], [(100.5, 4.0)])  # seq 3: published, but the client never gets it
+        gap_at = time.monotonic()
+        await send(wire.encode(book.update([(98.5, 1.0)], [])), text=True)
+        await wait_for(lambda: log.first_after(gap_at, FeedState.LIVE) is not None)
+        resynced = log.first_after(gap_at, FeedState.LIVE) - gap_at
+        print(f"scenario 15: resynced {resynced * 1000:.0f} ms after the gap")
+        assert FeedState.RESYNCING in log.states()
+        assert [r.symbol for _, r in server.requests if isinstance(r, wire.SnapshotRequest)] == ["BTC-USD"]
+        client_book = market.symbols["BTC-USD"].book
+        assert (client_book.bids(), client_book.asks()) == book.levels()
+        assert client_book.seq == book.seq and client.stats.gaps == 1 and client.stats.resyncs == 1
+        assert market.resyncing_symbols() == set()
+        await _stop(client, task)
+
+
+async def test_scenario_16_duplicate_and_old_sequence_numbers_are_never_applied_twice():
+    book = ServerBook()
+    async with ScriptedExchange() as server:
+        client, market, log, task = await _book_feed(server)
+        send = server.latest.send
+        await send(wire.encode(book.snapshot()), text=True)
+        update = book.update([(100.0, 7.0)], [])
+        await send(wire.encode([update, update]), text=True)  # repeated within a batch
+        await send(wire.encode(update), text=True)  # and again later
+        await send(wire.encode(msgspec.structs.replace(book.snapshot(), kind="update", seq=1, prev_seq=0)), text=True)  # an old seq
+        last = book.update([], [(100.5, 2.0)])
+        await send(wire.encode(last), text=True)
+        await wait_for(lambda: "BTC-USD" in market.symbols and market.symbols["BTC-USD"].book.seq == last.seq)
+        client_book = market.symbols["BTC-USD"].book
+        assert client_book.updates == 2 and client_book.duplicates == 3
+        assert (client_book.bids(), client_book.asks()) == book.levels()
+        assert FeedState.RESYNCING not in log.states() and client.stats.gaps == 0
+        await _stop(client, task)
 
 
 # --- 17: clocks ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from pathlib import Path
@@ -9,9 +10,12 @@ from pathlib import Path
 import msgspec
 from ui_helpers import until
 
-from tradedash.app import AppOptions, Dashboard
+from PySide6.QtWidgets import QApplication
+
+from tradedash.app import AppOptions, Dashboard, run_dashboard
 from tradedash.config import load_config
 from tradedash.core.lifecycle import FeedState
+from tradedash.ui.main_window import MainWindow
 
 CONFIG = """\
 theme = "dark"
@@ -129,3 +133,26 @@ def test_config_round_trip_keeps_feeds(tmp_path):
     config_path.write_text(CONFIG)
     loaded = load_config(config_path)
     assert msgspec.to_builtins(loaded.config)["feeds"][0]["channels"] == ["ticker", "trades", "book", "candles:1s"]
+
+
+def test_closing_the_window_while_reconnecting_ends_run_dashboard_cleanly(qt_async, tmp_path):
+    """Scenario 22 as a user does it: the window's close button, while the feed backs off."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "config.toml"
+    config.write_text(f'[[feeds]]\nname = "down"\nurl = "ws://127.0.0.1:{port}"\nsymbols = ["BTC-USD"]\n')
+
+    async def scenario():
+        task = asyncio.ensure_future(run_dashboard(AppOptions(config_path=config, log_path=tmp_path / "log")))
+        await until(lambda: any(isinstance(w, MainWindow) and w.isVisible() for w in QApplication.topLevelWidgets()))
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        await until(lambda: window.feeds[0].client.stats.reconnects >= 2)
+        started = time.monotonic()
+        window.close()
+        code = await asyncio.wait_for(task, 10)
+        return code, time.monotonic() - started
+
+    code, seconds = qt_async.run(scenario())
+    assert code == 0 and seconds < 2.0
+    assert (tmp_path / "layout.ini").exists()  # the layout was saved on the way out

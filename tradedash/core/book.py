@@ -44,8 +44,9 @@ class _Side:
 
     ``keys`` holds ``sign * price`` in ascending order (sign -1 for bids), so the
     best level is always ``keys[0]`` and updates cost one dict operation plus a
-    bisect into a short list. ``texts`` keeps each level as the checksum writes
-    it, so checking a book formats only the levels that changed.
+    bisect into a short list. ``texts`` holds levels as the checksum writes
+    them: written when a top level changes, dropped when a deeper one does and
+    filled in when a level moves up, so each check formats only what changed.
     """
 
     __slots__ = ("sizes", "texts", "keys", "sign")
@@ -70,13 +71,15 @@ class _Side:
             if price not in sizes:
                 insort(keys, key)
             sizes[price] = size
-            self.texts[price] = level_text(price, size)
+            if in_top:
+                self.texts[price] = level_text(price, size)
+                return True
         elif price in sizes:
             del sizes[price]
-            del self.texts[price]
             del keys[bisect_left(keys, key)]
         else:
             return False
+        self.texts.pop(price, None)  # written when a checksum needs it
         return in_top
 
     def top(self, n: int | None) -> list[Level]:
@@ -85,8 +88,15 @@ class _Side:
         return [(sign * key, sizes[sign * key]) for key in keys]
 
     def top_texts(self, n: int) -> list[str]:
-        sign, texts = self.sign, self.texts
-        return [texts[sign * key] for key in self.keys[:n]]
+        sign, texts, keys = self.sign, self.texts, self.keys[:n]
+        try:
+            return [texts[sign * key] for key in keys]
+        except KeyError:  # a level moved up into the top since it last changed
+            sizes = self.sizes
+            for key in keys:
+                if sign * key not in texts:
+                    texts[sign * key] = level_text(sign * key, sizes[sign * key])
+            return [texts[sign * key] for key in keys]
 
 
 class OrderBook:
@@ -95,10 +105,12 @@ class OrderBook:
     Contract:
 
     - :meth:`apply` takes every ``book`` message of the symbol in arrival order and
-      returns a :class:`BookOutcome`. A snapshot always rebuilds the book
-      (``RESYNCED`` if the book was waiting for it, else ``REBUILT``). An
-      update is applied only if ``prev_seq`` equals :attr:`seq`; an update whose
-      ``seq`` is at most :attr:`seq` is ignored (never applied twice).
+      returns a :class:`BookOutcome`. A snapshot rebuilds the book
+      (``RESYNCED`` if the book was waiting for it, else ``REBUILT``) unless
+      its ``seq`` is older than :attr:`seq`. An update is applied only if
+      ``prev_seq`` equals :attr:`seq`; an update whose ``seq`` is at most
+      :attr:`seq` is ignored. So :attr:`seq` never goes back, and no update is
+      ever applied twice (:meth:`forget_sequence` starts the numbering afresh).
     - After a gap, an update before any snapshot or a checksum mismatch,
       :attr:`resyncing` is True and updates are dropped (not applied) until a
       snapshot arrives. A message without a ``checksum`` is not checked.
@@ -130,9 +142,12 @@ class OrderBook:
     # --- Applying messages ------------------------------------------------------------
 
     def apply(self, message: Book) -> BookOutcome:
-        if message.kind == "snapshot":
-            return self._rebuild(message)
         seq = self.seq
+        if message.kind == "snapshot":
+            if seq is not None and message.seq < seq:
+                self.duplicates += 1
+                return BookOutcome.DUPLICATE
+            return self._rebuild(message)
         if self.resyncing:
             self.dropped += 1
             return BookOutcome.DROPPED

@@ -27,6 +27,8 @@ INTERVAL_NS: dict[str, int] = {
 }
 
 _OPEN, _HIGH, _LOW, _CLOSE, _VOLUME = range(5)
+#: Stamps outside [0, _TS_END) do not fit the int64 arrays (they are before 1970 or after 2262).
+_TS_END = 2**63
 
 
 class CandleView(NamedTuple):
@@ -64,6 +66,8 @@ class CandleSeries:
       same start (or add it), and a later trade changes that bar only if its
       ``ts`` is after the server candle's ``ts`` (earlier ones are already in it).
       A server candle older than the last one applied to its bar is ignored.
+    - A trade or candle stamped before 1970 or after 2262 (outside int64 ns) is
+      counted in :attr:`rejected` and changes nothing.
     - :attr:`version` goes up on every change.
     """
 
@@ -77,6 +81,7 @@ class CandleSeries:
         self.capacity = capacity
         self.version = 0
         self.late = 0
+        self.rejected = 0
         # Kept bars are the window [_end - _count, _end) of arrays twice the
         # capacity; when _end reaches the end, the window is copied to the front.
         size = 2 * capacity
@@ -112,12 +117,17 @@ class CandleSeries:
             self._v += size
             self._dirty = True
             self.version += 1
+        elif not 0 <= ts < _TS_END:
+            self.rejected += 1
         elif start > self._cur_start:
             self._push(start, price, price, price, price, size, False, 0)
         else:
             self._add_to_older(start, ts, price, size)
 
     def apply_candle(self, candle: Candle) -> None:
+        if not (0 <= candle.start < _TS_END and 0 <= candle.ts < _TS_END):
+            self.rejected += 1
+            return
         start = candle.start - candle.start % self.interval_ns
         if start == self._cur_start:
             if candle.ts < self._cur_asof:

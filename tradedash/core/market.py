@@ -16,6 +16,8 @@ __all__ = ["SymbolState", "MarketState"]
 HISTORY_CAPACITY = 20_000
 TRADES_KEPT = 500
 CANDLES_KEPT = 1_000
+#: About 1.2 MB of preallocated arrays each with the defaults above.
+MAX_SYMBOLS = 256
 
 
 class SymbolState:
@@ -58,6 +60,10 @@ class MarketState:
     - ``apply(message)`` updates state at once (nothing here repaints anything)
       and returns the :class:`~tradedash.core.book.BookOutcome` for a ``book``
       message, None for the others. It never raises on a well-typed message.
+      Messages that cannot be applied are counted in :attr:`ignored`: a candle
+      of an unknown interval, or a new symbol once ``max_symbols`` are kept
+      (each symbol preallocates its history, so a server sending made-up
+      symbols cannot exhaust memory).
     - When a book stops (gap, checksum mismatch, update before any snapshot),
       :meth:`take_snapshot_requests` returns its symbol once; if no snapshot has
       rebuilt it ``snapshot_retry`` seconds (``clock``, monotonic) after that, the
@@ -75,10 +81,11 @@ class MarketState:
         history_capacity: int = HISTORY_CAPACITY,
         trades_kept: int = TRADES_KEPT,
         candles_kept: int = CANDLES_KEPT,
+        max_symbols: int = MAX_SYMBOLS,
     ) -> None:
         self.symbols: dict[str, SymbolState] = {}
-        #: well-typed messages that could not be applied (a candle of an unknown interval)
         self.ignored = 0
+        self._max_symbols = max_symbols
         self._clock = clock
         self._snapshot_retry = snapshot_retry
         self._sizes = dict(history_capacity=history_capacity, trades_kept=trades_kept, candles_kept=candles_kept)
@@ -92,11 +99,18 @@ class MarketState:
         }
 
     def symbol(self, symbol: str) -> SymbolState:
-        """The state of ``symbol``, created empty on first use."""
+        """The state of ``symbol``, created empty on first use (whatever ``max_symbols`` says)."""
         state = self.symbols.get(symbol)
         if state is None:
             state = self.symbols[symbol] = SymbolState(symbol, **self._sizes)
         return state
+
+    def _admit(self, symbol: str) -> SymbolState | None:
+        """The state for a message about a symbol not seen yet, or None (counted) when full."""
+        if len(self.symbols) >= self._max_symbols:
+            self.ignored += 1
+            return None
+        return self.symbol(symbol)
 
     # --- Applying messages (the hot path) ---------------------------------------------
 
@@ -104,21 +118,27 @@ class MarketState:
         return self._handlers[type(message)](message)
 
     def _apply_ticker(self, message: Ticker) -> None:
-        state = self.symbols.get(message.symbol) or self.symbol(message.symbol)
+        state = self.symbols.get(message.symbol) or self._admit(message.symbol)
+        if state is None:
+            return None
         state.ticker = message
         state.prices.append(message.ts / 1e9, message.last)
         state.version += 1
 
     def _apply_trade(self, message: Trade) -> None:
-        state = self.symbols.get(message.symbol) or self.symbol(message.symbol)
+        state = self.symbols.get(message.symbol) or self._admit(message.symbol)
+        if state is None:
+            return None
         state.trades.append(message)
         ts, price, size = message.ts, message.price, message.size
         for series in state._candle_series:
             series.add_trade(ts, price, size)
         state.version += 1
 
-    def _apply_book(self, message: Book) -> BookOutcome:
-        state = self.symbols.get(message.symbol) or self.symbol(message.symbol)
+    def _apply_book(self, message: Book) -> BookOutcome | None:
+        state = self.symbols.get(message.symbol) or self._admit(message.symbol)
+        if state is None:
+            return None
         outcome = state.book.apply(message)
         if outcome is BookOutcome.APPLIED or outcome is BookOutcome.REBUILT:
             state.version += 1
@@ -131,7 +151,9 @@ class MarketState:
         return outcome
 
     def _apply_candle(self, message: Candle) -> None:
-        state = self.symbols.get(message.symbol) or self.symbol(message.symbol)
+        state = self.symbols.get(message.symbol) or self._admit(message.symbol)
+        if state is None:
+            return None
         series = state.candles.get(message.interval)
         if series is None:
             self.ignored += 1

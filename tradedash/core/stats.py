@@ -27,6 +27,12 @@ __all__ = ["RateMeter", "SubscriptionStats", "FeedStats"]
 _NS = 1_000_000_000
 #: A change of (wall clock - monotonic clock) larger than this is our wall clock jumping.
 _CLOCK_JUMP_NS = _NS
+#: How often (monotonic seconds, at most once per frame) the wall clock is checked for a jump.
+_CLOCK_CHECK_PERIOD = 0.05
+#: A stamp further than this from our clock is nonsense, not a sample of latency or skew.
+_MAX_OFFSET_NS = 86_400 * _NS
+#: The minimum of a bucket with no samples yet (every sample is smaller).
+_NO_SAMPLE = _MAX_OFFSET_NS
 _CHANNEL_OF_TYPE: dict[type, str] = {Ticker: "ticker", Trade: "trades", Book: "book"}
 
 
@@ -103,7 +109,9 @@ class FeedStats:
       (skew 0). :meth:`latency` gives percentiles of the last
       ``latency_samples`` samples, corrected by that skew. When our own wall
       clock jumps by more than a second (checked against the monotonic clock at
-      every frame) the samples and the skew estimate start over (``clock_jumps``).
+      a frame at most every 50 ms) the samples and the skew estimate start over (``clock_jumps``).
+      A stamp more than a day away from our clock is counted in ``bad_stamps``
+      and not sampled.
     - Plain counters the feed client bumps: ``malformed``, ``dropped``,
       ``reconnects``; ``gaps``, ``resyncs``, ``duplicates`` are totals of the
       subscriptions'. :meth:`record_error` keeps the last ``errors_kept`` texts.
@@ -131,6 +139,7 @@ class FeedStats:
         self.resyncs = 0
         self.duplicates = 0
         self.clock_jumps = 0
+        self.bad_stamps = 0
         self.last_message_at: float | None = None
         self.last_errors: deque[str] = deque(maxlen=errors_kept)
         self.subscriptions: dict[tuple[str, str], SubscriptionStats] = {}
@@ -139,16 +148,18 @@ class FeedStats:
         self._candle_channels: dict[str, str] = {}
         # Latency: raw samples (local wall ns - server ns) in a ring the hot path writes into.
         self._samples: list[int] = [0] * latency_samples
+        self._samples_size = latency_samples
         self._sample_next = 0
-        self._sample_count = 0
+        self._samples_wrapped = False  # set when _sample_next first wraps to 0
         # Skew: minimum raw sample per bucket of monotonic time; the current bucket is (_bucket_at, _bucket_min).
         self._skew_window = skew_window
         self._skew_threshold_ns = int(skew_threshold * _NS)
         self._bucket_len = skew_window / 6
         self._bucket_at = now
-        self._bucket_min: int | None = None
+        self._bucket_min = _NO_SAMPLE
         self._old_buckets: deque[tuple[float, int]] = deque()
         self._wall_minus_mono = wall_clock_ns() - int(now * _NS)
+        self._clocks_checked_at = now
 
     # --- Recording (hot path) ---------------------------------------------------------
 
@@ -156,6 +167,11 @@ class FeedStats:
         now = self._clock()
         self.messages += count
         self.last_message_at = now
+        if now - self._clocks_checked_at >= _CLOCK_CHECK_PERIOD:
+            self._check_clocks(now)
+
+    def _check_clocks(self, now: float) -> None:
+        self._clocks_checked_at = now
         wall_minus_mono = self._wall_clock_ns() - int(now * _NS)
         if abs(wall_minus_mono - self._wall_minus_mono) > _CLOCK_JUMP_NS:
             self._restart_latency(wall_minus_mono)
@@ -163,8 +179,7 @@ class FeedStats:
             self._roll_skew_bucket(now)
 
     def record_market(self, message: MarketMessage, outcome: BookOutcome | None = None) -> None:
-        kind = type(message)
-        channel = _CHANNEL_OF_TYPE.get(kind) or self._candle_channel(message)
+        channel = _CHANNEL_OF_TYPE.get(type(message)) or self._candle_channel(message)
         sub = self.subscriptions.get((channel, message.symbol)) or self.subscription(channel, message.symbol)
         sub.messages += 1
         sub.last_message_at = self.last_message_at
@@ -176,12 +191,17 @@ class FeedStats:
         self._sample(self._wall_clock_ns() - heartbeat.ts)
 
     def _sample(self, raw_ns: int) -> None:
+        if not -_MAX_OFFSET_NS < raw_ns < _MAX_OFFSET_NS:
+            self.bad_stamps += 1
+            return
         i = self._sample_next
         self._samples[i] = raw_ns
-        self._sample_next = i + 1 if i + 1 < len(self._samples) else 0
-        if self._sample_count < len(self._samples):
-            self._sample_count += 1
-        if self._bucket_min is None or raw_ns < self._bucket_min:
+        if i + 1 < self._samples_size:
+            self._sample_next = i + 1
+        else:
+            self._sample_next = 0
+            self._samples_wrapped = True
+        if raw_ns < self._bucket_min:
             self._bucket_min = raw_ns
 
     def _candle_channel(self, message: Candle) -> str:
@@ -209,13 +229,14 @@ class FeedStats:
         self.clock_jumps += 1
         self._wall_minus_mono = wall_minus_mono
         self._old_buckets.clear()
-        self._bucket_min = None
-        self._sample_count = self._sample_next = 0
+        self._bucket_min = _NO_SAMPLE
+        self._sample_next = 0
+        self._samples_wrapped = False
 
     def _roll_skew_bucket(self, now: float) -> None:
-        if self._bucket_min is not None:
+        if self._bucket_min != _NO_SAMPLE:
             self._old_buckets.append((self._bucket_at, self._bucket_min))
-            self._bucket_min = None
+            self._bucket_min = _NO_SAMPLE
         self._bucket_at = now
         cutoff = now - self._skew_window
         while self._old_buckets and self._old_buckets[0][0] < cutoff:
@@ -255,7 +276,7 @@ class FeedStats:
     def _skew_ns(self) -> int:
         """The raw-sample offset that is clock difference, not travel time (0 if in step)."""
         minima = [m for _, m in self._old_buckets]
-        if self._bucket_min is not None:
+        if self._bucket_min != _NO_SAMPLE:
             minima.append(self._bucket_min)
         if not minima:
             return 0
@@ -268,7 +289,7 @@ class FeedStats:
 
     def latencies(self, quantiles: tuple[float, ...] = (0.5, 0.99)) -> list[float | None]:
         """Several latency quantiles at once (one sort); Nones if there are no samples."""
-        count = self._sample_count
+        count = self._samples_size if self._samples_wrapped else self._sample_next
         if not count:
             return [None] * len(quantiles)
         skew = self._skew_ns()
@@ -287,6 +308,7 @@ class FeedStats:
             "latency_p99": p99,
             "clock_skew": self.clock_skew(),
             "clock_jumps": self.clock_jumps,
+            "bad_stamps": self.bad_stamps,
             "gaps": self.gaps,
             "resyncs": self.resyncs,
             "duplicates": self.duplicates,

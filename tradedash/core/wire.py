@@ -298,10 +298,9 @@ def level_text(price: float, size: float) -> str:
 
 def checksum_of_texts(bid_texts: list[str], ask_texts: list[str], levels: int = 10) -> int:
     """:func:`book_checksum` of the levels whose :func:`level_text` are given, best first."""
-    parts: list[str] = []
-    for i in range(levels):
-        if i < len(bid_texts):
-            parts.append(bid_texts[i])
-        if i < len(ask_texts):
-            parts.append(ask_texts[i])
+    bids, asks = bid_texts[:levels], ask_texts[:levels]
+    both = min(len(bids), len(asks))
+    # The i-th bid then the i-th ask while both sides last, then the rest of the longer side.
+    parts = [text for pair in zip(bids, asks) for text in pair]
+    parts += bids[both:] or asks[both:]
     return zlib.crc32(":".join(parts).encode())

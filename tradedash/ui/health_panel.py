@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QHeaderView, QLabel, QPlainTextEdit, QSplitter, QTableView, QWidget
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableView, QWidget
 
 from tradedash.core.lifecycle import FeedState
 from tradedash.core.stats import FeedStats
@@ -143,7 +143,7 @@ class FeedHealthPanel(QSplitter):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(0)  # fit_columns() measures the visible rows only
         header.setStretchLastSection(True)
         self.errors = QPlainTextEdit(readOnly=True, placeholderText="No errors on this feed")
         self.errors.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.repaint_timer.setInterval(round(1000 / repaint_hz))
         #: Feed health and the status line change slowly: repainted about 5 times a second.
         self._health_every = max(1, repaint_hz // HEALTH_HZ)
+        self._fit_every = repaint_hz
         self.repaint_timer.timeout.connect(self.refresh)
         self.repaint_timer.start()
         self.apply_theme(self.theme)
@@ -335,7 +336,14 @@ class MainWindow(QMainWindow):
         if self.repaints % self._health_every == 0:
             self.health.refresh()
             self._refresh_status()
+        if self.repaints % self._fit_every == 0:
+            self.fit_columns()
         self.repaints += 1
+
+    def fit_columns(self) -> None:
+        """Size table columns to what they show (once a second, not on every change: it measures text)."""
+        for table in (self.watchlist.table, self.tape, self.health.table):
+            table.resizeColumnsToContents()
 
     def _refresh_status(self) -> None:
         states = [feed.client.state for feed in self.feeds]

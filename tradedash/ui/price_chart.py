@@ -149,8 +149,9 @@ class PriceChart(QWidget):
         self._theme = theme
         self.graphics.setBackground(theme.base)
         self.title.setStyleSheet(f"font-weight: bold; padding: 0 8px; color: {theme.text};")
+        # Horizontal price grid only: pyqtgraph's grid costs several ms a paint per axis.
+        self.price_plot.showGrid(x=False, y=True, alpha=0.3)
         for plot in (self.price_plot, self.volume_plot):
-            plot.showGrid(x=True, y=True, alpha=0.25)
             for name in ("right", "bottom"):
                 axis = plot.getAxis(name)
                 axis.setPen(pg.mkPen(theme.grid))

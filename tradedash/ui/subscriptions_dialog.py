@@ -134,7 +134,7 @@ class SubscriptionDialog(QDialog):
         self._store_current()
         names = {feed.name for feed in self._feeds}
         name = next(f"feed {n}" for n in range(1, len(names) + 2) if f"feed {n}" not in names)
-        self._feeds.append(FeedConfig(name=name, url="ws://127.0.0.1:8765"))
+        self._feeds.append(FeedConfig(name=name, url="ws://127.0.0.1:8765", symbols=[], channels=["ticker", "trades"]))
         self._fill_feed_list(len(self._feeds) - 1)
         self.name_edit.setFocus()
 

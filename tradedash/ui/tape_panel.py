@@ -114,5 +114,5 @@ class TapeView(QTableView):
         self.setShowGrid(False)
         self.setWordWrap(False)
         self.setSelectionMode(QTableView.SelectionMode.NoSelection)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setResizeContentsPrecision(0)  # fit_columns() measures the visible rows only
         self.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
+
+from tradedash.core.wire import Ticker
 
 from .feeds import FeedView, SymbolRef
 from .formatting import format_change_pct, format_price, format_volume
@@ -20,8 +23,18 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: How long the Last cell stays tinted after the price moves.
 FLASH_SECONDS = 0.6
 _Index = QModelIndex | QPersistentModelIndex
+
+
+class _Cells(NamedTuple):
+    """One row as painted: display texts, raw values for sorting, the colour of the change columns."""
+
+    texts: tuple[str, ...]
+    values: tuple[str | float, ...]
+    change_colour: QColor | None
+
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_NO_VALUES = ("—",) * (len(COLUMNS) - 1)
 
 
 class WatchlistModel(QAbstractTableModel):
@@ -44,9 +57,12 @@ class WatchlistModel(QAbstractTableModel):
         self._painted: dict[SymbolRef, int] = {}
         self._last_price: dict[SymbolRef, float] = {}
         self._flash: dict[SymbolRef, tuple[float, bool]] = {}
+        self._flash_colours: dict[SymbolRef, QColor] = {}
+        self._cells: dict[SymbolRef, _Cells] = {}
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
+        self._painted = dict.fromkeys(self._painted, -1)  # recompute every row's colours
         if self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
 
@@ -79,50 +95,54 @@ class WatchlistModel(QAbstractTableModel):
             return None
         ref = self._rows[index.row()]
         column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cells[ref].texts[column]
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _LEFT if column == 0 else _RIGHT
-        feed = self._feed(ref.feed)
-        state = feed.symbol_state(ref.symbol) if feed else None
-        ticker = state.ticker if state else None
+        if role == SORT_ROLE:
+            return self._cells[ref].values[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column in (2, 3):
+            return self._cells[ref].change_colour
+        if role == Qt.ItemDataRole.BackgroundRole and column == 1:
+            return self._flash_colours.get(ref)
         if role == Qt.ItemDataRole.ToolTipRole and column == 0:
             return f"{ref.symbol} on feed {ref.feed}"
-        if column == 0:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return ref.symbol if len(self._feeds) < 2 else f"{ref.symbol}  ·  {ref.feed}"
-            return ref.symbol if role == SORT_ROLE else None
-        if ticker is None or feed is None:
-            return "—" if role == Qt.ItemDataRole.DisplayRole else None
+        return None
+
+    def _row_cells(self, ref: SymbolRef, feed: FeedView, ticker: Ticker | None) -> _Cells:
+        name = ref.symbol if len(self._feeds) < 2 else f"{ref.symbol}  ·  {ref.feed}"
+        if ticker is None:
+            return _Cells((name,) + _NO_VALUES, (ref.symbol,) + (0.0,) * len(_NO_VALUES), None)
+        decimals = feed.decimals(ref.symbol)
+        change = ticker.change_24h
         values = (
+            ref.symbol,
             ticker.last,
-            ticker.change_24h,
-            100.0 * ticker.change_24h / ticker.open_24h if ticker.open_24h else 0.0,
+            change,
+            100.0 * change / ticker.open_24h if ticker.open_24h else 0.0,
             ticker.bid,
             ticker.ask,
             ticker.ask - ticker.bid,
             ticker.volume_24h,
         )
-        value = values[column - 1]
-        if role == SORT_ROLE:
-            return value
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == 3:
-                return format_change_pct(ticker.change_24h, ticker.open_24h)
-            if column == 7:
-                return format_volume(value)
-            text = format_price(value, feed.decimals(ref.symbol))
-            return f"+{text}" if column == 2 and value > 0 else text
-        if role == Qt.ItemDataRole.ForegroundRole and column in (2, 3):
-            return self._theme.color("up" if ticker.change_24h >= 0 else "down")
-        if role == Qt.ItemDataRole.BackgroundRole and column == 1:
-            return self._flash_colour(ref)
-        return None
+        texts = (
+            name,
+            format_price(ticker.last, decimals),
+            ("+" if change > 0 else "") + format_price(change, decimals),
+            format_change_pct(change, ticker.open_24h),
+            format_price(ticker.bid, decimals),
+            format_price(ticker.ask, decimals),
+            format_price(ticker.ask - ticker.bid, decimals),
+            format_volume(ticker.volume_24h),
+        )
+        return _Cells(texts, values, self._theme.color("up" if change >= 0 else "down"))
 
-    def _flash_colour(self, ref: SymbolRef) -> QColor | None:
+    def _flash_colour(self, ref: SymbolRef, now: float) -> QColor | None:
         flash = self._flash.get(ref)
         if flash is None:
             return None
         started, up = flash
-        left = 1.0 - (self._clock() - started) / FLASH_SECONDS
+        left = 1.0 - (now - started) / FLASH_SECONDS
         if left <= 0:
             return None
         colour = self._theme.color("up_flash" if up else "down_flash")
@@ -136,7 +156,7 @@ class WatchlistModel(QAbstractTableModel):
         for row, ref in enumerate(self._rows):
             feed = self._feed(ref.feed)
             state = feed.symbol_state(ref.symbol) if feed else None
-            if state is None:
+            if feed is None or state is None:
                 continue
             if state.version != self._painted[ref]:
                 self._painted[ref] = state.version
@@ -147,10 +167,16 @@ class WatchlistModel(QAbstractTableModel):
                     self._flash[ref] = (now, last > previous)
                 if last is not None:
                     self._last_price[ref] = last
+                self._cells[ref] = self._row_cells(ref, feed, state.ticker)
             elif ref in self._flash:
                 changed.append(row)
                 if now - self._flash[ref][0] > FLASH_SECONDS:
                     del self._flash[ref]
+            colour = self._flash_colour(ref, now)
+            if colour is None:
+                self._flash_colours.pop(ref, None)
+            else:
+                self._flash_colours[ref] = colour
         if changed:
             self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(COLUMNS) - 1))
 
@@ -167,6 +193,8 @@ class WatchlistModel(QAbstractTableModel):
             self._rows = [ref for ref in self._rows if ref not in gone]
             for ref in gone:
                 self._painted.pop(ref, None)
+                self._cells.pop(ref, None)
+                self._flash_colours.pop(ref, None)
                 self._last_price.pop(ref, None)
                 self._flash.pop(ref, None)
             self.endResetModel()
@@ -176,4 +204,5 @@ class WatchlistModel(QAbstractTableModel):
             self._rows.extend(new)
             for ref in new:
                 self._painted[ref] = -1
+                self._cells[ref] = _Cells((ref.symbol,) + _NO_VALUES, (ref.symbol,) + (0.0,) * len(_NO_VALUES), None)
             self.endInsertRows()

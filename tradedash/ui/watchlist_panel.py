@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtWidgets import QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QTableView, QVBoxLayout, QWidget
 
 from .feeds import SymbolRef
 from .watchlist_model import SORT_ROLE, WatchlistModel
@@ -46,7 +46,7 @@ class WatchlistPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setResizeContentsPrecision(0)  # fit_columns() measures the visible rows only
         header.setStretchLastSection(True)
         self.table.doubleClicked.connect(self._activate)
         self.table.activated.connect(self._activate)

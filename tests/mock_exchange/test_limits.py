@@ -1,0 +1,142 @@
+"""Limits and security of the exchange: each refusal is the documented close code, HTTP status or error."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+
+import pytest
+import trustme
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from tests.mock_exchange.raw_client import recv_json, recv_until, request, wait_for
+
+
+async def test_binds_loopback_by_default(exchange):
+    assert exchange.config.host == "127.0.0.1"
+    assert exchange._servers[0].sockets[0].getsockname()[0] == "127.0.0.1"
+
+
+async def test_a_request_above_the_size_limit_closes_1009(make_exchange):
+    exchange = await make_exchange(max_message_size=1024)
+    async with connect(exchange.url) as ws:
+        await recv_json(ws)
+        await ws.send('{"op": "list", "id": 1, "pad": "' + "x" * 2000 + '"}')
+        with pytest.raises(ConnectionClosed) as info:
+            await recv_until(ws, lambda m: False)
+        assert info.value.rcvd.code == 1009
+
+
+async def test_too_many_requests_per_second_closes_1008(make_exchange):
+    exchange = await make_exchange(max_requests_per_second=5)
+    async with connect(exchange.url) as ws:
+        await recv_json(ws)
+        for i in range(20):
+            await ws.send(f'{{"op": "list", "id": {i}}}')
+        with pytest.raises(ConnectionClosed) as info:
+            await recv_until(ws, lambda m: False)
+        assert info.value.rcvd.code == 1008 and "request rate limit" in info.value.rcvd.reason
+    assert exchange.counters.rate_limited == 1
+
+
+async def test_subscriptions_per_connection_are_capped_with_an_error(make_exchange):
+    exchange = await make_exchange(max_subscriptions=4)
+    async with connect(exchange.url) as ws:
+        await recv_json(ws)
+        await request(ws, {"op": "subscribe", "id": 1, "channels": ["ticker", "trades"], "symbols": ["BTC-USD", "ETH-USD"]})
+        error = await request(ws, {"op": "subscribe", "id": 2, "channels": ["book"], "symbols": ["BTC-USD"]})
+        assert (error["id"], error["code"]) == (2, "limit") and "5 > 4" in error["message"]
+        assert len((await request(ws, {"op": "list", "id": 3}))["subscriptions"]) == 4
+
+
+async def test_connections_per_address_are_capped_with_429(make_exchange):
+    exchange = await make_exchange(max_connections_per_address=2)
+    first, second = await connect(exchange.url), await connect(exchange.url)
+    with pytest.raises(InvalidStatus) as info:
+        await connect(exchange.url)
+    assert info.value.response.status_code == 429
+    assert b"too many connections" in info.value.response.body
+    await first.close()
+    await wait_for(lambda: exchange.connection_count == 1)
+    third = await connect(exchange.url)
+    await second.close()
+    await third.close()
+
+
+async def test_token_in_header_or_query_else_401(make_exchange):
+    exchange = await make_exchange(token="t0ken")
+    with pytest.raises(InvalidStatus) as info:
+        await connect(exchange.url)
+    assert info.value.response.status_code == 401
+    with pytest.raises(InvalidStatus):
+        await connect(exchange.url, additional_headers={"Authorization": "Bearer wrong"})
+    async with connect(exchange.url, additional_headers={"Authorization": "Bearer t0ken"}) as ws:
+        assert (await recv_json(ws))["type"] == "hello"
+    async with connect(exchange.url + "/?token=t0ken") as ws:
+        assert (await recv_json(ws))["type"] == "hello"
+    assert exchange.counters.handshakes_refused == 2
+
+
+async def test_origin_allow_list_refuses_other_browsers_with_403(make_exchange):
+    exchange = await make_exchange(origins=["https://dash.example"])
+    async with connect(exchange.url, origin="https://dash.example") as ws:
+        await recv_json(ws)
+    async with connect(exchange.url) as ws:  # no Origin: not a browser
+        await recv_json(ws)
+    with pytest.raises(InvalidStatus) as info:
+        await connect(exchange.url, origin="https://evil.example")
+    assert info.value.response.status_code == 403
+
+
+def _server_certificate(tmp_path) -> tuple[str, str, trustme.CA]:
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    certfile, keyfile = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.cert_chain_pems[0].write_to_path(certfile)
+    cert.private_key_pem.write_to_path(keyfile)
+    return str(certfile), str(keyfile), ca
+
+
+async def test_tls_serves_wss_that_verifies_against_the_certificate(make_exchange, tmp_path):
+    certfile, keyfile, ca = _server_certificate(tmp_path)
+    exchange = await make_exchange(certfile=certfile, keyfile=keyfile)
+    assert exchange.url.startswith("wss://127.0.0.1:")
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    async with connect(exchange.url, ssl=context) as ws:
+        assert (await recv_json(ws))["type"] == "hello"
+    with pytest.raises(ssl.SSLCertVerificationError):
+        await connect(exchange.url, ssl=ssl.create_default_context())
+
+
+async def test_a_slow_client_is_dropped_with_a_reason_and_counted(make_exchange):
+    exchange = await make_exchange(rate=500.0, max_send_buffer=64 * 1024, slow_client_timeout=0.2)
+    fast = await connect(exchange.url)
+    tiny = socket.socket()
+    tiny.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # little room in the kernel: the server's buffer fills
+    tiny.connect(("127.0.0.1", exchange.port))
+    slow = await connect(exchange.url, sock=tiny, max_queue=1, close_timeout=0.5)
+    for ws in (fast, slow):
+        await recv_json(ws)
+        await request(ws, {"op": "subscribe", "id": 1, "channels": ["book", "trades", "ticker"], "symbols": ["BTC-USD", "ETH-USD", "SOL-USD"], "depth": 50})
+    received = 0
+
+    async def read_fast() -> None:
+        nonlocal received
+        async for _ in fast:
+            received += 1
+
+    reader = asyncio.create_task(read_fast())
+    slow.transport.pause_reading()  # stop reading: the server's buffer for it fills up
+    await wait_for(lambda: exchange.counters.slow_clients_dropped == 1, timeout=20)
+    before = received
+    await wait_for(lambda: received > before + 10)  # the fast one still flows
+    slow.transport.resume_reading()
+    with pytest.raises(ConnectionClosed) as info:
+        await recv_until(slow, lambda m: False, timeout=30)
+    assert info.value.rcvd.code == 1008 and "slow consumer" in info.value.rcvd.reason
+    assert exchange.counters.slow_clients_dropped == 1
+    await fast.close()
+    await reader
