@@ -53,7 +53,7 @@ class ChartAlerts(QObject):
         self._menu: QMenu | None = None
         self.lines: dict[tuple[str, str], pg.InfiniteLine] = {}
         self.markers = pg.ScatterPlotItem(
-            size=14, symbol="star", pxMode=True, brush=pg.mkBrush(MARKER_COLOUR), pen=pg.mkPen("#3e2723", width=1)
+            size=17, symbol="star", pxMode=True, brush=pg.mkBrush(MARKER_COLOUR), pen=pg.mkPen("#3e2723", width=1)
         )
         self.markers.setZValue(20)
         plot.addItem(self.markers)
@@ -102,7 +102,7 @@ class ChartAlerts(QObject):
                 self.lines[key] = line
             name, arrow = text
             line.label.setFormat(f"{arrow} {{value:,.{decimals}f}}")
-            line.label.setPosition((0.02, 0.3, 0.58)[index % 3])  # labels of nearby levels side by side, not on top
+            line.label.setPosition((0.02, 0.22, 0.42)[index % 3])  # labels of nearby levels side by side, not on top
             line.setToolTip(f"{name}: drag to change the level")
             line.setValue(value)
 
