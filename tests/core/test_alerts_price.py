@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.core.alert_helpers import FakeClock, engine_with, ticker
+from tests.core.alert_helpers import FakeClock, engine_with
 from tradedash.core.alert_rules import PercentChange, PriceCross, PriceRange
 from tradedash.core.lifecycle import FeedState
 
 LEVEL = 100.0
 
 # One step of a path: (seconds since the previous update, price, what makes the data untrusted or None).
-untrusted = st.sampled_from([None, None, None, "stale", "resyncing", "book", "disconnected"])
+untrusted = st.sampled_from([None, None, None, "stale", "resyncing", "book", "disconnected", "late"])
+# Lateness is judged against the data before it, so a path never starts with a late message.
 steps = st.lists(
     st.tuples(st.sampled_from([0.1, 0.5, 1.0, 2.5]), st.integers(94, 106).map(float), untrusted),
     min_size=1,
     max_size=80,
-)
+).filter(lambda path: path[0][2] != "late")
 modes = st.sampled_from(["every", "once"])
 cooldowns = st.sampled_from([0.0, 1.0, 3.0, 10.0])
 hystereses = st.sampled_from([0.0, 1.0, 3.0])
@@ -32,7 +34,10 @@ def run_path(engine, clock, symbol_steps):
         engine.set_feed_state({"stale": FeedState.STALE, "resyncing": FeedState.RESYNCING,
                                "disconnected": FeedState.BACKING_OFF}.get(reason, FeedState.LIVE))
         engine.set_resyncing({"BTC-USD"} if reason == "book" else set())
-        if engine.on_message(ticker(price)):
+        message = clock.ticker(price)
+        if reason == "late":  # stamped by the exchange 30 s ago: a backlog read only now
+            message = msgspec.structs.replace(message, ts=message.ts - 30 * 10**9)
+        if engine.on_message(message):
             fired.append(index)
     return fired
 
@@ -130,7 +135,8 @@ def brute_change(trusted_samples, k, window, direction):
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.tuples(st.sampled_from([0.2, 1.0, 3.0, 7.0]),
-                       st.floats(50.0, 150.0, allow_nan=False), untrusted), min_size=1, max_size=60),
+                       st.floats(50.0, 150.0, allow_nan=False), untrusted), min_size=1, max_size=60)
+    .filter(lambda path: path[0][2] != "late"),
     st.sampled_from(["up", "down", "either"]),
     st.sampled_from([0.5, 5.0, 20.0]),
     st.sampled_from([2.0, 10.0, 60.0]),
@@ -165,15 +171,30 @@ def test_suspended_rules_say_why():
                          staleness_limit=5.0)
     assert engine.status("x") == "waiting for data"
     engine.set_feed_state(FeedState.LIVE)
-    engine.on_message(ticker(99.0))
+    engine.on_message(clock.ticker(99.0))
     assert engine.status("x") == "armed"
     clock.now += 6
     assert engine.status("x") == "suspended: no BTC-USD data for 6 s"
     engine.set_resyncing({"BTC-USD"})
     assert engine.status("x") == "suspended: BTC-USD book resyncing"
-    assert engine.on_message(ticker(101.0)) == []
+    assert engine.on_message(clock.ticker(101.0)) == []
     engine.set_resyncing(set())
     engine.set_feed_state(FeedState.STALE)
     assert engine.status("x") == "suspended: feed stale"
     engine.set_feed_state(FeedState.LIVE)
-    assert [f.value for f in engine.on_message(ticker(101.0))] == [101.0]
+    assert [f.value for f in engine.on_message(clock.ticker(101.0))] == [101.0]
+
+
+def test_a_backlog_of_old_data_never_fires_and_says_so():
+    clock = FakeClock()
+    engine = engine_with([PriceCross(id="x", symbol="BTC-USD", direction="above", level=LEVEL, cooldown=0)], clock,
+                         staleness_limit=5.0)
+    engine.set_feed_state(FeedState.LIVE)
+    clock.now = 1.0
+    engine.on_message(clock.ticker(99.0))
+    stamped_then = clock.ticker(101.0)  # stamped at 1 s by the exchange...
+    clock.now = 20.0  # ...but read 19 s later (the event loop was blocked)
+    assert engine.on_message(stamped_then) == []
+    assert engine.status("x") == "suspended: BTC-USD data arriving 19 s late"
+    assert [f.value for f in engine.on_message(clock.ticker(102.0))] == [102.0]  # fresh data: the crossing is real
+    assert engine.status("x") == "waiting to re-arm"

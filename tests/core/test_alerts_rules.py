@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.core.alert_helpers import FakeClock, engine_with, ticker, trade
+from tests.core.alert_helpers import FakeClock, engine_with
 from tradedash.core.alert_rules import (
     FeedCondition,
     Firing,
@@ -33,7 +33,7 @@ def test_spread_fires_when_wider_than_the_limit_and_rearms_with_hysteresis():
     fired = []
     for spread in [1.0, 2.5, 3.0, 1.8, 2.1, 1.4, 2.2]:
         clock.now += 1
-        fired += [f.value for f in engine.on_message(ticker(100.0, spread=spread))]
+        fired += [f.value for f in engine.on_message(clock.ticker(100.0, spread=spread))]
     assert fired == pytest.approx([2.5, 2.2])  # 1.8 is not back by the hysteresis; 1.4 is
 
 
@@ -47,7 +47,7 @@ def test_trade_volume_agrees_with_brute_force(trades, limit, window):
     for index, (gap, size) in enumerate(trades):
         clock.now += gap
         times.append(clock.now)
-        if engine.on_message(trade(size)):
+        if engine.on_message(clock.trade(size)):
             fired.append(index)
         volume = sum(s for t, (_, s) in zip(times, trades) if t >= clock.now - window)
         if armed and volume > limit:
@@ -64,7 +64,7 @@ def test_large_trades_each_fire_within_the_cooldown_rules():
     fired = []
     for size in [1.0, 3.0, 4.0, 1.0, 2.0, 9.0, 9.0]:
         clock.now += 2
-        fired += [f.value for f in engine.on_message(trade(size))]
+        fired += [f.value for f in engine.on_message(clock.trade(size))]
     assert fired == [3.0, 9.0]  # 4.0 came 2 s after the last firing; the second 9.0 too
 
 
@@ -100,13 +100,13 @@ def test_expired_and_disabled_rules_never_fire_and_say_so():
     expiring = PriceCross(id="e", symbol="BTC-USD", direction="above", level=100.0, expires_at=clock.wall() + 5)
     off = PriceCross(id="d", symbol="BTC-USD", direction="above", level=100.0, enabled=False)
     engine = engine_with([expiring, off], clock)
-    engine.on_message(ticker(99.0))
+    engine.on_message(clock.ticker(99.0))
     clock.now = 6
-    assert engine.on_message(ticker(101.0)) == []
+    assert engine.on_message(clock.ticker(101.0)) == []
     assert (engine.status("e"), engine.status("d")) == ("expired", "disabled")
     engine.set_enabled("d", True)
-    engine.on_message(ticker(99.0))
-    assert [f.rule_id for f in engine.on_message(ticker(101.0))] == ["d"]
+    engine.on_message(clock.ticker(99.0))
+    assert [f.rule_id for f in engine.on_message(clock.ticker(101.0))] == ["d"]
 
 
 def test_listeners_hear_every_firing_and_history_is_bounded():
@@ -115,7 +115,7 @@ def test_listeners_hear_every_firing_and_history_is_bounded():
     heard = []
     engine.add_listener(heard.append)
     for size in [2.0, 3.0, 4.0, 5.0]:
-        engine.on_message(trade(size))
+        engine.on_message(clock.trade(size))
     assert [f.value for f in heard] == [2.0, 3.0, 4.0, 5.0]
     assert [f.value for f in engine.history] == [3.0, 4.0, 5.0]
     assert engine.fired_count == 4
@@ -222,10 +222,10 @@ def test_rules_watch_only_their_own_feed():
     engine = engine_with([PriceCross(id="a", feed="A", symbol="BTC-USD", direction="above", level=100.0)], clock)
     engine.set_feed_state(FeedState.LIVE, "A")
     engine.set_feed_state(FeedState.STALE, "B")
-    engine.on_message(ticker(99.0), "A")
-    assert engine.on_message(ticker(101.0), "B") == []
+    engine.on_message(clock.ticker(99.0), "A")
+    assert engine.on_message(clock.ticker(101.0), "B") == []
     assert engine.status("a") == "armed"  # feed B being stale does not suspend a rule on feed A
-    [firing] = engine.on_message(ticker(101.0), "A")
+    [firing] = engine.on_message(clock.ticker(101.0), "A")
     assert (firing.feed, firing.price) == ("A", 101.0)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from tests.core.alert_helpers import FakeClock, engine_with, ticker, trade
+from tests.core.alert_helpers import FakeClock, engine_with
 from tradedash.core.alert_rules import FeedCondition, LargeTrade, PriceCross
 from tradedash.ui.alert_models import HISTORY_COLUMNS, RULE_COLUMNS, HistoryModel, RulesModel
 
@@ -20,7 +20,7 @@ def make_engine(**options):
 
 
 def test_rules_model_shows_rules_and_their_status(qtmodeltester):
-    engine, _clock = make_engine()
+    engine, clock = make_engine()
     model = RulesModel(engine, engine.set_enabled)
     qtmodeltester.check(model)
     assert model.rowCount() == 3 and model.columnCount() == len(RULE_COLUMNS)
@@ -29,13 +29,13 @@ def test_rules_model_shows_rules_and_their_status(qtmodeltester):
     assert model.index(1, 3).data() == "repeat"
     assert model.index(2, 3).data() == "once"
     assert model.index(0, 5).data() == "waiting for data"
-    engine.on_message(ticker(99.0))
+    engine.on_message(clock.ticker(99.0))
     model.refresh()
     assert model.index(0, 5).data() == "armed"
 
 
 def test_unchecking_a_rule_disables_it_in_the_engine(qtmodeltester):
-    engine, _clock = make_engine()
+    engine, clock = make_engine()
     model = RulesModel(engine, engine.set_enabled)
     assert model.index(1, 0).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
     assert model.setData(model.index(1, 0), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
@@ -51,12 +51,12 @@ def test_history_model_inserts_new_firings_on_top_and_drops_the_oldest(qtmodelte
     qtmodeltester.check(model)
     for size in (2.0, 3.0):
         clock.now += 1
-        engine.on_message(trade(size))
+        engine.on_message(clock.trade(size))
     with qtbot.waitSignal(model.rowsInserted):
         model.refresh()
     assert [model.index(r, 3).data() for r in range(model.rowCount())] == ["3", "2"]
     for size in (4.0, 5.0):
-        engine.on_message(trade(size))
+        engine.on_message(clock.trade(size))
     with qtbot.waitSignals([model.rowsRemoved, model.rowsInserted]):
         model.refresh()
     assert [model.index(r, 3).data() for r in range(model.rowCount())] == ["5", "4", "3"]

@@ -11,8 +11,10 @@ suppressed (but still disarms) within ``cooldown`` of the rule's last firing; a
 trade larger than the size fires, cooldown permitting.
 
 Trust: rules on market data are suspended while the feed is not live (stale,
-resyncing, disconnected), while their symbol's book is resyncing, and while
-their symbol has had no update for longer than ``staleness_limit``. Updates that
+resyncing, disconnected), while their symbol's book is resyncing, while their
+symbol has had no update for longer than ``staleness_limit``, and while its
+messages arrive more than ``staleness_limit`` later than usual (a backlog, judged
+from the exchange's timestamps by :class:`~.data_age.DataAge`). Updates that
 arrive while suspended are not evaluated at all (they neither fire nor count in
 windows), so no firing is ever based on data the app does not trust.
 :meth:`AlertEngine.status` says why a rule is suspended.
@@ -40,6 +42,7 @@ from .alert_rules import (
     check_rule,
     describe_rule,
 )
+from .data_age import DataAge
 from .lifecycle import FeedState
 from .wire import MarketMessage, Ticker, Trade
 
@@ -242,6 +245,9 @@ class _FeedStatus:
         self.condition_since: dict[str, float | None] = dict.fromkeys(_FEED_CONDITIONS)
         self.last_update: dict[str, float] = {}
         self.last_price: dict[str, float] = {}
+        self.data_age = DataAge()
+        #: symbol -> how late its last message was, while that was more than the staleness limit.
+        self.late: dict[str, float] = {}
 
 
 class AlertEngine:
@@ -350,21 +356,27 @@ class AlertEngine:
         now = self._clock()
         symbol = message.symbol
         status = self._feeds.get(feed) or self._feed(feed)
+        watches = self._by_symbol.get((feed, symbol, kind))
+        if not watches:  # nothing to judge: only note that the symbol is alive
+            status.last_update[symbol] = now
+            status.last_price[symbol] = price
+            return []
+        wall = self._wall_clock()
+        age = status.data_age.observe(now, wall, message.ts * 1e-9)
+        if age > self.staleness_limit:  # a backlog of old data: not evaluated, and not counted as fresh
+            status.late[symbol] = age
+            return []
+        if status.late:
+            status.late.pop(symbol, None)
         status.last_update[symbol] = now
         status.last_price[symbol] = price
-        watches = self._by_symbol.get((feed, symbol, kind))
-        if not watches or _feed_reason(status, symbol) is not None:  # just updated: never too old
+        if _feed_reason(status, symbol) is not None:  # just updated: never too old
             return []
         fired: list[Firing] = []
-        wall = None
         for watch in watches:
             rule = watch.rule
-            if not rule.enabled:
+            if not rule.enabled or (rule.expires_at is not None and wall >= rule.expires_at):
                 continue
-            if rule.expires_at is not None:
-                wall = wall or self._wall_clock()
-                if wall >= rule.expires_at:
-                    continue
             reading = watch.on_ticker(message, now) if kind is Ticker else watch.on_trade(message, now)
             self._judge(watch, reading, now, fired)
         return fired
@@ -449,6 +461,9 @@ class AlertEngine:
         reason = _feed_reason(status, symbol)
         if reason is not None:
             return reason
+        late = status.late.get(symbol)
+        if late is not None:
+            return f"{symbol} data arriving {late:.0f} s late"
         last = status.last_update.get(symbol)
         if last is not None and self._clock() - last > self.staleness_limit:
             return f"no {symbol} data for {self._clock() - last:.0f} s"
