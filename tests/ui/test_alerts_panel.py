@@ -82,6 +82,8 @@ def test_rules_are_suspended_while_the_market_rebuilds_their_book(qtbot, tmp_pat
         alerts.tick()
         assert alerts.history_model.firing_at(0).value == 101.5
         alerts.detach_feed("demo")
-        assert alerts.feed_names() == [""]
+        assert alerts.feed_names() == [""] and alerts.engine.status("x") == "suspended: feed disconnected"
+        lifecycle.handle(FeedEvent.QUIET)  # news from the stopped client (it went stale) changes nothing any more
+        assert alerts.engine.status("x") == "suspended: feed disconnected"
     finally:
         alerts.close()

@@ -19,7 +19,8 @@ from tradedash.core import wire
 from tradedash.core.alert_rules import AlertRule, Firing, PriceCross, new_rule_id
 from tradedash.core.alert_store import AlertStore, export_csv
 from tradedash.core.alerts import AlertEngine
-from tradedash.core.lifecycle import FeedLifecycle
+from tradedash.core.lifecycle import FeedLifecycle, FeedState
+from tradedash.core.market import MarketState
 
 from .alert_chart import ChartAlerts
 from .alert_editor import AlertEditor
@@ -40,7 +41,7 @@ TICK_MS = 250
 class _Feed:
     """One attached feed: its lifecycle, its listed symbols and its market (for resyncing books)."""
 
-    def __init__(self, lifecycle: FeedLifecycle, symbols: Callable[[], list[wire.SymbolInfo]], market: object) -> None:
+    def __init__(self, lifecycle: FeedLifecycle, symbols: Callable[[], list[wire.SymbolInfo]], market: MarketState) -> None:
         self.lifecycle = lifecycle
         self.symbols = symbols
         self.market = market
@@ -60,7 +61,7 @@ class AlertCenter(QObject):
 
     fired = Signal(object)
 
-    def __init__(self, store: AlertStore, *, engine: AlertEngine | None = None) -> None:
+    def __init__(self, store: AlertStore) -> None:
         super().__init__()
         self.store = store
         loaded = store.load()
@@ -68,7 +69,7 @@ class AlertCenter(QObject):
         for problem in self.problems:
             log.warning("alerts: %s", problem)
         self.settings = loaded.settings
-        self.engine = engine or AlertEngine(loaded.rules, loaded.history, history_limit=store.history_limit)
+        self.engine = AlertEngine(loaded.rules, loaded.history, history_limit=store.history_limit)
         self._pending: list[Firing] = []
         self.engine.add_listener(self._pending.append)
         self._feeds: dict[str, _Feed] = {}
@@ -89,28 +90,32 @@ class AlertCenter(QObject):
     # --- Feeds ----------------------------------------------------------------------------
 
     def attach_feed(
-        self, name: str, lifecycle: FeedLifecycle, symbols: Callable[[], list[wire.SymbolInfo]], market: object
+        self, name: str, lifecycle: FeedLifecycle, symbols: Callable[[], list[wire.SymbolInfo]], market: MarketState
     ) -> None:
-        """Follow a feed's state; ``market`` may offer ``resyncing_symbols()`` (books being rebuilt)."""
+        """Follow a feed's state and its market's resyncing books (a feed of the same name is replaced)."""
         self._feeds[name] = _Feed(lifecycle, symbols, market)
-        lifecycle.add_listener(lambda _old, new: self.engine.set_feed_state(new, name))
+        lifecycle.add_listener(lambda _old, new: self._feed_state_changed(name, lifecycle, new))
         self.engine.set_feed_state(lifecycle.state, name)
 
     def detach_feed(self, name: str) -> None:
-        """Forget a feed that was stopped (its rules stay, and wait for a feed of that name)."""
-        self._feeds.pop(name, None)
+        """Forget a stopped feed: its rules stay, suspended, until a feed of that name is attached."""
+        if self._feeds.pop(name, None) is not None:
+            self.engine.set_feed_state(FeedState.CLOSED, name)
+
+    def _feed_state_changed(self, name: str, lifecycle: FeedLifecycle, state: FeedState) -> None:
+        feed = self._feeds.get(name)
+        if feed is not None and feed.lifecycle is lifecycle:  # not a replaced or stopped client's late news
+            self.engine.set_feed_state(state, name)
 
     def observe(self, message: wire.MarketMessage, feed: str = "") -> None:
         self.engine.on_message(message, feed)
 
     def _poll_resyncing(self) -> None:
         for name, feed in self._feeds.items():
-            resyncing_symbols = getattr(feed.market, "resyncing_symbols", None)
-            if resyncing_symbols is not None:
-                now = frozenset(resyncing_symbols())
-                if now != feed.resyncing:
-                    feed.resyncing = now
-                    self.engine.set_resyncing(now, name)
+            now = frozenset(feed.market.resyncing_symbols())
+            if now != feed.resyncing:
+                feed.resyncing = now
+                self.engine.set_resyncing(now, name)
 
     def feed_names(self) -> list[str]:
         return list(self._feeds) or [""]
