@@ -33,6 +33,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tradedash.app import AppOptions, Dashboard  # noqa: E402
+from tradedash.net.feed_client import FeedClient  # noqa: E402
 
 SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "ADA-USD"]
 CHANNELS = ["ticker", "trades", "book", "candles:1s"]
@@ -84,9 +85,35 @@ class LagProbe:
         self._last = now
 
 
-def start_exchange(rate_per_symbol: float) -> tuple[subprocess.Popen, str]:
+class Durations:
+    """Wall time of each call of a wrapped function, in seconds (bench instrumentation only)."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+
+    def wrap(self, function):
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.samples.append(time.perf_counter() - started)
+
+        return timed
+
+    def summary(self, prefix: str) -> dict[str, float]:
+        ms = np.array(self.samples or [0.0]) * 1000
+        return {f"{prefix}_p50_ms": float(np.percentile(ms, 50)), f"{prefix}_p99_ms": float(np.percentile(ms, 99)), f"{prefix}_max_ms": float(ms.max()), f"{prefix}_count": len(self.samples)}
+
+
+#: Time spent decoding and applying each received frame (FeedClient.ingest, the engine's hot path).
+INGEST = Durations()
+FeedClient.ingest = INGEST.wrap(FeedClient.ingest)
+
+
+def start_exchange(rate_per_symbol: float, batch: bool) -> tuple[subprocess.Popen, str]:
     command = [
-        sys.executable, "-m", "mock_exchange", "--port", "0", "--batch", "--log-level", "INFO",
+        sys.executable, "-m", "mock_exchange", "--port", "0", *(["--batch"] if batch else []), "--log-level", "INFO",
         "--symbols", ",".join(SYMBOLS), "--rate", str(rate_per_symbol), "--max-send-buffer", str(64 * 2**20),
         "--slow-client-timeout", "30",
     ]
@@ -104,6 +131,10 @@ def start_exchange(rate_per_symbol: float) -> tuple[subprocess.Popen, str]:
 async def phase(dashboard: Dashboard, probe: LagProbe, painter: PaintCounter, seconds: float) -> dict:
     window = dashboard.window
     feed = dashboard.feeds[0]
+    refresh = Durations()
+    window.repaint_timer.timeout.disconnect(window.refresh)
+    window.repaint_timer.timeout.connect(refresh.wrap(window.refresh))
+    INGEST.samples = []
     probe.start()
     repaints0, chart0, paints0, messages0 = window.repaints, window.chart.repaints, painter.count, feed.client.stats.messages
     rss = [rss_mb()]
@@ -126,6 +157,9 @@ async def phase(dashboard: Dashboard, probe: LagProbe, painter: PaintCounter, se
         "rss_start_mb": rss[0],
         "rss_end_mb": rss[-1],
         "rss_max_mb": max(rss),
+        **refresh.summary("ui_refresh"),
+        **INGEST.summary("ingest_frame"),
+        "frames_per_s": len(INGEST.samples) / elapsed,
     }
 
 
@@ -133,8 +167,8 @@ async def run(args: argparse.Namespace) -> dict:
     per_symbol = args.rate / (len(SYMBOLS) * MESSAGES_PER_STEP)
     results: dict = {"target_msgs_per_s": args.rate, "rate_per_symbol": per_symbol}
     with tempfile.TemporaryDirectory() as tmp:
-        calm, calm_url = start_exchange(5.0)
-        storm, storm_url = start_exchange(per_symbol)
+        calm, calm_url = start_exchange(5.0, args.batch)
+        storm, storm_url = start_exchange(per_symbol, args.batch)
         try:
             for name, url, seconds in (("baseline", calm_url, args.baseline), ("storm", storm_url, args.seconds)):
                 config = Path(tmp) / f"{name}.toml"
@@ -167,6 +201,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50_000, help="storm messages per second in total (default 50,000)")
     parser.add_argument("--seconds", type=float, default=10.0, help="storm length (default 10)")
     parser.add_argument("--baseline", type=float, default=4.0, help="calm baseline length (default 4)")
+    parser.add_argument("--no-batch", dest="batch", action="store_false", help="one message per frame (default: batched frames)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("tradedash-bench")
@@ -181,14 +216,19 @@ def main() -> None:
         ("repaint ticks/s", "ticks_per_s", "{:.1f}"),
         ("chart updates/s", "chart_updates_per_s", "{:.1f}"),
         ("chart paints/s", "chart_paints_per_s", "{:.1f}"),
+        ("UI refresh per tick p99 (ms)", "ui_refresh_p99_ms", "{:.2f}"),
+        ("UI refresh per tick max (ms)", "ui_refresh_max_ms", "{:.1f}"),
+        ("frames/s received", "frames_per_s", "{:,.0f}"),
+        ("ingest per frame p99 (ms)", "ingest_frame_p99_ms", "{:.2f}"),
+        ("ingest per frame max (ms)", "ingest_frame_max_ms", "{:.1f}"),
         ("RSS start (MB)", "rss_start_mb", "{:.0f}"),
         ("RSS end (MB)", "rss_end_mb", "{:.0f}"),
         ("RSS max (MB)", "rss_max_mb", "{:.0f}"),
     ]
-    print(f"ui-storm: target {args.rate:,.0f} msgs/s for {args.seconds:g} s ({results['rate_per_symbol']:,.0f} steps/s x {len(SYMBOLS)} symbols x {MESSAGES_PER_STEP} channels, batched)")
-    print(f"{'figure':<26}{'baseline':>12}{'storm':>12}")
+    print(f"ui-storm: target {args.rate:,.0f} msgs/s for {args.seconds:g} s ({results['rate_per_symbol']:,.0f} steps/s x {len(SYMBOLS)} symbols x {MESSAGES_PER_STEP} channels, {'batched' if args.batch else 'one message per frame'})")
+    print(f"{'figure':<30}{'baseline':>12}{'storm':>12}")
     for label, key, fmt in rows:
-        print(f"{label:<26}{fmt.format(base[key]):>12}{fmt.format(storm[key]):>12}")
+        print(f"{label:<30}{fmt.format(base[key]):>12}{fmt.format(storm[key]):>12}")
     results["lag_p99_minus_baseline_ms"] = storm["lag_p99_ms"] - base["lag_p99_ms"]
     print(f"lag p99 storm - baseline: {results['lag_p99_minus_baseline_ms']:.2f} ms (goal: p99 < 16 ms, >= 30 repaints/s)")
     out = ROOT / "bench" / "results" / "ui_storm.json"

@@ -28,7 +28,7 @@ async def take(seconds: float) -> None:
         config = Path(tmp) / "config.toml"
         config.write_text('theme = "dark"\n[[feeds]]\nname = "demo"\nsymbols = ["BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "ADA-USD"]\n'
                           'channels = ["ticker", "trades", "book", "candles:1s"]\n')
-        dashboard = Dashboard(AppOptions(config_path=config, log_path=Path(tmp) / "log.txt", exchange_rate=20.0))
+        dashboard = Dashboard(AppOptions(config_path=config, log_path=Path(tmp) / "log.txt", exchange_rate=5.0))
         await dashboard.start(show=False)
         window = dashboard.window
         window.resize(1600, 900)
@@ -49,7 +49,7 @@ def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("tradedash-screenshots")
     app.setQuitOnLastWindowClosed(False)
-    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 20.0
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 95.0
     qasync.run(take(seconds))
 
 

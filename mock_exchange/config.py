@@ -31,7 +31,9 @@ class ExchangeConfig:
     # Limits
     max_message_size: int = 4096
     max_queue: int = 64
-    max_requests_per_second: float = 20.0
+    max_requests_per_second: float = 50.0
+    #: Requests a connection may send at once before the per-second rate applies.
+    max_request_burst: int = 200
     max_subscriptions: int = 500
     max_connections_per_address: int = 4096
     #: A client whose unsent bytes stay above this for ``slow_client_timeout`` seconds is dropped.
@@ -52,7 +54,7 @@ class ExchangeConfig:
         for name in ("rate", "speed", "heartbeat_interval", "slow_client_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name.replace('_', '-')} must be > 0, got {getattr(self, name)}")
-        for name in ("max_message_size", "max_queue", "max_subscriptions", "max_send_buffer"):
+        for name in ("max_message_size", "max_queue", "max_subscriptions", "max_send_buffer", "max_request_burst"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
         if self.keyfile is not None and self.certfile is None:

@@ -234,17 +234,19 @@ class FaultProxy:
             return shaping.latency
         return max(0.0, shaping.latency + self._rng.uniform(-shaping.jitter, shaping.jitter))
 
-    def _pieces(self, chunk: bytes, bandwidth: float | None) -> Iterator[bytes]:
-        """Split a chunk for slicing, and into about 20 ms worth of bytes under a bandwidth limit."""
-        limit = max(1, int(bandwidth / 50)) if bandwidth else None
-        if self._max_piece is None and (limit is None or limit >= len(chunk)):
-            yield chunk
-            return
+    def _pieces(self, chunk: bytes, direction: str) -> Iterator[bytes]:
+        """Split a chunk for slicing, and into about 20 ms worth of bytes under a bandwidth limit.
+
+        Read lazily: a fault switched while a chunk is on its way applies to the rest of it.
+        """
         view = memoryview(chunk)
         while view:
-            size = self._rng.randint(1, self._max_piece) if self._max_piece is not None else len(view)
-            if limit is not None:
-                size = min(size, limit)
+            size = len(view)
+            if self._max_piece is not None:
+                size = self._rng.randint(1, self._max_piece)
+            bandwidth = self._shaping[direction].bandwidth
+            if bandwidth:
+                size = min(size, max(1, int(bandwidth / 50)))
             yield bytes(view[:size])
             view = view[size:]
 
@@ -310,11 +312,11 @@ class _Link:
                 if writer.can_write_eof():
                     writer.write_eof()
                 return
-            bandwidth = self.proxy._shaping[direction].bandwidth
-            for piece in self.proxy._pieces(chunk, bandwidth):
+            for piece in self.proxy._pieces(chunk, direction):
                 await self.proxy._flowing.wait()
                 if self.budget is not None:
                     piece = piece[: self.budget]
+                bandwidth = self.proxy._shaping[direction].bandwidth
                 if bandwidth:
                     now = loop.time()
                     start = max(now, next_free)

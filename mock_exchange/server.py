@@ -58,6 +58,7 @@ class _Session:
         self.heartbeat_seq = 0
         self.budget = budget
         self.full_since: float | None = None
+        self.dropped = False
 
 
 class ExchangeServer:
@@ -221,7 +222,7 @@ class ExchangeServer:
     async def _handle(self, connection: ServerConnection) -> None:
         peer = connection.remote_address
         log.info("connection from %s:%s", *(peer or ("?", "?"))[:2])
-        session = _Session(connection, RequestBudget(self.config.max_requests_per_second))
+        session = _Session(connection, RequestBudget(self.config.max_requests_per_second, self.config.max_request_burst))
         self._sessions[connection] = session
         self._guard.opened(connection)
         try:
@@ -244,6 +245,7 @@ class ExchangeServer:
             self.forget_subscriptions(connection)
             del self._sessions[connection]
             self._guard.closed(connection)
+            self.faults.forget(connection)
             log.info("connection from %s:%s closed (%s)", *(peer or ("?", "?"))[:2], connection.close_code)
 
     def forget_subscriptions(self, connection: ServerConnection) -> None:
@@ -360,6 +362,9 @@ class ExchangeServer:
         async for messages in replay(self.config.replay, self.config.speed):
             for message in messages:
                 market.apply(message)
+                if isinstance(message, wire.Book) and message.kind == "update" and self.faults.take_book_skip(message.symbol):
+                    self.counters.book_updates_skipped += 1
+                    continue
                 channel = channel_of(message)
                 for key in [k for k in self._subscribers if k[0] == channel and k[1] == message.symbol]:
                     self._emit(key, message)
@@ -417,6 +422,8 @@ class ExchangeServer:
             now = time.monotonic()
             for session in list(self._sessions.values()):
                 connection = session.connection
+                if session.dropped:
+                    continue
                 if connection.transport.get_write_buffer_size() <= limit:
                     session.full_since = None
                 elif session.full_since is None:
@@ -430,7 +437,7 @@ class ExchangeServer:
         reason = f"slow consumer: send buffer above {limit} bytes for {patience:g} s"
         log.warning("dropping %s: %s", connection.remote_address, reason)
         self.forget_subscriptions(connection)
-        session.full_since = None
+        session.dropped = True
         self._spawn(connection.close(1008, reason), "close slow client")
 
 

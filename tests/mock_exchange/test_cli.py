@@ -37,6 +37,11 @@ def test_options_override_the_toml_file_which_overrides_defaults(tmp_path):
     assert config.host == "127.0.0.1"
 
 
+def test_the_example_settings_file_loads():
+    config = _config("--config", str(ROOT / "docs" / "exchange.example.toml"))
+    assert config.symbols == ["BTC-USD", "FOO-USD"] and config.specs()[1].tick_size == 0.01
+
+
 def test_symbol_specs_on_the_command_line_are_listed_next_to_the_defaults():
     config = _config("--symbol-spec", "BAR-USD:tick=0.01,lot=1,price=3,vol=0.001")
     assert config.symbols[-1] == "BAR-USD" and config.specs()[-1].start_price == 3.0

@@ -219,6 +219,10 @@ async def test_admin_op_needs_the_token_and_spares_the_asker(make_exchange):
     assert (error["id"], error["code"]) == (5, "forbidden")
     error = await request(admin, {"op": "admin", "id": 6, "token": "s3cret", "fault": "explode"})
     assert error["code"] == "bad_request"
+    error = await request(admin, {"op": "admin", "id": 61, "token": "s3cret", "fault": "delay", "args": {"seconds": 1, "secs": 1}})
+    assert error["code"] == "bad_request" and "secs" in error["message"]
+    error = await request(admin, {"op": "admin", "id": 62, "token": "s3cret", "fault": "skip_book_seq", "args": {"symbol": "NOPE"}})
+    assert error["code"] == "unknown_symbol"
     ack = await request(admin, {"op": "admin", "id": 7, "token": "s3cret", "fault": "drop_all"})
     assert ack == {"type": "ack", "id": 7, "op": "admin", "subscriptions": None, "symbols": None}
     await _closed(victim)
@@ -251,6 +255,10 @@ def test_fault_specs_parse_or_explain_what_is_wrong():
     fault = parse_fault("delay:seconds=0.5,duration=3@every=10")
     assert (fault.name, fault.args, fault.every) == ("delay", {"seconds": 0.5, "duration": 3}, 10.0)
     assert parse_fault("drop_one@p=0.25").probability == 0.25
-    for bad, words in [("explode@1", "unknown fault"), ("drop_all", "expected"), ("drop_all@p=2", "WHEN"), ("delay:x@1", "key=value")]:
+    bad_specs = [
+        ("explode@1", "unknown fault"), ("drop_all", "expected"), ("drop_all@p=2", "WHEN"), ("delay:x@1", "key=value"),
+        ("delay:seconds=1,secs=1@1", "unexpected keyword"), ("drop_one:spare=1@1", "only be given from Python"),
+    ]
+    for bad, words in bad_specs:
         with pytest.raises(ValueError, match=words):
             parse_fault(bad)

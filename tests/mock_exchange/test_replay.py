@@ -53,3 +53,16 @@ async def test_replay_streams_recorded_messages_at_speed_through_the_channels(ma
         await request(ws, {"op": "snapshot", "id": 3, "channel": "book", "symbol": "FOO-USD"})
         snapshot = await recv_until(ws, lambda m: m["type"] == "book")
         assert (snapshot["seq"], snapshot["bids"], snapshot["asks"]) == (8, BIDS[:1], ASKS)
+
+
+async def test_skip_book_seq_applies_to_replayed_updates(make_exchange, tmp_path):
+    exchange = await make_exchange(replay=_recording(tmp_path), speed=4.0)
+    await exchange.faults.skip_book_seq("FOO-USD")
+    async with connect(exchange.url) as ws:
+        await recv_json(ws)
+        await request(ws, {"op": "subscribe", "id": 1, "channels": ["book", "candles:1m"], "symbols": ["FOO-USD", "BAR-USD"]})
+        got = []
+        while not got or got[-1]["type"] != "candles":
+            got.append(await recv_until(ws, lambda m: m["type"] in ("book", "candles")))
+        assert [(m["type"], m["seq"]) for m in got] == [("book", 0), ("book", 0), ("book", 7), ("candles", 1)]
+        assert exchange.counters.book_updates_skipped == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ui_helpers import make_feed
 
 from tradedash.core.lifecycle import FeedEvent, FeedState
-from tradedash.ui.health_panel import COLUMNS, FeedHealthPanel, StatusLight, state_colour, status_summary
+from tradedash.ui.health_panel import COLUMNS, FeedHealthPanel, StatusLight, state_colour, state_text, status_summary
 
 
 def test_rows_show_state_counters_and_last_errors(theme, qtbot, qtmodeltester):
@@ -41,3 +41,16 @@ def test_status_summary_and_light(theme, qtbot):
     qtbot.addWidget(light)
     light.set_colour(state_colour(FeedState.BACKING_OFF, theme))
     assert theme.down in light.styleSheet()
+
+
+def test_backing_off_says_when_and_a_fatal_stop_says_why():
+    feed = make_feed("x")
+    client = feed.client
+    client.lifecycle.handle(FeedEvent.CONNECT)
+    client.retry_delay = 3.0
+    client.lifecycle.handle(FeedEvent.DISCONNECTED)
+    text = state_text(feed)
+    assert text.startswith("backing off, retry in ") and float(text.split()[-2]) <= 3.0
+    client.fatal_reason = "server refused the connection: HTTP 401"
+    client.lifecycle.handle(FeedEvent.CLOSE)
+    assert state_text(feed) == "stopped: server refused the connection: HTTP 401"

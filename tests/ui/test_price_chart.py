@@ -48,10 +48,11 @@ def test_follow_live_turns_off_on_manual_range_and_back_on(feed, theme, qtbot):
     assert right - left == BARS_SHOWN * 5 / 4
     chart.price_plot.getViewBox().sigRangeChangedManually.emit([True, False])  # what a wheel or drag emits
     assert not chart.follow and not chart.follow_button.isChecked()
-    chart.price_plot.setXRange(left - 500, right - 500, padding=0)
+    chart.price_plot.setXRange(left - 100, right - 100, padding=0)
     _fill(feed, 10, start=200)
     chart.refresh()
     assert chart.price_plot.viewRange()[0][1] < right  # the view stays where the user put it
+    assert chart.candles_item.boundingRect().left() <= left - 100  # older bars drawn for the panned view
     chart.set_follow(True)
     assert chart.price_plot.viewRange()[0][1] > right
 

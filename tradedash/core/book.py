@@ -202,6 +202,15 @@ class OrderBook:
         self.gaps += 1
         return cause
 
+    def clear(self) -> None:
+        """Forget everything (levels, :attr:`seq`, a pending resync); counters stay."""
+        self._bids.clear()
+        self._asks.clear()
+        self._checksum = None
+        self.seq = None
+        self.resyncing = False
+        self.version += 1
+
     def forget_sequence(self) -> None:
         """Forget :attr:`seq` (after a reconnect the server may number from 1 again).
 

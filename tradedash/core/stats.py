@@ -94,8 +94,8 @@ class FeedStats:
 
     Contract:
 
-    - ``record_messages(count)`` once per received frame (any message kind,
-      heartbeats included): ``messages``, :meth:`message_rate` and
+    - ``record_messages(count)`` once per received frame or burst of frames
+      (any message kind, heartbeats included): ``messages``, :meth:`message_rate` and
       :meth:`last_message_age` follow it. :meth:`is_stale` compares that age
       with a limit; all of it on the monotonic clock.
     - ``record_market(message, outcome)`` once per market message after it was
@@ -182,7 +182,7 @@ class FeedStats:
         channel = _CHANNEL_OF_TYPE.get(type(message)) or self._candle_channel(message)
         sub = self.subscriptions.get((channel, message.symbol)) or self.subscription(channel, message.symbol)
         sub.messages += 1
-        sub.last_message_at = self.last_message_at
+        sub.last_message_at = self._clock()
         if outcome is not None and outcome is not BookOutcome.APPLIED:
             self._record_book_outcome(sub, outcome)
         self._sample(self._wall_clock_ns() - message.ts)

@@ -43,6 +43,7 @@ __all__ = [
     "SnapshotRequest",
     "Request",
     "decode_server_frame",
+    "server_frame_decoder",
     "decode_request",
     "encode",
     "book_checksum",
@@ -251,6 +252,12 @@ _request_decoder = msgspec.json.Decoder(Request)
 _encoder = msgspec.json.Encoder()
 
 
+#: The decoder behind :func:`decode_server_frame`, for a receive loop that cannot afford a
+#: call per frame: ``.decode(frame)`` returns one message, or a list of market messages for a
+#: batch, and raises ``msgspec.DecodeError`` or ``UnicodeDecodeError`` on anything else.
+server_frame_decoder = _server_decoder
+
+
 def decode_server_frame(frame: str | bytes) -> list[ServerMessage]:
     """Decode one server frame (a message, or an array of market messages).
 
@@ -301,6 +308,8 @@ def checksum_of_texts(bid_texts: list[str], ask_texts: list[str], levels: int = 
     bids, asks = bid_texts[:levels], ask_texts[:levels]
     both = min(len(bids), len(asks))
     # The i-th bid then the i-th ask while both sides last, then the rest of the longer side.
-    parts = [text for pair in zip(bids, asks) for text in pair]
+    parts = [""] * (2 * both)
+    parts[0::2] = bids[:both]
+    parts[1::2] = asks[:both]
     parts += bids[both:] or asks[both:]
     return zlib.crc32(":".join(parts).encode())

@@ -18,6 +18,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
+import msgspec
+
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import process_exception
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -26,6 +28,7 @@ from websockets.frames import CloseCode
 from tradedash.core import wire
 from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.lifecycle import FeedEvent, FeedLifecycle, FeedState
+from tradedash.core.ratelog import RateLimitedLog
 from tradedash.core.stats import FeedStats
 
 from .recorder import FrameRecorder
@@ -35,6 +38,9 @@ __all__ = ["FeedClient", "FatalFeedError", "MarketSink", "classify_failure"]
 log = logging.getLogger("tradedash.feed")
 
 _MARKET_TYPES = frozenset((wire.Ticker, wire.Trade, wire.Book, wire.Candle))
+# Module-level names for the hot path (one global lookup instead of a chain).
+_decode_frame = wire.server_frame_decoder.decode
+_Book, _Heartbeat, _LIVE = wire.Book, wire.Heartbeat, FeedState.LIVE
 #: HTTP statuses of a refused handshake that are worth retrying (server trouble or "slow down").
 _RETRIED_STATUSES = frozenset((408, 429, 500, 502, 503, 504))
 
@@ -76,24 +82,6 @@ def classify_failure(exc: BaseException) -> str | None:
     if process_exception(exc) is None:  # type: ignore[arg-type]
         return None
     return f"{type(exc).__name__}: {exc}"
-
-
-class _Throttle:
-    """Lets a log line through at most once per ``period`` seconds and counts what it held back."""
-
-    def __init__(self, clock: Callable[[], float], period: float = 5.0) -> None:
-        self._clock = clock
-        self._period = period
-        self._next_at = float("-inf")
-        self.suppressed = 0
-
-    def allow(self) -> bool:
-        now = self._clock()
-        if now < self._next_at:
-            self.suppressed += 1
-            return False
-        self._next_at = now + self._period
-        return True
 
 
 class FeedClient:
@@ -153,7 +141,7 @@ class FeedClient:
         #: Symbols whose messages are applied: subscribed, or unsubscribed but not yet acknowledged.
         self._wanted_symbols: frozenset[str] = frozenset(s.symbol for s in self.subscriptions)
         self.lifecycle = FeedLifecycle(clock)
-        self.stats = FeedStats(clock)
+        self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
         self.symbols: list[wire.SymbolInfo] = []
         #: Why the feed stopped for good, once a fatal error ended ``run()``.
         self.fatal_reason: str | None = None
@@ -187,11 +175,14 @@ class FeedClient:
         self._connection: ClientConnection | None = None
         self._closing = False
         self._stop = asyncio.Event()
-        self._last_frame_at = clock()
         self._shutdown_announced = False
         self._resyncing: set[str] = set()
+        # Message counts wait here until the receive loop next waits (see _count).
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._uncounted = 0
+        self._count_scheduled = False
         self._snapshots_wanted: list[str] = []
-        self._log_throttle = _Throttle(clock)
+        self._bad_input_log = RateLimitedLog(log, clock=clock)
 
     @property
     def state(self) -> FeedState:
@@ -304,13 +295,13 @@ class FeedClient:
     async def _serve(self, connection: ClientConnection) -> bool:
         """Subscribe, then receive until the connection ends; True if the server asked for a reconnect at once."""
         self._connection = connection
+        self._loop = asyncio.get_running_loop()
         self._shutdown_announced = False
         self._pending.clear()
         self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
         self._resyncing.clear()
         self._snapshots_wanted.clear()
         self.market.reset_sequences()  # the old connection's sequence numbers mean nothing now
-        self._last_frame_at = self._clock()
         watchdog = asyncio.create_task(self._watch_staleness(), name=f"staleness {self.url}")
         try:
             await self._send(connection, wire.ListSymbols(id=next(self._ids)))
@@ -330,6 +321,9 @@ class FeedClient:
         finally:
             watchdog.cancel()
             self._connection = None
+            self._loop = None
+            if self._count_scheduled:
+                self._flush_count()
 
     # --- The hot path -----------------------------------------------------------------
 
@@ -339,55 +333,79 @@ class FeedClient:
         Market messages for symbols the feed is not subscribed to are counted as
         malformed and ignored.
         """
-        self._last_frame_at = self._clock()
         try:
-            messages = wire.decode_server_frame(frame)
-        except wire.WireError as exc:
+            decoded = _decode_frame(frame)
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            self._count(0)  # garbage, but the link is alive
             self._malformed(f"malformed frame: {exc}")
             return
+        messages = decoded if type(decoded) is list else (decoded,)
         if self._recorder is not None:
             self._recorder.write(self._wall_clock_ns(), frame)
-        applied = 0
+        applied = saw_book = False
         apply = self.market.apply
+        record = self.stats.record_market
         on_message = self._on_message
         wanted = self._wanted_symbols
         try:
             for message in messages:
-                if type(message) in _MARKET_TYPES:
+                kind = type(message)
+                if kind in _MARKET_TYPES:
                     if message.symbol not in wanted:  # type: ignore[union-attr]
                         self._malformed(f"{message.symbol!r} is not subscribed")  # type: ignore[union-attr]
                         continue
-                    apply(message)  # type: ignore[arg-type]
-                    applied += 1
+                    record(message, apply(message))  # type: ignore[arg-type]
+                    applied = True
+                    if kind is _Book:
+                        saw_book = True
                     if on_message is not None:
                         on_message(message)  # type: ignore[arg-type]
-                elif type(message) is not wire.Heartbeat:
+                elif kind is _Heartbeat:
+                    self.stats.record_heartbeat(message)  # type: ignore[arg-type]
+                else:
                     self._control(message)
         except Exception as exc:  # a message the state could not take must not end the feed
             self._malformed(f"message not applied: {type(exc).__name__}: {exc}")
-        self.stats.record_messages(len(messages))
+        # Counting, inlined from _count: this runs once per frame.
+        if self._count_scheduled:
+            self._uncounted += len(messages)
+        else:
+            self._count(len(messages))
         if applied:
-            if self.lifecycle.state is not FeedState.LIVE:
+            if self.lifecycle.state is not _LIVE:
                 self.lifecycle.handle(FeedEvent.DATA)
-            self._track_resync()
+            if saw_book or self._resyncing:
+                self._track_resync()
         elif self.lifecycle.state is FeedState.STALE or (
             self.lifecycle.state is FeedState.CONNECTING and not self.subscriptions
         ):
             self.lifecycle.handle(FeedEvent.DATA)
 
+    def _count(self, messages: int) -> None:
+        """Add to the message counters once per burst of frames: when the receive loop next waits."""
+        loop = self._loop
+        if loop is None:
+            self.stats.record_messages(messages)
+            return
+        self._uncounted += messages
+        if not self._count_scheduled:
+            self._count_scheduled = True
+            loop.call_soon(self._flush_count)
+
+    def _flush_count(self) -> None:
+        self._count_scheduled = False
+        self.stats.record_messages(self._uncounted)
+        self._uncounted = 0
+
     def _track_resync(self) -> None:
-        """After applied data: note books that lost sync and move the lifecycle through resyncing."""
+        """After book data: note books that lost sync and move the lifecycle through resyncing."""
         requested = self.market.take_snapshot_requests()
         if requested:
-            self.stats.gaps += len(set(requested) - self._resyncing)  # a repeated request is no new gap
             self._resyncing.update(requested)
             self._snapshots_wanted.extend(requested)
         elif not self._resyncing:
             return
-        done = self._resyncing - self.market.resyncing_symbols()
-        if done:
-            self.stats.resyncs += len(done)
-            self._resyncing -= done
+        self._resyncing &= self.market.resyncing_symbols()
         state = self.lifecycle.state
         if self._resyncing:
             if state is not FeedState.RESYNCING:
@@ -429,24 +447,20 @@ class FeedClient:
     def _malformed(self, text: str) -> None:
         self.stats.malformed += 1
         self.stats.record_error(text)
-        if self._log_throttle.allow():
-            held = self._log_throttle.suppressed
-            self._log_throttle.suppressed = 0
-            log.warning("feed %s: %s%s", self.url, text[:200], f" ({held} more not logged)" if held else "")
+        self._bad_input_log.report("feed %s: %s", self.url, text[:200])
 
     async def _watch_staleness(self) -> None:
         """Mark the feed stale once no frame came for twice the heartbeat interval (monotonic time)."""
         interval = self.heartbeat_interval or 1.0
         limit = 2.0 * interval
+        connected_at = self._clock()
         while True:
-            until_stale = self._last_frame_at + limit - self._clock()
-            await asyncio.sleep(min(interval / 4, max(until_stale, 0.0) + 0.005))
-            if self._clock() - self._last_frame_at > limit and self.lifecycle.state in (
-                FeedState.LIVE,
-                FeedState.RESYNCING,
-            ):
+            last = max(self.stats.last_message_at or connected_at, connected_at)
+            until_stale = last + limit - self._clock()
+            if until_stale < 0 and self.lifecycle.state in (FeedState.LIVE, FeedState.RESYNCING):
                 log.info("feed %s: no message for %.1f s, stale", self.url, limit)
                 self.lifecycle.handle(FeedEvent.QUIET)
+            await asyncio.sleep(min(interval / 4, until_stale + 0.005) if until_stale > 0 else interval / 4)
 
 
 def _group(subscriptions: Iterable[wire.Subscription]) -> list[tuple[list[str], list[str]]]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableView, QWidget
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableView
 
 from tradedash.core.lifecycle import FeedState
 from tradedash.core.stats import FeedStats
@@ -23,10 +25,17 @@ _NUMERIC = range(2, 8)
 
 
 def state_text(feed: FeedView) -> str:
-    """The lifecycle state as shown to the user; a retry after a drop reads "reconnecting"."""
-    state = feed.client.state
-    if state is FeedState.CONNECTING and feed.client.stats.reconnects:
+    """The lifecycle state as shown to the user: a retry after a drop reads "reconnecting",
+    backing off says when the next attempt comes, a fatal stop says why."""
+    client = feed.client
+    state = client.state
+    if state is FeedState.CONNECTING and client.stats.reconnects:
         return "reconnecting"
+    if state is FeedState.BACKING_OFF and client.retry_delay is not None:
+        left = max(0.0, client.lifecycle.since + client.retry_delay - time.monotonic())
+        return f"backing off, retry in {left:.1f} s"
+    if state is FeedState.CLOSED and client.fatal_reason:
+        return f"stopped: {client.fatal_reason}"
     return state.value
 
 

@@ -343,7 +343,8 @@ class MainWindow(QMainWindow):
     def fit_columns(self) -> None:
         """Size table columns to what they show (once a second, not on every change: it measures text)."""
         for table in (self.watchlist.table, self.tape, self.health.table):
-            table.resizeColumnsToContents()
+            for column in range(table.model().columnCount() - 1):  # the last one stretches
+                table.resizeColumnToContents(column)
 
     def _refresh_status(self) -> None:
         states = [feed.client.state for feed in self.feeds]

@@ -19,12 +19,10 @@ from .formatting import format_price, format_volume
 from .icons import icon
 from .theme import Theme
 
-__all__ = ["PriceChart", "ChartMarker", "BARS_SHOWN", "BARS_DRAWN", "INTERVALS"]
+__all__ = ["PriceChart", "ChartMarker", "BARS_SHOWN", "INTERVALS"]
 
 #: How many bars of the chosen interval "follow live" keeps in view.
 BARS_SHOWN = 90
-#: How many of the newest bars are drawn as candles and volume (history beyond is not panned to).
-BARS_DRAWN = 400
 #: Interval name -> seconds, in the order the chart offers them.
 INTERVALS: dict[str, int] = {name: ns // 1_000_000_000 for name, ns in INTERVAL_NS.items()}
 
@@ -42,8 +40,9 @@ class PriceChart(QWidget):
     """Charts one symbol: last price as a line or candles, volume bars beneath, a time axis.
 
     Contract: every plot item is created once; ``refresh()`` (on the repaint
-    timer) calls ``setData``/``set_candles`` only when the symbol's state changed,
-    and moves the view to the newest bar while ``follow`` is on. Panning or
+    timer) calls ``setData``/``set_candles`` only when the symbol's state or the
+    view changed, with the bars in and around the view (copies: the series
+    reuses its arrays), and moves the view to the newest bar while ``follow`` is on. Panning or
     zooming by hand turns ``follow`` off; ``set_follow(True)`` (a key in the
     window) turns it back on. Periods when the feed was down are shaded.
     Other panels may add horizontal level lines (``add_level``) and markers
@@ -58,7 +57,7 @@ class PriceChart(QWidget):
         self._theme = theme
         self._feed: FeedView | None = None
         self._symbol: str | None = None
-        self._painted = (-1, -1, "", "")
+        self._painted = None
         self._candles: CandleView | None = None
         self._downtime_items: list[pg.LinearRegionItem] = []
         self.follow = True
@@ -169,7 +168,7 @@ class PriceChart(QWidget):
         self.line_button.setIcon(icon("line-chart", theme.text))
         self.candle_button.setIcon(icon("candles", theme.text))
         self.follow_button.setIcon(icon("follow", theme.text))
-        self._painted = (-1, -1, "", "")
+        self._painted = None
         self.refresh()
 
     # --- What is shown ----------------------------------------------------------------
@@ -181,7 +180,7 @@ class PriceChart(QWidget):
     def set_symbol(self, feed: FeedView, symbol: str) -> None:
         if (feed, symbol) != (self._feed, self._symbol):
             self._feed, self._symbol = feed, symbol
-            self._painted = (-1, -1, "", "")
+            self._painted = None
             self.title.setText(symbol)
             self.set_follow(True)
             self.symbol_changed.emit(SymbolRef(feed.name, symbol))
@@ -213,7 +212,7 @@ class PriceChart(QWidget):
             self.follow_button.setChecked(on)
             self.follow_changed.emit(on)
         if on:
-            self._painted = (-1, -1, "", "")
+            self._painted = None
             self.refresh()
 
     def _manual_range(self, *_args) -> None:
@@ -249,20 +248,31 @@ class PriceChart(QWidget):
         state = self._feed.symbol_state(self._symbol) if self._feed and self._symbol else None
         if state is None:
             return
-        key = (state.version, self._feed.downtime.version, self.mode, self.interval)
+        seconds = INTERVALS[self.interval]
+        left, right = self.price_plot.viewRange()[0]
+        # Only the bars in and around the view are drawn: redraw when the data or the view moved.
+        shown = "follow" if self.follow else (int(left // seconds), int(right // seconds))
+        key = (state.version, self._feed.downtime.version, self.mode, self.interval, shown)
         if key == self._painted:
             return
         self._painted = key
-        seconds = INTERVALS[self.interval]
-        candles = self._candles = _newest(state.candles[self.interval].view(), BARS_DRAWN)
+        view = state.candles[self.interval].view()
+        if self.follow:
+            first, end = max(0, len(view.time) - BARS_SHOWN * 3 // 2), len(view.time)
+        else:
+            span = right - left
+            first, end = np.searchsorted(view.time, (left - span, right + span))
+        candles = self._candles = CandleView(*(array[first:end].copy() for array in view))
         if not len(candles.time):
+            self.candles_item.set_candles(candles, seconds)
+            self.volume_bars.setOpts(x=candles.time, height=candles.volume, width=seconds * 0.8)
             return
         if self.mode == "line":
             times, prices = state.prices.view()
             self.curve.setData(times.copy(), prices.copy())
         else:
             self.candles_item.set_candles(candles, seconds)
-        self.volume_bars.setOpts(x=candles.time + seconds / 2, height=candles.volume.copy(), width=seconds * 0.8)
+        self.volume_bars.setOpts(x=candles.time + seconds / 2, height=candles.volume, width=seconds * 0.8)
         decimals = self._feed.decimals(self._symbol)
         self.last_line.setPos(float(candles.close[-1]))
         self.last_line.label.setFormat(f"{{value:,.{decimals}f}}")
@@ -328,8 +338,3 @@ class PriceChart(QWidget):
         if cursor_price is not None:
             parts.append(f'<span style="color:{self._theme.muted}">@ {format_price(cursor_price, decimals)}</span>')
         self.readout.setText("&nbsp;&nbsp;".join(parts))
-
-
-def _newest(view: CandleView, count: int) -> CandleView:
-    """The last ``count`` bars of ``view``, copied (the series reuses its arrays)."""
-    return CandleView(*(array[-count:].copy() for array in view))

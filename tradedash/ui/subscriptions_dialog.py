@@ -168,7 +168,7 @@ class SubscriptionDialog(QDialog):
             box.setChecked(channel in feed.channels)
 
     def _add_symbol_item(self, symbol: str, checked: bool, listed: bool) -> None:
-        item = QListWidgetItem(symbol if listed else f"{symbol}  (not listed by the exchange)")
+        item = QListWidgetItem(symbol if listed else f"{symbol}  (not listed)")
         item.setData(Qt.ItemDataRole.UserRole, symbol)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)

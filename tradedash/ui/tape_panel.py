@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import islice
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QHeaderView, QTableView
+from PySide6.QtWidgets import QTableView
 
 from tradedash.core.wire import Trade
 
@@ -115,4 +115,4 @@ class TapeView(QTableView):
         self.setWordWrap(False)
         self.setSelectionMode(QTableView.SelectionMode.NoSelection)
         self.horizontalHeader().setResizeContentsPrecision(0)  # fit_columns() measures the visible rows only
-        self.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.horizontalHeader().setStretchLastSection(True)
