@@ -87,3 +87,24 @@ def test_rules_are_suspended_while_the_market_rebuilds_their_book(qtbot, tmp_pat
         assert alerts.engine.status("x") == "suspended: feed disconnected"
     finally:
         alerts.close()
+
+
+def test_keys_on_the_rules_table_duplicate_and_delete(qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    alerts = alert_window(qtbot, tmp_path, current=lambda: None)
+    try:
+        alerts.window.show()
+        alerts.window.activateWindow()
+        qtbot.waitActive(alerts.window)
+        alerts.put_rule(PriceCross(id="a", symbol="BTC-USD", direction="above", level=5.0))
+        table = alerts.panel.rules_table
+        table.setFocus()
+        qtbot.waitUntil(table.hasFocus)
+        assert [a.text() for a in table.actions()] == ["Edit…", "Duplicate", "Delete"]
+        qtbot.keyClick(table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+        assert len(alerts.engine.rules) == 2
+        qtbot.keyClick(table, Qt.Key.Key_Delete)
+        assert [r.id for r in alerts.engine.rules] == ["a"]
+    finally:
+        alerts.close()

@@ -7,6 +7,7 @@ it, feeds it messages and installs it in the window.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 import msgspec
@@ -30,12 +31,14 @@ from .formatting import decimals_for_tick
 from .main_window import MainWindow
 from .notifications import AlertBanner, Notifier
 
-__all__ = ["AlertCenter", "TICK_MS"]
+__all__ = ["AlertCenter", "TICK_MS", "HISTORY_SAVE_INTERVAL"]
 
 log = logging.getLogger("tradedash.alerts")
 
 #: How often time-driven rules are judged, notifications go out and the views repaint.
 TICK_MS = 250
+#: The history file is written at most this often (seconds): a burst of firings is one write.
+HISTORY_SAVE_INTERVAL = 2.0
 
 
 class _Feed:
@@ -52,8 +55,9 @@ class AlertCenter(QObject):
     """Owns the alert engine and everything that shows or keeps its rules and firings.
 
     Contract: rules, settings and history are loaded from ``store`` when made
-    (problems are in :attr:`problems` and shown in the banner) and written back
-    within one tick of every change, and on :meth:`close`. Call :meth:`observe`
+    (problems are in :attr:`problems` and shown in the banner) and written back:
+    rules within one tick of every change, the history at most every
+    ``HISTORY_SAVE_INTERVAL`` seconds, both on :meth:`close`. Call :meth:`observe`
     with every market message of a feed attached with :meth:`attach_feed`.
     Firings are announced (banner, tray, sound) and painted on a ``TICK_MS``
     timer, never per message; ``fired`` is emitted for each.
@@ -73,7 +77,8 @@ class AlertCenter(QObject):
         self._pending: list[Firing] = []
         self.engine.add_listener(self._pending.append)
         self._feeds: dict[str, _Feed] = {}
-        self._saved = (self.engine.rules_version, self.engine.fired_count)
+        self._saved_rules, self._saved_fired = self.engine.rules_version, self.engine.fired_count
+        self._history_saved_at = float("-inf")
         self.rules_model = RulesModel(self.engine, self.set_enabled)
         self.history_model = HistoryModel(self.engine)
         self.window: MainWindow | None = None
@@ -271,23 +276,26 @@ class AlertCenter(QObject):
             self.chart.refresh()
         self._save_if_changed()
 
-    def _save_if_changed(self) -> None:
+    def _save_if_changed(self, *, now: bool = False) -> None:
+        """Write the rules when they changed; the history too, at most every ``HISTORY_SAVE_INTERVAL`` unless ``now``."""
         rules_version, fired_count = self.engine.rules_version, self.engine.fired_count
+        history_due = now or time.monotonic() - self._history_saved_at >= HISTORY_SAVE_INTERVAL
         try:
-            if rules_version != self._saved[0]:
+            if rules_version != self._saved_rules:
+                self._saved_rules = rules_version  # a failing disk is reported once per change, not every tick
                 self.store.save_rules(self.engine.rules, self.settings)
-            if fired_count != self._saved[1]:
+            if fired_count != self._saved_fired and history_due:
+                self._saved_fired, self._history_saved_at = fired_count, time.monotonic()
                 self.store.save_history(self.engine.history)
         except OSError as exc:
             log.error("alerts: cannot save to %s: %s", self.store.directory, exc)
             if self.window is not None:
                 self.window.statusBar().showMessage(f"Alerts not saved: {exc}", 8000)
-        self._saved = (rules_version, fired_count)
 
     def close(self) -> None:
         """Stop the timer, save what changed, and take the tray icon away."""
         self.timer.stop()
-        self._save_if_changed()
+        self._save_if_changed(now=True)
         if self.notifier is not None:
             self.notifier.close()
         if self.editor is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -57,8 +58,9 @@ def _table(model) -> QTableView:
 class AlertsPanel(QWidget):
     """Rules (new, edit, duplicate, delete, enable) above the history of firings (export to CSV).
 
-    Contract: buttons act on the selected rule through ``actions``; double-clicking
-    a rule edits it; the "On" checkbox enables or disables it. ``refresh()``
+    Contract: buttons (and the table's context menu, Return, Ctrl+D and Delete)
+    act on the selected rule through ``actions``; double-clicking a rule edits
+    it; the "On" checkbox enables or disables it. ``refresh()``
     repaints both tables from the engine (on the caller's timer).
     """
 
@@ -80,6 +82,17 @@ class AlertsPanel(QWidget):
         self.edit_button.clicked.connect(lambda: self._with_selected(actions.open_editor))
         self.duplicate_button.clicked.connect(lambda: self._with_selected(lambda r: actions.duplicate_rule(r.id)))
         self.delete_button.clicked.connect(lambda: self._with_selected(lambda r: actions.remove_rule(r.id)))
+        # The same, from the table's context menu and keys (while the table has focus).
+        self.rules_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for text, key, button in (
+            ("Edit…", QKeySequence(Qt.Key.Key_Return), self.edit_button),
+            ("Duplicate", QKeySequence("Ctrl+D"), self.duplicate_button),
+            ("Delete", QKeySequence(QKeySequence.StandardKey.Delete), self.delete_button),
+        ):
+            action = QAction(text, self.rules_table, shortcut=key)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(button.click)
+            self.rules_table.addAction(action)
         self.sound = QCheckBox("Sound", checked=sound, toolTip="Beep when an alert fires")
         self.sound.toggled.connect(actions.set_sound)
         self.export_button = QPushButton("Export CSV…")
