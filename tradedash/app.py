@@ -132,8 +132,7 @@ class Dashboard:
         self.window.config_applied.connect(self._config_applied)
         self.window.theme_chosen.connect(lambda _choice: self.save())
         self.alerts.install(self.window, self.window.chart.price_plot, lambda: self.window.chart.symbol)
-        if self.config.theme == "system":
-            QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         if show:
             self.window.show()
         if self.loaded.error:
@@ -212,10 +211,11 @@ class Dashboard:
             wanted = {wire.Subscription(c, s) for c in feed.channels for s in feed.symbols}
             current = set(view.client.subscriptions)
             view.config = feed
-            for subscription in current - wanted:
-                await view.client.unsubscribe([subscription.channel], [subscription.symbol])
-            for subscription in wanted - current:
-                await view.client.subscribe([subscription.channel], [subscription.symbol])
+            # Few requests (one per group of channels sharing symbols): the exchange limits requests per second.
+            for channels, symbols in _grouped(current - wanted):
+                await view.client.unsubscribe(channels, symbols)
+            for channels, symbols in _grouped(wanted - current):
+                await view.client.subscribe(channels, symbols)
         self.save()
 
     def save(self) -> None:
@@ -227,6 +227,7 @@ class Dashboard:
 
     async def stop(self) -> None:
         if self.window is not None:
+            QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._system_scheme_changed)
             self.window.close()
             self.window.deleteLater()
         if self.alerts is not None:
@@ -236,6 +237,18 @@ class Dashboard:
         if self.exchange is not None:
             await self.exchange.stop()
             self.exchange = None
+
+
+def _grouped(subscriptions: set[wire.Subscription]) -> list[tuple[list[str], list[str]]]:
+    """(channels, symbols) pairs whose products are exactly ``subscriptions``: channels that
+    share the same symbols go together."""
+    symbols_of: dict[str, set[str]] = {}
+    for subscription in subscriptions:
+        symbols_of.setdefault(subscription.channel, set()).add(subscription.symbol)
+    channels_of: dict[frozenset[str], list[str]] = {}
+    for channel, symbols in sorted(symbols_of.items()):
+        channels_of.setdefault(frozenset(symbols), []).append(channel)
+    return [(channels, sorted(symbols)) for symbols, channels in channels_of.items()]
 
 
 def _log_failure(task: asyncio.Future) -> None:

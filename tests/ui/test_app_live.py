@@ -12,8 +12,9 @@ from ui_helpers import until
 
 from PySide6.QtWidgets import QApplication
 
-from tradedash.app import AppOptions, Dashboard, run_dashboard
+from tradedash.app import AppOptions, Dashboard, _grouped, run_dashboard
 from tradedash.config import load_config
+from tradedash.core import wire
 from tradedash.core.lifecycle import FeedState
 from tradedash.ui.main_window import MainWindow
 
@@ -78,6 +79,8 @@ def test_subscription_changes_apply_live_and_are_saved(qt_async, tmp_path):
             assert dialog.apply(), dialog.message.text()
             await until(lambda: {r.symbol for r in map(window.watchlist_model.ref_at, range(window.watchlist_model.rowCount()))} == {"BTC-USD", "DOGE-USD"})
             assert dashboard.feeds[0].client.state is FeedState.LIVE  # same connection, no restart
+            assert dashboard.feeds[0].client.stats.reconnects == 0
+            assert list(dashboard.feeds[0].client.stats.last_errors) == []  # no request refused or limited
             dialog.close()
         finally:
             await dashboard.stop()
@@ -156,3 +159,10 @@ def test_closing_the_window_while_reconnecting_ends_run_dashboard_cleanly(qt_asy
     code, seconds = qt_async.run(scenario())
     assert code == 0 and seconds < 2.0
     assert (tmp_path / "layout.ini").exists()  # the layout was saved on the way out
+
+
+def test_subscription_changes_are_grouped_into_few_requests():
+    subscriptions = {wire.Subscription(c, s) for c in ("ticker", "trades", "book") for s in ("BTC-USD", "ETH-USD")}
+    subscriptions.add(wire.Subscription("candles:1m", "BTC-USD"))
+    groups = _grouped(subscriptions)
+    assert sorted(groups) == [(["book", "ticker", "trades"], ["BTC-USD", "ETH-USD"]), (["candles:1m"], ["BTC-USD"])]
