@@ -225,6 +225,8 @@ def test_rules_watch_only_their_own_feed():
     engine.on_message(clock.ticker(99.0), "A")
     assert engine.on_message(clock.ticker(101.0), "B") == []
     assert engine.status("a") == "armed"  # feed B being stale does not suspend a rule on feed A
+    engine.put(PriceCross(id="c", feed="C", symbol="BTC-USD", direction="above", level=100.0))
+    assert engine.status("c") == "waiting for a feed named 'C'"
     [firing] = engine.on_message(clock.ticker(101.0), "A")
     assert (firing.feed, firing.price) == ("A", 101.0)
 

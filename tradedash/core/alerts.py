@@ -477,6 +477,8 @@ class AlertEngine:
             return "disabled"
         if rule.expires_at is not None and self._wall_clock() >= rule.expires_at:
             return "expired"
+        if self._feeds and rule.feed not in self._feeds:
+            return f"waiting for a feed named {rule.feed!r}"
         symbol = getattr(rule, "symbol", None)
         if symbol is not None:
             reason = self.suspension(symbol, rule.feed)
