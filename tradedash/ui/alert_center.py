@@ -14,7 +14,7 @@ import msgspec
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMenu, QToolBar, QVBoxLayout, QWidget
 
 from tradedash.core import wire
 from tradedash.core.alert_rules import AlertRule, Firing, PriceCross, new_rule_id
@@ -244,7 +244,12 @@ class AlertCenter(QObject):
         dock = window.add_panel("alerts", "Alerts", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.banner.clicked_history.connect(lambda: (dock.show(), dock.raise_()))
 
-        menu = window.menuBar().addMenu("&Alerts")
+        menu = QMenu("&Alerts", window)
+        help_menu = next((a for a in window.menuBar().actions() if a.text().replace("&", "") == "Help"), None)
+        if help_menu is not None:
+            window.menuBar().insertMenu(help_menu, menu)  # before Help, which stays last
+        else:
+            window.menuBar().addMenu(menu)
         new_action = QAction("&New alert…", window)
         new_action.triggered.connect(lambda: self.open_editor())
         menu.addAction(new_action)
