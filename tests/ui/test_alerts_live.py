@@ -105,3 +105,29 @@ def test_a_corrupt_alert_file_is_reported_and_the_app_still_starts(qt_async, tmp
     visible, text, rules = qt_async.run(scenario())
     assert visible and "alerts.json" in text and "line 1" in text and rules == []
     assert len(list(tmp_path.glob("alerts.json.bad-*"))) == 1
+
+
+def test_a_half_open_link_suspends_price_rules_and_fires_the_stale_feed_rule(qt_async, tmp_path):
+    from tradedash.core.alert_rules import FeedCondition
+
+    dashboard = Dashboard(AppOptions(symbols=["BTC-USD"], config_path=tmp_path / "config.toml"))
+
+    async def scenario():
+        await dashboard.start(show=False)
+        try:
+            alerts = dashboard.alerts
+            await _until(lambda: dashboard.feeds[0].client.state is FeedState.LIVE and _last_price(dashboard, "BTC-USD"))
+            alerts.put_rule(PriceCross(id="price", feed=FEED, symbol="BTC-USD", direction="above", level=1e9))
+            alerts.put_rule(FeedCondition(id="stale", feed=FEED, condition="stale", seconds=0.5, name="feed quiet"))
+            await _until(lambda: alerts.engine.status("price") == "armed")
+            await dashboard.exchange.faults.half_open()  # bytes stop, the socket stays: only silence tells
+            await _until(lambda: alerts.history_model.rowCount() == 1)
+            firing = alerts.history_model.firing_at(0)
+            assert (firing.rule_name, firing.symbol, firing.price) == ("feed quiet", None, None)
+            assert firing.value > 0.5 and "feed stale" in alerts.banner.label.text()
+            row = alerts.rules_model.row_of("price")
+            assert alerts.rules_model.index(row, 5).data() == "suspended: feed stale"
+        finally:
+            await dashboard.stop()
+
+    qt_async.run(scenario())

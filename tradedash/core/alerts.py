@@ -79,6 +79,7 @@ class _Watch(Generic[R]):
         self.rule = rule
         self.armed = self.starts_armed
         self.last_fired: float | None = None
+        self.seen = False  # has the rule judged any data since it was (re)made?
 
     def on_ticker(self, ticker: Ticker, now: float) -> Reading:
         return None
@@ -422,6 +423,7 @@ class AlertEngine:
     def _judge(self, watch: _Watch, reading: Reading, now: float, fired: list[Firing]) -> None:
         if reading is None:
             return
+        watch.seen = True
         value, condition, rearm = reading
         if watch.armed and condition:
             watch.armed = watch.events
@@ -484,8 +486,7 @@ class AlertEngine:
             reason = self.suspension(symbol, rule.feed)
             if reason is not None:
                 return f"suspended: {reason}"
-            status = self._feeds.get(rule.feed)
-            if status is None or symbol not in status.last_update:
+            if not watch.seen:
                 return "waiting for data"
         if watch.last_fired is not None and self._clock() - watch.last_fired < rule.cooldown:
             return "cooling down"
