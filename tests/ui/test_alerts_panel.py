@@ -108,3 +108,14 @@ def test_keys_on_the_rules_table_duplicate_and_delete(qtbot, tmp_path):
         assert [r.id for r in alerts.engine.rules] == ["a"]
     finally:
         alerts.close()
+
+
+def test_a_long_banner_message_never_widens_the_window(qtbot, tmp_path):
+    alerts = alert_window(qtbot, tmp_path, current=lambda: None)
+    try:
+        before = alerts.window.minimumSizeHint().width()
+        alerts.banner.show_text("x" * 2000)
+        assert alerts.window.minimumSizeHint().width() <= max(before, 800)
+        assert alerts.banner.label.toolTip() == "x" * 2000
+    finally:
+        alerts.close()

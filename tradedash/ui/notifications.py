@@ -6,7 +6,16 @@ from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QLabel, QSystemTrayIcon, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSystemTrayIcon,
+    QToolButton,
+    QWidget,
+)
 
 from tradedash.core.alert_rules import Firing
 
@@ -51,6 +60,8 @@ class AlertBanner(QFrame):
         self.setStyleSheet(_BANNER_STYLE)
         self.label = QLabel()
         self.label.setTextFormat(Qt.TextFormat.PlainText)
+        # A long message is cut at the window's edge (whole in the tooltip), never widening the window.
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.history_button = QToolButton(text="History")
         self.history_button.clicked.connect(self.clicked_history)
         self.dismiss_button = QToolButton(text="Dismiss")
@@ -71,6 +82,7 @@ class AlertBanner(QFrame):
 
     def show_text(self, text: str) -> None:
         self.label.setText(text)
+        self.label.setToolTip(text)
         self.show()
         self.visibility_changed.emit(True)
 
