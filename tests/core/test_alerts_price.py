@@ -17,7 +17,7 @@ LEVEL = 100.0
 untrusted = st.sampled_from([None, None, None, "stale", "resyncing", "book", "disconnected", "late"])
 # Lateness is judged against the data before it, so a path never starts with a late message.
 steps = st.lists(
-    st.tuples(st.sampled_from([0.1, 0.5, 1.0, 2.5]), st.integers(94, 106).map(float), untrusted),
+    st.tuples(st.sampled_from([0.25, 0.5, 1.0, 2.5]), st.integers(94, 106).map(float), untrusted),
     min_size=1,
     max_size=80,
 ).filter(lambda path: path[0][2] != "late")
@@ -198,3 +198,15 @@ def test_a_backlog_of_old_data_never_fires_and_says_so():
     assert engine.status("x") == "suspended: BTC-USD data arriving 19 s late"
     assert [f.value for f in engine.on_message(clock.ticker(102.0))] == [102.0]  # fresh data: the crossing is real
     assert engine.status("x") == "waiting to re-arm"
+
+
+@pytest.mark.parametrize(("cooldown", "firings"), [(2.0, [101.0, 102.0]), (2.5, [101.0])])
+def test_the_cooldown_ends_exactly_cooldown_seconds_after_the_last_firing(cooldown, firings):
+    clock = FakeClock()
+    engine = engine_with([PriceCross(id="x", symbol="BTC-USD", direction="above", level=LEVEL, cooldown=cooldown)],
+                         clock)
+    fired = []
+    for second, price in enumerate([99.0, 101.0, 99.0, 102.0]):  # crossings at 1 s and 3 s: 2 s apart
+        clock.now = float(second)
+        fired += [f.value for f in engine.on_message(clock.ticker(price))]
+    assert fired == firings
