@@ -106,6 +106,7 @@ def main() -> None:
         "first_price_painted_s": statistics.median(r["first_price_painted"] for r in runs),
         "first_price_painted_all_s": [round(r["first_price_painted"], 3) for r in runs],
     }
+    results["load_average_1min"] = os.getloadavg()[0]
     results["ratio_to_bare_window"] = results["first_price_painted_s"] / results["bare_qt_window_shown_s"]
     print(f"startup, median of {args.runs} runs (offscreen)")
     print(f"{'stage':<40}{'seconds':>10}")
@@ -116,6 +117,7 @@ def main() -> None:
         ("first live price painted", "first_price_painted_s"),
     ):
         print(f"{label:<40}{results[key]:>10.3f}")
+    print(f"machine load average (1 min): {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     print(f"first price / bare window: {results['ratio_to_bare_window']:.1f}x (goal: first price <= 1.5 s)")
     out = ROOT / "bench" / "results" / "startup.json"
     out.parent.mkdir(parents=True, exist_ok=True)

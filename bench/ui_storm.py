@@ -157,6 +157,7 @@ async def phase(dashboard: Dashboard, probe: LagProbe, painter: PaintCounter, se
         "rss_start_mb": rss[0],
         "rss_end_mb": rss[-1],
         "rss_max_mb": max(rss),
+        "rss_growth_second_half_mb": rss[-1] - rss[len(rss) // 2],
         **refresh.summary("ui_refresh"),
         **INGEST.summary("ingest_frame"),
         "frames_per_s": len(INGEST.samples) / elapsed,
@@ -206,7 +207,9 @@ def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("tradedash-bench")
     app.setQuitOnLastWindowClosed(False)
+    load_before = os.getloadavg()[0]
     results = qasync.run(run(args))
+    results["load_average_1min"] = [load_before, os.getloadavg()[0]]
     base, storm = results["baseline"], results["storm"]
     rows = [
         ("messages/s received", "messages_per_s", "{:,.0f}"),
@@ -224,12 +227,14 @@ def main() -> None:
         ("RSS start (MB)", "rss_start_mb", "{:.0f}"),
         ("RSS end (MB)", "rss_end_mb", "{:.0f}"),
         ("RSS max (MB)", "rss_max_mb", "{:.0f}"),
+        ("RSS growth, 2nd half (MB)", "rss_growth_second_half_mb", "{:+.1f}"),
     ]
     print(f"ui-storm: target {args.rate:,.0f} msgs/s for {args.seconds:g} s ({results['rate_per_symbol']:,.0f} steps/s x {len(SYMBOLS)} symbols x {MESSAGES_PER_STEP} channels, {'batched' if args.batch else 'one message per frame'})")
     print(f"{'figure':<30}{'baseline':>12}{'storm':>12}")
     for label, key, fmt in rows:
         print(f"{label:<30}{fmt.format(base[key]):>12}{fmt.format(storm[key]):>12}")
     results["lag_p99_minus_baseline_ms"] = storm["lag_p99_ms"] - base["lag_p99_ms"]
+    print(f"machine load average (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes skew lag)")
     print(f"lag p99 storm - baseline: {results['lag_p99_minus_baseline_ms']:.2f} ms (goal: p99 < 16 ms, >= 30 repaints/s)")
     out = ROOT / "bench" / "results" / "ui_storm.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -138,7 +138,7 @@ def test_config_round_trip_keeps_feeds(tmp_path):
     assert msgspec.to_builtins(loaded.config)["feeds"][0]["channels"] == ["ticker", "trades", "book", "candles:1s"]
 
 
-def test_closing_the_window_while_reconnecting_ends_run_dashboard_cleanly(qt_async, tmp_path):
+def test_closing_the_window_while_reconnecting_ends_run_dashboard_cleanly(qt_async, tmp_path, qtlog, caplog):
     """Scenario 22 as a user does it: the window's close button, while the feed backs off."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -159,6 +159,10 @@ def test_closing_the_window_while_reconnecting_ends_run_dashboard_cleanly(qt_asy
     code, seconds = qt_async.run(scenario())
     assert code == 0 and seconds < 2.0
     assert (tmp_path / "layout.ini").exists()  # the layout was saved on the way out
+    qt_warnings = [r.message for r in qtlog.records if "propagateSizeHints" not in r.message]  # offscreen plugin noise
+    assert qt_warnings == []
+    asyncio_errors = [r.getMessage() for r in caplog.records if r.name == "asyncio" or "Event loop is closed" in r.getMessage()]
+    assert asyncio_errors == []
 
 
 def test_subscription_changes_are_grouped_into_few_requests():

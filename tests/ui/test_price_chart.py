@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
 from ui_helpers import T0, ticker, trade
 
 from tradedash.core.lifecycle import FeedState
@@ -90,3 +92,24 @@ def test_crosshair_readout_follows_the_mouse(feed, theme, qtbot):
     assert "@" in chart.readout.text()  # the price under the cursor
     chart._mouse_moved(QPointF(-50, -50))
     assert not chart.cross_v.isVisible()
+
+
+def test_mouse_wheel_zooms_time_and_stops_following(feed, theme, qtbot):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    chart.resize(800, 500)
+    chart.show()
+    qtbot.waitExposed(chart)
+    _fill(feed, 200)
+    chart.set_symbol(feed, "BTC-USD")
+    left, right = chart.price_plot.viewRange()[0]
+    viewport = chart.graphics.viewport()
+    centre = chart.graphics.mapFromScene(chart.price_plot.sceneBoundingRect().center())
+    wheel = QWheelEvent(
+        QPointF(centre), QPointF(viewport.mapToGlobal(centre)), QPoint(0, 0), QPoint(0, 120),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False,
+    )
+    QApplication.sendEvent(viewport, wheel)
+    new_left, new_right = chart.price_plot.viewRange()[0]
+    assert new_right - new_left < right - left  # zoomed in on time
+    assert not chart.follow
