@@ -119,6 +119,10 @@ def test_listeners_hear_every_firing_and_history_is_bounded():
     assert [f.value for f in heard] == [2.0, 3.0, 4.0, 5.0]
     assert [f.value for f in engine.history] == [3.0, 4.0, 5.0]
     assert engine.fired_count == 4
+    engine.put(LargeTrade(id="o", symbol="BTC-USD", size=1.0, mode="once"))
+    assert [f.rule_id for f in engine.on_message(clock.trade(2.0))] == ["t", "o"]
+    assert [f.rule_id for f in engine.on_message(clock.trade(2.0))] == ["t"]  # "o" fired its once
+    assert engine.status("o") == "fired once, now off" and not engine.rule("o").enabled
 
 
 @pytest.mark.parametrize(

@@ -476,7 +476,7 @@ class AlertEngine:
         watch = self._watches[rule_id]
         rule = watch.rule
         if not rule.enabled:
-            return "disabled"
+            return "fired once, now off" if rule.mode == "once" and watch.last_fired is not None else "disabled"
         if rule.expires_at is not None and self._wall_clock() >= rule.expires_at:
             return "expired"
         if self._feeds and rule.feed not in self._feeds:
