@@ -1,102 +1,294 @@
-"""The composition root: builds the exchange (if embedded), the feed, the state and the window."""
+"""The composition root: config, embedded exchange (if any), feeds, market state and the window."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import logging.handlers
 import signal
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+import msgspec
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mock_exchange.server import ExchangeConfig, ExchangeServer
+from mock_exchange.simulator import DEFAULT_SPECS
+from tradedash.config import EMBEDDED, Config, FeedConfig, LoadedConfig, load_config, save_config
 from tradedash.core import wire
+from tradedash.core.alert_store import AlertStore
 from tradedash.core.market import MarketState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
+from tradedash.ui.alert_center import AlertCenter
+from tradedash.ui.feeds import FeedView
+from tradedash.ui.main_window import MainWindow
+from tradedash.ui.theme import resolve_theme
 
-__all__ = ["AppOptions", "Dashboard", "run_dashboard"]
+__all__ = ["AppOptions", "Dashboard", "run_dashboard", "default_paths", "setup_logging", "APP_NAME"]
 
 log = logging.getLogger("tradedash")
 
-DEFAULT_SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD"]
-DEFAULT_CHANNELS = ["ticker", "trades"]
+APP_NAME = "tradedash"
+
+
+def default_paths() -> tuple[Path, Path]:
+    """(config file, log file) in the platform's config and data directories.
+
+    On Linux: ``~/.config/tradedash/config.toml`` and ``~/.local/share/tradedash/tradedash.log``;
+    ``QStandardPaths`` gives the macOS and Windows equivalents.
+    """
+    config_dir = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppConfigLocation)
+    data_dir = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppLocalDataLocation)
+    return Path(config_dir) / "config.toml", Path(data_dir) / "tradedash.log"
+
+
+def setup_logging(log_path: Path) -> None:
+    """Log INFO and above to stderr and to a rotating file (1 MB x 3) at ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handlers: list[logging.Handler] = [
+        logging.StreamHandler(),
+        logging.handlers.RotatingFileHandler(log_path, maxBytes=1_000_000, backupCount=3, encoding="utf-8"),
+    ]
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
 
 
 @dataclass
 class AppOptions:
-    """What to connect to: an exchange URL, or None to start an embedded mock exchange."""
+    """How to start: which config file, and command-line overrides of its feeds.
+
+    With ``url`` or ``symbols`` set, the file's feeds are replaced by one feed for
+    this run only, and the file is not written.
+    """
 
     url: str | None = None
-    symbols: list[str] = field(default_factory=lambda: list(DEFAULT_SYMBOLS))
-    channels: list[str] = field(default_factory=lambda: list(DEFAULT_CHANNELS))
+    symbols: list[str] | None = None
+    config_path: Path | None = None
+    log_path: Path | None = None
+    #: Where window layout is kept (QSettings, INI); default: next to the config file.
+    settings_path: Path | None = None
+    exchange_rate: float = 5.0
+
+
+@dataclass
+class _RunningFeed:
+    view: FeedView
+    task: asyncio.Task[None]
 
 
 class Dashboard:
-    """The running app: embedded exchange (optional), feed client, market state and main window.
+    """The running app: config, embedded exchange (optional), feeds and the main window.
 
-    Contract: ``await start()`` makes everything and shows the window;
-    ``await stop()`` closes the feed, then the embedded exchange, and leaves no
-    task running.
+    Contract: ``await start()`` loads the config (a bad file: defaults, a message
+    naming the file and line, the file kept), starts every feed and shows the
+    window; ``await apply_config(config)`` changes feeds and subscriptions live
+    and saves the file; ``await stop()`` closes every feed, then the embedded
+    exchange, and leaves no task running.
     """
 
     def __init__(self, options: AppOptions) -> None:
         self.options = options
-        self.market = MarketState()
+        default_config_path, default_log_path = default_paths()
+        self.config_path = options.config_path or default_config_path
+        self.log_path = options.log_path or default_log_path
+        self.loaded: LoadedConfig = LoadedConfig(self.config_path, Config())
         self.exchange: ExchangeServer | None = None
-        self.feed: FeedClient | None = None
-        self.window = None
-        self._feed_task: asyncio.Task[None] | None = None
+        self.feeds: list[FeedView] = []  # shared with the window's models
+        self._running: dict[str, _RunningFeed] = {}
+        self.window: MainWindow | None = None
+        self.alerts: AlertCenter | None = None
+
+    @property
+    def config(self) -> Config:
+        return self.loaded.config
 
     async def start(self, show: bool = True) -> None:
-        from tradedash.ui.main_window import MainWindow
-
-        url = self.options.url
-        if url is None:
-            self.exchange = ExchangeServer(ExchangeConfig(port=0, symbols=list(self.options.symbols)))
-            await self.exchange.start()
-            url = self.exchange.url
-        self.feed = FeedClient(
-            url,
-            subscriptions=[wire.Subscription(c, s) for c in self.options.channels for s in self.options.symbols],
-            on_message=self.market.apply,
+        self.loaded = load_config(self.config_path)
+        if self.loaded.error:
+            log.error("config: %s; starting with defaults, the file is left as it is", self.loaded.error)
+        if self.options.url or self.options.symbols:
+            feed = FeedConfig(name="command line", url=self.options.url or EMBEDDED)
+            if self.options.symbols:
+                feed.symbols = list(self.options.symbols)
+            overridden = msgspec.structs.replace(self.loaded.config, feeds=[feed])
+            self.loaded = LoadedConfig(self.config_path, overridden, self.loaded.error, writable=False)
+        # Alerts: rules and history live next to the config file; every feed's messages reach the engine.
+        self.alerts = AlertCenter(AlertStore(self.config_path.parent))
+        for feed_config in self.config.feeds:
+            await self._start_feed(feed_config)
+        settings_path = self.options.settings_path or self.config_path.with_name("layout.ini")
+        settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+        self.window = MainWindow(
+            self.feeds, self.config, settings, config_path=str(self.config_path), log_path=str(self.log_path)
         )
-        self.window = MainWindow(self.market, self.feed)
-        self._feed_task = asyncio.create_task(self._run_feed(), name=f"feed {url}")
+        self.window.config_applied.connect(self._config_applied)
+        self.window.theme_chosen.connect(lambda _choice: self.save())
+        self.alerts.install(self.window, self.window.chart.price_plot, lambda: self.window.chart.symbol)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         if show:
             self.window.show()
+        if self.loaded.error:
+            self._report_config_error(self.loaded.error)
 
-    async def _run_feed(self) -> None:
-        assert self.feed is not None
+    def _report_config_error(self, error: str) -> None:
+        self.window.statusBar().showMessage(f"Config not loaded, using defaults: {error}", 30_000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Configuration not loaded", error, parent=self.window)
+        box.setInformativeText("TradeDash started with the default settings. Your file was left as it is: fix it and restart.")
+        self.window.open_dialog(box)
+
+    def _system_scheme_changed(self, *_args) -> None:
+        if self.window is not None and self.window.config.theme == "system":
+            self.window.apply_theme(resolve_theme("system"))
+
+    # --- Feeds ------------------------------------------------------------------------
+
+    async def _embedded_url(self) -> str:
+        if self.exchange is None:
+            self.exchange = ExchangeServer(ExchangeConfig(port=0, symbols=list(DEFAULT_SPECS), rate=self.options.exchange_rate))
+            await self.exchange.start()
+        return self.exchange.url
+
+    async def _start_feed(self, feed_config: FeedConfig) -> None:
+        url = await self._embedded_url() if feed_config.url == EMBEDDED else feed_config.url
+        market = MarketState()
+        client = FeedClient(
+            url,
+            market=market,
+            on_message=lambda message, alerts=self.alerts, name=feed_config.name: alerts.observe(message, name),
+            subscriptions=[wire.Subscription(c, s) for c in feed_config.channels for s in feed_config.symbols],
+            token=feed_config.token or None,
+            ca_file=feed_config.ca_file or None,
+        )
+        self.alerts.attach_feed(feed_config.name, client.lifecycle, lambda: client.symbols, market)
+        view = FeedView(feed_config, client, market)
+        self.feeds.append(view)
+        task = asyncio.create_task(self._run_feed(view), name=f"feed {feed_config.name} {url}")
+        self._running[feed_config.name] = _RunningFeed(view, task)
+
+    async def _run_feed(self, view: FeedView) -> None:
         try:
-            await self.feed.run()
+            await view.client.run()
         except FatalFeedError as exc:
-            if self.window is not None:
-                self.window.statusBar().showMessage(f"Feed stopped: {exc}")
+            log.error("feed %s stopped: %s", view.name, exc)
+
+    async def _stop_feed(self, name: str) -> None:
+        running = self._running.pop(name)
+        self.feeds.remove(running.view)
+        self.alerts.detach_feed(name)
+        await running.view.client.close()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(running.task, 2.0)
+        if not running.task.done():
+            running.task.cancel()
+            await asyncio.gather(running.task, return_exceptions=True)
+
+    def _config_applied(self, config: Config) -> None:
+        task = asyncio.ensure_future(self.apply_config(config))
+        task.add_done_callback(_log_failure)
+
+    async def apply_config(self, config: Config) -> None:
+        """Make the running feeds match ``config`` (restart a feed whose URL, token or CA changed), then save."""
+        old = {feed.name: feed for feed in self.config.feeds}
+        new = {feed.name: feed for feed in config.feeds}
+        self.loaded.config = config
+        for name, feed in old.items():
+            changed = name in new and (new[name].url, new[name].token, new[name].ca_file) != (feed.url, feed.token, feed.ca_file)
+            if name not in new or changed:
+                await self._stop_feed(name)
+        for name, feed in new.items():
+            if name not in self._running:
+                await self._start_feed(feed)
+                continue
+            view = self._running[name].view
+            wanted = {wire.Subscription(c, s) for c in feed.channels for s in feed.symbols}
+            current = set(view.client.subscriptions)
+            view.config = feed
+            # Few requests (one per group of channels sharing symbols): the exchange limits requests per second.
+            for channels, symbols in _grouped(current - wanted):
+                await view.client.unsubscribe(channels, symbols)
+            for channels, symbols in _grouped(wanted - current):
+                await view.client.subscribe(channels, symbols)
+        self.save()
+
+    def save(self) -> None:
+        """Write the config file (unless it failed to load, or the feeds came from the command line)."""
+        if self.window is not None:
+            self.loaded.config = msgspec.structs.replace(self.loaded.config, theme=self.window.config.theme)
+        if save_config(self.loaded, self.loaded.config):
+            log.info("config saved to %s", self.config_path)
 
     async def stop(self) -> None:
         if self.window is not None:
-            self.window.repaint_timer.stop()
-        if self.feed is not None:
-            await self.feed.close()
-        if self._feed_task is not None:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._feed_task, 2.0)
+            QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._system_scheme_changed)
+            self.window.close()
+            self.window.deleteLater()
+        if self.alerts is not None:
+            self.alerts.close()
+        for name in list(self._running):
+            await self._stop_feed(name)
         if self.exchange is not None:
             await self.exchange.stop()
+            self.exchange = None
+
+
+def _grouped(subscriptions: set[wire.Subscription]) -> list[tuple[list[str], list[str]]]:
+    """(channels, symbols) pairs whose products are exactly ``subscriptions``: channels that
+    share the same symbols go together."""
+    symbols_of: dict[str, set[str]] = {}
+    for subscription in subscriptions:
+        symbols_of.setdefault(subscription.channel, set()).add(subscription.symbol)
+    channels_of: dict[frozenset[str], list[str]] = {}
+    for channel, symbols in sorted(symbols_of.items()):
+        channels_of.setdefault(frozenset(symbols), []).append(channel)
+    return [(channels, sorted(symbols)) for symbols, channels in channels_of.items()]
+
+
+def _log_failure(task: asyncio.Future) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("applying the configuration failed", exc_info=task.exception())
 
 
 async def run_dashboard(options: AppOptions) -> int:
     """Run the app until its window closes (or Ctrl+C), then shut down in order."""
     app = QApplication.instance()
-    assert app is not None
+    assert isinstance(app, QApplication)
+    # Closing the window ends this coroutine, which shuts the feeds down in order; Qt must not
+    # stop the event loop under it first.
+    app.setQuitOnLastWindowClosed(False)
     quitting = asyncio.Event()
     app.aboutToQuit.connect(quitting.set)
     app.lastWindowClosed.connect(quitting.set)
+    loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError):
-        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, quitting.set)
+        loop.add_signal_handler(signal.SIGINT, quitting.set)
     dashboard = Dashboard(options)
-    await dashboard.start()
-    await quitting.wait()
-    await dashboard.stop()
+    try:
+        await dashboard.start()
+        await quitting.wait()
+    finally:
+        await dashboard.stop()
+        app.aboutToQuit.disconnect(quitting.set)
+        app.lastWindowClosed.disconnect(quitting.set)
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
     return 0
+
+
+def main(options: AppOptions) -> int:
+    """Make the QApplication, set up logging, and run the dashboard on a qasync loop."""
+    import qasync
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName("TradeDash")
+    app.setOrganizationName("")
+    setup_logging(options.log_path or default_paths()[1])
+    return qasync.run(run_dashboard(options))

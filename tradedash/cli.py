@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 __all__ = ["main", "build_parser"]
@@ -14,27 +13,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="tradedash",
-        description="A desktop market-data dashboard. With no --url it starts an embedded mock exchange.",
+        description="A desktop market-data dashboard. With no --url it starts an embedded mock exchange."
+        " `tradedash tape --help`: the feed engine without a window.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--url", help="exchange WebSocket URL, e.g. ws://127.0.0.1:8765 (default: embedded mock exchange)")
     parser.add_argument("--symbols", help="comma-separated symbols to watch (default BTC-USD,ETH-USD,SOL-USD)")
+    # ui branch: the config file (see README, "Configuration")
+    parser.add_argument("--config", metavar="PATH", help="TOML config file (default: config.toml in the platform config dir)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["tape"]:  # the headless feed engine (tradedash/tape.py); no Qt
+        from .tape import main as tape_main
+
+        return tape_main(argv[1:])
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    import qasync
-    from PySide6.QtWidgets import QApplication
+    from pathlib import Path
 
-    from .app import AppOptions, run_dashboard
+    from .app import AppOptions
+    from .app import main as run_app
 
-    options = AppOptions(url=args.url)
+    options = AppOptions(url=args.url, config_path=Path(args.config) if args.config else None)
     if args.symbols:
         options.symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("TradeDash")
-    app.setOrganizationName("TradeDash")
-    return qasync.run(run_dashboard(options))
+    return run_app(options)

@@ -1,90 +1,158 @@
-"""The feed client against a real mock exchange on port 0: data, errors, reconnection."""
+"""The feed client against real servers on port 0: data, subscriptions, auth, several feeds, recording."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+
+import pytest
 
 from mock_exchange.server import ExchangeConfig, ExchangeServer
+from tests.net.support import ScriptedExchange, ticker, wait_for
 from tradedash.core import wire
-from tradedash.core.backoff import ReconnectPolicy
+from tradedash.core.market import MarketState
 from tradedash.core.lifecycle import FeedState
 from tradedash.net.feed_client import FeedClient
+from tradedash.net.feed_group import FeedGroup
+from tradedash.net.recorder import FrameRecorder
 
 
-async def _wait_for(predicate, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
+async def _stop(client: FeedClient, task: asyncio.Task) -> None:
+    await client.close()
+    await asyncio.wait_for(task, 5)
+    assert client.state is FeedState.CLOSED
 
 
-async def test_client_goes_live_and_delivers_subscribed_messages(exchange):
+async def test_client_goes_live_and_applies_subscribed_messages(exchange):
+    market = MarketState()
     received: list[wire.MarketMessage] = []
     client = FeedClient(
         exchange.url,
+        market=market,
         subscriptions=[wire.Subscription("ticker", "BTC-USD"), wire.Subscription("trades", "ETH-USD")],
         on_message=received.append,
     )
     task = asyncio.create_task(client.run())
-    await _wait_for(lambda: client.state is FeedState.LIVE and len(received) >= 10)
+    await wait_for(lambda: client.state is FeedState.LIVE and len(received) >= 10)
     assert {(type(m).__name__, m.symbol) for m in received} <= {("Ticker", "BTC-USD"), ("Trade", "ETH-USD")}
+    assert market.symbols["BTC-USD"].ticker is not None
     assert [s.symbol for s in client.symbols] == ["BTC-USD", "ETH-USD", "SOL-USD"]
-    await client.close()
-    await asyncio.wait_for(task, 2)
-    assert client.state is FeedState.CLOSED
-
-
-async def test_client_reconnects_and_resubscribes_after_server_restart():
-    first = ExchangeServer(ExchangeConfig(port=0, rate=50.0))
-    await first.start()
-    port = first.port
-    received: list[wire.MarketMessage] = []
-    states: list[FeedState] = []
-    client = FeedClient(
-        first.url,
-        subscriptions=[wire.Subscription("ticker", s) for s in ("BTC-USD", "SOL-USD")],
-        on_message=received.append,
-        policy=ReconnectPolicy(initial=0.05, cap=0.2),
-    )
-    client.lifecycle.add_listener(lambda old, new: states.append(new))
-    task = asyncio.create_task(client.run())
-    try:
-        await _wait_for(lambda: client.state is FeedState.LIVE)
-        await first.stop()
-        await _wait_for(lambda: client.state is FeedState.BACKING_OFF)
-        await asyncio.sleep(0.5)  # a few failed attempts while the port is closed
-        assert client.state in (FeedState.BACKING_OFF, FeedState.CONNECTING)
-
-        second = ExchangeServer(ExchangeConfig(port=port, rate=50.0))
-        await second.start()
-        try:
-            received.clear()
-            await _wait_for(lambda: client.state is FeedState.LIVE and len(received) >= 4)
-            assert {m.symbol for m in received} == {"BTC-USD", "SOL-USD"}
-            session = next(iter(second._sessions.values()))
-            assert session.subscriptions == client.subscriptions
-        finally:
-            await client.close()
-            await asyncio.wait_for(task, 2)
-            await second.stop()
-    finally:
-        if not task.done():
-            task.cancel()
-    assert FeedState.BACKING_OFF in states and states[-1] is FeedState.CLOSED
-    assert client.stats.reconnects >= 2
+    assert client.stats.messages >= 10 and client.stats.malformed == 0
+    await _stop(client, task)
 
 
 async def test_subscriptions_change_while_connected(exchange):
     received: list[wire.MarketMessage] = []
-    client = FeedClient(exchange.url, subscriptions=[wire.Subscription("ticker", "BTC-USD")], on_message=received.append)
+    client = FeedClient(
+        exchange.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")], on_message=received.append
+    )
     task = asyncio.create_task(client.run())
-    await _wait_for(lambda: client.state is FeedState.LIVE)
+    await wait_for(lambda: client.state is FeedState.LIVE)
     await client.subscribe(["trades"], ["SOL-USD"])
-    await _wait_for(lambda: any(isinstance(m, wire.Trade) and m.symbol == "SOL-USD" for m in received))
+    await wait_for(lambda: any(isinstance(m, wire.Trade) and m.symbol == "SOL-USD" for m in received))
     await client.unsubscribe(["ticker"], ["BTC-USD"])
     await asyncio.sleep(0.1)  # let in-flight BTC tickers land
     received.clear()
-    await _wait_for(lambda: len(received) >= 5)
+    await wait_for(lambda: len(received) >= 5)
     assert all(m.symbol == "SOL-USD" for m in received)
-    await client.close()
-    await asyncio.wait_for(task, 2)
+    assert client.subscriptions == {wire.Subscription("trades", "SOL-USD")}
+    await _stop(client, task)
+
+
+async def test_resubscribes_in_one_request_per_symbol_set():
+    async with ScriptedExchange() as server:
+        wanted = {wire.Subscription(c, s) for c in ("ticker", "trades") for s in ("BTC-USD", "ETH-USD")}
+        wanted.add(wire.Subscription("book", "BTC-USD"))
+        client = FeedClient(server.url, market=MarketState(), subscriptions=wanted)
+        task = asyncio.create_task(client.run())
+        await wait_for(lambda: len(server.subscribe_requests(0)) == 2)
+        await asyncio.sleep(0.05)
+        requests = server.subscribe_requests(0)
+        assert sorted((r.channels, r.symbols) for r in requests) == [
+            (["book"], ["BTC-USD"]),
+            (["ticker", "trades"], ["BTC-USD", "ETH-USD"]),
+        ]
+        await _stop(client, task)
+
+
+async def test_a_refused_subscription_is_dropped_and_not_sent_again(exchange):
+    client = FeedClient(
+        exchange.url,
+        market=MarketState(),
+        subscriptions=[wire.Subscription("ticker", "BTC-USD"), wire.Subscription("trades", "NOPE-USD")],
+    )
+    task = asyncio.create_task(client.run())
+    await wait_for(lambda: client.subscriptions == {wire.Subscription("ticker", "BTC-USD")})
+    await wait_for(lambda: client.state is FeedState.LIVE)
+    assert any("unknown_symbol" in e for e in client.stats.last_errors)
+    await _stop(client, task)
+
+
+async def test_bearer_token_is_sent_in_the_handshake():
+    async with ScriptedExchange() as server:
+        client = FeedClient(server.url, market=MarketState(), token="s3cret")
+        task = asyncio.create_task(client.run())
+        await wait_for(lambda: server.handshakes)
+        assert server.handshakes[0]["Authorization"] == "Bearer s3cret"
+        await _stop(client, task)
+
+
+def test_a_ca_file_needs_a_wss_url(tmp_path):
+    with pytest.raises(ValueError, match="wss://"):
+        FeedClient("ws://127.0.0.1:1", market=MarketState(), ca_file=str(tmp_path / "ca.pem"))
+
+
+async def test_several_feeds_run_and_stop_together():
+    servers = [ExchangeServer(ExchangeConfig(port=0, rate=50.0, symbols=[s])) for s in ("BTC-USD", "ETH-USD")]
+    for server in servers:
+        await server.start()
+    market = MarketState()
+    feeds = [
+        FeedClient(server.url, market=market, subscriptions=[wire.Subscription("ticker", server.config.symbols[0])])
+        for server in servers
+    ]
+    group = FeedGroup(feeds)
+    task = asyncio.create_task(group.run())
+    try:
+        await wait_for(lambda: {"BTC-USD", "ETH-USD"} <= set(market.symbols))
+        assert all(feed.state is FeedState.LIVE for feed in feeds)
+        await group.close()
+        await asyncio.wait_for(task, 5)
+        assert all(feed.state is FeedState.CLOSED for feed in feeds)
+    finally:
+        for server in servers:
+            await server.stop()
+
+
+async def test_recording_writes_every_frame_with_its_receive_time(tmp_path, exchange):
+    path = tmp_path / "session.jsonl"
+    received: list[wire.MarketMessage] = []
+    with FrameRecorder(path) as recorder:
+        client = FeedClient(
+            exchange.url,
+            market=MarketState(),
+            subscriptions=[wire.Subscription("ticker", "BTC-USD")],
+            on_message=received.append,
+            recorder=recorder,
+        )
+        task = asyncio.create_task(client.run())
+        await wait_for(lambda: len(received) >= 5)
+        await _stop(client, task)
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert lines[0]["frame"]["type"] == "hello"
+    assert all(isinstance(line["ts"], int) and line["ts"] > 1.7e18 for line in lines)
+    assert [line["ts"] for line in lines] == sorted(line["ts"] for line in lines)
+    recorded = [wire.decode_server_frame(json.dumps(line["frame"]))[0] for line in lines]
+    assert [m for m in recorded if isinstance(m, wire.Ticker)][: len(received)] == received
+
+
+def test_recorder_keeps_each_frame_on_one_line(tmp_path):
+    path = tmp_path / "r.jsonl"
+    frame = b'{"type":"heartbeat",\n "seq":1,\r\n "ts":2}'
+    with FrameRecorder(path) as recorder:
+        recorder.write(5, frame)
+        recorder.write(6, wire.encode([ticker(), ticker(seq=2)]))
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2
+    assert json.loads(lines[0]) == {"ts": 5, "frame": {"type": "heartbeat", "seq": 1, "ts": 2}}
+    assert [m["seq"] for m in json.loads(lines[1])["frame"]] == [1, 2]

@@ -43,6 +43,7 @@ __all__ = [
     "SnapshotRequest",
     "Request",
     "decode_server_frame",
+    "server_frame_decoder",
     "decode_request",
     "encode",
     "book_checksum",
@@ -249,6 +250,12 @@ Request = Union[Subscribe, Unsubscribe, ListSubscriptions, ListSymbols, Snapshot
 _server_decoder = msgspec.json.Decoder(Union[ServerMessage, list[MarketMessage]])
 _request_decoder = msgspec.json.Decoder(Request)
 _encoder = msgspec.json.Encoder()
+
+
+#: The decoder behind :func:`decode_server_frame`, for a receive loop that cannot afford a
+#: call per frame: ``.decode(frame)`` returns one message, or a list of market messages for a
+#: batch, and raises ``msgspec.DecodeError`` or ``UnicodeDecodeError`` on anything else.
+server_frame_decoder = _server_decoder
 
 
 def decode_server_frame(frame: str | bytes) -> list[ServerMessage]:

@@ -1,85 +1,188 @@
-"""One persistent WebSocket feed: connect, subscribe, receive, reconnect.
+"""One persistent WebSocket feed: connect, subscribe, receive, resync, reconnect.
 
-This is the only layer that owns sockets. It decodes every frame once with
-:mod:`tradedash.core.wire`, hands market messages to a callback, and drives the
-feed's :class:`~tradedash.core.lifecycle.FeedLifecycle`. Which failures are
-worth a retry is decided by ``websockets``' own ``process_exception`` (network
-errors and 5xx are retried, everything else is fatal); how long to wait comes
-from a :class:`~tradedash.core.backoff.ReconnectPolicy`.
+This is the only layer that owns sockets. Each frame is decoded once with
+:mod:`tradedash.core.wire` and applied at once to a market state object; the
+feed drives its :class:`~tradedash.core.lifecycle.FeedLifecycle` from what it
+sees. Which failures are retried is decided by :func:`classify_failure`; how
+long to wait comes from a :class:`~tradedash.core.backoff.ReconnectPolicy`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
+import random
+import ssl
 import time
 from collections.abc import Callable, Iterable
+from typing import Protocol
+
+import msgspec
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import process_exception
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.frames import CloseCode
 
 from tradedash.core import wire
 from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.lifecycle import FeedEvent, FeedLifecycle, FeedState
+from tradedash.core.ratelog import RateLimitedLog
 from tradedash.core.stats import FeedStats
 
-__all__ = ["FeedClient", "FatalFeedError"]
+from .recorder import FrameRecorder
+
+__all__ = ["FeedClient", "FatalFeedError", "MarketSink", "classify_failure"]
 
 log = logging.getLogger("tradedash.feed")
 
+_MARKET_TYPES = frozenset((wire.Ticker, wire.Trade, wire.Book, wire.Candle))
+# Module-level names for the hot path (one global lookup instead of a chain).
+_decode_frame = wire.server_frame_decoder.decode
+_Book, _Heartbeat, _LIVE = wire.Book, wire.Heartbeat, FeedState.LIVE
+#: HTTP statuses of a refused handshake that are worth retrying (server trouble or "slow down").
+_RETRIED_STATUSES = frozenset((408, 429, 500, 502, 503, 504))
+
 
 class FatalFeedError(Exception):
-    """A failure that retrying will not fix (4xx handshake, wrong protocol version)."""
+    """A failure that retrying will not fix (401/403/404, wrong protocol version, bad certificate)."""
+
+
+class MarketSink(Protocol):
+    """What a feed feeds: :class:`~tradedash.core.market.MarketState` or anything shaped like it."""
+
+    def apply(self, message: wire.MarketMessage) -> None: ...
+
+    def take_snapshot_requests(self) -> list[str]: ...
+
+    def resyncing_symbols(self) -> set[str]: ...
+
+    def reset_sequences(self) -> None: ...
+
+
+def classify_failure(exc: BaseException) -> str | None:
+    """Return why ``exc`` is fatal, or None when a reconnect may fix it.
+
+    Network errors, timeouts, closes and HTTP 5xx/408/429 are transient; other
+    refused handshakes (401, 403, 404, ...), certificate failures and protocol
+    mismatches are fatal.
+    """
+    if isinstance(exc, FatalFeedError):
+        return str(exc)
+    if isinstance(exc, InvalidStatus):
+        status = exc.response.status_code
+        if status in _RETRIED_STATUSES:
+            return None
+        return f"the server refused the connection: HTTP {status} {exc.response.reason_phrase}".rstrip()
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"the server's TLS certificate was not accepted: {exc.verify_message or exc}"
+    if isinstance(exc, ConnectionClosed):
+        return None
+    if process_exception(exc) is None:  # type: ignore[arg-type]
+        return None
+    return f"{type(exc).__name__}: {exc}"
 
 
 class FeedClient:
-    """A feed to one exchange URL that keeps itself connected and subscribed.
+    """A feed from one exchange URL that keeps itself connected, subscribed and in sync.
 
-    Contract: while ``run()`` is running, the client is connected or trying to
-    be; after every (re)connection it subscribes again to every subscription in
-    :attr:`subscriptions`, once. Each decoded market message is passed to
-    ``on_message`` as soon as it arrives. Malformed frames are counted in
-    :attr:`stats` and skipped. ``run()`` returns after ``close()``, or raises
-    :class:`FatalFeedError` (after moving the lifecycle to ``closed``) when the
-    server refuses in a way a retry cannot fix.
+    Contract:
+
+    - While ``run()`` runs the client is connected or trying to be. After every
+      connection it sends one subscribe request per group of channels sharing the
+      same symbols, covering :attr:`subscriptions` exactly once.
+    - Every market message of every frame is applied to ``market`` in order, as
+      soon as the frame arrives, then passed to ``on_message`` if given. After each
+      frame, symbols from ``market.take_snapshot_requests()`` get a snapshot request
+      and the lifecycle goes to ``resyncing`` until ``market.resyncing_symbols()``
+      is empty again. Each new connection first calls ``market.reset_sequences()``.
+    - No frame for ``2 x heartbeat_interval`` (monotonic ``clock``) makes the feed
+      ``stale``; keepalive pings close a dead link after ``ping_interval + ping_timeout``
+      (+ ``close_timeout``), and the feed reconnects.
+    - Failures that :func:`classify_failure` calls transient are retried after the
+      policy's delays (full jitter); a ``shutdown`` message or a close with 1001
+      reconnects at once. Fatal failures end ``run()`` with :class:`FatalFeedError`
+      (its message is the reason for the user); they are never retried.
+    - Malformed frames, unknown message types and server errors are counted in
+      :attr:`stats` and logged at most once per few seconds; nothing raised by
+      decoding or applying a frame escapes.
+    - ``close()`` stops the feed; ``run()`` then returns and the lifecycle is ``closed``.
     """
 
     def __init__(
         self,
         url: str,
         *,
+        market: MarketSink,
         subscriptions: Iterable[wire.Subscription] = (),
-        on_message: Callable[[wire.MarketMessage], None],
+        on_message: Callable[[wire.MarketMessage], None] | None = None,
+        token: str | None = None,
+        ca_file: str | None = None,
         policy: ReconnectPolicy | None = None,
+        rng: random.Random | None = None,
+        recorder: FrameRecorder | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock_ns: Callable[[], int] = time.time_ns,
         # Timeouts
         open_timeout: float = 5.0,
         ping_interval: float = 5.0,
         ping_timeout: float = 5.0,
+        close_timeout: float = 1.0,
         # Limits
         max_size: int = 2**20,
-        max_queue: int = 1024,
+        max_queue: int = 4096,
     ) -> None:
+        if ca_file is not None and not url.startswith("wss://"):
+            raise ValueError("ca_file needs a wss:// URL")
         self.url = url
+        self.market = market
         self.subscriptions: set[wire.Subscription] = set(subscriptions)
+        #: Symbols whose messages are applied: subscribed, or unsubscribed but not yet acknowledged.
+        self._wanted_symbols: frozenset[str] = frozenset(s.symbol for s in self.subscriptions)
         self.lifecycle = FeedLifecycle(clock)
-        self.stats = FeedStats(clock)
+        self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
         self.symbols: list[wire.SymbolInfo] = []
+        #: Why the feed stopped for good, once a fatal error ended ``run()``.
+        self.fatal_reason: str | None = None
+        #: The delay chosen before the next connection attempt, set before ``backing off`` is entered.
+        self.retry_delay: float | None = None
+        #: The server's heartbeat period, from its ``hello``.
+        self.heartbeat_interval: float | None = None
         self._on_message = on_message
         self._policy = policy or ReconnectPolicy()
-        self._connect_options = dict(
+        self._rng = rng
+        self._recorder = recorder
+        self._clock = clock
+        self._wall_clock_ns = wall_clock_ns
+        self._connect_options: dict[str, object] = dict(
             open_timeout=open_timeout,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
+            close_timeout=close_timeout,
             max_size=max_size,
             max_queue=max_queue,
+            # Small JSON messages: inflating each costs more CPU than it saves on the
+            # wire, and without compression there is no compression bomb to defuse.
+            compression=None,
         )
+        if token is not None:
+            self._connect_options["additional_headers"] = {"Authorization": f"Bearer {token}"}
+        if ca_file is not None:
+            self._connect_options["ssl"] = ssl.create_default_context(cafile=ca_file)
         self._ids = itertools.count(1)
+        self._pending: dict[int, tuple[str, frozenset[wire.Subscription]]] = {}
         self._connection: ClientConnection | None = None
         self._closing = False
+        self._stop = asyncio.Event()
+        self._shutdown_announced = False
+        self._resyncing: set[str] = set()
+        # Message counts wait here until the receive loop next waits (see _count).
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._uncounted = 0
+        self._count_scheduled = False
+        self._snapshots_wanted: list[str] = []
+        self._bad_input_log = RateLimitedLog(log, clock=clock)
 
     @property
     def state(self) -> FeedState:
@@ -88,115 +191,295 @@ class FeedClient:
     # --- Subscriptions ----------------------------------------------------------------
 
     async def subscribe(self, channels: Iterable[str], symbols: Iterable[str]) -> None:
-        """Add subscriptions; sent at once when connected, and after every reconnect."""
-        added = {wire.Subscription(c, s) for c in channels for s in symbols}
+        """Add every channel for every symbol; sent at once when connected, and after every reconnect."""
+        added = {wire.Subscription(c, s) for c in channels for s in symbols} - self.subscriptions
         self.subscriptions |= added
-        await self._send_subscriptions(wire.Subscribe, added)
+        self._wanted_symbols |= {s.symbol for s in added}
+        await self._send_subscriptions("subscribe", added)
 
     async def unsubscribe(self, channels: Iterable[str], symbols: Iterable[str]) -> None:
         """Remove subscriptions; sent at once when connected."""
         removed = {wire.Subscription(c, s) for c in channels for s in symbols} & self.subscriptions
         self.subscriptions -= removed
-        await self._send_subscriptions(wire.Unsubscribe, removed)
+        await self._send_subscriptions("unsubscribe", removed)
 
-    async def _send_subscriptions(
-        self, request_type: type[wire.Subscribe] | type[wire.Unsubscribe], subscriptions: set[wire.Subscription]
-    ) -> None:
+    async def _send_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
         connection = self._connection
         if connection is None or not subscriptions:
             return
-        by_channel: dict[str, list[str]] = {}
-        for subscription in sorted(subscriptions, key=lambda s: (s.channel, s.symbol)):
-            by_channel.setdefault(subscription.channel, []).append(subscription.symbol)
-        with contextlib.suppress(ConnectionClosed):
-            for channel, symbols in by_channel.items():
-                request = request_type(id=next(self._ids), channels=[channel], symbols=symbols)
-                await connection.send(wire.encode(request), text=True)
+        request_type = wire.Subscribe if op == "subscribe" else wire.Unsubscribe
+        for channels, symbols in _group(subscriptions):
+            request = request_type(id=next(self._ids), channels=channels, symbols=symbols)
+            self._pending[request.id] = (op, frozenset(wire.Subscription(c, s) for c in channels for s in symbols))
+            await self._send(connection, request)
+
+    async def _send(self, connection: ClientConnection, request: wire.Request) -> None:
+        try:
+            await connection.send(wire.encode(request), text=True)
+        except ConnectionClosed:
+            pass  # the receive loop sees the close and reconnects; everything is sent again then
 
     # --- Running ----------------------------------------------------------------------
 
     async def run(self) -> None:
+        """Connect and stay connected until ``close()``; raises :class:`FatalFeedError` on a fatal failure."""
         delays = None
-        while not self._closing:
-            self.lifecycle.handle(FeedEvent.CONNECT)
-            try:
-                async with connect(self.url, **self._connect_options) as connection:
-                    delays = None
-                    await self._serve(connection)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # classified just below: fatal ones end the feed
+        try:
+            while not self._closing:
+                self.lifecycle.handle(FeedEvent.CONNECT)
+                at_once = False
+                try:
+                    async with connect(self.url, **self._connect_options) as connection:  # type: ignore[arg-type]
+                        await self._check_hello(connection)
+                        delays = None
+                        at_once = await self._serve(connection)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # classified here: fatal ones end the feed, the rest are retried
+                    if self._closing:
+                        break
+                    reason = classify_failure(exc)
+                    if reason is not None:
+                        self._fail(reason)
+                        raise FatalFeedError(reason) from exc
+                    self.stats.record_error(_describe(exc))
+                    log.info("feed %s: %s", self.url, _describe(exc))
                 if self._closing:
                     break
-                if process_exception(exc) is not None or isinstance(exc, FatalFeedError):
-                    reason = _describe(exc)
-                    self.stats.record_error(reason)
-                    self.lifecycle.handle(FeedEvent.CLOSE)
-                    log.error("feed %s failed: %s", self.url, reason)
-                    raise FatalFeedError(reason) from exc
-                self.stats.record_error(_describe(exc))
-                log.info("feed %s: %s", self.url, _describe(exc))
-            if self._closing:
-                break
-            self.lifecycle.handle(FeedEvent.DISCONNECTED)
-            self.stats.reconnects += 1
-            if delays is None:
-                delays = self._policy.delays()
-            await asyncio.sleep(next(delays))
-        if self.lifecycle.state is not FeedState.CLOSED:
-            self.lifecycle.handle(FeedEvent.CLOSE)
+                if delays is None:
+                    delays = self._policy.delays(self._rng)
+                self.retry_delay = 0.0 if at_once else next(delays)
+                self.stats.reconnects += 1
+                self.lifecycle.handle(FeedEvent.DISCONNECTED)
+                if self.retry_delay:
+                    try:
+                        await asyncio.wait_for(self._stop.wait(), self.retry_delay)
+                    except TimeoutError:
+                        pass
+        finally:
+            self._connection = None
+            self.retry_delay = None
+            if self.lifecycle.state is not FeedState.CLOSED:
+                self.lifecycle.handle(FeedEvent.CLOSE)
 
     async def close(self) -> None:
         """Stop reconnecting and close the connection; ``run()`` then returns."""
         self._closing = True
+        self._stop.set()
         if self._connection is not None:
             await self._connection.close()
 
-    async def _serve(self, connection: ClientConnection) -> None:
-        try:
-            await self._check_hello(connection)
-            self._connection = connection
-            await connection.send(wire.encode(wire.ListSymbols(id=next(self._ids))), text=True)
-            await self._send_subscriptions(wire.Subscribe, self.subscriptions)
-            while True:
-                frame = await connection.recv(decode=False)
-                try:
-                    messages = wire.decode_server_frame(frame)
-                except wire.WireError as exc:
-                    self.stats.malformed += 1
-                    self.stats.record_error(f"malformed message: {exc}")
-                    continue
-                self.stats.record_messages(len(messages))
-                for message in messages:
-                    self._dispatch(message)
-        except ConnectionClosed:
-            if not self._closing:
-                log.info("feed %s closed: %s", self.url, connection.close_reason or connection.close_code)
-        finally:
-            self._connection = None
+    def _fail(self, reason: str) -> None:
+        self.fatal_reason = reason
+        self.stats.record_error(reason)
+        self.lifecycle.handle(FeedEvent.CLOSE)
+        log.error("feed %s stopped: %s", self.url, reason)
 
     async def _check_hello(self, connection: ClientConnection) -> None:
+        frame = await connection.recv(decode=False)
         try:
-            hello = wire.decode_server_frame(await connection.recv(decode=False))[0]
+            hello = wire.decode_server_frame(frame)[0]
         except wire.WireError as exc:
             raise FatalFeedError(f"the server's greeting is not protocol v{wire.PROTOCOL_VERSION}: {exc}") from None
-        if not isinstance(hello, wire.Hello) or hello.version != wire.PROTOCOL_VERSION:
-            raise FatalFeedError(f"the server speaks {hello!r}, not protocol v{wire.PROTOCOL_VERSION}")
+        if not isinstance(hello, wire.Hello):
+            raise FatalFeedError(f"the server greeted with {type(hello).__name__}, not hello")
+        if hello.version != wire.PROTOCOL_VERSION:
+            await connection.close(CloseCode.PROTOCOL_ERROR, "unsupported protocol version")
+            raise FatalFeedError(
+                f"the server speaks protocol v{hello.version}; this client speaks v{wire.PROTOCOL_VERSION}"
+            )
+        self.heartbeat_interval = hello.heartbeat_interval
+        if self._recorder is not None:
+            self._recorder.write(self._wall_clock_ns(), bytes(frame))
 
-    def _dispatch(self, message: wire.ServerMessage) -> None:
-        if isinstance(message, (wire.Ticker, wire.Trade, wire.Book, wire.Candle)):
-            self._on_message(message)
-            if self.lifecycle.state is not FeedState.LIVE:
+    async def _serve(self, connection: ClientConnection) -> bool:
+        """Subscribe, then receive until the connection ends; True if the server asked for a reconnect at once."""
+        self._connection = connection
+        self._loop = asyncio.get_running_loop()
+        self._shutdown_announced = False
+        self._pending.clear()
+        self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
+        self._resyncing.clear()
+        self._snapshots_wanted.clear()
+        self.market.reset_sequences()  # the old connection's sequence numbers mean nothing now
+        watchdog = asyncio.create_task(self._watch_staleness(), name=f"staleness {self.url}")
+        try:
+            await self._send(connection, wire.ListSymbols(id=next(self._ids)))
+            await self._send_subscriptions("subscribe", self.subscriptions)
+            recv = connection.recv
+            ingest = self.ingest
+            while True:
+                ingest(await recv(decode=False))
+                if self._snapshots_wanted:
+                    await self._request_snapshots(connection)
+        except ConnectionClosed as exc:
+            if self._closing:
+                return False
+            log.info("feed %s closed: %s", self.url, _describe(exc))
+            self.stats.record_error(_describe(exc))
+            return self._shutdown_announced or (exc.rcvd is not None and exc.rcvd.code == CloseCode.GOING_AWAY)
+        finally:
+            watchdog.cancel()
+            self._connection = None
+            self._loop = None
+            if self._count_scheduled:
+                self._flush_count()
+
+    # --- The hot path -----------------------------------------------------------------
+
+    def ingest(self, frame: bytes) -> None:
+        """Decode one received frame and apply it (the receive loop calls this); never raises.
+
+        Market messages for symbols the feed is not subscribed to are counted as
+        malformed and ignored.
+        """
+        try:
+            decoded = _decode_frame(frame)
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            self._count(0)  # garbage, but the link is alive
+            self._malformed(f"malformed frame: {exc}")
+            return
+        messages = decoded if type(decoded) is list else (decoded,)
+        if self._recorder is not None:
+            self._recorder.write(self._wall_clock_ns(), frame)
+        applied = saw_book = False
+        apply = self.market.apply
+        record = self.stats.record_market
+        on_message = self._on_message
+        wanted = self._wanted_symbols
+        try:
+            for message in messages:
+                kind = type(message)
+                if kind in _MARKET_TYPES:
+                    if message.symbol not in wanted:  # type: ignore[union-attr]
+                        self._malformed(f"{message.symbol!r} is not subscribed")  # type: ignore[union-attr]
+                        continue
+                    record(message, apply(message))  # type: ignore[arg-type]
+                    applied = True
+                    if kind is _Book:
+                        saw_book = True
+                    if on_message is not None:
+                        on_message(message)  # type: ignore[arg-type]
+                elif kind is _Heartbeat:
+                    self.stats.record_heartbeat(message)  # type: ignore[arg-type]
+                else:
+                    self._control(message)
+        except Exception as exc:  # a message the state could not take must not end the feed
+            self._malformed(f"message not applied: {type(exc).__name__}: {exc}")
+        # Counting, inlined from _count: this runs once per frame.
+        if self._count_scheduled:
+            self._uncounted += len(messages)
+        else:
+            self._count(len(messages))
+        if applied:
+            if self.lifecycle.state is not _LIVE:
                 self.lifecycle.handle(FeedEvent.DATA)
-        elif isinstance(message, wire.Ack):
+            if saw_book or self._resyncing:
+                self._track_resync()
+        elif self.lifecycle.state is FeedState.STALE or (
+            self.lifecycle.state is FeedState.CONNECTING and not self.subscriptions
+        ):
+            self.lifecycle.handle(FeedEvent.DATA)
+
+    def _count(self, messages: int) -> None:
+        """Add to the message counters once per burst of frames: when the receive loop next waits."""
+        loop = self._loop
+        if loop is None:
+            self.stats.record_messages(messages)
+            return
+        self._uncounted += messages
+        if not self._count_scheduled:
+            self._count_scheduled = True
+            loop.call_soon(self._flush_count)
+
+    def _flush_count(self) -> None:
+        self._count_scheduled = False
+        self.stats.record_messages(self._uncounted)
+        self._uncounted = 0
+
+    def _track_resync(self) -> None:
+        """After book data: note books that lost sync and move the lifecycle through resyncing."""
+        requested = self.market.take_snapshot_requests()
+        if requested:
+            self._resyncing.update(requested)
+            self._snapshots_wanted.extend(requested)
+        elif not self._resyncing:
+            return
+        self._resyncing &= self.market.resyncing_symbols()
+        state = self.lifecycle.state
+        if self._resyncing:
+            if state is not FeedState.RESYNCING:
+                self.lifecycle.handle(FeedEvent.GAP)
+        elif state is FeedState.RESYNCING:
+            self.lifecycle.handle(FeedEvent.RESYNCED)
+
+    async def _request_snapshots(self, connection: ClientConnection) -> None:
+        symbols, self._snapshots_wanted = self._snapshots_wanted, []
+        for symbol in symbols:
+            log.info("feed %s: %s book out of sync, requesting a snapshot", self.url, symbol)
+            await self._send(connection, wire.SnapshotRequest(id=next(self._ids), channel="book", symbol=symbol))
+
+    def _control(self, message: wire.ServerMessage) -> None:
+        if isinstance(message, wire.Ack):
+            if self._pending.pop(message.id, ("",))[0] == "unsubscribe":
+                self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
             if message.symbols is not None:
                 self.symbols = message.symbols
         elif isinstance(message, wire.Error):
-            self.stats.record_error(f"{message.code}: {message.message}")
-            log.warning("feed %s: server error %s: %s", self.url, message.code, message.message)
+            self._refused(message)
+        elif isinstance(message, wire.Shutdown):
+            self._shutdown_announced = True
+            log.info("feed %s: server shutting down: %s", self.url, message.reason)
+        else:
+            self._malformed(f"unexpected {type(message).__name__} message")
+
+    def _refused(self, error: wire.Error) -> None:
+        """A request failed: a refused subscribe is dropped, so it is not sent again on every reconnect."""
+        pending = self._pending.pop(error.id, None) if error.id is not None else None
+        text = f"server error {error.code}: {error.message}"
+        if pending is not None and pending[0] == "subscribe":
+            self.subscriptions -= pending[1]
+            self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
+            text += " (subscription dropped)"
+        self.stats.record_error(text)
+        log.warning("feed %s: %s", self.url, text)
+
+    def _malformed(self, text: str) -> None:
+        self.stats.malformed += 1
+        self.stats.record_error(text)
+        self._bad_input_log.report("feed %s: %s", self.url, text[:200])
+
+    async def _watch_staleness(self) -> None:
+        """Mark the feed stale once no frame came for twice the heartbeat interval (monotonic time)."""
+        interval = self.heartbeat_interval or 1.0
+        limit = 2.0 * interval
+        connected_at = self._clock()
+        while True:
+            last = max(self.stats.last_message_at or connected_at, connected_at)
+            until_stale = last + limit - self._clock()
+            if until_stale < 0 and self.lifecycle.state in (FeedState.LIVE, FeedState.RESYNCING):
+                log.info("feed %s: no message for %.1f s, stale", self.url, limit)
+                self.lifecycle.handle(FeedEvent.QUIET)
+            await asyncio.sleep(min(interval / 4, until_stale + 0.005) if until_stale > 0 else interval / 4)
+
+
+def _group(subscriptions: Iterable[wire.Subscription]) -> list[tuple[list[str], list[str]]]:
+    """Group (channel, symbol) pairs into as few (channels, symbols) requests as cover them exactly."""
+    by_channel: dict[str, set[str]] = {}
+    for subscription in subscriptions:
+        by_channel.setdefault(subscription.channel, set()).add(subscription.symbol)
+    by_symbols: dict[frozenset[str], list[str]] = {}
+    for channel, symbols in by_channel.items():
+        by_symbols.setdefault(frozenset(symbols), []).append(channel)
+    return sorted((sorted(channels), sorted(symbols)) for symbols, channels in by_symbols.items())
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionClosed):
+        frame = exc.rcvd or exc.sent
+        if frame is None:
+            return "connection lost"
+        return f"connection closed: {frame.code}{' ' + frame.reason if frame.reason else ''}"
     if isinstance(exc, InvalidStatus):
         return f"server refused the connection: HTTP {exc.response.status_code}"
     if isinstance(exc, OSError):

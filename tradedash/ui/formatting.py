@@ -1,10 +1,19 @@
-"""Number formatting shared by every panel: prices to the symbol's tick, sizes compactly."""
+"""Number formatting shared by every panel: prices to the symbol's tick, sizes and times compactly."""
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
-__all__ = ["decimals_for_tick", "format_price", "format_change_pct", "format_volume"]
+__all__ = [
+    "decimals_for_tick",
+    "format_price",
+    "format_change_pct",
+    "format_volume",
+    "format_size",
+    "format_time",
+    "format_age",
+]
 
 
 def decimals_for_tick(tick_size: float) -> int:
@@ -25,3 +34,24 @@ def format_volume(volume: float) -> str:
         if abs(volume) >= limit:
             return f"{volume / limit:,.2f} {suffix}"
     return f"{volume:,.2f}"
+
+
+def format_size(size: float, decimals: int = 4) -> str:
+    """A quantity to the symbol's lot size."""
+    return f"{size:,.{decimals}f}"
+
+
+def format_time(ts_ns: int) -> str:
+    """Local wall-clock time with milliseconds, from Unix nanoseconds."""
+    return datetime.fromtimestamp(ts_ns / 1e9).strftime("%H:%M:%S.%f")[:-3]
+
+
+def format_age(seconds: float | None) -> str:
+    """A duration like ``0.3 s``, ``12 s`` or ``4 min``; ``—`` for None."""
+    if seconds is None:
+        return "—"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"

@@ -1,97 +1,360 @@
-"""The main window: watchlist, chart and status bar, repainted from state on a timer."""
+"""The main window: dockable panels repainted from state on one timer, menus, shortcuts, layout memory."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHeaderView, QLabel, QMainWindow, QSplitter, QTableView
+from pathlib import Path
 
+import msgspec
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
+
+from tradedash.config import Config
 from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
-from tradedash.net.feed_client import FeedClient
 
-from .formatting import decimals_for_tick
-from .price_chart import PriceChart
+from .about_dialog import AboutDialog
+from .book_panel import BookPanel
+from .feeds import FeedView, SymbolRef
+from .health_panel import FeedHealthPanel, StatusLight, state_colour, status_summary
+from .icons import icon
+from .price_chart import INTERVALS, PriceChart
+from .subscriptions_dialog import SubscriptionDialog
+from .tape_panel import TapeView
+from .theme import Theme, apply_theme, resolve_theme
 from .watchlist_model import WatchlistModel
+from .watchlist_panel import WatchlistPanel
 
-__all__ = ["MainWindow", "REPAINT_HZ"]
+__all__ = ["MainWindow", "LAYOUT_VERSION"]
 
-REPAINT_HZ = 30
-_STATE_COLOURS = {
-    FeedState.LIVE: "#26a69a",
-    FeedState.STALE: "#ffb300",
-    FeedState.RESYNCING: "#ffb300",
-    FeedState.CONNECTING: "#ffb300",
-    FeedState.BACKING_OFF: "#ef5350",
-    FeedState.CLOSED: "#78909c",
-}
+#: Bumped when the set of panels changes, so an old saved layout is ignored.
+LAYOUT_VERSION = 1
+#: How often feed health and the status line repaint (their numbers change slowly).
+HEALTH_HZ = 5
 
 
 class MainWindow(QMainWindow):
-    """Shows one feed's market: a watchlist, the selected symbol's chart and the feed state.
+    """Every panel of the dashboard as a dock: watchlist, chart, order book, trade tape, feed health.
 
-    Contract: widgets read :class:`MarketState` and the :class:`FeedClient`'s
-    lifecycle and statistics on a ``REPAINT_HZ`` timer; nothing repaints per message.
+    Contract: widgets read the feeds' market state, lifecycle and statistics on
+    one timer at ``repaint_hz`` (``refresh()``); nothing repaints per message.
+    The dock arrangement and window geometry are saved to ``settings`` on close
+    and restored on start; *Reset layout* brings back the default arrangement.
+    The window never touches the network: subscription changes leave as
+    ``config_applied(Config)`` and theme changes as ``theme_chosen(str)``, for
+    the app to apply and save. ``add_panel()`` docks another panel (e.g. alerts).
     """
 
-    def __init__(self, market: MarketState, feed: FeedClient) -> None:
+    config_applied = Signal(object)
+    theme_chosen = Signal(str)
+
+    def __init__(
+        self,
+        feeds: list[FeedView],
+        config: Config,
+        settings: QSettings,
+        *,
+        config_path: str = "",
+        log_path: str = "",
+    ) -> None:
         super().__init__()
-        self._market = market
-        self._feed = feed
+        self.feeds = feeds
+        self.config = config
+        self._settings = settings
+        self._config_path = config_path
+        self._log_path = log_path
+        self.theme: Theme = resolve_theme(config.theme)
         self.setWindowTitle("TradeDash")
-        self.resize(1200, 700)
+        self.setDockNestingEnabled(True)
+        self.resize(1440, 860)
+        self.dialogs: list[QWidget] = []
 
-        self.watchlist = WatchlistModel(market, self._decimals)
-        self.table = QTableView()
-        self.table.setModel(self.watchlist)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.setAlternatingRowColors(True)
-        self.table.clicked.connect(self._show_row)
-        self.chart = PriceChart(market)
+        self.watchlist_model = WatchlistModel(feeds, self.theme)
+        self.watchlist = WatchlistPanel(self.watchlist_model)
+        self.chart = PriceChart(self.theme)
+        self.book = BookPanel(self.theme)
+        self.tape = TapeView(self.theme)
+        self.health = FeedHealthPanel(feeds, self.theme)
+        self.watchlist.symbol_selected.connect(self.show_symbol)
+        self.watchlist.symbol_activated.connect(self._open_in_chart)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
-        splitter.addWidget(self.chart)
-        splitter.setSizes([480, 720])
-        self.setCentralWidget(splitter)
+        central = QWidget()
+        central.setMaximumSize(0, 0)
+        self.setCentralWidget(central)
+        self.docks: dict[str, QDockWidget] = {}
+        self._view_menu = None
+        self._build_menus()
+        for name, title, widget in (
+            ("watchlist", "Watchlist", self.watchlist),
+            ("chart", "Chart", self.chart),
+            ("book", "Order book", self.book),
+            ("tape", "Trades", self.tape),
+            ("health", "Feed health", self.health),
+        ):
+            self.docks[name] = self._make_dock(name, title, widget)
+        self._arrange_default()
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        self._layout_restored = self._restore_layout()
 
-        self.state_label = QLabel()
-        self.rate_label = QLabel()
-        self.statusBar().addWidget(self.state_label)
-        self.statusBar().addPermanentWidget(self.rate_label)
+        self.status_light = StatusLight()
+        self.status_text = QLabel()
+        self.statusBar().addWidget(self.status_light)
+        self.statusBar().addWidget(self.status_text, 1)
 
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
-        self.menuBar().addMenu("&File").addAction(quit_action)
-
-        self.repaint_timer = QTimer(self, interval=1000 // REPAINT_HZ, timerType=Qt.TimerType.PreciseTimer)
+        self.repaints = 0
+        self.repaint_timer = QTimer(self, timerType=Qt.TimerType.PreciseTimer)
+        repaint_hz = max(10, min(60, config.repaint_hz))
+        self.repaint_timer.setInterval(round(1000 / repaint_hz))
+        #: Feed health and the status line change slowly: repainted about 5 times a second.
+        self._health_every = max(1, repaint_hz // HEALTH_HZ)
+        self._fit_every = repaint_hz
         self.repaint_timer.timeout.connect(self.refresh)
         self.repaint_timer.start()
+        self.apply_theme(self.theme)
         self.refresh()
 
-    def _decimals(self, symbol: str) -> int:
-        for info in self._feed.symbols:
-            if info.symbol == symbol:
-                return decimals_for_tick(info.tick_size)
-        return 2
+    # --- Panels and layout ------------------------------------------------------------
 
-    def _show_row(self, index: QModelIndex) -> None:
-        self.chart.set_symbol(self.watchlist.symbol_at(index.row()))
+    def _make_dock(self, name: str, title: str, widget: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{name}")
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self._view_menu.addAction(dock.toggleViewAction())
+        return dock
 
-    def feed_state_text(self) -> str:
-        state = self._feed.state
-        if state is FeedState.CONNECTING and self._feed.stats.reconnects:
-            return "reconnecting"
-        return state.value
+    def add_panel(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
+        """Dock another panel; its place is saved and restored like the built-in ones."""
+        dock = self._make_dock(name, title, widget)
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+        self.restoreDockWidget(dock)
+        return dock
+
+    def _arrange_default(self) -> None:
+        d = self.docks
+        for dock in d.values():
+            dock.setFloating(False)
+            dock.show()
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, d["watchlist"])
+        self.splitDockWidget(d["watchlist"], d["chart"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(d["chart"], d["book"], Qt.Orientation.Horizontal)
+        self.splitDockWidget(d["book"], d["tape"], Qt.Orientation.Vertical)
+        self.splitDockWidget(d["watchlist"], d["health"], Qt.Orientation.Vertical)
+        self._size_default_docks()
+
+    def _size_default_docks(self) -> None:
+        """Proportions of the default layout (they take effect once the window has a size)."""
+        d = self.docks
+        width, height = max(self.width(), 1200), max(self.height(), 700)
+        self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [int(width * 0.4), int(width * 0.38), int(width * 0.22)], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["watchlist"], d["health"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["book"], d["tape"]], [int(height * 0.58), int(height * 0.42)], Qt.Orientation.Vertical)
+        if "alerts" in d:  # the alerts panel (tradedash/ui/alert_center.py): a strip along the bottom
+            self.resizeDocks([d["alerts"]], [int(height * 0.3)], Qt.Orientation.Vertical)
+
+    def _restore_layout(self) -> bool:
+        """Restore the saved geometry and dock arrangement; False when there was none."""
+        geometry = self._settings.value("window/geometry")
+        state = self._settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        return isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._layout_restored:
+            self._layout_restored = True
+            QTimer.singleShot(0, self._size_default_docks)
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+        self._size_default_docks()
+
+    def save_layout(self) -> None:
+        self._settings.setValue("window/geometry", self.saveGeometry())
+        self._settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self._settings.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_layout()
+        self.repaint_timer.stop()
+        for dialog in self.dialogs:
+            dialog.close()
+        super().closeEvent(event)
+
+    # --- Menus and shortcuts ----------------------------------------------------------
+
+    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, icon_name: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        if icon_name:
+            action.setData(icon_name)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
+        file_menu.addAction(self.quit_action)
+
+        feeds_menu = bar.addMenu("F&eeds")
+        self.subscriptions_action = self._action("&Subscriptions…", self.open_subscriptions, "Ctrl+Shift+S", "subscriptions")
+        feeds_menu.addAction(self.subscriptions_action)
+
+        chart_menu = bar.addMenu("&Chart")
+        self.follow_action = self._action("&Follow live", lambda: self.chart.set_follow(True), "End", "follow")
+        chart_menu.addAction(self.follow_action)
+        chart_menu.addAction(self._action("&Line", lambda: self.chart.set_mode("line"), "L", "line-chart"))
+        chart_menu.addAction(self._action("&Candlesticks", lambda: self.chart.set_mode("candles"), "C", "candles"))
+        chart_menu.addSeparator()
+        for number, interval in enumerate(INTERVALS, start=1):
+            chart_menu.addAction(self._action(f"Interval {interval}", lambda _=False, i=interval: self.chart.set_interval(i), f"Ctrl+{number}"))
+
+        view_menu = bar.addMenu("&View")
+        self.filter_action = self._action("Find symbol", self._focus_filter, QKeySequence.StandardKey.Find)
+        view_menu.addAction(self.filter_action)
+        self.reset_layout_action = self._action("&Reset layout", self.reset_layout, "Ctrl+Shift+R", "layout-reset")
+        view_menu.addAction(self.reset_layout_action)
+        theme_menu = view_menu.addMenu("&Theme")
+        self.theme_actions = QActionGroup(self)
+        for choice in ("system", "dark", "light"):
+            action = QAction(choice.capitalize(), self, checkable=True, checked=choice == self.config.theme)
+            action.triggered.connect(lambda _=False, c=choice: self.choose_theme(c))
+            self.theme_actions.addAction(action)
+            theme_menu.addAction(action)
+        self.toggle_theme_action = self._action("Toggle dark/light", self._toggle_theme, "Ctrl+Shift+T", "theme")
+        theme_menu.addAction(self.toggle_theme_action)
+        view_menu.addSeparator()
+        self._view_menu = view_menu.addMenu("&Panels")
+
+        help_menu = bar.addMenu("&Help")
+        self.log_action = self._action("Open &log folder", self._open_log_folder, None, "log")
+        help_menu.addAction(self.log_action)
+        self.about_action = self._action("&About TradeDash", self.open_about, QKeySequence.StandardKey.HelpContents, "about")
+        help_menu.addAction(self.about_action)
+
+    def _focus_filter(self) -> None:
+        self.docks["watchlist"].show()
+        self.docks["watchlist"].raise_()
+        self.watchlist.filter.setFocus()
+        self.watchlist.filter.selectAll()
+
+    def _open_log_folder(self) -> None:
+        if self._log_path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(self._log_path).parent)))
+
+    # --- Dialogs (opened with open(), never exec(), so the asyncio loop keeps running) ---
+
+    def open_subscriptions(self) -> SubscriptionDialog:
+        dialog = SubscriptionDialog(self.config, self._listed_symbols, self)
+        dialog.applied.connect(self._apply_config)
+        self.open_dialog(dialog)
+        return dialog
+
+    def open_about(self) -> AboutDialog:
+        dialog = AboutDialog(self._config_path, self._log_path, self)
+        self.open_dialog(dialog)
+        return dialog
+
+    def open_dialog(self, dialog: QWidget) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialogs.append(dialog)
+        dialog.destroyed.connect(lambda _=None, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None)
+        dialog.open()
+
+    def _listed_symbols(self, feed_name: str) -> list[str] | None:
+        feed = next((f for f in self.feeds if f.name == feed_name), None)
+        if feed is None or not feed.client.symbols:
+            return None
+        return [info.symbol for info in feed.client.symbols]
+
+    def _apply_config(self, config: Config) -> None:
+        self.config = config
+        self.config_applied.emit(config)
+
+    # --- Theme ------------------------------------------------------------------------
+
+    def choose_theme(self, choice: str) -> None:
+        self.config = msgspec.structs.replace(self.config, theme=choice)
+        for action in self.theme_actions.actions():
+            action.setChecked(action.text().lower() == choice)
+        self.apply_theme(resolve_theme(choice))
+        self.theme_chosen.emit(choice)
+
+    def _toggle_theme(self) -> None:
+        self.choose_theme("light" if self.theme.name == "dark" else "dark")
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+        self.watchlist_model.set_theme(theme)
+        self.chart.set_theme(theme)
+        self.book.set_theme(theme)
+        self.tape.tape_model.set_theme(theme)
+        self.health.model.set_theme(theme)
+        for action in self.findChildren(QAction):
+            if isinstance(action.data(), str):
+                action.setIcon(icon(action.data(), theme.text))
+        self.setWindowIcon(icon("app", theme.accent))
+
+    # --- Painting ---------------------------------------------------------------------
+
+    def show_symbol(self, ref: SymbolRef) -> None:
+        feed = next((f for f in self.feeds if f.name == ref.feed), None)
+        if feed is None:
+            return
+        self.chart.set_symbol(feed, ref.symbol)
+        self.book.set_symbol(feed, ref.symbol)
+        self.tape.tape_model.set_symbol(feed, ref.symbol)
+
+    def _open_in_chart(self, ref: SymbolRef) -> None:
+        self.show_symbol(ref)
+        self.docks["chart"].show()
+        self.docks["chart"].raise_()
 
     def refresh(self) -> None:
-        self.watchlist.refresh()
-        if self.chart.symbol is None and self.watchlist.rowCount():
-            self.table.selectRow(0)
-            self.chart.set_symbol(self.watchlist.symbol_at(0))
+        self.watchlist_model.refresh()
+        shown = self.chart.symbol
+        if (shown is None or all(f.name != shown.feed for f in self.feeds)) and self.watchlist_model.rowCount():
+            ref = self.watchlist_model.ref_at(0)
+            self.watchlist.select(ref)
+            self.show_symbol(ref)
         self.chart.refresh()
-        colour = _STATE_COLOURS[self._feed.state]
-        self.state_label.setText(f'<span style="color:{colour}">●</span> {self._feed.url} — {self.feed_state_text()}')
-        self.rate_label.setText(f"{self._feed.stats.message_rate():,.0f} msg/s")
+        self.book.refresh()
+        self.tape.tape_model.refresh()
+        if self.repaints % self._health_every == 0:
+            self.health.refresh()
+            self._refresh_status()
+        if self.repaints % self._fit_every == 0:
+            self.fit_columns()
+        self.repaints += 1
+
+    def fit_columns(self) -> None:
+        """Size table columns to what they show (once a second, not on every change: it measures text)."""
+        for table in (self.watchlist.table, self.tape, self.health.table):
+            for column in range(table.model().columnCount() - 1):  # the last one stretches
+                table.resizeColumnToContents(column)
+
+    def _refresh_status(self) -> None:
+        states = [feed.client.state for feed in self.feeds]
+        worst = max(states, key=_severity) if states else None
+        self.status_light.set_colour(state_colour(worst, self.theme) if worst else self.theme.muted)
+        self.status_text.setText(status_summary(self.feeds))
+
+
+_SEVERITY = [FeedState.LIVE, FeedState.STALE, FeedState.RESYNCING, FeedState.CONNECTING, FeedState.CLOSED, FeedState.BACKING_OFF]
+
+
+def _severity(state: FeedState) -> int:
+    return _SEVERITY.index(state)

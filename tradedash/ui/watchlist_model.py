@@ -1,97 +1,208 @@
-"""The watchlist: one row per symbol, painted from market state on the repaint timer."""
+"""The watchlist: one row per symbol of every feed, painted from market state on the repaint timer."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from tradedash.core.market import MarketState
+from tradedash.core.wire import Ticker
 
-from .formatting import format_change_pct, format_price
+from .feeds import FeedView, SymbolRef
+from .formatting import format_change_pct, format_price, format_volume
+from .theme import Theme
 
-__all__ = ["WatchlistModel", "COLUMNS"]
+__all__ = ["WatchlistModel", "COLUMNS", "SORT_ROLE", "FLASH_SECONDS"]
 
-COLUMNS = ("Symbol", "Last", "Change", "Change %", "Bid", "Ask")
-_UP, _DOWN = QColor("#26a69a"), QColor("#ef5350")
+COLUMNS = ("Symbol", "Last", "Change", "Change %", "Bid", "Ask", "Spread", "Volume 24h")
+#: The role a QSortFilterProxyModel sorts by: the raw number (or the symbol's name).
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: How long the Last cell stays tinted after the price moves.
+FLASH_SECONDS = 0.6
 _Index = QModelIndex | QPersistentModelIndex
 
 
+class _Cells(NamedTuple):
+    """One row as painted: display texts, raw values for sorting, the colour of the change columns."""
+
+    texts: tuple[str, ...]
+    values: tuple[str | float, ...]
+    change_colour: QColor | None
+
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_NO_VALUES = ("—",) * (len(COLUMNS) - 1)
+
+
 class WatchlistModel(QAbstractTableModel):
-    """A read-only table of every symbol in a :class:`MarketState`.
+    """A read-only table of every symbol of every feed.
 
     Contract: the model never reacts to single messages. ``refresh()`` (called by
-    the repaint timer) appends rows for new symbols and emits at most one
-    ``dataChanged`` covering the rows whose state changed since the last call.
-    ``decimals(symbol)`` tells how to format that symbol's prices.
+    the repaint timer) appends rows for symbols with data that the feed's config
+    subscribes to, drops rows of removed feeds and unsubscribed symbols,
+    and emits at most one ``dataChanged`` covering the rows whose state changed
+    (or whose price flash is fading) since the last call. ``SORT_ROLE`` gives raw
+    values for sorting. ``clock`` is monotonic seconds, injected for tests.
     """
 
-    def __init__(self, market: MarketState, decimals: Callable[[str], int]) -> None:
+    def __init__(self, feeds: list[FeedView], theme: Theme, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
-        self._market = market
-        self._decimals = decimals
-        self._symbols: list[str] = []
-        self._painted_versions: dict[str, int] = {}
+        self._feeds = feeds
+        self._theme = theme
+        self._clock = clock
+        self._rows: list[SymbolRef] = []
+        self._painted: dict[SymbolRef, int] = {}
+        self._last_price: dict[SymbolRef, float] = {}
+        self._flash: dict[SymbolRef, tuple[float, bool]] = {}
+        self._flash_colours: dict[SymbolRef, QColor] = {}
+        self._cells: dict[SymbolRef, _Cells] = {}
 
-    def symbol_at(self, row: int) -> str:
-        return self._symbols[row]
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._painted = dict.fromkeys(self._painted, -1)  # recompute every row's colours
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
+
+    def ref_at(self, row: int) -> SymbolRef:
+        return self._rows[row]
+
+    def row_of(self, ref: SymbolRef) -> int:
+        return self._rows.index(ref)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._symbols)
+        return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _LEFT if section == 0 else _RIGHT
         return None
+
+    def _feed(self, name: str) -> FeedView | None:
+        return next((f for f in self._feeds if f.name == name), None)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        symbol = self._symbols[index.row()]
+        ref = self._rows[index.row()]
         column = index.column()
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            align = Qt.AlignmentFlag.AlignLeft if column == 0 else Qt.AlignmentFlag.AlignRight
-            return int(align | Qt.AlignmentFlag.AlignVCenter)
-        ticker = self._market.symbols[symbol].ticker
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return symbol
-            if ticker is None:
-                return "—"
-            decimals = self._decimals(symbol)
-            values = (ticker.last, ticker.change_24h, None, ticker.bid, ticker.ask)
-            if column == 3:
-                return format_change_pct(ticker.change_24h, ticker.open_24h)
-            text = format_price(values[column - 1], decimals)
-            return f"+{text}" if column == 2 and ticker.change_24h > 0 else text
-        if role == Qt.ItemDataRole.ForegroundRole and column in (2, 3) and ticker is not None:
-            return _UP if ticker.change_24h >= 0 else _DOWN
+            return self._cells[ref].texts[column]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _LEFT if column == 0 else _RIGHT
+        if role == SORT_ROLE:
+            return self._cells[ref].values[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column in (2, 3):
+            return self._cells[ref].change_colour
+        if role == Qt.ItemDataRole.BackgroundRole and column == 1:
+            return self._flash_colours.get(ref)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
+            return f"{ref.symbol} on feed {ref.feed}"
         return None
 
+    def _row_cells(self, ref: SymbolRef, feed: FeedView, ticker: Ticker | None) -> _Cells:
+        name = ref.symbol if len(self._feeds) < 2 else f"{ref.symbol}  ·  {ref.feed}"
+        if ticker is None:
+            return _Cells((name,) + _NO_VALUES, (ref.symbol,) + (0.0,) * len(_NO_VALUES), None)
+        decimals = feed.decimals(ref.symbol)
+        change = ticker.change_24h
+        values = (
+            ref.symbol,
+            ticker.last,
+            change,
+            100.0 * change / ticker.open_24h if ticker.open_24h else 0.0,
+            ticker.bid,
+            ticker.ask,
+            ticker.ask - ticker.bid,
+            ticker.volume_24h,
+        )
+        texts = (
+            name,
+            format_price(ticker.last, decimals),
+            ("+" if change > 0 else "") + format_price(change, decimals),
+            format_change_pct(change, ticker.open_24h),
+            format_price(ticker.bid, decimals),
+            format_price(ticker.ask, decimals),
+            format_price(ticker.ask - ticker.bid, decimals),
+            format_volume(ticker.volume_24h),
+        )
+        return _Cells(texts, values, self._theme.color("up" if change >= 0 else "down"))
+
+    def _flash_colour(self, ref: SymbolRef, now: float) -> QColor | None:
+        flash = self._flash.get(ref)
+        if flash is None:
+            return None
+        started, up = flash
+        left = 1.0 - (now - started) / FLASH_SECONDS
+        if left <= 0:
+            return None
+        colour = self._theme.color("up_flash" if up else "down_flash")
+        colour.setAlphaF(min(1.0, left * 1.5))
+        return colour
+
     def refresh(self) -> None:
-        symbols = self._market.symbols
-        if len(symbols) > len(self._symbols):
-            new = [s for s in symbols if s not in self._painted_versions]
-            self.beginInsertRows(QModelIndex(), len(self._symbols), len(self._symbols) + len(new) - 1)
-            self._symbols.extend(new)
-            for symbol in new:
-                self._painted_versions[symbol] = -1
-            self.endInsertRows()
-        changed = [
-            row
-            for row, symbol in enumerate(self._symbols)
-            if symbols[symbol].version != self._painted_versions[symbol]
-        ]
+        self._sync_rows()
+        now = self._clock()
+        changed: list[int] = []
+        for row, ref in enumerate(self._rows):
+            feed = self._feed(ref.feed)
+            state = feed.symbol_state(ref.symbol) if feed else None
+            if feed is None or state is None:
+                continue
+            if state.version != self._painted[ref]:
+                self._painted[ref] = state.version
+                changed.append(row)
+                last = state.ticker.last if state.ticker else None
+                previous = self._last_price.get(ref)
+                if last is not None and previous is not None and last != previous:
+                    self._flash[ref] = (now, last > previous)
+                if last is not None:
+                    self._last_price[ref] = last
+                self._cells[ref] = self._row_cells(ref, feed, state.ticker)
+            elif ref in self._flash:
+                changed.append(row)
+                if now - self._flash[ref][0] > FLASH_SECONDS:
+                    del self._flash[ref]
+            colour = self._flash_colour(ref, now)
+            if colour is None:
+                self._flash_colours.pop(ref, None)
+            else:
+                self._flash_colours[ref] = colour
         if changed:
-            for row in changed:
-                symbol = self._symbols[row]
-                self._painted_versions[symbol] = symbols[symbol].version
-            self.dataChanged.emit(
-                self.index(changed[0], 0),
-                self.index(changed[-1], len(COLUMNS) - 1),
-                [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole],
-            )
+            self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(COLUMNS) - 1))
+
+    def _sync_rows(self) -> None:
+        wanted = [
+            SymbolRef(feed.name, symbol)
+            for feed in self._feeds
+            for symbol in feed.config.symbols
+            if symbol in feed.market.symbols
+        ]
+        gone = set(self._rows) - set(wanted)
+        if gone:
+            self.beginResetModel()
+            self._rows = [ref for ref in self._rows if ref not in gone]
+            for ref in gone:
+                self._painted.pop(ref, None)
+                self._cells.pop(ref, None)
+                self._flash_colours.pop(ref, None)
+                self._last_price.pop(ref, None)
+                self._flash.pop(ref, None)
+            self.endResetModel()
+        new = [ref for ref in wanted if ref not in self._painted]
+        if new:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(new) - 1)
+            self._rows.extend(new)
+            for ref in new:
+                self._painted[ref] = -1
+                self._cells[ref] = _Cells((ref.symbol,) + _NO_VALUES, (ref.symbol,) + (0.0,) * len(_NO_VALUES), None)
+            self.endInsertRows()

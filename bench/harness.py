@@ -1,0 +1,44 @@
+"""Shared by the benchmarks: start bench/feed_stream.py in its own process, print and save figures."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["feed_stream", "report"]
+
+BENCH = Path(__file__).resolve().parent
+
+
+@contextlib.contextmanager
+def feed_stream(*args: str) -> Iterator[str]:
+    """Run the stream server with ``args``; yields its ws:// URL and stops it afterwards."""
+    process = subprocess.Popen(
+        [sys.executable, str(BENCH / "feed_stream.py"), *args], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        if not url.startswith("ws://"):
+            raise RuntimeError(f"feed_stream.py did not start (exit {process.wait()})")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def report(name: str, rows: list[tuple[str, str, str]], figures: dict) -> None:
+    """Print a table of (figure, value, goal) rows and write ``figures`` to bench/results/<name>.json."""
+    width = max(len(row[0]) for row in rows)
+    vwidth = max(len(row[1]) for row in rows)
+    print(f"\n{name}")
+    for figure, value, goal in rows:
+        print(f"  {figure:<{width}}  {value:>{vwidth}}  {goal}")
+    out = BENCH / "results" / f"{name}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"  -> {out.relative_to(BENCH.parent)}")

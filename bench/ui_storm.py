@@ -1,0 +1,246 @@
+"""ui-storm: the whole app (offscreen) subscribed to a message storm; event-loop lag, repaints, memory.
+
+    /work/main/.venv/bin/python bench/ui_storm.py [--rate 50000] [--seconds 10]
+
+A mock exchange runs in another process (``--batch``, five symbols, ticker,
+trades, book and 1 s candles). The dashboard runs here, in one qasync loop, with
+its window shown on Qt's offscreen platform. A 5 ms PreciseTimer measures how
+late the event loop serves it (lag). Phase 1 (baseline, same run): the calm
+default market for a few seconds. Phase 2: the storm. Printed as a table and
+written to ``bench/results/ui_storm.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import qasync  # noqa: E402
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from tradedash.app import AppOptions, Dashboard  # noqa: E402
+from tradedash.net.feed_client import FeedClient  # noqa: E402
+
+SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "ADA-USD"]
+CHANNELS = ["ticker", "trades", "book", "candles:1s"]
+#: Messages one simulator step sends per symbol on CHANNELS (trade, ticker, book update, candle).
+MESSAGES_PER_STEP = 4
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class PaintCounter(QObject):
+    """Counts paint events that reach a widget (what was really drawn)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, _watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+class LagProbe:
+    """A 5 ms timer; the lag of each firing is how much later than 5 ms after the previous one it came."""
+
+    def __init__(self, interval_ms: int = 5) -> None:
+        self.interval = interval_ms / 1000
+        self.timer = QTimer(interval=interval_ms, timerType=Qt.TimerType.PreciseTimer)
+        self.timer.timeout.connect(self._tick)
+        self.samples: list[float] = []
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.samples = []
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.samples.append(max(0.0, now - self._last - self.interval))
+        self._last = now
+
+
+class Durations:
+    """Wall time of each call of a wrapped function, in seconds (bench instrumentation only)."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+
+    def wrap(self, function):
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.samples.append(time.perf_counter() - started)
+
+        return timed
+
+    def summary(self, prefix: str) -> dict[str, float]:
+        ms = np.array(self.samples or [0.0]) * 1000
+        return {f"{prefix}_p50_ms": float(np.percentile(ms, 50)), f"{prefix}_p99_ms": float(np.percentile(ms, 99)), f"{prefix}_max_ms": float(ms.max()), f"{prefix}_count": len(self.samples)}
+
+
+#: Time spent decoding and applying each received frame (FeedClient.ingest, the engine's hot path).
+INGEST = Durations()
+FeedClient.ingest = INGEST.wrap(FeedClient.ingest)
+
+
+def start_exchange(rate_per_symbol: float, batch: bool) -> tuple[subprocess.Popen, str]:
+    command = [
+        sys.executable, "-m", "mock_exchange", "--port", "0", *(["--batch"] if batch else []), "--log-level", "INFO",
+        "--symbols", ",".join(SYMBOLS), "--rate", str(rate_per_symbol), "--max-send-buffer", str(64 * 2**20),
+        "--slow-client-timeout", "30",
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        match = re.search(r"listening on (ws://\S+)", line)
+        if match:
+            return process, match.group(1)
+    process.kill()
+    raise SystemExit("the mock exchange did not start")
+
+
+async def phase(dashboard: Dashboard, probe: LagProbe, painter: PaintCounter, seconds: float) -> dict:
+    window = dashboard.window
+    feed = dashboard.feeds[0]
+    refresh = Durations()
+    window.repaint_timer.timeout.disconnect(window.refresh)
+    window.repaint_timer.timeout.connect(refresh.wrap(window.refresh))
+    INGEST.samples = []
+    probe.start()
+    repaints0, chart0, paints0, messages0 = window.repaints, window.chart.repaints, painter.count, feed.client.stats.messages
+    rss = [rss_mb()]
+    started = time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        await asyncio.sleep(0.5)
+        rss.append(rss_mb())
+    elapsed = time.perf_counter() - started
+    probe.stop()
+    lag = np.array(probe.samples) * 1000
+    return {
+        "seconds": round(elapsed, 2),
+        "messages_per_s": (feed.client.stats.messages - messages0) / elapsed,
+        "lag_p50_ms": float(np.percentile(lag, 50)),
+        "lag_p99_ms": float(np.percentile(lag, 99)),
+        "lag_max_ms": float(lag.max()),
+        "ticks_per_s": (window.repaints - repaints0) / elapsed,
+        "chart_updates_per_s": (window.chart.repaints - chart0) / elapsed,
+        "chart_paints_per_s": (painter.count - paints0) / elapsed,
+        "rss_start_mb": rss[0],
+        "rss_end_mb": rss[-1],
+        "rss_max_mb": max(rss),
+        "rss_growth_second_half_mb": rss[-1] - rss[len(rss) // 2],
+        **refresh.summary("ui_refresh"),
+        **INGEST.summary("ingest_frame"),
+        "frames_per_s": len(INGEST.samples) / elapsed,
+    }
+
+
+async def run(args: argparse.Namespace) -> dict:
+    per_symbol = args.rate / (len(SYMBOLS) * MESSAGES_PER_STEP)
+    results: dict = {"target_msgs_per_s": args.rate, "rate_per_symbol": per_symbol}
+    with tempfile.TemporaryDirectory() as tmp:
+        calm, calm_url = start_exchange(5.0, args.batch)
+        storm, storm_url = start_exchange(per_symbol, args.batch)
+        try:
+            for name, url, seconds in (("baseline", calm_url, args.baseline), ("storm", storm_url, args.seconds)):
+                config = Path(tmp) / f"{name}.toml"
+                config.write_text(
+                    f'[[feeds]]\nname = "{name}"\nurl = "{url}"\nsymbols = {json.dumps(SYMBOLS)}\nchannels = {json.dumps(CHANNELS)}\n'
+                )
+                dashboard = Dashboard(AppOptions(config_path=config, log_path=Path(tmp) / "log"))
+                await dashboard.start(show=False)
+                dashboard.window.resize(1600, 900)
+                dashboard.window.show()
+                painter = PaintCounter()
+                dashboard.window.chart.graphics.viewport().installEventFilter(painter)
+                feed = dashboard.feeds[0]
+                while feed.client.stats.messages < 50:
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(1.0)  # warm-up: first paints, books, candles
+                results[name] = await phase(dashboard, LagProbe(), painter, seconds)
+                results[name]["resyncs"] = feed.client.stats.resyncs
+                results[name]["gaps"] = feed.client.stats.gaps
+                await dashboard.stop()
+        finally:
+            for process in (calm, storm):
+                process.terminate()
+                process.wait(10)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=50_000, help="storm messages per second in total (default 50,000)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="storm length (default 10)")
+    parser.add_argument("--baseline", type=float, default=4.0, help="calm baseline length (default 4)")
+    parser.add_argument("--no-batch", dest="batch", action="store_false", help="one message per frame (default: batched frames)")
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("tradedash-bench")
+    app.setQuitOnLastWindowClosed(False)
+    load_before = os.getloadavg()[0]
+    results = qasync.run(run(args))
+    results["load_average_1min"] = [load_before, os.getloadavg()[0]]
+    base, storm = results["baseline"], results["storm"]
+    rows = [
+        ("messages/s received", "messages_per_s", "{:,.0f}"),
+        ("event-loop lag p50 (ms)", "lag_p50_ms", "{:.2f}"),
+        ("event-loop lag p99 (ms)", "lag_p99_ms", "{:.2f}"),
+        ("event-loop lag max (ms)", "lag_max_ms", "{:.1f}"),
+        ("repaint ticks/s", "ticks_per_s", "{:.1f}"),
+        ("chart updates/s", "chart_updates_per_s", "{:.1f}"),
+        ("chart paints/s", "chart_paints_per_s", "{:.1f}"),
+        ("UI refresh per tick p99 (ms)", "ui_refresh_p99_ms", "{:.2f}"),
+        ("UI refresh per tick max (ms)", "ui_refresh_max_ms", "{:.1f}"),
+        ("frames/s received", "frames_per_s", "{:,.0f}"),
+        ("ingest per frame p99 (ms)", "ingest_frame_p99_ms", "{:.2f}"),
+        ("ingest per frame max (ms)", "ingest_frame_max_ms", "{:.1f}"),
+        ("RSS start (MB)", "rss_start_mb", "{:.0f}"),
+        ("RSS end (MB)", "rss_end_mb", "{:.0f}"),
+        ("RSS max (MB)", "rss_max_mb", "{:.0f}"),
+        ("RSS growth, 2nd half (MB)", "rss_growth_second_half_mb", "{:+.1f}"),
+    ]
+    print(f"ui-storm: target {args.rate:,.0f} msgs/s for {args.seconds:g} s ({results['rate_per_symbol']:,.0f} steps/s x {len(SYMBOLS)} symbols x {MESSAGES_PER_STEP} channels, {'batched' if args.batch else 'one message per frame'})")
+    print(f"{'figure':<30}{'baseline':>12}{'storm':>12}")
+    for label, key, fmt in rows:
+        print(f"{label:<30}{fmt.format(base[key]):>12}{fmt.format(storm[key]):>12}")
+    results["lag_p99_minus_baseline_ms"] = storm["lag_p99_ms"] - base["lag_p99_ms"]
+    print(f"machine load average (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes skew lag)")
+    print(f"lag p99 storm - baseline: {results['lag_p99_minus_baseline_ms']:.2f} ms (goal: p99 < 16 ms, >= 30 repaints/s)")
+    out = ROOT / "bench" / "results" / "ui_storm.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,519 @@
+"""Reliability scenarios of ../shared/guides/reliability.md, against real servers on port 0.
+
+Each test names its scenario number. Pass figures that are timings are printed and
+checked with generous bounds (the machine is shared); bench/ measures them properly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import re
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from mock_exchange.proxy import FaultProxy
+from mock_exchange.server import ExchangeConfig, ExchangeServer
+from tests.net.support import ScriptedExchange, ticker, wait_for
+from tradedash.core import wire
+from tradedash.core.backoff import ReconnectPolicy
+from tradedash.core.lifecycle import FeedState
+from tradedash.core.market import MarketState
+from tradedash.net.feed_client import FatalFeedError, FeedClient
+from tradedash.net.recorder import FrameRecorder
+
+REPO = Path(__file__).resolve().parents[2]
+FAST = ReconnectPolicy(initial=0.01, factor=2.0, cap=0.05)
+
+
+class StateLog:
+    """Every state a feed enters, with the monotonic time it entered it."""
+
+    def __init__(self, client: FeedClient) -> None:
+        self.entries: list[tuple[float, FeedState]] = []
+        self.delays: list[float] = []
+        client.lifecycle.add_listener(self._on_change)
+        self._client = client
+
+    def _on_change(self, old: FeedState, new: FeedState) -> None:
+        self.entries.append((time.monotonic(), new))
+        if new is FeedState.BACKING_OFF:
+            self.delays.append(self._client.retry_delay)
+
+    def states(self) -> list[FeedState]:
+        return [state for _, state in self.entries]
+
+    def count(self, state: FeedState) -> int:
+        return self.states().count(state)
+
+    def first_after(self, moment: float, state: FeedState) -> float | None:
+        return next((t for t, s in self.entries if t >= moment and s is state), None)
+
+
+async def _start(client: FeedClient) -> asyncio.Task[None]:
+    return asyncio.create_task(client.run(), name="feed under test")
+
+
+async def _stop(client: FeedClient, task: asyncio.Task[None]) -> None:
+    await client.close()
+    await asyncio.wait_for(task, 5)
+    assert client.state is FeedState.CLOSED
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- 1: server process killed and restarted ----------------------------------------------
+
+
+async def _spawn_exchange(port: int, log_path: Path) -> tuple[asyncio.subprocess.Process, int]:
+    log_file = open(log_path, "ab")  # noqa: SIM115 - the child holds it; closed below
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "mock_exchange", "--port", str(port), "--rate", "50",
+            cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
+        )
+    finally:
+        log_file.close()
+    pattern = re.compile(rb"listening on ws://127\.0\.0\.1:(\d+)")
+    found: list[int] = []
+
+    def listening() -> bool:
+        found.extend(int(m) for m in pattern.findall(log_path.read_bytes()))
+        return bool(found) and (port == 0 or port in found)
+
+    await wait_for(listening, timeout=20, what="exchange subprocess listening")
+    return process, found[-1]
+
+
+async def test_scenario_1_server_killed_and_restarted_resubscribes_once(tmp_path, caplog):
+    caplog.set_level(logging.ERROR)
+    log_path = tmp_path / "exchange.log"
+    process, port = await _spawn_exchange(0, log_path)
+    wanted = {wire.Subscription(c, s) for c in ("ticker", "trades", "book") for s in ("BTC-USD", "ETH-USD", "SOL-USD")}
+    record = tmp_path / "frames.jsonl"
+    with FrameRecorder(record) as recorder:
+        client = FeedClient(
+            f"ws://127.0.0.1:{port}", market=MarketState(), subscriptions=wanted, recorder=recorder,
+            policy=ReconnectPolicy(initial=0.05, cap=0.25),
+        )
+        log = StateLog(client)
+        task = await _start(client)
+        try:
+            await wait_for(lambda: client.state is FeedState.LIVE)
+            process.send_signal(signal.SIGKILL)
+            await process.wait()
+            await wait_for(lambda: client.state in (FeedState.BACKING_OFF, FeedState.CONNECTING))
+            await asyncio.sleep(1.0)  # the server is down for a while; the client keeps trying
+            log_path.write_bytes(b"")
+            process, _ = await _spawn_exchange(port, log_path)
+            listening_again = time.monotonic()
+            await wait_for(lambda: log.first_after(listening_again, FeedState.LIVE) is not None)
+            live_after = log.first_after(listening_again, FeedState.LIVE) - listening_again
+            print(f"scenario 1: live {live_after * 1000:.0f} ms after the server listened again")
+            assert live_after < 3.0
+        finally:
+            await _stop(client, task)
+            process.kill()
+            await process.wait()
+    states = log.states()
+    killed = states.index(FeedState.BACKING_OFF)
+    assert FeedState.CONNECTING in states[killed:] and states[-2] is FeedState.LIVE
+    # Exactly one subscribe per connection, covering every subscription: no duplicates.
+    frames = [json.loads(line)["frame"] for line in record.read_text().splitlines()]
+    connections: list[list[dict]] = []
+    for frame in frames:
+        if isinstance(frame, dict) and frame["type"] == "hello":
+            connections.append([])
+        elif isinstance(frame, dict) and frame["type"] == "ack" and frame["op"] == "subscribe":
+            connections[-1].append(frame)
+    assert len(connections) == 2
+    for acks in connections:
+        assert len(acks) == 1
+        assert {wire.Subscription(**s) for s in acks[0]["subscriptions"]} == wanted
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert task.exception() is None
+
+
+# --- 2: clean close, with or without an announced shutdown -------------------------------
+
+
+@pytest.mark.parametrize("announce", [True, False], ids=["shutdown-message", "close-1001"])
+async def test_scenario_2_clean_close_reconnects_at_once(announce):
+    async with ScriptedExchange() as server:
+        client = FeedClient(
+            server.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")],
+            policy=ReconnectPolicy(initial=5.0, cap=5.0),  # a backoff would be seen: the test would time out
+        )
+        log = StateLog(client)
+        task = await _start(client)
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        if announce:
+            await server.latest.send(wire.encode(wire.Shutdown(time.time_ns(), "maintenance")), text=True)
+        closed_at = time.monotonic()
+        await server.latest.close(1001, "going away")
+        await wait_for(lambda: log.first_after(closed_at, FeedState.LIVE) is not None, timeout=4.0)
+        print(f"scenario 2: live {(log.first_after(closed_at, FeedState.LIVE) - closed_at) * 1000:.0f} ms after the close")
+        assert log.delays == [0.0]
+        assert len(server.connections) == 2
+        await _stop(client, task)
+
+
+# --- 3: the server refuses connections for a long time -----------------------------------
+
+
+async def test_scenario_3_refused_connections_back_off_by_the_formula_with_the_cap():
+    policy = ReconnectPolicy(initial=0.001, factor=2.0, cap=0.016)
+    client = FeedClient(f"ws://127.0.0.1:{_free_port()}", market=MarketState(), policy=policy, rng=random.Random(42))
+    log = StateLog(client)
+    task = await _start(client)
+    await wait_for(lambda: len(log.delays) >= 40)
+    await _stop(client, task)
+    expected = policy.delays(random.Random(42))
+    assert log.delays[:40] == [next(expected) for _ in range(40)]
+    assert all(0.0 <= d <= policy.ceiling(n) <= policy.cap for n, d in enumerate(log.delays))
+    assert max(log.delays) > policy.cap / 2  # the cap is reached, and holds
+    assert client.fatal_reason is None and client.stats.reconnects >= 40
+
+
+async def test_scenario_3_backing_off_is_idle():
+    client = FeedClient(
+        f"ws://127.0.0.1:{_free_port()}", market=MarketState(), policy=ReconnectPolicy(initial=0.1, cap=0.5)
+    )
+    task = await _start(client)
+    await wait_for(lambda: client.stats.reconnects >= 2)
+    cpu, wall = time.process_time(), time.monotonic()
+    await asyncio.sleep(1.5)
+    cpu, wall = time.process_time() - cpu, time.monotonic() - wall
+    await _stop(client, task)
+    print(f"scenario 3: {cpu / wall:.1%} CPU while backing off")
+    assert cpu / wall < 0.25
+
+
+# --- 5: half-open link -------------------------------------------------------------------
+
+
+async def test_scenario_5_half_open_link_goes_stale_then_reconnects(exchange):
+    proxy = FaultProxy(("127.0.0.1", exchange.port))
+    await proxy.start()
+    client = FeedClient(
+        f"ws://127.0.0.1:{proxy.port}", market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")],
+        policy=FAST, ping_interval=0.3, ping_timeout=0.3, close_timeout=0.3, open_timeout=1.0,
+    )
+    log = StateLog(client)
+    task = await _start(client)
+    try:
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        proxy.half_open()
+        cut = time.monotonic()
+        await wait_for(lambda: log.first_after(cut, FeedState.STALE) is not None)
+        await wait_for(lambda: log.first_after(cut, FeedState.BACKING_OFF) is not None)
+        stale = log.first_after(cut, FeedState.STALE) - cut
+        dropped = log.first_after(cut, FeedState.BACKING_OFF) - cut
+        print(f"scenario 5: stale after {stale * 1000:.0f} ms (heartbeat 200 ms), reconnecting after {dropped * 1000:.0f} ms")
+        assert stale < 2 * 0.2 + 1.0 and dropped < 0.3 + 0.3 + 0.3 + 2.0
+        proxy.resume()
+        await wait_for(lambda: log.first_after(cut + dropped, FeedState.LIVE) is not None)
+    finally:
+        await _stop(client, task)
+        await proxy.stop()
+
+
+# --- 6: connection reset mid-stream, 100 times -------------------------------------------
+
+
+async def test_scenario_6_a_hundred_resets_a_hundred_recoveries(caplog):
+    caplog.set_level(logging.ERROR)
+    server = ExchangeServer(ExchangeConfig(port=0, rate=200.0, heartbeat_interval=0.2))
+    await server.start()
+    proxy = FaultProxy(("127.0.0.1", server.port))
+    await proxy.start()
+    client = FeedClient(
+        f"ws://127.0.0.1:{proxy.port}", market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")],
+        policy=FAST,
+    )
+    log = StateLog(client)
+    task = await _start(client)
+    try:
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        for round_ in range(100):
+            lives = log.count(FeedState.LIVE)
+            proxy.reset_all()
+            await wait_for(lambda: log.count(FeedState.LIVE) > lives, what=f"recovery {round_ + 1}")
+    finally:
+        await _stop(client, task)
+        await proxy.stop()
+        await server.stop()
+    assert log.count(FeedState.LIVE) == 101
+    assert client.stats.reconnects >= 100
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# --- 8: the stream sliced into tiny TCP pieces -------------------------------------------
+
+
+async def test_scenario_8_sliced_stream_is_reassembled_exactly(exchange):
+    proxy = FaultProxy(("127.0.0.1", exchange.port), seed=8)
+    await proxy.start()
+    proxy.set_slicing(16)
+    subscriptions = [wire.Subscription(c, "BTC-USD") for c in ("ticker", "trades")]
+    direct: list[wire.MarketMessage] = []
+    sliced: list[wire.MarketMessage] = []
+    clients = [
+        FeedClient(exchange.url, market=MarketState(), subscriptions=subscriptions, on_message=direct.append),
+        FeedClient(f"ws://127.0.0.1:{proxy.port}", market=MarketState(), subscriptions=subscriptions, on_message=sliced.append),
+    ]
+    tasks = [await _start(c) for c in clients]
+    try:
+        await wait_for(lambda: len(sliced) >= 60 and len(direct) >= 60)
+    finally:
+        for client, task in zip(clients, tasks):
+            await _stop(client, task)
+        await proxy.stop()
+    assert clients[1].stats.malformed == 0 and clients[1].stats.reconnects == 0
+    by_key = {(type(m), m.seq): m for m in direct}
+    common = [m for m in sliced if (type(m), m.seq) in by_key]
+    assert len(common) >= 40
+    assert all(m == by_key[(type(m), m.seq)] for m in common)
+    for kind in (wire.Ticker, wire.Trade):
+        seqs = [m.seq for m in sliced if type(m) is kind]
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+
+
+# --- 12: garbage through the edge --------------------------------------------------------
+
+
+async def test_scenario_12_garbage_on_the_wire_is_counted_and_the_link_stays_up():
+    garbage: list[str | bytes] = [
+        "{not json",
+        b"\xff\xfe\x00",
+        "[1, 2, 3]",
+        '{"type": "ticker", "symbol": "BTC-USD", "seq": "one"}',
+        '{"type": "weather", "symbol": "BTC-USD"}',
+        wire.encode(ticker("DOGE-USD")).decode(),  # a symbol nobody subscribed to
+        "null",
+        "",
+    ]
+    async with ScriptedExchange() as server:
+        market = MarketState()
+        client = FeedClient(server.url, market=market, subscriptions=[wire.Subscription("ticker", "BTC-USD")])
+        task = await _start(client)
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        for frame in garbage:
+            await server.latest.send(frame, text=isinstance(frame, str))
+        await server.latest.send(wire.encode(ticker("BTC-USD", seq=99, last=123.0)), text=True)
+        await wait_for(lambda: market.symbols["BTC-USD"].ticker.seq == 99)
+        assert client.stats.malformed == len(garbage)
+        assert client.state is FeedState.LIVE and client.stats.reconnects == 0
+        assert "DOGE-USD" not in market.symbols
+        await _stop(client, task)
+
+
+# --- 13: protocol violations on the wire -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"\x83\x00", 1002),  # reserved opcode 3
+        (b"\x81\x7e\x08\x00" + b"x" * 2048, 1009),  # a 2 KiB text frame over the client's 1 KiB max_size
+        (b"\x01\x01a\x01\x01b", 1002),  # a new data frame while a fragmented one is unfinished
+    ],
+    ids=["bad-opcode", "oversized", "bad-fragmentation"],
+)
+async def test_scenario_13_protocol_violation_closes_with_the_right_code_and_reconnects(raw, code, caplog):
+    caplog.set_level(logging.ERROR)
+    async with ScriptedExchange() as server:
+        client = FeedClient(
+            server.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")],
+            policy=FAST, max_size=1024,
+        )
+        log = StateLog(client)
+        task = await _start(client)
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        violated = time.monotonic()
+        server.latest.transport.write(raw)
+        await wait_for(lambda: log.first_after(violated, FeedState.LIVE) is not None)
+        assert any(f"connection closed: {code}" in e for e in client.stats.last_errors), list(client.stats.last_errors)
+        assert len(server.connections) == 2
+        await _stop(client, task)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_scenario_13_invalid_utf8_text_is_refused_without_a_crash():
+    async with ScriptedExchange() as server:
+        client = FeedClient(server.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")], policy=FAST)
+        task = await _start(client)
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        server.latest.transport.write(b"\x81\x02\xff\xfe")  # a text frame that is not UTF-8
+        await server.latest.send(wire.encode(ticker(seq=7)), text=True)
+        await wait_for(lambda: client.stats.malformed == 1 or client.stats.reconnects == 1)
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        await _stop(client, task)
+
+
+# --- 15 and 16: book gaps and duplicates ------------------------------------------------
+
+
+class ServerBook:
+    """The scripted server's own copy of a book, to send snapshots and updates of."""
+
+    def __init__(self) -> None:
+        self.bids = {100.0: 1.0, 99.5: 2.0, 99.0: 3.0}
+        self.asks = {100.5: 1.0, 101.0: 2.0, 101.5: 3.0}
+        self.seq = 1
+
+    def levels(self) -> tuple[list[wire.Level], list[wire.Level]]:
+        return sorted(self.bids.items(), reverse=True), sorted(self.asks.items())
+
+    def snapshot(self) -> wire.Book:
+        bids, asks = self.levels()
+        return wire.Book("BTC-USD", self.seq, time.time_ns(), "snapshot", bids, asks, None, wire.book_checksum(bids, asks))
+
+    def update(self, bids: list[wire.Level], asks: list[wire.Level]) -> wire.Book:
+        for side, changes in ((self.bids, bids), (self.asks, asks)):
+            for price, size in changes:
+                if size:
+                    side[price] = size
+                else:
+                    side.pop(price, None)
+        self.seq += 1
+        checksum = wire.book_checksum(*self.levels())
+        return wire.Book("BTC-USD", self.seq, time.time_ns(), "update", bids, asks, self.seq - 1, checksum)
+
+
+async def _book_feed(server: ScriptedExchange) -> tuple[FeedClient, MarketState, StateLog, asyncio.Task[None]]:
+    market = MarketState()
+    client = FeedClient(server.url, market=market, subscriptions=[wire.Subscription("book", "BTC-USD")], policy=FAST)
+    log = StateLog(client)
+    task = await _start(client)
+    await wait_for(lambda: server.subscribe_requests(0))
+    return client, market, log, task
+
+
+async def test_scenario_15_gap_requests_a_snapshot_and_rebuilds_the_servers_book():
+    book = ServerBook()
+
+    async def answer_snapshot(connection, symbol: str) -> None:
+        await connection.send(wire.encode(book.snapshot()), text=True)
+
+    async with ScriptedExchange(on_snapshot=answer_snapshot) as server:
+        client, market, log, task = await _book_feed(server)
+        send = server.latest.send
+        await send(wire.encode(book.snapshot()), text=True)
+        await send(wire.encode(book.update([(100.0, 1.5)], [])), text=True)
+        await wait_for(lambda: client.state is FeedState.LIVE and market.symbols["BTC-USD"].book.seq == 2)
+        book.update([(99.5, 0.0)], [(100.5, 4.0)])  # seq 3: published, but the client never gets it
+        gap_at = time.monotonic()
+        await send(wire.encode(book.update([(98.5, 1.0)], [])), text=True)
+        await wait_for(lambda: log.first_after(gap_at, FeedState.LIVE) is not None)
+        resynced = log.first_after(gap_at, FeedState.LIVE) - gap_at
+        print(f"scenario 15: resynced {resynced * 1000:.0f} ms after the gap")
+        assert FeedState.RESYNCING in log.states()
+        assert [r.symbol for _, r in server.requests if isinstance(r, wire.SnapshotRequest)] == ["BTC-USD"]
+        client_book = market.symbols["BTC-USD"].book
+        assert (client_book.bids(), client_book.asks()) == book.levels()
+        assert client_book.seq == book.seq and client.stats.gaps == 1 and client.stats.resyncs == 1
+        assert market.resyncing_symbols() == set()
+        await _stop(client, task)
+
+
+async def test_scenario_16_duplicate_and_old_sequence_numbers_are_never_applied_twice():
+    book = ServerBook()
+    async with ScriptedExchange() as server:
+        client, market, log, task = await _book_feed(server)
+        send = server.latest.send
+        await send(wire.encode(book.snapshot()), text=True)
+        update = book.update([(100.0, 7.0)], [])
+        await send(wire.encode([update, update]), text=True)  # repeated within a batch
+        await send(wire.encode(update), text=True)  # and again later
+        await send(wire.encode(msgspec.structs.replace(book.snapshot(), kind="update", seq=1, prev_seq=0)), text=True)  # an old seq
+        last = book.update([], [(100.5, 2.0)])
+        await send(wire.encode(last), text=True)
+        await wait_for(lambda: "BTC-USD" in market.symbols and market.symbols["BTC-USD"].book.seq == last.seq)
+        client_book = market.symbols["BTC-USD"].book
+        assert client_book.updates == 2 and client_book.duplicates == 3
+        assert (client_book.bids(), client_book.asks()) == book.levels()
+        assert FeedState.RESYNCING not in log.states() and client.stats.gaps == 0
+        await _stop(client, task)
+
+
+# --- 17: clocks ---------------------------------------------------------------------------
+
+
+class SteppableClock:
+    """Real monotonic time plus an offset the test can jump."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.monotonic() + self.offset
+
+
+async def test_scenario_17_staleness_uses_the_injected_monotonic_clock_not_the_wall_clock():
+    wall = {"offset": 0}
+    mono = SteppableClock()
+    async with ScriptedExchange(heartbeat_interval=0.1) as server:
+        client = FeedClient(
+            server.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")],
+            clock=mono, wall_clock_ns=lambda: time.time_ns() + wall["offset"],
+        )
+        log = StateLog(client)
+        task = await _start(client)
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        skewed = time.time_ns() - 300 * 10**9  # the server's clock is 5 minutes behind
+        for n, jump in enumerate((3600, -3600, 3600)):
+            wall["offset"] += jump * 10**9  # the local wall clock jumps an hour
+            await server.latest.send(wire.encode(ticker(seq=10 + n, ts=skewed)), text=True)
+            await asyncio.sleep(0.3)
+        assert log.count(FeedState.STALE) == 0 and client.stats.reconnects == 0
+        mono.offset += 60.0  # a minute passes on the monotonic clock without a frame
+        await wait_for(lambda: log.count(FeedState.STALE) == 1)
+        await wait_for(lambda: client.state is FeedState.LIVE)  # the next heartbeat brings it back
+        assert client.stats.reconnects == 0
+        await _stop(client, task)
+
+
+# --- 20: handshake refused ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+async def test_scenario_20_refused_handshake_is_fatal_and_never_retried(status):
+    async with ScriptedExchange(status=lambda attempt: status) as server:
+        client = FeedClient(server.url, market=MarketState(), policy=FAST)
+        with pytest.raises(FatalFeedError, match=str(status)):
+            await asyncio.wait_for(client.run(), 5)
+        await asyncio.sleep(0.2)
+        assert len(server.handshakes) == 1
+        assert client.state is FeedState.CLOSED and str(status) in client.fatal_reason
+
+
+async def test_scenario_20_server_errors_are_retried_until_the_server_recovers():
+    async with ScriptedExchange(status=lambda attempt: 503 if attempt <= 3 else None) as server:
+        client = FeedClient(server.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")], policy=FAST)
+        task = await _start(client)
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        assert len(server.handshakes) == 4 and client.stats.reconnects == 3
+        await _stop(client, task)
+
+
+async def test_scenario_20_protocol_version_mismatch_is_fatal():
+    async with ScriptedExchange(version=2) as server:
+        client = FeedClient(server.url, market=MarketState(), policy=FAST)
+        with pytest.raises(FatalFeedError, match="protocol v2"):
+            await asyncio.wait_for(client.run(), 5)
+        await asyncio.sleep(0.2)
+        assert len(server.handshakes) == 1

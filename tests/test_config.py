@@ -1,0 +1,61 @@
+"""The TOML config: defaults, clear errors naming file and line, a bad file never overwritten."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tradedash.config import Config, FeedConfig, load_config, save_config, validate_feed
+
+
+def test_missing_file_gives_defaults_and_can_be_saved(tmp_path):
+    path = tmp_path / "sub" / "config.toml"
+    loaded = load_config(path)
+    assert loaded.error is None and loaded.config == Config()
+    assert save_config(loaded, Config(theme="light"))
+    assert load_config(path).config.theme == "light"
+
+
+def test_syntax_error_names_file_and_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('theme = "dark"\nrepaint_hz = 30\nfeeds = [ {name = "x", url = }\n]\n')
+    loaded = load_config(path)
+    assert loaded.error.startswith(f"{path}: not valid TOML") and "line 3" in loaded.error
+    assert loaded.config == Config() and not loaded.writable
+
+
+def test_wrong_type_and_unknown_key_name_the_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('theme = "dark"\n\n[[feeds]]\nname = "a"\nurl = 5\n')
+    assert f"{path}, line 5" in load_config(path).error
+    path.write_text('theme = "dark"\ncolour = "red"\n')
+    error = load_config(path).error
+    assert f"{path}, line 2" in error and "colour" in error
+
+
+def test_invalid_feed_is_explained(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[[feeds]]\nname = "a"\nurl = "http://example"\nchannels = ["tickr"]\n')
+    error = load_config(path).error
+    assert "ws:// or wss://" in error and "Unknown channels tickr" in error
+
+
+def test_bad_file_is_never_overwritten(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("theme = \n")
+    loaded = load_config(path)
+    assert not save_config(loaded, Config(theme="dark"))
+    assert path.read_text() == "theme = \n"
+
+
+def test_validate_feed_messages(tmp_path):
+    feed = FeedConfig(name="x", url="ws://h:1", ca_file=str(tmp_path / "none.pem"), symbols=["BTC-USD", "XYZ"])
+    problems = validate_feed(feed, known_symbols=["BTC-USD"])
+    assert any("only applies to a wss://" in p for p in problems)
+    assert any("does not exist" in p for p in problems)
+    assert any("does not list XYZ" in p for p in problems)
+    assert validate_feed(FeedConfig(name="ok", url="wss://h:1")) == []
+
+
+def test_the_example_in_resources_is_valid():
+    loaded = load_config(Path(__file__).resolve().parents[1] / "resources" / "config.example.toml")
+    assert loaded.error is None and loaded.config.feeds[0].url == "embedded"

@@ -1,0 +1,84 @@
+"""``tradedash tape`` as a user runs it: a subprocess against a real exchange on port 0."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.net.support import ScriptedExchange
+from tradedash.core import wire
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+async def tape(*args: str, timeout: float = 30.0) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tradedash", "tape", *args,
+        cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout)
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_prints_normalized_events_and_exits_0_after_the_duration(exchange):
+    code, out, err = await tape("--url", exchange.url, "--symbols", "BTC-USD,ETH-USD", "--channels", "ticker,trades", "--duration", "1")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) >= 10
+    assert {line.split()[1] for line in lines} == {"BTC-USD", "ETH-USD"}
+    assert {line.split()[2] for line in lines} == {"ticker", "trade"}
+
+
+async def test_json_prints_one_protocol_message_per_line(exchange):
+    code, out, err = await tape("--url", exchange.url, "--symbols", "SOL-USD", "--channels", "trades", "--json", "--duration", "0.8")
+    assert code == 0, err
+    messages = [wire.decode_server_frame(line)[0] for line in out.splitlines()]
+    assert messages and all(isinstance(m, wire.Trade) and m.symbol == "SOL-USD" for m in messages)
+
+
+async def test_stats_prints_feed_statistics_per_interval(exchange):
+    code, out, err = await tape("--url", exchange.url, "--symbols", "BTC-USD", "--stats", "0.4", "--duration", "1.5")
+    assert code == 0, err
+    stats = [json.loads(line) for line in out.splitlines()]
+    assert 2 <= len(stats) <= 4
+    assert stats[-1]["state"] == "live" and stats[-1]["url"] == exchange.url
+    assert {"reconnects", "gaps", "resyncs", "messages", "malformed", "rate"} <= set(stats[-1])
+    assert stats[-1]["messages"] > stats[0]["messages"] > 0
+
+
+async def test_record_writes_the_replay_format(exchange, tmp_path):
+    path = tmp_path / "session.jsonl"
+    code, _, err = await tape("--url", exchange.url, "--symbols", "BTC-USD", "--stats", "5", "--duration", "0.8", "--record", str(path))
+    assert code == 0, err
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert lines[0]["frame"]["type"] == "hello"
+    assert any(isinstance(line["frame"], dict) and line["frame"]["type"] == "ticker" for line in lines)
+    assert all(set(line) == {"ts", "frame"} and isinstance(line["ts"], int) for line in lines)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--symbols", "BTC-USD"),
+        ("--url", "ws://127.0.0.1:1", "--symbols", "BTC-USD", "--channels", "weather"),
+        ("--url", "http://127.0.0.1:1", "--symbols", "BTC-USD"),
+        ("--url", "ws://127.0.0.1:1", "--symbols", ","),
+        ("--url", "ws://127.0.0.1:1", "--symbols", "BTC-USD", "--duration", "-1"),
+    ],
+    ids=["no-url", "unknown-channel", "not-websocket", "no-symbols", "negative-duration"],
+)
+async def test_usage_errors_exit_2(args):
+    code, out, err = await tape(*args)
+    assert code == 2 and out == "" and "usage:" in err
+
+
+async def test_a_refused_handshake_exits_3_with_the_reason():
+    async with ScriptedExchange(status=lambda attempt: 401) as server:
+        code, out, err = await tape("--url", server.url, "--symbols", "BTC-USD", "--duration", "20")
+        assert len(server.handshakes) == 1
+    assert code == 3
+    assert "401" in err and server.url in err and "Traceback" not in err

@@ -1,0 +1,19 @@
+"""Fixtures for UI tests: a feed with real market state, and the dark theme."""
+
+from __future__ import annotations
+
+import pytest
+from ui_helpers import make_feed
+
+from tradedash.ui.feeds import FeedView
+from tradedash.ui.theme import DARK, Theme
+
+
+@pytest.fixture
+def feed() -> FeedView:
+    return make_feed()
+
+
+@pytest.fixture
+def theme() -> Theme:
+    return DARK

@@ -1,0 +1,172 @@
+"""End to end: the whole app on a real mock exchange (port 0) inside a qasync loop."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from pathlib import Path
+
+import msgspec
+from ui_helpers import until
+
+from PySide6.QtWidgets import QApplication
+
+from tradedash.app import AppOptions, Dashboard, _grouped, run_dashboard
+from tradedash.config import load_config
+from tradedash.core import wire
+from tradedash.core.lifecycle import FeedState
+from tradedash.ui.main_window import MainWindow
+
+CONFIG = """\
+theme = "dark"
+
+[[feeds]]
+name = "demo"
+symbols = ["BTC-USD", "ETH-USD", "SOL-USD"]
+channels = ["ticker", "trades", "book", "candles:1s"]
+"""
+
+
+def _dashboard(tmp_path: Path, text: str | None = CONFIG) -> Dashboard:
+    config = tmp_path / "config.toml"
+    if text is not None:
+        config.write_text(text)
+    return Dashboard(AppOptions(config_path=config, log_path=tmp_path / "tradedash.log", exchange_rate=50.0))
+
+
+def test_every_panel_fills_with_live_data(qt_async, qtmodeltester, tmp_path):
+    dashboard = _dashboard(tmp_path)
+
+    async def scenario():
+        await dashboard.start(show=False)
+        try:
+            window = dashboard.window
+            model = window.watchlist_model
+            await until(lambda: model.rowCount() == 3 and dashboard.feeds[0].client.state is FeedState.LIVE)
+            await until(lambda: all(model.index(r, 1).data() != "—" for r in range(3)))
+            first = [model.index(r, 1).data() for r in range(3)]
+            await until(lambda: [model.index(r, 1).data() for r in range(3)] != first)
+            await until(lambda: window.tape.tape_model.rowCount() > 3 and window.chart.repaints > 2)
+            await until(lambda: window.book.model.has_book and window.book.model.index(0, 0).data() is not None)
+            for checked in (model, window.tape.tape_model, window.health.model, window.book.model):
+                qtmodeltester.check(checked)
+            assert window.chart.symbol is not None and window.chart.symbol.symbol in {"BTC-USD", "ETH-USD", "SOL-USD"}
+            await until(lambda: "demo: live" in window.status_text.text())
+            assert window.health.model.index(0, 1).data() == "live"
+            assert window.status_light.colour == window.theme.up
+            return {model.index(r, 0).data() for r in range(3)}
+        finally:
+            await dashboard.stop()
+
+    assert qt_async.run(scenario()) == {"BTC-USD", "ETH-USD", "SOL-USD"}
+
+
+def test_subscription_changes_apply_live_and_are_saved(qt_async, tmp_path):
+    dashboard = _dashboard(tmp_path)
+
+    async def scenario():
+        await dashboard.start(show=False)
+        try:
+            window = dashboard.window
+            await until(lambda: window.watchlist_model.rowCount() == 3)
+            dialog = window.open_subscriptions()
+            await until(lambda: dialog.symbol_list.count() >= 5)  # the exchange lists five symbols
+            for i in range(dialog.symbol_list.count()):
+                item = dialog.symbol_list.item(i)
+                checked = item.text() in ("BTC-USD", "DOGE-USD")
+                item.setCheckState(item.checkState().Checked if checked else item.checkState().Unchecked)
+            assert dialog.apply(), dialog.message.text()
+            await until(lambda: {r.symbol for r in map(window.watchlist_model.ref_at, range(window.watchlist_model.rowCount()))} == {"BTC-USD", "DOGE-USD"})
+            assert dashboard.feeds[0].client.state is FeedState.LIVE  # same connection, no restart
+            assert dashboard.feeds[0].client.stats.reconnects == 0
+            assert list(dashboard.feeds[0].client.stats.last_errors) == []  # no request refused or limited
+            dialog.close()
+        finally:
+            await dashboard.stop()
+
+    qt_async.run(scenario())
+    saved = load_config(tmp_path / "config.toml")
+    assert saved.error is None and saved.config.feeds[0].symbols == ["BTC-USD", "DOGE-USD"]
+
+
+def test_corrupt_config_starts_with_defaults_and_keeps_the_file(qt_async, tmp_path):
+    corrupt = 'theme = "dark"\n[[feeds]]\nname = "demo"\nsymbols = ["BTC-USD",\n'
+    dashboard = _dashboard(tmp_path, corrupt)
+
+    async def scenario():
+        await dashboard.start(show=False)
+        try:
+            window = dashboard.window
+            error = dashboard.loaded.error
+            assert str(tmp_path / "config.toml") in error and "line" in error
+            assert any(error in getattr(d, "text", lambda: "")() for d in window.dialogs)
+            assert "Config not loaded" in window.statusBar().currentMessage()
+            await until(lambda: window.watchlist_model.rowCount() >= 3)  # defaults: three symbols, live
+            window.choose_theme("light")  # would save the config...
+        finally:
+            await dashboard.stop()
+
+    qt_async.run(scenario())
+    assert (tmp_path / "config.toml").read_text() == corrupt  # ...but the bad file is kept
+
+
+def test_window_closed_while_backing_off_exits_cleanly(qt_async, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once closed
+    text = f'[[feeds]]\nname = "down"\nurl = "ws://127.0.0.1:{port}"\nsymbols = ["BTC-USD"]\nchannels = ["ticker"]\n'
+    dashboard = _dashboard(tmp_path, text)
+
+    async def scenario():
+        await dashboard.start(show=False)
+        client = dashboard.feeds[0].client
+        await until(lambda: client.stats.reconnects >= 2)
+        await until(lambda: "down: " in dashboard.window.status_text.text())
+        started = time.monotonic()
+        await dashboard.stop()
+        return time.monotonic() - started
+
+    assert qt_async.run(scenario()) < 2.0
+    assert dashboard.feeds == [] and dashboard.exchange is None
+
+
+def test_config_round_trip_keeps_feeds(tmp_path):
+    config_path = tmp_path / "config.toml"
+    config_path.write_text(CONFIG)
+    loaded = load_config(config_path)
+    assert msgspec.to_builtins(loaded.config)["feeds"][0]["channels"] == ["ticker", "trades", "book", "candles:1s"]
+
+
+def test_closing_the_window_while_reconnecting_ends_run_dashboard_cleanly(qt_async, tmp_path, qtlog, caplog):
+    """Scenario 22 as a user does it: the window's close button, while the feed backs off."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "config.toml"
+    config.write_text(f'[[feeds]]\nname = "down"\nurl = "ws://127.0.0.1:{port}"\nsymbols = ["BTC-USD"]\n')
+
+    async def scenario():
+        task = asyncio.ensure_future(run_dashboard(AppOptions(config_path=config, log_path=tmp_path / "log")))
+        await until(lambda: any(isinstance(w, MainWindow) and w.isVisible() for w in QApplication.topLevelWidgets()))
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        await until(lambda: window.feeds[0].client.stats.reconnects >= 2)
+        started = time.monotonic()
+        window.close()
+        code = await asyncio.wait_for(task, 10)
+        return code, time.monotonic() - started
+
+    code, seconds = qt_async.run(scenario())
+    assert code == 0 and seconds < 2.0
+    assert (tmp_path / "layout.ini").exists()  # the layout was saved on the way out
+    qt_warnings = [r.message for r in qtlog.records if "propagateSizeHints" not in r.message]  # offscreen plugin noise
+    assert qt_warnings == []
+    asyncio_errors = [r.getMessage() for r in caplog.records if r.name == "asyncio" or "Event loop is closed" in r.getMessage()]
+    assert asyncio_errors == []
+
+
+def test_subscription_changes_are_grouped_into_few_requests():
+    subscriptions = {wire.Subscription(c, s) for c in ("ticker", "trades", "book") for s in ("BTC-USD", "ETH-USD")}
+    subscriptions.add(wire.Subscription("candles:1m", "BTC-USD"))
+    groups = _grouped(subscriptions)
+    assert sorted(groups) == [(["book", "ticker", "trades"], ["BTC-USD", "ETH-USD"]), (["candles:1m"], ["BTC-USD"])]

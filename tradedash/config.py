@@ -1,0 +1,178 @@
+"""The dashboard's configuration: a typed TOML file (feeds, subscriptions, theme).
+
+Reading never fails the app: :func:`load_config` returns the defaults and a
+message naming the file and line when the file is corrupt or invalid, and it
+never writes. :func:`save_config` refuses to overwrite a file that did not load
+(the user's bad file is kept for them to fix), and writes atomically otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+import tomli_w
+
+from tradedash.core import wire
+
+__all__ = [
+    "EMBEDDED",
+    "DEFAULT_SYMBOLS",
+    "DEFAULT_CHANNELS",
+    "FeedConfig",
+    "Config",
+    "LoadedConfig",
+    "load_config",
+    "save_config",
+    "validate_feed",
+    "default_config",
+]
+
+#: A feed ``url`` of this value starts the mock exchange inside the app and connects to it.
+EMBEDDED = "embedded"
+DEFAULT_SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD"]
+DEFAULT_CHANNELS = ["ticker", "trades", "book", "candles:1m"]
+Theme = Literal["system", "dark", "light"]
+
+
+class FeedConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """One exchange connection: where, with which credentials, and what to subscribe to."""
+
+    name: str
+    url: str = EMBEDDED
+    token: str = ""
+    ca_file: str = ""
+    symbols: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_SYMBOLS))
+    channels: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_CHANNELS))
+
+
+class Config(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """The whole file. ``repaint_hz`` is clamped to 10..60 by the window."""
+
+    theme: Theme = "system"
+    repaint_hz: int = 30
+    feeds: list[FeedConfig] = msgspec.field(default_factory=lambda: [FeedConfig(name="demo")])
+
+
+def default_config() -> Config:
+    return Config()
+
+
+@dataclass
+class LoadedConfig:
+    """What :func:`load_config` found: the config to use, and why it is the default if it is.
+
+    ``error`` is None when the file loaded (or did not exist); otherwise it names
+    the file and the line, and ``writable`` is False so the file is not overwritten.
+    """
+
+    path: Path
+    config: Config
+    error: str | None = None
+    writable: bool = True
+
+    def __post_init__(self) -> None:
+        if self.error is not None:
+            self.writable = False
+
+
+def validate_feed(feed: FeedConfig, known_symbols: list[str] | None = None) -> list[str]:
+    """Every problem with ``feed``, as sentences a user can act on; empty when it is valid."""
+    problems: list[str] = []
+    if not feed.name.strip():
+        problems.append("The feed needs a name.")
+    if feed.url != EMBEDDED and not feed.url.startswith(("ws://", "wss://")):
+        problems.append(f"The URL {feed.url!r} must start with ws:// or wss:// (or be {EMBEDDED!r}).")
+    if feed.ca_file:
+        if not feed.url.startswith("wss://"):
+            problems.append("A CA file only applies to a wss:// (TLS) URL.")
+        if not Path(feed.ca_file).is_file():
+            problems.append(f"The CA file {feed.ca_file} does not exist.")
+    unknown_channels = [c for c in feed.channels if c not in wire.CHANNELS]
+    if unknown_channels:
+        problems.append(f"Unknown channels {', '.join(unknown_channels)}; known: {', '.join(wire.CHANNELS)}.")
+    if not feed.channels:
+        problems.append("Choose at least one channel.")
+    if not feed.symbols:
+        problems.append("Choose at least one symbol.")
+    if known_symbols is not None:
+        unlisted = [s for s in feed.symbols if s not in known_symbols]
+        if unlisted:
+            problems.append(f"The exchange does not list {', '.join(unlisted)}.")
+    return problems
+
+
+def _validate(config: Config) -> None:
+    names = [feed.name for feed in config.feeds]
+    if len(set(names)) != len(names):
+        raise ValueError("feed names must be unique")
+    for feed in config.feeds:
+        problems = validate_feed(feed)
+        if problems:
+            raise ValueError(f"feed {feed.name!r}: {' '.join(problems)}")
+
+
+def _line_of(text: str, key: str | None) -> int | None:
+    """The first line that assigns ``key`` (for messages about a value, not a syntax error)."""
+    if not key:
+        return None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip().startswith((f"{key} ", f"{key}=")):
+            return number
+    return None
+
+
+def _failing_key(message: str) -> str | None:
+    """The key a msgspec error is about: "... - at `$.feeds[0].url`" -> "url"."""
+    unknown = re.search(r"unknown field `(\w+)`", message)
+    if unknown:
+        return unknown.group(1)
+    match = re.search(r"at `\$((?:\.\w+|\[\d+\])+)`", message)
+    return re.findall(r"\.(\w+)", match.group(1))[-1] if match else None
+
+
+def load_config(path: Path) -> LoadedConfig:
+    """Read ``path``; a missing file gives the defaults, a bad one the defaults and an error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return LoadedConfig(path, default_config())
+    except (OSError, UnicodeDecodeError) as exc:
+        return LoadedConfig(path, default_config(), f"{path}: cannot read: {exc}")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message ends with "(at line N, column M)" or "(at end of document)".
+        message = str(exc).replace("at end of document", f"at line {len(text.splitlines()) or 1}, the end of the file")
+        return LoadedConfig(path, default_config(), f"{path}: not valid TOML: {message}")
+    try:
+        config = msgspec.convert(raw, Config)
+        _validate(config)
+    except (msgspec.ValidationError, ValueError) as exc:
+        line = _line_of(text, _failing_key(str(exc)))
+        where = f"{path}, line {line}" if line else str(path)
+        return LoadedConfig(path, default_config(), f"{where}: {exc}")
+    return LoadedConfig(path, config)
+
+
+def save_config(loaded: LoadedConfig, config: Config) -> bool:
+    """Write ``config`` to ``loaded.path`` atomically, unless that file failed to load.
+
+    Returns True when written. The parent directory is created if needed.
+    """
+    loaded.config = config
+    if not loaded.writable:
+        return False
+    loaded.path.parent.mkdir(parents=True, exist_ok=True)
+    data = tomli_w.dumps(msgspec.to_builtins(config))
+    fd, tmp = tempfile.mkstemp(dir=loaded.path.parent, prefix=".config-", suffix=".toml")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(data)
+    os.replace(tmp, loaded.path)
+    return True

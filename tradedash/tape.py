@@ -1,0 +1,208 @@
+"""``tradedash tape``: the feed engine without a window, printing what it receives.
+
+Prints one line per market message (text, or JSON with ``--json``), or with
+``--stats N`` one JSON line of feed statistics every N seconds. Exit status: 0
+at the end of ``--duration`` (or on Ctrl+C), 2 on a usage error, 3 when a feed
+fails fatally (the reason goes to stderr). Never imports Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+from tradedash.core import wire
+from tradedash.core.backoff import ReconnectPolicy
+from tradedash.core.market import MarketState
+from tradedash.net.feed_client import FatalFeedError, FeedClient
+from tradedash.net.feed_group import FeedGroup
+from tradedash.net.recorder import FrameRecorder
+
+__all__ = ["main", "build_parser", "format_event", "stats_line"]
+
+EXIT_OK, EXIT_USAGE, EXIT_FATAL = 0, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tradedash tape",
+        description="Connect to one or more exchanges with the TradeDash feed engine and print what arrives.",
+    )
+    parser.add_argument("--url", action="append", required=True, help="exchange WebSocket URL (repeat for several feeds)")
+    parser.add_argument("--symbols", required=True, help="comma-separated symbols, e.g. BTC-USD,ETH-USD")
+    parser.add_argument("--channels", default="ticker,trades", help=f"comma-separated channels (known: {','.join(wire.CHANNELS)})")
+    parser.add_argument("--json", action="store_true", help="print each message as one JSON line")
+    parser.add_argument("--stats", type=float, metavar="SECONDS", help="print one JSON line of feed statistics every SECONDS instead of messages")
+    parser.add_argument("--duration", type=float, metavar="SECONDS", help="stop after SECONDS (default: run until Ctrl+C)")
+    parser.add_argument("--record", metavar="FILE", help="write every received frame with its receive time to FILE (JSON lines, for mock-exchange --replay)")
+    parser.add_argument("--token", help="bearer token for the handshake")
+    parser.add_argument("--ca-file", help="CA certificate file to verify a wss:// server with")
+    parser.add_argument("--verbose", action="store_true", help="log connection events to stderr")
+    return parser
+
+
+def _split(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse what cannot work, as argparse does: message on stderr, exit 2."""
+    if not _split(args.symbols):
+        parser.error("--symbols needs at least one symbol")
+    unknown = [c for c in _split(args.channels) if c not in wire.CHANNELS]
+    if unknown or not _split(args.channels):
+        parser.error(f"unknown channels {unknown}; known: {','.join(wire.CHANNELS)}")
+    for url in args.url:
+        if not url.startswith(("ws://", "wss://")):
+            parser.error(f"--url must start with ws:// or wss://, not {url!r}")
+        if args.ca_file and not url.startswith("wss://"):
+            parser.error("--ca-file needs wss:// URLs")
+    for name in ("stats", "duration"):
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            parser.error(f"--{name} must be a positive number of seconds")
+
+
+def format_event(message: wire.MarketMessage) -> str:
+    """One human-readable line for a market message, normalized across channels."""
+    stamp = time.strftime("%H:%M:%S", time.gmtime(message.ts / 1e9)) + f".{message.ts // 1_000_000 % 1000:03d}"
+    head = f"{stamp} {message.symbol:<8} "
+    if isinstance(message, wire.Ticker):
+        return head + f"ticker  bid {message.bid} x {message.bid_size}  ask {message.ask} x {message.ask_size}  last {message.last}"
+    if isinstance(message, wire.Trade):
+        return head + f"trade   {message.side:<4} {message.size} @ {message.price}  #{message.trade_id}"
+    if isinstance(message, wire.Book):
+        best_bid = message.bids[0] if message.bids else None
+        best_ask = message.asks[0] if message.asks else None
+        return head + f"book    {message.kind} seq {message.seq}  {len(message.bids)} bids {len(message.asks)} asks  best {best_bid} / {best_ask}"
+    return head + (
+        f"candle  {message.interval} o {message.open} h {message.high} l {message.low} c {message.close}"
+        f" v {message.volume}{' closed' if message.closed else ''}"
+    )
+
+
+def stats_line(feed: FeedClient) -> str:
+    """One JSON line of a feed's statistics: state, counters, rate and message age."""
+    stats = feed.stats
+    age = stats.last_message_age()
+    return json.dumps(
+        {
+            "url": feed.url,
+            "state": feed.state.value,
+            "messages": stats.messages,
+            "rate": round(stats.message_rate(), 1),
+            "reconnects": stats.reconnects,
+            "gaps": stats.gaps,
+            "resyncs": stats.resyncs,
+            "malformed": stats.malformed,
+            "last_message_age": None if age is None else round(age, 3),
+        }
+    )
+
+
+class _Printer:
+    """Writes lines to stdout; once the reader has gone (broken pipe) it stops the tape quietly."""
+
+    def __init__(self, out: TextIO, on_gone: Callable[[], None]) -> None:
+        self._out = out
+        self._on_gone = on_gone
+        self.gone = False
+
+    def line(self, text: str) -> None:
+        if self.gone:
+            return
+        try:
+            self._out.write(text + "\n")
+        except BrokenPipeError:
+            self.gone = True
+            self._on_gone()
+
+    def flush(self) -> None:
+        with contextlib.suppress(BrokenPipeError):
+            if not self.gone:
+                self._out.flush()
+
+
+async def run_tape(args: argparse.Namespace) -> int:
+    symbols, channels = _split(args.symbols), _split(args.channels)
+    market = MarketState()
+    stop = asyncio.Event()
+    printer = _Printer(sys.stdout, stop.set)
+    if args.stats:
+        on_message = None
+    elif args.json:
+        on_message = lambda message: printer.line(wire.encode(message).decode())  # noqa: E731
+    else:
+        on_message = lambda message: printer.line(format_event(message))  # noqa: E731
+    recorder = FrameRecorder(args.record) if args.record else None
+    feeds = [
+        FeedClient(
+            url,
+            market=market,
+            subscriptions=[wire.Subscription(c, s) for c in channels for s in symbols],
+            on_message=on_message,
+            token=args.token,
+            ca_file=args.ca_file,
+            recorder=recorder,
+            policy=ReconnectPolicy(),
+        )
+        for url in args.url
+    ]
+    group = FeedGroup(feeds)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    group_task = asyncio.create_task(group.run(), name="tape feeds")
+    stop_task = asyncio.create_task(stop.wait(), name="tape stop")
+    stats_task = asyncio.create_task(_print_stats(feeds, args.stats, printer), name="tape stats") if args.stats else None
+    try:
+        await asyncio.wait([group_task, stop_task], timeout=args.duration, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if stats_task is not None:
+            stats_task.cancel()
+        stop_task.cancel()
+        await group.close()
+        with contextlib.suppress(FatalFeedError):
+            await group_task
+        if recorder is not None:
+            recorder.close()
+        printer.flush()
+    failed = [feed for feed in feeds if feed.fatal_reason is not None]
+    for feed in failed:
+        print(f"tradedash tape: {feed.url}: {feed.fatal_reason}", file=sys.stderr)
+    return EXIT_FATAL if failed else EXIT_OK
+
+
+async def _print_stats(feeds: list[FeedClient], period: float, printer: _Printer) -> None:
+    loop = asyncio.get_running_loop()
+    next_at = loop.time() + period
+    while True:
+        await asyncio.sleep(max(0.0, next_at - loop.time()))
+        next_at += period
+        for feed in feeds:
+            printer.line(stats_line(feed))
+        printer.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check(parser, args)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.ERROR + 10,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return asyncio.run(run_tape(args))
+    except KeyboardInterrupt:
+        return EXIT_OK

@@ -1,0 +1,226 @@
+"""The subscription manager: feeds (URL, token, CA file) and, per feed, symbols and channels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import msgspec
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tradedash.config import EMBEDDED, Config, FeedConfig, validate_feed
+from tradedash.core import wire
+
+__all__ = ["SubscriptionDialog"]
+
+
+class SubscriptionDialog(QDialog):
+    """Edits a copy of the config's feeds; *Apply* validates every feed and emits ``applied(Config)``.
+
+    Contract: nothing changes until *Apply*; then either every feed is valid and
+    ``applied`` carries the new config (the app applies it live and saves it), or
+    nothing is emitted and ``message`` lists each problem, naming the feed.
+    ``listed_symbols(feed_name)`` returns the symbols that feed's exchange lists,
+    or None when it is not connected (then any symbol is accepted and the
+    exchange's own error will be shown in feed health).
+    """
+
+    applied = Signal(object)
+
+    def __init__(self, config: Config, listed_symbols: Callable[[str], list[str] | None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Subscriptions")
+        self.resize(720, 480)
+        self._config = config
+        self._feeds = [msgspec.structs.replace(feed, symbols=list(feed.symbols), channels=list(feed.channels)) for feed in config.feeds]
+        self._listed = listed_symbols
+        self._current: int | None = None
+
+        self.feed_list = QListWidget()
+        self.add_feed_button = QPushButton("Add feed")
+        self.remove_feed_button = QPushButton("Remove feed")
+        self.add_feed_button.clicked.connect(self.add_feed)
+        self.remove_feed_button.clicked.connect(self.remove_feed)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("Feeds"))
+        left.addWidget(self.feed_list)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_feed_button)
+        buttons.addWidget(self.remove_feed_button)
+        left.addLayout(buttons)
+
+        self.name_edit = QLineEdit()
+        self.url_edit = QLineEdit(placeholderText=f"ws://host:port, wss://host:port or {EMBEDDED}")
+        self.token_edit = QLineEdit(placeholderText="optional", echoMode=QLineEdit.EchoMode.Password)
+        self.ca_edit = QLineEdit(placeholderText="optional, for wss:// with a private CA")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse_ca)
+        ca_row = QHBoxLayout()
+        ca_row.addWidget(self.ca_edit)
+        ca_row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow("Name", self.name_edit)
+        form.addRow("URL", self.url_edit)
+        form.addRow("Token", self.token_edit)
+        form.addRow("CA file", ca_row)
+
+        self.symbol_list = QListWidget()
+        self.symbol_edit = QLineEdit(placeholderText="Add a symbol, e.g. BTC-USD, then Enter")
+        self.symbol_edit.returnPressed.connect(self._add_symbol)
+        symbols_box = QGroupBox("Symbols (checked are subscribed)")
+        symbols_layout = QVBoxLayout(symbols_box)
+        symbols_layout.addWidget(self.symbol_list)
+        symbols_layout.addWidget(self.symbol_edit)
+
+        self.channel_boxes = {channel: QCheckBox(channel) for channel in wire.CHANNELS}
+        channels_box = QGroupBox("Channels")
+        channels_layout = QGridLayout(channels_box)
+        for i, box in enumerate(self.channel_boxes.values()):
+            channels_layout.addWidget(box, i // 2, i % 2)
+
+        right = QVBoxLayout()
+        right.addLayout(form)
+        lists = QHBoxLayout()
+        lists.addWidget(symbols_box, 3)
+        lists.addWidget(channels_box, 2)
+        right.addLayout(lists)
+        self.editor = QWidget()
+        self.editor.setLayout(right)
+
+        self.message = QLabel(wordWrap=True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Apply | QDialogButtonBox.StandardButton.Close)
+        self.buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
+        self.buttons.rejected.connect(self.reject)
+
+        body = QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addWidget(self.editor, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+
+        self.feed_list.currentRowChanged.connect(self._show_feed)
+        self._fill_feed_list()
+
+    # --- Feeds ------------------------------------------------------------------------
+
+    def _fill_feed_list(self, select: int = 0) -> None:
+        self._current = None
+        self.feed_list.clear()
+        self.feed_list.addItems([feed.name for feed in self._feeds])
+        self.editor.setEnabled(bool(self._feeds))
+        if self._feeds:
+            self.feed_list.setCurrentRow(min(select, len(self._feeds) - 1))
+
+    def add_feed(self) -> None:
+        self._store_current()
+        names = {feed.name for feed in self._feeds}
+        name = next(f"feed {n}" for n in range(1, len(names) + 2) if f"feed {n}" not in names)
+        self._feeds.append(FeedConfig(name=name, url="ws://127.0.0.1:8765", symbols=[], channels=["ticker", "trades"]))
+        self._fill_feed_list(len(self._feeds) - 1)
+        self.name_edit.setFocus()
+
+    def remove_feed(self) -> None:
+        row = self.feed_list.currentRow()
+        if row >= 0:
+            self._current = None
+            del self._feeds[row]
+            self._fill_feed_list(row)
+
+    def _browse_ca(self) -> None:
+        dialog = QFileDialog(self, "CA certificate", "", "Certificates (*.pem *.crt *.cer);;All files (*)")
+        dialog.fileSelected.connect(self.ca_edit.setText)
+        dialog.open()
+
+    def _show_feed(self, row: int) -> None:
+        self._store_current()
+        if row < 0 or row >= len(self._feeds):
+            return
+        self._current = row
+        feed = self._feeds[row]
+        self.name_edit.setText(feed.name)
+        self.url_edit.setText(feed.url)
+        self.token_edit.setText(feed.token)
+        self.ca_edit.setText(feed.ca_file)
+        listed = self._listed(feed.name) or []
+        self.symbol_list.clear()
+        for symbol in listed + [s for s in feed.symbols if s not in listed]:
+            self._add_symbol_item(symbol, symbol in feed.symbols, listed=not listed or symbol in listed)
+        for channel, box in self.channel_boxes.items():
+            box.setChecked(channel in feed.channels)
+
+    def _add_symbol_item(self, symbol: str, checked: bool, listed: bool) -> None:
+        item = QListWidgetItem(symbol if listed else f"{symbol}  (not listed)")
+        item.setData(Qt.ItemDataRole.UserRole, symbol)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        self.symbol_list.addItem(item)
+
+    def _add_symbol(self) -> None:
+        symbol = self.symbol_edit.text().strip().upper()
+        if not symbol:
+            return
+        existing = [self.symbol_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.symbol_list.count())]
+        if symbol in existing:
+            self.symbol_list.item(existing.index(symbol)).setCheckState(Qt.CheckState.Checked)
+        else:
+            listed = self._listed(self.name_edit.text())
+            self._add_symbol_item(symbol, True, listed=listed is None or symbol in listed)
+        self.symbol_edit.clear()
+
+    def _store_current(self) -> None:
+        if self._current is None or self._current >= len(self._feeds):
+            return
+        items = [self.symbol_list.item(i) for i in range(self.symbol_list.count())]
+        self._feeds[self._current] = FeedConfig(
+            name=self.name_edit.text().strip(),
+            url=self.url_edit.text().strip(),
+            token=self.token_edit.text().strip(),
+            ca_file=self.ca_edit.text().strip(),
+            symbols=[i.data(Qt.ItemDataRole.UserRole) for i in items if i.checkState() == Qt.CheckState.Checked],
+            channels=[c for c, box in self.channel_boxes.items() if box.isChecked()],
+        )
+        self.feed_list.item(self._current).setText(self._feeds[self._current].name or "(no name)")
+
+    # --- Applying -----------------------------------------------------------------------
+
+    def problems(self) -> list[str]:
+        """Every problem with the edited feeds, each naming its feed."""
+        self._store_current()
+        found: list[str] = []
+        names = [feed.name for feed in self._feeds]
+        for duplicate in sorted({n for n in names if names.count(n) > 1}):
+            found.append(f"Two feeds are called {duplicate!r}; names must be unique.")
+        for feed in self._feeds:
+            found += [f"{feed.name or '(no name)'}: {p}" for p in validate_feed(feed, self._listed(feed.name))]
+        return found
+
+    def apply(self) -> bool:
+        problems = self.problems()
+        if problems:
+            self.message.setStyleSheet("color: #ef5350;")
+            self.message.setText("\n".join(problems))
+            return False
+        self.message.setStyleSheet("")
+        self.message.setText("Applied and saved.")
+        self._config = msgspec.structs.replace(self._config, feeds=list(self._feeds))
+        self.applied.emit(self._config)
+        return True

@@ -1,0 +1,118 @@
+"""The trade tape: the latest trades of the shown symbol, newest first, buys and sells coloured."""
+
+from __future__ import annotations
+
+from itertools import islice
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QTableView
+
+from tradedash.core.wire import Trade
+
+from .feeds import FeedView
+from .formatting import format_price, format_size, format_time
+from .theme import Theme
+
+__all__ = ["TapeModel", "TapeView", "TAPE_ROWS"]
+
+#: The tape never holds more rows than this.
+TAPE_ROWS = 200
+COLUMNS = ("Time", "Side", "Price", "Size")
+_Index = QModelIndex | QPersistentModelIndex
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+
+class TapeModel(QAbstractTableModel):
+    """At most :data:`TAPE_ROWS` rows, newest trade first.
+
+    Contract: ``refresh()`` reads the shown symbol's trade deque when its state
+    changed; rows are inserted only until the tape is full, and each tick emits
+    at most one ``dataChanged`` over the rows it rewrote.
+    """
+
+    def __init__(self, theme: Theme) -> None:
+        super().__init__()
+        self._theme = theme
+        self._feed: FeedView | None = None
+        self._symbol: str | None = None
+        self._trades: list[Trade] = []
+        self._painted = -1
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._painted = -1
+
+    def set_symbol(self, feed: FeedView, symbol: str) -> None:
+        self._feed, self._symbol, self._painted = feed, symbol, -1
+        self.beginResetModel()
+        self._trades = []
+        self.endResetModel()
+        self.refresh()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._trades)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return _LEFT if section < 2 else _RIGHT
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        trade = self._trades[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return format_time(trade.ts)
+            if column == 1:
+                return trade.side
+            if column == 2:
+                return format_price(trade.price, self._feed.decimals(trade.symbol) if self._feed else 2)
+            return format_size(trade.size, self._feed.size_decimals(trade.symbol) if self._feed else 4)
+        if role == Qt.ItemDataRole.ForegroundRole and column in (1, 2):
+            return self._theme.color("up" if trade.side == "buy" else "down")
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _LEFT if column < 2 else _RIGHT
+        return None
+
+    def refresh(self) -> None:
+        state = self._feed.symbol_state(self._symbol) if self._feed and self._symbol else None
+        if state is None or state.version == self._painted:
+            return
+        self._painted = state.version
+        newest = list(islice(reversed(state.trades), TAPE_ROWS))
+        if newest == self._trades:
+            return
+        grown = len(newest) - len(self._trades)
+        if grown > 0:
+            self.beginInsertRows(QModelIndex(), len(self._trades), len(newest) - 1)
+            self._trades = newest
+            self.endInsertRows()
+        else:
+            self._trades = newest
+        if self._trades:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._trades) - 1, len(COLUMNS) - 1))
+
+
+class TapeView(QTableView):
+    """A compact, monospaced table over a :class:`TapeModel`."""
+
+    def __init__(self, theme: Theme) -> None:
+        super().__init__()
+        self.tape_model = TapeModel(theme)
+        self.setModel(self.tape_model)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(20)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setSelectionMode(QTableView.SelectionMode.NoSelection)
+        self.horizontalHeader().setResizeContentsPrecision(0)  # fit_columns() measures the visible rows only
+        self.horizontalHeader().setStretchLastSection(True)
