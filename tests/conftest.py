@@ -67,3 +67,9 @@ def qt_async(qapp) -> Iterator[QtAsyncRunner]:
         asyncio.set_event_loop(None)
         loop.close()
     assert not runner.errors, "exceptions escaped: " + "; ".join(runner.errors)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config_home(tmp_path_factory, monkeypatch) -> None:
+    """Keep the app's config and alert files out of the real home directory (Qt reads XDG_CONFIG_HOME)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config-home")))

@@ -20,8 +20,10 @@ from mock_exchange.server import ExchangeConfig, ExchangeServer
 from mock_exchange.simulator import DEFAULT_SPECS
 from tradedash.config import EMBEDDED, Config, FeedConfig, LoadedConfig, load_config, save_config
 from tradedash.core import wire
+from tradedash.core.alert_store import AlertStore
 from tradedash.core.market import MarketState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
+from tradedash.ui.alert_center import AlertCenter
 from tradedash.ui.feeds import FeedView
 from tradedash.ui.main_window import MainWindow
 from tradedash.ui.theme import resolve_theme
@@ -102,6 +104,7 @@ class Dashboard:
         self.feeds: list[FeedView] = []  # shared with the window's models
         self._running: dict[str, _RunningFeed] = {}
         self.window: MainWindow | None = None
+        self.alerts: AlertCenter | None = None
 
     @property
     def config(self) -> Config:
@@ -117,6 +120,8 @@ class Dashboard:
                 feed.symbols = list(self.options.symbols)
             overridden = msgspec.structs.replace(self.loaded.config, feeds=[feed])
             self.loaded = LoadedConfig(self.config_path, overridden, self.loaded.error, writable=False)
+        # Alerts: rules and history live next to the config file; every feed's messages reach the engine.
+        self.alerts = AlertCenter(AlertStore(self.config_path.parent))
         for feed_config in self.config.feeds:
             await self._start_feed(feed_config)
         settings_path = self.options.settings_path or self.config_path.with_name("layout.ini")
@@ -126,6 +131,7 @@ class Dashboard:
         )
         self.window.config_applied.connect(self._config_applied)
         self.window.theme_chosen.connect(lambda _choice: self.save())
+        self.alerts.install(self.window, self.window.chart.price_plot, lambda: self.window.chart.symbol)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         if show:
             self.window.show()
@@ -156,10 +162,12 @@ class Dashboard:
         client = FeedClient(
             url,
             market=market,
+            on_message=lambda message, alerts=self.alerts, name=feed_config.name: alerts.observe(message, name),
             subscriptions=[wire.Subscription(c, s) for c in feed_config.channels for s in feed_config.symbols],
             token=feed_config.token or None,
             ca_file=feed_config.ca_file or None,
         )
+        self.alerts.attach_feed(feed_config.name, client.lifecycle, lambda: client.symbols, market)
         view = FeedView(feed_config, client, market)
         self.feeds.append(view)
         task = asyncio.create_task(self._run_feed(view), name=f"feed {feed_config.name} {url}")
@@ -174,6 +182,7 @@ class Dashboard:
     async def _stop_feed(self, name: str) -> None:
         running = self._running.pop(name)
         self.feeds.remove(running.view)
+        self.alerts.detach_feed(name)
         await running.view.client.close()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(running.task, 2.0)
@@ -221,6 +230,8 @@ class Dashboard:
             QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._system_scheme_changed)
             self.window.close()
             self.window.deleteLater()
+        if self.alerts is not None:
+            self.alerts.close()
         for name in list(self._running):
             await self._stop_feed(name)
         if self.exchange is not None:

@@ -153,6 +153,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [int(width * 0.44), int(width * 0.35), int(width * 0.21)], Qt.Orientation.Horizontal)
         self.resizeDocks([d["watchlist"], d["health"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
         self.resizeDocks([d["book"], d["tape"]], [int(height * 0.58), int(height * 0.42)], Qt.Orientation.Vertical)
+        if "alerts" in d:  # the alerts panel (tradedash/ui/alert_center.py): a strip along the bottom
+            self.resizeDocks([d["alerts"]], [int(height * 0.3)], Qt.Orientation.Vertical)
 
     def _restore_layout(self) -> bool:
         """Restore the saved geometry and dock arrangement; False when there was none."""

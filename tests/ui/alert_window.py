@@ -1,0 +1,22 @@
+"""A real main window with no feeds and an installed AlertCenter, for alert UI tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from tradedash.config import Config
+from tradedash.core.alert_store import AlertStore
+from tradedash.ui.alert_center import AlertCenter
+from tradedash.ui.main_window import MainWindow
+
+
+def alert_window(qtbot, directory: Path, current=lambda: ("", "BTC-USD")) -> AlertCenter:
+    """The window's repaint timer is stopped: these tests drive ``AlertCenter.tick()`` themselves."""
+    window = MainWindow([], Config(), QSettings(str(directory / "layout.ini"), QSettings.Format.IniFormat))
+    window.repaint_timer.stop()
+    qtbot.addWidget(window)
+    alerts = AlertCenter(AlertStore(directory))
+    alerts.install(window, window.chart.price_plot, current)
+    return alerts

@@ -1,0 +1,73 @@
+"""Alerts on the chart: rules from the context menu at the clicked price, levels dragged to edit rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.alert_window import alert_window
+from tradedash.core.alert_rules import PriceCross, PriceRange
+from tradedash.core.alert_store import AlertStore
+
+
+@pytest.fixture
+def center(qtbot, tmp_path):
+    alerts = alert_window(qtbot, tmp_path)
+    yield alerts
+    alerts.close()
+
+
+def test_context_menu_creates_a_rule_at_the_clicked_price(center):
+    menu = center.chart.menu_at(64_123.456)
+    texts = [action.text() for action in menu.actions()]
+    assert texts[0] == "Alert when BTC-USD crosses above 64,123.46"
+    menu.actions()[1].trigger()
+    [rule] = center.engine.rules
+    assert isinstance(rule, PriceCross) and (rule.symbol, rule.direction, rule.level) == ("BTC-USD", "below", 64_123.456)
+    assert list(center.chart.lines) == [(rule.id, "level")]
+    assert center.panel.selected_rule() == rule
+    menu.actions()[2].trigger()
+    assert center.editor is not None and center.editor.inputs["price_cross"]["level"].value() == 64_123.456
+
+
+def test_dragging_a_level_edits_the_rule_and_a_refused_drag_is_undone(center):
+    center.put_rule(PriceRange(id="r", symbol="BTC-USD", event="leaves", low=100.0, high=110.0))
+    low, high = center.chart.lines[("r", "low")], center.chart.lines[("r", "high")]
+    assert (low.value(), high.value()) == (100.0, 110.0)
+    low.setValue(95.123)
+    low.sigPositionChangeFinished.emit(low)
+    assert center.engine.rule("r").low == 95.12  # rounded to the symbol's decimals
+    assert AlertStore(center.store.directory).load().rules[0].low == 95.12  # saved at once
+    low.setValue(120.0)  # above the high: refused
+    low.sigPositionChangeFinished.emit(low)
+    assert center.engine.rule("r").low == 95.12
+    center.tick()
+    assert center.chart.lines[("r", "low")].value() == 95.12
+    assert "not changed" in center.window.statusBar().currentMessage()
+
+
+def test_disabled_rules_draw_no_level(center):
+    center.put_rule(PriceCross(id="x", symbol="BTC-USD", direction="above", level=5.0))
+    center.put_rule(PriceCross(id="y", symbol="ETH-USD", direction="above", level=5.0))
+    assert list(center.chart.lines) == [("x", "level")]
+    center.set_enabled("x", False)
+    center.tick()
+    assert center.chart.lines == {}
+
+
+def test_a_right_click_on_the_price_plot_opens_the_menu_at_that_price(center, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+
+    window = center.window
+    window.show()
+    qtbot.waitExposed(window)
+    plot = window.chart.price_plot
+    plot.setYRange(100.0, 200.0, padding=0)
+    view = window.chart.graphics
+    middle = plot.getViewBox().sceneBoundingRect().center()
+    point = view.mapFromScene(middle)  # whole pixels: the price is the one under that pixel
+    expected = plot.getViewBox().mapSceneToView(view.mapToScene(point)).y()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.RightButton, pos=QPoint(point.x(), point.y()))
+    qtbot.waitUntil(lambda: center.chart._menu is not None and center.chart._menu.isVisible())
+    first = center.chart._menu.actions()[0].text()
+    assert first == f"Alert when BTC-USD crosses above {expected:,.2f}"
+    center.chart._menu.close()

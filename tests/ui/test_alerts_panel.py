@@ -1,0 +1,121 @@
+"""The alerts panel's buttons: edit, duplicate, delete the selected rule; export the history to CSV."""
+
+from __future__ import annotations
+
+import csv
+
+from tests.ui.alert_window import alert_window
+from tradedash.core.alert_rules import LargeTrade, PriceCross
+from tradedash.core.alert_store import AlertStore
+from tradedash.core.wire import Trade
+
+
+def test_panel_buttons_act_on_the_selected_rule_and_history_exports(qtbot, tmp_path):
+    (tmp_path / "config").mkdir()
+    alerts = alert_window(qtbot, tmp_path / "config", current=lambda: None)
+    window = alerts.window
+    try:
+        panel = alerts.panel
+        assert not panel.edit_button.isEnabled()
+        alerts.put_rule(PriceCross(id="a", symbol="BTC-USD", direction="above", level=5.0, name="five"))
+        assert panel.selected_rule().id == "a" and panel.duplicate_button.isEnabled()
+        panel.duplicate_button.click()
+        assert [r.name for r in alerts.engine.rules] == ["five", "five (copy)"]
+        copy = panel.selected_rule()
+        assert copy.id != "a" and copy.level == 5.0
+        panel.delete_button.click()
+        assert [r.id for r in alerts.engine.rules] == ["a"]
+        panel.select_rule("a")
+        panel.edit_button.click()
+        assert alerts.editor.build() == alerts.engine.rule("a")
+        alerts.editor.reject()
+
+        alerts.put_rule(LargeTrade(id="t", symbol="BTC-USD", size=1.0, cooldown=0))
+        for size in (2.0, 3.0):
+            alerts.observe(Trade("BTC-USD", 1, 0, 1, 100.0, size, "buy"))
+        alerts.tick()
+        assert panel.history_model.rowCount() == 2 and alerts.banner.unseen == 2
+        path = tmp_path / "out.csv"
+        alerts.export_history(str(path))
+        rows = list(csv.reader(path.open(encoding="utf-8")))
+        assert [row[4] for row in rows[1:]] == ["2.0", "3.0"]
+        assert "Exported 2" in window.statusBar().currentMessage()
+        panel.sound.setChecked(False)
+        assert AlertStore(tmp_path / "config").load().settings.sound is False
+    finally:
+        alerts.close()
+
+
+def test_rules_are_suspended_while_the_market_rebuilds_their_book(qtbot, tmp_path):
+    from tradedash.core.lifecycle import FeedEvent, FeedLifecycle, FeedState
+    from tradedash.core.market import MarketState
+    from tradedash.core.wire import Book, SymbolInfo, Ticker
+
+    alerts = alert_window(qtbot, tmp_path, current=lambda: ("demo", "BTC-USD"))
+    try:
+        market, lifecycle = MarketState(), FeedLifecycle(lambda: 0.0)
+        alerts.attach_feed("demo", lifecycle, lambda: [SymbolInfo("BTC-USD", 0.01, 0.0001)], market)
+        lifecycle.handle(FeedEvent.CONNECT)
+        alerts.put_rule(PriceCross(id="x", feed="demo", symbol="BTC-USD", direction="above", level=100.0))
+        lifecycle.handle(FeedEvent.DATA)
+        assert lifecycle.state is FeedState.LIVE
+
+        def price(last: float) -> None:
+            message = Ticker("BTC-USD", 1, 0, last, 1.0, last, 1.0, last, last, last, last, 0.0, 0.0)
+            market.apply(message)
+            alerts.observe(message, "demo")
+
+        price(99.0)
+        market.apply(Book("BTC-USD", 5, 0, "update", [(99.0, 1.0)], [], prev_seq=4))  # an update before any snapshot
+        assert market.resyncing_symbols() == {"BTC-USD"}
+        alerts.tick()
+        assert alerts.engine.status("x") == "suspended: BTC-USD book resyncing"
+        row = alerts.rules_model.row_of("x")
+        assert alerts.rules_model.index(row, 5).data() == "suspended: BTC-USD book resyncing"
+        price(101.0)
+        alerts.tick()
+        assert alerts.history_model.rowCount() == 0  # the crossing came while the book was resyncing
+        market.apply(Book("BTC-USD", 6, 0, "snapshot", [(99.0, 1.0)], [(101.0, 1.0)]))
+        alerts.tick()
+        assert alerts.engine.status("x") == "armed"  # the last trusted price, 99, is below the level
+        price(101.5)  # trusted again: the crossing since 99 is reported now, with the price of now
+        alerts.tick()
+        assert alerts.history_model.firing_at(0).value == 101.5
+        alerts.detach_feed("demo")
+        assert alerts.feed_names() == [""] and alerts.engine.status("x") == "suspended: feed disconnected"
+        lifecycle.handle(FeedEvent.QUIET)  # news from the stopped client (it went stale) changes nothing any more
+        assert alerts.engine.status("x") == "suspended: feed disconnected"
+    finally:
+        alerts.close()
+
+
+def test_keys_on_the_rules_table_duplicate_and_delete(qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    alerts = alert_window(qtbot, tmp_path, current=lambda: None)
+    try:
+        alerts.window.show()
+        alerts.window.activateWindow()
+        qtbot.waitActive(alerts.window)
+        alerts.put_rule(PriceCross(id="a", symbol="BTC-USD", direction="above", level=5.0))
+        table = alerts.panel.rules_table
+        table.setFocus()
+        qtbot.waitUntil(table.hasFocus)
+        assert [a.text() for a in table.actions()] == ["Edit…", "Duplicate", "Delete"]
+        qtbot.keyClick(table, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+        assert len(alerts.engine.rules) == 2
+        qtbot.keyClick(table, Qt.Key.Key_Delete)
+        assert [r.id for r in alerts.engine.rules] == ["a"]
+    finally:
+        alerts.close()
+
+
+def test_a_long_banner_message_never_widens_the_window(qtbot, tmp_path):
+    alerts = alert_window(qtbot, tmp_path, current=lambda: None)
+    try:
+        before = alerts.window.minimumSizeHint().width()
+        alerts.banner.show_text("x" * 2000)
+        assert alerts.window.minimumSizeHint().width() <= max(before, 800)
+        assert alerts.banner.label.toolTip() == "x" * 2000
+    finally:
+        alerts.close()
