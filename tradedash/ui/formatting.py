@@ -30,8 +30,9 @@ def format_change_pct(change: float, base: float) -> str:
 
 
 def format_volume(volume: float) -> str:
+    """A quantity with two decimals and a k/M/B suffix (999,999 reads 1.00 M, not 1,000.00 k)."""
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(volume) >= limit:
+        if abs(volume) >= limit * 0.999995:
             return f"{volume / limit:,.2f} {suffix}"
     return f"{volume:,.2f}"
 
