@@ -60,3 +60,16 @@ def test_no_book_says_how_to_get_one(feed, theme, qtbot):
     panel.set_symbol(feed, "SOL-USD")
     assert 'subscribe to "book"' in panel.caption.text()
     assert panel.model.index(0, 0).data() is None
+
+
+def test_a_short_panel_keeps_the_spread_in_view(feed, theme, qtbot):
+    panel = BookPanel(theme)
+    qtbot.addWidget(panel)
+    panel.resize(300, 200)
+    panel.show()
+    qtbot.waitExposed(panel)
+    feed.market.apply(_snapshot([(100.0 - i, 1.0) for i in range(12)], [(101.0 + i, 1.0) for i in range(12)]))
+    panel.set_symbol(feed, "BTC-USD")
+    panel.refresh()
+    spread_rect = panel.table.visualRect(panel.model.index(DEPTH, 0))
+    assert panel.table.viewport().rect().contains(spread_rect.center())

@@ -28,6 +28,7 @@ def test_rows_values_and_one_data_changed_per_refresh(feed, theme, qtmodeltester
     row = [model.index(0, c).data() for c in range(len(COLUMNS))]
     assert row == ["BTC-USD", "64,000.00", "+1,000.00", "+1.59 %", "63,999.50", "64,000.50", "1.00", "1.23 k", ""]
     assert model.index(1, 1).data() == "145.000"  # SOL's tick is 0.001
+    assert model.index(1, 2).data() == "\u22125.000"  # a true minus: as wide as the plus sign
     assert model.index(1, 2).data(Qt.ItemDataRole.ForegroundRole).name() == theme.down
     for _ in range(50):
         feed.market.apply(ticker("BTC-USD", 64001.0))

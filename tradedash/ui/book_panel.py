@@ -198,6 +198,13 @@ class BookPanel(QWidget):
     def refresh(self) -> None:
         self.model.refresh()
         self._update_caption()
+        self._centre_spread()
+
+    def _centre_spread(self) -> None:
+        """Keep the spread row in the middle when the ladder is taller than the panel."""
+        bar = self.table.verticalScrollBar()
+        if bar.maximum() > 0:
+            self.table.scrollTo(self.model.index(DEPTH, 0), QTableView.ScrollHint.PositionAtCenter)
 
     def _update_caption(self) -> None:
         model = self.model

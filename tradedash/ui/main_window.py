@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         width, height = max(self.width(), 1200), max(self.height(), 700)
         self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [int(width * 0.44), int(width * 0.35), int(width * 0.21)], Qt.Orientation.Horizontal)
         self.resizeDocks([d["watchlist"], d["health"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
-        self.resizeDocks([d["book"], d["tape"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["book"], d["tape"]], [int(height * 0.66), int(height * 0.34)], Qt.Orientation.Vertical)
         if "alerts" in d:  # the alerts panel (tradedash/ui/alert_center.py): a strip along the bottom
             self.resizeDocks([d["alerts"]], [int(height * 0.24)], Qt.Orientation.Vertical)
 
@@ -345,8 +345,6 @@ class MainWindow(QMainWindow):
         for table in (self.watchlist.table, self.tape, self.health.table):
             for column in range(table.model().columnCount() - 1):  # the last one stretches
                 table.resizeColumnToContents(column)
-                # A little slack, so a sign or digit that changes before the next fit is not elided.
-                table.setColumnWidth(column, table.columnWidth(column) + 6)
 
     def _refresh_status(self) -> None:
         states = [feed.client.state for feed in self.feeds]

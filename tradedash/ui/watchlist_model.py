@@ -153,8 +153,8 @@ class WatchlistModel(QAbstractTableModel):
         texts = (
             name,
             format_price(ticker.last, decimals),
-            ("+" if change > 0 else "") + format_price(change, decimals),
-            format_change_pct(change, ticker.open_24h),
+            _signed(format_price(change, decimals), change),
+            _signed(format_change_pct(change, ticker.open_24h), change),
             format_price(ticker.bid, decimals),
             format_price(ticker.ask, decimals),
             format_price(ticker.ask - ticker.bid, decimals),
@@ -253,3 +253,11 @@ def _trend(state: SymbolState) -> tuple[np.ndarray | None, float]:
     low, high = float(recent.min()), float(recent.max())
     scaled = (recent - low) / (high - low) if high > low else np.full(len(recent), 0.5)
     return scaled, (float(recent[-1]) - float(recent[0])) / float(recent[0]) if recent[0] else 0.0
+
+
+def _signed(text: str, value: float) -> str:
+    """``text`` with a plus sign, or a true minus sign (as wide as the plus, so a column's width
+    does not change when the sign flips)."""
+    if value > 0 and not text.startswith("+"):
+        return "+" + text
+    return text.replace("-", "\u2212", 1) if value < 0 else text
