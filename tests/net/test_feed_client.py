@@ -12,7 +12,7 @@ from tests.net.support import ScriptedExchange, ticker, wait_for
 from tradedash.core import wire
 from tradedash.core.market import MarketState
 from tradedash.core.lifecycle import FeedState
-from tradedash.net.feed_client import FeedClient
+from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.feed_group import FeedGroup
 from tradedash.net.recorder import FrameRecorder
 
@@ -156,3 +156,28 @@ def test_recorder_keeps_each_frame_on_one_line(tmp_path):
     assert len(lines) == 2
     assert json.loads(lines[0]) == {"ts": 5, "frame": {"type": "heartbeat", "seq": 1, "ts": 2}}
     assert [m["seq"] for m in json.loads(lines[1])["frame"]] == [1, 2]
+
+
+async def test_wss_with_a_ca_file_verifies_the_server_and_a_wrong_ca_is_fatal(tmp_path):
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    certfile, keyfile, cafile = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    cert.cert_chain_pems[0].write_to_path(certfile)
+    cert.private_key_pem.write_to_path(keyfile)
+    ca.cert_pem.write_to_path(cafile)
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(other)
+    server = ExchangeServer(ExchangeConfig(port=0, rate=50.0, certfile=str(certfile), keyfile=str(keyfile)))
+    await server.start()
+    try:
+        assert server.url.startswith("wss://")
+        client = FeedClient(server.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")], ca_file=str(cafile))
+        task = asyncio.create_task(client.run())
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        await _stop(client, task)
+        stranger = FeedClient(server.url, market=MarketState(), ca_file=str(other))
+        with pytest.raises(FatalFeedError, match="certificate"):
+            await asyncio.wait_for(stranger.run(), 5)
+    finally:
+        await server.stop()
