@@ -68,6 +68,28 @@ def whole_core(snapshots: list[bytes], frames: list[bytes]) -> float:
     return elapsed
 
 
+def per_kind(frames: list[bytes], snapshots: list[bytes], rounds: int) -> dict[str, float]:
+    """Microseconds of apply + stats per message, each kind alone (each channel keeps its own sequence)."""
+    messages = [wire.decode_server_frame(frame)[0] for frame in frames]
+    kinds: dict[str, list[wire.MarketMessage]] = {}
+    for message in messages:
+        kinds.setdefault(type(message).__name__, []).append(message)
+    costs = {}
+    for kind, stream in kinds.items():
+        best = float("inf")
+        for _ in range(rounds):
+            market, stats = MarketState(), FeedStats()
+            for frame in snapshots:
+                market.apply(wire.decode_server_frame(frame)[0])
+            apply, record_market = market.apply, stats.record_market
+            start = time.perf_counter()
+            for message in stream:
+                record_market(message, apply(message))
+            best = min(best, time.perf_counter() - start)
+        costs[kind] = best / len(stream) * 1e6
+    return costs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=5_000, help="exchange steps per symbol (default 5000)")
@@ -86,8 +108,14 @@ def main() -> None:
     for name, rate in rates.items():
         print(f"{name:<26}{rate:>12,.0f}{1e6 / rate:>10.2f}")
     print(f"core adds {added_us:.2f} us per message; ratio {ratio:.2f} of decode-only")
+    costs = per_kind(frames, snapshots, args.rounds)
+    print(f"{'apply + stats, each kind alone':<32}{'us/msg':>8}")
+    for kind, us in costs.items():
+        print(f"{kind:<32}{us:>8.2f}")
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"messages": len(frames), "rates": rates, "ratio": ratio, "added_us": added_us}, indent=2))
+    RESULTS.write_text(json.dumps(
+        {"messages": len(frames), "rates": rates, "ratio": ratio, "added_us": added_us, "per_kind_us": costs}, indent=2
+    ))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Fan-out: the mock exchange against a bare ``websockets.broadcast()`` server, in the same run.
 
-Run: ``/work/main/.venv/bin/python bench/fanout.py`` (about 80 s; ``--help`` for options).
+Run: ``/work/main/.venv/bin/python bench/fanout.py`` (about 90 s; ``--help`` for options).
 
 For N = 100 and 1,000 clients, each server runs alone in a child process and the
 clients run here, in this process. Both servers send the same messages at the same
@@ -33,6 +33,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -248,11 +249,11 @@ async def _measure(kind: str, n: int, rate: float, steps: list[list[bytes]], war
         rss = [_rss_bytes(process.pid)]
         clients = await _connect_clients(port, n)
         await _wait_for(lambda: all(c.frames for c in clients), 10)  # every hello arrived
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
         rss.append(_rss_bytes(process.pid))
         for start in range(0, n, 50):
             websockets_clients += await asyncio.gather(*(connect(f"ws://127.0.0.1:{port}") for _ in range(min(50, n - start))))
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
         rss.append(_rss_bytes(process.pid))
 
         subscribe = json.dumps({"op": "subscribe", "id": 1, "channels": list(CHANNELS), "symbols": [SYMBOL]}).encode()
@@ -308,19 +309,18 @@ async def _run(args: argparse.Namespace) -> list[dict]:
 
 
 def _summarise(samples: list[dict], args: argparse.Namespace) -> list[dict]:
-    """Per (N, server): totals over the rounds; ratios of the exchange to the bare server."""
+    """Per (N, server): the median over the rounds of each rate (one disturbed round does not move it),
+    the largest memory figure; ratios of the exchange to the bare server."""
     rows = []
     for n in args.clients:
         row: dict = {"clients": n, "offered_frames_per_s": args.frames_per_s + n}
         for kind in ("bare", "exchange"):
             mine = [s for s in samples if s["clients"] == n and s["server"] == kind]
-            seconds = sum(s["seconds"] for s in mine)
-            frames = sum(s["frames"] for s in mine)
             row[kind] = {
-                "delivered_frames_per_s": frames / seconds,
-                "server_cpu_fraction": sum(s["server_cpu_s"] for s in mine) / seconds,
-                "client_cpu_fraction": sum(s["client_cpu_s"] for s in mine) / seconds,
-                "frames_per_server_cpu_s": frames / max(sum(s["server_cpu_s"] for s in mine), 1e-9),
+                "delivered_frames_per_s": median(s["frames"] / s["seconds"] for s in mine),
+                "server_cpu_fraction": median(s["server_cpu_s"] / s["seconds"] for s in mine),
+                "client_cpu_fraction": median(s["client_cpu_s"] / s["seconds"] for s in mine),
+                "frames_per_server_cpu_s": median(s["frames"] / max(s["server_cpu_s"], 1e-9) for s in mine),
                 "kib_per_idle_connection": max(s["bytes_per_idle_connection"] for s in mine) / 1024,
                 "kib_per_idle_websockets_connection": max(s["bytes_per_idle_websockets_connection"] for s in mine) / 1024,
             }
@@ -353,9 +353,9 @@ def main() -> None:
     parser.add_argument(
         "--frames-per-s", type=float, default=40_000, help="market frames per second offered in total to all clients (default 40000)"
     )
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds between subscribing and measuring")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds between subscribing and measuring")
     parser.add_argument("--window", type=float, default=4.0, help="seconds measured per round")
-    parser.add_argument("--rounds", type=int, default=2, help="measurements of each pair, bare and exchange taking turns first")
+    parser.add_argument("--rounds", type=int, default=3, help="measurements of each pair, bare and exchange taking turns first")
     args = parser.parse_args()
 
     started = time.monotonic()

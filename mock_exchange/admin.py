@@ -17,7 +17,7 @@ from websockets.asyncio.server import ServerConnection
 
 from tradedash.core import wire
 
-from .faults import FAULTS
+from .faults import check_fault_args
 
 if TYPE_CHECKING:
     from .server import ExchangeServer
@@ -56,8 +56,13 @@ def apply_admin(server: ExchangeServer, connection: ServerConnection, request: A
     if not hmac.compare_digest(request.token.encode(), admin_token.encode()):
         log.warning("admin op with a wrong token from %s", connection.remote_address)
         return wire.Error(request.id, "forbidden", "wrong admin token")
-    if request.fault not in FAULTS:
-        return wire.Error(request.id, "bad_request", f"unknown fault {request.fault!r}; known: {list(FAULTS)}")
+    try:
+        check_fault_args(request.fault, request.args)
+    except ValueError as exc:
+        return wire.Error(request.id, "bad_request", str(exc))
+    symbol = request.args.get("symbol")
+    if symbol is not None and symbol not in server.symbols:
+        return wire.Error(request.id, "unknown_symbol", f"unknown symbol {symbol!r}; listed: {server.symbols}")
     kwargs = dict(request.args)
     if request.fault in CONNECTION_FAULTS:
         keyword = CONNECTION_FAULTS[request.fault]
@@ -65,11 +70,7 @@ def apply_admin(server: ExchangeServer, connection: ServerConnection, request: A
             kwargs[keyword] = connection if keyword == "connection" else [connection]
         elif request.target == "others":
             kwargs["spare"] = [connection]
-    method = getattr(server.faults, request.fault)
-    try:
-        coroutine = method(**kwargs)
-    except TypeError as exc:
-        return wire.Error(request.id, "bad_request", f"bad args for {request.fault}: {exc}")
+    coroutine = getattr(server.faults, request.fault)(**kwargs)
     log.warning("admin op from %s: %s %s", connection.remote_address, request.fault, request.args)
     server.spawn_fault(coroutine, request.fault)
     return wire.Ack(request.id, "admin")

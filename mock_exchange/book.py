@@ -35,6 +35,8 @@ class LevelBook:
         self._rng = random.Random(seed)
         self.bids: dict[int, float] = {}
         self.asks: dict[int, float] = {}
+        #: Ticks of each side, best first, as of the last move.
+        self._order: dict[int, list[int]] = {-1: [], 1: []}
         spec = sim.spec
         self._lot_notional = 1_000.0 / spec.start_price / spec.lot_size
         #: Typical distance between levels: a fifth of a step's typical move, at least a tick.
@@ -56,7 +58,7 @@ class LevelBook:
         fill = best + away * self._spacing * (1 + int(rng.expovariate(0.5)))
         if fill > 0 and fill not in side:
             side[fill] = self._size(rng)
-        ordered = sorted(side, key=lambda t: t * -away)
+        ordered = sorted(side, reverse=away < 0)
         for _ in range(_CHURN):
             if len(ordered) < 2:
                 break
@@ -75,14 +77,15 @@ class LevelBook:
             ordered.append(worst)
         for tick in ordered[MAX_BOOK_DEPTH:]:
             del side[tick]
+        self._order[away] = ordered[:MAX_BOOK_DEPTH]
 
     def _size(self, rng: random.Random) -> float:
         return self._sim.size_of(rng.expovariate(1.0) * self._lot_notional * 8)
 
     def top(self, depth: int) -> tuple[list[Level], list[Level]]:
         price = self._sim.price_of
-        bids = [(price(t), self.bids[t]) for t in sorted(self.bids, reverse=True)[:depth]]
-        asks = [(price(t), self.asks[t]) for t in sorted(self.asks)[:depth]]
+        bids = [(price(t), self.bids[t]) for t in self._order[-1][:depth]]
+        asks = [(price(t), self.asks[t]) for t in self._order[1][:depth]]
         return bids, asks
 
 

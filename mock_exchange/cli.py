@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     limits = parser.add_argument_group("limits")
     limits.add_argument("--max-message-size", type=int, help=f"largest request in bytes; bigger closes with 1009 (default {d.max_message_size})")
     limits.add_argument("--max-requests-per-second", type=float, help=f"per connection; more closes with 1008; 0 = no limit (default {d.max_requests_per_second:g})")
+    limits.add_argument("--max-request-burst", type=int, help=f"requests a connection may send at once before the rate applies (default {d.max_request_burst})")
     limits.add_argument("--max-subscriptions", type=int, help=f"per connection (default {d.max_subscriptions})")
     limits.add_argument("--max-connections-per-address", type=int, help=f"per client IP; more get HTTP 429; 0 = no limit (default {d.max_connections_per_address})")
     limits.add_argument("--max-send-buffer", type=int, help=f"bytes of unsent data a client may hold back (default {d.max_send_buffer})")

@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from .faults import FAULTS, FaultInjector
+from .faults import FaultInjector, check_fault_args
 
 __all__ = ["ScheduledFault", "parse_fault", "run_schedule"]
 
@@ -37,14 +37,16 @@ def parse_fault(text: str) -> ScheduledFault:
     if not sep or not what or not when:
         raise ValueError(f"fault {text!r}: expected NAME[:key=value,...]@WHEN, e.g. drop_all@5 or skip_book_seq@every=10")
     name, _, arg_text = what.partition(":")
-    if name not in FAULTS:
-        raise ValueError(f"fault {text!r}: unknown fault {name!r}; known: {', '.join(FAULTS)}")
     args: dict[str, Any] = {}
     for item in filter(None, arg_text.split(",")):
         key, eq, value = item.partition("=")
         if not eq:
             raise ValueError(f"fault {text!r}: argument {item!r} is not key=value")
         args[key.strip()] = _value(value.strip())
+    try:
+        check_fault_args(name, args)
+    except ValueError as exc:
+        raise ValueError(f"fault {text!r}: {exc}") from None
     try:
         if when.startswith("every="):
             every = float(when[6:])

@@ -10,6 +10,7 @@ ones in ``spare``, which the admin op uses so that the connection asking is not 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from collections.abc import Collection
@@ -24,7 +25,7 @@ from tradedash.core import wire
 if TYPE_CHECKING:
     from .server import ExchangeServer
 
-__all__ = ["FaultInjector", "FaultRecord", "FAULTS", "OVERSIZED_DEFAULT"]
+__all__ = ["FaultInjector", "FaultRecord", "FAULTS", "OVERSIZED_DEFAULT", "check_fault_args"]
 
 log = logging.getLogger("mock_exchange.faults")
 
@@ -46,6 +47,22 @@ FAULTS: tuple[str, ...] = (
     "refuse",
     "restart",
 )
+
+
+#: Arguments that name server-side objects: Python callers only.
+_PYTHON_ONLY_ARGS = frozenset({"connection", "connections", "spare"})
+
+
+def check_fault_args(name: str, args: dict[str, Any]) -> None:
+    """Raise ValueError unless ``name`` is a fault and ``args`` fit it (as the CLI and admin op spell them)."""
+    if name not in FAULTS:
+        raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}")
+    if _PYTHON_ONLY_ARGS & args.keys():
+        raise ValueError(f"{name}: {sorted(_PYTHON_ONLY_ARGS & args.keys())} can only be given from Python")
+    try:
+        inspect.signature(getattr(FaultInjector, name)).bind(None, **args)
+    except TypeError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -256,6 +273,10 @@ class FaultInjector:
         """Close every connection with 1012 (service restart) and stop listening for ``down_seconds``."""
         self._record("restart", down_seconds=down_seconds)
         await self._server.pause_listening(down_seconds, close_code=1012)
+
+    def forget(self, connection: ServerConnection) -> None:
+        """The connection is gone: stop tracking it."""
+        self._half_open.discard(connection)
 
     def cancel(self) -> None:
         """Forget timers and abort half-open sockets (called when the server stops)."""

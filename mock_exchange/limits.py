@@ -27,23 +27,24 @@ log = logging.getLogger("mock_exchange")
 
 
 class RequestBudget:
-    """A token bucket allowing ``rate`` requests per second with bursts of up to ``rate``.
+    """A token bucket allowing ``rate`` requests per second after a first burst of ``burst``.
 
     Contract: ``take(now)`` spends one request and returns False once more than the
     budget has been asked for; ``now`` is a monotonic time in seconds. A rate of 0
     or less means no limit.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, burst: int) -> None:
         self._rate = rate
-        self._tokens = max(rate, 1.0)
+        self._burst = float(max(burst, 1))
+        self._tokens = self._burst
         self._last: float | None = None
 
     def take(self, now: float) -> bool:
         if self._rate <= 0:
             return True
         if self._last is not None:
-            self._tokens = min(max(self._rate, 1.0), self._tokens + (now - self._last) * self._rate)
+            self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
         self._last = now
         if self._tokens < 1.0:
             return False

@@ -34,6 +34,17 @@ class _SymbolMarket:
         self.trade_id = 0
         self.day = Rolling24h(spec.start_price)
         self.candles = {interval: CandleBuilder(interval) for interval in wire.CANDLE_INTERVALS}
+        #: The last trade, and whether the book has missed it (nobody watched the book).
+        self.last = self.sim.step()
+        self.book.move(self.last)
+        self.book_behind = False
+
+    def book_now(self) -> LevelBook:
+        """The book, caught up with the last trade's quote."""
+        if self.book_behind:
+            self.book.move(self.last)
+            self.book_behind = False
+        return self.book
 
 
 class Market:
@@ -45,14 +56,13 @@ class Market:
     the candles. Every channel's ``seq`` goes up by one per message whether or not
     it was wanted (book: per step; all depths share it); a book update's
     ``prev_seq`` is ``seq - 1`` and its checksum is that of the depth's top levels,
-    which ``book_snapshot`` returns whole at the current ``seq``. The prices depend
-    only on the seed and the number of steps.
+    which ``book_snapshot`` returns whole at the current ``seq``. Prices, sizes and
+    sides depend only on the seed and the number of steps; the book's deeper levels
+    also on when it was watched (nobody watching, it is only caught up on demand).
     """
 
     def __init__(self, specs: Iterable[SymbolSpec], seed: int) -> None:
         self._symbols = {spec.symbol: _SymbolMarket(spec, seed) for spec in specs}
-        for m in self._symbols.values():
-            m.book.move(m.sim.step())
 
     @property
     def symbols(self) -> list[str]:
@@ -71,17 +81,20 @@ class Market:
             if depth not in depths:
                 del m.views[depth]
         for depth in depths - m.views.keys():
-            m.views[depth] = DepthView(depth, *m.book.top(depth))
+            m.views[depth] = DepthView(depth, *m.book_now().top(depth))
 
     def book_snapshot(self, symbol: str, depth: int, ts: int) -> Book:
         m = self._symbols[symbol]
-        bids, asks = m.book.top(depth)
+        bids, asks = m.book_now().top(depth)
         return Book(symbol, m.seq["book"], ts, "snapshot", bids, asks, None, wire.book_checksum(bids, asks))
 
     def step(self, symbol: str, ts: int, wanted: Container[str] = ALL_CHANNELS) -> list[tuple[str, int, wire.MarketMessage]]:
         m = self._symbols[symbol]
-        t = m.sim.step()
-        m.book.move(t)
+        t = m.last = m.sim.step()
+        if m.views:
+            m.book.move(t)
+        else:
+            m.book_behind = True
         m.trade_id += 1
         seq = m.seq
         out: list[tuple[str, int, wire.MarketMessage]] = []

@@ -45,7 +45,7 @@ def channel_of(message: wire.MarketMessage) -> str:
     return type(message).__struct_config__.tag  # type: ignore[return-value]
 
 
-def read_recording(path: str) -> Iterator[tuple[int, list[wire.MarketMessage]]]:
+def read_recording(path: str, *, log_bad: bool = True) -> Iterator[tuple[int, list[wire.MarketMessage]]]:
     """Yield ``(ts, market messages)`` per valid line of ``path``, in file order."""
     bad = 0
     with open(path, "rb") as file:
@@ -57,7 +57,7 @@ def read_recording(path: str) -> Iterator[tuple[int, list[wire.MarketMessage]]]:
                 messages = wire.decode_server_frame(record.frame)
             except (msgspec.DecodeError, wire.WireError) as exc:
                 bad += 1
-                if bad <= 10:
+                if log_bad and bad <= 10:
                     log.warning("%s line %d skipped: %s", path, number, exc)
                 continue
             yield record.ts, [m for m in messages if isinstance(m, _MARKET_TYPES)]  # type: ignore[misc]
@@ -87,7 +87,7 @@ class ReplayMarket:
     def __init__(self, path: str, known: dict[str, SymbolSpec]) -> None:
         self._known = known
         symbols: dict[str, None] = {}
-        for _, messages in read_recording(path):
+        for _, messages in read_recording(path, log_bad=False):
             for message in messages:
                 symbols.setdefault(message.symbol)
         self._books: dict[str, tuple[int, dict[float, float], dict[float, float]]] = {

@@ -14,7 +14,6 @@ import ssl
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -24,12 +23,13 @@ from websockets.exceptions import ConnectionClosed
 from tradedash.core import wire
 
 from .admin import AdminRequest, apply_admin
-from .fault_schedule import ScheduledFault, run_schedule
+from .config import ExchangeConfig, ServerCounters
+from .fault_schedule import run_schedule
 from .faults import FaultInjector
 from .limits import HandshakeGuard, RequestBudget
 from .market import DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH, Market
 from .replay import ReplayMarket, channel_of, replay
-from .simulator import DEFAULT_SPECS, SymbolSpec
+from .simulator import DEFAULT_SPECS
 
 __all__ = ["ExchangeConfig", "ExchangeServer", "ServerCounters"]
 
@@ -47,62 +47,6 @@ _KNOWN_OPS = {"subscribe", "unsubscribe", "list", "symbols", "snapshot", "admin"
 _Key = tuple[str, str, int]
 
 
-@dataclass
-class ExchangeConfig:
-    """Everything the server needs to start; defaults make a small, calm, local market."""
-
-    host: str = "127.0.0.1"
-    port: int = 8765
-    symbols: list[str] = field(default_factory=lambda: ["BTC-USD", "ETH-USD", "SOL-USD"])
-    #: Symbols beyond :data:`~mock_exchange.simulator.DEFAULT_SPECS` (or overriding them), by name.
-    symbol_specs: dict[str, SymbolSpec] = field(default_factory=dict)
-    seed: int = 7
-    #: Market updates per second per symbol (each is one trade, one ticker, one book update, candles).
-    rate: float = 5.0
-    heartbeat_interval: float = 1.0
-    #: Send the market messages of one tick to one subscription as one JSON array frame.
-    batch: bool = False
-    # Replay
-    replay: str | None = None
-    speed: float = 1.0
-    # Limits
-    max_message_size: int = 4096
-    max_queue: int = 64
-    max_requests_per_second: float = 20.0
-    max_subscriptions: int = 500
-    max_connections_per_address: int = 4096
-    #: A client whose unsent bytes stay above this for ``slow_client_timeout`` seconds is dropped.
-    max_send_buffer: int = 4 * 1024 * 1024
-    slow_client_timeout: float = 2.0
-    # Security
-    token: str | None = None
-    admin_token: str | None = None
-    certfile: str | None = None
-    keyfile: str | None = None
-    #: Allowed ``Origin`` headers; None allows any. Clients that send no Origin are always allowed.
-    origins: list[str] | None = None
-    # Faults scheduled at start-up
-    faults: list[ScheduledFault] = field(default_factory=list)
-
-    def specs(self) -> list[SymbolSpec]:
-        known = {**DEFAULT_SPECS, **self.symbol_specs}
-        unknown = [s for s in self.symbols if s not in known]
-        if unknown:
-            raise ValueError(f"unknown symbols {unknown}; listed: {sorted(known)}")
-        return [known[s] for s in self.symbols]
-
-
-@dataclass
-class ServerCounters:
-    """What the server refused or dropped since it started."""
-
-    slow_clients_dropped: int = 0
-    rate_limited: int = 0
-    handshakes_refused: int = 0
-    frames_delayed: int = 0
-    book_updates_skipped: int = 0
-
-
 class _Session:
     """One client connection's subscriptions (with book depth), request budget and heartbeat counter."""
 
@@ -114,6 +58,7 @@ class _Session:
         self.heartbeat_seq = 0
         self.budget = budget
         self.full_since: float | None = None
+        self.dropped = False
 
 
 class ExchangeServer:
@@ -131,6 +76,7 @@ class ExchangeServer:
 
     def __init__(self, config: ExchangeConfig | None = None) -> None:
         self.config = config or ExchangeConfig()
+        self.config.check()
         self.market: Market | ReplayMarket
         if self.config.replay is None:
             self.market = Market(self.config.specs(), self.config.seed)
@@ -148,6 +94,8 @@ class ExchangeServer:
         self._pending: dict[_Key, list[wire.MarketMessage]] = {}
         self._delayed: deque[tuple[float, _Key, bytes]] = deque()
         self._delay_timer: asyncio.TimerHandle | None = None
+        self._first_subscription = asyncio.Event()
+        self._relisten: asyncio.Task[None] | None = None
         self.port: int | None = None
 
     # --- Lifecycle --------------------------------------------------------------------
@@ -223,14 +171,20 @@ class ExchangeServer:
         self.port = server.sockets[0].getsockname()[1]
 
     async def pause_listening(self, seconds: float, close_code: int | None = None) -> None:
-        """Close the listening socket for ``seconds``, and with ``close_code`` every connection too."""
+        """Close the listening socket for ``seconds``, and with ``close_code`` every connection too.
+
+        A second pause before the first one ends replaces it (the socket reopens after the later one).
+        """
+        if self._relisten is not None:
+            self._relisten.cancel()
         for server in self._servers:
             server.server.close()
+        self._servers = [server for server in self._servers if server.connections]
         if close_code is not None:
             await asyncio.gather(
                 *(c.close(close_code, "server restart") for c in self.connections), return_exceptions=True
             )
-        self._spawn(self._listen_again(seconds), "listen again")
+        self._relisten = self._spawn(self._listen_again(seconds), "listen again")
 
     async def _listen_again(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
@@ -268,7 +222,7 @@ class ExchangeServer:
     async def _handle(self, connection: ServerConnection) -> None:
         peer = connection.remote_address
         log.info("connection from %s:%s", *(peer or ("?", "?"))[:2])
-        session = _Session(connection, RequestBudget(self.config.max_requests_per_second))
+        session = _Session(connection, RequestBudget(self.config.max_requests_per_second, self.config.max_request_burst))
         self._sessions[connection] = session
         self._guard.opened(connection)
         try:
@@ -291,6 +245,7 @@ class ExchangeServer:
             self.forget_subscriptions(connection)
             del self._sessions[connection]
             self._guard.closed(connection)
+            self.faults.forget(connection)
             log.info("connection from %s:%s closed (%s)", *(peer or ("?", "?"))[:2], connection.close_code)
 
     def forget_subscriptions(self, connection: ServerConnection) -> None:
@@ -308,7 +263,7 @@ class ExchangeServer:
     def _answer(self, session: _Session, frame: str | bytes) -> list[msgspec.Struct]:
         try:
             request = _request_decoder.decode(frame)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
             return [_error_for_undecodable(frame, str(exc))]
         if isinstance(request, (wire.Subscribe, wire.Unsubscribe)):
             return self._change_subscriptions(session, request)
@@ -354,6 +309,8 @@ class ExchangeServer:
                     session.book_depths[subscription.symbol] = depth
                 self._subscribers[_key(session, subscription)].add(connection)
         self._refresh_interest({s.symbol for s in pairs})
+        if op == "subscribe":
+            self._first_subscription.set()
         if op == "subscribe" and "book" in request.channels:
             snapshots = [self.market.book_snapshot(symbol, depth, time.time_ns()) for symbol in request.symbols]
         ack = wire.Ack(request.id, op, subscriptions=_sorted(session.subscriptions))
@@ -400,9 +357,14 @@ class ExchangeServer:
     async def _run_replay(self) -> None:
         market = self.market
         assert isinstance(market, ReplayMarket) and self.config.replay is not None
+        await self._first_subscription.wait()
+        log.info("replaying %s at %gx", self.config.replay, self.config.speed)
         async for messages in replay(self.config.replay, self.config.speed):
             for message in messages:
                 market.apply(message)
+                if isinstance(message, wire.Book) and message.kind == "update" and self.faults.take_book_skip(message.symbol):
+                    self.counters.book_updates_skipped += 1
+                    continue
                 channel = channel_of(message)
                 for key in [k for k in self._subscribers if k[0] == channel and k[1] == message.symbol]:
                     self._emit(key, message)
@@ -460,6 +422,8 @@ class ExchangeServer:
             now = time.monotonic()
             for session in list(self._sessions.values()):
                 connection = session.connection
+                if session.dropped:
+                    continue
                 if connection.transport.get_write_buffer_size() <= limit:
                     session.full_since = None
                 elif session.full_since is None:
@@ -473,7 +437,7 @@ class ExchangeServer:
         reason = f"slow consumer: send buffer above {limit} bytes for {patience:g} s"
         log.warning("dropping %s: %s", connection.remote_address, reason)
         self.forget_subscriptions(connection)
-        session.full_since = None
+        session.dropped = True
         self._spawn(connection.close(1008, reason), "close slow client")
 
 
@@ -490,11 +454,12 @@ def _error_for_undecodable(frame: str | bytes, reason: str) -> wire.Error:
     """Build the error reply for a frame that is not a valid request, echoing its id if it has one."""
     try:
         loose = msgspec.json.decode(frame)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return wire.Error(None, "malformed", "frame is not valid JSON")
     if not isinstance(loose, dict):
         return wire.Error(None, "bad_request", "a request must be a JSON object")
     request_id = loose.get("id") if isinstance(loose.get("id"), int) else None
-    if loose.get("op") not in _KNOWN_OPS:
-        return wire.Error(request_id, "unknown_op", f"unknown op {loose.get('op')!r}; known: {sorted(_KNOWN_OPS)}")
+    op = loose.get("op")
+    if not isinstance(op, str) or op not in _KNOWN_OPS:
+        return wire.Error(request_id, "unknown_op", f"unknown op {op!r}; known: {sorted(_KNOWN_OPS)}")
     return wire.Error(request_id, "bad_request", reason)

@@ -20,6 +20,7 @@ import dataclasses
 import tomllib
 from typing import Any
 
+from .config import ExchangeConfig
 from .simulator import SymbolSpec
 
 __all__ = ["load_settings", "parse_symbol_spec"]
@@ -29,8 +30,6 @@ _SPEC_FIELDS = {"symbol", "tick_size", "lot_size", "start_price", "volatility"}
 
 def load_settings(path: str) -> dict[str, Any]:
     """Read ``path`` into ExchangeConfig keyword arguments; ValueError names the file and what is wrong."""
-    from .server import ExchangeConfig
-
     try:
         with open(path, "rb") as file:
             data = tomllib.load(file)

@@ -136,6 +136,32 @@ def test_damaged_stream_ends_equal_to_server_book_after_resync(initial, changes,
     event(f"gaps={min(book.gaps, 3)} dups={min(book.duplicates, 1)} mismatches={min(book.checksum_mismatches, 1)}")
 
 
+#: Resize or remove the i-th best level of one side: aims at the edge of the checksummed top ten.
+relative_changes = st.tuples(st.sampled_from(["bids", "asks"]), st.integers(0, 12), sizes)
+
+
+@settings(max_examples=200, deadline=None)
+@given(changes=st.lists(st.one_of(st.tuples(bid_changes, ask_changes), relative_changes), min_size=1, max_size=80))
+def test_a_clean_stream_applies_every_update_and_every_checksum_matches(changes):
+    """No false alarms: deep books, levels changing at, above and below the tenth."""
+    server = ReferenceServer()
+    server.update([(99.5 - k, 1.0) for k in range(15)], [(100.5 + k, 1.0) for k in range(15)])  # deep from the start
+    book = OrderBook(SYMBOL)
+    book.apply(server.snapshot())
+    for change in changes:
+        if isinstance(change[0], str):
+            side, index, size = change
+            levels = server.levels()[0 if side == "bids" else 1]
+            if index >= len(levels):
+                continue
+            edit = [(levels[index][0], size)]
+            message = server.update(edit, []) if side == "bids" else server.update([], edit)
+        else:
+            message = server.update(*change)
+        assert book.apply(message) is BookOutcome.APPLIED
+    assert _levels(book) == server.levels()
+
+
 def test_updates_in_sequence_are_applied_and_levels_are_best_first():
     server = ReferenceServer()
     book = OrderBook(SYMBOL)
@@ -263,3 +289,17 @@ def test_a_snapshot_older_than_the_book_is_ignored_but_one_at_the_same_seq_repai
     assert book.apply(tampered) is BookOutcome.CHECKSUM_MISMATCH
     assert book.apply(server.snapshot()) is BookOutcome.RESYNCED  # same seq as the tampered update
     assert _levels(book) == server.levels()
+
+
+def test_clearing_an_unsubscribed_book_ends_its_resync():
+    server = ReferenceServer()
+    market = MarketState(clock=lambda: 0.0)
+    market.apply(server.snapshot())
+    server.update([(99.0, 1.0)], [])
+    market.apply(server.update([(98.0, 1.0)], []))  # a gap
+    assert market.resyncing_symbols() == {SYMBOL}
+    market.clear_book(SYMBOL)
+    book = market.symbols[SYMBOL].book
+    assert market.resyncing_symbols() == set() and market.take_snapshot_requests() == []
+    assert book.bids() == [] and book.seq is None and not book.resyncing
+    market.clear_book("never seen")  # harmless

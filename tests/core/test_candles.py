@@ -159,3 +159,73 @@ def test_stamps_outside_int64_nanoseconds_are_rejected_not_raised():
     series.add_trade(2**63, 1.0, 1.0)
     series.apply_candle(candle(2**64, T0, 1.0, 1.0, 1.0, 1.0, 1.0, interval="1s"))
     assert series.rejected == 3 and len(series) == 0
+
+
+class ReferenceCandles:
+    """The contract of CandleSeries written plainly: a dict of bars, the newest ``capacity`` kept."""
+
+    def __init__(self, interval_ns: int, capacity: int) -> None:
+        self.interval_ns, self.capacity = interval_ns, capacity
+        self.bars: dict[int, list] = {}  # start -> [open, high, low, close, volume, asof, server_closed]
+
+    def _keep(self) -> None:
+        while len(self.bars) > self.capacity:
+            del self.bars[min(self.bars)]
+
+    def trade(self, ts: int, price: float, size: float) -> None:
+        start = ts - ts % self.interval_ns
+        bar = self.bars.get(start)
+        if bar is None:
+            self.bars[start] = [price, price, price, price, size, 0, False]
+        elif ts > bar[5]:
+            bar[1], bar[2], bar[3], bar[4] = max(bar[1], price), min(bar[2], price), price, bar[4] + size
+        self._keep()
+
+    def candle(self, c: wire.Candle) -> None:
+        bar = self.bars.get(c.start)
+        if bar is None or c.ts >= bar[5]:
+            self.bars[c.start] = [c.open, c.high, c.low, c.close, c.volume, c.ts, c.closed]
+        self._keep()
+
+    def rows(self):
+        newest = max(self.bars, default=None)
+        return [
+            (start, bar[:5], bar[6] if start == newest else True) for start, bar in sorted(self.bars.items())
+        ]
+
+
+quarter_seconds = st.integers(0, 24).map(lambda k: k * SECOND // 4)  # coarse, so stamps often tie
+events = st.lists(
+    st.one_of(
+        st.tuples(st.just("trade"), quarter_seconds, prices, trade_sizes),
+        st.tuples(st.just("candle"), st.integers(0, 6), st.integers(0, 3), st.tuples(prices, prices, trade_sizes),
+                  st.booleans()),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(events, st.integers(1, 6))
+def test_any_order_of_trades_and_server_candles_matches_the_plain_contract(stream, capacity):
+    series = CandleSeries("1s", capacity=capacity)
+    reference = ReferenceCandles(SECOND, capacity)
+    for event in stream:
+        if event[0] == "trade":
+            _, offset, price, size = event
+            series.add_trade(T0 + offset, price, size)
+            reference.trade(T0 + offset, price, size)
+        else:
+            _, bar, quarters_after, (a, b, volume), closed = event  # stamped during its bar or a little after
+            low, high = min(a, b), max(a, b)
+            start = T0 + bar * SECOND
+            message = candle(start, start + quarters_after * SECOND // 4, a, high, low, b, volume, closed, interval="1s")
+            series.apply_candle(message)
+            reference.candle(message)
+    view = series.view()
+    got = [
+        (int(s), [float(x) for x in (o, h, lo, c, v)], bool(closed))
+        for s, o, h, lo, c, v, closed in zip(view.start, view.open, view.high, view.low, view.close, view.volume,
+                                             view.closed)
+    ]
+    assert got == reference.rows()

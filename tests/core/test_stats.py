@@ -182,3 +182,11 @@ def test_a_nonsense_stamp_is_counted_not_sampled():
     assert stats.bad_stamps == 1
     assert stats.latencies() == [pytest.approx(0.001), pytest.approx(0.001)]
     assert stats.clock_skew() == 0.0
+
+
+def test_rate_meter_read_very_often_stays_small_and_right():
+    meter = RateMeter(0.0, window=2.0)
+    for k in range(1, 10_001):  # read every millisecond for 10 s at 1,000 events/s
+        rate = meter.rate(k / 1000, k)
+    assert rate == pytest.approx(1000.0)
+    assert len(meter._readings) <= 18

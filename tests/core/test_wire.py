@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -86,3 +88,20 @@ def test_book_checksum_changes_with_any_top_level_and_ignores_deeper_ones():
     base = wire.book_checksum(bids, asks)
     assert wire.book_checksum(bids[:1] + [(99.0, 1.5)] + bids[2:], asks) != base
     assert wire.book_checksum(bids[:11] + [(50.0, 9.0)], asks) == base
+
+
+@given(
+    st.lists(st.tuples(st.floats(allow_nan=False), st.floats(allow_nan=False)), max_size=14),
+    st.lists(st.tuples(st.floats(allow_nan=False), st.floats(allow_nan=False)), max_size=14),
+)
+def test_checksum_of_level_texts_is_the_book_checksum(bids, asks):
+    """The fast form a book uses (texts kept per level) equals the documented definition."""
+    parts = []
+    for i in range(10):
+        for side in (bids, asks):
+            if i < len(side):
+                parts += [repr(float(side[i][0])), repr(float(side[i][1]))]
+    expected = zlib.crc32(":".join(parts).encode())
+    assert wire.book_checksum(bids, asks) == expected
+    texts = [wire.level_text(p, s) for p, s in bids], [wire.level_text(p, s) for p, s in asks]
+    assert wire.checksum_of_texts(*texts) == expected

@@ -136,3 +136,22 @@ async def test_unsubscribing_the_book_and_resubscribing_at_another_depth(exchang
         assert update["prev_seq"] == snapshot["seq"]
         ack = await request(ws, {"op": "unsubscribe", "id": 3, "channels": ["book"], "symbols": ["BTC-USD"]})
         assert ack["subscriptions"] == []
+
+
+async def test_two_exchanges_with_the_same_seed_and_rate_trade_the_same(make_exchange):
+    async def trades(exchange) -> dict[int, tuple]:
+        async with connect(exchange.url) as ws:
+            await recv_json(ws)
+            await request(ws, {"op": "subscribe", "id": 1, "channels": ["trades"], "symbols": ["ETH-USD"]})
+            out = {}
+            while len(out) < 30:
+                m = await recv_until(ws, lambda m: m["type"] == "trades")
+                out[m["seq"]] = (m["trade_id"], m["price"], m["size"], m["side"])
+            return out
+
+    first = await trades(await make_exchange(seed=42, rate=100.0))
+    second = await trades(await make_exchange(seed=42, rate=100.0))
+    common = first.keys() & second.keys()
+    assert common and all(first[seq] == second[seq] for seq in common)
+    other = await trades(await make_exchange(seed=43, rate=100.0))
+    assert any(other[seq] != first[seq] for seq in other.keys() & first.keys())

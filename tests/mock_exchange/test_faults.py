@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidMessage
 
 from mock_exchange.fault_schedule import parse_fault
+from mock_exchange.server import ExchangeConfig, ExchangeServer
 
 from tests.mock_exchange.raw_client import recv_json, recv_until, request, wait_for
 
@@ -27,6 +29,17 @@ async def _closed(ws, timeout: float = 5.0) -> ConnectionClosed:
     with pytest.raises(ConnectionClosed) as info:
         await asyncio.wait_for(_drain(ws), timeout)
     return info.value
+
+
+async def _connect_when_listening(url: str):
+    async def attempt():
+        while True:
+            try:
+                return await connect(url, open_timeout=2)
+            except (OSError, InvalidMessage):
+                await asyncio.sleep(0.05)
+
+    return await asyncio.wait_for(attempt(), 10)
 
 
 async def _drain(ws) -> None:
@@ -131,13 +144,13 @@ async def test_delay_holds_market_frames_back_in_order(make_exchange):
     ws = await _subscribed(exchange)
     await recv_until(ws, lambda m: m["type"] == "trades")
     await exchange.faults.delay(0.4, duration=0.6)
-    loop = asyncio.get_running_loop()
     await asyncio.sleep(0.05)
     seqs, lags = [], []
     while len(seqs) < 30:
         message = await recv_until(ws, lambda m: m["type"] == "trades")
         seqs.append(message["seq"])
-        lags.append(loop.time())
+        lags.append(time.time_ns() - message["ts"])
+    assert max(lags) >= 0.35e9  # stamped when made, received at least ~0.4 s later
     assert seqs == list(range(seqs[0], seqs[0] + 30))
     assert exchange.counters.frames_delayed > 0
     await wait_for(lambda: exchange.faults.delay_seconds == 0)
@@ -155,6 +168,23 @@ async def test_shutdown_announces_then_closes_1001(make_exchange):
     assert await task == 1
 
 
+def test_settings_that_cannot_work_are_refused_with_their_name():
+    with pytest.raises(ValueError, match="rate must be > 0"):
+        ExchangeServer(ExchangeConfig(rate=0))
+    with pytest.raises(ValueError, match="keyfile given without certfile"):
+        ExchangeServer(ExchangeConfig(keyfile="k.pem"))
+
+
+async def test_refuse_twice_keeps_one_listener_and_reopens_after_the_later(make_exchange):
+    exchange = await make_exchange()
+    await exchange.faults.refuse(0.05)
+    await exchange.faults.refuse(0.2)
+    ws = await _connect_when_listening(exchange.url)
+    assert (await recv_json(ws))["type"] == "hello"
+    await ws.close()
+    assert len([s for s in exchange._servers if s.server.is_serving()]) == 1
+
+
 async def test_refuse_closes_the_port_for_a_while_then_listens_again(make_exchange):
     exchange = await make_exchange()
     kept = await _subscribed(exchange)
@@ -162,15 +192,7 @@ async def test_refuse_closes_the_port_for_a_while_then_listens_again(make_exchan
     with pytest.raises(OSError):
         await connect(exchange.url, open_timeout=2)
     await recv_until(kept, lambda m: m["type"] == "trades")  # open connections are untouched
-
-    async def reconnect():
-        while True:
-            try:
-                return await connect(exchange.url, open_timeout=2)
-            except OSError:
-                await asyncio.sleep(0.05)
-
-    again = await asyncio.wait_for(reconnect(), 5)
+    again = await _connect_when_listening(exchange.url)
     assert (await recv_json(again))["type"] == "hello"
     await again.close()
     await kept.close()
@@ -183,15 +205,7 @@ async def test_restart_closes_with_1012_and_comes_back_on_the_same_port(make_exc
     await exchange.faults.restart(down_seconds=0.2)
     closed = await _closed(ws)
     assert closed.rcvd.code == 1012
-
-    async def reconnect():
-        while True:
-            try:
-                return await connect(exchange.url, open_timeout=2)
-            except (OSError, InvalidMessage):
-                await asyncio.sleep(0.05)
-
-    again = await asyncio.wait_for(reconnect(), 5)
+    again = await _connect_when_listening(exchange.url)
     assert exchange.port == port
     await again.close()
 
@@ -205,6 +219,10 @@ async def test_admin_op_needs_the_token_and_spares_the_asker(make_exchange):
     assert (error["id"], error["code"]) == (5, "forbidden")
     error = await request(admin, {"op": "admin", "id": 6, "token": "s3cret", "fault": "explode"})
     assert error["code"] == "bad_request"
+    error = await request(admin, {"op": "admin", "id": 61, "token": "s3cret", "fault": "delay", "args": {"seconds": 1, "secs": 1}})
+    assert error["code"] == "bad_request" and "secs" in error["message"]
+    error = await request(admin, {"op": "admin", "id": 62, "token": "s3cret", "fault": "skip_book_seq", "args": {"symbol": "NOPE"}})
+    assert error["code"] == "unknown_symbol"
     ack = await request(admin, {"op": "admin", "id": 7, "token": "s3cret", "fault": "drop_all"})
     assert ack == {"type": "ack", "id": 7, "op": "admin", "subscriptions": None, "symbols": None}
     await _closed(victim)
@@ -237,6 +255,10 @@ def test_fault_specs_parse_or_explain_what_is_wrong():
     fault = parse_fault("delay:seconds=0.5,duration=3@every=10")
     assert (fault.name, fault.args, fault.every) == ("delay", {"seconds": 0.5, "duration": 3}, 10.0)
     assert parse_fault("drop_one@p=0.25").probability == 0.25
-    for bad, words in [("explode@1", "unknown fault"), ("drop_all", "expected"), ("drop_all@p=2", "WHEN"), ("delay:x@1", "key=value")]:
+    bad_specs = [
+        ("explode@1", "unknown fault"), ("drop_all", "expected"), ("drop_all@p=2", "WHEN"), ("delay:x@1", "key=value"),
+        ("delay:seconds=1,secs=1@1", "unexpected keyword"), ("drop_one:spare=1@1", "only be given from Python"),
+    ]
+    for bad, words in bad_specs:
         with pytest.raises(ValueError, match=words):
             parse_fault(bad)

@@ -11,6 +11,7 @@ import trustme
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from mock_exchange.limits import RequestBudget
 from tests.mock_exchange.raw_client import recv_json, recv_until, request, wait_for
 
 
@@ -30,15 +31,22 @@ async def test_a_request_above_the_size_limit_closes_1009(make_exchange):
 
 
 async def test_too_many_requests_per_second_closes_1008(make_exchange):
-    exchange = await make_exchange(max_requests_per_second=5)
+    exchange = await make_exchange(max_requests_per_second=5, max_request_burst=10)
     async with connect(exchange.url) as ws:
         await recv_json(ws)
-        for i in range(20):
+        for i in range(30):
             await ws.send(f'{{"op": "list", "id": {i}}}')
         with pytest.raises(ConnectionClosed) as info:
             await recv_until(ws, lambda m: False)
         assert info.value.rcvd.code == 1008 and "request rate limit" in info.value.rcvd.reason
     assert exchange.counters.rate_limited == 1
+
+
+def test_the_request_budget_allows_a_burst_then_the_rate():
+    budget = RequestBudget(rate=2, burst=3)
+    assert [budget.take(0.0) for _ in range(4)] == [True, True, True, False]
+    assert budget.take(0.5) and not budget.take(0.5)  # 0.5 s refills one request
+    assert RequestBudget(rate=0, burst=1).take(0.0)
 
 
 async def test_subscriptions_per_connection_are_capped_with_an_error(make_exchange):

@@ -62,25 +62,30 @@ class _Side:
         self.texts.clear()
         self.keys.clear()
 
-    def set(self, price: float, size: float) -> bool:
-        """Set (size > 0) or remove a level; True if that changed the checksummed top levels."""
-        sizes, keys = self.sizes, self.keys
-        key = self.sign * price
-        in_top = len(keys) < CHECKSUM_LEVELS or key <= keys[CHECKSUM_LEVELS - 1]
-        if size > 0.0:
-            if price not in sizes:
-                insort(keys, key)
-            sizes[price] = size
+    def update(self, levels: list[Level]) -> bool:
+        """Set (size > 0) or remove each level in order; True if any changed the checksummed top."""
+        sizes, keys, texts, sign = self.sizes, self.keys, self.texts, self.sign
+        top_changed = False
+        for price, size in levels:
+            key = sign * price
+            in_top = len(keys) < CHECKSUM_LEVELS or key <= keys[CHECKSUM_LEVELS - 1]
+            if size > 0.0:
+                if price not in sizes:
+                    insort(keys, key)
+                sizes[price] = size
+                if in_top:
+                    texts[price] = level_text(price, size)
+                    top_changed = True
+                    continue
+            elif price in sizes:
+                del sizes[price]
+                del keys[bisect_left(keys, key)]
+            else:
+                continue
+            texts.pop(price, None)  # written when a checksum needs it
             if in_top:
-                self.texts[price] = level_text(price, size)
-                return True
-        elif price in sizes:
-            del sizes[price]
-            del keys[bisect_left(keys, key)]
-        else:
-            return False
-        self.texts.pop(price, None)  # written when a checksum needs it
-        return in_top
+                top_changed = True
+        return top_changed
 
     def top(self, n: int | None) -> list[Level]:
         sign, sizes = self.sign, self.sizes
@@ -158,15 +163,8 @@ class OrderBook:
             return BookOutcome.DUPLICATE
         if message.prev_seq != seq:
             return self._stop(BookOutcome.GAP)
-        bids, asks = self._bids, self._asks
-        top_changed = False
-        for price, size in message.bids:
-            if bids.set(price, size):
-                top_changed = True
-        for price, size in message.asks:
-            if asks.set(price, size):
-                top_changed = True
-        if top_changed:
+        bids_changed = self._bids.update(message.bids)
+        if self._asks.update(message.asks) or bids_changed:
             self._checksum = None
         self.seq = message.seq
         self.updates += 1
@@ -177,13 +175,10 @@ class OrderBook:
         return BookOutcome.APPLIED
 
     def _rebuild(self, message: Book) -> BookOutcome:
-        bids, asks = self._bids, self._asks
-        bids.clear()
-        asks.clear()
-        for price, size in message.bids:
-            bids.set(price, size)
-        for price, size in message.asks:
-            asks.set(price, size)
+        self._bids.clear()
+        self._asks.clear()
+        self._bids.update(message.bids)
+        self._asks.update(message.asks)
         self._checksum = None
         self.seq = message.seq
         self.snapshots += 1
@@ -201,6 +196,15 @@ class OrderBook:
         self.resyncing = True
         self.gaps += 1
         return cause
+
+    def clear(self) -> None:
+        """Forget everything (levels, :attr:`seq`, a pending resync); counters stay."""
+        self._bids.clear()
+        self._asks.clear()
+        self._checksum = None
+        self.seq = None
+        self.resyncing = False
+        self.version += 1
 
     def forget_sequence(self) -> None:
         """Forget :attr:`seq` (after a reconnect the server may number from 1 again).

@@ -71,6 +71,8 @@ class MarketState:
       waits for a snapshot; it is empty when every book is in sync.
     - After a reconnect, :meth:`reset_sequences` makes every book wait for a
       fresh snapshot without trusting the old connection's sequence numbers.
+      When a book is unsubscribed, :meth:`clear_book` empties it and drops its
+      pending resync, so a feed is not left resyncing a book it no longer gets.
     """
 
     def __init__(
@@ -120,7 +122,7 @@ class MarketState:
     def _apply_ticker(self, message: Ticker) -> None:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
-            return None
+            return
         state.ticker = message
         state.prices.append(message.ts / 1e9, message.last)
         state.version += 1
@@ -128,7 +130,7 @@ class MarketState:
     def _apply_trade(self, message: Trade) -> None:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
-            return None
+            return
         state.trades.append(message)
         ts, price, size = message.ts, message.price, message.size
         for series in state._candle_series:
@@ -153,7 +155,7 @@ class MarketState:
     def _apply_candle(self, message: Candle) -> None:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
-            return None
+            return
         series = state.candles.get(message.interval)
         if series is None:
             self.ignored += 1
@@ -178,6 +180,14 @@ class MarketState:
     def resyncing_symbols(self) -> set[str]:
         """Symbols whose book waits for a snapshot; empty when every book is in sync."""
         return set(self._awaiting_snapshot)
+
+    def clear_book(self, symbol: str) -> None:
+        """Empty ``symbol``'s book and forget its pending resync (call when unsubscribed from it)."""
+        state = self.symbols.get(symbol)
+        if state is not None:
+            state.book.clear()
+            state.version += 1
+        self._awaiting_snapshot.pop(symbol, None)
 
     def reset_sequences(self) -> None:
         """Forget every book's sequence number (call after a reconnect).

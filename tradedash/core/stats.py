@@ -43,7 +43,8 @@ class RateMeter:
     count and remembers ``(time, count)``; the rate is the count's growth since
     the newest remembered reading at least ``window`` seconds old (or the first
     reading, if all are younger), divided by the time since then. Read it
-    regularly (a panel's refresh) and it is the rate of the last window.
+    regularly (a panel's refresh) and it is the rate of the last window (to
+    within a sixteenth of it: readings closer together are not remembered).
     """
 
     __slots__ = ("_window", "_readings")
@@ -58,7 +59,7 @@ class RateMeter:
         while len(readings) > 1 and readings[1][0] <= cutoff:
             readings.popleft()
         then, count_then = readings[0]
-        if now > readings[-1][0]:
+        if now - readings[-1][0] >= self._window / 16:  # keeps at most ~17 readings however often it is read
             readings.append((now, count))
         return (count - count_then) / (now - then) if now > then else 0.0
 
@@ -94,8 +95,8 @@ class FeedStats:
 
     Contract:
 
-    - ``record_messages(count)`` once per received frame (any message kind,
-      heartbeats included): ``messages``, :meth:`message_rate` and
+    - ``record_messages(count)`` once per received frame or burst of frames
+      (any message kind, heartbeats included): ``messages``, :meth:`message_rate` and
       :meth:`last_message_age` follow it. :meth:`is_stale` compares that age
       with a limit; all of it on the monotonic clock.
     - ``record_market(message, outcome)`` once per market message after it was
@@ -108,13 +109,14 @@ class FeedStats:
       or larger than ``skew_threshold``; otherwise the clocks count as in step
       (skew 0). :meth:`latency` gives percentiles of the last
       ``latency_samples`` samples, corrected by that skew. When our own wall
-      clock jumps by more than a second (checked against the monotonic clock at
-      a frame at most every 50 ms) the samples and the skew estimate start over (``clock_jumps``).
-      A stamp more than a day away from our clock is counted in ``bad_stamps``
-      and not sampled.
-    - Plain counters the feed client bumps: ``malformed``, ``dropped``,
-      ``reconnects``; ``gaps``, ``resyncs``, ``duplicates`` are totals of the
-      subscriptions'. :meth:`record_error` keeps the last ``errors_kept`` texts.
+      clock jumps by more than a second (checked against the monotonic clock
+      at most every 50 ms, at a frame) the samples and the skew estimate start
+      over (``clock_jumps``). A stamp more than a day away from our clock is
+      counted in ``bad_stamps`` and not sampled.
+    - ``gaps``, ``resyncs`` and ``duplicates`` are totals of the subscriptions';
+      ``dropped`` counts book updates not applied while resyncing, and the feed
+      client adds what it drops itself; it also bumps ``malformed`` and
+      ``reconnects``. :meth:`record_error` keeps the last ``errors_kept`` texts.
     """
 
     def __init__(
@@ -182,7 +184,7 @@ class FeedStats:
         channel = _CHANNEL_OF_TYPE.get(type(message)) or self._candle_channel(message)
         sub = self.subscriptions.get((channel, message.symbol)) or self.subscription(channel, message.symbol)
         sub.messages += 1
-        sub.last_message_at = self.last_message_at
+        sub.last_message_at = self._clock()
         if outcome is not None and outcome is not BookOutcome.APPLIED:
             self._record_book_outcome(sub, outcome)
         self._sample(self._wall_clock_ns() - message.ts)

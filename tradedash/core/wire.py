@@ -308,6 +308,8 @@ def checksum_of_texts(bid_texts: list[str], ask_texts: list[str], levels: int = 
     bids, asks = bid_texts[:levels], ask_texts[:levels]
     both = min(len(bids), len(asks))
     # The i-th bid then the i-th ask while both sides last, then the rest of the longer side.
-    parts = [text for pair in zip(bids, asks) for text in pair]
+    parts = [""] * (2 * both)
+    parts[0::2] = bids[:both]
+    parts[1::2] = asks[:both]
     parts += bids[both:] or asks[both:]
     return zlib.crc32(":".join(parts).encode())

@@ -1,0 +1,91 @@
+"""The mock-exchange command: options, the TOML file, clear errors, and a real process serving clients."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from mock_exchange.cli import build_parser, config_from_args
+from mock_exchange.simulator import SymbolSpec
+from tests.mock_exchange.raw_client import recv_json, recv_until, request
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _config(*argv: str):
+    return config_from_args(build_parser().parse_args(list(argv)))
+
+
+def test_options_override_the_toml_file_which_overrides_defaults(tmp_path):
+    path = tmp_path / "exchange.toml"
+    path.write_text(
+        'seed = 11\nrate = 20.0\nmax_subscriptions = 9\n'
+        '[[symbol]]\nsymbol = "FOO-USD"\ntick_size = 0.5\nlot_size = 0.1\nstart_price = 12.5\nvolatility = 0.002\n'
+    )
+    config = _config("--config", str(path), "--rate", "100", "--fault", "drop_one@every=30", "--origin", "https://a.example")
+    assert (config.seed, config.rate, config.max_subscriptions) == (11, 100.0, 9)
+    assert config.symbols == ["FOO-USD"]
+    assert config.specs() == [SymbolSpec("FOO-USD", 0.5, 0.1, 12.5, 0.002)]
+    assert config.faults[0].name == "drop_one" and config.origins == ["https://a.example"]
+    assert config.host == "127.0.0.1"
+
+
+def test_the_example_settings_file_loads():
+    config = _config("--config", str(ROOT / "docs" / "exchange.example.toml"))
+    assert config.symbols == ["BTC-USD", "FOO-USD"] and config.specs()[1].tick_size == 0.01
+
+
+def test_symbol_specs_on_the_command_line_are_listed_next_to_the_defaults():
+    config = _config("--symbol-spec", "BAR-USD:tick=0.01,lot=1,price=3,vol=0.001")
+    assert config.symbols[-1] == "BAR-USD" and config.specs()[-1].start_price == 3.0
+
+
+def test_bad_settings_files_are_named_with_what_is_wrong(tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("rate = \n")
+    with pytest.raises(ValueError, match=r"broken.toml: .*line 1"):
+        _config("--config", str(broken))
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("speeed = 3\n")
+    with pytest.raises(ValueError, match=r"unknown.toml: unknown keys \['speeed'\]"):
+        _config("--config", str(unknown))
+
+
+def test_cli_errors_are_one_clear_line():
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_exchange", "--symbols", "NOPE-USD"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "mock-exchange: unknown symbols ['NOPE-USD']; listed: ['ADA-USD', 'BTC-USD', 'DOGE-USD', 'ETH-USD', 'SOL-USD']"
+
+
+async def test_the_process_serves_with_a_token_and_scheduled_faults(tmp_path):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "mock_exchange", "--port", "0", "--token", "t", "--admin-token", "a",
+        "--fault", "send_unknown_type@every=0.2", "--rate", "20",
+        cwd=ROOT, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        url = None
+        while url is None:
+            line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
+            assert line, "the exchange exited early"
+            match = re.search(r"listening on (ws://\S+)", line)
+            url = match and match.group(1)
+        with pytest.raises(InvalidStatus):
+            await connect(url)
+        async with connect(url + "?token=t") as ws:
+            await recv_json(ws)
+            await recv_until(ws, lambda m: m["type"] == "gossip")
+            ack = await request(ws, {"op": "admin", "id": 1, "token": "a", "fault": "delay", "args": {"seconds": 0}})
+            assert ack["type"] == "ack"
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 30)
