@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 
 import pytest
 
@@ -11,6 +12,7 @@ from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tests.net.support import ScriptedExchange, ticker, wait_for
 from tradedash.core import wire
 from tradedash.core.market import MarketState
+from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.lifecycle import FeedState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.feed_group import FeedGroup
@@ -181,3 +183,25 @@ async def test_wss_with_a_ca_file_verifies_the_server_and_a_wrong_ca_is_fatal(tm
             await asyncio.wait_for(stranger.run(), 5)
     finally:
         await server.stop()
+
+
+async def test_close_while_connecting_returns_at_once():
+    with socket.socket() as listener:  # accepts TCP but never answers the handshake
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        client = FeedClient(f"ws://127.0.0.1:{listener.getsockname()[1]}", market=MarketState(), open_timeout=30)
+        task = asyncio.create_task(client.run())
+        await wait_for(lambda: client.state is FeedState.CONNECTING)
+        await asyncio.sleep(0.1)
+        await client.close()
+        await asyncio.wait_for(task, 2)
+        assert client.state is FeedState.CLOSED
+
+
+async def test_close_while_backing_off_returns_at_once():
+    client = FeedClient("ws://127.0.0.1:1", market=MarketState(), policy=ReconnectPolicy(initial=30, cap=30))
+    task = asyncio.create_task(client.run())
+    await wait_for(lambda: client.state is FeedState.BACKING_OFF)
+    await client.close()
+    await asyncio.wait_for(task, 2)
+    assert client.state is FeedState.CLOSED

@@ -229,7 +229,10 @@ class FeedClient:
                 self.lifecycle.handle(FeedEvent.CONNECT)
                 at_once = False
                 try:
-                    async with connect(self.url, **self._connect_options) as connection:  # type: ignore[arg-type]
+                    connection = await self._open()
+                    if connection is None:  # close() came first
+                        break
+                    async with connection:
                         await self._check_hello(connection)
                         delays = None
                         at_once = await self._serve(connection)
@@ -261,6 +264,22 @@ class FeedClient:
             self.retry_delay = None
             if self.lifecycle.state is not FeedState.CLOSED:
                 self.lifecycle.handle(FeedEvent.CLOSE)
+
+    async def _open(self) -> ClientConnection | None:
+        """Open a connection; None if ``close()`` was called while the attempt was under way."""
+        attempt = asyncio.ensure_future(connect(self.url, **self._connect_options))  # type: ignore[arg-type]
+        stopped = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait((attempt, stopped), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+            if not attempt.done():
+                attempt.cancel()
+        if attempt.cancelled():
+            return None
+        connection = attempt.result()
+        self._connection = connection  # so that close() during the greeting closes it
+        return connection
 
     async def close(self) -> None:
         """Stop reconnecting and close the connection; ``run()`` then returns."""
