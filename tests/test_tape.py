@@ -103,3 +103,10 @@ async def test_a_recording_replays_through_the_mock_exchange(exchange, tmp_path)
     assert code == 0, err
     replayed = [wire.decode_server_frame(line)[0] for line in replayed_out.splitlines()]
     assert replayed[: len(recorded)] == recorded
+
+
+def test_the_tape_never_imports_qt():
+    import subprocess
+
+    code = "import sys, tradedash.cli, tradedash.tape; sys.exit('PySide6' in sys.modules or 'qasync' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0

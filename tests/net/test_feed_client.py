@@ -205,3 +205,19 @@ async def test_close_while_backing_off_returns_at_once():
     await client.close()
     await asyncio.wait_for(task, 2)
     assert client.state is FeedState.CLOSED
+
+
+async def test_unsubscribing_a_resyncing_book_ends_the_resync():
+    async with ScriptedExchange() as server:
+        market = MarketState()
+        client = FeedClient(
+            server.url, market=market, subscriptions=[wire.Subscription(c, "BTC-USD") for c in ("ticker", "book")]
+        )
+        task = asyncio.create_task(client.run())
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        update = wire.Book("BTC-USD", 5, 1, "update", [(1.0, 1.0)], [], 4, None)  # no snapshot yet: resync
+        await server.latest.send(wire.encode(update), text=True)
+        await wait_for(lambda: client.state is FeedState.RESYNCING)
+        await client.unsubscribe(["book"], ["BTC-USD"])
+        assert client.state is FeedState.LIVE and market.resyncing_symbols() == set()
+        await _stop(client, task)

@@ -60,6 +60,8 @@ class MarketSink(Protocol):
 
     def reset_sequences(self) -> None: ...
 
+    def clear_book(self, symbol: str) -> None: ...
+
 
 def classify_failure(exc: BaseException) -> str | None:
     """Return why ``exc`` is fatal, or None when a reconnect may fix it.
@@ -201,7 +203,17 @@ class FeedClient:
         """Remove subscriptions; sent at once when connected."""
         removed = {wire.Subscription(c, s) for c in channels for s in symbols} & self.subscriptions
         self.subscriptions -= removed
+        self._forget_books(removed)
         await self._send_subscriptions("unsubscribe", removed)
+
+    def _forget_books(self, subscriptions: Iterable[wire.Subscription]) -> None:
+        """Books no longer subscribed are emptied, and no longer wait for a snapshot."""
+        for subscription in subscriptions:
+            if subscription.channel == "book":
+                self.market.clear_book(subscription.symbol)
+                self._resyncing.discard(subscription.symbol)
+        if not self._resyncing and self.lifecycle.state is FeedState.RESYNCING:
+            self.lifecycle.handle(FeedEvent.RESYNCED)
 
     async def _send_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
         connection = self._connection
@@ -458,6 +470,7 @@ class FeedClient:
         text = f"server error {error.code}: {error.message}"
         if pending is not None and pending[0] == "subscribe":
             self.subscriptions -= pending[1]
+            self._forget_books(pending[1])
             self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
             text += " (subscription dropped)"
         self.stats.record_error(text)
