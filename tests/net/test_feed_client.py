@@ -99,9 +99,12 @@ async def test_bearer_token_is_sent_in_the_handshake():
         await _stop(client, task)
 
 
-def test_a_ca_file_needs_a_wss_url(tmp_path):
-    with pytest.raises(ValueError, match="wss://"):
-        FeedClient("ws://127.0.0.1:1", market=MarketState(), ca_file=str(tmp_path / "ca.pem"))
+@pytest.mark.parametrize("url", ["ws://127.0.0.1:1", "wss://127.0.0.1:1"], ids=["not-wss", "missing-file"])
+async def test_an_unusable_ca_file_is_fatal(tmp_path, url):
+    client = FeedClient(url, market=MarketState(), ca_file=str(tmp_path / "missing-ca.pem"))
+    with pytest.raises(FatalFeedError, match="CA file"):
+        await asyncio.wait_for(client.run(), 5)
+    assert client.state is FeedState.CLOSED
 
 
 async def test_several_feeds_run_and_stop_together():

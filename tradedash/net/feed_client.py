@@ -107,8 +107,8 @@ class FeedClient:
       reconnects at once. Fatal failures end ``run()`` with :class:`FatalFeedError`
       (its message is the reason for the user); they are never retried.
     - Malformed frames, unknown message types and server errors are counted in
-      :attr:`stats` and logged at most once per few seconds; nothing raised by
-      decoding or applying a frame escapes.
+      :attr:`stats` and logged at a bounded rate (:class:`RateLimitedLog`); nothing
+      raised by decoding or applying a frame escapes.
     - ``close()`` stops the feed; ``run()`` then returns and the lifecycle is ``closed``.
     """
 
@@ -135,8 +135,6 @@ class FeedClient:
         max_size: int = 2**20,
         max_queue: int = 4096,
     ) -> None:
-        if ca_file is not None and not url.startswith("wss://"):
-            raise ValueError("ca_file needs a wss:// URL")
         self.url = url
         self.market = market
         self.subscriptions: set[wire.Subscription] = set(subscriptions)
@@ -170,8 +168,7 @@ class FeedClient:
         )
         if token is not None:
             self._connect_options["additional_headers"] = {"Authorization": f"Bearer {token}"}
-        if ca_file is not None:
-            self._connect_options["ssl"] = ssl.create_default_context(cafile=ca_file)
+        self._ca_file = ca_file
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[str, frozenset[wire.Subscription]]] = {}
         self._connection: ClientConnection | None = None
@@ -237,6 +234,7 @@ class FeedClient:
         """Connect and stay connected until ``close()``; raises :class:`FatalFeedError` on a fatal failure."""
         delays = None
         try:
+            self._load_ca_file()
             while not self._closing:
                 self.lifecycle.handle(FeedEvent.CONNECT)
                 at_once = False
@@ -276,6 +274,21 @@ class FeedClient:
             self.retry_delay = None
             if self.lifecycle.state is not FeedState.CLOSED:
                 self.lifecycle.handle(FeedEvent.CLOSE)
+
+    def _load_ca_file(self) -> None:
+        """Trust ``ca_file`` for wss://; a CA file that cannot be used is a fatal error."""
+        if self._ca_file is None or "ssl" in self._connect_options:
+            return
+        if not self.url.startswith("wss://"):
+            reason = f"a CA file ({self._ca_file}) needs a wss:// URL, not {self.url}"
+        else:
+            try:
+                self._connect_options["ssl"] = ssl.create_default_context(cafile=self._ca_file)
+                return
+            except (OSError, ssl.SSLError) as exc:
+                reason = f"cannot use the CA file {self._ca_file}: {exc}"
+        self._fail(reason)
+        raise FatalFeedError(reason)
 
     async def _open(self) -> ClientConnection | None:
         """Open a connection; None if ``close()`` was called while the attempt was under way."""
