@@ -224,3 +224,17 @@ async def test_unsubscribing_a_resyncing_book_ends_the_resync():
         await client.unsubscribe(["book"], ["BTC-USD"])
         assert client.state is FeedState.LIVE and market.resyncing_symbols() == set()
         await _stop(client, task)
+
+
+async def test_a_feed_group_keeps_the_healthy_feed_when_another_fails_for_good(exchange):
+    async with ScriptedExchange(status=lambda attempt: 403) as refusing:
+        healthy = FeedClient(exchange.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")])
+        refused = FeedClient(refusing.url, market=MarketState())
+        group = FeedGroup([healthy, refused])
+        task = asyncio.create_task(group.run())
+        await wait_for(lambda: refused.fatal_reason is not None and healthy.state is FeedState.LIVE)
+        await asyncio.sleep(0.1)
+        assert not task.done() and healthy.state is FeedState.LIVE
+        await group.close()
+        with pytest.raises(FatalFeedError, match="403"):
+            await asyncio.wait_for(task, 5)
