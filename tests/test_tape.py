@@ -82,3 +82,31 @@ async def test_a_refused_handshake_exits_3_with_the_reason():
         assert len(server.handshakes) == 1
     assert code == 3
     assert "401" in err and server.url in err and "Traceback" not in err
+
+
+async def test_a_recording_replays_through_the_mock_exchange(exchange, tmp_path):
+    from mock_exchange.server import ExchangeConfig, ExchangeServer
+
+    path = tmp_path / "session.jsonl"
+    code, recorded_out, err = await tape(
+        "--url", exchange.url, "--symbols", "ETH-USD", "--channels", "trades", "--json", "--duration", "1", "--record", str(path)
+    )
+    assert code == 0, err
+    recorded = [wire.decode_server_frame(line)[0] for line in recorded_out.splitlines()]
+    assert len(recorded) >= 5
+    replay = ExchangeServer(ExchangeConfig(port=0, replay=str(path), speed=5.0))
+    await replay.start()
+    try:
+        code, replayed_out, err = await tape("--url", replay.url, "--symbols", "ETH-USD", "--channels", "trades", "--json", "--duration", "1.5")
+    finally:
+        await replay.stop()
+    assert code == 0, err
+    replayed = [wire.decode_server_frame(line)[0] for line in replayed_out.splitlines()]
+    assert replayed[: len(recorded)] == recorded
+
+
+def test_the_tape_never_imports_qt():
+    import subprocess
+
+    code = "import sys, tradedash.cli, tradedash.tape; sys.exit('PySide6' in sys.modules or 'qasync' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0

@@ -80,9 +80,11 @@ def format_event(message: wire.MarketMessage) -> str:
     if isinstance(message, wire.Trade):
         return head + f"trade   {message.side:<4} {message.size} @ {message.price}  #{message.trade_id}"
     if isinstance(message, wire.Book):
+        if message.kind == "update":
+            return head + f"book    update seq {message.seq}  {len(message.bids)} bid / {len(message.asks)} ask levels changed"
         best_bid = message.bids[0] if message.bids else None
         best_ask = message.asks[0] if message.asks else None
-        return head + f"book    {message.kind} seq {message.seq}  {len(message.bids)} bids {len(message.asks)} asks  best {best_bid} / {best_ask}"
+        return head + f"book    snapshot seq {message.seq}  {len(message.bids)} bids {len(message.asks)} asks  best {best_bid} / {best_ask}"
     return head + (
         f"candle  {message.interval} o {message.open} h {message.high} l {message.low} c {message.close}"
         f" v {message.volume}{' closed' if message.closed else ''}"

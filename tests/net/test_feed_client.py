@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 
 import pytest
 
@@ -11,8 +12,9 @@ from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tests.net.support import ScriptedExchange, ticker, wait_for
 from tradedash.core import wire
 from tradedash.core.market import MarketState
+from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.lifecycle import FeedState
-from tradedash.net.feed_client import FeedClient
+from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.feed_group import FeedGroup
 from tradedash.net.recorder import FrameRecorder
 
@@ -97,9 +99,12 @@ async def test_bearer_token_is_sent_in_the_handshake():
         await _stop(client, task)
 
 
-def test_a_ca_file_needs_a_wss_url(tmp_path):
-    with pytest.raises(ValueError, match="wss://"):
-        FeedClient("ws://127.0.0.1:1", market=MarketState(), ca_file=str(tmp_path / "ca.pem"))
+@pytest.mark.parametrize("url", ["ws://127.0.0.1:1", "wss://127.0.0.1:1"], ids=["not-wss", "missing-file"])
+async def test_an_unusable_ca_file_is_fatal(tmp_path, url):
+    client = FeedClient(url, market=MarketState(), ca_file=str(tmp_path / "missing-ca.pem"))
+    with pytest.raises(FatalFeedError, match="CA file"):
+        await asyncio.wait_for(client.run(), 5)
+    assert client.state is FeedState.CLOSED
 
 
 async def test_several_feeds_run_and_stop_together():
@@ -156,3 +161,80 @@ def test_recorder_keeps_each_frame_on_one_line(tmp_path):
     assert len(lines) == 2
     assert json.loads(lines[0]) == {"ts": 5, "frame": {"type": "heartbeat", "seq": 1, "ts": 2}}
     assert [m["seq"] for m in json.loads(lines[1])["frame"]] == [1, 2]
+
+
+async def test_wss_with_a_ca_file_verifies_the_server_and_a_wrong_ca_is_fatal(tmp_path):
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    certfile, keyfile, cafile = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    cert.cert_chain_pems[0].write_to_path(certfile)
+    cert.private_key_pem.write_to_path(keyfile)
+    ca.cert_pem.write_to_path(cafile)
+    other = tmp_path / "other-ca.pem"
+    trustme.CA().cert_pem.write_to_path(other)
+    server = ExchangeServer(ExchangeConfig(port=0, rate=50.0, certfile=str(certfile), keyfile=str(keyfile)))
+    await server.start()
+    try:
+        assert server.url.startswith("wss://")
+        client = FeedClient(server.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")], ca_file=str(cafile))
+        task = asyncio.create_task(client.run())
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        await _stop(client, task)
+        stranger = FeedClient(server.url, market=MarketState(), ca_file=str(other))
+        with pytest.raises(FatalFeedError, match="certificate"):
+            await asyncio.wait_for(stranger.run(), 5)
+    finally:
+        await server.stop()
+
+
+async def test_close_while_connecting_returns_at_once():
+    with socket.socket() as listener:  # accepts TCP but never answers the handshake
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        client = FeedClient(f"ws://127.0.0.1:{listener.getsockname()[1]}", market=MarketState(), open_timeout=30)
+        task = asyncio.create_task(client.run())
+        await wait_for(lambda: client.state is FeedState.CONNECTING)
+        await asyncio.sleep(0.1)
+        await client.close()
+        await asyncio.wait_for(task, 2)
+        assert client.state is FeedState.CLOSED
+
+
+async def test_close_while_backing_off_returns_at_once():
+    client = FeedClient("ws://127.0.0.1:1", market=MarketState(), policy=ReconnectPolicy(initial=30, cap=30))
+    task = asyncio.create_task(client.run())
+    await wait_for(lambda: client.state is FeedState.BACKING_OFF)
+    await client.close()
+    await asyncio.wait_for(task, 2)
+    assert client.state is FeedState.CLOSED
+
+
+async def test_unsubscribing_a_resyncing_book_ends_the_resync():
+    async with ScriptedExchange() as server:
+        market = MarketState()
+        client = FeedClient(
+            server.url, market=market, subscriptions=[wire.Subscription(c, "BTC-USD") for c in ("ticker", "book")]
+        )
+        task = asyncio.create_task(client.run())
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        update = wire.Book("BTC-USD", 5, 1, "update", [(1.0, 1.0)], [], 4, None)  # no snapshot yet: resync
+        await server.latest.send(wire.encode(update), text=True)
+        await wait_for(lambda: client.state is FeedState.RESYNCING)
+        await client.unsubscribe(["book"], ["BTC-USD"])
+        assert client.state is FeedState.LIVE and market.resyncing_symbols() == set()
+        await _stop(client, task)
+
+
+async def test_a_feed_group_keeps_the_healthy_feed_when_another_fails_for_good(exchange):
+    async with ScriptedExchange(status=lambda attempt: 403) as refusing:
+        healthy = FeedClient(exchange.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")])
+        refused = FeedClient(refusing.url, market=MarketState())
+        group = FeedGroup([healthy, refused])
+        task = asyncio.create_task(group.run())
+        await wait_for(lambda: refused.fatal_reason is not None and healthy.state is FeedState.LIVE)
+        await asyncio.sleep(0.1)
+        assert not task.done() and healthy.state is FeedState.LIVE
+        await group.close()
+        with pytest.raises(FatalFeedError, match="403"):
+            await asyncio.wait_for(task, 5)

@@ -60,6 +60,8 @@ class MarketSink(Protocol):
 
     def reset_sequences(self) -> None: ...
 
+    def clear_book(self, symbol: str) -> None: ...
+
 
 def classify_failure(exc: BaseException) -> str | None:
     """Return why ``exc`` is fatal, or None when a reconnect may fix it.
@@ -105,8 +107,8 @@ class FeedClient:
       reconnects at once. Fatal failures end ``run()`` with :class:`FatalFeedError`
       (its message is the reason for the user); they are never retried.
     - Malformed frames, unknown message types and server errors are counted in
-      :attr:`stats` and logged at most once per few seconds; nothing raised by
-      decoding or applying a frame escapes.
+      :attr:`stats` and logged at a bounded rate (:class:`RateLimitedLog`); nothing
+      raised by decoding or applying a frame escapes.
     - ``close()`` stops the feed; ``run()`` then returns and the lifecycle is ``closed``.
     """
 
@@ -133,8 +135,6 @@ class FeedClient:
         max_size: int = 2**20,
         max_queue: int = 4096,
     ) -> None:
-        if ca_file is not None and not url.startswith("wss://"):
-            raise ValueError("ca_file needs a wss:// URL")
         self.url = url
         self.market = market
         self.subscriptions: set[wire.Subscription] = set(subscriptions)
@@ -168,8 +168,7 @@ class FeedClient:
         )
         if token is not None:
             self._connect_options["additional_headers"] = {"Authorization": f"Bearer {token}"}
-        if ca_file is not None:
-            self._connect_options["ssl"] = ssl.create_default_context(cafile=ca_file)
+        self._ca_file = ca_file
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[str, frozenset[wire.Subscription]]] = {}
         self._connection: ClientConnection | None = None
@@ -201,7 +200,17 @@ class FeedClient:
         """Remove subscriptions; sent at once when connected."""
         removed = {wire.Subscription(c, s) for c in channels for s in symbols} & self.subscriptions
         self.subscriptions -= removed
+        self._forget_books(removed)
         await self._send_subscriptions("unsubscribe", removed)
+
+    def _forget_books(self, subscriptions: Iterable[wire.Subscription]) -> None:
+        """Books no longer subscribed are emptied, and no longer wait for a snapshot."""
+        for subscription in subscriptions:
+            if subscription.channel == "book":
+                self.market.clear_book(subscription.symbol)
+                self._resyncing.discard(subscription.symbol)
+        if not self._resyncing and self.lifecycle.state is FeedState.RESYNCING:
+            self.lifecycle.handle(FeedEvent.RESYNCED)
 
     async def _send_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
         connection = self._connection
@@ -225,11 +234,15 @@ class FeedClient:
         """Connect and stay connected until ``close()``; raises :class:`FatalFeedError` on a fatal failure."""
         delays = None
         try:
+            self._load_ca_file()
             while not self._closing:
                 self.lifecycle.handle(FeedEvent.CONNECT)
                 at_once = False
                 try:
-                    async with connect(self.url, **self._connect_options) as connection:  # type: ignore[arg-type]
+                    connection = await self._open()
+                    if connection is None:  # close() came first
+                        break
+                    async with connection:
                         await self._check_hello(connection)
                         delays = None
                         at_once = await self._serve(connection)
@@ -261,6 +274,37 @@ class FeedClient:
             self.retry_delay = None
             if self.lifecycle.state is not FeedState.CLOSED:
                 self.lifecycle.handle(FeedEvent.CLOSE)
+
+    def _load_ca_file(self) -> None:
+        """Trust ``ca_file`` for wss://; a CA file that cannot be used is a fatal error."""
+        if self._ca_file is None or "ssl" in self._connect_options:
+            return
+        if not self.url.startswith("wss://"):
+            reason = f"a CA file ({self._ca_file}) needs a wss:// URL, not {self.url}"
+        else:
+            try:
+                self._connect_options["ssl"] = ssl.create_default_context(cafile=self._ca_file)
+                return
+            except (OSError, ssl.SSLError) as exc:
+                reason = f"cannot use the CA file {self._ca_file}: {exc}"
+        self._fail(reason)
+        raise FatalFeedError(reason)
+
+    async def _open(self) -> ClientConnection | None:
+        """Open a connection; None if ``close()`` was called while the attempt was under way."""
+        attempt = asyncio.ensure_future(connect(self.url, **self._connect_options))  # type: ignore[arg-type]
+        stopped = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait((attempt, stopped), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+            if not attempt.done():
+                attempt.cancel()
+        if attempt.cancelled():
+            return None
+        connection = attempt.result()
+        self._connection = connection  # so that close() during the greeting closes it
+        return connection
 
     async def close(self) -> None:
         """Stop reconnecting and close the connection; ``run()`` then returns."""
@@ -439,6 +483,7 @@ class FeedClient:
         text = f"server error {error.code}: {error.message}"
         if pending is not None and pending[0] == "subscribe":
             self.subscriptions -= pending[1]
+            self._forget_books(pending[1])
             self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
             text += " (subscription dropped)"
         self.stats.record_error(text)
