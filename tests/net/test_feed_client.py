@@ -238,3 +238,24 @@ async def test_a_feed_group_keeps_the_healthy_feed_when_another_fails_for_good(e
         await group.close()
         with pytest.raises(FatalFeedError, match="403"):
             await asyncio.wait_for(task, 5)
+
+
+async def test_leaving_busy_books_never_leaves_the_feed_resyncing():
+    """Book updates still in flight when their subscription ends must not start a resync nobody answers."""
+    server = ExchangeServer(ExchangeConfig(port=0, rate=400.0))
+    await server.start()
+    market = MarketState()
+    symbols = ["BTC-USD", "ETH-USD", "SOL-USD"]
+    client = FeedClient(
+        server.url, market=market, subscriptions=[wire.Subscription(c, s) for c in ("ticker", "book") for s in symbols]
+    )
+    task = asyncio.create_task(client.run())
+    try:
+        await wait_for(lambda: client.state is FeedState.LIVE and all(market.symbols[s].book.synced for s in symbols))
+        await client.unsubscribe(["ticker", "book"], ["ETH-USD", "SOL-USD"])
+        await asyncio.sleep(0.3)  # in-flight updates of the books just left arrive here
+        await wait_for(lambda: client.state is FeedState.LIVE and not market.resyncing_symbols())
+        assert client.stats.reconnects == 0
+    finally:
+        await _stop(client, task)
+        await server.stop()

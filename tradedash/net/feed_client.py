@@ -445,6 +445,8 @@ class FeedClient:
         """After book data: note books that lost sync and move the lifecycle through resyncing."""
         requested = self.market.take_snapshot_requests()
         if requested:
+            requested = self._drop_unsubscribed_books(requested)
+        if requested:
             self._resyncing.update(requested)
             self._snapshots_wanted.extend(requested)
         elif not self._resyncing:
@@ -456,6 +458,13 @@ class FeedClient:
                 self.lifecycle.handle(FeedEvent.GAP)
         elif state is FeedState.RESYNCING:
             self.lifecycle.handle(FeedEvent.RESYNCED)
+
+    def _drop_unsubscribed_books(self, symbols: list[str]) -> list[str]:
+        """A late update of a book just unsubscribed needs no snapshot: empty that book instead."""
+        subscribed = [s for s in symbols if wire.Subscription("book", s) in self.subscriptions]
+        for symbol in set(symbols).difference(subscribed):
+            self.market.clear_book(symbol)
+        return subscribed
 
     async def _request_snapshots(self, connection: ClientConnection) -> None:
         symbols, self._snapshots_wanted = self._snapshots_wanted, []
