@@ -6,7 +6,7 @@ from pathlib import Path
 
 import msgspec
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
 
 from tradedash.config import Config
@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         self.theme: Theme = resolve_theme(config.theme)
         self.setWindowTitle("TradeDash")
         self.setDockNestingEnabled(True)
-        self.resize(1440, 860)
+        self._fit_default_size(1440, 860)
         self.dialogs: list[QWidget] = []
 
         self.watchlist_model = WatchlistModel(feeds, self.theme)
@@ -145,6 +145,14 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(d["book"], d["tape"], Qt.Orientation.Vertical)
         self.splitDockWidget(d["watchlist"], d["health"], Qt.Orientation.Vertical)
         self._size_default_docks()
+
+    def _fit_default_size(self, width: int, height: int) -> None:
+        """Start at ``width`` x ``height``, shrunk to fit the screen's free area when it is smaller."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            width, height = min(width, free.width()), min(height, free.height())
+        self.resize(width, height)
 
     def _size_default_docks(self) -> None:
         """Proportions of the default layout (they take effect once the window has a size)."""
