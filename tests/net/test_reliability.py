@@ -68,10 +68,19 @@ async def _stop(client: FeedClient, task: asyncio.Task[None]) -> None:
     assert client.state is FeedState.CLOSED
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _free_port_below_the_ephemeral_range() -> int:
+    """A free port that a server can leave and take again: outside the kernel's ephemeral range,
+    no client's outgoing connection (the feed's own retries included, which could otherwise
+    connect to themselves) and no other server on port 0 can be handed it while it is down."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in random.sample(range(max(1024, low - 12_000), low), 200):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 # --- 1: server process killed and restarted ----------------------------------------------
@@ -100,7 +109,7 @@ async def _spawn_exchange(port: int, log_path: Path) -> tuple[asyncio.subprocess
 async def test_scenario_1_server_killed_and_restarted_resubscribes_once(tmp_path, caplog):
     caplog.set_level(logging.ERROR)
     log_path = tmp_path / "exchange.log"
-    process, port = await _spawn_exchange(0, log_path)
+    process, port = await _spawn_exchange(_free_port_below_the_ephemeral_range(), log_path)
     wanted = {wire.Subscription(c, s) for c in ("ticker", "trades", "book") for s in ("BTC-USD", "ETH-USD", "SOL-USD")}
     record = tmp_path / "frames.jsonl"
     with FrameRecorder(record) as recorder:
@@ -175,7 +184,7 @@ async def test_scenario_2_clean_close_reconnects_at_once(announce):
 
 async def test_scenario_3_refused_connections_back_off_by_the_formula_with_the_cap():
     policy = ReconnectPolicy(initial=0.001, factor=2.0, cap=0.016)
-    client = FeedClient(f"ws://127.0.0.1:{_free_port()}", market=MarketState(), policy=policy, rng=random.Random(42))
+    client = FeedClient(f"ws://127.0.0.1:{_free_port_below_the_ephemeral_range()}", market=MarketState(), policy=policy, rng=random.Random(42))
     log = StateLog(client)
     task = await _start(client)
     await wait_for(lambda: len(log.delays) >= 40)
@@ -189,7 +198,7 @@ async def test_scenario_3_refused_connections_back_off_by_the_formula_with_the_c
 
 async def test_scenario_3_backing_off_is_idle():
     client = FeedClient(
-        f"ws://127.0.0.1:{_free_port()}", market=MarketState(), policy=ReconnectPolicy(initial=0.1, cap=0.5)
+        f"ws://127.0.0.1:{_free_port_below_the_ephemeral_range()}", market=MarketState(), policy=ReconnectPolicy(initial=0.1, cap=0.5)
     )
     task = await _start(client)
     await wait_for(lambda: client.stats.reconnects >= 2)
