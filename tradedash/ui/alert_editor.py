@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from tradedash.core.alert_rules import RULE_KINDS, AlertRule, check_rule, new_rule_id
 
-__all__ = ["AlertEditor", "KIND_LABELS", "FORMFORM_FIELDS"]
+__all__ = ["AlertEditor", "KIND_LABELS", "FORM_FIELDS"]
 
 KIND_LABELS = {
     "price_cross": "Price crosses a level",

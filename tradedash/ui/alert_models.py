@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from tradedash.core.alert_rules import AlertRule, Firing, describe_rule
 from tradedash.core.alerts import AlertEngine
 
+from .table_model import ColumnTableModel, ModelIndex
+
 __all__ = ["RulesModel", "HistoryModel", "RULE_COLUMNS", "HISTORY_COLUMNS"]
 
 RULE_COLUMNS = ("On", "Name", "Condition", "Trigger", "Expires", "Status")
 HISTORY_COLUMNS = ("Time", "Rule", "Symbol", "Value", "Message")
-_Index = QModelIndex | QPersistentModelIndex
 _MUTED, _WARN, _FIRED = QColor("#90a4ae"), QColor("#ffb300"), QColor("#ffca28")
 
 
@@ -29,13 +30,15 @@ def _time_text(epoch: float) -> str:
     return datetime.fromtimestamp(epoch).strftime("%Y-%m-%d %H:%M:%S")
 
 
-class RulesModel(QAbstractTableModel):
+class RulesModel(ColumnTableModel):
     """One row per rule of an :class:`AlertEngine`, in the engine's order.
 
     Contract: ``refresh()`` (on the repaint timer) resets the model when the
     engine's rules changed and otherwise emits one ``dataChanged`` for the status
     column. The "On" column is checkable: checking it calls ``set_enabled(rule_id, on)``.
     """
+
+    columns = RULE_COLUMNS
 
     def __init__(self, engine: AlertEngine, set_enabled: Callable[[str, bool], None]) -> None:
         super().__init__()
@@ -50,24 +53,16 @@ class RulesModel(QAbstractTableModel):
     def row_of(self, rule_id: str) -> int:
         return next((row for row, rule in enumerate(self._rules) if rule.id == rule_id), -1)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rules)
+    def row_count(self) -> int:
+        return len(self._rules)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(RULE_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return RULE_COLUMNS[section]
-        return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
         flags = super().flags(index)
         if index.isValid() and index.column() == 0:
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         rule, column = self._rules[index.row()], index.column()
@@ -96,7 +91,7 @@ class RulesModel(QAbstractTableModel):
             return f"{feed}{describe_rule(rule)} — {self._engine.status(rule.id)}"
         return None
 
-    def setData(self, index: _Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
+    def setData(self, index: ModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or index.column() != 0 or role != Qt.ItemDataRole.CheckStateRole:
             return False
         on = Qt.CheckState(value) == Qt.CheckState.Checked
@@ -119,13 +114,15 @@ class RulesModel(QAbstractTableModel):
             )
 
 
-class HistoryModel(QAbstractTableModel):
+class HistoryModel(ColumnTableModel):
     """The engine's firings, newest first.
 
     Contract: ``refresh()`` inserts rows at the top for firings since the last
     call and removes the rows the bounded history dropped at the bottom; it never
     resets, so a selection survives new firings.
     """
+
+    columns = HISTORY_COLUMNS
 
     def __init__(self, engine: AlertEngine) -> None:
         super().__init__()
@@ -140,18 +137,10 @@ class HistoryModel(QAbstractTableModel):
         """Every firing shown, oldest first (the order a CSV export writes)."""
         return list(reversed(self._firings))
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._firings)
+    def row_count(self) -> int:
+        return len(self._firings)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HISTORY_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return HISTORY_COLUMNS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         firing, column = self._firings[index.row()], index.column()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRect, Qt
+from PySide6.QtCore import QModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -18,6 +18,7 @@ from tradedash.core.wire import Level
 
 from .feeds import FeedView
 from .formatting import format_price, format_size
+from .table_model import ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from .theme import Theme
 
 __all__ = ["BookModel", "BookPanel", "DEPTH", "BAR_ROLE"]
@@ -27,11 +28,9 @@ DEPTH = 10
 #: The role that gives a size cell's bar: ``(fraction of the largest size shown, "bid" or "ask")``.
 BAR_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Price", "Size", "Total")
-_Index = QModelIndex | QPersistentModelIndex
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
-class BookModel(QAbstractTableModel):
+class BookModel(ColumnTableModel):
     """``2 * DEPTH + 1`` fixed rows: asks (worst at the top, best just above the middle),
     the spread, then bids (best first).
 
@@ -39,6 +38,8 @@ class BookModel(QAbstractTableModel):
     its state changed, and emits one ``dataChanged`` over the whole ladder. A
     book that is resyncing is shown in the muted colour (``resyncing`` is True).
     """
+
+    columns = COLUMNS
 
     def __init__(self, theme: Theme) -> None:
         super().__init__()
@@ -63,19 +64,11 @@ class BookModel(QAbstractTableModel):
         self._feed, self._symbol, self._painted = feed, symbol, -1
         self.refresh()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else 2 * DEPTH + 1
+    def row_count(self) -> int:
+        return 2 * DEPTH + 1
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return _RIGHT
-        return None
+    def alignment(self, column: int) -> int:
+        return ALIGN_RIGHT
 
     def _level(self, row: int) -> tuple[str, int] | None:
         """("ask" or "bid", depth index) of a ladder row; None for the spread row."""
@@ -85,12 +78,12 @@ class BookModel(QAbstractTableModel):
             return "bid", row - DEPTH - 1
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT
+            return ALIGN_RIGHT
         decimals = self._feed.decimals(self._symbol) if self._feed and self._symbol else 2
         size_decimals = self._feed.size_decimals(self._symbol) if self._feed and self._symbol else 4
         level = self._level(row)

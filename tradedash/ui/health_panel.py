@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableView
 
@@ -13,14 +13,12 @@ from tradedash.core.stats import FeedStats
 
 from .feeds import FeedView
 from .formatting import format_age
+from .table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from .theme import Theme
 
 __all__ = ["FeedHealthModel", "FeedHealthPanel", "StatusLight", "state_text", "state_colour", "status_summary"]
 
 COLUMNS = ("Feed", "State", "Latency p50 / p99", "Msgs/s", "Gaps", "Resyncs", "Reconnects", "Last msg", "Last error")
-_Index = QModelIndex | QPersistentModelIndex
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _NUMERIC = range(2, 8)
 
 
@@ -67,8 +65,10 @@ def status_summary(feeds: list[FeedView]) -> str:
     return f"{' · '.join(parts)}   |   {symbols} symbols   |   {rate:,.0f} msg/s"
 
 
-class FeedHealthModel(QAbstractTableModel):
+class FeedHealthModel(ColumnTableModel):
     """One row per feed. ``refresh()`` emits one ``dataChanged`` over every row (the ages move every tick)."""
+
+    columns = COLUMNS
 
     def __init__(self, feeds: list[FeedView], theme: Theme) -> None:
         super().__init__()
@@ -82,21 +82,13 @@ class FeedHealthModel(QAbstractTableModel):
     def feed_at(self, row: int) -> FeedView:
         return self._feeds[row]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else self._rows
+    def row_count(self) -> int:
+        return self._rows
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+    def alignment(self, column: int) -> int:
+        return ALIGN_RIGHT if column in _NUMERIC else ALIGN_LEFT
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return _RIGHT if section in _NUMERIC else _LEFT
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self._feeds):
             return None
         feed = self._feeds[index.row()]
@@ -126,7 +118,7 @@ class FeedHealthModel(QAbstractTableModel):
                 return f"{stats.duplicates:,} duplicates ignored, {stats.dropped:,} dropped, {stats.malformed:,} malformed"
             return "\n".join(stats.last_errors) or None
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if column in _NUMERIC else _LEFT
+            return self.alignment(column)
         return None
 
     def refresh(self) -> None:

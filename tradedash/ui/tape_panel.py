@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from itertools import islice
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QTableView
 
 from tradedash.core.wire import Trade
 
 from .feeds import FeedView
 from .formatting import format_price, format_size, format_time
+from .table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from .theme import Theme
 
 __all__ = ["TapeModel", "TapeView", "TAPE_ROWS"]
@@ -18,18 +19,17 @@ __all__ = ["TapeModel", "TapeView", "TAPE_ROWS"]
 #: The tape never holds more rows than this.
 TAPE_ROWS = 200
 COLUMNS = ("Time", "Side", "Price", "Size")
-_Index = QModelIndex | QPersistentModelIndex
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 
 
-class TapeModel(QAbstractTableModel):
+class TapeModel(ColumnTableModel):
     """At most :data:`TAPE_ROWS` rows, newest trade first.
 
     Contract: ``refresh()`` reads the shown symbol's trade deque when its state
     changed; rows are inserted only until the tape is full, and each tick emits
     at most one ``dataChanged`` over the rows it rewrote.
     """
+
+    columns = COLUMNS
 
     def __init__(self, theme: Theme) -> None:
         super().__init__()
@@ -50,21 +50,13 @@ class TapeModel(QAbstractTableModel):
         self.endResetModel()
         self.refresh()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._trades)
+    def row_count(self) -> int:
+        return len(self._trades)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
+    def alignment(self, column: int) -> int:
+        return ALIGN_LEFT if column < 2 else ALIGN_RIGHT
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return _LEFT if section < 2 else _RIGHT
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         trade = self._trades[index.row()]
@@ -80,7 +72,7 @@ class TapeModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column in (1, 2):
             return self._theme.color("up" if trade.side == "buy" else "down")
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _LEFT if column < 2 else _RIGHT
+            return self.alignment(column)
         return None
 
     def refresh(self) -> None:

@@ -8,13 +8,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from tradedash.core.market import SymbolState
 
 from .feeds import FeedView, SymbolRef
 from .formatting import format_change_pct, format_price, format_volume
+from .table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from .theme import Theme
 
 __all__ = ["WatchlistModel", "COLUMNS", "SORT_ROLE", "TREND_ROLE", "TREND_COLUMN", "FLASH_SECONDS"]
@@ -31,7 +32,6 @@ TREND_ROLE = Qt.ItemDataRole.UserRole + 3
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 #: How long the Last cell stays tinted after the price moves.
 FLASH_SECONDS = 0.6
-_Index = QModelIndex | QPersistentModelIndex
 
 
 class _Cells(NamedTuple):
@@ -44,8 +44,6 @@ class _Cells(NamedTuple):
     trend: np.ndarray | None = None
     trend_colour: QColor | None = None
 
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
 _HEADER_TIPS = {
     "Chg": "Change over 24 hours",
     "Chg %": "Change over 24 hours, in percent of the price 24 hours ago",
@@ -55,7 +53,7 @@ _HEADER_TIPS = {
 _NO_VALUES = ("—",) * (len(COLUMNS) - 2) + ("",)
 
 
-class WatchlistModel(QAbstractTableModel):
+class WatchlistModel(ColumnTableModel):
     """A read-only table of every symbol of every feed.
 
     Contract: the model never reacts to single messages. ``refresh()`` (called by
@@ -65,6 +63,9 @@ class WatchlistModel(QAbstractTableModel):
     (or whose price flash is fading) since the last call. ``SORT_ROLE`` gives raw
     values for sorting. ``clock`` is monotonic seconds, injected for tests.
     """
+
+    columns = COLUMNS
+    header_tips = _HEADER_TIPS
 
     def __init__(self, feeds: list[FeedView], theme: Theme, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
@@ -90,27 +91,16 @@ class WatchlistModel(QAbstractTableModel):
     def row_of(self, ref: SymbolRef) -> int:
         return self._rows.index(ref)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
+    def row_count(self) -> int:
+        return len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return _HEADER_TIPS.get(COLUMNS[section])
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _LEFT if section == 0 else _RIGHT
-        return None
+    def alignment(self, column: int) -> int:
+        return ALIGN_LEFT if column == 0 else ALIGN_RIGHT
 
     def _feed(self, name: str) -> FeedView | None:
         return next((f for f in self._feeds if f.name == name), None)
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
         ref = self._rows[index.row()]
@@ -118,7 +108,7 @@ class WatchlistModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._cells[ref].texts[column]
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _LEFT if column == 0 else _RIGHT
+            return self.alignment(column)
         if role == SORT_ROLE:
             return self._cells[ref].values[column]
         if role == Qt.ItemDataRole.ForegroundRole and column in (2, 3):

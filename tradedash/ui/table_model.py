@@ -1,0 +1,48 @@
+"""The shape every table in the window shares: named columns over a flat list of rows."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+__all__ = ["ColumnTableModel", "ModelIndex", "ALIGN_LEFT", "ALIGN_RIGHT"]
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+class ColumnTableModel(QAbstractTableModel):
+    """A flat table whose columns are named by ``columns``.
+
+    Contract: subclasses set ``columns``, implement ``row_count()`` and ``data()``;
+    row and column counts (zero under a valid parent: the table is flat), header
+    text, header tooltips (``header_tips``, by column name) and header alignment
+    (``alignment(column)``, which cells should use too) come from here.
+    """
+
+    columns: tuple[str, ...] = ()
+    header_tips: dict[str, str] = {}
+
+    def row_count(self) -> int:
+        raise NotImplementedError
+
+    def alignment(self, column: int) -> int | None:
+        """Text alignment of ``column``'s header and cells; None keeps Qt's default."""
+        return None
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else self.row_count()
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.columns[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.header_tips.get(self.columns[section])
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return self.alignment(section)
+        return None
