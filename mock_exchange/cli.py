@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     market.add_argument("--rate", type=float, help=f"updates per second per symbol, up to storm rates (default {d.rate:g})")
     market.add_argument("--heartbeat-interval", type=float, help=f"seconds between heartbeats (default {d.heartbeat_interval:g})")
     market.add_argument("--batch", action="store_true", help="send each tick's messages of a subscription as one JSON array frame")
+    market.add_argument("--max-batch-messages", type=int, help=f"with --batch: most messages in one frame (default {d.max_batch_messages})")
     market.add_argument("--replay", metavar="FILE", help="stream a recording (JSON lines, docs/protocol.md) instead of simulating")
     market.add_argument("--speed", type=float, help="replay speed factor (default 1: recorded pace)")
     limits = parser.add_argument_group("limits")

@@ -25,6 +25,8 @@ class ExchangeConfig:
     heartbeat_interval: float = 1.0
     #: Send the market messages of one tick to one subscription as one JSON array frame.
     batch: bool = False
+    #: With ``batch``: at most this many messages in one frame (a loop catching up sends several frames).
+    max_batch_messages: int = 100
     # Replay
     replay: str | None = None
     speed: float = 1.0
@@ -54,7 +56,7 @@ class ExchangeConfig:
         for name in ("rate", "speed", "heartbeat_interval", "slow_client_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name.replace('_', '-')} must be > 0, got {getattr(self, name)}")
-        for name in ("max_message_size", "max_queue", "max_subscriptions", "max_send_buffer", "max_request_burst"):
+        for name in ("max_message_size", "max_queue", "max_subscriptions", "max_send_buffer", "max_request_burst", "max_batch_messages"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
         if self.keyfile is not None and self.certfile is None:

@@ -381,8 +381,10 @@ class ExchangeServer:
     def _flush(self) -> None:
         if self._pending:
             pending, self._pending = self._pending, {}
+            size = self.config.max_batch_messages
             for key, messages in pending.items():
-                self._send(key, wire.encode(messages))
+                for start in range(0, len(messages), size):
+                    self._send(key, wire.encode(messages[start : start + size]))
 
     def _send(self, key: _Key, frame: bytes) -> None:
         delay = self.faults.delay_seconds

@@ -155,3 +155,18 @@ async def test_two_exchanges_with_the_same_seed_and_rate_trade_the_same(make_exc
     assert common and all(first[seq] == second[seq] for seq in common)
     other = await trades(await make_exchange(seed=43, rate=100.0))
     assert any(other[seq] != first[seq] for seq in other.keys() & first.keys())
+
+
+async def test_batches_hold_at_most_max_batch_messages_and_lose_nothing(make_exchange):
+    exchange = await make_exchange(rate=5000.0, batch=True, max_batch_messages=3)
+    async with connect(exchange.url) as ws:
+        await recv_json(ws)
+        await request(ws, {"op": "subscribe", "id": 1, "channels": ["trades"], "symbols": ["BTC-USD"]})
+        sizes, seqs = [], []
+        while len(seqs) < 300:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            if isinstance(frame, list):
+                sizes.append(len(frame))
+                seqs += [m["seq"] for m in frame]
+        assert max(sizes) == 3  # the loop steps more than 3 times per wake-up: full batches, then the rest
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))

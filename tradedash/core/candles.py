@@ -94,6 +94,7 @@ class CandleSeries:
         self._count = 0
         # The newest bar (at _end - 1), kept in floats while trades change it.
         self._cur_start = -1
+        self._cur_end = -1  # _cur_start + interval_ns: the hot path tests the bar without a modulo
         self._o = self._h = self._l = self._c = self._v = 0.0
         self._cur_closed = False
         self._cur_asof = 0
@@ -105,8 +106,7 @@ class CandleSeries:
     # --- Writing ----------------------------------------------------------------------
 
     def add_trade(self, ts: int, price: float, size: float) -> None:
-        start = ts - ts % self.interval_ns
-        if start == self._cur_start:
+        if self._cur_start <= ts < self._cur_end:  # the newest bar: most trades
             if ts <= self._cur_asof:
                 return
             if price > self._h:
@@ -117,9 +117,12 @@ class CandleSeries:
             self._v += size
             self._dirty = True
             self.version += 1
-        elif not 0 <= ts < _TS_END:
+            return
+        if not 0 <= ts < _TS_END:
             self.rejected += 1
-        elif start > self._cur_start:
+            return
+        start = ts - ts % self.interval_ns
+        if start > self._cur_start:
             self._push(start, price, price, price, price, size, False, 0)
         else:
             self._add_to_older(start, ts, price, size)
@@ -168,7 +171,7 @@ class CandleSeries:
         self._end += 1
         if self._count < self.capacity:
             self._count += 1
-        self._cur_start = start
+        self._cur_start, self._cur_end = start, start + self.interval_ns
         self._o, self._h, self._l, self._c, self._v = o, h, low, c, v
         self._cur_closed, self._cur_asof = closed, asof
         self._dirty = True

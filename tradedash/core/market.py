@@ -48,7 +48,8 @@ class SymbolState:
         self.candles: dict[str, CandleSeries] = {
             interval: CandleSeries(interval, candles_kept) for interval in INTERVAL_NS
         }
-        self._candle_series = tuple(self.candles.values())
+        #: ``add_trade`` of every series, bound once (each trade goes to all of them).
+        self._candle_adders = tuple(series.add_trade for series in self.candles.values())
         self.version = 0
 
 
@@ -133,8 +134,8 @@ class MarketState:
             return
         state.trades.append(message)
         ts, price, size = message.ts, message.price, message.size
-        for series in state._candle_series:
-            series.add_trade(ts, price, size)
+        for add_trade in state._candle_adders:
+            add_trade(ts, price, size)
         state.version += 1
 
     def _apply_book(self, message: Book) -> BookOutcome | None:

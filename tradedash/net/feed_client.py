@@ -41,6 +41,8 @@ _MARKET_TYPES = frozenset((wire.Ticker, wire.Trade, wire.Book, wire.Candle))
 # Module-level names for the hot path (one global lookup instead of a chain).
 _decode_frame = wire.server_frame_decoder.decode
 _Book, _Heartbeat, _LIVE = wire.Book, wire.Heartbeat, FeedState.LIVE
+#: Seconds of back-to-back ingest work after which the receive loop lets the event loop run (UI, timers).
+_INGEST_SLICE = 0.004
 #: HTTP statuses of a refused handshake that are worth retrying (server trouble or "slow down").
 _RETRIED_STATUSES = frozenset((408, 429, 500, 502, 503, 504))
 
@@ -95,7 +97,9 @@ class FeedClient:
       connection it sends one subscribe request per group of channels sharing the
       same symbols, covering :attr:`subscriptions` exactly once.
     - Every market message of every frame is applied to ``market`` in order, as
-      soon as the frame arrives, then passed to ``on_message`` if given. After each
+      soon as the frame arrives, then passed to ``on_message`` if given. While
+      frames are queued the receive loop still lets the event loop run after
+      every few milliseconds of work, so a backlog never freezes the UI. After each
       frame, symbols from ``market.take_snapshot_requests()`` get a snapshot request
       and the lifecycle goes to ``resyncing`` until ``market.resyncing_symbols()``
       is empty again. Each new connection first calls ``market.reset_sequences()``.
@@ -352,10 +356,17 @@ class FeedClient:
             await self._send_subscriptions("subscribe", self.subscriptions)
             recv = connection.recv
             ingest = self.ingest
+            clock = time.perf_counter
+            yield_at = clock() + _INGEST_SLICE
             while True:
+                # recv() returns at once while frames are queued; without a yield now and then a
+                # backlog would hold the event loop (and the UI) until it is drained.
                 ingest(await recv(decode=False))
                 if self._snapshots_wanted:
                     await self._request_snapshots(connection)
+                if clock() >= yield_at:
+                    await asyncio.sleep(0)
+                    yield_at = clock() + _INGEST_SLICE
         except ConnectionClosed as exc:
             if self._closing:
                 return False
