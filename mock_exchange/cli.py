@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mock-exchange",
         description="A local WebSocket market-data server speaking TradeDash protocol v1 (docs/protocol.md).",
+        epilog="mock-exchange proxy --help: a fault-injecting TCP proxy to put between a client and a server.",
         argument_default=argparse.SUPPRESS,
     )
     add = parser.add_argument
