@@ -145,6 +145,8 @@ class FeedStats:
         self.last_message_at: float | None = None
         self.last_errors: deque[str] = deque(maxlen=errors_kept)
         self.subscriptions: dict[tuple[str, str], SubscriptionStats] = {}
+        #: The same counters by (message type, symbol), for every channel but candles (the hot path's key).
+        self._subscription_of: dict[tuple[type, str], SubscriptionStats] = {}
         now = clock()
         self._meter = RateMeter(now, window)
         self._candle_channels: dict[str, str] = {}
@@ -181,13 +183,34 @@ class FeedStats:
             self._roll_skew_bucket(now)
 
     def record_market(self, message: MarketMessage, outcome: BookOutcome | None = None) -> None:
-        channel = _CHANNEL_OF_TYPE.get(type(message)) or self._candle_channel(message)
-        sub = self.subscriptions.get((channel, message.symbol)) or self.subscription(channel, message.symbol)
+        sub = self._subscription_of.get((type(message), message.symbol)) or self._subscription_for(message)
         sub.messages += 1
         sub.last_message_at = self._clock()
         if outcome is not None and outcome is not BookOutcome.APPLIED:
             self._record_book_outcome(sub, outcome)
-        self._sample(self._wall_clock_ns() - message.ts)
+        # _sample, inlined: this runs once per market message.
+        raw_ns = self._wall_clock_ns() - message.ts
+        if not -_MAX_OFFSET_NS < raw_ns < _MAX_OFFSET_NS:
+            self.bad_stamps += 1
+            return
+        i = self._sample_next
+        self._samples[i] = raw_ns
+        if i + 1 < self._samples_size:
+            self._sample_next = i + 1
+        else:
+            self._sample_next = 0
+            self._samples_wrapped = True
+        if raw_ns < self._bucket_min:
+            self._bucket_min = raw_ns
+
+    def _subscription_for(self, message: MarketMessage) -> SubscriptionStats:
+        """The counters ``message`` goes to; remembered by (type, symbol) unless it is a candle."""
+        kind = type(message)
+        channel = _CHANNEL_OF_TYPE.get(kind)
+        if channel is None:
+            return self.subscription(self._candle_channel(message), message.symbol)  # type: ignore[arg-type]
+        sub = self._subscription_of[(kind, message.symbol)] = self.subscription(channel, message.symbol)
+        return sub
 
     def record_heartbeat(self, heartbeat: Heartbeat) -> None:
         self._sample(self._wall_clock_ns() - heartbeat.ts)

@@ -146,6 +146,8 @@ class FeedClient:
         self._wanted_symbols: frozenset[str] = frozenset(s.symbol for s in self.subscriptions)
         self.lifecycle = FeedLifecycle(clock)
         self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
+        #: The two calls every market message makes, bound once (``market`` and ``stats`` are never replaced).
+        self._apply_and_record = (market.apply, self.stats.record_market)
         self.symbols: list[wire.SymbolInfo] = []
         #: Why the feed stopped for good, once a fatal error ended ``run()``.
         self.fatal_reason: str | None = None
@@ -398,8 +400,7 @@ class FeedClient:
         if self._recorder is not None:
             self._recorder.write(self._wall_clock_ns(), frame)
         applied = saw_book = False
-        apply = self.market.apply
-        record = self.stats.record_market
+        apply, record = self._apply_and_record
         on_message = self._on_message
         wanted = self._wanted_symbols
         try:
