@@ -6,42 +6,12 @@ import msgspec
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from tests.reference_book import ReferenceBook
 from tradedash.core import wire
 from tradedash.core.book import BookOutcome, OrderBook
 from tradedash.core.market import MarketState
 
 SYMBOL = "BTC-USD"
-
-
-class ReferenceServer:
-    """The server's side: a book it changes at random and the messages it publishes."""
-
-    def __init__(self) -> None:
-        self.bids: dict[float, float] = {}
-        self.asks: dict[float, float] = {}
-        self.seq = 0
-
-    def levels(self) -> tuple[list[wire.Level], list[wire.Level]]:
-        return sorted(self.bids.items(), reverse=True), sorted(self.asks.items())
-
-    def checksum(self) -> int:
-        return wire.book_checksum(*self.levels())
-
-    def snapshot(self) -> wire.Book:
-        bids, asks = self.levels()
-        return wire.Book(SYMBOL, self.seq, 0, "snapshot", bids, asks, checksum=self.checksum())
-
-    def update(self, bid_changes: list[wire.Level], ask_changes: list[wire.Level]) -> wire.Book:
-        for side, changes in ((self.bids, bid_changes), (self.asks, ask_changes)):
-            for price, size in changes:
-                if size:
-                    side[price] = size
-                else:
-                    side.pop(price, None)
-        self.seq += 1
-        return wire.Book(
-            SYMBOL, self.seq, 0, "update", bid_changes, ask_changes, prev_seq=self.seq - 1, checksum=self.checksum()
-        )
 
 
 # Bids below 100, asks above; sizes 0 remove a level.
@@ -90,7 +60,7 @@ def _damage(published: list[wire.Book], damage) -> list[wire.Book]:
 )
 def test_damaged_stream_ends_equal_to_server_book_after_resync(initial, changes, damage, snapshot_delay, snapshot_first):
     """Drops, duplicates, old replays, reorders and tampered levels; snapshots answered a few messages late."""
-    server = ReferenceServer()
+    server = ReferenceBook(SYMBOL)
     for bids, asks in initial:
         server.update(bids, asks)
     snapshots = {server.seq: server.snapshot()}  # what the server answers at each of its seqs
@@ -144,7 +114,7 @@ relative_changes = st.tuples(st.sampled_from(["bids", "asks"]), st.integers(0, 1
 @given(changes=st.lists(st.one_of(st.tuples(bid_changes, ask_changes), relative_changes), min_size=1, max_size=80))
 def test_a_clean_stream_applies_every_update_and_every_checksum_matches(changes):
     """No false alarms: deep books, levels changing at, above and below the tenth."""
-    server = ReferenceServer()
+    server = ReferenceBook(SYMBOL)
     server.update([(99.5 - k, 1.0) for k in range(15)], [(100.5 + k, 1.0) for k in range(15)])  # deep from the start
     book = OrderBook(SYMBOL)
     book.apply(server.snapshot())
@@ -163,7 +133,7 @@ def test_a_clean_stream_applies_every_update_and_every_checksum_matches(changes)
 
 
 def test_updates_in_sequence_are_applied_and_levels_are_best_first():
-    server = ReferenceServer()
+    server = ReferenceBook(SYMBOL)
     book = OrderBook(SYMBOL)
     assert book.apply(server.snapshot()) is BookOutcome.REBUILT
     assert book.apply(server.update([(99.0, 1.0), (98.0, 2.0), (99.5, 0.5)], [(101.0, 1.0), (100.5, 3.0)])) is (
@@ -187,7 +157,7 @@ def test_empty_book_has_no_spread_or_mid():
 
 
 def test_duplicate_and_old_updates_are_ignored_and_counted_never_applied_twice():
-    server = ReferenceServer()
+    server = ReferenceBook(SYMBOL)
     book = OrderBook(SYMBOL)
     book.apply(server.snapshot())
     first = server.update([(99.0, 1.0)], [])
@@ -203,7 +173,7 @@ def test_duplicate_and_old_updates_are_ignored_and_counted_never_applied_twice()
 
 
 def test_gap_stops_the_book_until_a_snapshot_rebuilds_it():
-    server = ReferenceServer()
+    server = ReferenceBook(SYMBOL)
     market = MarketState(clock=lambda: 0.0)
     market.apply(server.snapshot())
     server.update([(99.0, 1.0)], [])  # lost on the way
@@ -222,7 +192,7 @@ def test_gap_stops_the_book_until_a_snapshot_rebuilds_it():
 
 
 def test_checksum_mismatch_triggers_a_resync():
-    server = ReferenceServer()
+    server = ReferenceBook(SYMBOL)
     market = MarketState(clock=lambda: 0.0)
     market.apply(server.snapshot())
     good = server.update([(99.0, 1.0)], [])
@@ -236,7 +206,7 @@ def test_checksum_mismatch_triggers_a_resync():
 
 
 def test_update_before_any_snapshot_asks_for_one():
-    server = ReferenceServer()
+    server = ReferenceBook(SYMBOL)
     market = MarketState(clock=lambda: 0.0)
     assert market.apply(server.update([(99.0, 1.0)], [])) is BookOutcome.NO_SNAPSHOT
     assert market.take_snapshot_requests() == [SYMBOL]
@@ -251,7 +221,7 @@ def test_message_without_checksum_is_not_checked():
 
 def test_unanswered_snapshot_request_is_repeated_after_the_retry_period():
     now = [0.0]
-    server = ReferenceServer()
+    server = ReferenceBook(SYMBOL)
     market = MarketState(clock=lambda: now[0], snapshot_retry=2.0)
     market.apply(server.update([], []))
     assert market.take_snapshot_requests() == [SYMBOL]
@@ -262,13 +232,13 @@ def test_unanswered_snapshot_request_is_repeated_after_the_retry_period():
 
 
 def test_reset_sequences_after_reconnect_accepts_the_new_servers_numbering():
-    server = ReferenceServer()
+    server = ReferenceBook(SYMBOL)
     market = MarketState(clock=lambda: 0.0)
     market.apply(server.snapshot())
     for _ in range(5):
         market.apply(server.update([(99.0, 1.0)], []))
     market.reset_sequences()
-    restarted = ReferenceServer()  # numbers from 1 again
+    restarted = ReferenceBook(SYMBOL)  # numbers from 1 again
     assert market.apply(restarted.update([(98.0, 1.0)], [])) is BookOutcome.NO_SNAPSHOT
     assert market.take_snapshot_requests() == [SYMBOL]
     assert market.apply(restarted.snapshot()) is BookOutcome.RESYNCED
@@ -277,7 +247,7 @@ def test_reset_sequences_after_reconnect_accepts_the_new_servers_numbering():
 
 
 def test_a_snapshot_older_than_the_book_is_ignored_but_one_at_the_same_seq_repairs_it():
-    server = ReferenceServer()
+    server = ReferenceBook(SYMBOL)
     book = OrderBook(SYMBOL)
     old = server.snapshot()
     book.apply(old)
@@ -292,7 +262,7 @@ def test_a_snapshot_older_than_the_book_is_ignored_but_one_at_the_same_seq_repai
 
 
 def test_clearing_an_unsubscribed_book_ends_its_resync():
-    server = ReferenceServer()
+    server = ReferenceBook(SYMBOL)
     market = MarketState(clock=lambda: 0.0)
     market.apply(server.snapshot())
     server.update([(99.0, 1.0)], [])

@@ -23,6 +23,7 @@ import pytest
 from mock_exchange.proxy import FaultProxy
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tests.net.support import ScriptedExchange, ticker, wait_for
+from tests.reference_book import ReferenceBook
 from tradedash.core import wire
 from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.lifecycle import FeedState
@@ -378,31 +379,11 @@ async def test_scenario_13_invalid_utf8_text_is_counted_and_skipped():
 # --- 15 and 16: book gaps and duplicates ------------------------------------------------
 
 
-class ServerBook:
-    """The scripted server's own copy of a book, to send snapshots and updates of."""
-
-    def __init__(self) -> None:
-        self.bids = {100.0: 1.0, 99.5: 2.0, 99.0: 3.0}
-        self.asks = {100.5: 1.0, 101.0: 2.0, 101.5: 3.0}
-        self.seq = 1
-
-    def levels(self) -> tuple[list[wire.Level], list[wire.Level]]:
-        return sorted(self.bids.items(), reverse=True), sorted(self.asks.items())
-
-    def snapshot(self) -> wire.Book:
-        bids, asks = self.levels()
-        return wire.Book("BTC-USD", self.seq, time.time_ns(), "snapshot", bids, asks, None, wire.book_checksum(bids, asks))
-
-    def update(self, bids: list[wire.Level], asks: list[wire.Level]) -> wire.Book:
-        for side, changes in ((self.bids, bids), (self.asks, asks)):
-            for price, size in changes:
-                if size:
-                    side[price] = size
-                else:
-                    side.pop(price, None)
-        self.seq += 1
-        checksum = wire.book_checksum(*self.levels())
-        return wire.Book("BTC-USD", self.seq, time.time_ns(), "update", bids, asks, self.seq - 1, checksum)
+def _server_book() -> ReferenceBook:
+    """The scripted server's own copy of the BTC-USD book, three levels a side, at seq 1."""
+    return ReferenceBook(
+        bids={100.0: 1.0, 99.5: 2.0, 99.0: 3.0}, asks={100.5: 1.0, 101.0: 2.0, 101.5: 3.0}, seq=1, clock_ns=time.time_ns
+    )
 
 
 async def _book_feed(server: ScriptedExchange) -> tuple[FeedClient, MarketState, StateLog, asyncio.Task[None]]:
@@ -415,7 +396,7 @@ async def _book_feed(server: ScriptedExchange) -> tuple[FeedClient, MarketState,
 
 
 async def test_scenario_15_gap_requests_a_snapshot_and_rebuilds_the_servers_book():
-    book = ServerBook()
+    book = _server_book()
 
     async def answer_snapshot(connection, symbol: str) -> None:
         await connection.send(wire.encode(book.snapshot()), text=True)
@@ -442,7 +423,7 @@ async def test_scenario_15_gap_requests_a_snapshot_and_rebuilds_the_servers_book
 
 
 async def test_scenario_16_duplicate_and_old_sequence_numbers_are_never_applied_twice():
-    book = ServerBook()
+    book = _server_book()
     async with ScriptedExchange() as server:
         client, market, log, task = await _book_feed(server)
         send = server.latest.send
