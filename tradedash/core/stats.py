@@ -188,20 +188,7 @@ class FeedStats:
         sub.last_message_at = self._clock()
         if outcome is not None and outcome is not BookOutcome.APPLIED:
             self._record_book_outcome(sub, outcome)
-        # _sample, inlined: this runs once per market message.
-        raw_ns = self._wall_clock_ns() - message.ts
-        if not -_MAX_OFFSET_NS < raw_ns < _MAX_OFFSET_NS:
-            self.bad_stamps += 1
-            return
-        i = self._sample_next
-        self._samples[i] = raw_ns
-        if i + 1 < self._samples_size:
-            self._sample_next = i + 1
-        else:
-            self._sample_next = 0
-            self._samples_wrapped = True
-        if raw_ns < self._bucket_min:
-            self._bucket_min = raw_ns
+        self._sample(self._wall_clock_ns() - message.ts)
 
     def _subscription_for(self, message: MarketMessage) -> SubscriptionStats:
         """The counters ``message`` goes to; remembered by (type, symbol) unless it is a candle."""
