@@ -91,10 +91,12 @@ def breakdown(channels: tuple[str, ...], count: int = 50_000) -> dict[str, float
             apply(decode(frame))
 
     def decode_apply_stats() -> None:
-        apply, record = MarketState().apply, FeedStats().record_market
+        stats = FeedStats()
+        apply, record, count = MarketState().apply, stats.record_market, stats.record_messages
         for frame in frames:
             message = decode(frame)
             record(message, apply(message))
+            count(1)
 
     def feed_client() -> None:
         client = FeedClient("ws://unused", market=MarketState(), subscriptions=[wire.Subscription(c, s) for c in channels for s in SYMBOLS])

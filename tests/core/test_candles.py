@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradedash.core import wire
-from tradedash.core.candles import INTERVAL_NS, CandleSeries
+from tradedash.core.candles import INTERVAL_NS, CandleSeries, CandleSet
 from tradedash.core.market import MarketState
 
 T0 = 1_764_061_200_000_000_000  # 2025-11-25 09:00:00 UTC, a whole hour
@@ -229,3 +229,46 @@ def test_any_order_of_trades_and_server_candles_matches_the_plain_contract(strea
                                              view.closed)
     ]
     assert got == reference.rows()
+
+
+set_events = st.lists(
+    st.one_of(
+        st.tuples(st.just("trade"), steps, prices, trade_sizes),
+        st.tuples(st.just("candle"), st.sampled_from(list(INTERVAL_NS)), st.integers(-2, 0), st.integers(0, 4 * SECOND),
+                  st.tuples(prices, prices, trade_sizes), st.booleans()),
+        st.tuples(st.just("read"), st.sampled_from(list(INTERVAL_NS))),
+    ),
+    max_size=120,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(set_events)
+def test_a_candle_set_leaves_every_series_as_feeding_it_alone_would(stream):
+    """CandleSet takes runs of trades in one step; the result must not show it (reads come at random points)."""
+    candle_set = CandleSet(capacity=8)
+    alone = {interval: CandleSeries(interval, capacity=8) for interval in INTERVAL_NS}
+    ts = T0
+    for event in stream:
+        if event[0] == "trade":
+            _, step, price, size = event
+            ts = max(T0, ts + step)
+            candle_set.add_trade(ts, price, size)
+            for series in alone.values():
+                series.add_trade(ts, price, size)
+        elif event[0] == "candle":
+            _, interval, bars_back, stamped_after, (a, b, volume), closed = event
+            interval_ns = INTERVAL_NS[interval]
+            start = ts - ts % interval_ns + bars_back * interval_ns
+            message = candle(start, ts + stamped_after, a, max(a, b), min(a, b), b, volume, closed, interval=interval)
+            assert candle_set.apply_candle(message)
+            alone[interval].apply_candle(message)
+        else:
+            candle_set.series[event[1]].view()
+    for interval, series in alone.items():
+        got, want = candle_set.series[interval].view(), series.view()
+        for field in ("start", "open", "high", "low", "close", "closed"):
+            assert np.array_equal(getattr(got, field), getattr(want, field)), (interval, field)
+        assert np.allclose(got.volume, want.volume, rtol=1e-12, atol=0)
+        assert candle_set.series[interval].version == series.version
+    assert not candle_set.apply_candle(candle(T0, T0, 1.0, 1.0, 1.0, 1.0, 1.0, interval="2m"))

@@ -59,8 +59,8 @@ def test_no_well_typed_message_breaks_market_state_or_stats(stream):
     market = MarketState(clock=lambda: 0.0)
     stats = FeedStats(lambda: 0.0, wall_clock_ns=lambda: T0)
     for message in stream:
-        stats.record_messages(1)
         stats.record_market(message, market.apply(message))
+        stats.record_messages(1)
     market.take_snapshot_requests()
     assert market.resyncing_symbols() == {s for s, state in market.symbols.items() if state.book.resyncing}
     for state in market.symbols.values():

@@ -43,8 +43,8 @@ def ticker(symbol: str, ts: int) -> wire.Ticker:
 def receive(stats: FeedStats, clocks: Clocks, message, server_offset_ns: int = 0, latency: float = 0.0) -> None:
     """The server stamped ``message`` ``latency`` seconds ago on a clock ``server_offset_ns`` ahead of ours."""
     stamped = msgspec.structs.replace(message, ts=clocks.wall_ns() - int(latency * NS) + server_offset_ns)
-    stats.record_messages(1)
     stats.record_market(stamped)
+    stats.record_messages(1)
 
 
 def test_rate_meter_measures_the_last_window_between_readings():
@@ -148,12 +148,12 @@ def test_counters_per_subscription_and_book_outcomes():
     stats = make_stats(clocks)
     book = wire.Book("ETH-USD", 2, clocks.wall_ns(), "update", [], [], prev_seq=1)
     candle = wire.Candle("ETH-USD", 1, clocks.wall_ns(), "1m", 0, 1.0, 1.0, 1.0, 1.0, 1.0, False)
-    stats.record_messages(7)
     stats.record_market(ticker("ETH-USD", clocks.wall_ns()))
     stats.record_market(candle)
     for outcome in (BookOutcome.APPLIED, BookOutcome.GAP, BookOutcome.DROPPED, BookOutcome.RESYNCED,
                     BookOutcome.DUPLICATE, BookOutcome.CHECKSUM_MISMATCH):
         stats.record_market(book, outcome)
+    stats.record_messages(7)
     sub = stats.subscription("book", "ETH-USD")
     assert (sub.messages, sub.gaps, sub.resyncs, sub.duplicates, sub.dropped) == (6, 2, 1, 1, 1)
     assert (stats.gaps, stats.resyncs, stats.duplicates, stats.dropped) == (2, 1, 1, 1)
@@ -166,6 +166,29 @@ def test_counters_per_subscription_and_book_outcomes():
     assert summary["messages"] == 7 and summary["gaps"] == 2
 
 
+def test_a_burst_gives_one_latency_sample_its_longest_wait_and_stamps_its_subscriptions():
+    clocks = Clocks()
+    stats = make_stats(clocks)
+    clocks.advance(5.0)
+    # Three messages stamped 9, 4 and 1 ms ago arrive in one burst of frames.
+    for symbol, waited_ms in (("BTC-USD", 9), ("ETH-USD", 4), ("BTC-USD", 1)):
+        stats.record_market(ticker(symbol, clocks.wall_ns() - waited_ms * 1_000_000))
+    assert stats.latencies() == [None, None]  # nothing is sampled before the burst ends
+    stats.record_messages(3)
+    assert stats.latencies() == [pytest.approx(0.009), pytest.approx(0.009)]
+    assert stats.subscription("ticker", "ETH-USD").last_message_at == clocks.monotonic()
+    clocks.advance(2.0)
+    stats.record_market(ticker("BTC-USD", clocks.wall_ns() - 2_000_000))
+    stats.record_messages(1)
+    assert stats.latencies((0.0, 0.99)) == [pytest.approx(0.002), pytest.approx(0.009)]
+    summary = stats.as_dict()["subscriptions"]
+    assert summary["ticker/BTC-USD"]["last_message_age"] == 0.0
+    assert summary["ticker/ETH-USD"]["last_message_age"] == pytest.approx(2.0)
+    clocks.advance(1.0)
+    stats.record_messages(1)  # a heartbeat-only frame: no market message, so no sample (none of ~1 s)
+    assert stats.latencies((0.0, 0.99)) == [pytest.approx(0.002), pytest.approx(0.009)]
+
+
 def test_last_errors_are_bounded():
     stats = FeedStats(lambda: 0.0, errors_kept=3)
     for i in range(10):
@@ -176,9 +199,10 @@ def test_last_errors_are_bounded():
 def test_a_nonsense_stamp_is_counted_not_sampled():
     clocks = Clocks()
     stats = make_stats(clocks)
-    stats.record_messages(2)
     stats.record_market(ticker("BTC-USD", 0))  # 1970: 56 years of "latency"
+    stats.record_messages(1)
     stats.record_market(ticker("BTC-USD", clocks.wall_ns() - 1_000_000))
+    stats.record_messages(1)
     assert stats.bad_stamps == 1
     assert stats.latencies() == [pytest.approx(0.001), pytest.approx(0.001)]
     assert stats.clock_skew() == 0.0

@@ -5,18 +5,20 @@ arrays (start, open, high, low, close, volume, closed) that a chart reads as
 views; nothing allocates a Python object per bar. The newest bar, the one every
 trade touches, lives in plain floats and is written to the arrays when a reader
 asks for a :meth:`CandleSeries.view` or a newer bar starts, so the hot path
-does no numpy scalar writes.
+does no numpy scalar writes. A :class:`CandleSet` feeds the series of every
+interval of one symbol with one cheap call per trade.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
 from .wire import Candle
 
-__all__ = ["INTERVAL_NS", "CandleView", "CandleSeries"]
+__all__ = ["INTERVAL_NS", "CandleView", "CandleSeries", "CandleSet"]
 
 #: Length of each candle interval of the protocol, in nanoseconds.
 INTERVAL_NS: dict[str, int] = {
@@ -69,9 +71,11 @@ class CandleSeries:
     - A trade or candle stamped before 1970 or after 2262 (outside int64 ns) is
       counted in :attr:`rejected` and changes nothing.
     - :attr:`version` goes up on every change.
+    - ``before_read``, if given, is called before every read (:meth:`view`,
+      :attr:`version`); a :class:`CandleSet` uses it to hand over the trades it holds.
     """
 
-    def __init__(self, interval: str, capacity: int = 1_000) -> None:
+    def __init__(self, interval: str, capacity: int = 1_000, before_read: Callable[[], None] | None = None) -> None:
         if interval not in INTERVAL_NS:
             raise ValueError(f"unknown interval {interval!r}; known: {list(INTERVAL_NS)}")
         if capacity < 1:
@@ -79,7 +83,8 @@ class CandleSeries:
         self.interval = interval
         self.interval_ns = INTERVAL_NS[interval]
         self.capacity = capacity
-        self.version = 0
+        self._version = 0
+        self._before_read = before_read
         self.late = 0
         self.rejected = 0
         # Kept bars are the window [_end - _count, _end) of arrays twice the
@@ -103,6 +108,12 @@ class CandleSeries:
     def __len__(self) -> int:
         return self._count
 
+    @property
+    def version(self) -> int:
+        if self._before_read is not None:
+            self._before_read()
+        return self._version
+
     # --- Writing ----------------------------------------------------------------------
 
     def add_trade(self, ts: int, price: float, size: float) -> None:
@@ -116,7 +127,7 @@ class CandleSeries:
             self._c = price
             self._v += size
             self._dirty = True
-            self.version += 1
+            self._version += 1
             return
         if not 0 <= ts < _TS_END:
             self.rejected += 1
@@ -140,7 +151,7 @@ class CandleSeries:
             )
             self._cur_closed, self._cur_asof = candle.closed, candle.ts
             self._dirty = True
-            self.version += 1
+            self._version += 1
         elif start > self._cur_start:
             self._push(start, candle.open, candle.high, candle.low, candle.close, candle.volume, candle.closed, candle.ts)
         else:
@@ -156,7 +167,7 @@ class CandleSeries:
             self._ohlcv[:, i] = (candle.open, candle.high, candle.low, candle.close, candle.volume)
             self._closed[i] = True  # an older bar than the newest is over, whatever the message said
             self._asof[i] = candle.ts
-            self.version += 1
+            self._version += 1
 
     def _push(self, start: int, o: float, h: float, low: float, c: float, v: float, closed: bool, asof: int) -> None:
         if self._count:
@@ -175,7 +186,18 @@ class CandleSeries:
         self._o, self._h, self._l, self._c, self._v = o, h, low, c, v
         self._cur_closed, self._cur_asof = closed, asof
         self._dirty = True
-        self.version += 1
+        self._version += 1
+
+    def _merge_newest(self, trades: int, high: float, low: float, close: float, volume: float) -> None:
+        """Add ``trades`` trades, all inside the newest bar and after its server candle, in one step."""
+        if high > self._h:
+            self._h = high
+        if low < self._l:
+            self._l = low
+        self._c = close
+        self._v += volume
+        self._dirty = True
+        self._version += trades
 
     def _add_to_older(self, start: int, ts: int, price: float, size: float) -> None:
         self._flush()
@@ -196,7 +218,7 @@ class CandleSeries:
             bar[_LOW] = min(bar[_LOW], price)
             bar[_CLOSE] = price
             bar[_VOLUME] += size
-        self.version += 1
+        self._version += 1
 
     def _find(self, start: int) -> int | None:
         """Index of the kept bar that starts at ``start``, or None."""
@@ -241,6 +263,8 @@ class CandleSeries:
 
     def view(self) -> CandleView:
         """Every kept bar, oldest first, as read-only views (see :class:`CandleView`)."""
+        if self._before_read is not None:
+            self._before_read()
         self._flush()
         first, end = self._end - self._count, self._end
         ohlcv = self._ohlcv[:, first:end]
@@ -248,3 +272,69 @@ class CandleSeries:
         for array in arrays:
             array.flags.writeable = False
         return CandleView(*arrays)
+
+
+class CandleSet:
+    """The :class:`CandleSeries` of every interval of :data:`INTERVAL_NS` for one symbol.
+
+    Contract: :meth:`add_trade` and :meth:`apply_candle` leave every series in
+    :attr:`series` exactly as feeding that series itself would (volumes to
+    within float rounding: a run of trades is summed before it is added).
+    The difference is the cost: a trade inside the newest bar of every series,
+    and after every series' last server candle (nearly every trade), only
+    updates one running high, low, close and volume here. That run is handed
+    to the series when a trade or candle falls outside it, or before anyone
+    reads a series.
+    """
+
+    def __init__(self, capacity: int = 1_000) -> None:
+        self.series: dict[str, CandleSeries] = {
+            interval: CandleSeries(interval, capacity, before_read=self._hand_over) for interval in INTERVAL_NS
+        }
+        self._all = tuple(self.series.values())
+        # Trades with start <= ts < end fit the newest bar of every series, after its server candle.
+        self._start = 0
+        self._end = 0
+        # The run of such trades not yet handed over.
+        self._trades = 0
+        self._h = -np.inf
+        self._l = np.inf
+        self._c = 0.0
+        self._v = 0.0
+
+    def add_trade(self, ts: int, price: float, size: float) -> None:
+        if self._start <= ts < self._end:
+            if price > self._h:
+                self._h = price
+            if price < self._l:
+                self._l = price
+            self._c = price
+            self._v += size
+            self._trades += 1
+            return
+        self._hand_over()
+        for series in self._all:
+            series.add_trade(ts, price, size)
+        self._fit_window()
+
+    def apply_candle(self, candle: Candle) -> bool:
+        """Apply a server candle to the series of its interval; False for an unknown interval."""
+        series = self.series.get(candle.interval)
+        if series is None:
+            return False
+        self._hand_over()
+        series.apply_candle(candle)
+        self._fit_window()
+        return True
+
+    def _fit_window(self) -> None:
+        """Where the next trades can be taken without asking each series (empty if any has no bar)."""
+        self._start = max(max(s._cur_start, s._cur_asof + 1) for s in self._all)
+        self._end = min(s._cur_end for s in self._all)
+
+    def _hand_over(self) -> None:
+        if self._trades:
+            for series in self._all:
+                series._merge_newest(self._trades, self._h, self._l, self._c, self._v)
+            self._trades = 0
+            self._h, self._l, self._v = -np.inf, np.inf, 0.0

@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Callable
 
 from .book import RESYNC_CAUSES, BookOutcome, OrderBook
-from .candles import INTERVAL_NS, CandleSeries
+from .candles import CandleSeries, CandleSet
 from .history import TimeSeriesRing
 from .wire import Book, Candle, MarketMessage, Ticker, Trade
 
@@ -45,11 +45,8 @@ class SymbolState:
         self.trades: deque[Trade] = deque(maxlen=trades_kept)
         self.prices = TimeSeriesRing(history_capacity)
         self.book = OrderBook(symbol)
-        self.candles: dict[str, CandleSeries] = {
-            interval: CandleSeries(interval, candles_kept) for interval in INTERVAL_NS
-        }
-        #: ``add_trade`` of every series, bound once (each trade goes to all of them).
-        self._candle_adders = tuple(series.add_trade for series in self.candles.values())
+        self._candle_set = CandleSet(candles_kept)
+        self.candles: dict[str, CandleSeries] = self._candle_set.series
         self.version = 0
 
 
@@ -133,9 +130,7 @@ class MarketState:
         if state is None:
             return
         state.trades.append(message)
-        ts, price, size = message.ts, message.price, message.size
-        for add_trade in state._candle_adders:
-            add_trade(ts, price, size)
+        state._candle_set.add_trade(message.ts, message.price, message.size)
         state.version += 1
 
     def _apply_book(self, message: Book) -> BookOutcome | None:
@@ -157,12 +152,10 @@ class MarketState:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
             return
-        series = state.candles.get(message.interval)
-        if series is None:
+        if state._candle_set.apply_candle(message):
+            state.version += 1
+        else:
             self.ignored += 1
-            return
-        series.apply_candle(message)
-        state.version += 1
 
     # --- Resync contract --------------------------------------------------------------
 

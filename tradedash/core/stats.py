@@ -6,10 +6,11 @@ that decides anything: rates, message ages, staleness. The wall clock
 server's ``ts`` stamps: latency and clock skew. A server whose clock is off
 shows up as skew, never as latency, and never makes a feed look stale.
 
-Hot-path calls (:meth:`FeedStats.record_messages` per frame,
-:meth:`FeedStats.record_market` per market message) only bump counters and
-write one sample into a preallocated window; rates and percentiles are
-computed when someone reads them.
+Hot-path calls are cheap: :meth:`FeedStats.record_market` (per market
+message) only bumps counters and reads no clock; :meth:`FeedStats.record_messages`
+(per frame, or per burst of frames) reads the clocks once and writes at most one
+latency sample into a preallocated window. Rates and percentiles are computed
+when someone reads them.
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ class SubscriptionStats:
     resyncing). ``last_message_at`` is monotonic seconds (None before the first).
     """
 
-    __slots__ = ("channel", "symbol", "messages", "gaps", "resyncs", "duplicates", "dropped", "last_message_at", "_meter")
+    __slots__ = (
+        "channel", "symbol", "messages", "gaps", "resyncs", "duplicates", "dropped", "last_message_at", "_meter", "_touched"
+    )
 
     def __init__(self, channel: str, symbol: str, now: float, window: float) -> None:
         self.channel = channel
@@ -85,6 +88,7 @@ class SubscriptionStats:
         self.dropped = 0
         self.last_message_at: float | None = None
         self._meter = RateMeter(now, window)
+        self._touched = False  # got a message since the feed's last record_messages
 
     def message_rate(self, now: float) -> float:
         return self._meter.rate(now, self.messages)
@@ -95,14 +99,19 @@ class FeedStats:
 
     Contract:
 
-    - ``record_messages(count)`` once per received frame or burst of frames
-      (any message kind, heartbeats included): ``messages``, :meth:`message_rate` and
-      :meth:`last_message_age` follow it. :meth:`is_stale` compares that age
-      with a limit; all of it on the monotonic clock.
     - ``record_market(message, outcome)`` once per market message after it was
       applied (``outcome``: what the book did, for book messages): counts it
-      per subscription and takes a latency sample ``wall_clock_ns() - message.ts``.
-      ``record_heartbeat(heartbeat)`` takes a latency sample only.
+      per subscription. It reads no clock.
+    - ``record_messages(count)`` once per received frame or burst of frames,
+      after its market messages were recorded (``count``: messages of any kind,
+      heartbeats included): ``messages``, :meth:`message_rate` and
+      :meth:`last_message_age` follow it, and so does ``last_message_at`` of
+      every subscription that got a message since the previous call. It takes
+      one latency sample, ``wall_clock_ns() - ts`` of the first market message
+      recorded since the previous call: the longest wait in the burst, so under
+      load one message per burst is sampled and never the luckiest one.
+      :meth:`is_stale` compares the feed's age with a limit; all of it on the
+      monotonic clock. ``record_heartbeat(heartbeat)`` takes a latency sample only.
     - :meth:`clock_skew` estimates how far the server's clock is ahead of ours
       (seconds): the smallest sample of the last ``skew_window`` seconds is taken
       as pure skew if it is negative (a message cannot arrive before it was sent)
@@ -150,6 +159,9 @@ class FeedStats:
         now = clock()
         self._meter = RateMeter(now, window)
         self._candle_channels: dict[str, str] = {}
+        #: Subscriptions that got a message since the last record_messages, and the first such message's stamp.
+        self._touched: list[SubscriptionStats] = []
+        self._first_stamp: int | None = None
         # Latency: raw samples (local wall ns - server ns) in a ring the hot path writes into.
         self._samples: list[int] = [0] * latency_samples
         self._samples_size = latency_samples
@@ -173,6 +185,13 @@ class FeedStats:
         self.last_message_at = now
         if now - self._clocks_checked_at >= _CLOCK_CHECK_PERIOD:
             self._check_clocks(now)
+        if self._first_stamp is not None:
+            self._sample(self._wall_clock_ns() - self._first_stamp)
+            self._first_stamp = None
+            for sub in self._touched:
+                sub.last_message_at = now
+                sub._touched = False
+            self._touched.clear()
 
     def _check_clocks(self, now: float) -> None:
         self._clocks_checked_at = now
@@ -185,10 +204,13 @@ class FeedStats:
     def record_market(self, message: MarketMessage, outcome: BookOutcome | None = None) -> None:
         sub = self._subscription_of.get((type(message), message.symbol)) or self._subscription_for(message)
         sub.messages += 1
-        sub.last_message_at = self._clock()
+        if not sub._touched:
+            sub._touched = True
+            self._touched.append(sub)
+            if self._first_stamp is None:
+                self._first_stamp = message.ts
         if outcome is not None and outcome is not BookOutcome.APPLIED:
             self._record_book_outcome(sub, outcome)
-        self._sample(self._wall_clock_ns() - message.ts)
 
     def _subscription_for(self, message: MarketMessage) -> SubscriptionStats:
         """The counters ``message`` goes to; remembered by (type, symbol) unless it is a candle."""
