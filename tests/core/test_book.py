@@ -57,9 +57,13 @@ def _damage(published: list[wire.Book], damage) -> list[wire.Book]:
     damage=faults,
     snapshot_delay=st.integers(0, 5),
     snapshot_first=st.booleans(),
+    burst=st.integers(1, 8),
 )
-def test_damaged_stream_ends_equal_to_server_book_after_resync(initial, changes, damage, snapshot_delay, snapshot_first):
-    """Drops, duplicates, old replays, reorders and tampered levels; snapshots answered a few messages late."""
+def test_damaged_stream_ends_equal_to_server_book_after_resync(
+    initial, changes, damage, snapshot_delay, snapshot_first, burst
+):
+    """Drops, duplicates, old replays, reorders and tampered levels; snapshots answered a few messages late;
+    checksums verified once per burst of ``burst`` messages."""
     server = ReferenceBook(SYMBOL)
     for bids, asks in initial:
         server.update(bids, asks)
@@ -74,16 +78,18 @@ def test_damaged_stream_ends_equal_to_server_book_after_resync(initial, changes,
     answers_due: list[int] = []  # after how many delivered messages each snapshot request is answered
     delivered = newest_sent = 0  # newest_sent: the newest seq the server has published by now
 
-    def deliver(message: wire.Book) -> None:
+    def deliver(message: wire.Book, burst_ends: bool = True) -> None:
         nonlocal newest_sent
         newest_sent = max(newest_sent, message.seq)
         if market.apply(message) is BookOutcome.APPLIED:
             applied_seqs.append(message.seq)
-        answers_due.extend(delivered + snapshot_delay for _ in market.take_snapshot_requests())
+        if burst_ends:
+            market.verify_books()
+            answers_due.extend(delivered + snapshot_delay for _ in market.take_snapshot_requests())
 
     for message in _damage(published, damage):
         delivered += 1
-        deliver(message)
+        deliver(message, burst_ends=delivered % burst == 0)
         while answers_due and answers_due[0] <= delivered:
             answers_due.pop(0)
             deliver(snapshots[newest_sent])
@@ -129,6 +135,7 @@ def test_a_clean_stream_applies_every_update_and_every_checksum_matches(changes)
         else:
             message = server.update(*change)
         assert book.apply(message) is BookOutcome.APPLIED
+        assert book.verify() is None
     assert _levels(book) == server.levels()
 
 
@@ -197,12 +204,35 @@ def test_checksum_mismatch_triggers_a_resync():
     market.apply(server.snapshot())
     good = server.update([(99.0, 1.0)], [])
     bad = wire.Book(SYMBOL, good.seq, 0, "update", [(99.0, 1.5)], [], prev_seq=good.prev_seq, checksum=good.checksum)
-    assert market.apply(bad) is BookOutcome.CHECKSUM_MISMATCH
+    assert market.apply(bad) is BookOutcome.APPLIED  # checked once per burst, not per message
+    assert market.take_snapshot_requests() == []
+    assert market.verify_books() == [(SYMBOL, BookOutcome.CHECKSUM_MISMATCH)]
+    assert market.verify_books() == []  # reported once
     assert market.take_snapshot_requests() == [SYMBOL]
     book = market.symbols[SYMBOL].book
     assert book.resyncing and book.checksum_mismatches == 1
     market.apply(server.snapshot())
     assert book.synced and _levels(book) == server.levels()
+
+
+def test_verify_checks_the_newest_claim_of_a_burst_and_nothing_a_snapshot_replaced():
+    server = ReferenceBook(SYMBOL)
+    book = OrderBook(SYMBOL)
+    book.apply(server.snapshot())
+    good = server.update([(99.0, 1.0)], [])
+    wrong = msgspec.structs.replace(good, bids=[(99.0, 4.0)])  # the book diverges...
+    assert book.apply(wrong) is BookOutcome.APPLIED
+    assert book.apply(server.update([(99.0, 2.0)], [])) is BookOutcome.APPLIED  # ...and the next update repairs it
+    assert book.verify() is None and book.synced and _levels(book) == server.levels()
+    assert book.apply(msgspec.structs.replace(server.update([(98.0, 1.0)], []), bids=[(98.0, 9.0)]))
+    assert book.apply(server.update([(97.0, 1.0)], [])) is BookOutcome.APPLIED  # the divergence at 98 stays
+    assert book.verify() is BookOutcome.CHECKSUM_MISMATCH and book.resyncing
+    assert book.verify() is None  # one report per claim
+    assert book.apply(server.snapshot()) is BookOutcome.RESYNCED
+    lying = msgspec.structs.replace(server.update([(96.0, 1.0)], []), checksum=1)
+    assert book.apply(lying) is BookOutcome.APPLIED
+    assert book.apply(server.snapshot()) is BookOutcome.REBUILT  # same seq: rebuilds, and forgets the claim
+    assert book.verify() is None and book.synced
 
 
 def test_update_before_any_snapshot_asks_for_one():
@@ -256,7 +286,8 @@ def test_a_snapshot_older_than_the_book_is_ignored_but_one_at_the_same_seq_repai
     assert book.apply(old) is BookOutcome.DUPLICATE and book.seq == good.seq
     book.apply(server.update([(98.0, 1.0)], []))
     tampered = msgspec.structs.replace(server.update([(97.0, 1.0)], []), asks=[(100.75, 1.0)])
-    assert book.apply(tampered) is BookOutcome.CHECKSUM_MISMATCH
+    assert book.apply(tampered) is BookOutcome.APPLIED
+    assert book.verify() is BookOutcome.CHECKSUM_MISMATCH
     assert book.apply(server.snapshot()) is BookOutcome.RESYNCED  # same seq as the tampered update
     assert _levels(book) == server.levels()
 

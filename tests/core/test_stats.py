@@ -154,16 +154,17 @@ def test_counters_per_subscription_and_book_outcomes():
                     BookOutcome.DUPLICATE, BookOutcome.CHECKSUM_MISMATCH):
         stats.record_market(book, outcome)
     stats.record_messages(7)
+    stats.record_book_outcome("ETH-USD", BookOutcome.CHECKSUM_MISMATCH)  # found by a later check
     sub = stats.subscription("book", "ETH-USD")
-    assert (sub.messages, sub.gaps, sub.resyncs, sub.duplicates, sub.dropped) == (6, 2, 1, 1, 1)
-    assert (stats.gaps, stats.resyncs, stats.duplicates, stats.dropped) == (2, 1, 1, 1)
+    assert (sub.messages, sub.gaps, sub.resyncs, sub.duplicates, sub.dropped) == (6, 3, 1, 1, 1)
+    assert (stats.gaps, stats.resyncs, stats.duplicates, stats.dropped) == (3, 1, 1, 1)
     assert stats.subscription("candles:1m", "ETH-USD").messages == 1
     clocks.advance(1.0)
     summary = stats.as_dict()
     assert set(summary["subscriptions"]) == {"ticker/ETH-USD", "candles:1m/ETH-USD", "book/ETH-USD"}
     assert summary["subscriptions"]["book/ETH-USD"]["message_rate"] == pytest.approx(6.0)
     assert summary["subscriptions"]["book/ETH-USD"]["last_message_age"] == pytest.approx(1.0)
-    assert summary["messages"] == 7 and summary["gaps"] == 2
+    assert summary["messages"] == 7 and summary["gaps"] == 3
 
 
 def test_a_burst_gives_one_latency_sample_its_longest_wait_and_stamps_its_subscriptions():

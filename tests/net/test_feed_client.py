@@ -6,6 +6,7 @@ import asyncio
 import json
 import socket
 
+import msgspec
 import pytest
 
 from mock_exchange.server import ExchangeConfig, ExchangeServer
@@ -259,3 +260,32 @@ async def test_leaving_busy_books_never_leaves_the_feed_resyncing():
     finally:
         await _stop(client, task)
         await server.stop()
+
+
+async def test_a_wrong_book_found_by_its_checksum_is_resynced_from_a_fresh_snapshot():
+    """Checksums are checked once per burst of frames: a lie in the middle of one is still caught."""
+    from tests.reference_book import ReferenceBook
+
+    book = ReferenceBook("BTC-USD")
+    book.update([(99.0, 1.0), (98.0, 2.0)], [(101.0, 1.0)])
+
+    async def answer(connection, symbol: str) -> None:
+        await connection.send(wire.encode(book.snapshot()), text=True)
+
+    async with ScriptedExchange(on_snapshot=answer) as server:
+        market = MarketState()
+        client = FeedClient(server.url, market=market, subscriptions=[wire.Subscription(c, "BTC-USD") for c in ("ticker", "book")])
+        task = asyncio.create_task(client.run())
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        snapshot = book.snapshot()
+        lie = msgspec.structs.replace(book.update([(97.0, 1.0)], []), bids=[(97.0, 5.0)])  # the client's copy diverges
+        frames = [snapshot, lie, book.update([], [(102.0, 3.0)])]  # ...and no later update repairs it
+        for message in frames:
+            await server.latest.send(wire.encode(message), text=True)
+        await wait_for(lambda: client.stats.resyncs == 1, what="a resync from a fresh snapshot")
+        state = market.symbols["BTC-USD"].book
+        assert (client.stats.gaps, state.checksum_mismatches) == (1, 1)
+        assert (state.bids(), state.asks()) == book.levels() and state.synced
+        assert [r.symbol for _, r in server.requests if isinstance(r, wire.SnapshotRequest)] == ["BTC-USD"]
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        await _stop(client, task)

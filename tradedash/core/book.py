@@ -5,7 +5,10 @@ whose ``prev_seq`` is the ``seq`` of the last message applied. Anything else is
 classified (:class:`BookOutcome`): an old or repeated ``seq`` is ignored, a gap,
 an update before any snapshot or a checksum that does not match
 :func:`~tradedash.core.wire.book_checksum` stops the book, which then drops
-updates until the next snapshot rebuilds it. Who asks for that snapshot is the
+updates until the next snapshot rebuilds it. An update's checksum is checked
+when the owner calls :meth:`OrderBook.verify` (once per burst of frames: the
+newest claim covers every update before it, and checking each one would cost
+more than everything else the book does). Who asks for that snapshot is the
 caller's business (:class:`~tradedash.core.market.MarketState` queues it).
 """
 
@@ -44,16 +47,16 @@ class _Side:
 
     ``keys`` holds ``sign * price`` in ascending order (sign -1 for bids), so the
     best level is always ``keys[0]`` and updates cost one dict operation plus a
-    bisect into a short list. ``texts`` holds levels as the checksum writes
-    them: written when a top level changes, dropped when a deeper one does and
-    filled in when a level moves up, so each check formats only what changed.
+    bisect into a short list. ``texts`` remembers, by price, the size a level
+    had when the checksum last wrote it and that text: updates never format
+    anything, and a check formats only the top levels that changed since.
     """
 
     __slots__ = ("sizes", "texts", "keys", "sign")
 
     def __init__(self, sign: float) -> None:
         self.sizes: dict[float, float] = {}
-        self.texts: dict[float, str] = {}
+        self.texts: dict[float, tuple[float, str]] = {}
         self.keys: list[float] = []
         self.sign = sign
 
@@ -68,22 +71,17 @@ class _Side:
         top_changed = False
         for price, size in levels:
             key = sign * price
-            in_top = len(keys) < CHECKSUM_LEVELS or key <= keys[CHECKSUM_LEVELS - 1]
             if size > 0.0:
                 if price not in sizes:
                     insort(keys, key)
                 sizes[price] = size
-                if in_top:
-                    texts[price] = level_text(price, size)
-                    top_changed = True
-                    continue
             elif price in sizes:
                 del sizes[price]
                 del keys[bisect_left(keys, key)]
+                texts.pop(price, None)
             else:
                 continue
-            texts.pop(price, None)  # written when a checksum needs it
-            if in_top:
+            if not top_changed and (len(keys) <= CHECKSUM_LEVELS or key <= keys[CHECKSUM_LEVELS - 1]):
                 top_changed = True
         return top_changed
 
@@ -93,15 +91,16 @@ class _Side:
         return [(sign * key, sizes[sign * key]) for key in keys]
 
     def top_texts(self, n: int) -> list[str]:
-        sign, texts, keys = self.sign, self.texts, self.keys[:n]
-        try:
-            return [texts[sign * key] for key in keys]
-        except KeyError:  # a level moved up into the top since it last changed
-            sizes = self.sizes
-            for key in keys:
-                if sign * key not in texts:
-                    texts[sign * key] = level_text(sign * key, sizes[sign * key])
-            return [texts[sign * key] for key in keys]
+        sign, sizes, texts = self.sign, self.sizes, self.texts
+        out = []
+        for key in self.keys[:n]:
+            price = sign * key
+            size = sizes[price]
+            known = texts.get(price)
+            if known is None or known[0] != size:
+                known = texts[price] = (size, level_text(price, size))
+            out.append(known[1])
+        return out
 
 
 class OrderBook:
@@ -116,9 +115,15 @@ class OrderBook:
       ``prev_seq`` equals :attr:`seq`; an update whose ``seq`` is at most
       :attr:`seq` is ignored. So :attr:`seq` never goes back, and no update is
       ever applied twice (:meth:`forget_sequence` starts the numbering afresh).
+    - A snapshot's ``checksum`` is checked at once. An update's is remembered:
+      :meth:`verify` checks the newest one remembered since the last check
+      against the book as it is then (returning ``CHECKSUM_MISMATCH``, or None
+      if it matches or there is nothing to check). A divergence that a later
+      update in the same burst repaired is not reported (the book is right);
+      any other is. A message without a ``checksum`` is not checked.
     - After a gap, an update before any snapshot or a checksum mismatch,
       :attr:`resyncing` is True and updates are dropped (not applied) until a
-      snapshot arrives. A message without a ``checksum`` is not checked.
+      snapshot arrives.
     - :meth:`bids` and :meth:`asks` return ``(price, size)`` levels best first;
       :meth:`best_bid`, :meth:`best_ask`, :meth:`spread` and :meth:`mid` are None
       while a side is empty.
@@ -136,6 +141,7 @@ class OrderBook:
         self._bids = _Side(-1.0)
         self._asks = _Side(1.0)
         self._checksum: int | None = None  # of the current levels; None when it must be computed again
+        self._claimed: int | None = None  # the newest update's checksum, not verified yet
         self.updates = 0
         self.snapshots = 0
         self.duplicates = 0
@@ -169,17 +175,24 @@ class OrderBook:
         self.seq = message.seq
         self.updates += 1
         self.version += 1
-        if message.checksum is not None and message.checksum != self.checksum():
-            self.checksum_mismatches += 1
-            return self._stop(BookOutcome.CHECKSUM_MISMATCH)
+        if message.checksum is not None:
+            self._claimed = message.checksum
         return BookOutcome.APPLIED
+
+    def verify(self) -> BookOutcome | None:
+        """Check the newest update checksum not checked yet: ``CHECKSUM_MISMATCH`` (the book stops) or None."""
+        claimed, self._claimed = self._claimed, None
+        if claimed is None or claimed == self.checksum():
+            return None
+        self.checksum_mismatches += 1
+        return self._stop(BookOutcome.CHECKSUM_MISMATCH)
 
     def _rebuild(self, message: Book) -> BookOutcome:
         self._bids.clear()
         self._asks.clear()
         self._bids.update(message.bids)
         self._asks.update(message.asks)
-        self._checksum = None
+        self._checksum = self._claimed = None
         self.seq = message.seq
         self.snapshots += 1
         self.version += 1
@@ -193,6 +206,7 @@ class OrderBook:
         return BookOutcome.REBUILT
 
     def _stop(self, cause: BookOutcome) -> BookOutcome:
+        self._claimed = None
         self.resyncing = True
         self.gaps += 1
         return cause
@@ -201,7 +215,7 @@ class OrderBook:
         """Forget everything (levels, :attr:`seq`, a pending resync); counters stay."""
         self._bids.clear()
         self._asks.clear()
-        self._checksum = None
+        self._checksum = self._claimed = None
         self.seq = None
         self.resyncing = False
         self.version += 1

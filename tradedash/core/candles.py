@@ -323,8 +323,12 @@ class CandleSet:
         if series is None:
             return False
         self._hand_over()
+        newest = series._cur_start
         series.apply_candle(candle)
-        self._fit_window()
+        if series._cur_start == newest:  # same newest bar: at most its server candle moved on
+            self._start = max(self._start, series._cur_asof + 1)
+        else:
+            self._fit_window()
         return True
 
     def _fit_window(self) -> None:

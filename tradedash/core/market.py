@@ -62,6 +62,9 @@ class MarketState:
       of an unknown interval, or a new symbol once ``max_symbols`` are kept
       (each symbol preallocates its history, so a server sending made-up
       symbols cannot exhaust memory).
+    - Book updates' checksums are checked by :meth:`verify_books` (call it once
+      per burst of frames, before :meth:`take_snapshot_requests`); it returns
+      ``(symbol, CHECKSUM_MISMATCH)`` for each book found wrong.
     - When a book stops (gap, checksum mismatch, update before any snapshot),
       :meth:`take_snapshot_requests` returns its symbol once; if no snapshot has
       rebuilt it ``snapshot_retry`` seconds (``clock``, monotonic) after that, the
@@ -91,6 +94,7 @@ class MarketState:
         self._sizes = dict(history_capacity=history_capacity, trades_kept=trades_kept, candles_kept=candles_kept)
         #: symbol -> monotonic time its snapshot was last asked for (None: not yet asked)
         self._awaiting_snapshot: dict[str, float | None] = {}
+        self._unverified: set[str] = set()  # books with an update checksum not checked yet
         self._handlers: dict[type, Callable[[MarketMessage], BookOutcome | None]] = {
             Ticker: self._apply_ticker,
             Trade: self._apply_trade,
@@ -138,7 +142,11 @@ class MarketState:
         if state is None:
             return None
         outcome = state.book.apply(message)
-        if outcome is BookOutcome.APPLIED or outcome is BookOutcome.REBUILT:
+        if outcome is BookOutcome.APPLIED:
+            state.version += 1
+            if message.checksum is not None:
+                self._unverified.add(message.symbol)
+        elif outcome is BookOutcome.REBUILT:
             state.version += 1
         elif outcome is BookOutcome.RESYNCED:
             state.version += 1
@@ -158,6 +166,19 @@ class MarketState:
             self.ignored += 1
 
     # --- Resync contract --------------------------------------------------------------
+
+    def verify_books(self) -> list[tuple[str, BookOutcome]]:
+        """Check every book's newest unchecked update checksum; the books found wrong start a resync."""
+        wrong = []
+        for symbol in self._unverified:
+            state = self.symbols[symbol]
+            outcome = state.book.verify()
+            if outcome is not None:
+                state.version += 1
+                self._awaiting_snapshot.setdefault(symbol, None)
+                wrong.append((symbol, outcome))
+        self._unverified.clear()
+        return wrong
 
     def take_snapshot_requests(self) -> list[str]:
         """Symbols whose book needs a snapshot requested now (each once per retry period)."""

@@ -112,6 +112,8 @@ class FeedStats:
       load one message per burst is sampled and never the luckiest one.
       :meth:`is_stale` compares the feed's age with a limit; all of it on the
       monotonic clock. ``record_heartbeat(heartbeat)`` takes a latency sample only.
+    - ``record_book_outcome(symbol, outcome)`` counts a book outcome found after
+      its message was recorded (a checksum mismatch found by a later check).
     - :meth:`clock_skew` estimates how far the server's clock is ahead of ours
       (seconds): the smallest sample of the last ``skew_window`` seconds is taken
       as pure skew if it is negative (a message cannot arrive before it was sent)
@@ -243,6 +245,10 @@ class FeedStats:
         if channel is None:
             channel = self._candle_channels[message.interval] = f"candles:{message.interval}"
         return channel
+
+    def record_book_outcome(self, symbol: str, outcome: BookOutcome) -> None:
+        """Count what a book found later than its message was recorded (a checksum mismatch)."""
+        self._record_book_outcome(self.subscription("book", symbol), outcome)
 
     def _record_book_outcome(self, sub: SubscriptionStats, outcome: BookOutcome) -> None:
         if outcome is BookOutcome.DUPLICATE:

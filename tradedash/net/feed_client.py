@@ -16,6 +16,7 @@ import random
 import ssl
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Protocol
 
 import msgspec
@@ -27,10 +28,12 @@ from websockets.frames import CloseCode
 
 from tradedash.core import wire
 from tradedash.core.backoff import ReconnectPolicy
+from tradedash.core.book import BookOutcome
 from tradedash.core.lifecycle import FeedEvent, FeedLifecycle, FeedState
 from tradedash.core.ratelog import RateLimitedLog
 from tradedash.core.stats import FeedStats
 
+from .callback_connection import CallbackConnection
 from .recorder import FrameRecorder
 
 __all__ = ["FeedClient", "FatalFeedError", "MarketSink", "classify_failure"]
@@ -41,8 +44,6 @@ _MARKET_TYPES = frozenset((wire.Ticker, wire.Trade, wire.Book, wire.Candle))
 # Module-level names for the hot path (one global lookup instead of a chain).
 _decode_frame = wire.server_frame_decoder.decode
 _Book, _Heartbeat, _LIVE = wire.Book, wire.Heartbeat, FeedState.LIVE
-#: Seconds of back-to-back ingest work after which the receive loop lets the event loop run (UI, timers).
-_INGEST_SLICE = 0.004
 #: HTTP statuses of a refused handshake that are worth retrying (server trouble or "slow down").
 _RETRIED_STATUSES = frozenset((408, 429, 500, 502, 503, 504))
 
@@ -55,6 +56,8 @@ class MarketSink(Protocol):
     """What a feed feeds: :class:`~tradedash.core.market.MarketState` or anything shaped like it."""
 
     def apply(self, message: wire.MarketMessage) -> None: ...
+
+    def verify_books(self) -> list[tuple[str, BookOutcome]]: ...
 
     def take_snapshot_requests(self) -> list[str]: ...
 
@@ -97,9 +100,9 @@ class FeedClient:
       connection it sends one subscribe request per group of channels sharing the
       same symbols, covering :attr:`subscriptions` exactly once.
     - Every market message of every frame is applied to ``market`` in order, as
-      soon as the frame arrives, then passed to ``on_message`` if given. While
-      frames are queued the receive loop still lets the event loop run after
-      every few milliseconds of work, so a backlog never freezes the UI. After each
+      soon as the frame is parsed (:class:`~.callback_connection.CallbackConnection`:
+      one socket read's worth of frames per turn of the event loop, so a backlog
+      never freezes the UI), then passed to ``on_message`` if given. After each
       frame, symbols from ``market.take_snapshot_requests()`` get a snapshot request
       and the lifecycle goes to ``resyncing`` until ``market.resyncing_symbols()``
       is empty again. Each new connection first calls ``market.reset_sequences()``.
@@ -162,6 +165,7 @@ class FeedClient:
         self._clock = clock
         self._wall_clock_ns = wall_clock_ns
         self._connect_options: dict[str, object] = dict(
+            create_connection=partial(CallbackConnection, on_message=self.ingest),
             open_timeout=open_timeout,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
@@ -185,8 +189,10 @@ class FeedClient:
         # Message counts wait here until the receive loop next waits (see _count).
         self._loop: asyncio.AbstractEventLoop | None = None
         self._uncounted = 0
-        self._count_scheduled = False
+        self._burst_open = False
+        self._book_data = False  # book messages came in the open burst
         self._snapshots_wanted: list[str] = []
+        self._snapshots_due = asyncio.Event()  # set when _snapshots_wanted gets a symbol
         self._bad_input_log = RateLimitedLog(log, clock=clock)
 
     @property
@@ -245,6 +251,7 @@ class FeedClient:
                 self.lifecycle.handle(FeedEvent.CONNECT)
                 at_once = False
                 try:
+                    self._prepare_connection()
                     connection = await self._open()
                     if connection is None:  # close() came first
                         break
@@ -296,7 +303,7 @@ class FeedClient:
         self._fail(reason)
         raise FatalFeedError(reason)
 
-    async def _open(self) -> ClientConnection | None:
+    async def _open(self) -> CallbackConnection | None:
         """Open a connection; None if ``close()`` was called while the attempt was under way."""
         attempt = asyncio.ensure_future(connect(self.url, **self._connect_options))  # type: ignore[arg-type]
         stopped = asyncio.ensure_future(self._stop.wait())
@@ -325,8 +332,15 @@ class FeedClient:
         self.lifecycle.handle(FeedEvent.CLOSE)
         log.error("feed %s stopped: %s", self.url, reason)
 
-    async def _check_hello(self, connection: ClientConnection) -> None:
-        frame = await connection.recv(decode=False)
+    async def _check_hello(self, connection: CallbackConnection) -> None:
+        closed = asyncio.ensure_future(connection.wait_closed())
+        try:
+            await asyncio.wait((connection.greeting, closed), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closed.cancel()
+        if not connection.greeting.done():
+            raise connection.protocol.close_exc
+        frame = connection.greeting.result()
         try:
             hello = wire.decode_server_frame(frame)[0]
         except wire.WireError as exc:
@@ -340,35 +354,37 @@ class FeedClient:
             )
         self.heartbeat_interval = hello.heartbeat_interval
         if self._recorder is not None:
-            self._recorder.write(self._wall_clock_ns(), bytes(frame))
+            self._recorder.write(self._wall_clock_ns(), frame)
 
-    async def _serve(self, connection: ClientConnection) -> bool:
-        """Subscribe, then receive until the connection ends; True if the server asked for a reconnect at once."""
-        self._connection = connection
+    def _prepare_connection(self) -> None:
+        """Reset what belongs to one connection; frames may be ingested as soon as it is open."""
         self._loop = asyncio.get_running_loop()
         self._shutdown_announced = False
         self._pending.clear()
         self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
         self._resyncing.clear()
         self._snapshots_wanted.clear()
+        self._snapshots_due.clear()
         self.market.reset_sequences()  # the old connection's sequence numbers mean nothing now
+
+    async def _serve(self, connection: CallbackConnection) -> bool:
+        """Subscribe, then ask for snapshots when books need them until the connection ends;
+        True if the server asked for a reconnect at once. Frames are ingested as they arrive."""
+        self._connection = connection
         watchdog = asyncio.create_task(self._watch_staleness(), name=f"staleness {self.url}")
+        closed = asyncio.ensure_future(connection.wait_closed())
         try:
             await self._send(connection, wire.ListSymbols(id=next(self._ids)))
             await self._send_subscriptions("subscribe", self.subscriptions)
-            recv = connection.recv
-            ingest = self.ingest
-            clock = time.perf_counter
-            yield_at = clock() + _INGEST_SLICE
-            while True:
-                # recv() returns at once while frames are queued; without a yield now and then a
-                # backlog would hold the event loop (and the UI) until it is drained.
-                ingest(await recv(decode=False))
+            while not closed.done():
+                due = asyncio.ensure_future(self._snapshots_due.wait())
+                try:
+                    await asyncio.wait((closed, due), return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    due.cancel()
                 if self._snapshots_wanted:
                     await self._request_snapshots(connection)
-                if clock() >= yield_at:
-                    await asyncio.sleep(0)
-                    yield_at = clock() + _INGEST_SLICE
+            raise connection.protocol.close_exc
         except ConnectionClosed as exc:
             if self._closing:
                 return False
@@ -376,15 +392,16 @@ class FeedClient:
             self.stats.record_error(_describe(exc))
             return self._shutdown_announced or (exc.rcvd is not None and exc.rcvd.code == CloseCode.GOING_AWAY)
         finally:
+            closed.cancel()
             watchdog.cancel()
             self._connection = None
             self._loop = None
-            if self._count_scheduled:
-                self._flush_count()
+            if self._burst_open:
+                self._end_burst()
 
     # --- The hot path -----------------------------------------------------------------
 
-    def ingest(self, frame: bytes) -> None:
+    def ingest(self, frame: bytes | bytearray) -> None:
         """Decode one received frame and apply it (the receive loop calls this); never raises.
 
         Market messages for symbols the feed is not subscribed to are counted as
@@ -422,45 +439,51 @@ class FeedClient:
                     self._control(message)
         except Exception as exc:  # a message the state could not take must not end the feed
             self._malformed(f"message not applied: {type(exc).__name__}: {exc}")
+        if saw_book:
+            self._book_data = True
         # Counting, inlined from _count: this runs once per frame.
-        if self._count_scheduled:
+        if self._burst_open:
             self._uncounted += len(messages)
         else:
             self._count(len(messages))
         if applied:
             if self.lifecycle.state is not _LIVE:
                 self.lifecycle.handle(FeedEvent.DATA)
-            if saw_book or self._resyncing:
-                self._track_resync()
         elif self.lifecycle.state is FeedState.STALE or (
             self.lifecycle.state is FeedState.CONNECTING and not self.subscriptions
         ):
             self.lifecycle.handle(FeedEvent.DATA)
 
     def _count(self, messages: int) -> None:
-        """Add to the message counters once per burst of frames: when the receive loop next waits."""
-        loop = self._loop
-        if loop is None:
-            self.stats.record_messages(messages)
-            return
+        """Count a frame's messages; the first frame of a burst schedules :meth:`_end_burst`."""
         self._uncounted += messages
-        if not self._count_scheduled:
-            self._count_scheduled = True
-            loop.call_soon(self._flush_count)
+        loop = self._loop
+        if loop is None:  # not connected (ingest called directly): every frame is a burst
+            self._end_burst()
+        elif not self._burst_open:
+            self._burst_open = True
+            loop.call_soon(self._end_burst)
 
-    def _flush_count(self) -> None:
-        self._count_scheduled = False
+    def _end_burst(self) -> None:
+        """Once per burst of frames (when the event loop next turns): counters, clocks and book checks."""
+        self._burst_open = False
         self.stats.record_messages(self._uncounted)
         self._uncounted = 0
+        if self._book_data or self._resyncing:
+            self._book_data = False
+            self._track_resync()
 
     def _track_resync(self) -> None:
-        """After book data: note books that lost sync and move the lifecycle through resyncing."""
+        """After book data: verify the books, note those that lost sync, move the lifecycle through resyncing."""
+        for symbol, outcome in self.market.verify_books():
+            self.stats.record_book_outcome(symbol, outcome)
         requested = self.market.take_snapshot_requests()
         if requested:
             requested = self._drop_unsubscribed_books(requested)
         if requested:
             self._resyncing.update(requested)
             self._snapshots_wanted.extend(requested)
+            self._snapshots_due.set()
         elif not self._resyncing:
             return
         self._resyncing &= self.market.resyncing_symbols()
@@ -480,6 +503,7 @@ class FeedClient:
 
     async def _request_snapshots(self, connection: ClientConnection) -> None:
         symbols, self._snapshots_wanted = self._snapshots_wanted, []
+        self._snapshots_due.clear()
         for symbol in symbols:
             log.info("feed %s: %s book out of sync, requesting a snapshot", self.url, symbol)
             await self._send(connection, wire.SnapshotRequest(id=next(self._ids), channel="book", symbol=symbol))
