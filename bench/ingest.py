@@ -1,16 +1,18 @@
 """Ingest: TradeDash's whole client pipeline against a bare websockets receive loop, same stream, same run.
 
 (a) bare: ``async for message in websocket`` counting messages;
-(b) pipeline: ``FeedClient`` -> decode and validate (msgspec) -> ``MarketState.apply`` (ticker,
-    trades, price history, order book with checksums, candles) -> feed statistics (per-subscription
-    counters, latency samples), exactly as the app runs it.
+(b) pipeline: ``FeedClient`` (which takes each frame as websockets parses it, without the queue
+    behind ``recv()``) -> decode and validate (msgspec) -> ``MarketState.apply`` (ticker, trades,
+    price history, order book, candles) -> feed statistics (per-subscription counters, latency
+    samples) and, once per burst of frames, the book checksums, exactly as the app runs it.
 Both read the same pre-encoded stream of realistic trades, tickers, book updates and 1 m candles
 from bench/feed_stream.py
 (another process, writing prebuilt frames so the sender is never the bottleneck), with the same
 connection options. Rounds alternate (a) and (b); the figure is the ratio of the medians.
 Then the batched case: the server packs ``--batch`` messages per frame; figure: updates applied/s.
 Two stream mixes: ticker+trades (like the guide's baseline) and the dashboard's (ticker, trades,
-book depth 10, 1 m candles). An in-process breakdown (no socket) shows where the time goes.
+book depth 10, 1 m candles). An in-process breakdown (no socket, every frame a burst of its own,
+so clocks and checks run per frame) shows where the time goes.
 
     /work/main/.venv/bin/python bench/ingest.py [--messages 200000] [--rounds 3] [--batch 100]
 """
@@ -36,7 +38,7 @@ from tradedash.core.market import MarketState  # noqa: E402
 from tradedash.core.stats import FeedStats  # noqa: E402
 from tradedash.net.feed_client import FeedClient  # noqa: E402
 
-#: The connection options FeedClient uses by default, given to the bare loop too.
+#: The connection options FeedClient uses by default (but its connection class), given to the bare loop too.
 CONNECT = dict(compression=None, max_size=2**20, max_queue=4096)
 
 

@@ -133,9 +133,9 @@ class Durations:
         }
 
 
-#: Time spent decoding and applying each received frame (FeedClient.ingest, the engine's hot path).
+#: Time spent decoding and applying each received frame (FeedClient.take_frame, the engine's hot path).
 INGEST = Durations()
-FeedClient.ingest = INGEST.wrap(FeedClient.ingest)
+FeedClient.take_frame = INGEST.wrap(FeedClient.take_frame)
 
 
 def start_exchange(rate_per_symbol: float, batch: bool) -> tuple[subprocess.Popen, str]:

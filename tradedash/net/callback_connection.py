@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +18,10 @@ __all__ = ["CallbackConnection", "MessageHandler"]
 MessageHandler = Callable[[bytes | bytearray], None]
 
 _DATA_OPCODES = frozenset((Opcode.TEXT, Opcode.BINARY, Opcode.CONT))
+#: The longest stretch of message handling in one turn of the event loop (seconds).
+SLICE = 0.002
+#: Messages handled between two looks at the clock.
+_CHECK_EVERY = 16
 
 
 class CallbackConnection(ClientConnection):
@@ -25,10 +31,15 @@ class CallbackConnection(ClientConnection):
 
     - The first data message resolves :attr:`greeting` (a future of its bytes).
       Every later one is passed to ``on_message`` in arrival order, from the
-      transport callback that parsed it: at most one socket read's worth of
-      messages per call of the event loop, so a backlog never holds the loop
-      for long. A fragmented message is joined first.
-    - ``on_message`` must not raise.
+      transport callback that parsed it. When handling one socket read's worth
+      takes longer than :data:`SLICE`, the rest waits (reading paused) and is
+      handled in later turns of the event loop, a slice at a time, so a burst
+      never holds the loop (timers, the UI) for long. A fragmented message is
+      joined first. Messages still waiting when the connection is lost are
+      handled then: none is dropped.
+    - ``on_read_done()`` is called after each such stretch of messages (one
+      socket read's, or one slice of a backlog): the end of a burst.
+    - ``on_message`` and ``on_read_done`` must not raise.
     - Handshake, pings, pongs, close and the ``max_size`` limit are websockets'
       as usual; ``recv()`` is never needed and gets nothing. ``wait_closed()``
       tells when the connection is over and ``protocol.close_exc`` how.
@@ -40,12 +51,29 @@ class CallbackConnection(ClientConnection):
     and :meth:`process_event`, which subclasses override for this.
     """
 
-    def __init__(self, protocol: Any, *, on_message: MessageHandler, **kwargs: Any) -> None:
+    def __init__(
+        self, protocol: Any, *, on_message: MessageHandler, on_read_done: Callable[[], None], **kwargs: Any
+    ) -> None:
         super().__init__(protocol, **kwargs)
         self.greeting: asyncio.Future[bytes] = self.loop.create_future()
         self._on_message = on_message
+        self._on_read_done = on_read_done
         self._deliver: MessageHandler = self._greet
         self._fragments: list[bytes | bytearray] = []
+        self._backlog: deque[bytes | bytearray] = deque()
+        self._slice_ends = 0.0
+        self._unchecked = 0  # messages handled since the clock was last read
+
+    def data_received(self, data: bytes) -> None:
+        self._slice_ends = time.perf_counter() + SLICE
+        super().data_received(data)
+        self._on_read_done()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        while self._backlog:
+            self._on_message(self._backlog.popleft())
+        self._on_read_done()
+        super().connection_lost(exc)
 
     def process_event(self, event: Event) -> None:
         if self.response is None or event.opcode not in _DATA_OPCODES:  # type: ignore[union-attr]
@@ -59,6 +87,35 @@ class CallbackConnection(ClientConnection):
                 self._deliver(message)
 
     def _greet(self, message: bytes | bytearray) -> None:
-        self._deliver = self._on_message
+        self._deliver = self._handle_in_slice
         if not self.greeting.done():
             self.greeting.set_result(bytes(message))
+
+    def _handle_in_slice(self, message: bytes | bytearray) -> None:
+        if self._backlog:
+            self._backlog.append(message)
+            return
+        self._unchecked += 1
+        if self._unchecked >= _CHECK_EVERY:
+            self._unchecked = 0
+            if time.perf_counter() >= self._slice_ends:
+                self._backlog.append(message)
+                self.transport.pause_reading()
+                self.loop.call_soon(self._handle_backlog)
+                return
+        self._on_message(message)
+
+    def _handle_backlog(self) -> None:
+        backlog, handle = self._backlog, self._on_message
+        ends = time.perf_counter() + SLICE
+        handled = 0
+        while backlog:
+            handle(backlog.popleft())
+            handled += 1
+            if handled % _CHECK_EVERY == 0 and backlog and time.perf_counter() >= ends:
+                self.loop.call_soon(self._handle_backlog)
+                self._on_read_done()
+                return
+        self._on_read_done()
+        if not self.transport.is_closing():
+            self.transport.resume_reading()

@@ -105,7 +105,9 @@ class FeedClient:
       never freezes the UI), then passed to ``on_message`` if given. After each
       frame, symbols from ``market.take_snapshot_requests()`` get a snapshot request
       and the lifecycle goes to ``resyncing`` until ``market.resyncing_symbols()``
-      is empty again. Each new connection first calls ``market.reset_sequences()``.
+      is empty again. Book checksums (``market.verify_books()``) are checked at the
+      end of a burst of frames, at most every ``book_check_interval`` seconds: a
+      book that went wrong is found within that, or at the next frame after it. Each new connection first calls ``market.reset_sequences()``.
     - No frame for ``2 x heartbeat_interval`` (monotonic ``clock``) makes the feed
       ``stale``; keepalive pings close a dead link after ``ping_interval + ping_timeout``
       (+ ``close_timeout``), and the feed reconnects.
@@ -138,6 +140,7 @@ class FeedClient:
         ping_interval: float = 5.0,
         ping_timeout: float = 5.0,
         close_timeout: float = 1.0,
+        book_check_interval: float = 0.05,
         # Limits
         max_size: int = 2**20,
         max_queue: int = 4096,
@@ -165,7 +168,7 @@ class FeedClient:
         self._clock = clock
         self._wall_clock_ns = wall_clock_ns
         self._connect_options: dict[str, object] = dict(
-            create_connection=partial(CallbackConnection, on_message=self.ingest),
+            create_connection=partial(CallbackConnection, on_message=self.take_frame, on_read_done=self.end_burst),
             open_timeout=open_timeout,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
@@ -186,11 +189,12 @@ class FeedClient:
         self._stop = asyncio.Event()
         self._shutdown_announced = False
         self._resyncing: set[str] = set()
-        # Message counts wait here until the receive loop next waits (see _count).
-        self._loop: asyncio.AbstractEventLoop | None = None
+        # Frames and messages taken since the last end_burst().
         self._uncounted = 0
-        self._burst_open = False
-        self._book_data = False  # book messages came in the open burst
+        self._frames_taken = False
+        self._book_data = False  # book messages came since the books were last verified
+        self._book_check_interval = book_check_interval
+        self._next_book_check = 0.0  # monotonic
         self._snapshots_wanted: list[str] = []
         self._snapshots_due = asyncio.Event()  # set when _snapshots_wanted gets a symbol
         self._bad_input_log = RateLimitedLog(log, clock=clock)
@@ -238,7 +242,7 @@ class FeedClient:
         try:
             await connection.send(wire.encode(request), text=True)
         except ConnectionClosed:
-            pass  # the receive loop sees the close and reconnects; everything is sent again then
+            pass  # _serve sees the close and reconnects; everything is sent again then
 
     # --- Running ----------------------------------------------------------------------
 
@@ -358,7 +362,6 @@ class FeedClient:
 
     def _prepare_connection(self) -> None:
         """Reset what belongs to one connection; frames may be ingested as soon as it is open."""
-        self._loop = asyncio.get_running_loop()
         self._shutdown_announced = False
         self._pending.clear()
         self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
@@ -395,23 +398,26 @@ class FeedClient:
             closed.cancel()
             watchdog.cancel()
             self._connection = None
-            self._loop = None
-            if self._burst_open:
-                self._end_burst()
 
     # --- The hot path -----------------------------------------------------------------
 
     def ingest(self, frame: bytes | bytearray) -> None:
-        """Decode one received frame and apply it (the receive loop calls this); never raises.
+        """Take one frame as a burst of its own: :meth:`take_frame`, then :meth:`end_burst`; never raises."""
+        self.take_frame(frame)
+        self.end_burst()
+
+    def take_frame(self, frame: bytes | bytearray) -> None:
+        """Decode one received frame and apply it at once (the connection calls this per frame); never raises.
 
         Market messages for symbols the feed is not subscribed to are counted as
-        malformed and ignored.
+        malformed and ignored. The message counters, clocks and book checks wait
+        for :meth:`end_burst`.
         """
+        self._frames_taken = True
         try:
             decoded = _decode_frame(frame)
         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            self._count(0)  # garbage, but the link is alive
-            self._malformed(f"malformed frame: {exc}")
+            self._malformed(f"malformed frame: {exc}")  # garbage, but the link is alive
             return
         messages = decoded if type(decoded) is list else (decoded,)
         if self._recorder is not None:
@@ -441,11 +447,7 @@ class FeedClient:
             self._malformed(f"message not applied: {type(exc).__name__}: {exc}")
         if saw_book:
             self._book_data = True
-        # Counting, inlined from _count: this runs once per frame.
-        if self._burst_open:
-            self._uncounted += len(messages)
-        else:
-            self._count(len(messages))
+        self._uncounted += len(messages)
         if applied:
             if self.lifecycle.state is not _LIVE:
                 self.lifecycle.handle(FeedEvent.DATA)
@@ -454,29 +456,25 @@ class FeedClient:
         ):
             self.lifecycle.handle(FeedEvent.DATA)
 
-    def _count(self, messages: int) -> None:
-        """Count a frame's messages; the first frame of a burst schedules :meth:`_end_burst`."""
-        self._uncounted += messages
-        loop = self._loop
-        if loop is None:  # not connected (ingest called directly): every frame is a burst
-            self._end_burst()
-        elif not self._burst_open:
-            self._burst_open = True
-            loop.call_soon(self._end_burst)
-
-    def _end_burst(self) -> None:
-        """Once per burst of frames (when the event loop next turns): counters, clocks and book checks."""
-        self._burst_open = False
+    def end_burst(self) -> None:
+        """After the frames of one socket read: message counters, clocks and book checks."""
+        if not self._frames_taken:
+            return
+        self._frames_taken = False
         self.stats.record_messages(self._uncounted)
         self._uncounted = 0
         if self._book_data or self._resyncing:
-            self._book_data = False
             self._track_resync()
 
     def _track_resync(self) -> None:
-        """After book data: verify the books, note those that lost sync, move the lifecycle through resyncing."""
-        for symbol, outcome in self.market.verify_books():
-            self.stats.record_book_outcome(symbol, outcome)
+        """After book data: verify the books (when due), note those that lost sync, move the lifecycle through resyncing."""
+        if self._book_data:
+            now = self._clock()
+            if now >= self._next_book_check:
+                self._book_data = False
+                self._next_book_check = now + self._book_check_interval
+                for symbol, outcome in self.market.verify_books():
+                    self.stats.record_book_outcome(symbol, outcome)
         requested = self.market.take_snapshot_requests()
         if requested:
             requested = self._drop_unsubscribed_books(requested)
