@@ -117,7 +117,8 @@ class FeedClient:
       (its message is the reason for the user); they are never retried.
     - Malformed frames, unknown message types and server errors are counted in
       :attr:`stats` and logged at a bounded rate (:class:`RateLimitedLog`); nothing
-      raised by decoding or applying a frame escapes.
+      raised by decoding or applying a frame escapes. A frame that is not UTF-8
+      also closes the connection with 1007 (invalid data), and the feed reconnects.
     - ``close()`` stops the feed; ``run()`` then returns and the lifecycle is ``closed``.
     """
 
@@ -186,6 +187,7 @@ class FeedClient:
         self._pending: dict[int, tuple[str, frozenset[wire.Subscription]]] = {}
         self._connection: ClientConnection | None = None
         self._closing = False
+        self._closer: asyncio.Future[None] | None = None  # a close we started from a callback
         self._stop = asyncio.Event()
         self._shutdown_announced = False
         self._resyncing: set[str] = set()
@@ -417,7 +419,9 @@ class FeedClient:
         try:
             decoded = _decode_frame(frame)
         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            self._malformed(f"malformed frame: {exc}")  # garbage, but the link is alive
+            self._malformed(f"malformed frame: {exc}")
+            if not _is_utf8(frame):  # a protocol violation, not just bad JSON: close 1007, reconnect
+                self._close_connection(CloseCode.INVALID_DATA, "invalid UTF-8 in a text frame")
             return
         messages = decoded if type(decoded) is list else (decoded,)
         if self._recorder is not None:
@@ -532,6 +536,16 @@ class FeedClient:
         self.stats.record_error(text)
         log.warning("feed %s: %s", self.url, text)
 
+    def _close_connection(self, code: CloseCode, reason: str) -> None:
+        """Close the current connection from a callback (``_serve`` then reconnects); no-op if there is none."""
+        connection = self._connection
+        if connection is not None and self._closer is None:
+            self._closer = asyncio.ensure_future(connection.close(code, reason))
+            self._closer.add_done_callback(self._closed_by_us)
+
+    def _closed_by_us(self, closer: asyncio.Future[None]) -> None:
+        self._closer = None
+
     def _malformed(self, text: str) -> None:
         self.stats.malformed += 1
         self.stats.record_error(text)
@@ -549,6 +563,14 @@ class FeedClient:
                 log.info("feed %s: no message for %.1f s, stale", self.url, limit)
                 self.lifecycle.handle(FeedEvent.QUIET)
             await asyncio.sleep(min(interval / 4, until_stale + 0.005) if until_stale > 0 else interval / 4)
+
+
+def _is_utf8(frame: bytes | bytearray) -> bool:
+    try:
+        frame.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _group(subscriptions: Iterable[wire.Subscription]) -> list[tuple[list[str], list[str]]]:
