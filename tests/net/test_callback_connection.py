@@ -14,27 +14,34 @@ from tradedash.net.callback_connection import SLICE, CallbackConnection
 
 
 async def _serve_frames(frames: list, **send_options):
-    """A server that greets, then sends ``frames`` back to back (a list item that is a list is fragmented)."""
+    """A server that greets, then sends ``frames`` back to back: str as text, bytes as binary, a list fragmented."""
 
     async def handler(connection):
         await connection.send(b"hello", text=True)
         for frame in frames:
-            await connection.send(frame, text=True)
+            await connection.send(frame)
         await connection.wait_closed()
 
     return await serve(handler, "127.0.0.1", 0, compression=None, **send_options)
 
 
 async def test_messages_arrive_in_order_after_the_greeting_fragments_joined():
-    frames = [f"m{i}" for i in range(50)] + [["frag", "ment", "ed"]] + ["last"]
+    frames = [f"m{i}" for i in range(50)] + [["frag", "ment", "ed"], b"\x00\xff", [b"bi", b"nary"]] + ["last"]
     received, reads = [], []
     async with await _serve_frames(frames) as server:
         url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-        factory = partial(CallbackConnection, on_message=lambda m: received.append(bytes(m)), on_read_done=lambda: reads.append(len(received)))
+        factory = partial(
+            CallbackConnection,
+            on_message=lambda m: received.append(bytes(m)),
+            on_binary=lambda m: received.append(("binary", bytes(m))),
+            on_read_done=lambda: reads.append(len(received)),
+        )
         async with connect(url, create_connection=factory, compression=None) as connection:
             assert await connection.greeting == b"hello"
             await wait_for(lambda: received and received[-1] == b"last")
-    assert received == [f"m{i}".encode() for i in range(50)] + [b"fragmented", b"last"]
+    assert received == [f"m{i}".encode() for i in range(50)] + [
+        b"fragmented", ("binary", b"\x00\xff"), ("binary", b"binary"), b"last"
+    ]
     assert reads and reads[-1] == len(received)  # every stretch of messages ended with on_read_done
 
 
@@ -56,7 +63,7 @@ async def test_a_burst_longer_than_a_slice_lets_the_event_loop_run_and_loses_not
 
     async with await _serve_frames([str(i) for i in range(count)]) as server:
         url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-        factory = partial(CallbackConnection, on_message=slow_handler, on_read_done=lambda: None)
+        factory = partial(CallbackConnection, on_message=slow_handler, on_binary=received.append, on_read_done=lambda: None)
         async with connect(url, create_connection=factory, compression=None) as connection:
             await connection.greeting
             watcher = asyncio.create_task(other_task())

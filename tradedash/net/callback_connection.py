@@ -9,15 +9,16 @@ from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
-from websockets.frames import Opcode
+from websockets.frames import Frame, Opcode
 from websockets.protocol import Event
 
 __all__ = ["CallbackConnection", "MessageHandler"]
 
-#: Receives one whole text or binary message, undecoded (bytes or bytearray).
+#: Receives one whole message, undecoded (bytes or bytearray).
 MessageHandler = Callable[[bytes | bytearray], None]
 
 _DATA_OPCODES = frozenset((Opcode.TEXT, Opcode.BINARY, Opcode.CONT))
+_TEXT = Opcode.TEXT
 #: The longest stretch of message handling in one turn of the event loop (seconds).
 SLICE = 0.002
 #: Messages handled between two looks at the clock.
@@ -29,17 +30,18 @@ class CallbackConnection(ClientConnection):
 
     Contract:
 
-    - The first data message resolves :attr:`greeting` (a future of its bytes).
+    - The first text message resolves :attr:`greeting` (a future of its bytes).
       Every later one is passed to ``on_message`` in arrival order, from the
       transport callback that parsed it. When handling one socket read's worth
       takes longer than :data:`SLICE`, the rest waits (reading paused) and is
       handled in later turns of the event loop, a slice at a time, so a burst
       never holds the loop (timers, the UI) for long. A fragmented message is
       joined first. Messages still waiting when the connection is lost are
-      handled then: none is dropped.
+      handled then: none is dropped. Binary messages go to ``on_binary`` at once.
     - ``on_read_done()`` is called after each such stretch of messages (one
       socket read's, or one slice of a backlog): the end of a burst.
-    - ``on_message`` and ``on_read_done`` must not raise.
+    - The callbacks must not raise. Text is passed on undecoded: checking that
+      it is UTF-8 is left to the caller's parser (it does that anyway).
     - Handshake, pings, pongs, close and the ``max_size`` limit are websockets'
       as usual; ``recv()`` is never needed and gets nothing. ``wait_closed()``
       tells when the connection is over and ``protocol.close_exc`` how.
@@ -52,14 +54,21 @@ class CallbackConnection(ClientConnection):
     """
 
     def __init__(
-        self, protocol: Any, *, on_message: MessageHandler, on_read_done: Callable[[], None], **kwargs: Any
+        self,
+        protocol: Any,
+        *,
+        on_message: MessageHandler,
+        on_binary: MessageHandler,
+        on_read_done: Callable[[], None],
+        **kwargs: Any,
     ) -> None:
         super().__init__(protocol, **kwargs)
         self.greeting: asyncio.Future[bytes] = self.loop.create_future()
         self._on_message = on_message
+        self._on_binary = on_binary
         self._on_read_done = on_read_done
         self._deliver: MessageHandler = self._greet
-        self._fragments: list[bytes | bytearray] = []
+        self._fragments: list[Frame] = []
         self._backlog: deque[bytes | bytearray] = deque()
         self._slice_ends = 0.0
         self._unchecked = 0  # messages handled since the clock was last read
@@ -79,12 +88,19 @@ class CallbackConnection(ClientConnection):
         if self.response is None or event.opcode not in _DATA_OPCODES:  # type: ignore[union-attr]
             super().process_event(event)
         elif event.fin and not self._fragments:  # type: ignore[union-attr]
-            self._deliver(event.data)  # type: ignore[union-attr]
+            if event.opcode is _TEXT:  # type: ignore[union-attr]
+                self._deliver(event.data)  # type: ignore[union-attr]
+            else:
+                self._on_binary(event.data)  # type: ignore[union-attr]
         else:
-            self._fragments.append(event.data)  # type: ignore[union-attr]
+            self._fragments.append(event)  # type: ignore[arg-type]
             if event.fin:  # type: ignore[union-attr]
-                message, self._fragments = b"".join(self._fragments), []
-                self._deliver(message)
+                first, message = self._fragments[0], b"".join(frame.data for frame in self._fragments)
+                self._fragments = []
+                if first.opcode is _TEXT:
+                    self._deliver(message)
+                else:
+                    self._on_binary(message)
 
     def _greet(self, message: bytes | bytearray) -> None:
         self._deliver = self._handle_in_slice

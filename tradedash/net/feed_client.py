@@ -117,8 +117,9 @@ class FeedClient:
       (its message is the reason for the user); they are never retried.
     - Malformed frames, unknown message types and server errors are counted in
       :attr:`stats` and logged at a bounded rate (:class:`RateLimitedLog`); nothing
-      raised by decoding or applying a frame escapes. A frame that is not UTF-8
-      also closes the connection with 1007 (invalid data), and the feed reconnects.
+      raised by decoding or applying a frame escapes. A text frame that is not
+      UTF-8 also closes the connection with 1007 (invalid data), and the feed
+      reconnects; a binary frame is counted as malformed.
     - ``close()`` stops the feed; ``run()`` then returns and the lifecycle is ``closed``.
     """
 
@@ -169,7 +170,9 @@ class FeedClient:
         self._clock = clock
         self._wall_clock_ns = wall_clock_ns
         self._connect_options: dict[str, object] = dict(
-            create_connection=partial(CallbackConnection, on_message=self.take_frame, on_read_done=self.end_burst),
+            create_connection=partial(
+                CallbackConnection, on_message=self.take_frame, on_binary=self._binary_frame, on_read_done=self.end_burst
+            ),
             open_timeout=open_timeout,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,
@@ -420,7 +423,7 @@ class FeedClient:
             decoded = _decode_frame(frame)
         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             self._malformed(f"malformed frame: {exc}")
-            if not _is_utf8(frame):  # a protocol violation, not just bad JSON: close 1007, reconnect
+            if self._connection is not None and not _is_utf8(frame):  # text that is not UTF-8: close 1007
                 self._close_connection(CloseCode.INVALID_DATA, "invalid UTF-8 in a text frame")
             return
         messages = decoded if type(decoded) is list else (decoded,)
@@ -536,8 +539,12 @@ class FeedClient:
         self.stats.record_error(text)
         log.warning("feed %s: %s", self.url, text)
 
+    def _binary_frame(self, frame: bytes | bytearray) -> None:
+        self._frames_taken = True  # garbage, but the link is alive
+        self._malformed(f"a binary frame of {len(frame)} bytes (protocol v1 sends JSON text)")
+
     def _close_connection(self, code: CloseCode, reason: str) -> None:
-        """Close the current connection from a callback (``_serve`` then reconnects); no-op if there is none."""
+        """Close the current connection from a callback (``_serve`` then reconnects)."""
         connection = self._connection
         if connection is not None and self._closer is None:
             self._closer = asyncio.ensure_future(connection.close(code, reason))
