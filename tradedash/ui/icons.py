@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
 
 from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
@@ -11,8 +11,8 @@ from PySide6.QtSvg import QSvgRenderer
 
 __all__ = ["RESOURCES", "icon"]
 
-#: The repository's ``resources/`` directory (icons, the sample config).
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+#: The repository's ``resources/`` directory (icons, the sample config), installed as ``tradedash.resources``.
+RESOURCES = files("tradedash.resources")
 _SIZES = (16, 20, 24, 32, 48, 64)
 
 

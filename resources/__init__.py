@@ -1,0 +1,1 @@
+"""Icons and the sample config, installed as the package ``tradedash.resources``."""
