@@ -15,7 +15,6 @@ caller's business (:class:`~tradedash.core.market.MarketState` queues it).
 from __future__ import annotations
 
 import enum
-from bisect import bisect_left, insort
 
 from .wire import Book, Level, checksum_of_texts, level_text
 
@@ -43,63 +42,64 @@ RESYNC_CAUSES = frozenset({BookOutcome.GAP, BookOutcome.NO_SNAPSHOT, BookOutcome
 
 
 class _Side:
-    """One side of the book: size by price, and the prices sorted best first.
+    """One side of the book: size by price, and the prices best first when read.
 
-    ``keys`` holds ``sign * price`` in ascending order (sign -1 for bids), so the
-    best level is always ``keys[0]`` and updates cost one dict operation plus a
-    bisect into a short list. ``texts`` remembers, by price, the size a level
-    had when the checksum last wrote it and that text: updates never format
-    anything, and a check formats only the top levels that changed since.
+    An update is dict operations only: a busy book changes most levels again
+    before anyone reads them. The first read after a change sorts the prices
+    (highest first for bids, lowest first for asks) and later reads reuse that
+    order. ``texts`` remembers, by price, the size a level had when the checksum
+    last wrote it and that text, so a check formats only the top levels that
+    changed since.
     """
 
-    __slots__ = ("sizes", "texts", "keys", "sign")
+    __slots__ = ("sizes", "texts", "_order", "_descending")
 
-    def __init__(self, sign: float) -> None:
+    def __init__(self, *, descending: bool) -> None:
         self.sizes: dict[float, float] = {}
         self.texts: dict[float, tuple[float, str]] = {}
-        self.keys: list[float] = []
-        self.sign = sign
+        self._order: list[float] | None = []
+        self._descending = descending
 
     def clear(self) -> None:
         self.sizes.clear()
         self.texts.clear()
-        self.keys.clear()
+        self._order = []
 
-    def update(self, levels: list[Level]) -> bool:
-        """Set (size > 0) or remove each level in order; True if any changed the checksummed top."""
-        sizes, keys, texts, sign = self.sizes, self.keys, self.texts, self.sign
-        top_changed = False
-        for price, size in levels:
-            key = sign * price
-            if size > 0.0:
-                if price not in sizes:
-                    insort(keys, key)
-                sizes[price] = size
-            elif price in sizes:
+    def update(self, levels: list[Level]) -> None:
+        """Set (size > 0) or remove each level; a price listed twice ends as its last entry says."""
+        if not levels:
+            return
+        sizes = self.sizes
+        sizes.update(levels)
+        for price in [price for price, size in levels if not size > 0.0]:
+            size = sizes.get(price)
+            if size is not None and not size > 0.0:
                 del sizes[price]
-                del keys[bisect_left(keys, key)]
-                texts.pop(price, None)
-            else:
-                continue
-            if not top_changed and (len(keys) <= CHECKSUM_LEVELS or key <= keys[CHECKSUM_LEVELS - 1]):
-                top_changed = True
-        return top_changed
+        self._order = None
+
+    def order(self) -> list[float]:
+        """Every price, best first."""
+        order = self._order
+        if order is None:
+            order = self._order = sorted(self.sizes, reverse=self._descending)
+        return order
 
     def top(self, n: int | None) -> list[Level]:
-        sign, sizes = self.sign, self.sizes
-        keys = self.keys if n is None else self.keys[:n]
-        return [(sign * key, sizes[sign * key]) for key in keys]
+        sizes = self.sizes
+        prices = self.order() if n is None else self.order()[:n]
+        return [(price, sizes[price]) for price in prices]
 
     def top_texts(self, n: int) -> list[str]:
-        sign, sizes, texts = self.sign, self.sizes, self.texts
+        sizes, texts = self.sizes, self.texts
         out = []
-        for key in self.keys[:n]:
-            price = sign * key
+        for price in self.order()[:n]:
             size = sizes[price]
             known = texts.get(price)
             if known is None or known[0] != size:
                 known = texts[price] = (size, level_text(price, size))
             out.append(known[1])
+        if len(texts) > 4 * n:  # forget the texts of levels long gone from the top
+            self.texts = {price: texts[price] for price in self.order()[:n]}
         return out
 
 
@@ -138,8 +138,8 @@ class OrderBook:
         self.seq: int | None = None
         self.resyncing = False
         self.version = 0
-        self._bids = _Side(-1.0)
-        self._asks = _Side(1.0)
+        self._bids = _Side(descending=True)
+        self._asks = _Side(descending=False)
         self._checksum: int | None = None  # of the current levels; None when it must be computed again
         self._claimed: int | None = None  # the newest update's checksum, not verified yet
         self.updates = 0
@@ -169,9 +169,9 @@ class OrderBook:
             return BookOutcome.DUPLICATE
         if message.prev_seq != seq:
             return self._stop(BookOutcome.GAP)
-        bids_changed = self._bids.update(message.bids)
-        if self._asks.update(message.asks) or bids_changed:
-            self._checksum = None
+        self._bids.update(message.bids)
+        self._asks.update(message.asks)
+        self._checksum = None
         self.seq = message.seq
         self.updates += 1
         self.version += 1
@@ -244,23 +244,23 @@ class OrderBook:
 
     def depth(self) -> tuple[int, int]:
         """How many (bid, ask) levels the book holds."""
-        return len(self._bids.keys), len(self._asks.keys)
+        return len(self._bids.sizes), len(self._asks.sizes)
 
     def best_bid(self) -> Level | None:
-        keys = self._bids.keys
-        return (-keys[0], self._bids.sizes[-keys[0]]) if keys else None
+        order = self._bids.order()
+        return (order[0], self._bids.sizes[order[0]]) if order else None
 
     def best_ask(self) -> Level | None:
-        keys = self._asks.keys
-        return (keys[0], self._asks.sizes[keys[0]]) if keys else None
+        order = self._asks.order()
+        return (order[0], self._asks.sizes[order[0]]) if order else None
 
     def spread(self) -> float | None:
-        bid, ask = self._bids.keys, self._asks.keys
-        return ask[0] + bid[0] if bid and ask else None
+        bid, ask = self._bids.order(), self._asks.order()
+        return ask[0] - bid[0] if bid and ask else None
 
     def mid(self) -> float | None:
-        bid, ask = self._bids.keys, self._asks.keys
-        return (ask[0] - bid[0]) / 2.0 if bid and ask else None
+        bid, ask = self._bids.order(), self._asks.order()
+        return (ask[0] + bid[0]) / 2.0 if bid and ask else None
 
     def checksum(self) -> int:
         """:func:`~tradedash.core.wire.book_checksum` of the book as it is now."""
