@@ -14,7 +14,7 @@ from tests.net.support import ScriptedExchange, ticker, wait_for
 from tradedash.core import wire
 from tradedash.core.market import MarketState
 from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.lifecycle import FeedState
+from tradedash.core.lifecycle import FeedEvent, FeedState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.feed_group import FeedGroup
 from tradedash.net.recorder import FrameRecorder
@@ -289,3 +289,21 @@ async def test_a_wrong_book_found_by_its_checksum_is_resynced_from_a_fresh_snaps
         assert [r.symbol for _, r in server.requests if isinstance(r, wire.SnapshotRequest)] == ["BTC-USD"]
         await wait_for(lambda: client.state is FeedState.LIVE)
         await _stop(client, task)
+
+
+def test_a_message_that_fails_downstream_costs_neither_the_feed_nor_the_rest_of_its_frame():
+    seen: list[int] = []
+
+    def fragile(message) -> None:
+        seen.append(message.seq)
+        if message.seq == 1:
+            raise RuntimeError("a bug downstream")
+
+    market = MarketState()
+    client = FeedClient("ws://127.0.0.1:1", market=market, subscriptions=[wire.Subscription("ticker", "BTC-USD")], on_message=fragile)
+    client.lifecycle.handle(FeedEvent.CONNECT)  # as during a connection
+    client.ingest(wire.encode([ticker(seq=1, last=100.0), ticker(seq=2, last=101.0), ticker(seq=3, last=102.0)]))
+    assert seen == [1, 2, 3]
+    assert market.symbols["BTC-USD"].ticker.seq == 3
+    assert client.stats.malformed == 1 and "a bug downstream" in client.stats.last_errors[-1]
+    assert client.stats.messages == 3

@@ -39,26 +39,31 @@ class BookOutcome(enum.Enum):
 
 #: Outcomes after which the book waits for a snapshot.
 RESYNC_CAUSES = frozenset({BookOutcome.GAP, BookOutcome.NO_SNAPSHOT, BookOutcome.CHECKSUM_MISMATCH})
+#: A side holding this many entries (levels and removed ones) drops the removed ones at its next update.
+_COMPACT_MIN = 64
 
 
 class _Side:
     """One side of the book: size by price, and the prices best first when read.
 
-    An update is dict operations only: a busy book changes most levels again
+    An update is one ``dict.update``: a level of size 0 (or less) stays in
+    ``sizes`` as a removed level, and a busy book changes most levels again
     before anyone reads them. The first read after a change sorts the prices
-    (highest first for bids, lowest first for asks) and later reads reuse that
-    order. ``texts`` remembers, by price, the size a level had when the checksum
-    last wrote it and that text, so a check formats only the top levels that
-    changed since.
+    of the levels there are (highest first for bids, lowest first for asks)
+    and drops the removed ones; so does an update once they pile up. Later
+    reads reuse the order. ``texts`` remembers, by price, the size a level had
+    when the checksum last wrote it and that text, so a check formats only the
+    top levels that changed since.
     """
 
-    __slots__ = ("sizes", "texts", "_order", "_descending")
+    __slots__ = ("sizes", "texts", "_order", "_descending", "_compact_at")
 
     def __init__(self, *, descending: bool) -> None:
         self.sizes: dict[float, float] = {}
         self.texts: dict[float, tuple[float, str]] = {}
         self._order: list[float] | None = []
         self._descending = descending
+        self._compact_at = _COMPACT_MIN  # entries in sizes (levels and removed ones) that make an update compact
 
     def clear(self) -> None:
         self.sizes.clear()
@@ -67,22 +72,26 @@ class _Side:
 
     def update(self, levels: list[Level]) -> None:
         """Set (size > 0) or remove each level; a price listed twice ends as its last entry says."""
-        if not levels:
-            return
         sizes = self.sizes
         sizes.update(levels)
-        for price in [price for price, size in levels if not size > 0.0]:
-            size = sizes.get(price)
-            if size is not None and not size > 0.0:
-                del sizes[price]
         self._order = None
+        if len(sizes) >= self._compact_at:
+            self.order()
 
     def order(self) -> list[float]:
-        """Every price, best first."""
+        """The price of every level, best first."""
         order = self._order
         if order is None:
-            order = self._order = sorted(self.sizes, reverse=self._descending)
+            sizes = self.sizes
+            live = {price: size for price, size in sizes.items() if size > 0.0}
+            if len(live) < len(sizes):
+                self.sizes = sizes = live
+            self._compact_at = max(_COMPACT_MIN, 2 * len(sizes))
+            order = self._order = sorted(sizes, reverse=self._descending)
         return order
+
+    def depth(self) -> int:
+        return len(self.order())
 
     def top(self, n: int | None) -> list[Level]:
         sizes = self.sizes
@@ -244,7 +253,7 @@ class OrderBook:
 
     def depth(self) -> tuple[int, int]:
         """How many (bid, ask) levels the book holds."""
-        return len(self._bids.sizes), len(self._asks.sizes)
+        return self._bids.depth(), self._asks.depth()
 
     def best_bid(self) -> Level | None:
         order = self._bids.order()

@@ -188,17 +188,6 @@ class CandleSeries:
         self._dirty = True
         self._version += 1
 
-    def _merge_newest(self, trades: int, high: float, low: float, close: float, volume: float) -> None:
-        """Add ``trades`` trades, all inside the newest bar and after its server candle, in one step."""
-        if high > self._h:
-            self._h = high
-        if low < self._l:
-            self._l = low
-        self._c = close
-        self._v += volume
-        self._dirty = True
-        self._version += trades
-
     def _add_to_older(self, start: int, ts: int, price: float, size: float) -> None:
         self._flush()
         i = self._find(start)
@@ -337,8 +326,18 @@ class CandleSet:
         self._end = min(s._cur_end for s in self._all)
 
     def _hand_over(self) -> None:
-        if self._trades:
-            for series in self._all:
-                series._merge_newest(self._trades, self._h, self._l, self._c, self._v)
+        """Add the run to the newest bar of every series (it is inside all of them and after their server candles)."""
+        trades = self._trades
+        if trades:
+            high, low, close, volume = self._h, self._l, self._c, self._v
+            for series in self._all:  # the series' own fields, written here: this runs for every server candle
+                if high > series._h:
+                    series._h = high
+                if low < series._l:
+                    series._l = low
+                series._c = close
+                series._v += volume
+                series._dirty = True
+                series._version += trades
             self._trades = 0
             self._h, self._l, self._v = -np.inf, np.inf, 0.0

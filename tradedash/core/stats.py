@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .book import RESYNC_CAUSES, BookOutcome
-from .wire import Book, Candle, Heartbeat, MarketMessage, Ticker, Trade
+from .wire import Book, Heartbeat, MarketMessage, Ticker, Trade
 
 __all__ = ["RateMeter", "SubscriptionStats", "FeedStats"]
 
@@ -160,7 +160,8 @@ class FeedStats:
         self._subscription_of: dict[tuple[type, str], SubscriptionStats] = {}
         now = clock()
         self._meter = RateMeter(now, window)
-        self._candle_channels: dict[str, str] = {}
+        #: Candle counters by (interval, symbol): a candle's type does not say which subscription it is.
+        self._candle_subscription_of: dict[tuple[str, str], SubscriptionStats] = {}
         #: Subscriptions that got a message since the last record_messages, and the first such message's stamp.
         self._touched: list[SubscriptionStats] = []
         self._first_stamp: int | None = None
@@ -215,12 +216,16 @@ class FeedStats:
             self._record_book_outcome(sub, outcome)
 
     def _subscription_for(self, message: MarketMessage) -> SubscriptionStats:
-        """The counters ``message`` goes to; remembered by (type, symbol) unless it is a candle."""
+        """The counters ``message`` goes to; remembered by (type, symbol), or by (interval, symbol) for a candle."""
         kind = type(message)
         channel = _CHANNEL_OF_TYPE.get(kind)
-        if channel is None:
-            return self.subscription(self._candle_channel(message), message.symbol)  # type: ignore[arg-type]
-        sub = self._subscription_of[(kind, message.symbol)] = self.subscription(channel, message.symbol)
+        if channel is not None:
+            sub = self._subscription_of[(kind, message.symbol)] = self.subscription(channel, message.symbol)
+            return sub
+        key = (message.interval, message.symbol)  # type: ignore[union-attr]
+        sub = self._candle_subscription_of.get(key)  # type: ignore[assignment]
+        if sub is None:
+            sub = self._candle_subscription_of[key] = self.subscription(f"candles:{key[0]}", key[1])
         return sub
 
     def record_heartbeat(self, heartbeat: Heartbeat) -> None:
@@ -239,12 +244,6 @@ class FeedStats:
             self._samples_wrapped = True
         if raw_ns < self._bucket_min:
             self._bucket_min = raw_ns
-
-    def _candle_channel(self, message: Candle) -> str:
-        channel = self._candle_channels.get(message.interval)
-        if channel is None:
-            channel = self._candle_channels[message.interval] = f"candles:{message.interval}"
-        return channel
 
     def record_book_outcome(self, symbol: str, outcome: BookOutcome) -> None:
         """Count what a book found later than its message was recorded (a checksum mismatch)."""

@@ -433,9 +433,9 @@ class FeedClient:
         apply, record = self._apply_and_record
         on_message = self._on_message
         wanted = self._wanted_symbols
-        try:
-            for message in messages:
-                kind = type(message)
+        for message in messages:
+            kind = type(message)
+            try:
                 if kind in _MARKET_TYPES:
                     if message.symbol not in wanted:  # type: ignore[union-attr]
                         self._malformed(f"{message.symbol!r} is not subscribed")  # type: ignore[union-attr]
@@ -450,8 +450,8 @@ class FeedClient:
                     self.stats.record_heartbeat(message)  # type: ignore[arg-type]
                 else:
                     self._control(message)
-        except Exception as exc:  # a message the state could not take must not end the feed
-            self._malformed(f"message not applied: {type(exc).__name__}: {exc}")
+            except Exception as exc:  # a message the state could not take must not end the feed, nor its frame
+                self._malformed(f"message not applied: {type(exc).__name__}: {exc}")
         if saw_book:
             self._book_data = True
         self._uncounted += len(messages)
