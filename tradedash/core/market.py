@@ -121,6 +121,10 @@ class MarketState:
     def apply(self, message: MarketMessage) -> BookOutcome | None:
         return self._handlers[type(message)](message)
 
+    def handler(self, kind: type) -> Callable[[MarketMessage], BookOutcome | None]:
+        """What :meth:`apply` calls for messages of type ``kind``: a feed looks it up once per type, not per message."""
+        return self._handlers[kind]
+
     def _apply_ticker(self, message: Ticker) -> None:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:

@@ -35,6 +35,7 @@ _MAX_OFFSET_NS = 86_400 * _NS
 #: The minimum of a bucket with no samples yet (every sample is smaller).
 _NO_SAMPLE = _MAX_OFFSET_NS
 _CHANNEL_OF_TYPE: dict[type, str] = {Ticker: "ticker", Trade: "trades", Book: "book"}
+_NO_SUBSCRIPTIONS: dict[type, "SubscriptionStats"] = {}  # what a symbol not seen yet has (never written)
 
 
 class RateMeter:
@@ -157,7 +158,7 @@ class FeedStats:
         self.last_errors: deque[str] = deque(maxlen=errors_kept)
         self.subscriptions: dict[tuple[str, str], SubscriptionStats] = {}
         #: The same counters by (message type, symbol), for every channel but candles (the hot path's key).
-        self._subscription_of: dict[tuple[type, str], SubscriptionStats] = {}
+        self._subscription_of: dict[str, dict[type, SubscriptionStats]] = {}
         now = clock()
         self._meter = RateMeter(now, window)
         #: Candle counters by (interval, symbol): a candle's type does not say which subscription it is.
@@ -205,7 +206,7 @@ class FeedStats:
             self._roll_skew_bucket(now)
 
     def record_market(self, message: MarketMessage, outcome: BookOutcome | None = None) -> None:
-        sub = self._subscription_of.get((type(message), message.symbol)) or self._subscription_for(message)
+        sub = self._subscription_of.get(message.symbol, _NO_SUBSCRIPTIONS).get(type(message)) or self._subscription_for(message)
         sub.messages += 1
         if not sub._touched:
             sub._touched = True
@@ -216,11 +217,11 @@ class FeedStats:
             self._record_book_outcome(sub, outcome)
 
     def _subscription_for(self, message: MarketMessage) -> SubscriptionStats:
-        """The counters ``message`` goes to; remembered by (type, symbol), or by (interval, symbol) for a candle."""
+        """The counters ``message`` goes to; remembered by symbol and type, or by (interval, symbol) for a candle."""
         kind = type(message)
         channel = _CHANNEL_OF_TYPE.get(kind)
         if channel is not None:
-            sub = self._subscription_of[(kind, message.symbol)] = self.subscription(channel, message.symbol)
+            sub = self._subscription_of.setdefault(message.symbol, {})[kind] = self.subscription(channel, message.symbol)
             return sub
         key = (message.interval, message.symbol)  # type: ignore[union-attr]
         sub = self._candle_subscription_of.get(key)  # type: ignore[assignment]

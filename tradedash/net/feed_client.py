@@ -57,6 +57,8 @@ class MarketSink(Protocol):
 
     def apply(self, message: wire.MarketMessage) -> None: ...
 
+    def handler(self, kind: type) -> Callable[[wire.MarketMessage], object]: ...
+
     def verify_books(self) -> list[tuple[str, BookOutcome]]: ...
 
     def take_snapshot_requests(self) -> list[str]: ...
@@ -155,7 +157,7 @@ class FeedClient:
         self.lifecycle = FeedLifecycle(clock)
         self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
         #: The two calls every market message makes, bound once (``market`` and ``stats`` are never replaced).
-        self._apply_and_record = (market.apply, self.stats.record_market)
+        self._handlers = {kind: market.handler(kind) for kind in _MARKET_TYPES}
         self.symbols: list[wire.SymbolInfo] = []
         #: Why the feed stopped for good, once a fatal error ended ``run()``.
         self.fatal_reason: str | None = None
@@ -430,13 +432,14 @@ class FeedClient:
         if self._recorder is not None:
             self._recorder.write(self._wall_clock_ns(), frame)
         applied = saw_book = False
-        apply, record = self._apply_and_record
+        handlers, record = self._handlers, self.stats.record_market
         on_message = self._on_message
         wanted = self._wanted_symbols
         for message in messages:
             kind = type(message)
             try:
-                if kind in _MARKET_TYPES:
+                apply = handlers.get(kind)
+                if apply is not None:
                     if message.symbol not in wanted:  # type: ignore[union-attr]
                         self._malformed(f"{message.symbol!r} is not subscribed")  # type: ignore[union-attr]
                         continue
