@@ -300,23 +300,7 @@ def book_checksum(bids: list[Level], asks: list[Level], levels: int = 10) -> int
 
 def level_text(price: float, size: float) -> str:
     """One level as :func:`book_checksum` writes it; a book may keep these to check faster."""
-    return _float_text(price) + ":" + _float_text(size)
-
-
-#: ``repr`` of recently written floats: prices and sizes recur, and ``repr`` is the slow part of a checksum.
-_FLOAT_TEXTS: dict[float, str] = {}
-_FLOAT_TEXTS_KEPT = 65_536
-
-
-def _float_text(x: float) -> str:
-    text = _FLOAT_TEXTS.get(x)
-    if text is None:
-        text = repr(float(x))
-        if x:  # never 0.0: it would answer for -0.0, whose text differs
-            if len(_FLOAT_TEXTS) >= _FLOAT_TEXTS_KEPT:
-                _FLOAT_TEXTS.clear()
-            _FLOAT_TEXTS[x] = text
-    return text
+    return f"{float(price)!r}:{float(size)!r}"
 
 
 def checksum_of_texts(bid_texts: list[str], ask_texts: list[str], levels: int = 10) -> int:

@@ -9,7 +9,17 @@ from typing import NamedTuple
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tradedash.core.candles import INTERVAL_NS, CandleView
 
@@ -86,6 +96,9 @@ class PriceChart(QWidget):
             plot.setAutoVisible(y=True)
             plot.getViewBox().sigRangeChangedManually.connect(self._manual_range)
         self.price_plot.hideAxis("bottom")
+        for plot, name in ((self.price_plot, "right"), (self.volume_plot, "right"), (self.volume_plot, "bottom")):
+            # Axis text is most of a paint; cached, an axis is drawn again only when its ticks change.
+            plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.volume_plot.setXLink(self.price_plot)
         self.volume_plot.getAxis("right").setStyle(showValues=False)
 
