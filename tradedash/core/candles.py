@@ -118,16 +118,8 @@ class CandleSeries:
 
     def add_trade(self, ts: int, price: float, size: float) -> None:
         if self._cur_start <= ts < self._cur_end:  # the newest bar: most trades
-            if ts <= self._cur_asof:
-                return
-            if price > self._h:
-                self._h = price
-            elif price < self._l:
-                self._l = price
-            self._c = price
-            self._v += size
-            self._dirty = True
-            self._version += 1
+            if ts > self._cur_asof:
+                self._add_run(1, price, price, price, size)
             return
         if not 0 <= ts < _TS_END:
             self.rejected += 1
@@ -187,6 +179,17 @@ class CandleSeries:
         self._cur_closed, self._cur_asof = closed, asof
         self._dirty = True
         self._version += 1
+
+    def _add_run(self, trades: int, high: float, low: float, close: float, volume: float) -> None:
+        """Add ``trades`` trades, all inside the newest bar and after its server candle, in one step."""
+        if high > self._h:
+            self._h = high
+        if low < self._l:
+            self._l = low
+        self._c = close
+        self._v += volume
+        self._dirty = True
+        self._version += trades
 
     def _add_to_older(self, start: int, ts: int, price: float, size: float) -> None:
         self._flush()
@@ -329,15 +332,7 @@ class CandleSet:
         """Add the run to the newest bar of every series (it is inside all of them and after their server candles)."""
         trades = self._trades
         if trades:
-            high, low, close, volume = self._h, self._l, self._c, self._v
-            for series in self._all:  # the series' own fields, written here: this runs for every server candle
-                if high > series._h:
-                    series._h = high
-                if low < series._l:
-                    series._l = low
-                series._c = close
-                series._v += volume
-                series._dirty = True
-                series._version += trades
+            for series in self._all:
+                series._add_run(trades, self._h, self._l, self._c, self._v)
             self._trades = 0
             self._h, self._l, self._v = -np.inf, np.inf, 0.0
