@@ -137,6 +137,8 @@ class FeedHealthPanel(QSplitter):
         super().__init__(Qt.Orientation.Vertical)
         self.model = FeedHealthModel(feeds, theme)
         self.table = QTableView()
+        # A stretched last section short of room keeps the size it was created with: keep "Last error" small.
+        self.table.horizontalHeader().setDefaultSectionSize(60)
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setShowGrid(False)

@@ -149,6 +149,7 @@ class PriceChart(QWidget):
         self.follow_button.toggled.connect(self.set_follow)
         self.readout = QLabel()
         self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setWordWrap(True)  # a narrow chart shows the readout on two lines, not cut off
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._toolbar = QHBoxLayout()
         self._toolbar.setContentsMargins(4, 2, 4, 2)
@@ -343,11 +344,11 @@ class PriceChart(QWidget):
             return
         decimals = self._feed.decimals(self._symbol)
         colour = self._theme.up if candles.close[index] >= candles.open[index] else self._theme.down
-        when = datetime.fromtimestamp(float(candles.time[index])).strftime("%Y-%m-%d %H:%M:%S")
+        when = datetime.fromtimestamp(float(candles.time[index])).strftime("%Y-%m-%d&nbsp;%H:%M:%S")
         parts = [f'<span style="color:{self._theme.muted}">{when}</span>']
         for name, values in (("O", candles.open), ("H", candles.high), ("L", candles.low), ("C", candles.close)):
-            parts.append(f'{name} <span style="color:{colour}">{format_price(float(values[index]), decimals)}</span>')
-        parts.append(f"V {format_volume(float(candles.volume[index]))}")
+            parts.append(f'{name}&nbsp;<span style="color:{colour}">{format_price(float(values[index]), decimals)}</span>')
+        parts.append(f"V&nbsp;{format_volume(float(candles.volume[index]))}")
         if cursor_price is not None:
-            parts.append(f'<span style="color:{self._theme.muted}">@ {format_price(cursor_price, decimals)}</span>')
-        self.readout.setText("&nbsp;&nbsp;".join(parts))
+            parts.append(f'<span style="color:{self._theme.muted}">@&nbsp;{format_price(cursor_price, decimals)}</span>')
+        self.readout.setText("&nbsp; ".join(parts))  # breaks only between the parts

@@ -55,6 +55,8 @@ class WatchlistPanel(QWidget):
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
 
         self.table = QTableView()
+        # A stretched last section short of room keeps the size it was created with: keep the sparkline's small.
+        self.table.horizontalHeader().setDefaultSectionSize(48)
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
