@@ -158,7 +158,7 @@ class MainWindow(QMainWindow):
         """Proportions of the default layout (they take effect once the window has a size)."""
         d = self.docks
         width, height = max(self.width(), 1200), max(self.height(), 700)
-        self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [int(width * 0.42), int(width * 0.34), int(width * 0.24)], Qt.Orientation.Horizontal)
+        self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [int(width * 0.44), int(width * 0.32), int(width * 0.24)], Qt.Orientation.Horizontal)
         self.resizeDocks([d["watchlist"], d["health"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
         self.resizeDocks([d["book"], d["tape"]], [int(height * 0.66), int(height * 0.34)], Qt.Orientation.Vertical)
         if "alerts" in d:  # the alerts panel (tradedash/ui/alert_center.py): a strip along the bottom
