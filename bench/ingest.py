@@ -4,7 +4,8 @@
 (b) pipeline: ``FeedClient`` (which takes each frame as websockets parses it, without the queue
     behind ``recv()``) -> decode and validate (msgspec) -> ``MarketState.apply`` (ticker, trades,
     price history, order book, candles) -> feed statistics (per-subscription counters, latency
-    samples) and, once per burst of frames, the book checksums, exactly as the app runs it.
+    samples) -> the alert engine (no rules, as the app starts) and, once per burst of frames, the
+    book checksums, exactly as the app wires them.
 Both read the same pre-encoded stream of realistic trades, tickers, book updates and 1 m candles
 from bench/feed_stream.py
 (another process, writing prebuilt frames so the sender is never the bottleneck), with the same
@@ -33,6 +34,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 from bench.feed_stream import CHANNELS, SYMBOLS, market_messages  # noqa: E402
 from bench.harness import feed_stream, report  # noqa: E402
 from tradedash.core import wire  # noqa: E402
+from tradedash.core.alerts import AlertEngine  # noqa: E402
 from tradedash.core.lifecycle import FeedEvent, FeedState  # noqa: E402
 from tradedash.core.market import MarketState  # noqa: E402
 from tradedash.core.stats import FeedStats  # noqa: E402
@@ -59,7 +61,7 @@ async def bare_loop(url: str, frames: int) -> float:
 async def pipeline(url: str, messages: int, channels: tuple[str, ...]) -> float:
     """Messages per second through FeedClient into MarketState, from the connection attempt to the last applied."""
     market = MarketState()
-    client = FeedClient(url, market=market, subscriptions=[wire.Subscription(c, s) for c in channels for s in SYMBOLS])
+    client = _client(url, market, channels)
     started = time.perf_counter()
     task = asyncio.create_task(client.run())
     while client.stats.messages < messages:
@@ -101,13 +103,24 @@ def breakdown(channels: tuple[str, ...], count: int = 50_000) -> dict[str, float
             count(1)
 
     def feed_client() -> None:
-        client = FeedClient("ws://unused", market=MarketState(), subscriptions=[wire.Subscription(c, s) for c in channels for s in SYMBOLS])
+        client = _client("ws://unused", MarketState(), channels)
         client.lifecycle.handle(FeedEvent.CONNECT)
         for frame in frames:
             client.ingest(frame)
 
-    stages = {"decode": decode_only, "+ apply": decode_apply, "+ stats": decode_apply_stats, "+ feed client": feed_client}
+    stages = {"decode": decode_only, "+ apply": decode_apply, "+ stats": decode_apply_stats, "+ feed client, alerts": feed_client}
     return {name: best(run) for name, run in stages.items()}
+
+
+def _client(url: str, market: MarketState, channels: tuple[str, ...]) -> FeedClient:
+    """A feed wired as the app wires one: its messages go on to an alert engine (no rules, as the app starts)."""
+    on_message = AlertEngine().on_message
+    return FeedClient(
+        url,
+        market=market,
+        subscriptions=[wire.Subscription(c, s) for c in channels for s in SYMBOLS],
+        on_message=lambda message: on_message(message, "bench"),  # as AlertCenter.observer() wires it
+    )
 
 
 def _timed(run) -> float:

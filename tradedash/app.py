@@ -162,7 +162,7 @@ class Dashboard:
         client = FeedClient(
             url,
             market=market,
-            on_message=lambda message, alerts=self.alerts, name=feed_config.name: alerts.observe(message, name),
+            on_message=self.alerts.observer(feed_config.name),
             subscriptions=[wire.Subscription(c, s) for c in feed_config.channels for s in feed_config.symbols],
             token=feed_config.token or None,
             ca_file=feed_config.ca_file or None,

@@ -32,7 +32,7 @@ def test_panel_buttons_act_on_the_selected_rule_and_history_exports(qtbot, tmp_p
 
         alerts.put_rule(LargeTrade(id="t", symbol="BTC-USD", size=1.0, cooldown=0))
         for size in (2.0, 3.0):
-            alerts.observe(Trade("BTC-USD", 1, 0, 1, 100.0, size, "buy"))
+            alerts.observer("")(Trade("BTC-USD", 1, 0, 1, 100.0, size, "buy"))
         alerts.tick()
         assert panel.history_model.rowCount() == 2 and alerts.banner.unseen == 2
         path = tmp_path / "out.csv"
@@ -63,7 +63,7 @@ def test_rules_are_suspended_while_the_market_rebuilds_their_book(qtbot, tmp_pat
         def price(last: float) -> None:
             message = Ticker("BTC-USD", 1, 0, last, 1.0, last, 1.0, last, last, last, last, 0.0, 0.0)
             market.apply(message)
-            alerts.observe(message, "demo")
+            alerts.observer("demo")(message)
 
         price(99.0)
         market.apply(Book("BTC-USD", 5, 0, "update", [(99.0, 1.0)], [], prev_seq=4))  # an update before any snapshot

@@ -285,7 +285,8 @@ class AlertEngine:
         self.rules_version = 0
         self._watches: dict[str, _Watch] = {}
         #: (feed, symbol, message type) -> the watches that type of message concerns.
-        self._by_symbol: dict[tuple[str, str | None, type], list[_Watch]] = {}
+        #: feed -> (symbol, message type) -> the watches such a message concerns
+        self._by_feed: dict[str, dict[tuple[str | None, type], list[_Watch]]] = {}
         self._timed: list[_Watch] = []
         self._listeners: list[Callable[[Firing], None]] = []
         self._feeds: dict[str, _FeedStatus] = {}
@@ -323,12 +324,12 @@ class AlertEngine:
         self.put(msgspec.structs.replace(self.rule(rule_id), enabled=enabled))
 
     def _reindex(self) -> None:
-        self._by_symbol = {}
+        self._by_feed = {}
         self._timed = []
         for watch in self._watches.values():
             symbol = getattr(watch.rule, "symbol", None)
             for kind in watch.messages:
-                self._by_symbol.setdefault((watch.rule.feed, symbol, kind), []).append(watch)
+                self._by_feed.setdefault(watch.rule.feed, {}).setdefault((symbol, kind), []).append(watch)
             if isinstance(watch, (_VolumeWatch, _FeedWatch)):
                 self._timed.append(watch)
         self.rules_version += 1
@@ -345,23 +346,23 @@ class AlertEngine:
     # --- Inputs ---------------------------------------------------------------------------
 
     def on_message(self, message: MarketMessage, feed: str = "") -> list[Firing]:
-        """Evaluate the rules on ``message``'s symbol that this kind of message concerns."""
-        # The hot path: one call per market message. Keep it to a few lookups when nothing fires.
+        """Evaluate the rules on ``message``'s symbol that this kind of message concerns.
+
+        A (symbol, kind) that no rule watches costs one lookup and nothing is noted
+        about it: a rule added later waits for its symbol's next update.
+        """
+        # The hot path: one call per market message, mostly for symbols no rule watches.
+        watched = self._by_feed.get(feed)
+        if watched is None:  # no rule on this feed: the usual case, one lookup
+            return []
         kind = type(message)
-        if kind is Ticker:
-            price = message.last
-        elif kind is Trade:
-            price = message.price
-        else:
-            return []
-        now = self._clock()
         symbol = message.symbol
-        status = self._feeds.get(feed) or self._feed(feed)
-        watches = self._by_symbol.get((feed, symbol, kind))
-        if not watches:  # nothing to judge: only note that the symbol is alive
-            status.last_update[symbol] = now
-            status.last_price[symbol] = price
+        watches = watched.get((symbol, kind))
+        if not watches:
             return []
+        price = message.last if kind is Ticker else message.price  # type: ignore[union-attr]
+        now = self._clock()
+        status = self._feeds.get(feed) or self._feed(feed)
         wall = self._wall_clock()
         age = status.data_age.observe(now, wall, message.ts * 1e-9)
         if age > self.staleness_limit:  # a backlog of old data: not evaluated, and not counted as fresh

@@ -112,8 +112,10 @@ class AlertCenter(QObject):
         if feed is not None and feed.lifecycle is lifecycle:  # not a replaced or stopped client's late news
             self.engine.set_feed_state(state, name)
 
-    def observe(self, message: wire.MarketMessage, feed: str = "") -> None:
-        self.engine.on_message(message, feed)
+    def observer(self, feed: str) -> Callable[[wire.MarketMessage], object]:
+        """What a feed calls with each market message it applied: the engine's ``on_message`` for ``feed``."""
+        on_message = self.engine.on_message
+        return lambda message: on_message(message, feed)  # half the cost of a partial with a keyword
 
     def _poll_resyncing(self) -> None:
         for name, feed in self._feeds.items():
