@@ -34,7 +34,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 from bench.feed_stream import CHANNELS, SYMBOLS, market_messages  # noqa: E402
 from bench.harness import feed_stream, report  # noqa: E402
 from tradedash.core import wire  # noqa: E402
-from tradedash.core.alerts import AlertEngine  # noqa: E402
+from tradedash.core.alerts import ALERT_MESSAGE_TYPES, AlertEngine  # noqa: E402
 from tradedash.core.lifecycle import FeedEvent, FeedState  # noqa: E402
 from tradedash.core.market import MarketState  # noqa: E402
 from tradedash.core.stats import FeedStats  # noqa: E402
@@ -120,6 +120,7 @@ def _client(url: str, market: MarketState, channels: tuple[str, ...]) -> FeedCli
         market=market,
         subscriptions=[wire.Subscription(c, s) for c in channels for s in SYMBOLS],
         on_message=lambda message: on_message(message, "bench"),  # as AlertCenter.observer() wires it
+        on_message_types=ALERT_MESSAGE_TYPES,
     )
 
 

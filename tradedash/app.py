@@ -21,6 +21,7 @@ from mock_exchange.simulator import DEFAULT_SPECS
 from tradedash.config import EMBEDDED, Config, FeedConfig, LoadedConfig, load_config, save_config
 from tradedash.core import wire
 from tradedash.core.alert_store import AlertStore
+from tradedash.core.alerts import ALERT_MESSAGE_TYPES
 from tradedash.core.market import MarketState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.ui.alert_center import AlertCenter
@@ -163,6 +164,7 @@ class Dashboard:
             url,
             market=market,
             on_message=self.alerts.observer(feed_config.name),
+            on_message_types=ALERT_MESSAGE_TYPES,
             subscriptions=[wire.Subscription(c, s) for c in feed_config.channels for s in feed_config.symbols],
             token=feed_config.token or None,
             ca_file=feed_config.ca_file or None,

@@ -307,3 +307,18 @@ def test_a_message_that_fails_downstream_costs_neither_the_feed_nor_the_rest_of_
     assert market.symbols["BTC-USD"].ticker.seq == 3
     assert client.stats.malformed == 1 and "a bug downstream" in client.stats.last_errors[-1]
     assert client.stats.messages == 3
+
+
+def test_on_message_gets_only_the_types_asked_for_and_the_market_gets_everything():
+    seen: list[type] = []
+    market = MarketState()
+    subscriptions = [wire.Subscription(c, "BTC-USD") for c in ("ticker", "trades", "book")]
+    client = FeedClient("ws://127.0.0.1:1", market=market, subscriptions=subscriptions,
+                        on_message=lambda m: seen.append(type(m)), on_message_types=(wire.Ticker, wire.Trade))
+    client.lifecycle.handle(FeedEvent.CONNECT)  # as during a connection
+    snapshot = wire.Book("BTC-USD", 1, 1, "snapshot", [(99.0, 1.0)], [(101.0, 1.0)])
+    trade = wire.Trade("BTC-USD", 1, 2, 7, 100.0, 0.5, "buy")
+    client.ingest(wire.encode([ticker(seq=1), snapshot, trade]))
+    assert seen == [wire.Ticker, wire.Trade]
+    state = market.symbols["BTC-USD"]
+    assert state.book.bids() == [(99.0, 1.0)] and list(state.trades) == [trade] and state.ticker.seq == 1

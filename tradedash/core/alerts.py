@@ -46,7 +46,7 @@ from .data_age import DataAge
 from .lifecycle import FeedState
 from .wire import MarketMessage, Ticker, Trade
 
-__all__ = ["AlertEngine", "HISTORY_LIMIT", "STALENESS_LIMIT"]
+__all__ = ["AlertEngine", "ALERT_MESSAGE_TYPES", "HISTORY_LIMIT", "STALENESS_LIMIT"]
 
 HISTORY_LIMIT = 1000
 STALENESS_LIMIT = 10.0
@@ -220,6 +220,8 @@ _WATCHES: dict[type, type[_Watch]] = {
     TradeVolume: _VolumeWatch,
     LargeTrade: _LargeTradeWatch,
 }
+#: The market messages some rule looks at; a feed need not pass on the others.
+ALERT_MESSAGE_TYPES: tuple[type, ...] = tuple({kind: None for watch in _WATCHES.values() for kind in watch.messages})
 
 
 # --- The engine -----------------------------------------------------------------------------

@@ -104,7 +104,8 @@ class FeedClient:
     - Every market message of every frame is applied to ``market`` in order, as
       soon as the frame is parsed (:class:`~.callback_connection.CallbackConnection`:
       one socket read's worth of frames per turn of the event loop, so a backlog
-      never freezes the UI), then passed to ``on_message`` if given. After each
+      never freezes the UI), then passed to ``on_message`` if given (only messages of
+      ``on_message_types``, if those are given). After each
       frame, symbols from ``market.take_snapshot_requests()`` get a snapshot request
       and the lifecycle goes to ``resyncing`` until ``market.resyncing_symbols()``
       is empty again. Book checksums (``market.verify_books()``) are checked at the
@@ -131,7 +132,8 @@ class FeedClient:
         *,
         market: MarketSink,
         subscriptions: Iterable[wire.Subscription] = (),
-        on_message: Callable[[wire.MarketMessage], None] | None = None,
+        on_message: Callable[[wire.MarketMessage], object] | None = None,
+        on_message_types: Iterable[type] | None = None,
         token: str | None = None,
         ca_file: str | None = None,
         policy: ReconnectPolicy | None = None,
@@ -166,6 +168,8 @@ class FeedClient:
         #: The server's heartbeat period, from its ``hello``.
         self.heartbeat_interval: float | None = None
         self._on_message = on_message
+        #: The message types passed to on_message (none without one).
+        self._notified = frozenset(() if on_message is None else on_message_types or _MARKET_TYPES)
         self._policy = policy or ReconnectPolicy()
         self._rng = rng
         self._recorder = recorder
@@ -433,7 +437,7 @@ class FeedClient:
             self._recorder.write(self._wall_clock_ns(), frame)
         applied = saw_book = False
         handlers, record = self._handlers, self.stats.record_market
-        on_message = self._on_message
+        on_message, notified = self._on_message, self._notified
         wanted = self._wanted_symbols
         for message in messages:
             kind = type(message)
@@ -447,8 +451,8 @@ class FeedClient:
                     applied = True
                     if kind is _Book:
                         saw_book = True
-                    if on_message is not None:
-                        on_message(message)  # type: ignore[arg-type]
+                    if kind in notified:
+                        on_message(message)  # type: ignore[arg-type,misc]
                 elif kind is _Heartbeat:
                     self.stats.record_heartbeat(message)  # type: ignore[arg-type]
                 else:
