@@ -72,6 +72,8 @@ class _Side:
 
     def update(self, levels: list[Level]) -> None:
         """Set (size > 0) or remove each level; a price listed twice ends as its last entry says."""
+        if not levels:
+            return
         sizes = self.sizes
         sizes.update(levels)
         self._order = None
