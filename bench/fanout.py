@@ -38,6 +38,8 @@ from statistics import median
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import wait_until  # noqa: E402
+
 SYMBOL = "BTC-USD"
 CHANNELS = ("ticker", "trades")
 _TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
@@ -222,14 +224,6 @@ async def _connect_clients(port: int, n: int, batch: int = 50) -> list[_Counting
     return clients
 
 
-async def _wait_for(condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not met in time")
-        await asyncio.sleep(0.05)
-
-
 # --- One measurement --------------------------------------------------------------------
 
 
@@ -248,7 +242,7 @@ async def _measure(kind: str, n: int, rate: float, steps: list[list[bytes]], war
         await asyncio.sleep(0.5)
         rss = [_rss_bytes(process.pid)]
         clients = await _connect_clients(port, n)
-        await _wait_for(lambda: all(c.frames for c in clients), 10)  # every hello arrived
+        await wait_until(lambda: all(c.frames for c in clients), 10, interval=0.05)  # every hello arrived
         await asyncio.sleep(0.5)
         rss.append(_rss_bytes(process.pid))
         for start in range(0, n, 50):

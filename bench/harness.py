@@ -1,15 +1,17 @@
-"""Shared by the benchmarks: start bench/feed_stream.py in its own process, print and save figures."""
+"""Shared by the benchmarks: start bench/feed_stream.py in its own process, poll, print and save figures."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["feed_stream", "report"]
+__all__ = ["feed_stream", "report", "wait_until"]
 
 BENCH = Path(__file__).resolve().parent
 
@@ -42,3 +44,12 @@ def report(name: str, rows: list[tuple[str, str, str]], figures: dict) -> None:
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"  -> {out.relative_to(BENCH.parent)}")
+
+
+async def wait_until(condition: Callable[[], object], timeout: float, interval: float = 0.002) -> None:
+    """Poll ``condition`` every ``interval`` seconds; TimeoutError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        await asyncio.sleep(interval)

@@ -10,16 +10,13 @@ import asyncio
 import json
 import logging
 import random
-import re
-import signal
-import socket
-import sys
 import time
 from pathlib import Path
 
 import msgspec
 import pytest
 
+from mock_exchange.process import ExchangeProcess, reusable_port
 from mock_exchange.proxy import FaultProxy
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tests.net.support import ScriptedExchange, ticker, wait_for
@@ -69,74 +66,35 @@ async def _stop(client: FeedClient, task: asyncio.Task[None]) -> None:
     assert client.state is FeedState.CLOSED
 
 
-def _free_port_below_the_ephemeral_range() -> int:
-    """A free port that a server can leave and take again: outside the kernel's ephemeral range,
-    no client's outgoing connection (the feed's own retries included, which could otherwise
-    connect to themselves) and no other server on port 0 can be handed it while it is down."""
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    for port in random.sample(range(max(1024, low - 12_000), low), 200):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port below the ephemeral range")
-
-
 # --- 1: server process killed and restarted ----------------------------------------------
 
 
-async def _spawn_exchange(port: int, log_path: Path) -> tuple[asyncio.subprocess.Process, int]:
-    log_file = open(log_path, "ab")  # noqa: SIM115 - the child holds it; closed below
-    try:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "mock_exchange", "--port", str(port), "--rate", "50",
-            cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=log_file,
-        )
-    finally:
-        log_file.close()
-    pattern = re.compile(rb"listening on ws://127\.0\.0\.1:(\d+)")
-    found: list[int] = []
-
-    def listening() -> bool:
-        found.extend(int(m) for m in pattern.findall(log_path.read_bytes()))
-        return bool(found) and (port == 0 or port in found)
-
-    await wait_for(listening, timeout=20, what="exchange subprocess listening")
-    return process, found[-1]
-
-
 async def test_scenario_1_server_killed_and_restarted_resubscribes_once(tmp_path, caplog):
+    """SIGKILL, 5 s down, restarted on the same port; the feed uses the app's default reconnect policy."""
     caplog.set_level(logging.ERROR)
-    log_path = tmp_path / "exchange.log"
-    process, port = await _spawn_exchange(_free_port_below_the_ephemeral_range(), log_path)
+    exchange = ExchangeProcess(tmp_path / "exchange.log", reusable_port(), "--rate", "50", cwd=REPO)
+    await exchange.start()
     wanted = {wire.Subscription(c, s) for c in ("ticker", "trades", "book") for s in ("BTC-USD", "ETH-USD", "SOL-USD")}
     record = tmp_path / "frames.jsonl"
     with FrameRecorder(record) as recorder:
-        client = FeedClient(
-            f"ws://127.0.0.1:{port}", market=MarketState(), subscriptions=wanted, recorder=recorder,
-            policy=ReconnectPolicy(initial=0.05, cap=0.25),
-        )
+        client = FeedClient(exchange.url, market=MarketState(), subscriptions=wanted, recorder=recorder)
         log = StateLog(client)
         task = await _start(client)
         try:
             await wait_for(lambda: client.state is FeedState.LIVE)
-            process.send_signal(signal.SIGKILL)
-            await process.wait()
+            await exchange.kill()
             await wait_for(lambda: client.state in (FeedState.BACKING_OFF, FeedState.CONNECTING))
-            await asyncio.sleep(1.0)  # the server is down for a while; the client keeps trying
-            log_path.write_bytes(b"")
-            process, _ = await _spawn_exchange(port, log_path)
-            listening_again = time.monotonic()
+            await asyncio.sleep(5.0)  # the server is down for a while; the client keeps trying
+            listening_again = await exchange.start()
             await wait_for(lambda: log.first_after(listening_again, FeedState.LIVE) is not None)
             live_after = log.first_after(listening_again, FeedState.LIVE) - listening_again
             print(f"scenario 1: live {live_after * 1000:.0f} ms after the server listened again")
-            assert live_after < 5.0  # the pass figure is 1 s; bench-grade timing does not belong in a test
+            # The pass figure is 1 s (the default cap, plus connecting): bench/reconnect.py measures it;
+            # a test only checks that the cap held, with room for a slow machine.
+            assert live_after < 3.0
         finally:
             await _stop(client, task)
-            process.kill()
-            await process.wait()
+            await exchange.kill()
     states = log.states()
     killed = states.index(FeedState.BACKING_OFF)
     assert FeedState.CONNECTING in states[killed:] and FeedState.LIVE in states[killed:]
@@ -185,7 +143,7 @@ async def test_scenario_2_clean_close_reconnects_at_once(announce):
 
 async def test_scenario_3_refused_connections_back_off_by_the_formula_with_the_cap():
     policy = ReconnectPolicy(initial=0.001, factor=2.0, cap=0.016)
-    client = FeedClient(f"ws://127.0.0.1:{_free_port_below_the_ephemeral_range()}", market=MarketState(), policy=policy, rng=random.Random(42))
+    client = FeedClient(f"ws://127.0.0.1:{reusable_port()}", market=MarketState(), policy=policy, rng=random.Random(42))
     log = StateLog(client)
     task = await _start(client)
     await wait_for(lambda: len(log.delays) >= 40)
@@ -199,7 +157,7 @@ async def test_scenario_3_refused_connections_back_off_by_the_formula_with_the_c
 
 async def test_scenario_3_backing_off_is_idle():
     client = FeedClient(
-        f"ws://127.0.0.1:{_free_port_below_the_ephemeral_range()}", market=MarketState(), policy=ReconnectPolicy(initial=0.1, cap=0.5)
+        f"ws://127.0.0.1:{reusable_port()}", market=MarketState(), policy=ReconnectPolicy(initial=0.1, cap=0.5)
     )
     task = await _start(client)
     await wait_for(lambda: client.stats.reconnects >= 2)
