@@ -59,3 +59,15 @@ def test_validate_feed_messages(tmp_path):
 def test_the_example_in_resources_is_valid():
     loaded = load_config(Path(__file__).resolve().parents[1] / "resources" / "config.example.toml")
     assert loaded.error is None and loaded.config.feeds[0].url == "embedded"
+
+
+def test_reconnect_max_delay_is_read_checked_and_kept_out_of_the_file_at_its_default(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[[feeds]]\nname = "slow exchange"\nurl = "ws://h:1"\nreconnect_max_delay = 30.0\n')
+    assert load_config(path).config.feeds[0].reconnect_max_delay == 30.0
+    path.write_text('[[feeds]]\nname = "a"\nurl = "ws://h:1"\n\nreconnect_max_delay = 0.0\n')
+    error = load_config(path).error
+    assert f"{path}, line 5" in error and "0.1" in error
+    fresh = tmp_path / "fresh.toml"
+    assert save_config(load_config(fresh), Config())
+    assert "reconnect_max_delay" not in fresh.read_text()  # defaults stay out of the file

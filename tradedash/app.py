@@ -22,6 +22,7 @@ from tradedash.config import EMBEDDED, Config, FeedConfig, LoadedConfig, load_co
 from tradedash.core import wire
 from tradedash.core.alert_store import AlertStore
 from tradedash.core.alerts import ALERT_MESSAGE_TYPES
+from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.market import MarketState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.ui.alert_center import AlertCenter
@@ -168,6 +169,7 @@ class Dashboard:
             subscriptions=[wire.Subscription(c, s) for c in feed_config.channels for s in feed_config.symbols],
             token=feed_config.token or None,
             ca_file=feed_config.ca_file or None,
+            policy=ReconnectPolicy(cap=feed_config.reconnect_max_delay),
         )
         self.alerts.attach_feed(feed_config.name, client.lifecycle, lambda: client.symbols, market)
         view = FeedView(feed_config, client, market)
@@ -197,12 +199,12 @@ class Dashboard:
         task.add_done_callback(_log_failure)
 
     async def apply_config(self, config: Config) -> None:
-        """Make the running feeds match ``config`` (restart a feed whose URL, token or CA changed), then save."""
+        """Make the running feeds match ``config`` (restart a feed whose connection settings changed), then save."""
         old = {feed.name: feed for feed in self.config.feeds}
         new = {feed.name: feed for feed in config.feeds}
         self.loaded.config = config
         for name, feed in old.items():
-            changed = name in new and (new[name].url, new[name].token, new[name].ca_file) != (feed.url, feed.token, feed.ca_file)
+            changed = name in new and _connection_settings(new[name]) != _connection_settings(feed)
             if name not in new or changed:
                 await self._stop_feed(name)
         for name, feed in new.items():
@@ -239,6 +241,11 @@ class Dashboard:
         if self.exchange is not None:
             await self.exchange.stop()
             self.exchange = None
+
+
+def _connection_settings(feed: FeedConfig) -> tuple[object, ...]:
+    """What a running feed cannot change without reconnecting."""
+    return feed.url, feed.token, feed.ca_file, feed.reconnect_max_delay
 
 
 def _grouped(subscriptions: set[wire.Subscription]) -> list[tuple[list[str], list[str]]]:

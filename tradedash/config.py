@@ -14,7 +14,7 @@ import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 import tomli_w
@@ -50,6 +50,9 @@ class FeedConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     ca_file: str = ""
     symbols: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_SYMBOLS))
     channels: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_CHANNELS))
+    #: The longest wait (seconds) between reconnection attempts: 1 s gets the feed back about a
+    #: second after its exchange returns; an exchange that limits connection attempts may want more.
+    reconnect_max_delay: Annotated[float, msgspec.Meta(ge=0.1, le=3600)] = 1.0
 
 
 class Config(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):

@@ -63,12 +63,13 @@ def test_every_panel_fills_with_live_data(qt_async, qtmodeltester, tmp_path):
 
 
 def test_subscription_changes_apply_live_and_are_saved(qt_async, tmp_path):
-    dashboard = _dashboard(tmp_path)
+    dashboard = _dashboard(tmp_path, CONFIG + "reconnect_max_delay = 2.5\n")
 
     async def scenario():
         await dashboard.start(show=False)
         try:
             window = dashboard.window
+            assert dashboard.feeds[0].client.policy.cap == 2.5  # from the file
             await until(lambda: window.watchlist_model.rowCount() == 3)
             dialog = window.open_subscriptions()
             await until(lambda: dialog.symbol_list.count() >= 5)  # the exchange lists five symbols
@@ -88,6 +89,7 @@ def test_subscription_changes_apply_live_and_are_saved(qt_async, tmp_path):
     qt_async.run(scenario())
     saved = load_config(tmp_path / "config.toml")
     assert saved.error is None and saved.config.feeds[0].symbols == ["BTC-USD", "DOGE-USD"]
+    assert saved.config.feeds[0].reconnect_max_delay == 2.5  # the dialog keeps what it does not show
 
 
 def test_corrupt_config_starts_with_defaults_and_keeps_the_file(qt_async, tmp_path):

@@ -170,7 +170,8 @@ class FeedClient:
         self._on_message = on_message
         #: The message types passed to on_message (none without one).
         self._notified = frozenset(() if on_message is None else on_message_types or _MARKET_TYPES)
-        self._policy = policy or ReconnectPolicy()
+        #: How long to wait before each reconnection attempt.
+        self.policy = policy or ReconnectPolicy()
         self._rng = rng
         self._recorder = recorder
         self._clock = clock
@@ -288,7 +289,7 @@ class FeedClient:
                 if self._closing:
                     break
                 if delays is None:
-                    delays = self._policy.delays(self._rng)
+                    delays = self.policy.delays(self._rng)
                 self.retry_delay = 0.0 if at_once else next(delays)
                 self.stats.reconnects += 1
                 self.lifecycle.handle(FeedEvent.DISCONNECTED)

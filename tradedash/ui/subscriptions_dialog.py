@@ -190,7 +190,8 @@ class SubscriptionDialog(QDialog):
         if self._current is None or self._current >= len(self._feeds):
             return
         items = [self.symbol_list.item(i) for i in range(self.symbol_list.count())]
-        self._feeds[self._current] = FeedConfig(
+        self._feeds[self._current] = msgspec.structs.replace(  # keeps what the dialog does not show
+            self._feeds[self._current],
             name=self.name_edit.text().strip(),
             url=self.url_edit.text().strip(),
             token=self.token_edit.text().strip(),
