@@ -286,7 +286,6 @@ class AlertEngine:
         self.fired_count = 0
         self.rules_version = 0
         self._watches: dict[str, _Watch] = {}
-        #: (feed, symbol, message type) -> the watches that type of message concerns.
         #: feed -> (symbol, message type) -> the watches such a message concerns
         self._by_feed: dict[str, dict[tuple[str | None, type], list[_Watch]]] = {}
         self._timed: list[_Watch] = []

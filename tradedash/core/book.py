@@ -102,15 +102,16 @@ class _Side:
 
     def top_texts(self, n: int) -> list[str]:
         sizes, texts = self.sizes, self.texts
+        top = self.order()[:n]
         out = []
-        for price in self.order()[:n]:
+        for price in top:
             size = sizes[price]
             known = texts.get(price)
             if known is None or known[0] != size:
                 known = texts[price] = (size, level_text(price, size))
             out.append(known[1])
         if len(texts) > 4 * n:  # forget the texts of levels long gone from the top
-            self.texts = {price: texts[price] for price in self.order()[:n]}
+            self.texts = {price: texts[price] for price in top}
         return out
 
 

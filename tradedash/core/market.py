@@ -94,7 +94,6 @@ class MarketState:
         self._sizes = dict(history_capacity=history_capacity, trades_kept=trades_kept, candles_kept=candles_kept)
         #: symbol -> monotonic time its snapshot was last asked for (None: not yet asked)
         self._awaiting_snapshot: dict[str, float | None] = {}
-        self._unverified: set[str] = set()  # books with an update checksum not checked yet
         self._handlers: dict[type, Callable[[MarketMessage], BookOutcome | None]] = {
             Ticker: self._apply_ticker,
             Trade: self._apply_trade,
@@ -146,11 +145,7 @@ class MarketState:
         if state is None:
             return None
         outcome = state.book.apply(message)
-        if outcome is BookOutcome.APPLIED:
-            state.version += 1
-            if message.checksum is not None:
-                self._unverified.add(message.symbol)
-        elif outcome is BookOutcome.REBUILT:
+        if outcome is BookOutcome.APPLIED or outcome is BookOutcome.REBUILT:
             state.version += 1
         elif outcome is BookOutcome.RESYNCED:
             state.version += 1
@@ -174,14 +169,12 @@ class MarketState:
     def verify_books(self) -> list[tuple[str, BookOutcome]]:
         """Check every book's newest unchecked update checksum; the books found wrong start a resync."""
         wrong = []
-        for symbol in self._unverified:
-            state = self.symbols[symbol]
-            outcome = state.book.verify()
+        for symbol, state in self.symbols.items():
+            outcome = state.book.verify()  # None at once for a book with nothing to check
             if outcome is not None:
                 state.version += 1
                 self._awaiting_snapshot.setdefault(symbol, None)
                 wrong.append((symbol, outcome))
-        self._unverified.clear()
         return wrong
 
     def take_snapshot_requests(self) -> list[str]:

@@ -157,7 +157,7 @@ class FeedStats:
         self.last_message_at: float | None = None
         self.last_errors: deque[str] = deque(maxlen=errors_kept)
         self.subscriptions: dict[tuple[str, str], SubscriptionStats] = {}
-        #: The same counters by (message type, symbol), for every channel but candles (the hot path's key).
+        #: The same counters by symbol, then message type, for every channel but candles (the hot path's keys).
         self._subscription_of: dict[str, dict[type, SubscriptionStats]] = {}
         now = clock()
         self._meter = RateMeter(now, window)

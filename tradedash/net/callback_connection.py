@@ -87,20 +87,19 @@ class CallbackConnection(ClientConnection):
     def process_event(self, event: Event) -> None:
         if self.response is None or event.opcode not in _DATA_OPCODES:  # type: ignore[union-attr]
             super().process_event(event)
-        elif event.fin and not self._fragments:  # type: ignore[union-attr]
-            if event.opcode is _TEXT:  # type: ignore[union-attr]
-                self._deliver(event.data)  # type: ignore[union-attr]
-            else:
-                self._on_binary(event.data)  # type: ignore[union-attr]
+            return
+        if event.fin and not self._fragments:  # type: ignore[union-attr]
+            opcode, message = event.opcode, event.data  # type: ignore[union-attr]
         else:
             self._fragments.append(event)  # type: ignore[arg-type]
-            if event.fin:  # type: ignore[union-attr]
-                first, message = self._fragments[0], b"".join(frame.data for frame in self._fragments)
-                self._fragments = []
-                if first.opcode is _TEXT:
-                    self._deliver(message)
-                else:
-                    self._on_binary(message)
+            if not event.fin:  # type: ignore[union-attr]
+                return
+            opcode, message = self._fragments[0].opcode, b"".join(frame.data for frame in self._fragments)
+            self._fragments = []
+        if opcode is _TEXT:
+            self._deliver(message)
+        else:
+            self._on_binary(message)
 
     def _greet(self, message: bytes | bytearray) -> None:
         self._deliver = self._handle_in_slice

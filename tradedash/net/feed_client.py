@@ -55,8 +55,6 @@ class FatalFeedError(Exception):
 class MarketSink(Protocol):
     """What a feed feeds: :class:`~tradedash.core.market.MarketState` or anything shaped like it."""
 
-    def apply(self, message: wire.MarketMessage) -> None: ...
-
     def handler(self, kind: type) -> Callable[[wire.MarketMessage], object]: ...
 
     def verify_books(self) -> list[tuple[str, BookOutcome]]: ...
@@ -105,12 +103,13 @@ class FeedClient:
       soon as the frame is parsed (:class:`~.callback_connection.CallbackConnection`:
       one socket read's worth of frames per turn of the event loop, so a backlog
       never freezes the UI), then passed to ``on_message`` if given (only messages of
-      ``on_message_types``, if those are given). After each
-      frame, symbols from ``market.take_snapshot_requests()`` get a snapshot request
-      and the lifecycle goes to ``resyncing`` until ``market.resyncing_symbols()``
-      is empty again. Book checksums (``market.verify_books()``) are checked at the
-      end of a burst of frames, at most every ``book_check_interval`` seconds: a
-      book that went wrong is found within that, or at the next frame after it. Each new connection first calls ``market.reset_sequences()``.
+      ``on_message_types``, if those are given). At the end of each burst of frames
+      with book data, book checksums (``market.verify_books()``) are checked, at most
+      every ``book_check_interval`` seconds (a book that went wrong is found within
+      that, or at the next frame after it); symbols from
+      ``market.take_snapshot_requests()`` get a snapshot request, and the lifecycle
+      goes to ``resyncing`` until ``market.resyncing_symbols()`` is empty again.
+      Each new connection first calls ``market.reset_sequences()``.
     - No frame for ``2 x heartbeat_interval`` (monotonic ``clock``) makes the feed
       ``stale``; keepalive pings close a dead link after ``ping_interval + ping_timeout``
       (+ ``close_timeout``), and the feed reconnects.
@@ -158,7 +157,7 @@ class FeedClient:
         self._wanted_symbols: frozenset[str] = frozenset(s.symbol for s in self.subscriptions)
         self.lifecycle = FeedLifecycle(clock)
         self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
-        #: The two calls every market message makes, bound once (``market`` and ``stats`` are never replaced).
+        #: What applies each market message type, looked up once (``market`` is never replaced).
         self._handlers = {kind: market.handler(kind) for kind in _MARKET_TYPES}
         self.symbols: list[wire.SymbolInfo] = []
         #: Why the feed stopped for good, once a fatal error ended ``run()``.
