@@ -14,6 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 
 __all__ = [
+    "ENTRY_ID",
     "DesktopEntryPaths",
     "desktop_entry_paths",
     "desktop_entry_text",

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.installed import run_installed, running_exchange
+from tests.packaging.installed import clean_env, run_installed, running_exchange
+from tests.support.app_process import AppProcess
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -66,3 +67,12 @@ def test_installed_tape_prints_what_the_installed_exchange_sends(app_venv, tmp_p
     lines = result.stdout.splitlines()
     assert len(lines) >= 5
     assert {line.split()[1] for line in lines} == {"BTC-USD", "ETH-USD"}
+
+
+def test_the_installed_app_opens_its_window_and_quits_cleanly(app_venv, tmp_path):
+    app = AppProcess(tmp_path, "app", "--config", str(tmp_path / "config.toml"), command=(str(app_venv / "tradedash"),), cwd=tmp_path, env=clean_env())
+    try:
+        app.wait_for_log("a second start with this config will bring this window to the front")  # the window is up
+    finally:
+        assert app.stop() == 0, app.stderr_path.read_text()[-2000:]
+    assert "Traceback" not in app.stderr_path.read_text()
