@@ -1,7 +1,7 @@
 """``mock-exchange``: run the mock exchange from the command line.
 
 Options override the ``--config`` TOML file, which overrides the defaults of
-:class:`~mock_exchange.server.ExchangeConfig`. Tokens may also come from the
+:class:`~mock_exchange.config.ExchangeConfig`. Tokens may also come from the
 environment (``MOCK_EXCHANGE_TOKEN``, ``MOCK_EXCHANGE_ADMIN_TOKEN``) so that they do
 not show in the process list.
 """
@@ -15,11 +15,10 @@ import os
 import sys
 from typing import Any
 
-from .fault_schedule import parse_fault
-from .faults import FAULTS
-from .server import ExchangeConfig, ExchangeServer
-from .settings import load_settings, parse_symbol_spec
-from .simulator import DEFAULT_SPECS
+from .config import ExchangeConfig, load_settings, parse_symbol_spec
+from .faults import FAULTS, parse_fault
+from .market import DEFAULT_SPECS
+from .server import ExchangeServer
 
 __all__ = ["main", "build_parser"]
 

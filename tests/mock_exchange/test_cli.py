@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from mock_exchange.cli import build_parser, config_from_args
-from mock_exchange.simulator import SymbolSpec
+from mock_exchange.market import SymbolSpec
 from tests.mock_exchange.raw_client import recv_json, recv_until, request
 
 ROOT = Path(__file__).resolve().parents[2]

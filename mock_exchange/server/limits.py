@@ -19,7 +19,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
 if TYPE_CHECKING:
-    from .server import ExchangeConfig, ServerCounters
+    from ..config import ExchangeConfig, ServerCounters
 
 __all__ = ["RequestBudget", "HandshakeGuard"]
 
