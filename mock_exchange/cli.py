@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         asyncio.run(server.serve_forever())
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # where the loop cannot take signals (Windows)
         logging.getLogger("mock_exchange").info("interrupted, bye")
     except OSError as exc:
         print(f"mock-exchange: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", file=sys.stderr)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import ssl
 import time
 from typing import Any
@@ -141,11 +142,31 @@ class ExchangeServer:
         log.info("stopped")
 
     async def serve_forever(self) -> None:
+        """Serve until SIGINT or SIGTERM (or until cancelled), then :meth:`stop`: clients get 1001.
+
+        The handlers replace whatever disposition the process inherited, so an exchange
+        started in the background by a script (where SIGINT is ignored) stops on SIGINT too.
+        """
+        loop = asyncio.get_running_loop()
+        stopping = asyncio.Event()
+        installed = []
+        for number in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(number, self._on_signal, number, stopping)
+            except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+                continue
+            installed.append(number)
         await self.start()
         try:
-            await asyncio.Future()
+            await stopping.wait()
         finally:
+            for number in installed:
+                loop.remove_signal_handler(number)
             await self.stop()
+
+    def _on_signal(self, number: signal.Signals, stopping: asyncio.Event) -> None:
+        log.info("%s received, stopping", number.name)
+        stopping.set()
 
     async def _listen(self, port: int) -> None:
         server = await serve(
