@@ -19,6 +19,7 @@ from .config import ExchangeConfig, load_settings, parse_symbol_spec
 from .faults import FAULTS, parse_fault
 from .market import DEFAULT_SPECS
 from .server import ExchangeServer
+from .server.redact import install_token_redactor
 
 __all__ = ["main", "build_parser"]
 
@@ -113,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         return proxy_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    install_token_redactor(*logging.getLogger().handlers)
     try:
         config = config_from_args(args)
         server = ExchangeServer(config)

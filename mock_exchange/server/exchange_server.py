@@ -27,6 +27,7 @@ from ..faults.admin import admin_fault
 from ..market import DEFAULT_SPECS, Market, ReplayMarket
 from .fanout import Fanout
 from .limits import HandshakeGuard, RequestBudget
+from .redact import install_token_redactor
 from .session import RequestSession
 from .streams import run_market, run_replay
 
@@ -66,6 +67,7 @@ class ExchangeServer:
     def __init__(self, config: ExchangeConfig | None = None) -> None:
         self.config = config or ExchangeConfig()
         self.config.check()
+        install_token_redactor()
         self.market: Market | ReplayMarket
         if self.config.replay is None:
             self.market = Market(self.config.specs(), self.config.seed)
