@@ -17,7 +17,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mock_exchange.server import ExchangeConfig, ExchangeServer
-from mock_exchange.simulator import DEFAULT_SPECS
+from mock_exchange.market import DEFAULT_SPECS
 from tradedash.config import EMBEDDED, Config, FeedConfig, LoadedConfig, load_config, save_config
 from tradedash.core import wire
 from tradedash.core.alert_store import AlertStore
