@@ -218,14 +218,8 @@ class Dashboard:
                 await self._start_feed(feed)
                 continue
             view = self._running[name].view
-            wanted = set(wire.subscriptions_of(feed.channels, feed.symbols))
-            current = set(view.client.subscriptions)
             view.config = feed
-            # Few requests (one per group of channels sharing symbols): the exchange limits requests per second.
-            for channels, symbols in wire.group_subscriptions(current - wanted):
-                await view.client.unsubscribe(channels, symbols)
-            for channels, symbols in wire.group_subscriptions(wanted - current):
-                await view.client.subscribe(channels, symbols)
+            view.client.set_subscriptions(wire.subscriptions_of(feed.channels, feed.symbols))
         self.save()
 
     def save(self) -> None:
