@@ -25,8 +25,8 @@ from tradedash.core.alerts import ALERT_MESSAGE_TYPES
 from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.market import MarketState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
-from tradedash.ui.alert_center import AlertCenter
-from tradedash.ui.feeds import FeedView
+from tradedash.ui.alerts.center import AlertCenter
+from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.main_window import MainWindow
 from tradedash.ui.theme import resolve_theme
 
@@ -81,8 +81,8 @@ class AppOptions:
 
 
 @dataclass
-class _RunningFeed:
-    view: FeedView
+class _FeedTask:
+    feed: RunningFeed
     task: asyncio.Task[None]
 
 
@@ -103,8 +103,8 @@ class Dashboard:
         self.log_path = options.log_path or default_log_path
         self.loaded: LoadedConfig = LoadedConfig(self.config_path, Config())
         self.exchange: ExchangeServer | None = None
-        self.feeds: list[FeedView] = []  # shared with the window's models
-        self._running: dict[str, _RunningFeed] = {}
+        self.feeds: list[RunningFeed] = []  # shared with the window's models
+        self._running: dict[str, _FeedTask] = {}
         self.window: MainWindow | None = None
         self.alerts: AlertCenter | None = None
 
@@ -122,10 +122,6 @@ class Dashboard:
                 feed.symbols = list(self.options.symbols)
             overridden = msgspec.structs.replace(self.loaded.config, feeds=[feed])
             self.loaded = LoadedConfig(self.config_path, overridden, self.loaded.error, writable=False)
-        # Alerts: rules and history live next to the config file; every feed's messages reach the engine.
-        self.alerts = AlertCenter(AlertStore(self.config_path.parent))
-        for feed_config in self.config.feeds:
-            await self._start_feed(feed_config)
         settings_path = self.options.settings_path or self.config_path.with_name("layout.ini")
         settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
         self.window = MainWindow(
@@ -133,7 +129,10 @@ class Dashboard:
         )
         self.window.config_applied.connect(self._config_applied)
         self.window.theme_chosen.connect(lambda _choice: self.save())
-        self.alerts.install(self.window, self.window.chart.price_plot, lambda: self.window.chart.symbol)
+        # Alerts: rules and history live next to the config file; every feed's messages reach the engine.
+        self.alerts = AlertCenter(AlertStore(self.config_path.parent), self.window)
+        for feed_config in self.config.feeds:
+            await self._start_feed(feed_config)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         if show:
             self.window.show()
@@ -172,12 +171,12 @@ class Dashboard:
             policy=ReconnectPolicy(cap=feed_config.reconnect_max_delay),
         )
         self.alerts.attach_feed(feed_config.name, client.lifecycle, lambda: client.symbols, market)
-        view = FeedView(feed_config, client, market)
+        view = RunningFeed(feed_config, client, market)
         self.feeds.append(view)
         task = asyncio.create_task(self._run_feed(view), name=f"feed {feed_config.name} {url}")
-        self._running[feed_config.name] = _RunningFeed(view, task)
+        self._running[feed_config.name] = _FeedTask(view, task)
 
-    async def _run_feed(self, view: FeedView) -> None:
+    async def _run_feed(self, view: RunningFeed) -> None:
         try:
             await view.client.run()
         except FatalFeedError as exc:
@@ -185,9 +184,9 @@ class Dashboard:
 
     async def _stop_feed(self, name: str) -> None:
         running = self._running.pop(name)
-        self.feeds.remove(running.view)
+        self.feeds.remove(running.feed)
         self.alerts.detach_feed(name)
-        await running.view.client.close()
+        await running.feed.client.close()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(running.task, 2.0)
         if not running.task.done():
@@ -211,7 +210,7 @@ class Dashboard:
             if name not in self._running:
                 await self._start_feed(feed)
                 continue
-            view = self._running[name].view
+            view = self._running[name].feed
             wanted = {wire.Subscription(c, s) for c in feed.channels for s in feed.symbols}
             current = set(view.client.subscriptions)
             view.config = feed

@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 from tradedash.core.alert_rules import AlertRule, Firing, describe_rule
 from tradedash.core.alerts import AlertEngine
 
-from .table_model import ColumnTableModel, ModelIndex
+from tradedash.ui.table_model import ColumnTableModel, ModelIndex
 
 __all__ = ["RulesModel", "HistoryModel", "RULE_COLUMNS", "HISTORY_COLUMNS"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tradedash.core.lifecycle import FeedState
-from tradedash.ui.downtime import DowntimeLog
+from tradedash.core.downtime import DowntimeLog
 
 S = FeedState
 

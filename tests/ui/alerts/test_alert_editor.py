@@ -9,7 +9,7 @@ from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import QDialogButtonBox
 
 from tradedash.core.alert_rules import RULE_KINDS, FeedCondition, PercentChange, PriceRange
-from tradedash.ui.alert_editor import FORM_FIELDS, KIND_LABELS, AlertEditor
+from tradedash.ui.alerts.editor import FORM_FIELDS, KIND_LABELS, AlertEditor
 
 SYMBOLS = ["BTC-USD", "ETH-USD"]
 

@@ -1,4 +1,4 @@
-"""What the window shows: the running feeds, each with its client and market state."""
+"""A running feed as the window reads it: its config, its client and its market state."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from tradedash.core.market import MarketState, SymbolState
 from tradedash.core.wire import SymbolInfo
 from tradedash.net.feed_client import FeedClient
 
-from .downtime import DowntimeLog
-from .formatting import decimals_for_tick
+from tradedash.core.downtime import DowntimeLog
+from tradedash.ui.formatting import decimals_for_tick
 
-__all__ = ["FeedView", "SymbolRef"]
+__all__ = ["RunningFeed", "SymbolRef"]
 
 
 class SymbolRef(NamedTuple):
@@ -24,8 +24,8 @@ class SymbolRef(NamedTuple):
 
 
 @dataclass
-class FeedView:
-    """A running feed as the window reads it: config, client, state and its down periods.
+class RunningFeed:
+    """One running feed: its config, its client, its market state and its down periods.
 
     Contract: the window only reads ``client`` (state, stats, listed symbols) and
     ``market``; it never calls the client's network methods itself.
