@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.core.alert_helpers import FakeClock, engine_with
+from tradedash.core.alert_kinds import ALERT_KINDS, describe_rule, kind_of
 from tradedash.core.alert_rules import (
     FeedCondition,
     Firing,
@@ -24,7 +25,9 @@ from tradedash.core.alert_rules import (
     check_rule,
 )
 from tradedash.core.alert_store import CSV_COLUMNS, AlertSettings, AlertStore, export_csv
+from tradedash.core.alerts import ALERT_MESSAGE_TYPES
 from tradedash.core.lifecycle import FeedState
+from tradedash.core.wire import Ticker, Trade
 
 
 def test_spread_fires_when_wider_than_the_limit_and_rearms_with_hysteresis():
@@ -246,3 +249,42 @@ def test_history_exports_to_csv(tmp_path):
     assert rows[1][1:] == ["", "BTC, high", "BTC-USD", "1.5", "1.5", 'crossed "up"']
     assert datetime.fromisoformat(rows[1][0]).timestamp() == 1_764_000_000.5
     assert rows[2][3:6] == ["", "12.0", ""]
+
+
+EXAMPLES = [
+    PriceCross(id="a", symbol="BTC-USD", direction="above", level=65000.0),
+    PriceRange(id="b", symbol="BTC-USD", event="enters", low=1.0, high=2.0),
+    PercentChange(id="c", symbol="BTC-USD", percent=2.0, window=300.0, direction="down"),
+    SpreadWide(id="d", symbol="BTC-USD", limit=1.5),
+    TradeVolume(id="e", symbol="BTC-USD", limit=10.0, window=60.0),
+    LargeTrade(id="f", symbol="BTC-USD", size=5.0),
+    FeedCondition(id="g", condition="stale", seconds=120.0),
+]
+
+
+def test_one_spec_per_kind_says_what_engine_and_editor_need():
+    assert [kind_of(rule).rule for rule in EXAMPLES] == [kind.rule for kind in ALERT_KINDS.values()]
+    assert [describe_rule(rule) for rule in EXAMPLES] == [
+        "BTC-USD crosses above 65,000",
+        "BTC-USD enters 1 – 2",
+        "BTC-USD falls more than 2 % within 5 min",
+        "BTC-USD spread wider than 1.5",
+        "BTC-USD volume above 10 within 1 min",
+        "BTC-USD trade larger than 5",
+        "feed stale for more than 2 min",
+    ]
+    assert {kind.tag for kind in ALERT_KINDS.values() if kind.timed} == {"volume", "feed"}
+    assert set(ALERT_MESSAGE_TYPES) == {Ticker, Trade}
+    for kind in ALERT_KINDS.values():  # every form field is a field of the record
+        assert {field.name for field in kind.fields} <= set(kind.rule.__struct_fields__)
+
+
+def test_a_timed_kind_is_judged_as_time_passes_without_new_data():
+    clock = FakeClock()
+    engine = engine_with([TradeVolume(id="v", symbol="BTC-USD", limit=1.0, window=5.0, cooldown=0.0)], clock)
+    engine.set_feed_state(FeedState.LIVE)
+    assert len(engine.on_message(clock.trade(2.0))) == 1  # 2 > 1
+    assert engine.status("v") == "waiting to re-arm"
+    clock.now += 6.0
+    engine.tick()  # the window emptied with time alone: the rule re-arms
+    assert engine.status("v") == "armed"

@@ -28,11 +28,9 @@ __all__ = [
     "LargeTrade",
     "FeedCondition",
     "AlertRule",
-    "RULE_KINDS",
     "Firing",
     "check_rule",
     "new_rule_id",
-    "describe_rule",
 ]
 
 Positive = Annotated[float, msgspec.Meta(gt=0)]
@@ -129,13 +127,6 @@ class FeedCondition(RuleBase, frozen=True, kw_only=True, tag="feed"):
 
 AlertRule = Union[PriceCross, PriceRange, PercentChange, SpreadWide, TradeVolume, LargeTrade, FeedCondition]
 
-#: kind tag -> rule class, in the order an editor offers them.
-RULE_KINDS: dict[str, type[RuleBase]] = {
-    cls.__struct_config__.tag: cls  # type: ignore[misc]
-    for cls in (PriceCross, PriceRange, PercentChange, SpreadWide, TradeVolume, LargeTrade, FeedCondition)
-}
-
-
 class Firing(msgspec.Struct, frozen=True, kw_only=True):
     """One time a rule fired: when (wall clock), which rule, on what symbol, the value, and what it means."""
 
@@ -175,29 +166,3 @@ def _readable(reason: str) -> str:
         message, field = reason.rsplit(" - at `$.", 1)
         return f"{field.rstrip('`')}: {message.replace('`', '')}"
     return reason
-
-
-def describe_rule(rule: AlertRule) -> str:
-    """One line saying what the rule watches, e.g. ``BTC-USD crosses above 65,000``."""
-    if isinstance(rule, PriceCross):
-        return f"{rule.symbol} crosses {rule.direction} {rule.level:,.10g}"
-    if isinstance(rule, PriceRange):
-        return f"{rule.symbol} {rule.event} {rule.low:,.10g} – {rule.high:,.10g}"
-    if isinstance(rule, PercentChange):
-        moves = {"up": "rises", "down": "falls", "either": "moves"}[rule.direction]
-        return f"{rule.symbol} {moves} more than {rule.percent:g} % within {_duration(rule.window)}"
-    if isinstance(rule, SpreadWide):
-        return f"{rule.symbol} spread wider than {rule.limit:,.10g}"
-    if isinstance(rule, TradeVolume):
-        return f"{rule.symbol} volume above {rule.limit:,.10g} within {_duration(rule.window)}"
-    if isinstance(rule, LargeTrade):
-        return f"{rule.symbol} trade larger than {rule.size:,.10g}"
-    return f"feed {rule.condition} for more than {_duration(rule.seconds)}"
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g} h"
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g} min"
-    return f"{seconds:g} s"
