@@ -26,8 +26,8 @@ from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.market import MarketState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.ui.alerts.center import AlertCenter
-from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.main_window import MainWindow
+from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.theme import resolve_theme
 
 __all__ = ["AppOptions", "Dashboard", "run_dashboard", "default_paths", "setup_logging", "APP_NAME"]

@@ -9,9 +9,9 @@ from ui_helpers import ticker, trade
 
 from tradedash.config import Config
 from tradedash.ui.dialogs.about import AboutDialog
-from tradedash.ui.running_feed import SymbolRef
-from tradedash.ui.main_window import MainWindow
 from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
+from tradedash.ui.main_window import MainWindow
+from tradedash.ui.running_feed import SymbolRef
 from tradedash.ui.theme import DARK, LIGHT
 
 

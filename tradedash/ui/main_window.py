@@ -11,18 +11,17 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 
 from tradedash.config import Config
 from tradedash.core.lifecycle import FeedState
-
 from tradedash.ui.dialogs.about import AboutDialog
-from tradedash.ui.panels.book import BookPanel
-from tradedash.ui.running_feed import RunningFeed, SymbolRef
-from tradedash.ui.panels.health import FeedHealthPanel, StatusLight, state_colour, status_summary
-from tradedash.ui.icons import icon
-from tradedash.ui.panels.chart import INTERVALS, PriceChart
 from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
+from tradedash.ui.icons import icon
+from tradedash.ui.panels.book import BookPanel
+from tradedash.ui.panels.chart import INTERVALS, PriceChart
+from tradedash.ui.panels.health import FeedHealthPanel, StatusLight, state_colour, status_summary
 from tradedash.ui.panels.trades import TradesPanel
-from tradedash.ui.theme import Theme, apply_theme, resolve_theme
-from tradedash.ui.panels.watchlist_model import WatchlistModel
 from tradedash.ui.panels.watchlist import WatchlistPanel
+from tradedash.ui.panels.watchlist_model import WatchlistModel
+from tradedash.ui.running_feed import RunningFeed, SymbolRef
+from tradedash.ui.theme import Theme, apply_theme, resolve_theme
 
 __all__ = ["MainWindow", "LAYOUT_VERSION"]
 

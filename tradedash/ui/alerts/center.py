@@ -21,14 +21,13 @@ from tradedash.core.alert_store import AlertStore, export_csv
 from tradedash.core.alerts import AlertEngine
 from tradedash.core.lifecycle import FeedLifecycle, FeedState
 from tradedash.core.market import MarketState
-
 from tradedash.ui.alerts.chart_layer import ChartAlerts
 from tradedash.ui.alerts.editor import AlertEditor
 from tradedash.ui.alerts.models import HistoryModel, RulesModel
+from tradedash.ui.alerts.notifications import AlertBanner, Notifier
 from tradedash.ui.alerts.panel import AlertsPanel
 from tradedash.ui.formatting import decimals_for_tick
 from tradedash.ui.main_window import MainWindow
-from tradedash.ui.alerts.notifications import AlertBanner, Notifier
 
 __all__ = ["AlertCenter", "TICK_MS", "HISTORY_SAVE_INTERVAL"]
 

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 )
 
 from tradedash.core.alert_rules import AlertRule
-
 from tradedash.ui.alerts.models import HistoryModel, RulesModel
 
 __all__ = ["AlertsPanel", "AlertActions"]

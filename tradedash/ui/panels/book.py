@@ -15,9 +15,8 @@ from PySide6.QtWidgets import (
 )
 
 from tradedash.core.wire import Level
-
-from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.formatting import format_price, format_size
+from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.table_model import ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from tradedash.ui.theme import Theme
 

@@ -22,11 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from tradedash.core.candles import INTERVAL_NS, CandleView
-
-from tradedash.ui.panels.candle_item import CandleItem
-from tradedash.ui.running_feed import RunningFeed, SymbolRef
 from tradedash.ui.formatting import format_price, format_volume
 from tradedash.ui.icons import icon
+from tradedash.ui.panels.candle_item import CandleItem
+from tradedash.ui.running_feed import RunningFeed, SymbolRef
 from tradedash.ui.theme import Theme
 
 __all__ = ["PriceChart", "ChartMarker", "BARS_SHOWN", "INTERVALS"]

@@ -10,9 +10,8 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableView
 
 from tradedash.core.lifecycle import FeedState
 from tradedash.core.stats import FeedStats
-
-from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.formatting import format_age
+from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from tradedash.ui.theme import Theme
 

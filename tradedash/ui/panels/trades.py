@@ -8,9 +8,8 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QTableView
 
 from tradedash.core.wire import Trade
-
-from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.formatting import format_price, format_size, format_time
+from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from tradedash.ui.theme import Theme
 

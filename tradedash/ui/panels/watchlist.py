@@ -6,8 +6,8 @@ from PySide6.QtCore import QModelIndex, QPointF, QSortFilterProxyModel, Qt, Sign
 from PySide6.QtGui import QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QLineEdit, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QVBoxLayout, QWidget
 
-from tradedash.ui.running_feed import SymbolRef
 from tradedash.ui.panels.watchlist_model import SORT_ROLE, TREND_COLUMN, TREND_ROLE, WatchlistModel
+from tradedash.ui.running_feed import SymbolRef
 
 __all__ = ["WatchlistPanel"]
 

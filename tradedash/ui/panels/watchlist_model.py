@@ -12,9 +12,8 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from tradedash.core.market import SymbolState
-
-from tradedash.ui.running_feed import RunningFeed, SymbolRef
 from tradedash.ui.formatting import format_change_pct, format_price, format_volume
+from tradedash.ui.running_feed import RunningFeed, SymbolRef
 from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from tradedash.ui.theme import Theme
 
