@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-__all__ = ["INTERVAL_NS", "CandleState", "CandleBuilder", "Rolling24h"]
+from tradedash.core.wire import INTERVAL_NS
 
-#: Length of each candle interval in nanoseconds.
-INTERVAL_NS: dict[str, int] = {"1s": 10**9, "1m": 60 * 10**9, "5m": 300 * 10**9, "1h": 3600 * 10**9}
+__all__ = ["CandleState", "CandleBuilder", "Rolling24h"]
+
 
 
 @dataclass(slots=True)

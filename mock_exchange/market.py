@@ -20,7 +20,7 @@ __all__ = ["Market", "DEFAULT_BOOK_DEPTH", "MAX_BOOK_DEPTH", "ALL_CHANNELS"]
 
 #: Pass as ``wanted`` to build every channel's messages.
 ALL_CHANNELS = frozenset(wire.CHANNELS)
-_CANDLE_CHANNELS = tuple((f"candles:{i}", i) for i in wire.CANDLE_INTERVALS)
+_CANDLE_CHANNELS = tuple((wire.candle_channel(i), i) for i in wire.CANDLE_INTERVALS)
 
 
 class _SymbolMarket:

@@ -21,7 +21,7 @@ from tradedash.core import wire
 
 from .simulator import SymbolSpec
 
-__all__ = ["ReplayLine", "read_recording", "replay", "channel_of", "ReplayMarket"]
+__all__ = ["ReplayLine", "read_recording", "replay", "ReplayMarket"]
 
 log = logging.getLogger("mock_exchange.replay")
 
@@ -36,13 +36,6 @@ class ReplayLine(msgspec.Struct):
 
 
 _line_decoder = msgspec.json.Decoder(ReplayLine)
-
-
-def channel_of(message: wire.MarketMessage) -> str:
-    """The channel a market message belongs to (``candles:<interval>`` for candles)."""
-    if isinstance(message, wire.Candle):
-        return f"candles:{message.interval}"
-    return type(message).__struct_config__.tag  # type: ignore[return-value]
 
 
 def read_recording(path: str, *, log_bad: bool = True) -> Iterator[tuple[int, list[wire.MarketMessage]]]:

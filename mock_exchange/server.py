@@ -28,7 +28,7 @@ from .fault_schedule import run_schedule
 from .faults import FaultInjector
 from .limits import HandshakeGuard, RequestBudget
 from .market import DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH, Market
-from .replay import ReplayMarket, channel_of, replay
+from .replay import ReplayMarket, replay
 from .simulator import DEFAULT_SPECS
 
 __all__ = ["ExchangeConfig", "ExchangeServer", "ServerCounters"]
@@ -290,7 +290,7 @@ class ExchangeServer:
             if not 1 <= request.depth <= MAX_BOOK_DEPTH:
                 return [wire.Error(request.id, "bad_request", f"depth must be 1..{MAX_BOOK_DEPTH}, got {request.depth}")]
             depth = request.depth
-        pairs = [wire.Subscription(c, s) for c in request.channels for s in request.symbols]
+        pairs = wire.subscriptions_of(request.channels, request.symbols)
         if op == "subscribe":
             total = len(session.subscriptions | set(pairs))
             if total > self.config.max_subscriptions:
@@ -365,7 +365,7 @@ class ExchangeServer:
                 if isinstance(message, wire.Book) and message.kind == "update" and self.faults.take_book_skip(message.symbol):
                     self.counters.book_updates_skipped += 1
                     continue
-                channel = channel_of(message)
+                channel = wire.channel_of(message)
                 for key in [k for k in self._subscribers if k[0] == channel and k[1] == message.symbol]:
                     self._emit(key, message)
             self._flush()

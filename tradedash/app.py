@@ -165,7 +165,7 @@ class Dashboard:
             market=market,
             on_message=self.alerts.observer(feed_config.name),
             on_message_types=ALERT_MESSAGE_TYPES,
-            subscriptions=[wire.Subscription(c, s) for c in feed_config.channels for s in feed_config.symbols],
+            subscriptions=wire.subscriptions_of(feed_config.channels, feed_config.symbols),
             token=feed_config.token or None,
             ca_file=feed_config.ca_file or None,
             policy=ReconnectPolicy(cap=feed_config.reconnect_max_delay),
@@ -211,13 +211,13 @@ class Dashboard:
                 await self._start_feed(feed)
                 continue
             view = self._running[name].feed
-            wanted = {wire.Subscription(c, s) for c in feed.channels for s in feed.symbols}
+            wanted = set(wire.subscriptions_of(feed.channels, feed.symbols))
             current = set(view.client.subscriptions)
             view.config = feed
             # Few requests (one per group of channels sharing symbols): the exchange limits requests per second.
-            for channels, symbols in _grouped(current - wanted):
+            for channels, symbols in wire.group_subscriptions(current - wanted):
                 await view.client.unsubscribe(channels, symbols)
-            for channels, symbols in _grouped(wanted - current):
+            for channels, symbols in wire.group_subscriptions(wanted - current):
                 await view.client.subscribe(channels, symbols)
         self.save()
 
@@ -245,18 +245,6 @@ class Dashboard:
 def _connection_settings(feed: FeedConfig) -> tuple[object, ...]:
     """What a running feed cannot change without reconnecting."""
     return feed.url, feed.token, feed.ca_file, feed.reconnect_max_delay
-
-
-def _grouped(subscriptions: set[wire.Subscription]) -> list[tuple[list[str], list[str]]]:
-    """(channels, symbols) pairs whose products are exactly ``subscriptions``: channels that
-    share the same symbols go together."""
-    symbols_of: dict[str, set[str]] = {}
-    for subscription in subscriptions:
-        symbols_of.setdefault(subscription.channel, set()).add(subscription.symbol)
-    channels_of: dict[frozenset[str], list[str]] = {}
-    for channel, symbols in sorted(symbols_of.items()):
-        channels_of.setdefault(frozenset(symbols), []).append(channel)
-    return [(channels, sorted(symbols)) for symbols, channels in channels_of.items()]
 
 
 def _log_failure(task: asyncio.Future) -> None:

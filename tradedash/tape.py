@@ -137,7 +137,7 @@ async def run_tape(args: argparse.Namespace) -> int:
         FeedClient(
             url,
             market=market,
-            subscriptions=[wire.Subscription(c, s) for c in channels for s in symbols],
+            subscriptions=wire.subscriptions_of(channels, symbols),
             on_message=on_message,
             token=args.token,
             ca_file=args.ca_file,

@@ -12,7 +12,7 @@ from ui_helpers import until
 
 from PySide6.QtWidgets import QApplication
 
-from tradedash.app import AppOptions, Dashboard, _grouped, run_dashboard
+from tradedash.app import AppOptions, Dashboard, run_dashboard
 from tradedash.config import load_config
 from tradedash.core import wire
 from tradedash.core.lifecycle import FeedState
@@ -165,10 +165,3 @@ def test_closing_the_window_while_reconnecting_ends_run_dashboard_cleanly(qt_asy
     assert qt_warnings == []
     asyncio_errors = [r.getMessage() for r in caplog.records if r.name == "asyncio" or "Event loop is closed" in r.getMessage()]
     assert asyncio_errors == []
-
-
-def test_subscription_changes_are_grouped_into_few_requests():
-    subscriptions = {wire.Subscription(c, s) for c in ("ticker", "trades", "book") for s in ("BTC-USD", "ETH-USD")}
-    subscriptions.add(wire.Subscription("candles:1m", "BTC-USD"))
-    groups = _grouped(subscriptions)
-    assert sorted(groups) == [(["book", "ticker", "trades"], ["BTC-USD", "ETH-USD"]), (["candles:1m"], ["BTC-USD"])]

@@ -24,7 +24,7 @@ class SymbolState:
     """One symbol: last ticker, recent trades, last-price history, order book and candles.
 
     ``prices`` holds the ticker's last price by server time (seconds);
-    ``candles`` maps each interval of :data:`~tradedash.core.candles.INTERVAL_NS`
+    ``candles`` maps each interval of :data:`~tradedash.core.wire.INTERVAL_NS`
     to its :class:`~tradedash.core.candles.CandleSeries`, built from trades and
     corrected by the server's candles. ``version`` goes up by one on every
     applied update, so a view can tell cheaply whether anything changed since

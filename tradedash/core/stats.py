@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .book import RESYNC_CAUSES, BookOutcome
+from . import wire
 from .wire import Book, Heartbeat, MarketMessage, Ticker, Trade
 
 __all__ = ["RateMeter", "SubscriptionStats", "FeedStats"]
@@ -226,7 +227,7 @@ class FeedStats:
         key = (message.interval, message.symbol)  # type: ignore[union-attr]
         sub = self._candle_subscription_of.get(key)  # type: ignore[assignment]
         if sub is None:
-            sub = self._candle_subscription_of[key] = self.subscription(f"candles:{key[0]}", key[1])
+            sub = self._candle_subscription_of[key] = self.subscription(wire.candle_channel(key[0]), key[1])
         return sub
 
     def record_heartbeat(self, heartbeat: Heartbeat) -> None:

@@ -13,6 +13,7 @@ has exactly one exception to count and log.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from typing import Literal, Union
 
 import msgspec
@@ -21,6 +22,8 @@ __all__ = [
     "PROTOCOL_VERSION",
     "CHANNELS",
     "CANDLE_INTERVALS",
+    "INTERVAL_NS",
+    "candle_channel",
     "WireError",
     "Level",
     "Hello",
@@ -42,6 +45,9 @@ __all__ = [
     "ListSymbols",
     "SnapshotRequest",
     "Request",
+    "channel_of",
+    "subscriptions_of",
+    "group_subscriptions",
     "decode_server_frame",
     "server_frame_decoder",
     "decode_request",
@@ -55,10 +61,22 @@ PROTOCOL_VERSION = 1
 
 #: Every channel a client may subscribe to. ``candles:<interval>`` names one
 #: candle interval; messages of all four carry ``type == "candles"``.
-CANDLE_INTERVALS: tuple[str, ...] = ("1s", "1m", "5m", "1h")
-CHANNELS: tuple[str, ...] = ("ticker", "trades", "book") + tuple(
-    f"candles:{interval}" for interval in CANDLE_INTERVALS
-)
+#: Length of each candle interval in nanoseconds; the keys, in order, are :data:`CANDLE_INTERVALS`.
+INTERVAL_NS: dict[str, int] = {
+    "1s": 1_000_000_000,
+    "1m": 60_000_000_000,
+    "5m": 300_000_000_000,
+    "1h": 3_600_000_000_000,
+}
+CANDLE_INTERVALS: tuple[str, ...] = tuple(INTERVAL_NS)
+
+
+def candle_channel(interval: str) -> str:
+    """The channel name of one candle interval: ``candles:<interval>``."""
+    return f"candles:{interval}"
+
+
+CHANNELS: tuple[str, ...] = ("ticker", "trades", "book") + tuple(map(candle_channel, CANDLE_INTERVALS))
 
 Side = Literal["buy", "sell"]
 BookKind = Literal["snapshot", "update"]
@@ -243,6 +261,38 @@ class SnapshotRequest(msgspec.Struct, tag_field="op", tag="snapshot", forbid_unk
 
 
 Request = Union[Subscribe, Unsubscribe, ListSubscriptions, ListSymbols, SnapshotRequest]
+
+
+# --- Subscriptions -------------------------------------------------------------------
+
+
+def channel_of(message: MarketMessage) -> str:
+    """The channel a market message belongs to (``candles:<interval>`` for candles)."""
+    if type(message) is Candle:
+        return candle_channel(message.interval)
+    return type(message).__struct_config__.tag  # type: ignore[return-value]
+
+
+def subscriptions_of(channels: Iterable[str], symbols: Iterable[str]) -> list[Subscription]:
+    """Every channel for every symbol, channel by channel in the order given: what one
+    subscribe request with these lists covers."""
+    symbols = tuple(symbols)
+    return [Subscription(channel, symbol) for channel in channels for symbol in symbols]
+
+
+def group_subscriptions(subscriptions: Iterable[Subscription]) -> list[tuple[list[str], list[str]]]:
+    """Group (channel, symbol) pairs into as few ``(channels, symbols)`` requests as cover them exactly.
+
+    Channels that share the same set of symbols go in one request; the result is
+    sorted, and each request's lists are sorted, so equal inputs give equal requests.
+    """
+    by_channel: dict[str, set[str]] = {}
+    for subscription in subscriptions:
+        by_channel.setdefault(subscription.channel, set()).add(subscription.symbol)
+    by_symbols: dict[frozenset[str], list[str]] = {}
+    for channel, symbols in by_channel.items():
+        by_symbols.setdefault(frozenset(symbols), []).append(channel)
+    return sorted((sorted(channels), sorted(symbols)) for symbols, channels in by_symbols.items())
 
 
 # --- Codec ----------------------------------------------------------------------------

@@ -218,14 +218,14 @@ class FeedClient:
 
     async def subscribe(self, channels: Iterable[str], symbols: Iterable[str]) -> None:
         """Add every channel for every symbol; sent at once when connected, and after every reconnect."""
-        added = {wire.Subscription(c, s) for c in channels for s in symbols} - self.subscriptions
+        added = set(wire.subscriptions_of(channels, symbols)) - self.subscriptions
         self.subscriptions |= added
         self._wanted_symbols |= {s.symbol for s in added}
         await self._send_subscriptions("subscribe", added)
 
     async def unsubscribe(self, channels: Iterable[str], symbols: Iterable[str]) -> None:
         """Remove subscriptions; sent at once when connected."""
-        removed = {wire.Subscription(c, s) for c in channels for s in symbols} & self.subscriptions
+        removed = set(wire.subscriptions_of(channels, symbols)) & self.subscriptions
         self.subscriptions -= removed
         self._forget_books(removed)
         await self._send_subscriptions("unsubscribe", removed)
@@ -244,9 +244,9 @@ class FeedClient:
         if connection is None or not subscriptions:
             return
         request_type = wire.Subscribe if op == "subscribe" else wire.Unsubscribe
-        for channels, symbols in _group(subscriptions):
+        for channels, symbols in wire.group_subscriptions(subscriptions):
             request = request_type(id=next(self._ids), channels=channels, symbols=symbols)
-            self._pending[request.id] = (op, frozenset(wire.Subscription(c, s) for c in channels for s in symbols))
+            self._pending[request.id] = (op, frozenset(wire.subscriptions_of(channels, symbols)))
             await self._send(connection, request)
 
     async def _send(self, connection: ClientConnection, request: wire.Request) -> None:
@@ -585,17 +585,6 @@ def _is_utf8(frame: bytes | bytearray) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def _group(subscriptions: Iterable[wire.Subscription]) -> list[tuple[list[str], list[str]]]:
-    """Group (channel, symbol) pairs into as few (channels, symbols) requests as cover them exactly."""
-    by_channel: dict[str, set[str]] = {}
-    for subscription in subscriptions:
-        by_channel.setdefault(subscription.channel, set()).add(subscription.symbol)
-    by_symbols: dict[frozenset[str], list[str]] = {}
-    for channel, symbols in by_channel.items():
-        by_symbols.setdefault(frozenset(symbols), []).append(channel)
-    return sorted((sorted(channels), sorted(symbols)) for symbols, channels in by_symbols.items())
 
 
 def _describe(exc: BaseException) -> str:

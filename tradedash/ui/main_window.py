@@ -174,8 +174,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [int(width * 0.44), int(width * 0.32), int(width * 0.24)], Qt.Orientation.Horizontal)
         self.resizeDocks([d["watchlist"], d["health"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
         self.resizeDocks([d["book"], d["trades"]], [int(height * 0.66), int(height * 0.34)], Qt.Orientation.Vertical)
-        if "alerts" in d:  # the alerts panel (tradedash/ui/alert_center.py): a strip along the bottom
-            self.resizeDocks([d["alerts"]], [int(height * 0.24)], Qt.Orientation.Vertical)
+        for key, share in self._height_shares.items():
+            self.resizeDocks([d[key]], [int(height * share)], Qt.Orientation.Vertical)
 
     def _restore_layout(self) -> bool:
         """Restore the saved geometry and dock arrangement; False when there was none."""

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tradedash.core.candles import INTERVAL_NS, CandleView
+from tradedash.core.candles import CandleView
+from tradedash.core.wire import INTERVAL_NS
 from tradedash.ui.formatting import format_price, format_volume
 from tradedash.ui.icons import icon
 from tradedash.ui.panels.candle_item import CandleItem
