@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes.util
 import logging
 import logging.handlers
+import os
 import signal
 import sys
 from dataclasses import dataclass
@@ -30,7 +32,16 @@ from tradedash.ui.main_window import MainWindow
 from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.theme import resolve_theme
 
-__all__ = ["AppOptions", "Dashboard", "run_dashboard", "default_paths", "setup_logging", "APP_NAME"]
+__all__ = [
+    "AppOptions",
+    "Dashboard",
+    "run_dashboard",
+    "default_paths",
+    "setup_logging",
+    "usage_error",
+    "missing_display",
+    "APP_NAME",
+]
 
 log = logging.getLogger("tradedash")
 
@@ -115,7 +126,10 @@ class Dashboard:
     async def start(self, show: bool = True) -> None:
         self.loaded = load_config(self.config_path)
         if self.loaded.error:
-            log.error("config: %s; starting with defaults, the file is left as it is", self.loaded.error)
+            log.error("config: %s. Starting with the default settings; the file is left as it is.", self.loaded.error)
+        notice = self._missing_config_notice()
+        if notice:
+            log.warning("%s", notice)
         if self.options.url or self.options.symbols:
             feed = FeedConfig(name="command line", url=self.options.url or EMBEDDED)
             if self.options.symbols:
@@ -138,10 +152,22 @@ class Dashboard:
             self.window.show()
         if self.loaded.error:
             self._report_config_error(self.loaded.error)
+        elif notice:
+            self.window.statusBar().showMessage(notice, 30_000)
+        log.info("window %s: %d feed(s), config %s", "shown" if show else "made", len(self.feeds), self.config_path)
+
+    def _missing_config_notice(self) -> str | None:
+        """What to say when the config file named on the command line does not exist."""
+        if self.options.config_path is None or self.config_path.exists():
+            return None
+        return (
+            f"{self.config_path} does not exist: starting with the default settings; the file is written"
+            " when you change subscriptions or the theme, and the window layout is kept beside it"
+        )
 
     def _report_config_error(self, error: str) -> None:
-        self.window.statusBar().showMessage(f"Config not loaded, using defaults: {error}", 30_000)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Configuration not loaded", error, parent=self.window)
+        self.window.statusBar().showMessage(f"Config not loaded, using the defaults: {error}", 30_000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Configuration not loaded", f"{error}.", parent=self.window)
         box.setInformativeText("TradeDash started with the default settings. Your file was left as it is: fix it and restart.")
         self.window.open_dialog(box)
 
@@ -278,10 +304,44 @@ async def run_dashboard(options: AppOptions) -> int:
     return 0
 
 
+def usage_error(options: AppOptions) -> str | None:
+    """What is wrong with the command line before anything starts (as ``tape`` checks it), or None."""
+    if options.url is not None and options.url != EMBEDDED and not options.url.startswith(("ws://", "wss://")):
+        return f"--url must start with ws:// or wss://, not {options.url!r}"
+    if options.symbols is not None and not options.symbols:
+        return "--symbols needs at least one symbol"
+    return None
+
+
+def missing_display() -> str | None:
+    """On Linux, what Qt will lack to open a window (no display, no xcb-cursor library), or None.
+
+    Qt itself aborts with a long message and exit code 250 in these cases.
+    ``QT_QPA_PLATFORM`` set by the user (e.g. ``offscreen``) skips the check.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        return "no display to open a window on: DISPLAY and WAYLAND_DISPLAY are not set (start it from a desktop session)"
+    if not os.environ.get("WAYLAND_DISPLAY") and ctypes.util.find_library("xcb-cursor") is None:
+        return "Qt needs the system library libxcb-cursor0 to open a window on X11 (Debian/Ubuntu: apt install libxcb-cursor0; see the README)"
+    return None
+
+
 def main(options: AppOptions) -> int:
-    """Make the QApplication, set up logging, and run the dashboard on a qasync loop."""
+    """Check the options and the display, make the QApplication, set up logging, and run the
+    dashboard on a qasync loop. Returns 2 on a usage error and 1 when no window can open,
+    each with one line on stderr."""
     import qasync
 
+    problem = usage_error(options)
+    if problem:
+        print(f"tradedash: error: {problem}", file=sys.stderr)
+        return 2
+    problem = missing_display()
+    if problem:
+        print(f"tradedash: cannot start: {problem}", file=sys.stderr)
+        return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("TradeDash")

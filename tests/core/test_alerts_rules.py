@@ -224,6 +224,37 @@ def test_history_with_wrong_types_is_reported_and_replaced_by_an_empty_one(tmp_p
     assert loaded.history == [] and "alert_history.json" in loaded.problems[0]
 
 
+@pytest.mark.parametrize("at", [1e12, -1.0])
+def test_a_firing_time_no_calendar_can_show_is_a_file_problem(tmp_path, at):
+    store = AlertStore(tmp_path)
+    firing = {"at": at, "rule_id": "r", "rule_name": "r", "symbol": "BTC-USD", "value": 1.0, "message": "m"}
+    store.history_path.write_text(json.dumps({"version": 1, "firings": [firing]}))
+    loaded = store.load()
+    assert loaded.history == [] and "alert_history.json: firings[0].at" in loaded.problems[0]
+    assert len(list(tmp_path.glob("alert_history.json.bad-*"))) == 1
+
+
+def test_an_expiry_no_calendar_can_show_skips_that_rule(tmp_path):
+    store = AlertStore(tmp_path)
+    rule = msgspec.to_builtins(PriceCross(id="b", symbol="BTC-USD", direction="above", level=1.0))
+    store.rules_path.write_text(json.dumps({"version": 1, "rules": [dict(rule, expires_at=1e12)]}))
+    loaded = store.load()
+    assert loaded.rules == [] and "rule 1 skipped: expires_at: Expected a time no later than the year 9999" in loaded.problems[0]
+    with pytest.raises(ValueError, match="expires_at"):
+        check_rule(PriceCross(id="b", symbol="BTC-USD", direction="above", level=1.0, expires_at=1e12))
+
+
+@pytest.mark.parametrize("name", ["alerts.json", "alert_history.json"])
+def test_files_nested_too_deeply_are_reported_and_kept(tmp_path, name):
+    (tmp_path / name).write_text("[" * 2000 + "]" * 2000)
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "deep" / name).write_text('{"version": 1, "rules": [' + "[" * 2000 + "]" * 2000 + "]}")
+    for directory in (tmp_path, tmp_path / "deep"):
+        loaded = AlertStore(directory).load()
+        assert loaded.problems and name in loaded.problems[0], loaded.problems
+        assert len(list(directory.glob(name + ".bad-*"))) == 1
+
+
 def test_rules_watch_only_their_own_feed():
     clock = FakeClock()
     engine = engine_with([PriceCross(id="a", feed="A", symbol="BTC-USD", direction="above", level=100.0)], clock)

@@ -31,9 +31,16 @@ __all__ = [
     "Firing",
     "check_rule",
     "new_rule_id",
+    "EPOCH_MAX",
+    "readable_error",
 ]
 
+#: The latest wall-clock time a file may hold (9999-12-31 00:00 UTC): later ones cannot be shown as dates.
+EPOCH_MAX = 253_402_214_400.0
+
 Positive = Annotated[float, msgspec.Meta(gt=0)]
+#: A wall-clock time, seconds since the Unix epoch, that a calendar can show.
+WallTime = Annotated[float, msgspec.Meta(ge=0, le=EPOCH_MAX)]
 NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 Symbol = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 
@@ -62,7 +69,7 @@ class RuleBase(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
     mode: Literal["once", "every"] = "every"
     cooldown: NonNegative = 60.0
     hysteresis: NonNegative = 0.0
-    expires_at: float | None = None
+    expires_at: WallTime | None = None
 
 
 class PriceCross(RuleBase, frozen=True, kw_only=True, tag="price_cross"):
@@ -130,7 +137,7 @@ AlertRule = Union[PriceCross, PriceRange, PercentChange, SpreadWide, TradeVolume
 class Firing(msgspec.Struct, frozen=True, kw_only=True):
     """One time a rule fired: when (wall clock), which rule, on what symbol, the value, and what it means."""
 
-    at: float
+    at: WallTime
     rule_id: str
     rule_name: str
     feed: str = ""
@@ -150,7 +157,7 @@ def check_rule(rule: RuleBase) -> AlertRule:
     try:
         checked = msgspec.convert(msgspec.to_builtins(rule), AlertRule)
     except msgspec.ValidationError as exc:
-        raise ValueError(_readable(str(exc))) from None
+        raise ValueError(readable_error(str(exc))) from None
     if isinstance(checked, PriceRange) and not checked.low < checked.high:
         raise ValueError("the range's low must be below its high")
     if isinstance(checked, PriceRange) and checked.event == "leaves" and 2 * checked.hysteresis >= checked.high - checked.low:
@@ -160,9 +167,10 @@ def check_rule(rule: RuleBase) -> AlertRule:
     return checked
 
 
-def _readable(reason: str) -> str:
-    # msgspec says "Expected `float` >= 0.0 - at `$.cooldown`"; name the field first.
-    if " - at `$." in reason:
-        message, field = reason.rsplit(" - at `$.", 1)
-        return f"{field.rstrip('`')}: {message.replace('`', '')}"
+def readable_error(reason: str) -> str:
+    """msgspec's "Expected `float` >= 0.0 - at `$.cooldown`" as "cooldown: Expected float >= 0.0"."""
+    reason = reason.replace(f"`float` <= {EPOCH_MAX}", "a time no later than the year 9999")
+    if " - at `$" in reason:
+        message, field = reason.rsplit(" - at `$", 1)
+        return f"{field.rstrip('`').lstrip('.')}: {message.replace('`', '')}"
     return reason

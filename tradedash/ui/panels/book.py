@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from tradedash.core.wire import Level
 from tradedash.ui.formatting import format_price, format_size
+from tradedash.ui.guard import shielded
 from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.table_model import ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from tradedash.ui.theme import Theme
@@ -141,6 +142,7 @@ class _SizeBarDelegate(QStyledItemDelegate):
         super().__init__()
         self.theme = theme
 
+    @shielded()
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         bar = index.data(BAR_ROLE)
         if bar:
