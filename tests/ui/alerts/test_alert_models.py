@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from tests.core.alert_helpers import FakeClock, engine_with
 from tradedash.core.alert_rules import FeedCondition, LargeTrade, PriceCross
-from tradedash.ui.alert_models import HISTORY_COLUMNS, RULE_COLUMNS, HistoryModel, RulesModel
+from tradedash.ui.alerts.models import HISTORY_COLUMNS, RULE_COLUMNS, HistoryModel, RulesModel
 
 
 def make_engine(**options):

@@ -9,7 +9,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from tradedash.core.alert_rules import AlertRule, PriceCross, PriceRange, describe_rule
+from tradedash.core.alert_kinds import describe_rule
+from tradedash.core.alert_rules import AlertRule, PriceCross, PriceRange
 from tradedash.core.alerts import AlertEngine
 
 __all__ = ["ChartAlerts", "LEVEL_COLOUR", "MARKER_COLOUR"]

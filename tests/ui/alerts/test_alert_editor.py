@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+import typing
 
 import pytest
 from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import QDialogButtonBox
 
-from tradedash.core.alert_rules import RULE_KINDS, FeedCondition, PercentChange, PriceRange
-from tradedash.ui.alert_editor import FORM_FIELDS, KIND_LABELS, AlertEditor
+from tradedash.core.alert_kinds import ALERT_KINDS
+from tradedash.core.alert_rules import AlertRule, FeedCondition, PercentChange, PriceRange
+from tradedash.ui.alerts.editor import AlertEditor
 
 SYMBOLS = ["BTC-USD", "ETH-USD"]
 
@@ -30,8 +32,13 @@ def choose(editor: AlertEditor, kind: str) -> None:
     editor.kind.setCurrentIndex(editor.kind.findData(kind))
 
 
-def test_the_form_offers_every_kind_the_engine_knows():
-    assert set(FORM_FIELDS) == set(KIND_LABELS) == set(RULE_KINDS)
+def test_the_form_offers_every_kind_the_engine_knows(editor):
+    offered = [editor.kind.itemData(i) for i in range(editor.kind.count())]
+    assert offered == list(ALERT_KINDS)
+    assert {kind.rule for kind in ALERT_KINDS.values()} == set(typing.get_args(AlertRule))
+    for tag, kind in ALERT_KINDS.items():
+        assert list(editor.inputs[tag]) == [field.name for field in kind.fields]
+        assert all(field.name in kind.rule.__struct_fields__ for field in kind.fields)
 
 
 def test_an_empty_level_is_refused_then_a_number_accepted(editor, qtbot):

@@ -1,4 +1,4 @@
-"""What the window shows: the running feeds, each with its client and market state."""
+"""A running feed as the window reads it: its config, its client and its market state."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from tradedash.config import FeedConfig
+from tradedash.core.downtime import DowntimeLog
 from tradedash.core.market import MarketState, SymbolState
 from tradedash.core.wire import SymbolInfo
 from tradedash.net.feed_client import FeedClient
+from tradedash.ui.formatting import decimals_for_tick
 
-from .downtime import DowntimeLog
-from .formatting import decimals_for_tick
-
-__all__ = ["FeedView", "SymbolRef"]
+__all__ = ["RunningFeed", "SymbolRef"]
 
 
 class SymbolRef(NamedTuple):
@@ -24,8 +23,8 @@ class SymbolRef(NamedTuple):
 
 
 @dataclass
-class FeedView:
-    """A running feed as the window reads it: config, client, state and its down periods.
+class RunningFeed:
+    """One running feed: its config, its client, its market state and its down periods.
 
     Contract: the window only reads ``client`` (state, stats, listed symbols) and
     ``market``; it never calls the client's network methods itself.

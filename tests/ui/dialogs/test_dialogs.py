@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from tradedash.config import Config, FeedConfig
-from tradedash.ui.about_dialog import AboutDialog, versions
-from tradedash.ui.subscriptions_dialog import SubscriptionDialog
+from tradedash.ui.dialogs.about import AboutDialog, versions
+from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
 
 LISTED = ["BTC-USD", "ETH-USD", "SOL-USD"]
 

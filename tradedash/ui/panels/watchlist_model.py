@@ -12,11 +12,10 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from tradedash.core.market import SymbolState
-
-from .feeds import FeedView, SymbolRef
-from .formatting import format_change_pct, format_price, format_volume
-from .table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
-from .theme import Theme
+from tradedash.ui.formatting import format_change_pct, format_price, format_volume
+from tradedash.ui.running_feed import RunningFeed, SymbolRef
+from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
+from tradedash.ui.theme import Theme
 
 __all__ = ["WatchlistModel", "COLUMNS", "SORT_ROLE", "TREND_ROLE", "TREND_COLUMN", "FLASH_SECONDS"]
 
@@ -67,7 +66,7 @@ class WatchlistModel(ColumnTableModel):
     columns = COLUMNS
     header_tips = _HEADER_TIPS
 
-    def __init__(self, feeds: list[FeedView], theme: Theme, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, feeds: list[RunningFeed], theme: Theme, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self._feeds = feeds
         self._theme = theme
@@ -97,7 +96,7 @@ class WatchlistModel(ColumnTableModel):
     def alignment(self, column: int) -> int:
         return ALIGN_LEFT if column == 0 else ALIGN_RIGHT
 
-    def _feed(self, name: str) -> FeedView | None:
+    def _feed(self, name: str) -> RunningFeed | None:
         return next((f for f in self._feeds if f.name == name), None)
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -123,7 +122,7 @@ class WatchlistModel(ColumnTableModel):
             return f"{ref.symbol} on feed {ref.feed}"
         return None
 
-    def _row_cells(self, ref: SymbolRef, feed: FeedView, state: SymbolState) -> _Cells:
+    def _row_cells(self, ref: SymbolRef, feed: RunningFeed, state: SymbolState) -> _Cells:
         name = ref.symbol if len(self._feeds) < 2 else f"{ref.symbol}  ·  {ref.feed}"
         ticker = state.ticker
         if ticker is None:

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from ui_helpers import T0
 
 from tradedash.core import wire
-from tradedash.ui.book_panel import BAR_ROLE, DEPTH, BookPanel
+from tradedash.ui.panels.book import BAR_ROLE, DEPTH, BookPanel
 
 _seq = itertools.count(1)
 

@@ -22,34 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tradedash.core.alert_rules import RULE_KINDS, AlertRule, check_rule, new_rule_id
+from tradedash.core.alert_kinds import ALERT_KINDS, kind_of
+from tradedash.core.alert_rules import AlertRule, check_rule, new_rule_id
 
-__all__ = ["AlertEditor", "KIND_LABELS", "FORM_FIELDS"]
-
-KIND_LABELS = {
-    "price_cross": "Price crosses a level",
-    "price_range": "Price enters or leaves a range",
-    "percent_change": "Price moves by a percentage",
-    "spread": "Spread wider than",
-    "volume": "Trade volume in a window",
-    "large_trade": "Single large trade",
-    "feed": "Feed problem",
-}
-
-#: Per kind: (field, label, choices or None for a number, unit shown after it).
-FORM_FIELDS: dict[str, list[tuple[str, str, tuple[str, ...] | None]]] = {
-    "price_cross": [("direction", "Direction", ("above", "below")), ("level", "Level", None)],
-    "price_range": [("event", "When price", ("enters", "leaves")), ("low", "Low", None), ("high", "High", None)],
-    "percent_change": [
-        ("direction", "Direction", ("either", "up", "down")),
-        ("percent", "More than (%)", None),
-        ("window", "Within (s)", None),
-    ],
-    "spread": [("limit", "Wider than", None)],
-    "volume": [("limit", "Volume above", None), ("window", "Within (s)", None)],
-    "large_trade": [("size", "Trade larger than", None)],
-    "feed": [("condition", "Feed is", ("stale", "disconnected", "resyncing")), ("seconds", "For longer than (s)", None)],
-}
+__all__ = ["AlertEditor"]
 
 
 class _NumberField(QLineEdit):
@@ -92,8 +68,8 @@ class AlertEditor(QDialog):
         self._symbols = list(symbols)
 
         self.kind = QComboBox()
-        for kind, label in KIND_LABELS.items():
-            self.kind.addItem(label, kind)
+        for kind in ALERT_KINDS.values():
+            self.kind.addItem(kind.label, kind.tag)
         self.feed = QComboBox()
         for feed in feeds:
             self.feed.addItem(feed or "default", feed)
@@ -103,22 +79,22 @@ class AlertEditor(QDialog):
 
         self.pages = QStackedWidget()
         self.inputs: dict[str, dict[str, QComboBox | _NumberField]] = {}
-        for kind, fields in FORM_FIELDS.items():
+        for kind in ALERT_KINDS.values():
             page, form, inputs = QWidget(), QFormLayout(), {}
             form.setContentsMargins(0, 0, 0, 0)
-            for field, label, choices in fields:
-                if choices:
+            for field in kind.fields:
+                if field.choices:
                     widget: QComboBox | _NumberField = QComboBox()
-                    widget.addItems(choices)
+                    widget.addItems(field.choices)
                     widget.currentIndexChanged.connect(self._validate)
                 else:
                     widget = _NumberField()
                     widget.textChanged.connect(self._validate)
-                form.addRow(label, widget)
-                inputs[field] = widget
+                form.addRow(field.label, widget)
+                inputs[field.name] = widget
             page.setLayout(form)
             self.pages.addWidget(page)
-            self.inputs[kind] = inputs
+            self.inputs[kind.tag] = inputs
 
         self.mode = QComboBox()
         self.mode.addItem("Every time", "every")
@@ -141,7 +117,6 @@ class AlertEditor(QDialog):
         self.feed.setVisible(len(feeds) > 1)
         form.labelForField(self.feed).setVisible(len(feeds) > 1)
         form.addRow("Symbol", self.symbol)
-        self._symbol_label = form.labelForField(self.symbol)
         form.addRow(self.pages)
         form.addRow("Name", self.name)
         form.addRow("Trigger", self.mode)
@@ -171,7 +146,8 @@ class AlertEditor(QDialog):
     # --- Form <-> rule --------------------------------------------------------------------
 
     def _fill(self, rule: AlertRule) -> None:
-        self.kind.setCurrentIndex(self.kind.findData(rule.__struct_config__.tag))
+        kind = kind_of(rule)
+        self.kind.setCurrentIndex(self.kind.findData(kind.tag))
         self.feed.setCurrentIndex(max(0, self.feed.findData(rule.feed)))
         if hasattr(rule, "symbol"):
             self.symbol.setCurrentText(rule.symbol)
@@ -183,7 +159,7 @@ class AlertEditor(QDialog):
         if rule.expires_at is not None:
             self.expires_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(rule.expires_at)))
         self.enabled.setChecked(rule.enabled)
-        for field, widget in self.inputs[rule.__struct_config__.tag].items():
+        for field, widget in self.inputs[kind.tag].items():
             value = getattr(rule, field)
             if isinstance(widget, QComboBox):
                 widget.setCurrentText(value)
@@ -216,7 +192,7 @@ class AlertEditor(QDialog):
             if number is None:
                 raise ValueError(f"{field}: {edit.text()!r} is not a number")
             values[field] = number
-        if kind != "feed":
+        if ALERT_KINDS[kind].has_symbol:
             symbol = self.symbol.currentText().strip()
             if self._symbols and symbol and symbol not in self._symbols:
                 raise ValueError(f"symbol: {symbol} is not listed by the feed ({', '.join(self._symbols)})")
@@ -226,7 +202,7 @@ class AlertEditor(QDialog):
             expires_at = float(self.expires_at.dateTime().toSecsSinceEpoch())
             if expires_at <= time.time():
                 raise ValueError("expiry: the time is already past")
-        rule_class = RULE_KINDS[kind]
+        rule_class = ALERT_KINDS[kind].rule
         try:
             rule = rule_class(
                 id=self._rule_id,
@@ -242,12 +218,11 @@ class AlertEditor(QDialog):
         return check_rule(rule)
 
     def _validate(self) -> None:
-        kind = self.current_kind()
+        kind = ALERT_KINDS[self.current_kind()]
         self.pages.setCurrentIndex(self.kind.currentIndex())
-        has_symbol = kind != "feed"
-        self.symbol.setEnabled(has_symbol)
-        self.hysteresis.setEnabled(kind != "large_trade")
-        if kind == "large_trade":
+        self.symbol.setEnabled(kind.has_symbol)
+        self.hysteresis.setEnabled(kind.has_hysteresis)
+        if not kind.has_hysteresis:
             self.hysteresis.setText("0")
         self.cooldown.setEnabled(self.mode.currentData() == "every")
         self.expires_at.setEnabled(self.expires.isChecked())

@@ -1,18 +1,18 @@
-"""The trade tape: newest first, bounded, buys and sells coloured."""
+"""The trades panel: newest first, bounded, buys and sells coloured."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from ui_helpers import T0, trade
 
-from tradedash.ui.tape_panel import TAPE_ROWS, TapeView
+from tradedash.ui.panels.trades import TRADE_ROWS, TradesPanel
 
 
 def test_newest_first_bounded_and_coloured(feed, theme, qtbot, qtmodeltester):
-    view = TapeView(theme)
+    view = TradesPanel(theme)
     qtbot.addWidget(view)
-    model = view.tape_model
-    view.tape_model.set_symbol(feed, "BTC-USD")
+    model = view.trades_model
+    view.trades_model.set_symbol(feed, "BTC-USD")
     feed.market.apply(trade("BTC-USD", 100.0, "buy", ts=T0))
     feed.market.apply(trade("BTC-USD", 99.5, "sell", ts=T0 + 1_000_000))
     model.refresh()
@@ -21,20 +21,20 @@ def test_newest_first_bounded_and_coloured(feed, theme, qtbot, qtmodeltester):
     assert model.index(0, 1).data() == "sell"
     assert model.index(0, 1).data(Qt.ItemDataRole.ForegroundRole).name() == theme.down
     assert model.index(1, 2).data(Qt.ItemDataRole.ForegroundRole).name() == theme.up
-    for i in range(TAPE_ROWS * 2):
+    for i in range(TRADE_ROWS * 2):
         feed.market.apply(trade("BTC-USD", 100.0 + i, ts=T0 + i))
     with qtbot.waitSignal(model.dataChanged):
         model.refresh()
-    assert model.rowCount() == TAPE_ROWS
-    assert model.index(0, 2).data() == f"{100.0 + TAPE_ROWS * 2 - 1:,.2f}"
+    assert model.rowCount() == TRADE_ROWS
+    assert model.index(0, 2).data() == f"{100.0 + TRADE_ROWS * 2 - 1:,.2f}"
     qtmodeltester.check(model)
 
 
 def test_other_symbol_starts_empty(feed, theme, qtbot):
-    view = TapeView(theme)
+    view = TradesPanel(theme)
     qtbot.addWidget(view)
     feed.market.apply(trade("BTC-USD", 100.0))
-    view.tape_model.set_symbol(feed, "BTC-USD")
-    assert view.tape_model.rowCount() == 1
-    view.tape_model.set_symbol(feed, "SOL-USD")
-    assert view.tape_model.rowCount() == 0
+    view.trades_model.set_symbol(feed, "BTC-USD")
+    assert view.trades_model.rowCount() == 1
+    view.trades_model.set_symbol(feed, "SOL-USD")
+    assert view.trades_model.rowCount() == 0

@@ -1,7 +1,7 @@
 """Alerts in the app: the engine fed by the feeds, the panel, banner, tray, sound and chart, kept on disk.
 
 This is the one place the alert parts meet; the composition root only creates
-it, feeds it messages and installs it in the window.
+it (on the window, in one step) and feeds it messages.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ import time
 from collections.abc import Callable
 
 import msgspec
-import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QToolBar, QVBoxLayout, QWidget
 
 from tradedash.core import wire
 from tradedash.core.alert_rules import AlertRule, Firing, PriceCross, new_rule_id
@@ -22,14 +21,13 @@ from tradedash.core.alert_store import AlertStore, export_csv
 from tradedash.core.alerts import AlertEngine
 from tradedash.core.lifecycle import FeedLifecycle, FeedState
 from tradedash.core.market import MarketState
-
-from .alert_chart import ChartAlerts
-from .alert_editor import AlertEditor
-from .alert_models import HistoryModel, RulesModel
-from .alerts_panel import AlertsPanel
-from .formatting import decimals_for_tick
-from .main_window import MainWindow
-from .notifications import AlertBanner, Notifier
+from tradedash.ui.alerts.chart_layer import ChartAlerts
+from tradedash.ui.alerts.editor import AlertEditor
+from tradedash.ui.alerts.models import HistoryModel, RulesModel
+from tradedash.ui.alerts.notifications import AlertBanner, Notifier
+from tradedash.ui.alerts.panel import AlertsPanel
+from tradedash.ui.formatting import decimals_for_tick
+from tradedash.ui.main_window import MainWindow
 
 __all__ = ["AlertCenter", "TICK_MS", "HISTORY_SAVE_INTERVAL"]
 
@@ -54,9 +52,12 @@ class _Feed:
 class AlertCenter(QObject):
     """Owns the alert engine and everything that shows or keeps its rules and firings.
 
-    Contract: rules, settings and history are loaded from ``store`` when made
-    (problems are in :attr:`problems` and shown in the banner) and written back:
-    rules within one tick of every change, the history at most every
+    Contract: made on a window in one step: it loads rules, settings and history
+    from ``store`` (problems are in :attr:`problems` and shown in the banner),
+    and adds to ``window`` a banner across the top, the Alerts panel as a dock,
+    an Alerts menu and a layer on the window's price chart. ``current`` says
+    which (feed, symbol) the chart shows (default: the window's chart). Rules are
+    written back within one tick of every change, the history at most every
     ``HISTORY_SAVE_INTERVAL`` seconds, both on :meth:`close`. Call :meth:`observe`
     with every market message of a feed attached with :meth:`attach_feed`.
     Firings are announced (banner, tray, sound) and painted on a ``TICK_MS``
@@ -65,7 +66,13 @@ class AlertCenter(QObject):
 
     fired = Signal(object)
 
-    def __init__(self, store: AlertStore) -> None:
+    def __init__(
+        self,
+        store: AlertStore,
+        window: MainWindow,
+        *,
+        current: Callable[[], tuple[str, str] | None] | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         loaded = store.load()
@@ -81,16 +88,48 @@ class AlertCenter(QObject):
         self._history_saved_at = float("-inf")
         self.rules_model = RulesModel(self.engine, self.set_enabled)
         self.history_model = HistoryModel(self.engine)
-        self.window: MainWindow | None = None
-        self.panel: AlertsPanel | None = None
-        self.banner: AlertBanner | None = None
-        self.notifier: Notifier | None = None
-        self.chart: ChartAlerts | None = None
+        self.window = window
+        self._current = current or (lambda: window.chart.symbol)
         self.editor: AlertEditor | None = None
-        self._current: Callable[[], tuple[str, str] | None] = lambda: None
+
+        self.banner = AlertBanner()
+        self._add_banner_bar(window)
+        self.panel = AlertsPanel(self.rules_model, self.history_model, self, sound=self.settings.sound)
+        dock = window.add_dock("alerts", "Alerts", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea, height_share=0.24)
+        self.banner.clicked_history.connect(lambda: (dock.show(), dock.raise_()))
+        menu = window.add_menu("alerts", "&Alerts")
+        new_action = QAction("&New alert…", window)
+        new_action.triggered.connect(lambda: self.open_editor())
+        menu.addAction(new_action)
+        menu.addAction(dock.toggleViewAction())
+        self.notifier = Notifier(window, sound=self.settings.sound)
+        self.chart = ChartAlerts(window.chart.price_plot, self.engine, self._current, self.decimals)
+        self.chart.level_moved.connect(self.move_level)
+        self.chart.rule_requested.connect(self.rule_from_chart)
+        if self.problems:
+            self.banner.show_text("Alert files had problems: " + " | ".join(self.problems))
+
         self.timer = QTimer(self, interval=TICK_MS)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
+        self.tick()
+
+    def _add_banner_bar(self, window: MainWindow) -> None:
+        """The banner in a fixed tool bar across the top of the window, shown only while it has news."""
+        bar = QToolBar("Alert banner", window)
+        bar.setObjectName("alertBannerBar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.toggleViewAction().setVisible(False)
+        bar.setStyleSheet("QToolBar { border: 0; padding: 0; spacing: 0; }")
+        holder = QWidget()  # the bar controls the visibility of a widget added to it; the holder's child is free
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.banner)
+        bar.addWidget(holder)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.banner.visibility_changed.connect(bar.setVisible)
+        bar.setVisible(False)
 
     # --- Feeds ----------------------------------------------------------------------------
 
@@ -147,8 +186,7 @@ class AlertCenter(QObject):
     def put_rule(self, rule: AlertRule) -> None:
         self.engine.put(rule)
         self.tick()
-        if self.panel is not None:
-            self.panel.select_rule(rule.id)
+        self.panel.select_rule(rule.id)
 
     def set_enabled(self, rule_id: str, on: bool) -> None:
         self.engine.set_enabled(rule_id, on)
@@ -167,10 +205,8 @@ class AlertCenter(QObject):
         try:
             self.engine.put(msgspec.structs.replace(self.engine.rule(rule_id), **{field: value}))
         except ValueError as exc:
-            if self.window is not None:
-                self.window.statusBar().showMessage(f"Alert level not changed: {exc}", 8000)
-            if self.chart is not None:
-                self.chart.invalidate()
+            self.window.statusBar().showMessage(f"Alert level not changed: {exc}", 8000)
+            self.chart.invalidate()
         self.tick()
 
     def open_editor(self, rule: AlertRule | None = None, *, price: float | None = None) -> AlertEditor:
@@ -208,62 +244,12 @@ class AlertCenter(QObject):
 
     def set_sound(self, on: bool) -> None:
         self.settings.sound = on
-        if self.notifier is not None:
-            self.notifier.sound = on
+        self.notifier.sound = on
         self.store.save_rules(self.engine.rules, self.settings)
 
     def export_history(self, path: str) -> None:
         count = export_csv(self.engine.history, path)
-        if self.window is not None:
-            self.window.statusBar().showMessage(f"Exported {count} alert firings to {path}", 8000)
-
-    # --- In the window --------------------------------------------------------------------
-
-    def install(self, window: MainWindow, plot: pg.PlotItem, current: Callable[[], tuple[str, str] | None]) -> None:
-        """Add the banner across the top of the window, the panel as a dock along the bottom, a menu, and the chart layer.
-
-        ``current`` tells which (feed, symbol) the chart shows.
-        """
-        self.window = window
-        self._current = current
-        self.banner = AlertBanner()
-        bar = QToolBar("Alert banner", window)
-        bar.setObjectName("alertBannerBar")
-        bar.setMovable(False)
-        bar.setFloatable(False)
-        bar.toggleViewAction().setVisible(False)
-        bar.setStyleSheet("QToolBar { border: 0; padding: 0; spacing: 0; }")
-        holder = QWidget()  # the bar controls the visibility of a widget added to it; the holder's child is free
-        layout = QVBoxLayout(holder)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.banner)
-        bar.addWidget(holder)
-        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-        self.banner.visibility_changed.connect(bar.setVisible)
-        bar.setVisible(False)
-
-        self.panel = AlertsPanel(self.rules_model, self.history_model, self, sound=self.settings.sound)
-        dock = window.add_panel("alerts", "Alerts", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.banner.clicked_history.connect(lambda: (dock.show(), dock.raise_()))
-
-        menu = QMenu("&Alerts", window)
-        help_menu = next((a for a in window.menuBar().actions() if a.text().replace("&", "") == "Help"), None)
-        if help_menu is not None:
-            window.menuBar().insertMenu(help_menu, menu)  # before Help, which stays last
-        else:
-            window.menuBar().addMenu(menu)
-        new_action = QAction("&New alert…", window)
-        new_action.triggered.connect(lambda: self.open_editor())
-        menu.addAction(new_action)
-        menu.addAction(dock.toggleViewAction())
-
-        self.notifier = Notifier(window, sound=self.settings.sound)
-        self.chart = ChartAlerts(plot, self.engine, current, self.decimals)
-        self.chart.level_moved.connect(self.move_level)
-        self.chart.rule_requested.connect(self.rule_from_chart)
-        if self.problems:
-            self.banner.show_text("Alert files had problems: " + " | ".join(self.problems))
-        self.tick()
+        self.window.statusBar().showMessage(f"Exported {count} alert firings to {path}", 8000)
 
     # --- The tick -------------------------------------------------------------------------
 
@@ -272,15 +258,13 @@ class AlertCenter(QObject):
         self.engine.tick()
         pending, self._pending[:] = list(self._pending), []
         for firing in pending:
-            if self.banner is not None:
-                self.banner.show_firing(firing)
+            self.banner.show_firing(firing)
             self.fired.emit(firing)
-        if pending and self.notifier is not None:
+        if pending:
             self.notifier.notify(pending[-1])
         self.rules_model.refresh()
         self.history_model.refresh()
-        if self.chart is not None:
-            self.chart.refresh()
+        self.chart.refresh()
         self._save_if_changed()
 
     def _save_if_changed(self, *, now: bool = False) -> None:
@@ -296,14 +280,12 @@ class AlertCenter(QObject):
                 self.store.save_history(self.engine.history)
         except OSError as exc:
             log.error("alerts: cannot save to %s: %s", self.store.directory, exc)
-            if self.window is not None:
-                self.window.statusBar().showMessage(f"Alerts not saved: {exc}", 8000)
+            self.window.statusBar().showMessage(f"Alerts not saved: {exc}", 8000)
 
     def close(self) -> None:
         """Stop the timer, save what changed, and take the tray icon away."""
         self.timer.stop()
         self._save_if_changed(now=True)
-        if self.notifier is not None:
-            self.notifier.close()
+        self.notifier.close()
         if self.editor is not None:
             self.editor.close()

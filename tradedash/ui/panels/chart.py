@@ -23,12 +23,11 @@ from PySide6.QtWidgets import (
 
 from tradedash.core.candles import CandleView
 from tradedash.core.wire import INTERVAL_NS
-
-from .candle_item import CandleItem
-from .feeds import FeedView, SymbolRef
-from .formatting import format_price, format_volume
-from .icons import icon
-from .theme import Theme
+from tradedash.ui.formatting import format_price, format_volume
+from tradedash.ui.icons import icon
+from tradedash.ui.panels.candle_item import CandleItem
+from tradedash.ui.running_feed import RunningFeed, SymbolRef
+from tradedash.ui.theme import Theme
 
 __all__ = ["PriceChart", "ChartMarker", "BARS_SHOWN", "INTERVALS"]
 
@@ -66,7 +65,7 @@ class PriceChart(QWidget):
     def __init__(self, theme: Theme) -> None:
         super().__init__()
         self._theme = theme
-        self._feed: FeedView | None = None
+        self._feed: RunningFeed | None = None
         self._symbol: str | None = None
         self._painted = None
         self._candles: CandleView | None = None
@@ -192,7 +191,7 @@ class PriceChart(QWidget):
     def symbol(self) -> SymbolRef | None:
         return SymbolRef(self._feed.name, self._symbol) if self._feed and self._symbol else None
 
-    def set_symbol(self, feed: FeedView, symbol: str) -> None:
+    def set_symbol(self, feed: RunningFeed, symbol: str) -> None:
         if (feed, symbol) != (self._feed, self._symbol):
             self._feed, self._symbol = feed, symbol
             self._painted = None

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 from ui_helpers import T0, ticker, trade
 
 from tradedash.core.lifecycle import FeedState
-from tradedash.ui.price_chart import BARS_SHOWN, ChartMarker, PriceChart
+from tradedash.ui.panels.chart import BARS_SHOWN, ChartMarker, PriceChart
 
 
 def _fill(feed, seconds: int = 120, start: int = 0) -> None:

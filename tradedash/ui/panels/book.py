@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (
 )
 
 from tradedash.core.wire import Level
-
-from .feeds import FeedView
-from .formatting import format_price, format_size
-from .table_model import ALIGN_RIGHT, ColumnTableModel, ModelIndex
-from .theme import Theme
+from tradedash.ui.formatting import format_price, format_size
+from tradedash.ui.guard import shielded
+from tradedash.ui.running_feed import RunningFeed
+from tradedash.ui.table_model import ALIGN_RIGHT, ColumnTableModel, ModelIndex
+from tradedash.ui.theme import Theme
 
 __all__ = ["BookModel", "BookPanel", "DEPTH", "BAR_ROLE"]
 
@@ -44,7 +44,7 @@ class BookModel(ColumnTableModel):
     def __init__(self, theme: Theme) -> None:
         super().__init__()
         self._theme = theme
-        self._feed: FeedView | None = None
+        self._feed: RunningFeed | None = None
         self._symbol: str | None = None
         self._bids: list[Level] = []
         self._asks: list[Level] = []
@@ -60,7 +60,7 @@ class BookModel(ColumnTableModel):
         self._theme = theme
         self._painted = -1
 
-    def set_symbol(self, feed: FeedView, symbol: str) -> None:
+    def set_symbol(self, feed: RunningFeed, symbol: str) -> None:
         self._feed, self._symbol, self._painted = feed, symbol, -1
         self.refresh()
 
@@ -142,6 +142,7 @@ class _SizeBarDelegate(QStyledItemDelegate):
         super().__init__()
         self.theme = theme
 
+    @shielded()
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         bar = index.data(BAR_ROLE)
         if bar:
@@ -184,7 +185,7 @@ class BookPanel(QWidget):
         self.model.set_theme(theme)
         self._caption_key = ()
 
-    def set_symbol(self, feed: FeedView, symbol: str) -> None:
+    def set_symbol(self, feed: RunningFeed, symbol: str) -> None:
         self.model.set_symbol(feed, symbol)
         self._update_caption()
 

@@ -6,8 +6,9 @@ from PySide6.QtCore import QModelIndex, QPointF, QSortFilterProxyModel, Qt, Sign
 from PySide6.QtGui import QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QLineEdit, QStyledItemDelegate, QStyleOptionViewItem, QTableView, QVBoxLayout, QWidget
 
-from .feeds import SymbolRef
-from .watchlist_model import SORT_ROLE, TREND_COLUMN, TREND_ROLE, WatchlistModel
+from tradedash.ui.guard import shielded
+from tradedash.ui.panels.watchlist_model import SORT_ROLE, TREND_COLUMN, TREND_ROLE, WatchlistModel
+from tradedash.ui.running_feed import SymbolRef
 
 __all__ = ["WatchlistPanel"]
 
@@ -15,6 +16,7 @@ __all__ = ["WatchlistPanel"]
 class _SparklineDelegate(QStyledItemDelegate):
     """Paints a cell's ``TREND_ROLE`` points as a line in its foreground colour."""
 
+    @shielded()
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         super().paint(painter, option, index)
         points = index.data(TREND_ROLE)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tradedash.core.downtime import DowntimeLog
 from tradedash.core.lifecycle import FeedState
-from tradedash.ui.downtime import DowntimeLog
 
 S = FeedState
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ui_helpers import make_feed
 
 from tradedash.core.lifecycle import FeedEvent, FeedState
-from tradedash.ui.health_panel import COLUMNS, FeedHealthPanel, StatusLight, state_colour, state_text, status_summary
+from tradedash.ui.panels.health import COLUMNS, FeedHealthPanel, StatusLight, state_colour, state_text, status_summary
 
 
 def test_rows_show_state_counters_and_last_errors(theme, qtbot, qtmodeltester):

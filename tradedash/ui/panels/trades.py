@@ -1,4 +1,4 @@
-"""The trade tape: the latest trades of the shown symbol, newest first, buys and sells coloured."""
+"""The trades panel: the latest trades of the shown symbol, newest first, buys and sells coloured."""
 
 from __future__ import annotations
 
@@ -8,24 +8,23 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QTableView
 
 from tradedash.core.wire import Trade
+from tradedash.ui.formatting import format_price, format_size, format_time
+from tradedash.ui.running_feed import RunningFeed
+from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
+from tradedash.ui.theme import Theme
 
-from .feeds import FeedView
-from .formatting import format_price, format_size, format_time
-from .table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
-from .theme import Theme
+__all__ = ["TradesModel", "TradesPanel", "TRADE_ROWS"]
 
-__all__ = ["TapeModel", "TapeView", "TAPE_ROWS"]
-
-#: The tape never holds more rows than this.
-TAPE_ROWS = 200
+#: The trades panel never holds more rows than this.
+TRADE_ROWS = 200
 COLUMNS = ("Time", "Side", "Price", "Size")
 
 
-class TapeModel(ColumnTableModel):
-    """At most :data:`TAPE_ROWS` rows, newest trade first.
+class TradesModel(ColumnTableModel):
+    """At most :data:`TRADE_ROWS` rows, newest trade first.
 
     Contract: ``refresh()`` reads the shown symbol's trade deque when its state
-    changed; rows are inserted only until the tape is full, and each tick emits
+    changed; rows are inserted only until the table is full, and each tick emits
     at most one ``dataChanged`` over the rows it rewrote.
     """
 
@@ -34,7 +33,7 @@ class TapeModel(ColumnTableModel):
     def __init__(self, theme: Theme) -> None:
         super().__init__()
         self._theme = theme
-        self._feed: FeedView | None = None
+        self._feed: RunningFeed | None = None
         self._symbol: str | None = None
         self._trades: list[Trade] = []
         self._painted = -1
@@ -43,7 +42,7 @@ class TapeModel(ColumnTableModel):
         self._theme = theme
         self._painted = -1
 
-    def set_symbol(self, feed: FeedView, symbol: str) -> None:
+    def set_symbol(self, feed: RunningFeed, symbol: str) -> None:
         self._feed, self._symbol, self._painted = feed, symbol, -1
         self.beginResetModel()
         self._trades = []
@@ -80,7 +79,7 @@ class TapeModel(ColumnTableModel):
         if state is None or state.version == self._painted:
             return
         self._painted = state.version
-        newest = list(islice(reversed(state.trades), TAPE_ROWS))
+        newest = list(islice(reversed(state.trades), TRADE_ROWS))
         if newest == self._trades:
             return
         grown = len(newest) - len(self._trades)
@@ -94,13 +93,17 @@ class TapeModel(ColumnTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._trades) - 1, len(COLUMNS) - 1))
 
 
-class TapeView(QTableView):
-    """A compact, monospaced table over a :class:`TapeModel`."""
+class TradesPanel(QTableView):
+    """A compact, monospaced table over a :class:`TradesModel`.
+
+    Contract: ``set_symbol()`` shows another symbol, ``set_theme()`` recolours,
+    ``refresh()`` (on the window's repaint timer) repaints from market state.
+    """
 
     def __init__(self, theme: Theme) -> None:
         super().__init__()
-        self.tape_model = TapeModel(theme)
-        self.setModel(self.tape_model)
+        self.trades_model = TradesModel(theme)
+        self.setModel(self.trades_model)
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(20)
         self.setShowGrid(False)
@@ -108,3 +111,12 @@ class TapeView(QTableView):
         self.setSelectionMode(QTableView.SelectionMode.NoSelection)
         self.horizontalHeader().setResizeContentsPrecision(0)  # fit_columns() measures the visible rows only
         self.horizontalHeader().setStretchLastSection(True)
+
+    def set_symbol(self, feed: RunningFeed, symbol: str) -> None:
+        self.trades_model.set_symbol(feed, symbol)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.trades_model.set_theme(theme)
+
+    def refresh(self) -> None:
+        self.trades_model.refresh()

@@ -8,6 +8,7 @@ from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPen, QPicture
 
 from tradedash.core.candles import CandleView
+from tradedash.ui.guard import shielded
 
 __all__ = ["CandleItem"]
 
@@ -61,6 +62,7 @@ class CandleItem(pg.GraphicsObject):
         self._picture = picture
         self.update()
 
+    @shielded()
     def paint(self, painter: QPainter, *_args) -> None:
         self._picture.play(painter)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 
-from tradedash.ui.watchlist_model import COLUMNS, FLASH_SECONDS, SORT_ROLE, TREND_COLUMN, TREND_POINTS, TREND_ROLE, WatchlistModel
+from tradedash.ui.panels.watchlist_model import COLUMNS, FLASH_SECONDS, SORT_ROLE, TREND_COLUMN, TREND_POINTS, TREND_ROLE, WatchlistModel
 
 from ui_helpers import T0, make_feed, ticker
 
@@ -90,7 +90,7 @@ def test_rows_of_several_feeds_and_removed_feed(theme, qtmodeltester):
 
 
 def test_trend_sparkline_of_the_last_two_minutes(feed, theme, qtbot):
-    from tradedash.ui.watchlist_panel import WatchlistPanel
+    from tradedash.ui.panels.watchlist import WatchlistPanel
 
     model = WatchlistModel([feed], theme)
     for second in range(600):  # ten minutes falling, then two rising

@@ -10,11 +10,10 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableView
 
 from tradedash.core.lifecycle import FeedState
 from tradedash.core.stats import FeedStats
-
-from .feeds import FeedView
-from .formatting import format_age
-from .table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
-from .theme import Theme
+from tradedash.ui.formatting import format_age
+from tradedash.ui.running_feed import RunningFeed
+from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
+from tradedash.ui.theme import Theme
 
 __all__ = ["FeedHealthModel", "FeedHealthPanel", "StatusLight", "state_text", "state_colour", "status_summary"]
 
@@ -22,7 +21,7 @@ COLUMNS = ("Feed", "State", "Latency p50 / p99", "Msgs/s", "Gaps", "Resyncs", "R
 _NUMERIC = range(2, 8)
 
 
-def state_text(feed: FeedView) -> str:
+def state_text(feed: RunningFeed) -> str:
     """The lifecycle state as shown to the user: a retry after a drop reads "reconnecting",
     backing off says when the next attempt comes, a fatal stop says why."""
     client = feed.client
@@ -55,7 +54,7 @@ def _latency_text(stats: FeedStats) -> str:
     return f"{1000 * p50:,.1f} / {1000 * p99:,.1f} ms"
 
 
-def status_summary(feeds: list[FeedView]) -> str:
+def status_summary(feeds: list[RunningFeed]) -> str:
     """One line for the status bar: each feed's state and the total message rate."""
     if not feeds:
         return "No feeds — add one with Feeds ▸ Subscriptions…"
@@ -70,7 +69,7 @@ class FeedHealthModel(ColumnTableModel):
 
     columns = COLUMNS
 
-    def __init__(self, feeds: list[FeedView], theme: Theme) -> None:
+    def __init__(self, feeds: list[RunningFeed], theme: Theme) -> None:
         super().__init__()
         self._feeds = feeds
         self._theme = theme
@@ -79,7 +78,7 @@ class FeedHealthModel(ColumnTableModel):
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
 
-    def feed_at(self, row: int) -> FeedView:
+    def feed_at(self, row: int) -> RunningFeed:
         return self._feeds[row]
 
     def row_count(self) -> int:
@@ -133,7 +132,7 @@ class FeedHealthModel(ColumnTableModel):
 class FeedHealthPanel(QSplitter):
     """The health table above the selected feed's last errors."""
 
-    def __init__(self, feeds: list[FeedView], theme: Theme) -> None:
+    def __init__(self, feeds: list[RunningFeed], theme: Theme) -> None:
         super().__init__(Qt.Orientation.Vertical)
         self.model = FeedHealthModel(feeds, theme)
         self.table = QTableView()

@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from tradedash.core.alert_rules import AlertRule
-
-from .alert_models import HistoryModel, RulesModel
+from tradedash.ui.alerts.models import HistoryModel, RulesModel
 
 __all__ = ["AlertsPanel", "AlertActions"]
 

@@ -8,10 +8,10 @@ from datetime import datetime
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from tradedash.core.alert_rules import AlertRule, Firing, describe_rule
+from tradedash.core.alert_kinds import describe_rule
+from tradedash.core.alert_rules import AlertRule, Firing
 from tradedash.core.alerts import AlertEngine
-
-from .table_model import ColumnTableModel, ModelIndex
+from tradedash.ui.table_model import ColumnTableModel, ModelIndex
 
 __all__ = ["RulesModel", "HistoryModel", "RULE_COLUMNS", "HISTORY_COLUMNS"]
 
