@@ -1,6 +1,7 @@
 """Chart indicators: specs a menu can list and computations that follow the live bar.
 
-- :mod:`.spec`: what an indicator is (:class:`IndicatorSpec`, :class:`Setting`, :class:`Source`, :class:`Placement`).
+- :mod:`.bars`: what an indicator reads (:class:`Bar`, :class:`Source`).
+- :mod:`.spec`: what an indicator is (:class:`IndicatorSpec`, :class:`Setting`, :class:`Placement`).
 - :mod:`.computation`: the shared incremental machinery (:class:`Computation`).
 - :mod:`.averages`, :mod:`.oscillators`: the arithmetic of each indicator.
 - :mod:`.catalog`: :data:`INDICATORS`, every indicator by name.
@@ -15,7 +16,8 @@ chart and restores it through :meth:`IndicatorSpec.settings_from`.
 from .catalog import INDICATORS, indicator_spec
 from .computation import Computation
 from .live import LiveIndicator, SyncResult
-from .spec import Bar, IndicatorSpec, Placement, Setting, SettingKind, Source, source_values
+from .bars import Bar, Source, source_values
+from .spec import IndicatorSpec, Placement, Setting, SettingKind
 
 __all__ = [
     "INDICATORS",

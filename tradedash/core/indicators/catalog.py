@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .averages import EMA, SMA, VWAP, Bollinger
 from .oscillators import MACD, RSI
-from .spec import IndicatorSpec, Placement, Setting, SettingKind, Source
+from .bars import Source
+from .spec import IndicatorSpec, Placement, Setting, SettingKind
 
 __all__ = ["INDICATORS", "indicator_spec"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .spec import Bar, source_values
+from .bars import Bar, source_values
 
 __all__ = ["Computation"]
 

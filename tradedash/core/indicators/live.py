@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from .computation import Computation
-from .spec import Bar, IndicatorSpec
+from .bars import Bar
+from .spec import IndicatorSpec
 
 __all__ = ["SyncResult", "LiveIndicator"]
 
