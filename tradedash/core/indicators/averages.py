@@ -147,16 +147,6 @@ class EMA(Computation):
         state, self._output[0, i] = ema_step(state, float(self._source[i]), self.period)
         return state
 
-    def _compute_all(self) -> tuple[int, float]:
-        state, period = EMA_START, self.period
-        values = self._source[: len(self) - 1].tolist()
-        out = []
-        for x in values:
-            state, value = ema_step(state, x, period)
-            out.append(value)
-        self._output[0, : len(out)] = out
-        return state
-
 
 class VWAP(Computation):
     """Volume-weighted average of the source price since the session began (see the module docstring)."""

@@ -61,15 +61,6 @@ class RSI(Computation):
         state, self._output[0, i] = _rsi_step(state, float(self._source[i]), self.period)
         return state
 
-    def _compute_all(self) -> _RsiState:
-        state, period = self._initial_state(), self.period
-        out = []
-        for x in self._source[: len(self) - 1].tolist():
-            state, value = _rsi_step(state, x, period)
-            out.append(value)
-        self._output[0, : len(out)] = out
-        return state
-
 
 def _macd_step(state: _MacdState, x: float, fast: int, slow: int, signal: int) -> tuple[_MacdState, tuple]:
     fast_state, fast_value = ema_step(state[0], x, fast)
@@ -97,15 +88,4 @@ class MACD(Computation):
 
     def _step(self, state: _MacdState, i: int) -> _MacdState:
         state, self._output[:, i] = _macd_step(state, float(self._source[i]), self.fast, self.slow, self.signal)
-        return state
-
-    def _compute_all(self) -> _MacdState:
-        state = self._initial_state()
-        fast, slow, signal = self.fast, self.slow, self.signal
-        rows = []
-        for x in self._source[: len(self) - 1].tolist():
-            state, row = _macd_step(state, x, fast, slow, signal)
-            rows.append(row)
-        if rows:
-            self._output[:, : len(rows)] = list(zip(*rows))
         return state
