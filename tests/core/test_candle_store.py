@@ -8,12 +8,15 @@ import threading
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tradedash.core.candle_store import CANDLE_FILE, CandleStore, SeriesKey
 from tradedash.core.candles import CandleSeries
 
 T0 = 1_764_061_200_000_000_000  # 2025-11-25 09:00:00 UTC
-MINUTE = 60_000_000_000
+SECOND = 1_000_000_000
+MINUTE = 60 * SECOND
 KEY = SeriesKey("mock", "BTC-USD", "1m")
 
 
@@ -207,3 +210,42 @@ def test_two_writers_at_once_lose_nothing(path):
 def test_an_unknown_interval_is_a_caller_error(path):
     with pytest.raises(ValueError, match="unknown interval '2m'"):
         CandleStore(path).save_bars(SeriesKey("mock", "BTC-USD", "2m"), [])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 59), max_size=8),  # bars saved (minute numbers)
+            st.none() | st.tuples(st.integers(0, 3600), st.integers(1, 1200)),  # a covered range: first s, length s
+        ),
+        max_size=8,
+    ),
+    st.integers(0, 59),
+    st.integers(0, 61 * 60),
+)
+def test_missing_is_the_complement_of_what_was_saved_and_survives_a_restart(tmp_path_factory, saves, since, until_s):
+    path = tmp_path_factory.mktemp("store") / CANDLE_FILE
+    store = CandleStore(path)
+    covered: set[int] = set()
+    stored: dict[int, tuple] = {}
+    for minutes, extra in saves:
+        rows = [bars(T0 + m * MINUTE, 1, price=float(m))[0] for m in minutes]
+        span = None
+        if extra is not None:
+            span = (T0 + extra[0] * SECOND, T0 + (extra[0] + extra[1]) * SECOND)  # not always on the minute grid
+            covered.update(m for m in range(62) if span[0] <= T0 + m * MINUTE < span[1])
+        assert store.save_bars(KEY, rows, covered=span)
+        covered.update(minutes)
+        stored.update({row[0]: row for row in rows})
+    store.close()
+    store = CandleStore(path)
+    assert rows_of(store.load(KEY, 1000)) == [stored[start] for start in sorted(stored)]
+    until_minute = until_s // 60
+    wanted = [m for m in range(since, until_minute) if m not in covered]
+    got = [m for first, end in store.missing(KEY, T0 + since * MINUTE, T0 + until_s * SECOND)
+           for m in range((first - T0) // MINUTE, (end - T0) // MINUTE)]
+    assert got == wanted
+    ranges = store.covered(KEY)
+    assert all(a[1] < b[0] for a, b in zip(ranges, ranges[1:]))  # merged: neither touching nor overlapping
+    store.close()

@@ -261,7 +261,8 @@ class CandleStore:
             first = max(first, covered_end)
         if first < end:
             gaps.append((first, end))
-        return [(a - a % step, b + (-b) % step) for a, b in gaps]
+        on_grid = [(a + (-a) % step, b + (-b) % step) for a, b in gaps]  # the bar starts in each gap
+        return [(a, b) for a, b in on_grid if a < b]
 
     def _read(self, query: str, args: tuple[Any, ...]) -> list[tuple]:
         return self._attempt(lambda: self._db.execute(query, args).fetchall(), "nothing read", [])
