@@ -249,3 +249,14 @@ def test_missing_is_the_complement_of_what_was_saved_and_survives_a_restart(tmp_
     ranges = store.covered(KEY)
     assert all(a[1] < b[0] for a, b in zip(ranges, ranges[1:]))  # merged: neither touching nor overlapping
     store.close()
+
+
+def test_impossible_bars_are_skipped_and_reported_and_the_file_kept(path):
+    store = CandleStore(path)
+    good = bars(T0, 2)
+    nan_bar = (T0 + 2 * MINUTE, float("nan"), 1.0, 1.0, 1.0, 1.0)
+    far_bar = (2**63 + 5, 1.0, 1.0, 1.0, 1.0, 1.0)
+    assert store.save_bars(KEY, [*good, nan_bar, far_bar]) is False
+    assert store.problems == ["2 bars of mock BTC-USD 1m with impossible values not saved"]
+    assert rows_of(store.load(KEY, 10)) == good
+    assert not list(path.parent.glob(CANDLE_FILE + ".bad-*"))

@@ -26,10 +26,11 @@ of these adds a message naming the file to :attr:`CandleStore.problems`.
 
 from __future__ import annotations
 
-import contextlib
+import enum
+import math
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -55,6 +56,8 @@ CREATE TABLE IF NOT EXISTS covered (
 ) WITHOUT ROWID;
 """
 
+#: Bar starts outside [0, _TS_END) do not fit SQLite's int64 (nor the candle arrays).
+_TS_END = 2**63
 _IN_MEMORY = "this session keeps candles in memory"
 _SERIES = "venue = ? AND symbol = ? AND interval = ?"
 
@@ -68,9 +71,8 @@ class SeriesKey(NamedTuple):
     symbol: str
     interval: str
 
-
-class _Locked(Exception):
-    """The database is locked by another connection beyond the busy timeout."""
+    def __str__(self) -> str:
+        return f"{self.venue} {self.symbol} {self.interval}"
 
 
 class CandleStore:
@@ -112,24 +114,24 @@ class CandleStore:
     def _open(self) -> sqlite3.Connection:
         try:
             return self._connect(str(self.path))
-        except _Locked:
-            return self._use_memory(f"candle cache {self.path} is locked by another program; {_IN_MEMORY}")
-        except sqlite3.OperationalError as error:
+        except sqlite3.Error as error:
+            trouble = _trouble(error)
+            if trouble is _Trouble.DAMAGED:
+                return self._rebuild(str(error))
+            if trouble is _Trouble.LOCKED:
+                return self._use_memory(f"candle cache {self.path} is locked by another program; {_IN_MEMORY}")
             return self._use_memory(f"candle cache {self.path} cannot be opened ({error}); {_IN_MEMORY}")
-        except sqlite3.DatabaseError as error:
-            return self._rebuild(str(error))
 
     def _connect(self, target: str) -> sqlite3.Connection:
         db = sqlite3.connect(target, timeout=self.timeout, isolation_level=None)
         try:
-            with _lock_errors():
-                if target != ":memory:":
-                    db.execute("PRAGMA journal_mode=WAL")
-                version = db.execute("PRAGMA user_version").fetchone()[0]
-                if version not in (0, SCHEMA_VERSION):
-                    raise sqlite3.DatabaseError(f"unknown schema version {version}")
-                if version == 0:
-                    db.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+            if target != ":memory:":
+                db.execute("PRAGMA journal_mode=WAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise _ForeignSchema(f"unknown schema version {version}")
+            if version == 0:
+                db.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
         except BaseException:
             db.close()
             raise
@@ -145,7 +147,7 @@ class CandleStore:
         self.problems.append(f"candle cache {self.path} was damaged ({reason}); moved to {aside.name} and rebuilt")
         try:
             return self._connect(str(self.path))
-        except (sqlite3.DatabaseError, _Locked) as error:
+        except sqlite3.Error as error:
             return self._use_memory(f"candle cache {self.path} cannot be rebuilt ({error}); {_IN_MEMORY}")
 
     def _move_aside(self) -> Path:
@@ -168,7 +170,7 @@ class CandleStore:
         self.in_memory = True
         return self._connect(":memory:")
 
-    def _damaged(self, error: sqlite3.DatabaseError) -> None:
+    def _damaged(self, error: sqlite3.Error) -> None:
         """A query found the file damaged after it opened: move it aside and start afresh."""
         self._db.close()
         self._db = self._rebuild(str(error))
@@ -178,13 +180,18 @@ class CandleStore:
     def save_bars(self, key: SeriesKey, rows: Iterable[Row], covered: tuple[int, int] | None = None) -> bool:
         """Store closed bars ``(start, open, high, low, close, volume)`` of ``key``; also mark ``covered``
         (a ``[first, end)`` range of bar starts, e.g. the range a history page answered) complete.
-        False if the file was locked (reported; nothing saved)."""
+        True if every bar was saved. A bar with a value that is not a finite number, or a start outside
+        int64 ns, is skipped (reported); a lock or a failed write saves nothing (reported)."""
         step = _interval_ns(key)
-        rows = [(int(r[0]), float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5])) for r in rows]
-        ranges = [(start, start + step) for start, *_ in rows]
+        given = [(int(r[0]), float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5])) for r in rows]
+        good = [row for row in given if 0 <= row[0] < _TS_END and all(map(math.isfinite, row[1:]))]
+        if len(good) < len(given):
+            self.problems.append(f"{len(given) - len(good)} bars of {key} with impossible values not saved")
+        ranges = [(start, start + step) for start, *_ in good]
         if covered is not None:
             ranges.append((covered[0], covered[1]))
-        return self._attempt(lambda: self._write(key, rows, ranges), f"{len(rows)} bars not saved", False)
+        saved = self._attempt(lambda: self._write(key, good, ranges), f"{len(good)} bars not saved", False)
+        return saved and len(good) == len(given)
 
     def save_closed(self, key: SeriesKey, view: CandleView) -> bool:
         """Store the closed bars of a series' view (see :meth:`save_bars`)."""
@@ -272,19 +279,17 @@ class CandleStore:
         moved aside and rebuilt, then the operation tried once more."""
         for attempt in range(2):
             try:
-                with _lock_errors():
-                    return operation()
-            except _Locked:
-                self.problems.append(f"candle cache {self.path} is locked by another program; {lost}")
-                return failed
-            except sqlite3.OperationalError as error:  # disk full, read-only, I/O: the file itself is fine
-                self.problems.append(f"candle cache {self.path}: {error}; {lost}")
-                return failed
-            except sqlite3.DatabaseError as error:
-                if attempt:
+                return operation()
+            except sqlite3.Error as error:
+                trouble = _trouble(error)
+                if trouble is _Trouble.DAMAGED and not attempt:
+                    self._damaged(error)
+                    continue
+                if trouble is _Trouble.LOCKED:
+                    self.problems.append(f"candle cache {self.path} is locked by another program; {lost}")
+                else:
                     self.problems.append(f"candle cache {self.path}: {error}; {lost}")
-                    return failed
-                self._damaged(error)
+                return failed
         return failed
 
 
@@ -306,12 +311,37 @@ def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(first, end) for first, end in merged]
 
 
-@contextlib.contextmanager
-def _lock_errors() -> Iterator[None]:
-    """Turn SQLite's "database is locked" (or busy) into :class:`_Locked`; other errors pass through."""
-    try:
-        yield
-    except sqlite3.OperationalError as error:
-        if "locked" in str(error) or "busy" in str(error):
-            raise _Locked(str(error)) from error
-        raise
+class _Trouble(enum.Enum):
+    """What an SQLite error means for the cache file (see :func:`_trouble`)."""
+
+    LOCKED = "locked"
+    DAMAGED = "damaged"
+    FAILED = "failed"
+
+
+class _ForeignSchema(sqlite3.DatabaseError):
+    """The file is a database of a schema this version does not know."""
+
+
+#: SQLite's primary result codes (the low byte of an extended code) that decide a :class:`_Trouble`.
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_NOTADB = 5, 6, 11, 26
+
+
+def _trouble(error: sqlite3.Error) -> _Trouble:
+    """What to do about ``error``:
+
+    - ``LOCKED``: another connection held a lock past the busy timeout (SQLITE_BUSY,
+      SQLITE_LOCKED). The file is fine and in use: leave it alone.
+    - ``DAMAGED``: the file is not a database, its pages are broken (SQLITE_NOTADB,
+      SQLITE_CORRUPT), or its schema is unknown: move it aside and build a new one.
+    - ``FAILED``: anything else (disk full, read-only, I/O error, a value the table
+      refuses): report it and keep the file.
+    """
+    if isinstance(error, _ForeignSchema):
+        return _Trouble.DAMAGED
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return _Trouble.LOCKED
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return _Trouble.DAMAGED
+    return _Trouble.FAILED
