@@ -90,11 +90,16 @@ class CandleStore:
     - Covered ranges are bar-start ranges ``[first, end)`` known to be
       complete: every saved bar covers its own interval, and a save may cover
       a wider range (a history page). :meth:`missing` is the complement.
-    - ``timeout`` (seconds) is how long an operation waits for another
-      writer before it counts as locked.
+    - ``timeout`` (seconds) is the longest an operation waits for another
+      writer (and so blocks its caller) before it counts as locked; writes
+      hold the lock for milliseconds, so the default is short enough for the
+      window's own thread.
+    - One thread: a store is used from the thread that made it. Another
+      window or process opens its own store on the same file; WAL lets its
+      reads run beside our writes.
     """
 
-    def __init__(self, path: Path, *, timeout: float = 2.0) -> None:
+    def __init__(self, path: Path, *, timeout: float = 0.25) -> None:
         self.path = Path(path)
         self.timeout = timeout
         self.problems: list[str] = []
