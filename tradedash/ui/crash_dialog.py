@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import threading
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, Q
 
 from tradedash.crash_report import exception_report
 
-__all__ = ["CrashDialog", "ExceptionReporter"]
+__all__ = ["CrashDialog", "ExceptionReporter", "forward_to_excepthook"]
 
 log = logging.getLogger("tradedash")
 
@@ -110,6 +111,17 @@ class ExceptionReporter:
         if self.dialog is dialog:
             self.dialog = None
         dialog.deleteLater()
+
+
+def forward_to_excepthook(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """An asyncio exception handler that hands an exception (of a task nobody awaited, a callback)
+    to ``sys.excepthook``, so that it is reported like any other; other reports go to the default."""
+    exc = context.get("exception")
+    if exc is None:
+        loop.default_exception_handler(context)
+        return
+    log.error("asyncio: %s", context.get("message", "unhandled exception"))
+    sys.excepthook(type(exc), exc, exc.__traceback__)
 
 
 def _html(text: str) -> str:
