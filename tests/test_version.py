@@ -27,7 +27,7 @@ def test_both_commands_print_it():
 def test_help_about_shows_it(qapp):
     from PySide6.QtWidgets import QLabel
 
-    from tradedash.ui.about_dialog import AboutDialog, versions
+    from tradedash.ui.dialogs.about import AboutDialog, versions
 
     assert versions()["TradeDash"] == PROJECT_VERSION
     dialog = AboutDialog("config.toml", "tradedash.log")

@@ -28,7 +28,7 @@ from tradedash.net.recorder import FrameRecorder
 
 __all__ = ["main", "build_parser", "format_event", "stats_line"]
 
-EXIT_OK, EXIT_USAGE, EXIT_FATAL = 0, 2, 3
+EXIT_OK, EXIT_FATAL = 0, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,7 +137,7 @@ async def run_tape(args: argparse.Namespace) -> int:
         FeedClient(
             url,
             market=market,
-            subscriptions=[wire.Subscription(c, s) for c in channels for s in symbols],
+            subscriptions=wire.subscriptions_of(channels, symbols),
             on_message=on_message,
             token=args.token,
             ca_file=args.ca_file,

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradedash.core import wire
-from tradedash.core.candles import INTERVAL_NS, CandleSeries, CandleSet
+from tradedash.core.candles import CandleSeries, CandleSet
+from tradedash.core.wire import INTERVAL_NS
 from tradedash.core.market import MarketState
 
 T0 = 1_764_061_200_000_000_000  # 2025-11-25 09:00:00 UTC, a whole hour

@@ -105,3 +105,20 @@ def test_checksum_of_level_texts_is_the_book_checksum(bids, asks):
     assert wire.book_checksum(bids, asks) == expected
     texts = [wire.level_text(p, s) for p, s in bids], [wire.level_text(p, s) for p, s in asks]
     assert wire.checksum_of_texts(*texts) == expected
+
+
+def test_subscription_changes_are_grouped_into_few_requests():
+    subscriptions = set(wire.subscriptions_of(("ticker", "trades", "book"), ("BTC-USD", "ETH-USD")))
+    subscriptions.add(wire.Subscription("candles:1m", "BTC-USD"))
+    groups = wire.group_subscriptions(subscriptions)
+    assert groups == [(["book", "ticker", "trades"], ["BTC-USD", "ETH-USD"]), (["candles:1m"], ["BTC-USD"])]
+    covered = {s for channels, symbols in groups for s in wire.subscriptions_of(channels, symbols)}
+    assert covered == subscriptions
+
+
+def test_channel_of_names_the_subscription_channel_of_every_market_message():
+    candle = wire.Candle("BTC-USD", 1, 0, "5m", 0, 1.0, 1.0, 1.0, 1.0, 0.0, False)
+    trade = wire.Trade("BTC-USD", 1, 0, 7, 1.0, 1.0, "buy")
+    assert wire.channel_of(candle) == "candles:5m" and wire.channel_of(trade) == "trades"
+    assert all(wire.channel_of(m) in wire.CHANNELS for m in (candle, trade))
+    assert list(wire.INTERVAL_NS) == list(wire.CANDLE_INTERVALS)

@@ -12,7 +12,7 @@ from ui_helpers import until
 
 from PySide6.QtWidgets import QApplication
 
-from tradedash.app import AppOptions, Dashboard, _grouped, run_dashboard
+from tradedash.app import AppOptions, Dashboard, run_dashboard
 from tradedash.config import load_config
 from tradedash.core import wire
 from tradedash.core.lifecycle import FeedState
@@ -47,9 +47,9 @@ def test_every_panel_fills_with_live_data(qt_async, qtmodeltester, tmp_path):
             await until(lambda: all(model.index(r, 1).data() != "—" for r in range(3)))
             first = [model.index(r, 1).data() for r in range(3)]
             await until(lambda: [model.index(r, 1).data() for r in range(3)] != first)
-            await until(lambda: window.tape.tape_model.rowCount() > 3 and window.chart.repaints > 2)
+            await until(lambda: window.trades.trades_model.rowCount() > 3 and window.chart.repaints > 2)
             await until(lambda: window.book.model.has_book and window.book.model.index(0, 0).data() is not None)
-            for checked in (model, window.tape.tape_model, window.health.model, window.book.model):
+            for checked in (model, window.trades.trades_model, window.health.model, window.book.model):
                 qtmodeltester.check(checked)
             assert window.chart.symbol is not None and window.chart.symbol.symbol in {"BTC-USD", "ETH-USD", "SOL-USD"}
             await until(lambda: "demo: live" in window.status_text.text())
@@ -165,10 +165,3 @@ def test_closing_the_window_while_reconnecting_ends_run_dashboard_cleanly(qt_asy
     assert qt_warnings == []
     asyncio_errors = [r.getMessage() for r in caplog.records if r.name == "asyncio" or "Event loop is closed" in r.getMessage()]
     assert asyncio_errors == []
-
-
-def test_subscription_changes_are_grouped_into_few_requests():
-    subscriptions = {wire.Subscription(c, s) for c in ("ticker", "trades", "book") for s in ("BTC-USD", "ETH-USD")}
-    subscriptions.add(wire.Subscription("candles:1m", "BTC-USD"))
-    groups = _grouped(subscriptions)
-    assert sorted(groups) == [(["book", "ticker", "trades"], ["BTC-USD", "ETH-USD"]), (["candles:1m"], ["BTC-USD"])]

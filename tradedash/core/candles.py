@@ -16,17 +16,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .wire import Candle
+from .wire import INTERVAL_NS, Candle
 
-__all__ = ["INTERVAL_NS", "CandleView", "CandleSeries", "CandleSet"]
+__all__ = ["CandleView", "CandleSeries", "CandleSet"]
 
-#: Length of each candle interval of the protocol, in nanoseconds.
-INTERVAL_NS: dict[str, int] = {
-    "1s": 1_000_000_000,
-    "1m": 60_000_000_000,
-    "5m": 300_000_000_000,
-    "1h": 3_600_000_000_000,
-}
 
 _OPEN, _HIGH, _LOW, _CLOSE, _VOLUME = range(5)
 #: Stamps outside [0, _TS_END) do not fit the int64 arrays (they are before 1970 or after 2262).
