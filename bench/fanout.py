@@ -1,6 +1,6 @@
 """Fan-out: the mock exchange against a bare ``websockets.broadcast()`` server, in the same run.
 
-Run: ``/work/main/.venv/bin/python bench/fanout.py`` (about 90 s; ``--help`` for options).
+Run: ``.venv/bin/python -m bench.fanout`` (about 90 s; ``--help`` for options).
 
 For N = 100 and 1,000 clients, each server runs alone in a child process and the
 clients run here, in this process. Both servers send the same messages at the same
@@ -30,15 +30,13 @@ import asyncio
 import json
 import multiprocessing
 import os
-import sys
 import time
 from pathlib import Path
 from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from bench.harness import wait_until  # noqa: E402
+from bench.harness import wait_until
 
 SYMBOL = "BTC-USD"
 CHANNELS = ("ticker", "trades")

@@ -30,7 +30,7 @@ from tradedash.crash_report import enable_fault_log
 from tradedash.desktop_entry import ENTRY_ID
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.ui.alerts.center import AlertCenter
-from tradedash.ui.crash_dialog import ExceptionReporter
+from tradedash.ui.dialogs.crash import ExceptionReporter, forward_to_excepthook
 from tradedash.ui.main_window import MainWindow
 from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.single_instance import SingleInstance, bring_to_front
@@ -289,6 +289,7 @@ async def run_dashboard(options: AppOptions, instance: SingleInstance | None = N
     app.aboutToQuit.connect(quitting.set)
     app.lastWindowClosed.connect(quitting.set)
     loop = asyncio.get_running_loop()
+    loop.set_exception_handler(forward_to_excepthook)
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, quitting.set)
     dashboard = Dashboard(options)
