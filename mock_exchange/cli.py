@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     security.add_argument("--admin-token", help="enables the admin op (run-time faults) for this token (or set MOCK_EXCHANGE_ADMIN_TOKEN)")
     security.add_argument("--certfile", help="serve wss:// with this PEM certificate (chain)")
     security.add_argument("--keyfile", help="the certificate's private key (if not in --certfile)")
-    security.add_argument("--origin", dest="origins", action="append", help="allowed Origin header for browser clients; repeatable (clients without Origin are allowed)")
+    security.add_argument("--origin", dest="origins", action="append", help="also allow browser pages from this origin ('*': any); repeatable (local pages and clients without Origin are always allowed)")
     faults = parser.add_argument_group("faults")
     faults.add_argument(
         "--fault", dest="faults", action="append", type=_explained(parse_fault), metavar="NAME[:k=v,...]@WHEN",

@@ -65,7 +65,7 @@ class ExchangeConfig:
     admin_token: str | None = None
     certfile: str | None = None
     keyfile: str | None = None
-    #: Allowed ``Origin`` headers; None allows any. Clients that send no Origin are always allowed.
+    #: Browser origins allowed besides local pages (``["*"]``: any). Clients that send no Origin always pass.
     origins: list[str] | None = None
     # Faults scheduled at start-up
     faults: list[ScheduledFault] = field(default_factory=list)

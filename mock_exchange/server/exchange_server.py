@@ -177,7 +177,6 @@ class ExchangeServer:
             port,
             ssl=self._ssl,
             process_request=self._guard.process_request,
-            origins=self._origins(),
             compression=None,
             max_size=self.config.max_message_size,
             max_queue=self.config.max_queue,
@@ -226,9 +225,6 @@ class ExchangeServer:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.config.certfile, self.config.keyfile)
         return context
-
-    def _origins(self) -> list[str | None] | None:
-        return None if self.config.origins is None else [*self.config.origins, None]
 
     # --- Connections ------------------------------------------------------------------
 

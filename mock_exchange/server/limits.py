@@ -2,7 +2,8 @@
 
 :class:`RequestBudget` is a token bucket of client requests (pure, time passed in).
 :class:`HandshakeGuard` refuses handshakes before a connection opens: a missing or
-wrong token (HTTP 401) and too many connections from one address (HTTP 429).
+wrong token (HTTP 401), a browser page from an origin not allowed (HTTP 403) and too many
+connections from one address (HTTP 429).
 Tokens are compared in constant time and never logged.
 """
 
@@ -17,6 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
+
+from .origins import OriginPolicy
 
 if TYPE_CHECKING:
     from ..config import ExchangeConfig, ServerCounters
@@ -53,7 +56,7 @@ class RequestBudget:
 
 
 class HandshakeGuard:
-    """Checks each opening handshake: bearer token (401) and connections per address (429).
+    """Checks each opening handshake: Origin (403), bearer token (401) and connections per address (429).
 
     Contract: ``process_request`` (websockets' hook) returns None to accept or an
     HTTP response whose body says why; ``opened``/``closed`` keep the per-address count.
@@ -63,8 +66,13 @@ class HandshakeGuard:
         self._config = config
         self._counters = counters
         self._per_address: Counter[str] = Counter()
+        self._origins = OriginPolicy(config.origins)
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        origin = request.headers.get("Origin")
+        if not self._origins.allows(origin):
+            text = f"Origin {origin} is not allowed: start the exchange with --origin {origin} (or --origin '*')\n"
+            return self._refuse(connection, HTTPStatus.FORBIDDEN, text, f" (Origin {origin})")
         token = self._config.token
         if token is not None and not _presented_token_matches(request, token):
             return self._refuse(connection, HTTPStatus.UNAUTHORIZED, "missing or wrong token: send 'Authorization: Bearer <token>' or ?token=<token>\n")
@@ -83,9 +91,9 @@ class HandshakeGuard:
         if self._per_address[address] <= 0:
             del self._per_address[address]
 
-    def _refuse(self, connection: ServerConnection, status: HTTPStatus, text: str) -> Response:
+    def _refuse(self, connection: ServerConnection, status: HTTPStatus, text: str, detail: str = "") -> Response:
         self._counters.handshakes_refused += 1
-        log.warning("refused handshake from %s: %d %s", _host(connection), status.value, status.phrase)
+        log.warning("refused handshake from %s: %d %s%s", _host(connection), status.value, status.phrase, detail)
         response = connection.respond(status, text)
         if status is HTTPStatus.UNAUTHORIZED:
             response.headers["WWW-Authenticate"] = 'Bearer realm="mock-exchange"'
