@@ -257,7 +257,7 @@ class ExchangeServer:
             del self._connections[connection]
             self._guard.closed(connection)
             self.faults.forget(connection)
-            log.info("connection from %s closed (%s)", peer, connection.close_code)
+            log.info("connection from %s %s", peer, _how_closed(connection))
 
     def _carry_out(self, client: _Connection, frame: str | bytes) -> None:
         """Answer one request frame: send the replies, then change the fan-out and start a fault as asked."""
@@ -333,3 +333,15 @@ class ExchangeServer:
 def _peer(connection: ServerConnection) -> str:
     address = connection.remote_address
     return f"{address[0]}:{address[1]}" if address else "?"
+
+
+def _how_closed(connection: ServerConnection) -> str:
+    """Who closed the connection and with which code: the server's own close code when it closed first
+    (a client that then drops the socket does not turn a 1008 or 1009 into 1006)."""
+    protocol = connection.protocol
+    sent, received = protocol.close_sent, protocol.close_rcvd
+    if sent is not None and not protocol.close_rcvd_then_sent:
+        return f"closed by the server: {sent}"
+    if received is not None:
+        return f"closed by the client: {received}"
+    return "closed: 1006 (no close frame)"
