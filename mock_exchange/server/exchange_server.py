@@ -96,7 +96,8 @@ class ExchangeServer:
     @property
     def url(self) -> str:
         scheme = "wss" if self._ssl is not None else "ws"
-        return f"{scheme}://{self.config.host}:{self.port}"
+        host = self.config.host
+        return f"{scheme}://[{host}]:{self.port}" if ":" in host else f"{scheme}://{host}:{self.port}"
 
     @property
     def connection_count(self) -> int:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import socket
 import ssl
+from pathlib import Path
 
 import pytest
 import trustme
@@ -197,3 +198,28 @@ async def test_closes_the_server_starts_are_logged_with_their_code_when_the_clie
     await wait_for(lambda: exchange.connection_count == 0)
     closed = [r.getMessage() for r in caplog.records if "closed" in r.getMessage()]
     assert closed and f"closed by the server: {expected}" in closed[-1]
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback here")
+async def test_an_ipv6_host_is_written_in_brackets_and_the_url_connects(make_exchange, caplog):
+    caplog.set_level(logging.INFO, "mock_exchange")
+    exchange = await make_exchange(host="::1")
+    assert exchange.url == f"ws://[::1]:{exchange.port}"
+    assert f"listening on ws://[::1]:{exchange.port}" in caplog.text
+    async with connect(exchange.url) as ws:
+        assert (await recv_json(ws))["type"] == "hello"
+
+
+def test_the_readme_certificate_names_localhost_too():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    command = readme[readme.index("openssl req -x509") :].split("`")[0]
+    assert "subjectAltName=IP:127.0.0.1,DNS:localhost" in command
