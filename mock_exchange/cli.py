@@ -13,7 +13,7 @@ import asyncio
 import logging
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from .config import ExchangeConfig, load_settings, parse_symbol_spec
 from .faults import FAULTS, parse_fault
@@ -26,7 +26,7 @@ __all__ = ["main", "build_parser"]
 
 def build_parser() -> argparse.ArgumentParser:
     d = ExchangeConfig()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mock-exchange",
         description="A local WebSocket market-data server speaking TradeDash protocol v1 (docs/protocol.md).",
         epilog="mock-exchange proxy --help: a fault-injecting TCP proxy to put between a client and a server.",
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--config", metavar="FILE", help="TOML file of settings and [[symbol]] tables (options override it)")
     add("--host", help=f"address to bind (default {d.host}: this machine only; 0.0.0.0 exposes the feed to your network)")
-    add("--port", type=int, help=f"port to listen on, 0 for any free one (default {d.port})")
+    add("--port", type=_port, help=f"port to listen on, 0 for any free one (default {d.port})")
     market = parser.add_argument_group("market")
     market.add_argument("--symbols", type=_csv, help=f"comma-separated symbols to list (built in: {','.join(DEFAULT_SPECS)})")
     market.add_argument(
@@ -83,6 +83,23 @@ def _explained(parse: Any) -> Any:
 
     wrapped.__name__ = parse.__name__
     return wrapped
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a whole number from 0 to 65535, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be from 0 to 65535, got {port}")
+    return port
 
 
 def _csv(text: str) -> list[str]:

@@ -72,6 +72,8 @@ class ExchangeConfig:
 
     def check(self) -> None:
         """Raise ValueError naming the first setting that cannot work."""
+        if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be a whole number from 0 to 65535, got {self.port!r}")
         for name in ("rate", "speed", "heartbeat_interval", "slow_client_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name.replace('_', '-')} must be > 0, got {getattr(self, name)}")
@@ -137,10 +139,20 @@ def parse_symbol_spec(text: str) -> SymbolSpec:
     name, _, rest = text.partition(":")
     names = {"tick": "tick_size", "lot": "lot_size", "price": "start_price", "vol": "volatility"}
     values: dict[str, float] = {}
+    where = f"symbol spec {text!r}"
+    expected = "expected NAME:tick=T,lot=L,price=P[,vol=V]"
+    for item in filter(None, rest.split(",")):
+        key, _, value = (part.strip() for part in item.partition("="))
+        if key not in names:
+            raise ValueError(f"{where}: unknown key {key!r}; {expected}")
+        try:
+            values[names[key]] = float(value)
+        except ValueError:
+            raise ValueError(f"{where}: {key} must be a number, got {value!r}") from None
+    missing = [key for key in ("tick", "lot", "price") if names[key] not in values]
+    if not name.strip() or missing:
+        raise ValueError(f"{where}: missing {', '.join(missing) or 'NAME'}; {expected}")
     try:
-        for item in filter(None, rest.split(",")):
-            key, _, value = item.partition("=")
-            values[names[key.strip()]] = float(value)
         return SymbolSpec(name.strip(), **values)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"symbol spec {text!r}: expected NAME:tick=T,lot=L,price=P[,vol=V] ({exc})") from None
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
