@@ -116,6 +116,10 @@ class ExchangeServer:
     def symbols(self) -> list[str]:
         return self.market.symbols
 
+    def unsent_bytes(self, connection: ServerConnection) -> int:
+        """Bytes written for ``connection`` and not sent yet (market data held back for it included)."""
+        return self._fanout.unsent_bytes(connection)
+
     @property
     def listening_addresses(self) -> list[tuple[Any, ...]]:
         """The socket address of every listening socket (none while listening is paused)."""

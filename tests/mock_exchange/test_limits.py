@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from mock_exchange.server.limits import RequestBudget
-from tests.mock_exchange.raw_client import recv_json, recv_until, request, wait_for
+from tests.mock_exchange.raw_client import masked_text, raw_websocket, read_close, recv_json, recv_until, request, wait_for
 
 
 async def test_binds_loopback_by_default(exchange):
@@ -152,48 +152,17 @@ async def test_a_slow_client_is_dropped_with_a_reason_and_counted(make_exchange)
     await reader
 
 
-async def _raw_websocket(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """A bare TCP client after a WebSocket handshake: it answers nothing (no close frame of its own)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(
-        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
-    return reader, writer
-
-
-def _masked_text(payload: bytes) -> bytes:
-    length = len(payload)
-    header = bytes([0x81, 0x80 | length]) if length < 126 else bytes([0x81, 0x80 | 126]) + length.to_bytes(2, "big")
-    return header + b"\0\0\0\0" + payload
-
-
-async def _read_close_code(reader: asyncio.StreamReader) -> int:
-    """Skip frames until the server's close frame; returns its code."""
-    while True:
-        first, second = await asyncio.wait_for(reader.readexactly(2), 5)
-        length = second & 0x7F
-        if length == 126:
-            length = int.from_bytes(await reader.readexactly(2), "big")
-        elif length == 127:
-            length = int.from_bytes(await reader.readexactly(8), "big")
-        payload = await reader.readexactly(length)
-        if first & 0x0F == 0x8:
-            return int.from_bytes(payload[:2], "big")
-
-
 @pytest.mark.parametrize("limit", ["size", "rate"])
 async def test_closes_the_server_starts_are_logged_with_their_code_when_the_client_just_drops(make_exchange, caplog, limit):
     exchange = await make_exchange(max_message_size=1024, max_requests_per_second=1, max_request_burst=1)
     caplog.set_level(logging.INFO, "mock_exchange")
-    reader, writer = await _raw_websocket(exchange.port)
+    reader, writer = await raw_websocket(exchange.port)
     if limit == "size":
-        writer.write(_masked_text(b'{"op": "list", "id": 1, "x": "' + b"x" * 2000 + b'"}'))
+        writer.write(masked_text(b'{"op": "list", "id": 1, "x": "' + b"x" * 2000 + b'"}'))
     else:
-        writer.write(_masked_text(b'{"op": "list", "id": 1}') * 5)
+        writer.write(masked_text(b'{"op": "list", "id": 1}') * 5)
     expected = 1009 if limit == "size" else 1008
-    assert await _read_close_code(reader) == expected
+    assert (await read_close(reader))[0] == expected
     writer.transport.abort()  # no close frame back: the socket just goes
     await wait_for(lambda: exchange.connection_count == 0)
     closed = [r.getMessage() for r in caplog.records if "closed" in r.getMessage()]
