@@ -71,7 +71,7 @@ def _run_server(kind: str, rate: float, steps: list[list[bytes]], ports: multipr
 async def _serve_exchange(rate: float, ports: multiprocessing.Queue) -> None:
     from mock_exchange.server import ExchangeConfig, ExchangeServer
 
-    server = ExchangeServer(ExchangeConfig(port=0, rate=rate, symbols=[SYMBOL]))
+    server = ExchangeServer(ExchangeConfig(port=0, rate=rate, symbols=[SYMBOL], max_connections_per_address=0))
     await server.start()
     ports.put(server.port)
     await asyncio.Future()

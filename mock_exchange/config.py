@@ -56,7 +56,10 @@ class ExchangeConfig:
     #: Requests a connection may send at once before the per-second rate applies.
     max_request_burst: int = 200
     max_subscriptions: int = 500
-    max_connections_per_address: int = 4096
+    #: Connections in all; None: what the descriptor limit allows, less a reserve; 0: no limit.
+    max_connections: int | None = None
+    #: Connections per client address; None: half of ``max_connections``; 0: no limit.
+    max_connections_per_address: int | None = None
     #: A client whose unsent bytes stay above this for ``slow_client_timeout`` seconds is dropped.
     max_send_buffer: int = 4 * 1024 * 1024
     slow_client_timeout: float = 2.0
@@ -80,6 +83,9 @@ class ExchangeConfig:
         for name in ("max_message_size", "max_queue", "max_subscriptions", "max_send_buffer", "max_request_burst", "max_batch_messages"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+        for name in ("max_connections", "max_connections_per_address"):
+            if getattr(self, name) is not None and getattr(self, name) < 0:
+                raise ValueError(f"{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
         if self.keyfile is not None and self.certfile is None:
             raise ValueError("keyfile given without certfile")
 

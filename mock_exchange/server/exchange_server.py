@@ -26,6 +26,7 @@ from ..faults import FaultInjector, run_schedule
 from ..faults.admin import admin_fault
 from ..market import DEFAULT_SPECS, Market, ReplayMarket
 from .fanout import Fanout
+from .capacity import connection_capacity, install_accept_error_limiter, raise_descriptor_limit
 from .heartbeats import Heartbeats
 from .limits import HandshakeGuard, RequestBudget
 from .redact import install_token_redactor
@@ -126,6 +127,7 @@ class ExchangeServer:
         return [sock.getsockname() for server in self._servers if server.server.is_serving() for sock in server.sockets]
 
     async def start(self) -> None:
+        self._set_connection_limits()
         await self._listen(self.config.port)
         self._spawn(self._run_stream(), "market")
         self._spawn(self._heartbeats.run(), "heartbeats")
@@ -178,6 +180,20 @@ class ExchangeServer:
     def _on_signal(self, number: signal.Signals, stopping: asyncio.Event) -> None:
         log.info("%s received, stopping", number.name)
         stopping.set()
+
+    def _set_connection_limits(self) -> None:
+        """Raise the descriptor limit where allowed and derive the connection limits not given from it."""
+        raised = raise_descriptor_limit()
+        if raised is not None and raised[1] > raised[0]:
+            log.info("descriptor limit raised from %d to %d", *raised)
+        install_accept_error_limiter()
+        total = self.config.max_connections
+        if total is None:
+            total = connection_capacity()
+        per_address = self.config.max_connections_per_address
+        if per_address is None and total:
+            per_address = max(1, total // 2)
+        self._guard.set_limits(total or None, per_address or None)
 
     async def _listen(self, port: int) -> None:
         server = await serve(
@@ -246,7 +262,6 @@ class ExchangeServer:
         client = _Connection(connection, session, RequestBudget(self.config.max_requests_per_second, self.config.max_request_burst))
         self._connections[connection] = client
         self._heartbeats.add(connection)
-        self._guard.opened(connection)
         try:
             await connection.send(
                 wire.encode(wire.Hello(wire.PROTOCOL_VERSION, SERVER_NAME, self.config.heartbeat_interval)),
