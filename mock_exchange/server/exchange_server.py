@@ -25,8 +25,8 @@ from ..config import ExchangeConfig, ServerCounters
 from ..faults import FaultInjector, run_schedule
 from ..faults.admin import admin_fault
 from ..market import DEFAULT_SPECS, Market, ReplayMarket
-from .fanout import Fanout
 from .capacity import connection_capacity, install_accept_error_limiter, raise_descriptor_limit
+from .fanout import Fanout
 from .heartbeats import Heartbeats
 from .limits import HandshakeGuard, RequestBudget
 from .redact import install_token_redactor
