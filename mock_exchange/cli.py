@@ -15,6 +15,8 @@ import os
 import sys
 from typing import Any, NoReturn
 
+from tradedash import __version__
+
 from .config import ExchangeConfig, load_settings, parse_symbol_spec
 from .faults import FAULTS, parse_fault
 from .market import DEFAULT_SPECS
@@ -33,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         argument_default=argparse.SUPPRESS,
     )
     add = parser.add_argument
+    add("--version", action="version", version=f"%(prog)s {__version__}")
     add("--config", metavar="FILE", help="TOML file of settings and [[symbol]] tables (options override it)")
     add("--host", help=f"address to bind (default {d.host}: this machine only; 0.0.0.0 exposes the feed to your network)")
     add("--port", type=_port, help=f"port to listen on, 0 for any free one (default {d.port})")
