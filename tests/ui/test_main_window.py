@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
@@ -122,3 +123,17 @@ def test_a_menu_can_be_added_before_help(qtbot, feed, tmp_path):
     titles = [action.text() for action in window.menuBar().actions()]
     assert titles[-2:] == ["E&xtra", "&Help"]
     assert window.menu("extra") is menu and window.menu("help").title() == "&Help"
+
+
+def test_the_status_bar_counts_the_watchlist_rows_after_a_symbol_is_removed(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    feed.market.apply(ticker("BTC-USD", 100.0))
+    feed.market.apply(ticker("SOL-USD", 20.0))
+    window.refresh()
+    window._refresh_status()
+    assert window.watchlist_model.rowCount() == 2 and "2 symbols" in window.status_text.text()
+    feed.config = msgspec.structs.replace(feed.config, symbols=["BTC-USD"])  # what Apply does; market state keeps SOL-USD
+    window.refresh()
+    window._refresh_status()
+    assert window.watchlist_model.rowCount() == 1 and "1 symbols" not in window.status_text.text()
+    assert "1 symbol " in window.status_text.text() + " "

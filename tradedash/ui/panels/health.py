@@ -60,8 +60,8 @@ def status_summary(feeds: list[RunningFeed]) -> str:
         return "No feeds — add one with Feeds ▸ Subscriptions…"
     parts = [f"{feed.name}: {state_text(feed)}" for feed in feeds]
     rate = sum(feed.client.stats.message_rate() for feed in feeds)
-    symbols = sum(len(feed.market.symbols) for feed in feeds)
-    return f"{' · '.join(parts)}   |   {symbols} symbols   |   {rate:,.0f} msg/s"
+    symbols = sum(len(feed.shown_symbols()) for feed in feeds)  # the watchlist's rows
+    return f"{' · '.join(parts)}   |   {symbols} symbol{'' if symbols == 1 else 's'}   |   {rate:,.0f} msg/s"
 
 
 class FeedHealthModel(ColumnTableModel):

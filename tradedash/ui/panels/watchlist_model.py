@@ -203,12 +203,7 @@ class WatchlistModel(ColumnTableModel):
             self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(COLUMNS) - 1))
 
     def _sync_rows(self) -> None:
-        wanted = [
-            SymbolRef(feed.name, symbol)
-            for feed in self._feeds
-            for symbol in feed.config.symbols
-            if symbol in feed.market.symbols
-        ]
+        wanted = [SymbolRef(feed.name, symbol) for feed in self._feeds for symbol in feed.shown_symbols()]
         gone = set(self._rows) - set(wanted)
         if gone:
             self.beginResetModel()
