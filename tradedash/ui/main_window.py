@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self._fit_default_size(1440, 860)
         self.dialogs: list[QWidget] = []
+        self._shown_feed: RunningFeed | None = None
 
         self.watchlist_model = WatchlistModel(feeds, self.theme)
         self.watchlist = WatchlistPanel(self.watchlist_model)
@@ -349,9 +350,22 @@ class MainWindow(QMainWindow):
         feed = next((f for f in self.feeds if f.name == ref.feed), None)
         if feed is None:
             return
+        self._shown_feed = feed
         self.chart.set_symbol(feed, ref.symbol)
         self.book.set_symbol(feed, ref.symbol)
         self.trades.set_symbol(feed, ref.symbol)
+
+    def _show_again_or_first(self) -> None:
+        """The shown symbol again if its feed came back under the same name, else the first row."""
+        shown = self.chart.symbol
+        if shown is not None and self.watchlist_model.row_of(shown) >= 0:
+            ref = shown
+        elif self.watchlist_model.rowCount():
+            ref = self.watchlist_model.ref_at(0)
+        else:
+            return
+        self.watchlist.select(ref)
+        self.show_symbol(ref)
 
     def _open_in_chart(self, ref: SymbolRef) -> None:
         self.show_symbol(ref)
@@ -360,11 +374,8 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         self.watchlist_model.refresh()
-        shown = self.chart.symbol
-        if (shown is None or all(f.name != shown.feed for f in self.feeds)) and self.watchlist_model.rowCount():
-            ref = self.watchlist_model.ref_at(0)
-            self.watchlist.select(ref)
-            self.show_symbol(ref)
+        if not any(feed is self._shown_feed for feed in self.feeds):  # none yet, or its feed stopped or restarted
+            self._show_again_or_first()
         self.chart.refresh()
         self.book.refresh()
         self.trades.refresh()

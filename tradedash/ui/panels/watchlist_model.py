@@ -88,7 +88,8 @@ class WatchlistModel(ColumnTableModel):
         return self._rows[row]
 
     def row_of(self, ref: SymbolRef) -> int:
-        return self._rows.index(ref)
+        """``ref``'s row, or -1 when it has none."""
+        return self._rows.index(ref) if ref in self._rows else -1
 
     def row_count(self) -> int:
         return len(self._rows)
