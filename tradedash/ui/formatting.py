@@ -7,6 +7,7 @@ from datetime import datetime
 
 __all__ = [
     "decimals_for_tick",
+    "round_to_tick",
     "format_price",
     "format_change_pct",
     "format_volume",
@@ -19,6 +20,14 @@ __all__ = [
 def decimals_for_tick(tick_size: float) -> int:
     """How many decimals a price on this tick grid needs (0.01 -> 2, 0.00001 -> 5)."""
     return max(0, -math.floor(math.log10(tick_size) + 1e-9))
+
+
+def round_to_tick(price: float, tick_size: float | None) -> float:
+    """``price`` on the tick grid (64123.456 on 0.01 -> 64123.46), without float noise; to 2
+    decimals when the tick is not known."""
+    if not tick_size or tick_size <= 0 or not math.isfinite(price):
+        return round(price, 2) if math.isfinite(price) else price
+    return round(round(price / tick_size) * tick_size, decimals_for_tick(tick_size))
 
 
 def format_price(price: float, decimals: int) -> str:
