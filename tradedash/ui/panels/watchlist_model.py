@@ -12,7 +12,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from tradedash.core.market import SymbolState
-from tradedash.ui.formatting import format_change_pct, format_price, format_volume
+from tradedash.ui.formatting import HUGE, format_change_pct, format_price, format_volume
 from tradedash.ui.running_feed import RunningFeed, SymbolRef
 from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from tradedash.ui.theme import Theme
@@ -236,6 +236,8 @@ def _trend(state: SymbolState) -> tuple[np.ndarray | None, float]:
     if len(recent) > TREND_POINTS:
         recent = recent[np.linspace(0, len(recent) - 1, TREND_POINTS).astype(int)]
     low, high = float(recent.min()), float(recent.max())
+    if not (abs(low) < HUGE and abs(high) < HUGE):  # prices no market prints: no trend rather than overflow
+        return None, 0.0
     scaled = (recent - low) / (high - low) if high > low else np.full(len(recent), 0.5)
     return scaled, (float(recent[-1]) - float(recent[0])) / float(recent[0]) if recent[0] else 0.0
 
@@ -243,6 +245,6 @@ def _trend(state: SymbolState) -> tuple[np.ndarray | None, float]:
 def _signed(text: str, value: float) -> str:
     """``text`` with a plus sign, or a true minus sign (as wide as the plus, so a column's width
     does not change when the sign flips)."""
-    if value > 0 and not text.startswith("+"):
+    if value > 0 and not text.startswith(("+", "—")):
         return "+" + text
     return text.replace("-", "\u2212", 1) if value < 0 else text
