@@ -357,7 +357,8 @@ class PriceChart(QWidget):
             return
         decimals = self._feed.decimals(self._symbol)
         colour = self._theme.up if candles.close[index] >= candles.open[index] else self._theme.down
-        when = datetime.fromtimestamp(float(candles.time[index])).strftime("%Y-%m-%d&nbsp;%H:%M:%S")
+        moment = datetime.fromtimestamp(float(candles.time[index]))
+        when = moment.strftime("%H:%M:%S" if moment.date() == datetime.now().date() else "%Y-%m-%d&nbsp;%H:%M:%S")
         parts = [f'<span style="color:{self._theme.muted}">{when}</span>']
         for name, values in (("O", candles.open), ("H", candles.high), ("L", candles.low), ("C", candles.close)):
             parts.append(f'{name}&nbsp;<span style="color:{colour}">{format_price(float(values[index]), decimals)}</span>')
