@@ -166,3 +166,15 @@ def test_the_real_app_starts_on_hostile_files_names_them_and_keeps_them(tmp_path
     assert str(tmp_path / name) in run.output
     assert "Traceback" not in run.output
     assert _kept(tmp_path, name, data)
+
+
+@pytest.mark.parametrize("data", [b"", bytes(range(256)) * 8, b"[window]\nstate=@ByteArray(" + b"\xff" * 300 + b")\ngeometry=1e308\n"])
+def test_a_hostile_layout_file_gives_the_default_layout(qtbot, tmp_path, data):
+    path = tmp_path / "layout.ini"
+    path.write_bytes(data)
+    window = MainWindow([], Config(), QSettings(str(path), QSettings.Format.IniFormat))
+    qtbot.addWidget(window)
+    window.repaint_timer.stop()
+    window.show()
+    qtbot.waitExposed(window)
+    assert all(dock.isVisible() for dock in window.docks.values())
