@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from tradedash.core.alert_rules import AlertRule
 from tradedash.ui.alerts.models import HistoryModel, RulesModel
 from tradedash.ui.guard import shielded
+from tradedash.ui.table_fit import fit_columns
 
 __all__ = ["AlertsPanel", "AlertActions"]
 
@@ -43,6 +44,15 @@ class _HintTable(QTableView):
     def __init__(self, hint: str) -> None:
         super().__init__()
         self.hint = hint
+
+    def fit(self, *_args) -> None:
+        """Columns to their contents; the last one (a message, a status) takes what is left,
+        elided, with the whole text in its tooltip: never a sideways scrollbar."""
+        fit_columns(self)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
 
     @shielded()
     def paintEvent(self, event) -> None:
@@ -69,8 +79,8 @@ def _table(model, hint: str) -> QTableView:
     header.setStretchLastSection(True)
     # Fit the columns to what they hold whenever rows come or go (not per repaint: that would jitter).
     for signal in (model.modelReset, model.rowsInserted):
-        signal.connect(table.resizeColumnsToContents)
-    table.resizeColumnsToContents()
+        signal.connect(table.fit)
+    table.fit()
     return table
 
 
