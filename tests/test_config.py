@@ -59,7 +59,7 @@ def test_validate_feed_messages(tmp_path):
 
 
 def test_the_example_in_resources_is_valid():
-    loaded = load_config(Path(__file__).resolve().parents[1] / "resources" / "config.example.toml")
+    loaded = load_config(Path(__file__).resolve().parents[1] / "tradedash" / "resources" / "config.example.toml")
     assert loaded.error is None and loaded.config.feeds[0].url == "embedded"
 
 

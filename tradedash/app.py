@@ -19,17 +19,21 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mock_exchange.server import ExchangeConfig, ExchangeServer
-from mock_exchange.simulator import DEFAULT_SPECS
+from mock_exchange.market import DEFAULT_SPECS
 from tradedash.config import EMBEDDED, Config, FeedConfig, LoadedConfig, load_config, save_config
 from tradedash.core import wire
 from tradedash.core.alert_store import AlertStore
 from tradedash.core.alerts import ALERT_MESSAGE_TYPES
 from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.market import MarketState
+from tradedash.crash_report import enable_fault_log
+from tradedash.desktop_entry import ENTRY_ID
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.ui.alerts.center import AlertCenter
+from tradedash.ui.crash_dialog import ExceptionReporter
 from tradedash.ui.main_window import MainWindow
 from tradedash.ui.running_feed import RunningFeed
+from tradedash.ui.single_instance import SingleInstance, bring_to_front
 from tradedash.ui.theme import resolve_theme
 
 __all__ = [
@@ -89,6 +93,8 @@ class AppOptions:
     #: Where window layout is kept (QSettings, INI); default: next to the config file.
     settings_path: Path | None = None
     exchange_rate: float = 5.0
+    #: Start even if another TradeDash runs with this config (otherwise that one is raised instead).
+    new_instance: bool = False
 
 
 @dataclass
@@ -239,14 +245,8 @@ class Dashboard:
                 await self._start_feed(feed)
                 continue
             view = self._running[name].feed
-            wanted = set(wire.subscriptions_of(feed.channels, feed.symbols))
-            current = set(view.client.subscriptions)
             view.config = feed
-            # Few requests (one per group of channels sharing symbols): the exchange limits requests per second.
-            for channels, symbols in wire.group_subscriptions(current - wanted):
-                await view.client.unsubscribe(channels, symbols)
-            for channels, symbols in wire.group_subscriptions(wanted - current):
-                await view.client.subscribe(channels, symbols)
+            view.client.set_subscriptions(wire.subscriptions_of(feed.channels, feed.symbols))
         self.save()
 
     def save(self) -> None:
@@ -280,7 +280,7 @@ def _log_failure(task: asyncio.Future) -> None:
         log.error("applying the configuration failed", exc_info=task.exception())
 
 
-async def run_dashboard(options: AppOptions) -> int:
+async def run_dashboard(options: AppOptions, instance: SingleInstance | None = None) -> int:
     """Run the app until its window closes (or Ctrl+C), then shut down in order."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -296,6 +296,9 @@ async def run_dashboard(options: AppOptions) -> int:
     dashboard = Dashboard(options)
     try:
         await dashboard.start()
+        if instance is not None:  # a later start with this config raises this window
+            instance.activation_requested.connect(lambda: bring_to_front(dashboard.window))
+            instance.listen()
         await quitting.wait()
     finally:
         await dashboard.stop()
@@ -348,5 +351,16 @@ def main(options: AppOptions) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("TradeDash")
     app.setOrganizationName("")
-    setup_logging(options.log_path or default_paths()[1])
-    return qasync.run(run_dashboard(options))
+    app.setDesktopFileName(ENTRY_ID)
+    instance = None if options.new_instance else SingleInstance(options.config_path or default_paths()[0])
+    if instance is not None and not instance.claim():
+        return instance.hand_over()
+    log_path = options.log_path or default_paths()[1]
+    setup_logging(log_path)
+    enable_fault_log(log_path.parent)
+    ExceptionReporter(log_path).install()
+    try:
+        return qasync.run(run_dashboard(options, instance))
+    finally:
+        if instance is not None:
+            instance.release()

@@ -22,7 +22,7 @@ _seq = itertools.count(1)
 def make_feed(name: str = "demo") -> RunningFeed:
     market = MarketState()
     client = FeedClient("ws://127.0.0.1:9", market=market)
-    client.symbols = [wire.SymbolInfo("BTC-USD", 0.01, 0.0001), wire.SymbolInfo("SOL-USD", 0.001, 0.01)]
+    client.session.symbols = [wire.SymbolInfo("BTC-USD", 0.01, 0.0001), wire.SymbolInfo("SOL-USD", 0.001, 0.01)]
     return RunningFeed(FeedConfig(name=name, symbols=["BTC-USD", "SOL-USD"]), client, market)
 
 

@@ -47,10 +47,10 @@ def test_backing_off_says_when_and_a_fatal_stop_says_why():
     feed = make_feed("x")
     client = feed.client
     client.lifecycle.handle(FeedEvent.CONNECT)
-    client.retry_delay = 3.0
+    client.session.retry_delay = 3.0
     client.lifecycle.handle(FeedEvent.DISCONNECTED)
     text = state_text(feed)
     assert text.startswith("backing off, retry in ") and float(text.split()[-2]) <= 3.0
-    client.fatal_reason = "server refused the connection: HTTP 401"
+    client.session.fatal_reason = "server refused the connection: HTTP 401"
     client.lifecycle.handle(FeedEvent.CLOSE)
     assert state_text(feed) == "stopped: server refused the connection: HTTP 401"

@@ -1,19 +1,18 @@
-"""Replay of a recorded session (docs/protocol.md, "Replay").
+"""A recorded session (docs/protocol.md, "Replay"), read back. Pure but for reading the file.
 
 The file is JSON lines: ``{"ts": <receive time, ns since the epoch>, "frame": <the
-frame as received: one message or an array of them>}``. :func:`replay` yields each
-market message when its line is due: pacing follows the differences of ``ts``
-divided by ``speed``. Non-market messages (hello, ack, error, heartbeat, shutdown)
-are skipped; a line that is not valid is logged (at most ten times) and skipped.
-:class:`ReplayMarket` stands in for the simulated market: it lists the recorded
-symbols and keeps the replayed books so that a ``snapshot`` request can be answered.
+frame as received: one message or an array of them>}``. :func:`read_recording` yields
+each valid line's market messages; non-market messages (hello, ack, error, heartbeat,
+shutdown) are skipped, and a line that is not valid is logged (at most ten times) and
+skipped. :class:`ReplayMarket` stands in for the simulated market: it lists the
+recorded symbols and keeps the replayed books so that a ``snapshot`` request can be
+answered. The server paces the lines (:mod:`mock_exchange.server.streams`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import msgspec
 
@@ -21,7 +20,7 @@ from tradedash.core import wire
 
 from .simulator import SymbolSpec
 
-__all__ = ["ReplayLine", "read_recording", "replay", "ReplayMarket"]
+__all__ = ["ReplayLine", "read_recording", "ReplayMarket"]
 
 log = logging.getLogger("mock_exchange.replay")
 
@@ -54,24 +53,6 @@ def read_recording(path: str, *, log_bad: bool = True) -> Iterator[tuple[int, li
                     log.warning("%s line %d skipped: %s", path, number, exc)
                 continue
             yield record.ts, [m for m in messages if isinstance(m, _MARKET_TYPES)]  # type: ignore[misc]
-
-
-async def replay(path: str, speed: float = 1.0) -> AsyncIterator[list[wire.MarketMessage]]:
-    """Yield each line's market messages when due (recorded pace divided by ``speed``)."""
-    loop = asyncio.get_running_loop()
-    first_ts: int | None = None
-    started = loop.time()
-    count = 0
-    for ts, messages in read_recording(path):
-        if first_ts is None:
-            first_ts = ts
-        due = started + (ts - first_ts) / 1e9 / speed
-        if due > loop.time():
-            await asyncio.sleep(due - loop.time())
-        if messages:
-            count += len(messages)
-            yield messages
-    log.info("replay of %s finished: %d market messages", path, count)
 
 
 class ReplayMarket:

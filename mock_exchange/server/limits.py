@@ -19,7 +19,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
 if TYPE_CHECKING:
-    from .server import ExchangeConfig, ServerCounters
+    from ..config import ExchangeConfig, ServerCounters
 
 __all__ = ["RequestBudget", "HandshakeGuard"]
 
@@ -94,8 +94,8 @@ class HandshakeGuard:
 
 def _presented_token_matches(request: Request, token: str) -> bool:
     expected = token.encode()
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer ") and hmac.compare_digest(header[7:].strip().encode(), expected):
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(credentials.strip().encode(), expected):
         return True
     for value in parse_qs(urlsplit(request.path).query).get("token", []):
         if hmac.compare_digest(value.encode(), expected):

@@ -100,6 +100,10 @@ class SymbolSimulator:
     def price_of(self, ticks: int) -> float:
         return round(ticks * self.spec.tick_size, self._decimals)
 
+    def round_price(self, value: float) -> float:
+        """``value`` (a price or a price difference) rounded to the decimal places of the tick size."""
+        return round(value, self._decimals)
+
     def size_of(self, lots: float) -> float:
         return round(max(1, round(lots)) * self.spec.lot_size, self._size_decimals)
 

@@ -12,11 +12,11 @@ from collections.abc import Container, Iterable
 from tradedash.core import wire
 from tradedash.core.wire import Book, Candle, SymbolInfo, Ticker, Trade
 
-from .book import DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH, DepthView, LevelBook
+from .book import DepthView, LevelBook
 from .candles import CandleBuilder, Rolling24h
 from .simulator import SymbolSimulator, SymbolSpec
 
-__all__ = ["Market", "DEFAULT_BOOK_DEPTH", "MAX_BOOK_DEPTH", "ALL_CHANNELS"]
+__all__ = ["Market", "ALL_CHANNELS"]
 
 #: Pass as ``wanted`` to build every channel's messages.
 ALL_CHANNELS = frozenset(wire.CHANNELS)
@@ -106,7 +106,7 @@ class Market:
         if "ticker" in wanted:
             ticker = Ticker(
                 symbol, seq["ticker"], ts, t.bid, t.bid_size, t.ask, t.ask_size, t.price,
-                open_, high, low, round(volume, 8), round(t.price - open_, m.sim._decimals),
+                open_, high, low, round(volume, 8), m.sim.round_price(t.price - open_),
             )
             out.append(("ticker", 0, ticker))
         seq["book"] += 1

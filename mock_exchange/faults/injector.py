@@ -15,17 +15,14 @@ import logging
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import msgspec
 from websockets.asyncio.server import ServerConnection, broadcast
 
 from tradedash.core import wire
 
-if TYPE_CHECKING:
-    from .server import ExchangeServer
-
-__all__ = ["FaultInjector", "FaultRecord", "FAULTS", "OVERSIZED_DEFAULT", "check_fault_args"]
+__all__ = ["FaultTarget", "FaultInjector", "FaultRecord", "FAULTS", "OVERSIZED_DEFAULT", "check_fault_args"]
 
 log = logging.getLogger("mock_exchange.faults")
 
@@ -63,6 +60,24 @@ def check_fault_args(name: str, args: dict[str, Any]) -> None:
         inspect.signature(getattr(FaultInjector, name)).bind(None, **args)
     except TypeError as exc:
         raise ValueError(f"{name}: {exc}") from None
+
+
+class FaultTarget(Protocol):
+    """What the injector needs of the server it breaks (the exchange server satisfies it)."""
+
+    @property
+    def connections(self) -> list[ServerConnection]:
+        """Open connections, oldest first."""
+        ...
+
+    @property
+    def symbols(self) -> list[str]: ...
+
+    def forget_subscriptions(self, connection: ServerConnection) -> None:
+        """Stop sending market data to ``connection`` (it stays open)."""
+
+    async def pause_listening(self, seconds: float, close_code: int | None = None) -> None:
+        """Stop listening for ``seconds``; with ``close_code`` close every connection with it too."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +121,8 @@ class _BlackholeTransport:
 class FaultInjector:
     """Python API of the exchange's faults; each call applies one fault at once and logs it.
 
+    It acts on the server only through :class:`FaultTarget`.
+
     Contract: after ``await drop_all()`` every targeted connection's TCP socket is
     aborted without a close frame (clients see 1006); ``drop_one`` does that to one
     connection (the oldest, unless given); ``half_open`` stops all sending and ping
@@ -121,7 +138,7 @@ class FaultInjector:
     listens again on the same port after ``down_seconds``.
     """
 
-    def __init__(self, server: ExchangeServer) -> None:
+    def __init__(self, server: FaultTarget) -> None:
         self._server = server
         self.history: list[FaultRecord] = []
         #: Book updates still to withhold, by symbol ("*" for every symbol).

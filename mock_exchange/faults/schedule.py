@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from .faults import FaultInjector, check_fault_args
+from .injector import FaultInjector, check_fault_args
 
 __all__ = ["ScheduledFault", "parse_fault", "run_schedule"]
 
