@@ -162,3 +162,17 @@ def test_the_watchlist_selection_survives_apply_and_a_feed_restart(qtbot, feed, 
 def _selected(window: MainWindow) -> list[SymbolRef]:
     rows = window.watchlist.table.selectionModel().selectedRows()
     return [window.watchlist._ref(index) for index in rows]
+
+
+def test_a_number_longer_than_before_is_fitted_at_once_not_shown_cut_off(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    window.show()
+    qtbot.waitExposed(window)
+    feed.market.apply(ticker("BTC-USD", 100.0, open_24h=99.0))
+    window.refresh()  # the first tick fits every table
+    header = window.watchlist.table.horizontalHeader()
+    narrow = header.sectionSize(1)
+    feed.market.apply(ticker("BTC-USD", 1_000_000.0, open_24h=64_000.0))  # Last "1,000,000.00"
+    window.refresh()  # not a once-a-second tick
+    assert header.sectionSize(1) > narrow
+    assert header.sectionSize(1) >= window.watchlist.table.sizeHintForColumn(1)

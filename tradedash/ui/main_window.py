@@ -400,6 +400,9 @@ class MainWindow(QMainWindow):
             self._refresh_status()
         if self.repaints % self._fit_every == 0:
             self.fit_columns()
+        elif self.watchlist_model.widened:  # a longer number than before: fit now, not within a second
+            fit_columns(self.watchlist.table, WATCHLIST_DROP_ORDER)
+        self.watchlist_model.widened = False
         self.repaints += 1
 
     def fit_columns(self) -> None:

@@ -77,6 +77,10 @@ class WatchlistModel(ColumnTableModel):
         self._flash: dict[SymbolRef, tuple[float, bool]] = {}
         self._flash_colours: dict[SymbolRef, QColor] = {}
         self._cells: dict[SymbolRef, _Cells] = {}
+        #: Per column, the longest text shown so far; ``widened`` is set when one grows (the
+        #: window then fits the columns at once, so a number is never shown cut off for long).
+        self._longest = [0] * len(COLUMNS)
+        self.widened = False
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -190,7 +194,10 @@ class WatchlistModel(ColumnTableModel):
                     self._flash[ref] = (now, last > previous)
                 if last is not None:
                     self._last_price[ref] = last
-                self._cells[ref] = self._row_cells(ref, feed, state)
+                cells = self._cells[ref] = self._row_cells(ref, feed, state)
+                for column, text in enumerate(cells.texts):
+                    if len(text) > self._longest[column]:
+                        self._longest[column], self.widened = len(text), True
             elif ref in self._flash:
                 changed.append(row)
                 if now - self._flash[ref][0] > FLASH_SECONDS:
