@@ -119,3 +119,32 @@ def test_a_long_banner_message_never_widens_the_window(qtbot, tmp_path):
         assert alerts.banner.label.toolTip() == "x" * 2000
     finally:
         alerts.close()
+
+
+def test_a_switched_off_rule_shows_an_empty_box_in_the_dark_theme(qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    from tradedash.ui.theme import DARK, apply_theme
+
+    app = QApplication.instance()
+    palette = app.palette()
+    apply_theme(app, DARK)
+    alerts = alert_window(qtbot, tmp_path, current=lambda: None)
+    try:
+        alerts.put_rule(PriceCross(id="off", symbol="BTC-USD", direction="above", level=1.0, enabled=False))
+        alerts.put_rule(PriceCross(id="on", symbol="BTC-USD", direction="above", level=2.0))
+        table = alerts.panel.rules_table
+        table.clearSelection()
+        table.setAlternatingRowColors(False)
+        alerts.window.show()
+        qtbot.waitExposed(alerts.window)
+        image = table.viewport().grab(table.visualRect(alerts.rules_model.index(0, 0))).toImage()
+        background = image.pixelColor(1, 1)
+        drawn = sum(
+            1 for x in range(image.width()) for y in range(image.height())
+            if abs(image.pixelColor(x, y).lightness() - background.lightness()) > 12
+        )
+        assert drawn > 20  # the box's outline
+    finally:
+        alerts.close()
+        app.setPalette(palette)

@@ -24,6 +24,7 @@ from tradedash.core.alert_rules import AlertRule
 from tradedash.ui.alerts.models import HistoryModel, RulesModel
 from tradedash.ui.guard import shielded
 from tradedash.ui.table_fit import fit_columns
+from tradedash.ui.theme import CHECKABLE_ITEMS_STYLE
 
 __all__ = ["AlertsPanel", "AlertActions"]
 
@@ -100,6 +101,7 @@ class AlertsPanel(QWidget):
         self._actions = actions
 
         self.rules_table = _table(rules, "No rules yet. New… makes one; so does a right click on the chart, at the price clicked.")
+        self.rules_table.setStyleSheet(CHECKABLE_ITEMS_STYLE)  # a switched-off rule's box must show
         self.rules_table.doubleClicked.connect(lambda index: actions.open_editor(rules.rule_at(index.row())))
         self.history_table = _table(history, "Alerts that fire are listed here, newest first.")
 
