@@ -58,8 +58,9 @@ class AlertCenter(QObject):
     an Alerts menu and a layer on the window's price chart. ``current`` says
     which (feed, symbol) the chart shows (default: the window's chart). Rules are
     written back within one tick of every change, the history at most every
-    ``HISTORY_SAVE_INTERVAL`` seconds, both on :meth:`close`. Call :meth:`observe`
-    with every market message of a feed attached with :meth:`attach_feed`.
+    ``HISTORY_SAVE_INTERVAL`` seconds, both on :meth:`close`. A feed attached with
+    :meth:`attach_feed` passes every market message to the callable :meth:`observer`
+    gives for it.
     Firings are announced (banner, tray, sound) and painted on a ``TICK_MS``
     timer, never per message; ``fired`` is emitted for each.
     """
