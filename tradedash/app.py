@@ -153,6 +153,8 @@ class Dashboard:
         self.alerts = AlertCenter(AlertStore(self.config_path.parent), self.window)
         for feed_config in self.config.feeds:
             await self._start_feed(feed_config)
+        if self.options.url or self.options.symbols:
+            self.alerts.explain_absent_feeds("this run's only feed, 'command line', comes from --url/--symbols")
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         if show:
             self.window.show()
