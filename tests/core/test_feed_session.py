@@ -322,3 +322,25 @@ def test_counters_and_clocks_wait_for_the_end_of_the_burst():
     session.end_burst(clock.now)
     assert session.stats.messages == before + 3 and session.stats.last_message_at == clock.now
     assert session.state is FeedState.LIVE
+
+
+# --- Hostile input (issue 13) -------------------------------------------------------------------
+
+DEEP = b'{"type": "ticker", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+
+
+def test_a_frame_nested_a_thousand_deep_is_counted_as_malformed_and_survived():
+    session, clock = make(subs("ticker", BTC))
+    ack_all(session, clock, connect(session, clock))
+    session.receive_frame(DEEP)  # never raises
+    session.end_burst(clock.now)
+    assert session.stats.malformed == 1 and "recursion" in session.stats.last_errors[-1]
+    receive(session, clock, ticker(seq=2))
+    assert session.state is FeedState.LIVE
+
+
+def test_a_greeting_nested_a_thousand_deep_is_refused_as_not_protocol_v1():
+    session, clock = make()
+    session.connect_started()
+    with pytest.raises(FatalFeedError, match="greeting is not protocol v1"):
+        session.receive_greeting(DEEP, clock.now)

@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol, Union
 
-import msgspec
-
 from . import wire
 from .book import BookOutcome
 from .lifecycle import FeedEvent, FeedLifecycle, FeedState
@@ -520,7 +518,7 @@ class ProtocolV1Session(FeedSession):
     - Snapshots are asked for with a ``snapshot`` request on the connection.
     """
 
-    _decode_errors = (msgspec.DecodeError, UnicodeDecodeError)
+    _decode_errors = wire.DECODE_ERRORS
 
     def __init__(self, market: MarketSink, **options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(market, **options)
