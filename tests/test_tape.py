@@ -110,3 +110,22 @@ def test_the_tape_never_imports_qt():
 
     code = "import sys, tradedash.cli, tradedash.tape; sys.exit('PySide6' in sys.modules or 'qasync' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
+
+
+async def test_a_token_in_the_url_never_reaches_stats_lines_logs_or_exit_messages():
+    from mock_exchange.server import ExchangeConfig, ExchangeServer
+
+    server = ExchangeServer(ExchangeConfig(port=0, rate=50.0, heartbeat_interval=0.2, token="s3cret"))
+    await server.start()
+    try:
+        url = f"{server.url}/?token=s3cret"
+        code, out, err = await tape("--url", url, "--symbols", "BTC-USD", "--stats", "0.3", "--duration", "1", "--verbose")
+        assert code == 0, err
+        stats = [json.loads(line) for line in out.splitlines()]
+        assert stats and stats[-1]["state"] == "live" and stats[-1]["url"] == f"{server.url}/?token=***"
+        assert "s3cret" not in out + err
+        code, out, err = await tape("--url", f"{server.url}/?token=wrong-guess", "--symbols", "BTC-USD", "--duration", "5")
+        assert code == 3 and "401" in err and "token=***" in err
+        assert "wrong-guess" not in out + err
+    finally:
+        await server.stop()

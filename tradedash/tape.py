@@ -22,6 +22,7 @@ from typing import TextIO
 from tradedash.core import wire
 from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.market import MarketState
+from tradedash.core.redact import RedactingFilter, redact
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.feed_group import FeedGroup
 from tradedash.net.recorder import FrameRecorder
@@ -95,7 +96,7 @@ def stats_line(feed: FeedClient) -> str:
     """One JSON line of a feed's statistics: its state and every feed-wide figure of :class:`FeedStats`."""
     figures = feed.stats.as_dict()
     del figures["subscriptions"], figures["last_errors"]
-    return json.dumps({"url": feed.url, "state": feed.state.value, **figures})
+    return json.dumps({"url": redact(feed.url), "state": feed.state.value, **figures})
 
 
 class _Printer:
@@ -168,7 +169,7 @@ async def run_tape(args: argparse.Namespace) -> int:
         printer.flush()
     failed = [feed for feed in feeds if feed.fatal_reason is not None]
     for feed in failed:
-        print(f"tradedash tape: {feed.url}: {feed.fatal_reason}", file=sys.stderr)
+        print(redact(f"tradedash tape: {feed.url}: {feed.fatal_reason}"), file=sys.stderr)
     return EXIT_FATAL if failed else EXIT_OK
 
 
@@ -192,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
     try:
         return asyncio.run(run_tape(args))
     except KeyboardInterrupt:

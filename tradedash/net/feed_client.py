@@ -35,6 +35,7 @@ from tradedash.core.feed_session import (
     SendText,
 )
 from tradedash.core.lifecycle import FeedLifecycle, FeedState
+from tradedash.core.redact import redact
 from tradedash.core.stats import FeedStats
 
 from .callback_connection import CallbackConnection
@@ -127,12 +128,14 @@ class FeedClient:
         max_queue: int = 4096,
     ) -> None:
         self.url = url
+        #: The URL as logs and messages show it: any token in it redacted.
+        self.name = redact(url)
         if session is None:
             if market is None:
                 raise TypeError("FeedClient needs a market or a session")
             session = ProtocolV1Session(
                 market, subscriptions=subscriptions, on_message=on_message, on_message_types=on_message_types,
-                recorder=recorder, clock=clock, wall_clock_ns=wall_clock_ns, name=url,
+                recorder=recorder, clock=clock, wall_clock_ns=wall_clock_ns, name=self.name,
                 book_check_interval=book_check_interval,
             )
         self.session = session
@@ -236,7 +239,7 @@ class FeedClient:
                         session.fail(reason)
                         raise FatalFeedError(reason) from exc
                     at_once = session.connection_lost(error=_describe(exc))
-                    log.info("feed %s: %s", self.url, _describe(exc))
+                    log.info("feed %s: %s", self.name, _describe(exc))
                 if self._closing:
                     break
                 if delays is None:
@@ -258,7 +261,7 @@ class FeedClient:
         if self._ca_file is None or "ssl" in self._connect_options:
             return
         if not self.url.startswith("wss://"):
-            reason = f"a CA file ({self._ca_file}) needs a wss:// URL, not {self.url}"
+            reason = f"a CA file ({self._ca_file}) needs a wss:// URL, not {self.name}"
         else:
             try:
                 self._connect_options["ssl"] = ssl.create_default_context(cafile=self._ca_file)
@@ -310,7 +313,7 @@ class FeedClient:
     async def _serve(self, connection: CallbackConnection) -> bool:
         """Write what the session wants sent until the connection ends; True if the session asks
         for a reconnect at once. Frames reach the session as they arrive, without this loop."""
-        timers = asyncio.create_task(self._run_timers(), name=f"timers {self.url}")
+        timers = asyncio.create_task(self._run_timers(), name=f"timers {self.name}")
         closed = asyncio.ensure_future(connection.wait_closed())
         try:
             while not closed.done():
@@ -325,7 +328,7 @@ class FeedClient:
             if self._closing:
                 self.session.connection_lost()
                 return False
-            log.info("feed %s closed: %s", self.url, _describe(exc))
+            log.info("feed %s closed: %s", self.name, _describe(exc))
             return self.session.connection_lost(code=exc.rcvd.code if exc.rcvd is not None else None, error=_describe(exc))
         finally:
             closed.cancel()
