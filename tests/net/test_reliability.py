@@ -548,3 +548,31 @@ async def test_scenario_20_exchange_token_refusal_is_fatal_and_the_right_token_w
         await _stop(client, task)
     finally:
         await server.stop()
+
+
+async def test_scenario_16_every_channel_ignores_and_counts_duplicates_and_old_seqs():
+    """A trade with seq 10 sent four times is kept once; a ticker with seq 5 after seq 20 is ignored."""
+    async with ScriptedExchange() as server:
+        market = MarketState()
+        passed_on: list[wire.MarketMessage] = []
+        client = FeedClient(
+            server.url, market=market, subscriptions=[wire.Subscription(c, "BTC-USD") for c in ("ticker", "trades")],
+            on_message=passed_on.append, policy=FAST,
+        )
+        task = await _start(client)
+        await wait_for(lambda: client.state is FeedState.LIVE)  # the server's greeting ticker has seq 1
+        trade = wire.Trade("BTC-USD", 10, time.time_ns(), 77, 100.0, 1.0, "buy")
+        await server.latest.send(wire.encode([trade, trade]), text=True)
+        await server.latest.send(wire.encode(trade), text=True)
+        await server.latest.send(wire.encode(trade), text=True)
+        await server.latest.send(wire.encode(ticker(seq=20, last=120.0)), text=True)
+        await server.latest.send(wire.encode(ticker(seq=5, last=105.0)), text=True)
+        await server.latest.send(wire.encode(ticker(seq=21, last=121.0)), text=True)
+        await wait_for(lambda: market.symbols["BTC-USD"].ticker.seq == 21)
+        state = market.symbols["BTC-USD"]
+        assert list(state.trades) == [trade]
+        assert [m.seq for m in passed_on if isinstance(m, wire.Ticker)] == [1, 20, 21]
+        assert [m.seq for m in passed_on if isinstance(m, wire.Trade)] == [10]
+        assert client.stats.duplicates == 4 and client.stats.malformed == 0
+        assert client.stats.subscription("trades", "BTC-USD").duplicates == 3
+        await _stop(client, task)

@@ -47,6 +47,7 @@ log = logging.getLogger("tradedash.feed")
 MARKET_TYPES = frozenset((wire.Ticker, wire.Trade, wire.Book, wire.Candle))
 _Book, _Heartbeat = wire.Book, wire.Heartbeat
 _DATA, _HEARD = FeedEvent.DATA, FeedEvent.HEARD
+_DUPLICATE = BookOutcome.DUPLICATE
 #: WebSocket close codes the session asks for.
 CLOSE_PROTOCOL_ERROR, CLOSE_INVALID_DATA = 1002, 1007
 
@@ -136,7 +137,7 @@ class FeedSession(abc.ABC):
 
     What the session promises: every market message of every frame is applied to
     ``market`` in order, then passed to ``on_message`` (only ``on_message_types``, if
-    given); messages of symbols not wanted (and not just unsubscribed) are counted as
+    given), unless the market calls it a duplicate (counted in ``stats.duplicates``); messages of symbols not wanted (and not just unsubscribed) are counted as
     malformed, never applied. Book checksums are checked at the end of a burst with
     book data, at most every ``book_check_interval`` seconds; books that lost sync get
     a snapshot request and the lifecycle is ``resyncing`` until every one is rebuilt.
@@ -410,7 +411,10 @@ class FeedSession(abc.ABC):
                     if message.symbol not in wanted:  # type: ignore[union-attr]
                         self._malformed(f"{message.symbol!r} is not subscribed")  # type: ignore[union-attr]
                         continue
-                    record(message, apply(message))  # type: ignore[arg-type]
+                    outcome = apply(message)  # type: ignore[arg-type]
+                    record(message, outcome)  # type: ignore[arg-type]
+                    if outcome is _DUPLICATE:  # a repeat or an old message: counted, not passed on
+                        continue
                     applied = True
                     if kind is _Book:
                         saw_book = True
