@@ -38,9 +38,9 @@ def make(subscriptions=(), clock: Clock | None = None, **options) -> tuple[Proto
     return ProtocolV1Session(market, subscriptions=subscriptions, clock=clock, wall_clock_ns=lambda: T0, **options), clock
 
 
-def sent(session: ProtocolV1Session) -> list:
-    """What the session asks for, requests decoded."""
-    return [wire.decode_request(a.frame) if isinstance(a, SendText) else a for a in session.requests_to_send()]
+def sent(session: ProtocolV1Session, clock: Clock) -> list:
+    """What the session asks for now, requests decoded."""
+    return [wire.decode_request(a.frame) if isinstance(a, SendText) else a for a in session.requests_to_send(clock.now)]
 
 
 def connect(session: ProtocolV1Session, clock: Clock, heartbeat: float = 1.0) -> list:
@@ -48,7 +48,7 @@ def connect(session: ProtocolV1Session, clock: Clock, heartbeat: float = 1.0) ->
     session.connect_started()
     session.connection_opened(clock.now)
     session.receive_greeting(wire.encode(wire.Hello(wire.PROTOCOL_VERSION, "test", heartbeat)), clock.now)
-    return sent(session)
+    return sent(session, clock)
 
 
 def reconnect(session: ProtocolV1Session, delay: float = 0.0) -> None:
@@ -88,7 +88,7 @@ def test_nothing_is_sent_before_the_greeting():
     session, clock = make(subs("ticker", BTC))
     session.connect_started()
     session.connection_opened(clock.now)
-    assert not session.wants_to_send() and sent(session) == []
+    assert not session.wants_to_send() and sent(session, clock) == []
 
 
 def test_a_greeting_in_another_protocol_version_closes_1002_and_is_fatal():
@@ -97,7 +97,7 @@ def test_a_greeting_in_another_protocol_version_closes_1002_and_is_fatal():
     session.connection_opened(clock.now)
     with pytest.raises(FatalFeedError, match="protocol v2"):
         session.receive_greeting(wire.encode(wire.Hello(2, "future", 1.0)), clock.now)
-    assert sent(session) == [CloseConnection(1002, "unsupported protocol version")]
+    assert sent(session, clock) == [CloseConnection(1002, "unsupported protocol version")]
 
 
 @pytest.mark.parametrize("frame", [b"{not json", wire.encode(wire.Heartbeat(1, T0))], ids=["garbage", "heartbeat"])
@@ -137,7 +137,7 @@ def test_set_subscriptions_covers_exactly_the_difference_in_few_requests():
     session, clock = make(subs("ticker,trades", BTC, ETH))
     ack_all(session, clock, connect(session, clock))
     session.set_subscriptions(subs("ticker", BTC) | subs("book", BTC, ETH))
-    requests = sent(session)
+    requests = sent(session, clock)
     removed = {s for r in requests if isinstance(r, wire.Unsubscribe) for s in wire.subscriptions_of(r.channels, r.symbols)}
     added = {s for r in requests if isinstance(r, wire.Subscribe) for s in wire.subscriptions_of(r.channels, r.symbols)}
     assert removed == subs("trades", BTC, ETH) | subs("ticker", ETH)
@@ -148,7 +148,7 @@ def test_set_subscriptions_covers_exactly_the_difference_in_few_requests():
 def test_set_subscriptions_while_disconnected_sends_nothing_until_the_next_greeting():
     session, clock = make(subs("ticker", BTC))
     session.set_subscriptions(subs("ticker", BTC, ETH))
-    assert sent(session) == []
+    assert sent(session, clock) == []
     requests = connect(session, clock)
     assert [(r.channels, r.symbols) for r in requests[1:]] == [(["ticker"], [BTC, ETH])]
 
@@ -157,7 +157,7 @@ def test_messages_of_an_unsubscribed_symbol_count_as_malformed_once_the_unsubscr
     session, clock = make(subs("ticker", BTC, ETH))
     ack_all(session, clock, connect(session, clock))
     session.set_subscriptions(subs("ticker", BTC))
-    (unsubscribe,) = sent(session)
+    (unsubscribe,) = sent(session, clock)
     receive(session, clock, ticker(ETH, seq=2))  # in flight before the server saw the request: applied
     assert session.stats.malformed == 0
     receive(session, clock, wire.Ack(unsubscribe.id, "unsubscribe"))
@@ -174,10 +174,10 @@ def test_a_gap_requests_a_snapshot_and_the_snapshot_ends_the_resync():
     book = ReferenceBook(BTC, bids={99.0: 1.0}, asks={101.0: 1.0}, seq=1)
     receive(session, clock, book.snapshot())
     receive(session, clock, book.update([(99.0, 2.0)], []))
-    assert session.state is FeedState.LIVE and sent(session) == []
+    assert session.state is FeedState.LIVE and sent(session, clock) == []
     book.update([(98.0, 1.0)], [])  # lost
     receive(session, clock, book.update([(97.0, 1.0)], []))
-    (request,) = sent(session)
+    (request,) = sent(session, clock)
     assert isinstance(request, wire.SnapshotRequest) and request.symbol == BTC
     assert session.state is FeedState.RESYNCING and session.stats.gaps == 1
     receive(session, clock, book.snapshot())
@@ -190,13 +190,13 @@ def test_a_resync_that_is_not_answered_is_asked_for_again_after_the_retry_period
     ack_all(session, clock, connect(session, clock))
     book = ReferenceBook(BTC, bids={99.0: 1.0}, asks={101.0: 1.0}, seq=5)
     receive(session, clock, book.update([(99.0, 2.0)], []))  # an update before any snapshot
-    assert [type(r) for r in sent(session)] == [wire.SnapshotRequest]
+    assert [type(r) for r in sent(session, clock)] == [wire.SnapshotRequest]
     clock.now += 1.0
     receive(session, clock, book.update([(99.0, 3.0)], []))
-    assert sent(session) == []
+    assert sent(session, clock) == []
     clock.now += 1.5  # past MarketState's 2 s retry period
     receive(session, clock, book.update([(99.0, 4.0)], []))
-    assert [type(r) for r in sent(session)] == [wire.SnapshotRequest]
+    assert [type(r) for r in sent(session, clock)] == [wire.SnapshotRequest]
 
 
 def test_unsubscribing_a_resyncing_book_ends_the_resync():
@@ -296,7 +296,7 @@ def test_malformed_frames_are_counted_and_the_feed_carries_on():
         session.end_burst(clock.now)
     session.receive_binary(b"\x00\x01")
     session.end_burst(clock.now)
-    assert session.stats.malformed == 5 and sent(session) == []
+    assert session.stats.malformed == 5 and sent(session, clock) == []
     receive(session, clock, ticker(seq=9))
     assert session.state is FeedState.LIVE and "DOGE-USD" not in session.market.symbols  # type: ignore[attr-defined]
 
@@ -307,7 +307,7 @@ def test_text_that_is_not_utf8_asks_for_one_close_with_1007():
     session.receive_frame(b"\xff\xfe")
     session.receive_frame(b"\xff\xfd")
     session.end_burst(clock.now)
-    assert sent(session) == [CloseConnection(1007, "invalid UTF-8 in a text frame")]
+    assert sent(session, clock) == [CloseConnection(1007, "invalid UTF-8 in a text frame")]
     assert session.stats.malformed == 2
 
 
@@ -344,3 +344,34 @@ def test_a_greeting_nested_a_thousand_deep_is_refused_as_not_protocol_v1():
     session.connect_started()
     with pytest.raises(FatalFeedError, match="greeting is not protocol v1"):
         session.receive_greeting(DEEP, clock.now)
+
+
+# --- The server's request limits (issue 13.3) -----------------------------------------------------
+
+
+def test_a_subscription_too_big_for_one_request_is_split_to_fit_the_servers_limit():
+    symbols = [f"S{i:03d}-USD" for i in range(400)]
+    session, clock = make(subs("ticker", *symbols))
+    session.connect_started()
+    session.connection_opened(clock.now)
+    session.receive_greeting(wire.encode(wire.Hello(wire.PROTOCOL_VERSION, "test", 1.0)), clock.now)
+    frames = [a.frame for a in session.requests_to_send(clock.now)][1:]
+    assert len(frames) >= 2 and all(len(f) <= 4096 for f in frames)
+    covered = [s for f in frames for s in wire.subscriptions_of(*_lists(wire.decode_request(f)))]
+    assert sorted(covered, key=lambda s: s.symbol) == sorted(subs("ticker", *symbols), key=lambda s: s.symbol)
+
+
+def _lists(request) -> tuple[list[str], list[str]]:
+    return request.channels, request.symbols
+
+
+def test_requests_are_paced_to_the_request_rate_and_the_rest_waits_for_the_deadline():
+    session, clock = make(subs("ticker", BTC), requests_per_second=10.0, request_burst=2)
+    assert [type(r) for r in connect(session, clock)] == [wire.ListSymbols, wire.Subscribe]  # the burst
+    session.set_subscriptions(subs("ticker", BTC, ETH) | subs("book", "SOL-USD"))
+    assert sent(session, clock) == [] and session.wants_to_send()
+    assert session.next_deadline() == pytest.approx(clock.now + 0.1)
+    clock.now += 0.1
+    assert len(sent(session, clock)) == 1
+    clock.now += 0.1
+    assert len(sent(session, clock)) == 1 and not session.wants_to_send()

@@ -38,6 +38,7 @@ __all__ = [
     "FrameSink",
     "FeedSession",
     "ProtocolV1Session",
+    "RequestPacer",
     "MARKET_TYPES",
 ]
 
@@ -48,6 +49,7 @@ MARKET_TYPES = frozenset((wire.Ticker, wire.Trade, wire.Book, wire.Candle))
 _Book, _Heartbeat = wire.Book, wire.Heartbeat
 _DATA, _HEARD = FeedEvent.DATA, FeedEvent.HEARD
 _DUPLICATE = BookOutcome.DUPLICATE
+_LIVE = FeedState.LIVE
 #: WebSocket close codes the session asks for.
 CLOSE_PROTOCOL_ERROR, CLOSE_INVALID_DATA = 1002, 1007
 
@@ -108,6 +110,40 @@ class FrameSink(Protocol):
     def write(self, ts_ns: int, frame: bytes) -> None: ...
 
 
+#: One request's worth of tokens, less a rounding error (so that 0.1 s at 10/s is one).
+_ONE_TOKEN = 1.0 - 1e-9
+
+
+class RequestPacer:
+    """A token bucket of requests: ``rate`` per second after a first burst of ``burst``.
+
+    Contract: ``take(now)`` spends one request if one is available and says whether it
+    did; ``next_slot()`` is when (same clock) the next one will be. ``now`` never goes back.
+    """
+
+    def __init__(self, rate: float, burst: int) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("need rate > 0 and burst >= 1")
+        self._rate = rate
+        self._burst = float(burst)
+        self._tokens = float(burst)
+        self._at: float | None = None
+
+    def take(self, now: float) -> bool:
+        if self._at is not None:
+            self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
+        self._at = now
+        if self._tokens < _ONE_TOKEN:
+            return False
+        self._tokens -= 1.0
+        return True
+
+    def next_slot(self) -> float:
+        if self._at is None or self._tokens >= _ONE_TOKEN:
+            return self._at or 0.0
+        return self._at + (1.0 - self._tokens) / self._rate
+
+
 # --- The part every venue shares --------------------------------------------------------
 
 
@@ -148,7 +184,7 @@ class FeedSession(abc.ABC):
     list of them, raising one of ``_decode_errors``), :meth:`receive_greeting`,
     :meth:`_control` (its non-market messages), :meth:`_request_subscriptions` and
     :meth:`_request_snapshot`; optionally :meth:`connection_url` and
-    :meth:`receive_snapshot`. It uses :meth:`_track_request`, :meth:`_confirm`,
+    :meth:`receive_snapshot`. It uses :meth:`_next_id`, :meth:`_track`, :meth:`_confirm`,
     :meth:`_refuse`, :meth:`_send`, :meth:`_fetch` and :meth:`_subscribe_all` to do so.
     """
 
@@ -169,6 +205,10 @@ class FeedSession(abc.ABC):
         wall_clock_ns: Callable[[], int] = time.time_ns,
         name: str = "feed",
         book_check_interval: float = 0.05,
+        # Limits of the server's (docs/protocol.md, "Limits"); the defaults stay well inside protocol v1's.
+        max_request_size: int = 4096,
+        requests_per_second: float = 25.0,
+        request_burst: int = 100,
     ) -> None:
         self.market = market
         #: Name used in log lines (the feed's URL).
@@ -198,6 +238,11 @@ class FeedSession(abc.ABC):
         self._book_check_interval = book_check_interval
         self._bad_input_log = RateLimitedLog(log, clock=clock)
         self._ids = itertools.count(1)
+        #: The largest request frame the server takes (bytes); longer requests are split.
+        self.max_request_size = max_request_size
+        self._pacer = RequestPacer(requests_per_second, request_burst)
+        #: True once the current connection went live: only then does the next failure start a fresh backoff.
+        self.went_live = False
         #: Symbols whose messages are applied: wanted, or unsubscribed but not yet acknowledged.
         self._wanted_symbols: frozenset[str] = frozenset(s.symbol for s in self.subscriptions)
         # One connection's state (reset by connect_started).
@@ -252,15 +297,14 @@ class FeedSession(abc.ABC):
         if self.subscriptions:
             self._request_subscriptions("subscribe", self.subscriptions)
 
-    def _track_request(self, op: str, covered: Iterable[wire.Subscription]) -> int:
-        """A new request id; the request's answer (:meth:`_confirm` or :meth:`_refuse`) settles ``covered``."""
-        request_id = next(self._ids)
-        self._pending[request_id] = (op, frozenset(covered))
-        return request_id
-
     def _next_id(self) -> int:
-        """A request id for a request that settles no subscription."""
+        """A new request id."""
         return next(self._ids)
+
+    def _track(self, request_id: int, op: str, covered: Iterable[wire.Subscription]) -> None:
+        """Request ``request_id`` (``op``: "subscribe" or "unsubscribe") is sent; its answer
+        (:meth:`_confirm` or :meth:`_refuse`) settles ``covered``."""
+        self._pending[request_id] = (op, frozenset(covered))
 
     def _confirm(self, request_id: int) -> None:
         """The server accepted request ``request_id``."""
@@ -298,6 +342,7 @@ class FeedSession(abc.ABC):
         self._resyncing.clear()
         self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
         self._connected = self._established = self._closing_connection = self._shutdown_announced = False
+        self.went_live = False
         self.market.reset_sequences()  # the old connection's sequence numbers mean nothing now
 
     def connection_opened(self, now: float) -> None:
@@ -341,17 +386,23 @@ class FeedSession(abc.ABC):
     # --- Timers ------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
-        """When (session clock) :meth:`tick` has something to decide; None while not connected."""
+        """When (session clock) :meth:`tick` or :meth:`requests_to_send` has something to do next;
+        None while not connected."""
         if not self._connected:
             return None
+        quiet = self._quiet_deadline()
+        if self._outgoing:
+            return min(quiet, self._pacer.next_slot())
+        return quiet
+
+    def _quiet_deadline(self) -> float:
         last = self.stats.last_message_at
         since = self._connected_at if last is None or last < self._connected_at else last
         return since + 2.0 * (self.heartbeat_interval or 1.0)
 
     def tick(self, now: float) -> None:
         """Mark the feed stale once no frame came for twice the heartbeat interval."""
-        deadline = self.next_deadline()
-        if deadline is not None and now >= deadline:
+        if self._connected and now >= self._quiet_deadline():
             before = self.lifecycle.state
             if self.lifecycle.handle(FeedEvent.QUIET) is not before:
                 log.info("feed %s: no message for %.1f s, %s", self.name, 2.0 * (self.heartbeat_interval or 1.0), self.lifecycle.state.value)
@@ -362,10 +413,18 @@ class FeedSession(abc.ABC):
         """True when :meth:`requests_to_send` has something."""
         return bool(self._outgoing)
 
-    def requests_to_send(self) -> list[Outgoing]:
-        """What the pump must do now, in order; each is returned once."""
-        outgoing, self._outgoing = self._outgoing, []
-        return outgoing
+    def requests_to_send(self, now: float) -> list[Outgoing]:
+        """What the pump must do now (``now``: the session's clock), in order; each is returned
+        once. Frames are paced to the server's request rate: what must wait stays queued
+        until :meth:`next_deadline`."""
+        outgoing = self._outgoing
+        ready = 0
+        for action in outgoing:
+            if type(action) is SendText and not self._pacer.take(now):
+                break
+            ready += 1
+        taken, self._outgoing = outgoing[:ready], outgoing[ready:]
+        return taken
 
     def _send(self, frame: bytes) -> None:
         self._outgoing.append(SendText(frame))
@@ -445,7 +504,8 @@ class FeedSession(abc.ABC):
         self.stats.record_messages(self._uncounted, now)
         self._uncounted = 0
         # A feed that wants nothing is live as soon as it hears from its server.
-        self.lifecycle.handle(_DATA if self._applied or not self.subscriptions else _HEARD)
+        if self.lifecycle.handle(_DATA if self._applied or not self.subscriptions else _HEARD) is _LIVE:
+            self.went_live = True
         self._applied = False
         if self._book_data or self._resyncing:
             self._track_resync(now)
@@ -492,7 +552,8 @@ class FeedSession(abc.ABC):
     @abc.abstractmethod
     def _request_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
         """Queue the requests (``op``: "subscribe" or "unsubscribe") that cover ``subscriptions``,
-        each with an id from :meth:`_track_request`, within the venue's request limits."""
+        each tracked with :meth:`_track`, each within :attr:`max_request_size` (the pacing
+        of :meth:`requests_to_send` keeps to the request rate)."""
 
     @abc.abstractmethod
     def _request_snapshot(self, symbol: str) -> None:
@@ -558,10 +619,21 @@ class ProtocolV1Session(FeedSession):
             self._malformed(f"unexpected {type(message).__name__} message")
 
     def _request_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
+        """One request per group of channels sharing the same symbols, each group's symbols
+        split in halves until every request fits :attr:`max_request_size`."""
         request_type = wire.Subscribe if op == "subscribe" else wire.Unsubscribe
         for channels, symbols in wire.group_subscriptions(subscriptions):
-            request_id = self._track_request(op, wire.subscriptions_of(channels, symbols))
-            self._send(wire.encode(request_type(id=request_id, channels=channels, symbols=symbols)))
+            parts = [symbols]
+            while parts:
+                part = parts.pop()
+                request_id = self._next_id()
+                frame = wire.encode(request_type(id=request_id, channels=channels, symbols=part))
+                if len(frame) > self.max_request_size and len(part) > 1:
+                    half = len(part) // 2
+                    parts += [part[half:], part[:half]]
+                    continue
+                self._track(request_id, op, wire.subscriptions_of(channels, part))
+                self._send(frame)
 
     def _request_snapshot(self, symbol: str) -> None:
         self._send(wire.encode(wire.SnapshotRequest(id=self._next_id(), channel="book", symbol=symbol)))

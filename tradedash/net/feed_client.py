@@ -227,7 +227,6 @@ class FeedClient:
                     session.connection_opened(self._clock())
                     async with connection:
                         await self._greet(connection)
-                        delays = None
                         at_once = await self._serve(connection)
                 except asyncio.CancelledError:
                     raise
@@ -242,7 +241,7 @@ class FeedClient:
                     log.info("feed %s: %s", self.name, _describe(exc))
                 if self._closing:
                     break
-                if delays is None:
+                if delays is None or session.went_live:  # a connection that never went live continues the backoff
                     delays = self.policy.delays(self._rng)
                 session.backoff_started(0.0 if at_once else next(delays))
                 if session.retry_delay:
@@ -338,7 +337,7 @@ class FeedClient:
     async def _write(self, connection: CallbackConnection) -> None:
         """Do what the session asked for, in order."""
         self._send_due.clear()
-        for action in self.session.requests_to_send():
+        for action in self.session.requests_to_send(self._clock()):
             if isinstance(action, SendText):
                 try:
                     await connection.send(action.frame, text=True)
