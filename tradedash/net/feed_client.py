@@ -94,8 +94,11 @@ class FeedClient:
     - Keepalive pings close a dead link after ``ping_interval + ping_timeout``
       (+ ``close_timeout``), and the feed reconnects.
     - Failures that :func:`classify_failure` calls transient are retried after the
-      policy's delays (full jitter); a reconnect the session asks for at once (a
-      ``shutdown`` message, a close with 1001) waits for nothing. Fatal failures end
+      policy's delays (full jitter; the first after losing a live connection spread
+      wider, so a crowd that lost one server does not come back in step); a backoff
+      starts over only after a connection that went live. A reconnect the session
+      asks for at once (a ``shutdown`` message, a close with 1001) waits only the
+      policy's short ``shutdown_delay``. Fatal failures end
       ``run()`` with :class:`FatalFeedError` (its message is the reason for the user);
       they are never retried.
     - ``close()`` stops the feed; ``run()`` then returns and the lifecycle is ``closed``.
@@ -242,8 +245,8 @@ class FeedClient:
                 if self._closing:
                     break
                 if delays is None or session.went_live:  # a connection that never went live continues the backoff
-                    delays = self.policy.delays(self._rng)
-                session.backoff_started(0.0 if at_once else next(delays))
+                    delays = self.policy.delays(self._rng, lost=session.went_live)
+                session.backoff_started(self.policy.shutdown_delay(self._rng) if at_once else next(delays))
                 if session.retry_delay:
                     try:
                         await asyncio.wait_for(self._stop.wait(), session.retry_delay)
