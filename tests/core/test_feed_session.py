@@ -375,3 +375,61 @@ def test_requests_are_paced_to_the_request_rate_and_the_rest_waits_for_the_deadl
     assert len(sent(session, clock)) == 1
     clock.now += 0.1
     assert len(sent(session, clock)) == 1 and not session.wants_to_send()
+
+
+# --- Refused symbols (issue 12.5) -------------------------------------------------------------------
+
+LISTED = [wire.SymbolInfo(BTC, 0.01, 0.001), wire.SymbolInfo(ETH, 0.01, 0.001)]
+
+
+def test_one_unknown_symbol_is_dropped_and_named_and_the_rest_stay_subscribed():
+    session, clock = make(subs("ticker,trades", "NOPE-USD", BTC))
+    list_symbols, subscribe = connect(session, clock)
+    receive(session, clock, wire.Ack(list_symbols.id, "symbols", symbols=LISTED))
+    receive(session, clock, wire.Error(subscribe.id, "unknown_symbol", "unknown symbols ['NOPE-USD']"))
+    (again,) = sent(session, clock)
+    assert isinstance(again, wire.Subscribe) and (again.channels, again.symbols) == (["ticker", "trades"], [BTC])
+    assert session.subscriptions == subs("ticker,trades", BTC) and session.refused == subs("ticker,trades", "NOPE-USD")
+    assert "NOPE-USD" in session.stats.last_errors[-1] and "dropped" in session.stats.last_errors[-1]
+    receive(session, clock, wire.Ack(again.id, "subscribe"))
+    receive(session, clock, ticker())
+    assert session.state is FeedState.LIVE and session.confirmed == subs("ticker,trades", BTC)
+
+
+def test_a_feed_that_got_nothing_it_asked_for_is_not_live():
+    session, clock = make(subs("ticker", "NOPE-USD", "btc-usd"))
+    list_symbols, subscribe = connect(session, clock)
+    receive(session, clock, wire.Ack(list_symbols.id, "symbols", symbols=LISTED))
+    receive(session, clock, wire.Error(subscribe.id, "unknown_symbol", "unknown symbols ['NOPE-USD', 'btc-usd']"))
+    assert sent(session, clock) == [] and session.subscriptions == set()
+    for n in range(3):
+        receive(session, clock, wire.Heartbeat(n, T0))
+    assert session.state is FeedState.CONNECTING
+    assert session.refused == subs("ticker", "NOPE-USD", "btc-usd")
+
+
+def test_a_feed_that_wants_nothing_is_live_once_it_hears_from_the_server():
+    session, clock = make()
+    connect(session, clock)
+    receive(session, clock, wire.Heartbeat(1, T0))
+    assert session.state is FeedState.LIVE
+
+
+# --- Outages and attempts (issue 12.6) -----------------------------------------------------------
+
+
+def test_one_outage_of_many_attempts_counts_once_as_an_outage():
+    session, clock = make(subs("ticker", BTC))
+    ack_all(session, clock, connect(session, clock))
+    receive(session, clock, ticker())
+    reconnect(session, 0.1)  # the connection is lost...
+    for _ in range(13):  # ...and 13 more attempts fail while the server is down
+        session.connect_started()
+        session.connection_lost(error="cannot connect: Connect call failed")
+        session.backoff_started(0.1)
+    assert (session.stats.outages, session.stats.reconnects) == (1, 14)
+    assert session.stats.last_errors[-1] == "cannot connect: Connect call failed (x13)"
+    ack_all(session, clock, connect(session, clock))
+    receive(session, clock, ticker(seq=2))  # live again
+    reconnect(session, 0.1)
+    assert (session.stats.outages, session.stats.reconnects) == (2, 15)

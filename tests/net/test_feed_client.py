@@ -422,3 +422,25 @@ async def test_a_server_that_accepts_then_closes_at_once_does_not_reset_the_back
         await _stop(client, task)
     expected = policy.delays(random.Random(7))
     assert delays[:12] == [next(expected) for _ in range(12)]  # one backoff sequence: never started over
+
+
+async def test_one_unknown_symbol_does_not_cost_the_others_their_subscription(exchange):
+    """Issue 12.5: ``--symbols NOPE-USD,BTC-USD`` showed "live" with nothing subscribed."""
+    market = MarketState()
+    client = FeedClient(exchange.url, market=market, subscriptions=wire.subscriptions_of(["ticker", "trades"], ["NOPE-USD", "BTC-USD"]))
+    task = asyncio.create_task(client.run())
+    await wait_for(lambda: client.state is FeedState.LIVE and market.symbols.get("BTC-USD") is not None)
+    await wait_for(lambda: market.symbols["BTC-USD"].ticker is not None)
+    assert client.subscriptions == set(wire.subscriptions_of(["ticker", "trades"], ["BTC-USD"]))
+    assert {s.symbol for s in client.refused} == {"NOPE-USD"}
+    assert any("NOPE-USD" in e and "unknown_symbol" in e for e in client.stats.last_errors)
+    await _stop(client, task)
+
+
+async def test_a_feed_whose_every_symbol_is_refused_never_shows_live(exchange):
+    client = FeedClient(exchange.url, market=MarketState(), subscriptions=wire.subscriptions_of(["ticker"], ["NOPE-USD", "btc-usd"]))
+    task = asyncio.create_task(client.run())
+    await wait_for(lambda: len(client.refused) == 2)
+    await asyncio.sleep(0.5)  # heartbeats come (every 0.2 s): alive, but nothing it asked for
+    assert client.state is FeedState.CONNECTING and client.stats.reconnects == 0
+    await _stop(client, task)

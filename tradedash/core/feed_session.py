@@ -217,6 +217,8 @@ class FeedSession(abc.ABC):
         self.subscriptions: set[wire.Subscription] = set(subscriptions)
         #: The subscriptions the server confirmed on the current connection.
         self.confirmed: set[wire.Subscription] = set()
+        #: Subscriptions the server refused (dropped from :attr:`subscriptions`) since they were last set.
+        self.refused: set[wire.Subscription] = set()
         self.lifecycle = FeedLifecycle(clock)
         self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
         #: The symbols the venue lists (with tick and lot sizes), once it said.
@@ -243,6 +245,7 @@ class FeedSession(abc.ABC):
         self._pacer = RequestPacer(requests_per_second, request_burst)
         #: True once the current connection went live: only then does the next failure start a fresh backoff.
         self.went_live = False
+        self._in_outage = False  # backing off since the feed was last live (or since the start)
         #: Symbols whose messages are applied: wanted, or unsubscribed but not yet acknowledged.
         self._wanted_symbols: frozenset[str] = frozenset(s.symbol for s in self.subscriptions)
         # One connection's state (reset by connect_started).
@@ -274,6 +277,7 @@ class FeedSession(abc.ABC):
         wanted = set(wanted)
         added, removed = wanted - self.subscriptions, self.subscriptions - wanted
         self.subscriptions = wanted
+        self.refused.clear()  # what was refused and is still wanted is asked for again
         self._wanted_symbols |= {s.symbol for s in added}
         self._forget_books(removed)
         if self._established:
@@ -315,15 +319,30 @@ class FeedSession(abc.ABC):
             self.confirmed -= covered
             self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
 
-    def _refuse(self, request_id: int | None, text: str) -> None:
-        """The server refused request ``request_id`` (None: a request it could not tell): a refused
-        subscribe is dropped, so it is not sent again on every reconnect."""
+    def _refuse(self, request_id: int | None, text: str, *, unknown_symbols: bool = False) -> None:
+        """The server refused request ``request_id`` (None: a request it could not tell).
+
+        A refused subscribe is dropped, so it is not sent again on every reconnect, and
+        kept in :attr:`refused`. When the refusal is about unknown symbols and the venue
+        listed its symbols, only the subscriptions of symbols it does not list are
+        dropped; the rest are asked for again.
+        """
         op, covered = self._pending.pop(request_id, ("", frozenset())) if request_id is not None else ("", frozenset())
         if op == "subscribe":
-            self.subscriptions -= covered
-            self._forget_books(covered)
+            dropped, kept = set(covered), set()
+            if unknown_symbols and self.symbols:
+                listed = {info.symbol for info in self.symbols}
+                unlisted = {s for s in covered if s.symbol not in listed}
+                if unlisted:  # else the listing cannot tell which: drop them all
+                    dropped, kept = unlisted, set(covered) - unlisted
+            self.subscriptions -= dropped
+            self.refused |= dropped & set(covered)
+            self._forget_books(dropped)
             self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
-            text += " (subscription dropped)"
+            text += f" (dropped: {', '.join(sorted({s.symbol for s in dropped}))})"
+            kept &= self.subscriptions
+            if kept:
+                self._request_subscriptions("subscribe", kept)
         self.stats.record_error(text)
         log.warning("feed %s: %s", self.name, text)
 
@@ -365,9 +384,13 @@ class FeedSession(abc.ABC):
         return self._shutdown_announced or code == 1001
 
     def backoff_started(self, delay: float) -> None:
-        """The pump waits ``delay`` seconds before the next attempt: ``backing off``, one more reconnect."""
+        """The pump waits ``delay`` seconds before the next attempt: ``backing off``, one more
+        reconnect attempt, and one more outage if the feed had been live since the last."""
         self.retry_delay = delay
         self.stats.reconnects += 1
+        if not self._in_outage:
+            self._in_outage = True
+            self.stats.outages += 1
         self.lifecycle.handle(FeedEvent.DISCONNECTED)
 
     def closed(self) -> None:
@@ -503,9 +526,11 @@ class FeedSession(abc.ABC):
         self._frames_taken = False
         self.stats.record_messages(self._uncounted, now)
         self._uncounted = 0
-        # A feed that wants nothing is live as soon as it hears from its server.
-        if self.lifecycle.handle(_DATA if self._applied or not self.subscriptions else _HEARD) is _LIVE:
+        # A feed that wants nothing (and was refused nothing) is live as soon as it hears from its server.
+        idle = not self.subscriptions and not self.refused
+        if self.lifecycle.handle(_DATA if self._applied or idle else _HEARD) is _LIVE:
             self.went_live = True
+            self._in_outage = False
         self._applied = False
         if self._book_data or self._resyncing:
             self._track_resync(now)
@@ -611,7 +636,8 @@ class ProtocolV1Session(FeedSession):
             if message.symbols is not None:
                 self.symbols = message.symbols
         elif isinstance(message, wire.Error):
-            self._refuse(message.id, f"server error {message.code}: {message.message}")
+            text = f"server error {message.code}: {message.message}"
+            self._refuse(message.id, text, unknown_symbols=message.code == "unknown_symbol")
         elif isinstance(message, wire.Shutdown):
             self._shutdown_announced = True
             log.info("feed %s: server shutting down: %s", self.name, message.reason)

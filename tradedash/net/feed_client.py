@@ -88,7 +88,7 @@ class FeedClient:
       :class:`~tradedash.core.feed_session.ProtocolV1Session` built from ``market``,
       ``subscriptions``, ``on_message``, ``on_message_types``, ``recorder``, the clocks
       and ``book_check_interval``. Its state is read through this client's
-      ``lifecycle``, ``state``, ``stats``, ``subscriptions``, ``symbols``,
+      ``lifecycle``, ``state``, ``stats``, ``subscriptions``, ``refused``, ``symbols``,
       ``fatal_reason`` and ``retry_delay``.
     - :meth:`set_subscriptions` changes what is wanted, live.
     - Keepalive pings close a dead link after ``ping_interval + ping_timeout``
@@ -193,6 +193,10 @@ class FeedClient:
     @property
     def subscriptions(self) -> set[wire.Subscription]:
         return self.session.subscriptions
+
+    @property
+    def refused(self) -> set[wire.Subscription]:
+        return self.session.refused
 
     @property
     def symbols(self) -> list[wire.SymbolInfo]:
