@@ -45,6 +45,12 @@ __all__ = ["FeedClient", "FatalFeedError", "MarketSink", "classify_failure"]
 
 log = logging.getLogger("tradedash.feed")
 
+#: What an OSError without a message means, by its type.
+_OS_ERRORS: dict[type[OSError], str] = {
+    ConnectionResetError: "the connection was reset by the server",
+    ConnectionRefusedError: "the connection was refused",
+    ConnectionAbortedError: "the connection was aborted",
+}
 #: HTTP statuses of a refused handshake that are worth retrying (server trouble or "slow down").
 _RETRIED_STATUSES = frozenset((408, 429, 500, 502, 503, 504))
 
@@ -244,8 +250,11 @@ class FeedClient:
                     if reason is not None:
                         session.fail(reason)
                         raise FatalFeedError(reason) from exc
-                    at_once = session.connection_lost(error=_describe(exc))
-                    log.info("feed %s: %s", self.name, _describe(exc))
+                    error = _describe(exc)
+                    if self.url.startswith("wss://") and isinstance(exc, (ConnectionResetError, ssl.SSLError)):
+                        error += " (a wss:// URL: does the server speak TLS?)"
+                    at_once = session.connection_lost(error=error)
+                    log.info("feed %s: %s", self.name, error)
                 if self._closing:
                     break
                 if delays is None or session.went_live:  # a connection that never went live continues the backoff
@@ -404,5 +413,5 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, InvalidStatus):
         return f"server refused the connection: HTTP {exc.response.status_code}"
     if isinstance(exc, OSError):
-        return f"cannot connect: {exc.strerror or exc}"
+        return f"cannot connect: {exc.strerror or str(exc) or _OS_ERRORS.get(type(exc), type(exc).__name__)}"
     return str(exc) or type(exc).__name__
