@@ -6,6 +6,7 @@ time is a number the test moves.
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from tests.reference_book import ReferenceBook
@@ -33,9 +34,14 @@ def subs(channels: str, *symbols: str) -> set[wire.Subscription]:
 
 
 def make(subscriptions=(), clock: Clock | None = None, **options) -> tuple[ProtocolV1Session, Clock]:
+    """A session on a fake clock; its wall clock reads ``T0`` plus the time the test has moved on."""
     clock = clock or Clock()
     market = MarketState(clock=clock)
-    return ProtocolV1Session(market, subscriptions=subscriptions, clock=clock, wall_clock_ns=lambda: T0, **options), clock
+    return ProtocolV1Session(market, subscriptions=subscriptions, clock=clock, wall_clock_ns=lambda: wall_ns(clock), **options), clock
+
+
+def wall_ns(clock: Clock) -> int:
+    return T0 + int((clock.now - 100.0) * 1e9)
 
 
 def sent(session: ProtocolV1Session, clock: Clock) -> list:
@@ -433,3 +439,60 @@ def test_one_outage_of_many_attempts_counts_once_as_an_outage():
     receive(session, clock, ticker(seq=2))  # live again
     reconnect(session, 0.1)
     assert (session.stats.outages, session.stats.reconnects) == (2, 15)
+
+
+# --- A held event loop (issue 13.5, scenario 10) -------------------------------------------------------
+
+
+def stamped_ticker(clock: Clock, seq: int, age: float) -> wire.Ticker:
+    """A ticker the server stamped ``age`` seconds before the session's ``now``."""
+    return msgspec.structs.replace(ticker(seq=seq), ts=wall_ns(clock) - int(age * 1e9))
+
+
+def burst(session: ProtocolV1Session, clock: Clock, *messages) -> None:
+    session.begin_burst(clock.now)
+    session.receive_frame(wire.encode(list(messages)))
+    session.end_burst(clock.now)
+
+
+def live_session() -> tuple[ProtocolV1Session, Clock]:
+    session, clock = make(subs("ticker", BTC))
+    ack_all(session, clock, connect(session, clock, heartbeat=1.0))
+    burst(session, clock, stamped_ticker(clock, 1, 0.001))
+    assert session.state is FeedState.LIVE
+    return session, clock
+
+
+def test_after_a_3_s_pause_the_feed_is_stale_until_caught_up_and_keeps_its_connection():
+    session, clock = live_session()
+    clock.now += 3.0  # the event loop was held; three seconds of data wait in the socket
+    burst(session, clock, *[stamped_ticker(clock, 2 + n, 3.0 - n * 0.5) for n in range(4)])
+    assert session.state is FeedState.STALE  # old data applied, but not shown as live
+    assert session.market.symbols[BTC].ticker.seq == 5  # type: ignore[attr-defined]
+    clock.now += 0.5
+    burst(session, clock, stamped_ticker(clock, 6, 1.2))
+    assert session.state is FeedState.STALE
+    clock.now += 0.3
+    burst(session, clock, stamped_ticker(clock, 7, 0.01))  # caught up
+    assert session.state is FeedState.LIVE
+    assert sent(session, clock) == [] and session.stats.dropped == 0
+
+
+def test_after_a_25_s_pause_the_old_data_is_dropped_and_the_feed_reconnects_to_resync():
+    session, clock = live_session()
+    clock.now += 25.0
+    burst(session, clock, *[stamped_ticker(clock, 2 + n, 25.0 - n) for n in range(3)])
+    assert session.state is FeedState.STALE
+    assert session.market.symbols[BTC].ticker.seq == 1  # type: ignore[attr-defined]  # nothing old applied
+    assert session.stats.dropped == 1 and "held 25.0 s" in session.stats.last_errors[-1]
+    assert sent(session, clock) == [CloseConnection(1000, "resyncing after a stall")]
+    assert session.connection_lost(code=1000, error="connection closed: 1000") is True  # reconnect at once
+
+
+def test_a_pause_noticed_first_by_the_timer_is_handled_the_same():
+    session, clock = live_session()
+    clock.now += 25.0
+    session.tick(clock.now)  # the timer ran before the socket's backlog
+    assert session.state is FeedState.STALE and sent(session, clock) == [CloseConnection(1000, "resyncing after a stall")]
+    burst(session, clock, stamped_ticker(clock, 2, 25.0))
+    assert session.state is FeedState.STALE and session.market.symbols[BTC].ticker.seq == 1  # type: ignore[attr-defined]

@@ -308,6 +308,58 @@ async def test_scenario_8_sliced_stream_is_reassembled_exactly(exchange):
         assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
 
 
+# --- 10: the dashboard's event loop is held ----------------------------------------------
+
+
+async def test_scenario_10_a_3_s_block_keeps_the_connection_and_catches_up_never_showing_old_data_as_live(exchange):
+    market = MarketState()
+    client = FeedClient(exchange.url, market=market, subscriptions=[wire.Subscription(c, "BTC-USD") for c in ("ticker", "trades")])
+    log = StateLog(client)
+    lag_when_live: list[float] = []
+
+    def on_change(old: FeedState, new: FeedState) -> None:
+        if new is FeedState.LIVE:  # how old the newest ticker shown is, at the moment it is called live
+            lag_when_live.append((time.time_ns() - market.symbols["BTC-USD"].ticker.ts) / 1e9)
+
+    task = await _start(client)
+    await wait_for(lambda: client.state is FeedState.LIVE and market.symbols["BTC-USD"].ticker is not None)
+    client.lifecycle.add_listener(on_change)
+    time.sleep(3.0)  # the event loop is held (a slow plot, a modal dialog gone wrong)
+    unblocked = time.monotonic()
+    await wait_for(lambda: log.first_after(unblocked, FeedState.LIVE) is not None, what="caught up")
+    caught_up = log.first_after(unblocked, FeedState.LIVE) - unblocked
+    print(f"scenario 10: after a 3 s block, stale and then live again {caught_up * 1000:.0f} ms later")
+    assert log.first_after(unblocked - 0.1, FeedState.STALE) is not None
+    assert caught_up <= 2.0 and client.stats.reconnects == 0
+    assert lag_when_live and max(lag_when_live) < 1.0
+    await _stop(client, task)
+
+
+async def test_scenario_10_a_25_s_block_drops_the_old_data_and_resyncs_on_a_new_connection(exchange):
+    offset = [0.0]
+    market = MarketState()
+    passed_on: list[wire.MarketMessage] = []
+    client = FeedClient(
+        exchange.url, market=market, subscriptions=[wire.Subscription(c, "BTC-USD") for c in ("ticker", "trades", "book")],
+        on_message=passed_on.append, clock=lambda: time.monotonic() + offset[0],
+    )
+    log = StateLog(client)
+    task = await _start(client)
+    await wait_for(lambda: client.state is FeedState.LIVE and market.symbols["BTC-USD"].book.synced)
+    offset[0] += 25.0  # 25 s pass on the feed's clock...
+    time.sleep(0.5)  # ...while the event loop is held (half a second of data queues up meanwhile)
+    held_until = time.time_ns()
+    unblocked = time.monotonic()
+    passed_on.clear()
+    await wait_for(lambda: client.stats.reconnects == 1 and client.state is FeedState.LIVE, what="live on a new connection")
+    print(f"scenario 10: after a 25 s block, live on a new connection {(time.monotonic() - unblocked) * 1000:.0f} ms later")
+    assert log.first_after(unblocked - 0.1, FeedState.STALE) is not None
+    assert client.stats.dropped > 0 and any("held 25" in e for e in client.stats.last_errors)
+    assert all(m.ts > held_until for m in passed_on if isinstance(m, (wire.Ticker, wire.Trade)))  # nothing old reached alerts
+    assert market.symbols["BTC-USD"].book.synced
+    await _stop(client, task)
+
+
 # --- 12: garbage through the edge --------------------------------------------------------
 
 

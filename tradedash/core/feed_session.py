@@ -51,7 +51,7 @@ _DATA, _HEARD = FeedEvent.DATA, FeedEvent.HEARD
 _DUPLICATE = BookOutcome.DUPLICATE
 _LIVE = FeedState.LIVE
 #: WebSocket close codes the session asks for.
-CLOSE_PROTOCOL_ERROR, CLOSE_INVALID_DATA = 1002, 1007
+CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, CLOSE_INVALID_DATA = 1000, 1002, 1007
 
 
 # --- What a session asks the pump to do ------------------------------------------------
@@ -157,8 +157,9 @@ class FeedSession(abc.ABC):
       :meth:`receive_greeting` (it raises :class:`FatalFeedError` for a server that
       cannot be served: send what :meth:`requests_to_send` holds, then give up), every
       later text frame to :meth:`receive_frame` and binary ones to
-      :meth:`receive_binary`, as soon as each is parsed, and call :meth:`end_burst`
-      after each stretch of them (one socket read). None of these raises on bad input.
+      :meth:`receive_binary`, as soon as each is parsed, and call :meth:`begin_burst`
+      before and :meth:`end_burst` after each stretch of them (one socket read). None
+      of these raises on bad input.
     - After anything you fed it, and after :meth:`tick`, send what
       :meth:`requests_to_send` returns (when :meth:`wants_to_send` says so), in order:
       :class:`SendText`, :class:`CloseConnection`, :class:`FetchSnapshot`.
@@ -209,6 +210,9 @@ class FeedSession(abc.ABC):
         max_request_size: int = 4096,
         requests_per_second: float = 25.0,
         request_burst: int = 100,
+        # A held event loop (docs/protocol.md, "A blocked client")
+        stall_limit: float = 5.0,
+        late_limit: float = 0.5,
     ) -> None:
         self.market = market
         #: Name used in log lines (the feed's URL).
@@ -243,6 +247,14 @@ class FeedSession(abc.ABC):
         #: The largest request frame the server takes (bytes); longer requests are split.
         self.max_request_size = max_request_size
         self._pacer = RequestPacer(requests_per_second, request_burst)
+        #: A pause between two calls (monotonic seconds) past which what waits in the socket is too old
+        #: to catch up on: the connection is dropped and the feed resyncs on a new one.
+        self.stall_limit = stall_limit
+        #: After a shorter pause the feed is stale until a burst's oldest message is at most this late.
+        self.late_limit = late_limit
+        self._last_turn = 0.0  # when the pump last called begin_burst, end_burst or tick
+        self._catching_up = False
+        self._discarding = False  # this connection's frames are too old: dropped until it closes
         #: True once the current connection went live: only then does the next failure start a fresh backoff.
         self.went_live = False
         self._in_outage = False  # backing off since the feed was last live (or since the start)
@@ -361,13 +373,13 @@ class FeedSession(abc.ABC):
         self._resyncing.clear()
         self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
         self._connected = self._established = self._closing_connection = self._shutdown_announced = False
-        self.went_live = False
+        self.went_live = self._catching_up = self._discarding = False
         self.market.reset_sequences()  # the old connection's sequence numbers mean nothing now
 
     def connection_opened(self, now: float) -> None:
         """The connection is open (frames may come from now on); silence is timed from ``now``."""
         self._connected = True
-        self._connected_at = now
+        self._connected_at = self._last_turn = now
 
     @abc.abstractmethod
     def receive_greeting(self, frame: bytes, now: float) -> None:
@@ -377,11 +389,12 @@ class FeedSession(abc.ABC):
     def connection_lost(self, *, code: int | None = None, error: str | None = None) -> bool:
         """The connection (or the attempt) ended, with the close ``code`` received, if any, and
         ``error`` to show the user. Returns True when the server asked for an immediate
-        reconnect (a ``shutdown`` announcement, or close code 1001 "going away")."""
+        reconnect (a ``shutdown`` announcement, or close code 1001 "going away"), or the
+        session dropped the connection itself to resync after a stall."""
         self._connected = self._established = False
         if error:
             self.stats.record_error(error)
-        return self._shutdown_announced or code == 1001
+        return self._shutdown_announced or self._discarding or code == 1001
 
     def backoff_started(self, delay: float) -> None:
         """The pump waits ``delay`` seconds before the next attempt: ``backing off``, one more
@@ -424,7 +437,9 @@ class FeedSession(abc.ABC):
         return since + 2.0 * (self.heartbeat_interval or 1.0)
 
     def tick(self, now: float) -> None:
-        """Mark the feed stale once no frame came for twice the heartbeat interval."""
+        """Mark the feed stale once no frame came for twice the heartbeat interval (and notice
+        a held event loop, as :meth:`begin_burst` does)."""
+        self._notice_pause(now)
         if self._connected and now >= self._quiet_deadline():
             before = self.lifecycle.state
             if self.lifecycle.handle(FeedEvent.QUIET) is not before:
@@ -463,6 +478,36 @@ class FeedSession(abc.ABC):
 
     # --- The hot path ------------------------------------------------------------------
 
+    def begin_burst(self, now: float) -> None:
+        """Before the frames of one socket read (see :meth:`_notice_pause`)."""
+        self._notice_pause(now)
+
+    def _notice_pause(self, now: float) -> None:
+        """A long pause since the pump's last call (begin_burst, end_burst, tick: several per
+        heartbeat interval while connected) means the event loop was held, and what waits
+        in the socket is as old as the pause:
+
+        - longer than :attr:`stall_limit`: too old to catch up on. The feed goes stale, this
+          connection's frames are dropped (counted in ``stats.dropped``), never shown nor
+          passed to alerts, and the connection is closed to resync on a new one at once;
+        - longer than twice the heartbeat interval: the feed is stale while it catches up,
+          until a burst's oldest message is at most :attr:`late_limit` late.
+        """
+        pause, self._last_turn = now - self._last_turn, now
+        if not self._connected or pause <= 2.0 * (self.heartbeat_interval or 1.0) or self._discarding:
+            return
+        self.lifecycle.handle(FeedEvent.QUIET)
+        if pause > self.stall_limit:
+            self._discarding = True
+            self._catching_up = False
+            text = f"the event loop was held {pause:.1f} s: reconnecting to resync rather than apply old data"
+            self.stats.record_error(text)
+            log.warning("feed %s: %s", self.name, text)
+            self._close_connection(CLOSE_NORMAL, "resyncing after a stall")
+        else:
+            self._catching_up = True
+            log.info("feed %s: the event loop was held %.1f s: stale until caught up", self.name, pause)
+
     def receive_frame(self, frame: bytes | bytearray) -> None:
         """Decode one text frame and apply it at once; never raises.
 
@@ -471,6 +516,9 @@ class FeedSession(abc.ABC):
         A frame that is not UTF-8 also asks for a close with 1007 (invalid data).
         """
         self._frames_taken = True
+        if self._discarding:
+            self.stats.dropped += 1
+            return
         try:
             decoded = self._decode(frame)
         except self._decode_errors as exc:
@@ -526,14 +574,29 @@ class FeedSession(abc.ABC):
         self._frames_taken = False
         self.stats.record_messages(self._uncounted, now)
         self._uncounted = 0
+        self._last_turn = now
         # A feed that wants nothing (and was refused nothing) is live as soon as it hears from its server.
         idle = not self.subscriptions and not self.refused
-        if self.lifecycle.handle(_DATA if self._applied or idle else _HEARD) is _LIVE:
+        event = _DATA if self._applied or idle else _HEARD
+        if self._discarding:
+            event = FeedEvent.QUIET  # frames too old to show: stale until the new connection
+        elif self._catching_up:
+            event = self._catch_up()
+        if self.lifecycle.handle(event) is _LIVE:
             self.went_live = True
             self._in_outage = False
         self._applied = False
         if self._book_data or self._resyncing:
             self._track_resync(now)
+
+    def _catch_up(self) -> FeedEvent:
+        """While catching up after a pause: still quiet until a burst's oldest message is recent."""
+        latency = self.stats.last_latency()
+        if latency is None or latency > self.late_limit:
+            return FeedEvent.QUIET
+        self._catching_up = False
+        log.info("feed %s: caught up", self.name)
+        return _DATA
 
     def _track_resync(self, now: float) -> None:
         """After book data: verify the books (when due), ask for snapshots of those that lost sync,

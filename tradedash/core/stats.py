@@ -180,6 +180,7 @@ class FeedStats:
         self._samples_size = latency_samples
         self._sample_next = 0
         self._samples_wrapped = False  # set when _sample_next first wraps to 0
+        self._last_raw_ns: int | None = None  # the newest sample
         # Skew: minimum raw sample per bucket of monotonic time; the current bucket is (_bucket_at, _bucket_min).
         self._skew_window = skew_window
         self._skew_threshold_ns = int(skew_threshold * _NS)
@@ -246,6 +247,7 @@ class FeedStats:
         if not -_MAX_OFFSET_NS < raw_ns < _MAX_OFFSET_NS:
             self.bad_stamps += 1
             return
+        self._last_raw_ns = raw_ns
         i = self._sample_next
         self._samples[i] = raw_ns
         if i + 1 < self._samples_size:
@@ -333,6 +335,13 @@ class FeedStats:
             return 0
         smallest = min(minima)
         return smallest if smallest < 0 or smallest > self._skew_threshold_ns else 0
+
+    def last_latency(self) -> float | None:
+        """The newest latency sample in seconds, skew removed (None before the first): how late
+        the oldest message of the last burst (or the last heartbeat) was."""
+        if self._last_raw_ns is None:
+            return None
+        return max(0, self._last_raw_ns - self._skew_ns()) / _NS
 
     def latency(self, quantile: float) -> float | None:
         """The ``quantile`` (0..1) of server-stamp-to-applied latency in seconds, skew removed; None if no samples."""

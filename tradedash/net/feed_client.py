@@ -157,6 +157,7 @@ class FeedClient:
                 CallbackConnection,
                 on_message=session.receive_frame,
                 on_binary=session.receive_binary,
+                on_read_start=self._begin_burst,
                 on_read_done=self._end_burst,
             ),
             open_timeout=open_timeout,
@@ -386,6 +387,12 @@ class FeedClient:
             deadline = session.next_deadline()
             until = poll if deadline is None else deadline - now
             await asyncio.sleep(min(poll, until + 0.005) if until > 0 else poll)
+
+    def _begin_burst(self) -> None:
+        """Before each socket read's frames (the connection calls this)."""
+        self.session.begin_burst(self._clock())
+        if self.session.wants_to_send():
+            self._send_due.set()
 
     def _end_burst(self) -> None:
         """After each socket read's frames (the connection calls this)."""
