@@ -127,5 +127,5 @@ def test_channel_of_names_the_subscription_channel_of_every_market_message():
 @pytest.mark.parametrize("decode", [wire.decode_server_frame, wire.decode_request], ids=["server-frame", "request"])
 def test_a_frame_nested_too_deep_is_a_wire_error(decode):
     deep = b'{"x": ' + b"[" * 100_000 + b"]" * 100_000 + b', "type": "ticker", "op": "list"}'  # skipped while the tag is sought
-    with pytest.raises(wire.WireError, match="recursion"):
+    with pytest.raises(wire.WireError, match="recursion|nested too deep"):
         decode(deep)

@@ -383,7 +383,7 @@ async def test_a_snapshot_the_session_fetches_over_http_is_fetched_and_handed_ba
 
 async def test_four_hundred_symbols_are_subscribed_within_the_exchanges_request_limits():
     """Issue 13.3: one 4,872-byte subscribe tripped the exchange's 4,096-byte limit (1009) over and over."""
-    from mock_exchange.simulator import SymbolSpec
+    from mock_exchange.market import SymbolSpec
 
     symbols = [f"S{i:03d}-USD" for i in range(400)]
     config = ExchangeConfig(
