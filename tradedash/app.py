@@ -26,6 +26,7 @@ from tradedash.core.alert_store import AlertStore
 from tradedash.core.alerts import ALERT_MESSAGE_TYPES
 from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.market import MarketState
+from tradedash.core.redact import RedactingFilter
 from tradedash.crash_report import enable_fault_log
 from tradedash.desktop_entry import ENTRY_ID
 from tradedash.net.feed_client import FatalFeedError, FeedClient
@@ -64,7 +65,7 @@ def default_paths() -> tuple[Path, Path]:
 
 
 def setup_logging(log_path: Path) -> None:
-    """Log INFO and above to stderr and to a rotating file (1 MB x 3) at ``log_path``."""
+    """Log INFO and above to stderr and to a rotating file (1 MB x 3) at ``log_path``, secrets redacted."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = [
@@ -75,6 +76,7 @@ def setup_logging(log_path: Path) -> None:
     root.setLevel(logging.INFO)
     for handler in handlers:
         handler.setFormatter(formatter)
+        handler.addFilter(RedactingFilter())
         root.addHandler(handler)
 
 

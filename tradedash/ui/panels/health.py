@@ -41,7 +41,16 @@ def state_text(feed: RunningFeed) -> str:
         return f"backing off, retry in {left:.1f} s"
     if state is FeedState.CLOSED and client.fatal_reason:
         return f"stopped: {client.fatal_reason}"
+    if client.refused:
+        return f"{state.value}, refused: {', '.join(sorted({s.symbol for s in client.refused}))}"
     return state.value
+
+
+def _reconnects_text(stats: FeedStats) -> str:
+    """Outages, and the attempts they took when that is more: "1 (14 attempts)"."""
+    if stats.reconnects == stats.outages:
+        return f"{stats.outages:,}"
+    return f"{stats.outages:,} ({stats.reconnects:,} attempts)"
 
 
 def state_colour(state: FeedState, theme: Theme) -> str:
@@ -110,7 +119,7 @@ class FeedHealthModel(ColumnTableModel):
                 f"{stats.message_rate():,.0f}",
                 f"{stats.gaps:,}",
                 f"{stats.resyncs:,}",
-                f"{stats.reconnects:,}",
+                _reconnects_text(stats),
                 format_age(stats.last_message_age()),
                 stats.last_errors[-1] if stats.last_errors else "",
             )
