@@ -233,7 +233,7 @@ class StreamPlanner:
         return planned
 
     def _free(self, sent: deque[float], now: float) -> bool:
-        return len(sent) < self.messages_per_second or now - sent[0] >= 1.0
+        return len(sent) < self.messages_per_second or now >= sent[0] + 1.0
 
     def _forget(self, connection: int) -> None:
         self.connections[connection].queue.clear()
