@@ -109,7 +109,11 @@ class BookSync:
       ``OLD`` (ignored); ``U > update_id + 1`` discards the book and starts again from that
       event (``MISSED_BRIDGE`` if it was the first after the snapshot, else ``GAP``).
     - :meth:`reset` forgets everything, a fetch under way included (its answer will be
-      ``UNSOLICITED``): call it when the connection is lost or cut (the 24 h cut).
+      ``UNSOLICITED``): call it when the connection is lost or cut (the 24 h cut). The next
+      snapshot may be older than the last update passed on (a lagging REST server, a venue
+      that restarted its numbering): make the book downstream forget its sequence too
+      (:meth:`~tradedash.core.book.OrderBook.forget_sequence`, which
+      :meth:`~tradedash.core.market.MarketState.reset_sequences` does for every book).
     - Counters (never reset): ``applied``, ``old``, ``resyncs`` (every
       :data:`RESYNC_CAUSES` outcome), ``snapshots`` (taken), ``fetches`` (asked for).
     """
