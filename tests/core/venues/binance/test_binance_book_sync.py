@@ -11,9 +11,8 @@ from tests.core.venues.binance.depth_server import DepthServer
 from tradedash.core import wire
 from tradedash.core.book import BookOutcome, OrderBook
 from tradedash.core.venues.binance import messages as m
-from tradedash.core.venues.binance.book_sync import (
-    RESYNC_CAUSES, BookSync, FetchDepth, SyncOutcome, depth_weight,
-)
+from tradedash.core.venues.binance.book_sync import RESYNC_CAUSES, BookSync, FetchDepth, SyncOutcome
+from tradedash.core.venues.binance.rest import RestRequest
 
 SYMBOL = "BNBBTC"
 
@@ -47,7 +46,7 @@ def test_documented_diff_depth_event_against_snapshots_before_across_and_after_i
     sync = BookSync(SYMBOL)
     assert sync.apply_event(documented) is SyncOutcome.BUFFERED
     fetch = _fetch(sync)
-    assert (fetch.path, fetch.weight) == ("/api/v3/depth?symbol=BNBBTC&limit=1000", 50)
+    assert fetch.request == RestRequest("/api/v3/depth?symbol=BNBBTC&limit=1000", 50)
     # 156 < U = 157: the snapshot is older than the first event: fetch again.
     assert sync.apply_snapshot(msgspec.structs.replace(depth, last_update_id=156), fetch.ticket) is (
         SyncOutcome.STALE_SNAPSHOT)
@@ -75,7 +74,7 @@ def test_stale_snapshot_is_fetched_again_and_its_late_answer_ignored():
     sync = BookSync(SYMBOL, limit=5000)
     sync.apply_event(_update(50, 52))
     first = _fetch(sync)
-    assert first.weight == 250
+    assert first.request.weight == 250
     assert sync.apply_snapshot(m.DepthSnapshot(49, [], []), first.ticket) is SyncOutcome.STALE_SNAPSHOT
     second = _fetch(sync)
     assert second.ticket != first.ticket and sync.awaiting_snapshot and not sync.synced
@@ -193,11 +192,6 @@ def test_the_buffer_is_bounded_and_its_oldest_event_sets_the_staleness_rule():
     assert sync.apply_snapshot(m.DepthSnapshot(2, [], []), ticket) is SyncOutcome.STALE_SNAPSHOT  # 3..5 are kept
     assert sync.apply_snapshot(m.DepthSnapshot(3, [], []), _fetch(sync).ticket) is SyncOutcome.SYNCED
     assert [b.seq for b in _books(sync)] == [3, 4, 5]
-
-
-def test_depth_weights_as_documented():
-    assert [depth_weight(limit) for limit in (1, 100, 101, 500, 501, 1000, 1001, 5000, 6000)] == [
-        5, 5, 25, 25, 50, 50, 250, 250, 250]
 
 
 # --- Any damaged stream ends equal to the venue's book ------------------------------------------

@@ -25,7 +25,7 @@ nanoseconds in TradeDash's messages.
 
 Used by: the Binance session to come (every received frame; its REST pump decodes the
 bodies), :mod:`.book_sync` (:class:`DepthUpdate`, :class:`DepthSnapshot`), :mod:`.symbols`
-(:class:`ExchangeInfo`), :mod:`.subscriptions` (:class:`StreamRequest`), and the mock
+and :mod:`.rest` (:class:`ExchangeInfo`), :mod:`.subscriptions` (:class:`StreamRequest`), and the mock
 exchange's Binance dialect (:func:`decode_request` for what clients send it; its tests read
 what it serves with :func:`decode_event`).
 """
@@ -60,6 +60,7 @@ __all__ = [
     "ErrorReply",
     "SymbolFilter",
     "SymbolRecord",
+    "RateLimit",
     "ExchangeInfo",
     "KlineRow",
     "decode_event",
@@ -299,11 +300,21 @@ class SymbolRecord(msgspec.Struct, frozen=True, gc=False):
     filters: list[SymbolFilter] = msgspec.field(default_factory=list)
 
 
+class RateLimit(msgspec.Struct, frozen=True, gc=False):
+    """One entry of ``exchangeInfo``'s ``rateLimits``: ``limit`` per ``interval_num`` ``interval``s."""
+
+    rate_limit_type: str = msgspec.field(name="rateLimitType", default="")
+    interval: str = ""
+    interval_num: int = msgspec.field(name="intervalNum", default=1)
+    limit: int = 0
+
+
 class ExchangeInfo(msgspec.Struct, frozen=True, gc=False):
     """The body of ``GET /api/v3/exchangeInfo`` (the parts TradeDash uses)."""
 
     timezone: str
     server_time: int = _f("serverTime")
+    rate_limits: list[RateLimit] = msgspec.field(name="rateLimits", default_factory=list)
     symbols: list[SymbolRecord] = msgspec.field(default_factory=list)
 
 
