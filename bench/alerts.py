@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import report  # noqa: E402
-from mock_exchange.simulator import DEFAULT_SPECS, SymbolSimulator  # noqa: E402
+from mock_exchange.market import DEFAULT_SPECS, SymbolSimulator  # noqa: E402
 from tradedash.core import wire  # noqa: E402
 from tradedash.core.alert_rules import (  # noqa: E402
     LargeTrade,

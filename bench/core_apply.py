@@ -16,8 +16,7 @@ import json
 import time
 from pathlib import Path
 
-from mock_exchange.market import ALL_CHANNELS, Market
-from mock_exchange.simulator import DEFAULT_SPECS
+from mock_exchange.market import ALL_CHANNELS, DEFAULT_SPECS, Market
 from tradedash.core import wire
 from tradedash.core.market import MarketState
 from tradedash.core.stats import FeedStats

@@ -35,7 +35,7 @@ from bench.feed_stream import CHANNELS, SYMBOLS, market_messages  # noqa: E402
 from bench.harness import feed_stream, report  # noqa: E402
 from tradedash.core import wire  # noqa: E402
 from tradedash.core.alerts import ALERT_MESSAGE_TYPES, AlertEngine  # noqa: E402
-from tradedash.core.lifecycle import FeedEvent, FeedState  # noqa: E402
+from tradedash.core.lifecycle import FeedState  # noqa: E402
 from tradedash.core.market import MarketState  # noqa: E402
 from tradedash.core.stats import FeedStats  # noqa: E402
 from tradedash.net.feed_client import FeedClient  # noqa: E402
@@ -103,10 +103,12 @@ def breakdown(channels: tuple[str, ...], count: int = 50_000) -> dict[str, float
             count(1)
 
     def feed_client() -> None:
-        client = _client("ws://unused", MarketState(), channels)
-        client.lifecycle.handle(FeedEvent.CONNECT)
+        session = _client("ws://unused", MarketState(), channels).session
+        session.connect_started()
+        receive, end_burst, clock = session.receive_frame, session.end_burst, time.monotonic
         for frame in frames:
-            client.ingest(frame)
+            receive(frame)
+            end_burst(clock())
 
     stages = {"decode": decode_only, "+ apply": decode_apply, "+ stats": decode_apply_stats, "+ feed client, alerts": feed_client}
     return {name: best(run) for name, run in stages.items()}

@@ -34,7 +34,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tradedash.app import AppOptions, Dashboard  # noqa: E402
-from tradedash.net.feed_client import FeedClient  # noqa: E402
+from tradedash.core.feed_session import ProtocolV1Session  # noqa: E402
 
 SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "ADA-USD"]
 CHANNELS = ["ticker", "trades", "book", "candles:1s"]
@@ -133,9 +133,9 @@ class Durations:
         }
 
 
-#: Time spent decoding and applying each received frame (FeedClient.take_frame, the engine's hot path).
+#: Time spent decoding and applying each received frame (the session's receive_frame, the engine's hot path).
 INGEST = Durations()
-FeedClient.take_frame = INGEST.wrap(FeedClient.take_frame)
+ProtocolV1Session.receive_frame = INGEST.wrap(ProtocolV1Session.receive_frame)
 
 
 def start_exchange(rate_per_symbol: float, batch: bool) -> tuple[subprocess.Popen, str]:

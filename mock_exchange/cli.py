@@ -1,7 +1,7 @@
 """``mock-exchange``: run the mock exchange from the command line.
 
 Options override the ``--config`` TOML file, which overrides the defaults of
-:class:`~mock_exchange.server.ExchangeConfig`. Tokens may also come from the
+:class:`~mock_exchange.config.ExchangeConfig`. Tokens may also come from the
 environment (``MOCK_EXCHANGE_TOKEN``, ``MOCK_EXCHANGE_ADMIN_TOKEN``) so that they do
 not show in the process list.
 """
@@ -15,11 +15,13 @@ import os
 import sys
 from typing import Any
 
-from .fault_schedule import parse_fault
-from .faults import FAULTS
-from .server import ExchangeConfig, ExchangeServer
-from .settings import load_settings, parse_symbol_spec
-from .simulator import DEFAULT_SPECS
+from tradedash import __version__
+
+from .config import ExchangeConfig, load_settings, parse_symbol_spec
+from .faults import FAULTS, parse_fault
+from .market import DEFAULT_SPECS
+from .server import ExchangeServer
+from .server.redact import install_token_redactor
 
 __all__ = ["main", "build_parser"]
 
@@ -33,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         argument_default=argparse.SUPPRESS,
     )
     add = parser.add_argument
+    add("--version", action="version", version=f"%(prog)s {__version__}")
     add("--config", metavar="FILE", help="TOML file of settings and [[symbol]] tables (options override it)")
     add("--host", help=f"address to bind (default {d.host}: this machine only; 0.0.0.0 exposes the feed to your network)")
     add("--port", type=int, help=f"port to listen on, 0 for any free one (default {d.port})")
@@ -114,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         return proxy_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    install_token_redactor(*logging.getLogger().handlers)
     try:
         config = config_from_args(args)
         server = ExchangeServer(config)
@@ -122,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         asyncio.run(server.serve_forever())
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # where the loop cannot take signals (Windows)
         logging.getLogger("mock_exchange").info("interrupted, bye")
     except OSError as exc:
         print(f"mock-exchange: cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", file=sys.stderr)

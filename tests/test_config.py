@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tradedash.config import Config, FeedConfig, load_config, save_config, validate_feed
 
 
@@ -57,7 +59,7 @@ def test_validate_feed_messages(tmp_path):
 
 
 def test_the_example_in_resources_is_valid():
-    loaded = load_config(Path(__file__).resolve().parents[1] / "resources" / "config.example.toml")
+    loaded = load_config(Path(__file__).resolve().parents[1] / "tradedash" / "resources" / "config.example.toml")
     assert loaded.error is None and loaded.config.feeds[0].url == "embedded"
 
 
@@ -71,3 +73,49 @@ def test_reconnect_max_delay_is_read_checked_and_kept_out_of_the_file_at_its_def
     fresh = tmp_path / "fresh.toml"
     assert save_config(load_config(fresh), Config())
     assert "reconnect_max_delay" not in fresh.read_text()  # defaults stay out of the file
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a = " + "[" * 1000 + "]" * 1000, "a = " + "{b = " * 500 + "1" + "}" * 500],
+    ids=["arrays", "inline-tables"],
+)
+def test_a_file_nested_too_deeply_is_reported_like_a_corrupt_one(tmp_path, text):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    loaded = load_config(path)
+    assert loaded.error == f"{path}: nested too deeply to read"
+    assert loaded.config == Config() and not loaded.writable and path.read_text() == text
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'theme = "dark"\n')
+    loaded = load_config(path)
+    assert loaded.error is None and loaded.config.theme == "dark"
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (b'theme = "dark"\n\x00\x01\x02PK', "not a text file (byte 0x00 at byte 15)"),
+        (b"\x89PNG\r\n\x1a\n", "not UTF-8 text (byte 0x89 at byte 0)"),
+    ],
+)
+def test_a_binary_file_is_reported_by_byte_not_line(tmp_path, data, said):
+    path = tmp_path / "config.toml"
+    path.write_bytes(data)
+    assert load_config(path).error == f"{path}: {said}"
+
+
+def test_a_bad_choice_lists_the_allowed_values(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('repaint_hz = 30\ntheme = "purple"\n')
+    assert load_config(path).error == f"{path}, line 2: theme: 'purple' is not one of system, dark, light"
+
+
+def test_errors_are_one_sentence_without_a_final_stop(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[[feeds]]\nname = "x"\nurl = "http://example.com"\n')
+    error = load_config(path).error
+    assert error.endswith("(or be 'embedded')") and ".;" not in error

@@ -1,4 +1,4 @@
-"""resources/ ships inside the package (tradedash.resources), so a plain wheel install has its icons."""
+"""tradedash/resources/ ships inside the package (tradedash.resources), so a plain wheel install has its icons."""
 
 from __future__ import annotations
 
@@ -11,13 +11,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_every_file_in_resources_is_package_data_of_tradedash_resources():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert config["package-dir"]["tradedash.resources"] == "resources"
-    assert "tradedash.resources" in config["packages"]
-    patterns = config["package-data"]["tradedash.resources"]
-    shipped = [p for p in (ROOT / "resources").rglob("*") if p.is_file() and p.suffix != ".pyc" and p.name != "__init__.py"]
+    assert "tradedash*" in config["packages"]["find"]["include"]
+    resources = ROOT / "tradedash" / "resources"
+    shipped = [p for p in resources.rglob("*") if p.is_file() and p.suffix != ".pyc" and p.name != "__init__.py"]
     assert shipped
-    unshipped = [p for p in shipped if not any(p.relative_to(ROOT / "resources").match(glob) for glob in patterns)]
-    assert unshipped == []
+    package_data = config["package-data"]
+
+    def is_package_data(path: Path) -> bool:
+        package = ".".join(path.parent.relative_to(ROOT).parts)
+        return any(path.match(glob) for glob in package_data.get(package, []))
+
+    assert [p for p in shipped if not is_package_data(p)] == []
 
 
 def test_the_icons_the_window_asks_for_are_found_through_the_package():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes.util
 import logging
 import logging.handlers
+import os
 import signal
 import sys
 from dataclasses import dataclass
@@ -17,20 +19,33 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from mock_exchange.server import ExchangeConfig, ExchangeServer
-from mock_exchange.simulator import DEFAULT_SPECS
+from mock_exchange.market import DEFAULT_SPECS
 from tradedash.config import EMBEDDED, Config, FeedConfig, LoadedConfig, load_config, save_config
 from tradedash.core import wire
 from tradedash.core.alert_store import AlertStore
 from tradedash.core.alerts import ALERT_MESSAGE_TYPES
 from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.market import MarketState
+from tradedash.crash_report import enable_fault_log
+from tradedash.desktop_entry import ENTRY_ID
 from tradedash.net.feed_client import FatalFeedError, FeedClient
-from tradedash.ui.alert_center import AlertCenter
-from tradedash.ui.feeds import FeedView
+from tradedash.ui.alerts.center import AlertCenter
+from tradedash.ui.crash_dialog import ExceptionReporter
 from tradedash.ui.main_window import MainWindow
+from tradedash.ui.running_feed import RunningFeed
+from tradedash.ui.single_instance import SingleInstance, bring_to_front
 from tradedash.ui.theme import resolve_theme
 
-__all__ = ["AppOptions", "Dashboard", "run_dashboard", "default_paths", "setup_logging", "APP_NAME"]
+__all__ = [
+    "AppOptions",
+    "Dashboard",
+    "run_dashboard",
+    "default_paths",
+    "setup_logging",
+    "usage_error",
+    "missing_display",
+    "APP_NAME",
+]
 
 log = logging.getLogger("tradedash")
 
@@ -78,11 +93,13 @@ class AppOptions:
     #: Where window layout is kept (QSettings, INI); default: next to the config file.
     settings_path: Path | None = None
     exchange_rate: float = 5.0
+    #: Start even if another TradeDash runs with this config (otherwise that one is raised instead).
+    new_instance: bool = False
 
 
 @dataclass
-class _RunningFeed:
-    view: FeedView
+class _FeedTask:
+    feed: RunningFeed
     task: asyncio.Task[None]
 
 
@@ -103,8 +120,8 @@ class Dashboard:
         self.log_path = options.log_path or default_log_path
         self.loaded: LoadedConfig = LoadedConfig(self.config_path, Config())
         self.exchange: ExchangeServer | None = None
-        self.feeds: list[FeedView] = []  # shared with the window's models
-        self._running: dict[str, _RunningFeed] = {}
+        self.feeds: list[RunningFeed] = []  # shared with the window's models
+        self._running: dict[str, _FeedTask] = {}
         self.window: MainWindow | None = None
         self.alerts: AlertCenter | None = None
 
@@ -115,17 +132,16 @@ class Dashboard:
     async def start(self, show: bool = True) -> None:
         self.loaded = load_config(self.config_path)
         if self.loaded.error:
-            log.error("config: %s; starting with defaults, the file is left as it is", self.loaded.error)
+            log.error("config: %s. Starting with the default settings; the file is left as it is.", self.loaded.error)
+        notice = self._missing_config_notice()
+        if notice:
+            log.warning("%s", notice)
         if self.options.url or self.options.symbols:
             feed = FeedConfig(name="command line", url=self.options.url or EMBEDDED)
             if self.options.symbols:
                 feed.symbols = list(self.options.symbols)
             overridden = msgspec.structs.replace(self.loaded.config, feeds=[feed])
             self.loaded = LoadedConfig(self.config_path, overridden, self.loaded.error, writable=False)
-        # Alerts: rules and history live next to the config file; every feed's messages reach the engine.
-        self.alerts = AlertCenter(AlertStore(self.config_path.parent))
-        for feed_config in self.config.feeds:
-            await self._start_feed(feed_config)
         settings_path = self.options.settings_path or self.config_path.with_name("layout.ini")
         settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
         self.window = MainWindow(
@@ -133,16 +149,31 @@ class Dashboard:
         )
         self.window.config_applied.connect(self._config_applied)
         self.window.theme_chosen.connect(lambda _choice: self.save())
-        self.alerts.install(self.window, self.window.chart.price_plot, lambda: self.window.chart.symbol)
+        # Alerts: rules and history live next to the config file; every feed's messages reach the engine.
+        self.alerts = AlertCenter(AlertStore(self.config_path.parent), self.window)
+        for feed_config in self.config.feeds:
+            await self._start_feed(feed_config)
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         if show:
             self.window.show()
         if self.loaded.error:
             self._report_config_error(self.loaded.error)
+        elif notice:
+            self.window.statusBar().showMessage(notice, 30_000)
+        log.info("window %s: %d feed(s), config %s", "shown" if show else "made", len(self.feeds), self.config_path)
+
+    def _missing_config_notice(self) -> str | None:
+        """What to say when the config file named on the command line does not exist."""
+        if self.options.config_path is None or self.config_path.exists():
+            return None
+        return (
+            f"{self.config_path} does not exist: starting with the default settings; the file is written"
+            " when you change subscriptions or the theme, and the window layout is kept beside it"
+        )
 
     def _report_config_error(self, error: str) -> None:
-        self.window.statusBar().showMessage(f"Config not loaded, using defaults: {error}", 30_000)
-        box = QMessageBox(QMessageBox.Icon.Warning, "Configuration not loaded", error, parent=self.window)
+        self.window.statusBar().showMessage(f"Config not loaded, using the defaults: {error}", 30_000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Configuration not loaded", f"{error}.", parent=self.window)
         box.setInformativeText("TradeDash started with the default settings. Your file was left as it is: fix it and restart.")
         self.window.open_dialog(box)
 
@@ -172,12 +203,12 @@ class Dashboard:
             policy=ReconnectPolicy(cap=feed_config.reconnect_max_delay),
         )
         self.alerts.attach_feed(feed_config.name, client.lifecycle, lambda: client.symbols, market)
-        view = FeedView(feed_config, client, market)
+        view = RunningFeed(feed_config, client, market)
         self.feeds.append(view)
         task = asyncio.create_task(self._run_feed(view), name=f"feed {feed_config.name} {url}")
-        self._running[feed_config.name] = _RunningFeed(view, task)
+        self._running[feed_config.name] = _FeedTask(view, task)
 
-    async def _run_feed(self, view: FeedView) -> None:
+    async def _run_feed(self, view: RunningFeed) -> None:
         try:
             await view.client.run()
         except FatalFeedError as exc:
@@ -185,9 +216,9 @@ class Dashboard:
 
     async def _stop_feed(self, name: str) -> None:
         running = self._running.pop(name)
-        self.feeds.remove(running.view)
+        self.feeds.remove(running.feed)
         self.alerts.detach_feed(name)
-        await running.view.client.close()
+        await running.feed.client.close()
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(running.task, 2.0)
         if not running.task.done():
@@ -211,15 +242,9 @@ class Dashboard:
             if name not in self._running:
                 await self._start_feed(feed)
                 continue
-            view = self._running[name].view
-            wanted = set(wire.subscriptions_of(feed.channels, feed.symbols))
-            current = set(view.client.subscriptions)
+            view = self._running[name].feed
             view.config = feed
-            # Few requests (one per group of channels sharing symbols): the exchange limits requests per second.
-            for channels, symbols in wire.group_subscriptions(current - wanted):
-                await view.client.unsubscribe(channels, symbols)
-            for channels, symbols in wire.group_subscriptions(wanted - current):
-                await view.client.subscribe(channels, symbols)
+            view.client.set_subscriptions(wire.subscriptions_of(feed.channels, feed.symbols))
         self.save()
 
     def save(self) -> None:
@@ -253,7 +278,7 @@ def _log_failure(task: asyncio.Future) -> None:
         log.error("applying the configuration failed", exc_info=task.exception())
 
 
-async def run_dashboard(options: AppOptions) -> int:
+async def run_dashboard(options: AppOptions, instance: SingleInstance | None = None) -> int:
     """Run the app until its window closes (or Ctrl+C), then shut down in order."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -269,6 +294,9 @@ async def run_dashboard(options: AppOptions) -> int:
     dashboard = Dashboard(options)
     try:
         await dashboard.start()
+        if instance is not None:  # a later start with this config raises this window
+            instance.activation_requested.connect(lambda: bring_to_front(dashboard.window))
+            instance.listen()
         await quitting.wait()
     finally:
         await dashboard.stop()
@@ -279,13 +307,58 @@ async def run_dashboard(options: AppOptions) -> int:
     return 0
 
 
+def usage_error(options: AppOptions) -> str | None:
+    """What is wrong with the command line before anything starts (as ``tape`` checks it), or None."""
+    if options.url is not None and options.url != EMBEDDED and not options.url.startswith(("ws://", "wss://")):
+        return f"--url must start with ws:// or wss://, not {options.url!r}"
+    if options.symbols is not None and not options.symbols:
+        return "--symbols needs at least one symbol"
+    return None
+
+
+def missing_display() -> str | None:
+    """On Linux, what Qt will lack to open a window (no display, no xcb-cursor library), or None.
+
+    Qt itself aborts with a long message and exit code 250 in these cases.
+    ``QT_QPA_PLATFORM`` set by the user (e.g. ``offscreen``) skips the check.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        return "no display to open a window on: DISPLAY and WAYLAND_DISPLAY are not set (start it from a desktop session)"
+    if not os.environ.get("WAYLAND_DISPLAY") and ctypes.util.find_library("xcb-cursor") is None:
+        return "Qt needs the system library libxcb-cursor0 to open a window on X11 (Debian/Ubuntu: apt install libxcb-cursor0; see the README)"
+    return None
+
+
 def main(options: AppOptions) -> int:
-    """Make the QApplication, set up logging, and run the dashboard on a qasync loop."""
+    """Check the options and the display, make the QApplication, set up logging, and run the
+    dashboard on a qasync loop. Returns 2 on a usage error and 1 when no window can open,
+    each with one line on stderr."""
     import qasync
 
+    problem = usage_error(options)
+    if problem:
+        print(f"tradedash: error: {problem}", file=sys.stderr)
+        return 2
+    problem = missing_display()
+    if problem:
+        print(f"tradedash: cannot start: {problem}", file=sys.stderr)
+        return 1
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName("TradeDash")
     app.setOrganizationName("")
-    setup_logging(options.log_path or default_paths()[1])
-    return qasync.run(run_dashboard(options))
+    app.setDesktopFileName(ENTRY_ID)
+    instance = None if options.new_instance else SingleInstance(options.config_path or default_paths()[0])
+    if instance is not None and not instance.claim():
+        return instance.hand_over()
+    log_path = options.log_path or default_paths()[1]
+    setup_logging(log_path)
+    enable_fault_log(log_path.parent)
+    ExceptionReporter(log_path).install()
+    try:
+        return qasync.run(run_dashboard(options, instance))
+    finally:
+        if instance is not None:
+            instance.release()

@@ -21,6 +21,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--symbols", help="comma-separated symbols to watch (default BTC-USD,ETH-USD,SOL-USD)")
     # ui branch: the config file (see README, "Configuration")
     parser.add_argument("--config", metavar="PATH", help="TOML config file (default: config.toml in the platform config dir)")
+    parser.add_argument(
+        "--new-instance", action="store_true",
+        help="open another window even if one runs with this config (give it its own --config: both would write the same files)",
+    )
+    launcher = parser.add_mutually_exclusive_group()
+    launcher.add_argument("--install-desktop-entry", action="store_true", help="add TradeDash to the desktop's application menu (Linux, XDG) and exit")
+    launcher.add_argument("--uninstall-desktop-entry", action="store_true", help="remove what --install-desktop-entry added and exit")
     return parser
 
 
@@ -31,13 +38,34 @@ def main(argv: list[str] | None = None) -> int:
 
         return tape_main(argv[1:])
     args = build_parser().parse_args(argv)
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        return _desktop_entry(install=args.install_desktop_entry)
 
     from pathlib import Path
 
     from .app import AppOptions
     from .app import main as run_app
 
-    options = AppOptions(url=args.url, config_path=Path(args.config) if args.config else None)
+    options = AppOptions(url=args.url, config_path=Path(args.config) if args.config else None, new_instance=args.new_instance)
     if args.symbols:
         options.symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
     return run_app(options)
+
+
+def _desktop_entry(install: bool) -> int:
+    from .desktop_entry import desktop_entry_paths, install_desktop_entry, uninstall_desktop_entry
+
+    if sys.platform in ("darwin", "win32"):
+        print("tradedash: desktop entries are for Linux desktops; the README says what to do on macOS and Windows", file=sys.stderr)
+        return 2
+    paths = desktop_entry_paths()
+    if install:
+        for path in install_desktop_entry(paths):
+            print(f"wrote {path}")
+        return 0
+    removed = uninstall_desktop_entry(paths)
+    for path in removed:
+        print(f"removed {path}")
+    if not removed:
+        print(f"no desktop entry to remove at {paths.entry}")
+    return 0

@@ -14,7 +14,7 @@ import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import msgspec
 import tomli_w
@@ -140,27 +140,66 @@ def _failing_key(message: str) -> str | None:
     return re.findall(r"\.(\w+)", match.group(1))[-1] if match else None
 
 
-def load_config(path: Path) -> LoadedConfig:
-    """Read ``path``; a missing file gives the defaults, a bad one the defaults and an error."""
+def _decode(data: bytes) -> tuple[str | None, str | None]:
+    """(text, None) for UTF-8 text (a byte-order mark is dropped), or (None, why it is not text)."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        return None, f"not a text file (byte 0x00 at byte {nul})"
     try:
-        text = path.read_text(encoding="utf-8")
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at byte {exc.start})"
+
+
+def _readable(message: str) -> str:
+    """msgspec's "Invalid enum value 'x' - at `$.theme`" as "theme: 'x' is not one of system, dark, light"."""
+    match = re.fullmatch(r"(.*) - at `\$((?:\.\w+|\[\d+\])+)`", message)
+    if not match:
+        return message
+    reason, where = match.group(1).replace("`", ""), match.group(2).lstrip(".")
+    enum = re.fullmatch(r"Invalid enum value (.+)", reason)
+    choices = _CHOICES.get(where.rsplit(".", 1)[-1])
+    if enum and choices:
+        reason = f"{enum.group(1)} is not one of {', '.join(choices)}"
+    return f"{where}: {reason}"
+
+
+#: Keys whose value is one of a few words: the words, for error messages.
+_CHOICES = {"theme": get_args(Theme)}
+
+
+def load_config(path: Path) -> LoadedConfig:
+    """Read ``path``; a missing file gives the defaults, a bad one the defaults and an error.
+
+    Errors name the file and, where it helps, the line (or the byte, for a file
+    that is not text); they are one sentence without a final full stop. Any
+    file is handled: binary, not UTF-8, nested too deeply to parse.
+    """
+    try:
+        data = path.read_bytes()
     except FileNotFoundError:
         return LoadedConfig(path, default_config())
-    except (OSError, UnicodeDecodeError) as exc:
-        return LoadedConfig(path, default_config(), f"{path}: cannot read: {exc}")
+    except OSError as exc:
+        return LoadedConfig(path, default_config(), f"{path}: cannot read: {exc.strerror or exc}")
+    text, not_text = _decode(data)
+    if text is None:
+        return LoadedConfig(path, default_config(), f"{path}: {not_text}")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message ends with "(at line N, column M)" or "(at end of document)".
         message = str(exc).replace("at end of document", f"at line {len(text.splitlines()) or 1}, the end of the file")
         return LoadedConfig(path, default_config(), f"{path}: not valid TOML: {message}")
+    except RecursionError:
+        return LoadedConfig(path, default_config(), f"{path}: nested too deeply to read")
     try:
         config = msgspec.convert(raw, Config)
         _validate(config)
-    except (msgspec.ValidationError, ValueError) as exc:
-        line = _line_of(text, _failing_key(str(exc)))
+    except (msgspec.ValidationError, ValueError, RecursionError) as exc:
+        message = "nested too deeply to read" if isinstance(exc, RecursionError) else str(exc)
+        line = _line_of(text, _failing_key(message))
         where = f"{path}, line {line}" if line else str(path)
-        return LoadedConfig(path, default_config(), f"{where}: {exc}")
+        return LoadedConfig(path, default_config(), f"{where}: {_readable(message).rstrip('.')}")
     return LoadedConfig(path, config)
 
 

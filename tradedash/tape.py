@@ -28,7 +28,7 @@ from tradedash.net.recorder import FrameRecorder
 
 __all__ = ["main", "build_parser", "format_event", "stats_line"]
 
-EXIT_OK, EXIT_USAGE, EXIT_FATAL = 0, 2, 3
+EXIT_OK, EXIT_FATAL = 0, 3
 
 
 def build_parser() -> argparse.ArgumentParser:

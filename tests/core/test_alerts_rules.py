@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.core.alert_helpers import FakeClock, engine_with
+from tradedash.core.alert_kinds import ALERT_KINDS, describe_rule, kind_of
 from tradedash.core.alert_rules import (
     FeedCondition,
     Firing,
@@ -24,7 +25,9 @@ from tradedash.core.alert_rules import (
     check_rule,
 )
 from tradedash.core.alert_store import CSV_COLUMNS, AlertSettings, AlertStore, export_csv
+from tradedash.core.alerts import ALERT_MESSAGE_TYPES
 from tradedash.core.lifecycle import FeedState
+from tradedash.core.wire import Ticker, Trade
 
 
 def test_spread_fires_when_wider_than_the_limit_and_rearms_with_hysteresis():
@@ -221,6 +224,37 @@ def test_history_with_wrong_types_is_reported_and_replaced_by_an_empty_one(tmp_p
     assert loaded.history == [] and "alert_history.json" in loaded.problems[0]
 
 
+@pytest.mark.parametrize("at", [1e12, -1.0])
+def test_a_firing_time_no_calendar_can_show_is_a_file_problem(tmp_path, at):
+    store = AlertStore(tmp_path)
+    firing = {"at": at, "rule_id": "r", "rule_name": "r", "symbol": "BTC-USD", "value": 1.0, "message": "m"}
+    store.history_path.write_text(json.dumps({"version": 1, "firings": [firing]}))
+    loaded = store.load()
+    assert loaded.history == [] and "alert_history.json: firings[0].at" in loaded.problems[0]
+    assert len(list(tmp_path.glob("alert_history.json.bad-*"))) == 1
+
+
+def test_an_expiry_no_calendar_can_show_skips_that_rule(tmp_path):
+    store = AlertStore(tmp_path)
+    rule = msgspec.to_builtins(PriceCross(id="b", symbol="BTC-USD", direction="above", level=1.0))
+    store.rules_path.write_text(json.dumps({"version": 1, "rules": [dict(rule, expires_at=1e12)]}))
+    loaded = store.load()
+    assert loaded.rules == [] and "rule 1 skipped: expires_at: Expected a time no later than the year 9999" in loaded.problems[0]
+    with pytest.raises(ValueError, match="expires_at"):
+        check_rule(PriceCross(id="b", symbol="BTC-USD", direction="above", level=1.0, expires_at=1e12))
+
+
+@pytest.mark.parametrize("name", ["alerts.json", "alert_history.json"])
+def test_files_nested_too_deeply_are_reported_and_kept(tmp_path, name):
+    (tmp_path / name).write_text("[" * 2000 + "]" * 2000)
+    (tmp_path / "deep").mkdir()
+    (tmp_path / "deep" / name).write_text('{"version": 1, "rules": [' + "[" * 2000 + "]" * 2000 + "]}")
+    for directory in (tmp_path, tmp_path / "deep"):
+        loaded = AlertStore(directory).load()
+        assert loaded.problems and name in loaded.problems[0], loaded.problems
+        assert len(list(directory.glob(name + ".bad-*"))) == 1
+
+
 def test_rules_watch_only_their_own_feed():
     clock = FakeClock()
     engine = engine_with([PriceCross(id="a", feed="A", symbol="BTC-USD", direction="above", level=100.0)], clock)
@@ -246,3 +280,42 @@ def test_history_exports_to_csv(tmp_path):
     assert rows[1][1:] == ["", "BTC, high", "BTC-USD", "1.5", "1.5", 'crossed "up"']
     assert datetime.fromisoformat(rows[1][0]).timestamp() == 1_764_000_000.5
     assert rows[2][3:6] == ["", "12.0", ""]
+
+
+EXAMPLES = [
+    PriceCross(id="a", symbol="BTC-USD", direction="above", level=65000.0),
+    PriceRange(id="b", symbol="BTC-USD", event="enters", low=1.0, high=2.0),
+    PercentChange(id="c", symbol="BTC-USD", percent=2.0, window=300.0, direction="down"),
+    SpreadWide(id="d", symbol="BTC-USD", limit=1.5),
+    TradeVolume(id="e", symbol="BTC-USD", limit=10.0, window=60.0),
+    LargeTrade(id="f", symbol="BTC-USD", size=5.0),
+    FeedCondition(id="g", condition="stale", seconds=120.0),
+]
+
+
+def test_one_spec_per_kind_says_what_engine_and_editor_need():
+    assert [kind_of(rule).rule for rule in EXAMPLES] == [kind.rule for kind in ALERT_KINDS.values()]
+    assert [describe_rule(rule) for rule in EXAMPLES] == [
+        "BTC-USD crosses above 65,000",
+        "BTC-USD enters 1 – 2",
+        "BTC-USD falls more than 2 % within 5 min",
+        "BTC-USD spread wider than 1.5",
+        "BTC-USD volume above 10 within 1 min",
+        "BTC-USD trade larger than 5",
+        "feed stale for more than 2 min",
+    ]
+    assert {kind.tag for kind in ALERT_KINDS.values() if kind.timed} == {"volume", "feed"}
+    assert set(ALERT_MESSAGE_TYPES) == {Ticker, Trade}
+    for kind in ALERT_KINDS.values():  # every form field is a field of the record
+        assert {field.name for field in kind.fields} <= set(kind.rule.__struct_fields__)
+
+
+def test_a_timed_kind_is_judged_as_time_passes_without_new_data():
+    clock = FakeClock()
+    engine = engine_with([TradeVolume(id="v", symbol="BTC-USD", limit=1.0, window=5.0, cooldown=0.0)], clock)
+    engine.set_feed_state(FeedState.LIVE)
+    assert len(engine.on_message(clock.trade(2.0))) == 1  # 2 > 1
+    assert engine.status("v") == "waiting to re-arm"
+    clock.now += 6.0
+    engine.tick()  # the window emptied with time alone: the rule re-arms
+    assert engine.status("v") == "armed"

@@ -57,3 +57,16 @@ def test_events_outside_the_table_raise_illegal_transition(state, event):
     with pytest.raises(IllegalTransition, match=event.value):
         lifecycle.handle(event)
     assert lifecycle.state is state
+
+
+@pytest.mark.parametrize(
+    "state, event",
+    [key for key, target in TRANSITIONS.items() if target is key[0] and key[1] is not FeedEvent.CLOSE],
+    ids=lambda v: v.value,
+)
+def test_an_event_that_means_nothing_in_a_state_keeps_it_and_tells_no_listener(state, event):
+    lifecycle = FeedLifecycle(lambda: 0.0)
+    lifecycle.state = state
+    changes = []
+    lifecycle.add_listener(lambda old, new: changes.append(new))
+    assert lifecycle.handle(event) is state and changes == []

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_exchange.market import ALL_CHANNELS, Market
-from mock_exchange.simulator import DEFAULT_SPECS
+from mock_exchange.market import ALL_CHANNELS, DEFAULT_SPECS, Market
 from tradedash.core import wire
 from tradedash.core.book import BookOutcome
 from tradedash.core.market import MarketState

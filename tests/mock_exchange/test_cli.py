@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from mock_exchange.cli import build_parser, config_from_args
-from mock_exchange.simulator import SymbolSpec
+from mock_exchange.market import SymbolSpec
 from tests.mock_exchange.raw_client import recv_json, recv_until, request
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,3 +90,39 @@ async def test_the_process_serves_with_a_token_and_scheduled_faults(tmp_path):
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), 30)
+
+
+async def _start_exchange(*args: str, **kwargs) -> tuple[asyncio.subprocess.Process, str, list[str]]:
+    """Start ``python -m mock_exchange --port 0 ARGS``; returns the process, its URL and the log lines read so far."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "mock_exchange", "--port", "0", *args, cwd=ROOT, stderr=asyncio.subprocess.PIPE, **kwargs
+    )
+    lines: list[str] = []
+    while True:
+        line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
+        assert line, f"the exchange exited early: {lines}"
+        lines.append(line)
+        match = re.search(r"listening on (wss?://\S+)", line)
+        if match:
+            return process, match.group(1), lines
+
+
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_a_signal_closes_clients_with_1001_and_logs_stopped_even_with_sigint_ignored(number):
+    # A script's background job (`mock-exchange &`) starts with SIGINT ignored.
+    process, url, lines = await _start_exchange(preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        async with connect(url) as ws:
+            await recv_json(ws)
+            process.send_signal(number)
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    await asyncio.wait_for(ws.recv(), 10)
+            assert ws.close_code == 1001
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+        log = "".join(lines) + (await process.stderr.read()).decode()
+        assert "stopped" in log and f"{number.name} received" in log
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

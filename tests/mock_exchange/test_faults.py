@@ -11,7 +11,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidMessage
 
-from mock_exchange.fault_schedule import parse_fault
+from mock_exchange.faults import parse_fault
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 
 from tests.mock_exchange.raw_client import recv_json, recv_until, request, wait_for
@@ -182,7 +182,7 @@ async def test_refuse_twice_keeps_one_listener_and_reopens_after_the_later(make_
     ws = await _connect_when_listening(exchange.url)
     assert (await recv_json(ws))["type"] == "hello"
     await ws.close()
-    assert len([s for s in exchange._servers if s.server.is_serving()]) == 1
+    assert len(exchange.listening_addresses) == 1
 
 
 async def test_refuse_closes_the_port_for_a_while_then_listens_again(make_exchange):

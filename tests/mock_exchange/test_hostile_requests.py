@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
-from mock_exchange.server import ExchangeConfig, ExchangeServer
+from mock_exchange.market import DEFAULT_SPECS, Market
+from mock_exchange.server.session import RequestSession
 from tests.mock_exchange.raw_client import recv_json, request
 
 NASTY = [
@@ -40,20 +41,9 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None)
 @given(value=json_values)
 def test_any_json_gets_exactly_one_typed_reply(value):
-    server = ExchangeServer(ExchangeConfig(port=0, admin_token="a"))
-    session = _FakeSession()
-    replies = server._answer(session, json.dumps(value).encode())  # type: ignore[arg-type]
-    assert 1 <= len(replies) and type(replies[0]).__name__ in ("Ack", "Error")
-
-
-class _FakeSession:
-    """The parts of a session that answering reads (no socket: spawning faults is not reached without the token)."""
-
-    def __init__(self) -> None:
-        self.subscriptions: set = set()
-        self.book_depths: dict = {}
-        self.connection = object()
-
+    session = RequestSession(Market(DEFAULT_SPECS.values(), seed=1), max_subscriptions=500, admin_token="a")
+    answer = session.receive_request(json.dumps(value).encode(), ts=0)
+    assert 1 <= len(answer.replies) and type(answer.replies[0]).__name__ in ("Ack", "Error")

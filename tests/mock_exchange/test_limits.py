@@ -11,13 +11,13 @@ import trustme
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from mock_exchange.limits import RequestBudget
+from mock_exchange.server.limits import RequestBudget
 from tests.mock_exchange.raw_client import recv_json, recv_until, request, wait_for
 
 
 async def test_binds_loopback_by_default(exchange):
     assert exchange.config.host == "127.0.0.1"
-    assert exchange._servers[0].sockets[0].getsockname()[0] == "127.0.0.1"
+    assert exchange.listening_addresses[0][0] == "127.0.0.1"
 
 
 async def test_a_request_above_the_size_limit_closes_1009(make_exchange):

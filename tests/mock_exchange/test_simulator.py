@@ -7,7 +7,7 @@ import math
 import pytest
 
 from mock_exchange.market import Market
-from mock_exchange.simulator import DEFAULT_SPECS, SymbolSimulator
+from mock_exchange.market import DEFAULT_SPECS, SymbolSimulator
 
 
 @pytest.mark.parametrize("symbol", list(DEFAULT_SPECS))

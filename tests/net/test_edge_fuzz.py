@@ -1,10 +1,10 @@
-"""Scenario 12 at volume: generated garbage through the feed's edge (``FeedClient.ingest``).
+"""Scenario 12 at volume: generated garbage through the feed's edge (the session's ``receive_frame``).
 
 Hypothesis generates frames (random bytes and text, random JSON values,
 message-shaped objects with wrong or missing fields, unknown types, wrong symbols, and
 well-typed messages with hostile values: negative, zero, huge, empty books), and each
 is expanded into a few hundred cheap byte-level mutants, about 10^5 inputs per run.
-``ingest`` must never raise, every frame that is not valid protocol v1 must be counted,
+``receive_frame`` must never raise, every frame that is not valid protocol v1 must be counted,
 and the feed must stay usable.
 """
 
@@ -17,9 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tradedash.core import wire
-from tradedash.core.lifecycle import FeedEvent
+from tradedash.core.feed_session import ProtocolV1Session
 from tradedash.core.market import MarketState
-from tradedash.net.feed_client import FeedClient
 
 SYMBOLS = ["BTC-USD", "ETH-USD", "DOGE-USD", ""]
 TYPES = ["ticker", "trades", "book", "candles", "heartbeat", "hello", "ack", "error", "shutdown", "weather", 7, None]
@@ -73,12 +72,24 @@ def mutants(frame: bytes, seed: int, count: int = MUTANTS_PER_FRAME) -> list[byt
     return out
 
 
-def _feed() -> tuple[FeedClient, MarketState]:
+class _Feed:
+    """A protocol v1 session as during a connection, taking each frame as a burst of its own."""
+
+    def __init__(self, market: MarketState) -> None:
+        subscriptions = [wire.Subscription(c, s) for c in ("ticker", "book") for s in ("BTC-USD", "ETH-USD")]
+        self.session = ProtocolV1Session(market, subscriptions=subscriptions, clock=lambda: 1.0)
+        self.session.connect_started()
+        self.session.connection_opened(1.0)
+        self.stats = self.session.stats
+
+    def ingest(self, frame: bytes) -> None:
+        self.session.receive_frame(frame)
+        self.session.end_burst(1.0)
+
+
+def _feed() -> tuple[_Feed, MarketState]:
     market = MarketState()
-    subscriptions = [wire.Subscription(c, s) for c in ("ticker", "book") for s in ("BTC-USD", "ETH-USD")]
-    client = FeedClient("ws://127.0.0.1:1", market=market, subscriptions=subscriptions)
-    client.lifecycle.handle(FeedEvent.CONNECT)  # as during a connection
-    return client, market
+    return _Feed(market), market
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

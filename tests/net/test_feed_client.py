@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 
 import msgspec
 import pytest
@@ -14,10 +15,17 @@ from tests.net.support import ScriptedExchange, ticker, wait_for
 from tradedash.core import wire
 from tradedash.core.market import MarketState
 from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.lifecycle import FeedEvent, FeedState
+from tradedash.core.lifecycle import FeedState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.feed_group import FeedGroup
 from tradedash.net.recorder import FrameRecorder
+
+
+def _ingest(client: FeedClient, frame: bytes) -> None:
+    """One frame through the client's session as during a connection, as a burst of its own."""
+    client.session.connect_started()
+    client.session.receive_frame(frame)
+    client.session.end_burst(time.monotonic())
 
 
 async def _stop(client: FeedClient, task: asyncio.Task) -> None:
@@ -51,9 +59,9 @@ async def test_subscriptions_change_while_connected(exchange):
     )
     task = asyncio.create_task(client.run())
     await wait_for(lambda: client.state is FeedState.LIVE)
-    await client.subscribe(["trades"], ["SOL-USD"])
+    client.set_subscriptions([wire.Subscription("ticker", "BTC-USD"), wire.Subscription("trades", "SOL-USD")])
     await wait_for(lambda: any(isinstance(m, wire.Trade) and m.symbol == "SOL-USD" for m in received))
-    await client.unsubscribe(["ticker"], ["BTC-USD"])
+    client.set_subscriptions([wire.Subscription("trades", "SOL-USD")])
     await asyncio.sleep(0.1)  # let in-flight BTC tickers land
     received.clear()
     await wait_for(lambda: len(received) >= 5)
@@ -222,7 +230,7 @@ async def test_unsubscribing_a_resyncing_book_ends_the_resync():
         update = wire.Book("BTC-USD", 5, 1, "update", [(1.0, 1.0)], [], 4, None)  # no snapshot yet: resync
         await server.latest.send(wire.encode(update), text=True)
         await wait_for(lambda: client.state is FeedState.RESYNCING)
-        await client.unsubscribe(["book"], ["BTC-USD"])
+        client.set_subscriptions([wire.Subscription("ticker", "BTC-USD")])
         assert client.state is FeedState.LIVE and market.resyncing_symbols() == set()
         await _stop(client, task)
 
@@ -253,7 +261,7 @@ async def test_leaving_busy_books_never_leaves_the_feed_resyncing():
     task = asyncio.create_task(client.run())
     try:
         await wait_for(lambda: client.state is FeedState.LIVE and all(market.symbols[s].book.synced for s in symbols))
-        await client.unsubscribe(["ticker", "book"], ["ETH-USD", "SOL-USD"])
+        client.set_subscriptions([wire.Subscription(c, "BTC-USD") for c in ("ticker", "book")])
         await asyncio.sleep(0.3)  # in-flight updates of the books just left arrive here
         await wait_for(lambda: client.state is FeedState.LIVE and not market.resyncing_symbols())
         assert client.stats.reconnects == 0
@@ -301,8 +309,7 @@ def test_a_message_that_fails_downstream_costs_neither_the_feed_nor_the_rest_of_
 
     market = MarketState()
     client = FeedClient("ws://127.0.0.1:1", market=market, subscriptions=[wire.Subscription("ticker", "BTC-USD")], on_message=fragile)
-    client.lifecycle.handle(FeedEvent.CONNECT)  # as during a connection
-    client.ingest(wire.encode([ticker(seq=1, last=100.0), ticker(seq=2, last=101.0), ticker(seq=3, last=102.0)]))
+    _ingest(client, wire.encode([ticker(seq=1, last=100.0), ticker(seq=2, last=101.0), ticker(seq=3, last=102.0)]))
     assert seen == [1, 2, 3]
     assert market.symbols["BTC-USD"].ticker.seq == 3
     assert client.stats.malformed == 1 and "a bug downstream" in client.stats.last_errors[-1]
@@ -315,10 +322,59 @@ def test_on_message_gets_only_the_types_asked_for_and_the_market_gets_everything
     subscriptions = [wire.Subscription(c, "BTC-USD") for c in ("ticker", "trades", "book")]
     client = FeedClient("ws://127.0.0.1:1", market=market, subscriptions=subscriptions,
                         on_message=lambda m: seen.append(type(m)), on_message_types=(wire.Ticker, wire.Trade))
-    client.lifecycle.handle(FeedEvent.CONNECT)  # as during a connection
     snapshot = wire.Book("BTC-USD", 1, 1, "snapshot", [(99.0, 1.0)], [(101.0, 1.0)])
     trade = wire.Trade("BTC-USD", 1, 2, 7, 100.0, 0.5, "buy")
-    client.ingest(wire.encode([ticker(seq=1), snapshot, trade]))
+    _ingest(client, wire.encode([ticker(seq=1), snapshot, trade]))
     assert seen == [wire.Ticker, wire.Trade]
     state = market.symbols["BTC-USD"]
     assert state.book.bids() == [(99.0, 1.0)] and list(state.trades) == [trade] and state.ticker.seq == 1
+
+
+async def test_a_snapshot_the_session_fetches_over_http_is_fetched_and_handed_back():
+    """The pump's side of FetchSnapshot (venues with REST snapshots): GET the URL, give the body to the session."""
+    import http.server
+    import threading
+
+    from tests.reference_book import ReferenceBook
+    from tradedash.core.feed_session import ProtocolV1Session
+
+    book = ReferenceBook("BTC-USD", bids={99.0: 1.0}, asks={101.0: 1.0}, seq=7)
+    body = wire.encode(book.snapshot())
+
+    class SnapshotHandler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    http_server = http.server.HTTPServer(("127.0.0.1", 0), SnapshotHandler)
+    threading.Thread(target=http_server.serve_forever, daemon=True).start()
+    snapshot_url = f"http://127.0.0.1:{http_server.server_address[1]}/depth?symbol=BTC-USD"
+
+    class RestSnapshotSession(ProtocolV1Session):
+        def _request_snapshot(self, symbol: str) -> None:
+            self._fetch(symbol, snapshot_url)
+
+        def receive_snapshot(self, symbol: str, body: bytes, now: float) -> None:
+            self.receive_frame(body)
+            self.end_burst(now)
+
+    try:
+        async with ScriptedExchange() as server:
+            market = MarketState()
+            session = RestSnapshotSession(market, subscriptions=[wire.Subscription(c, "BTC-USD") for c in ("ticker", "book")])
+            client = FeedClient(server.url, session=session)
+            task = asyncio.create_task(client.run())
+            await wait_for(lambda: client.state is FeedState.LIVE)
+            await server.latest.send(wire.encode(wire.Book("BTC-USD", 3, 1, "update", [(1.0, 1.0)], [], 2)), text=True)
+            await wait_for(lambda: client.stats.resyncs == 1 and client.state is FeedState.LIVE, what="a resync over HTTP")
+            assert market.symbols["BTC-USD"].book.bids() == [(99.0, 1.0)]
+            assert not [r for _, r in server.requests if isinstance(r, wire.SnapshotRequest)]
+            await _stop(client, task)
+    finally:
+        http_server.shutdown()
+        http_server.server_close()

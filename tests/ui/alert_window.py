@@ -1,4 +1,4 @@
-"""A real main window with no feeds and an installed AlertCenter, for alert UI tests."""
+"""A real main window with no feeds and an AlertCenter on it, for alert UI tests."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings
 
 from tradedash.config import Config
 from tradedash.core.alert_store import AlertStore
-from tradedash.ui.alert_center import AlertCenter
+from tradedash.ui.alerts.center import AlertCenter
 from tradedash.ui.main_window import MainWindow
 
 
@@ -17,6 +17,5 @@ def alert_window(qtbot, directory: Path, current=lambda: ("", "BTC-USD")) -> Ale
     window = MainWindow([], Config(), QSettings(str(directory / "layout.ini"), QSettings.Format.IniFormat))
     window.repaint_timer.stop()
     qtbot.addWidget(window)
-    alerts = AlertCenter(AlertStore(directory))
-    alerts.install(window, window.chart.price_plot, current)
+    alerts = AlertCenter(AlertStore(directory), window, current=current)
     return alerts

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from ui_helpers import make_feed
 
-from tradedash.ui.feeds import FeedView
+from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.theme import DARK, Theme
 
 
 @pytest.fixture
-def feed() -> FeedView:
+def feed() -> RunningFeed:
     return make_feed()
 
 

@@ -47,9 +47,9 @@ def test_every_panel_fills_with_live_data(qt_async, qtmodeltester, tmp_path):
             await until(lambda: all(model.index(r, 1).data() != "—" for r in range(3)))
             first = [model.index(r, 1).data() for r in range(3)]
             await until(lambda: [model.index(r, 1).data() for r in range(3)] != first)
-            await until(lambda: window.tape.tape_model.rowCount() > 3 and window.chart.repaints > 2)
+            await until(lambda: window.trades.trades_model.rowCount() > 3 and window.chart.repaints > 2)
             await until(lambda: window.book.model.has_book and window.book.model.index(0, 0).data() is not None)
-            for checked in (model, window.tape.tape_model, window.health.model, window.book.model):
+            for checked in (model, window.trades.trades_model, window.health.model, window.book.model):
                 qtmodeltester.check(checked)
             assert window.chart.symbol is not None and window.chart.symbol.symbol in {"BTC-USD", "ETH-USD", "SOL-USD"}
             await until(lambda: "demo: live" in window.status_text.text())

@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
 from ui_helpers import ticker, trade
 
 from tradedash.config import Config
-from tradedash.ui.about_dialog import AboutDialog
-from tradedash.ui.feeds import SymbolRef
+from tradedash.ui.dialogs.about import AboutDialog
+from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
 from tradedash.ui.main_window import MainWindow
-from tradedash.ui.subscriptions_dialog import SubscriptionDialog
+from tradedash.ui.running_feed import SymbolRef
 from tradedash.ui.theme import DARK, LIGHT
 
 
@@ -30,23 +30,23 @@ def _fill(feed) -> None:
 
 def test_every_panel_is_a_movable_dock(qtbot, feed, tmp_path):
     window = _window(qtbot, feed, tmp_path)
-    assert set(window.docks) == {"watchlist", "chart", "book", "tape", "health"}
+    assert set(window.docks) == {"watchlist", "chart", "book", "trades", "health"}
     for dock in window.docks.values():
         assert dock.features() & QDockWidget.DockWidgetFeature.DockWidgetMovable
-        assert dock.toggleViewAction() in window._view_menu.actions()
+        assert dock.toggleViewAction() in window.menu("panels").actions()
 
 
 def test_layout_is_saved_restored_and_reset(qtbot, feed, tmp_path):
     window = _window(qtbot, feed, tmp_path)
     window.show()
-    window.docks["tape"].setFloating(True)
+    window.docks["trades"].setFloating(True)
     window.docks["health"].hide()
     window.close()  # saves
     again = _window(qtbot, feed, tmp_path)
     again.show()
-    assert again.docks["tape"].isFloating() and not again.docks["health"].isVisible()
+    assert again.docks["trades"].isFloating() and not again.docks["health"].isVisible()
     again.reset_layout_action.trigger()
-    assert not again.docks["tape"].isFloating()
+    assert not again.docks["trades"].isFloating()
     assert all(dock.isVisible() for dock in again.docks.values())
 
 
@@ -60,7 +60,7 @@ def test_first_symbol_shown_and_double_click_opens_another(qtbot, feed, tmp_path
     with qtbot.waitSignal(window.watchlist.symbol_activated):
         window.watchlist.table.doubleClicked.emit(proxy_index)
     assert window.chart.symbol == SymbolRef("demo", "SOL-USD")
-    assert window.tape.tape_model.rowCount() == 1
+    assert window.trades.trades_model.rowCount() == 1
 
 
 def test_theme_switch_and_system_default(qtbot, feed, tmp_path):
@@ -111,6 +111,14 @@ def test_dialogs_open_without_blocking(qtbot, feed, tmp_path):
 
 def test_another_panel_can_be_docked(qtbot, feed, tmp_path):
     window = _window(qtbot, feed, tmp_path)
-    dock = window.add_panel("alerts", "Alerts", QLabel("alerts here"), Qt.DockWidgetArea.BottomDockWidgetArea)
-    assert window.docks["alerts"] is dock and dock.objectName() == "dock-alerts"
-    assert dock.toggleViewAction() in window._view_menu.actions()
+    dock = window.add_dock("extra", "Extra", QLabel("extra here"), Qt.DockWidgetArea.BottomDockWidgetArea)
+    assert window.docks["extra"] is dock and dock.objectName() == "dock-extra"
+    assert dock.toggleViewAction() in window.menu("panels").actions()
+
+
+def test_a_menu_can_be_added_before_help(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    menu = window.add_menu("extra", "E&xtra")
+    titles = [action.text() for action in window.menuBar().actions()]
+    assert titles[-2:] == ["E&xtra", "&Help"]
+    assert window.menu("extra") is menu and window.menu("help").title() == "&Help"

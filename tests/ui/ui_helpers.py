@@ -13,17 +13,17 @@ from tradedash.config import FeedConfig
 from tradedash.core import wire
 from tradedash.core.market import MarketState
 from tradedash.net.feed_client import FeedClient
-from tradedash.ui.feeds import FeedView
+from tradedash.ui.running_feed import RunningFeed
 
 T0 = 1_764_061_200_000_000_000  # 2025-11-25 09:00:00 UTC, in ns
 _seq = itertools.count(1)
 
 
-def make_feed(name: str = "demo") -> FeedView:
+def make_feed(name: str = "demo") -> RunningFeed:
     market = MarketState()
     client = FeedClient("ws://127.0.0.1:9", market=market)
-    client.symbols = [wire.SymbolInfo("BTC-USD", 0.01, 0.0001), wire.SymbolInfo("SOL-USD", 0.001, 0.01)]
-    return FeedView(FeedConfig(name=name, symbols=["BTC-USD", "SOL-USD"]), client, market)
+    client.session.symbols = [wire.SymbolInfo("BTC-USD", 0.01, 0.0001), wire.SymbolInfo("SOL-USD", 0.001, 0.01)]
+    return RunningFeed(FeedConfig(name=name, symbols=["BTC-USD", "SOL-USD"]), client, market)
 
 
 def ticker(symbol: str, last: float, ts: int = T0, open_24h: float = 100.0) -> wire.Ticker:

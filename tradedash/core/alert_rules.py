@@ -28,14 +28,19 @@ __all__ = [
     "LargeTrade",
     "FeedCondition",
     "AlertRule",
-    "RULE_KINDS",
     "Firing",
     "check_rule",
     "new_rule_id",
-    "describe_rule",
+    "EPOCH_MAX",
+    "readable_error",
 ]
 
+#: The latest wall-clock time a file may hold (9999-12-31 00:00 UTC): later ones cannot be shown as dates.
+EPOCH_MAX = 253_402_214_400.0
+
 Positive = Annotated[float, msgspec.Meta(gt=0)]
+#: A wall-clock time, seconds since the Unix epoch, that a calendar can show.
+WallTime = Annotated[float, msgspec.Meta(ge=0, le=EPOCH_MAX)]
 NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 Symbol = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 
@@ -64,7 +69,7 @@ class RuleBase(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
     mode: Literal["once", "every"] = "every"
     cooldown: NonNegative = 60.0
     hysteresis: NonNegative = 0.0
-    expires_at: float | None = None
+    expires_at: WallTime | None = None
 
 
 class PriceCross(RuleBase, frozen=True, kw_only=True, tag="price_cross"):
@@ -129,17 +134,10 @@ class FeedCondition(RuleBase, frozen=True, kw_only=True, tag="feed"):
 
 AlertRule = Union[PriceCross, PriceRange, PercentChange, SpreadWide, TradeVolume, LargeTrade, FeedCondition]
 
-#: kind tag -> rule class, in the order an editor offers them.
-RULE_KINDS: dict[str, type[RuleBase]] = {
-    cls.__struct_config__.tag: cls  # type: ignore[misc]
-    for cls in (PriceCross, PriceRange, PercentChange, SpreadWide, TradeVolume, LargeTrade, FeedCondition)
-}
-
-
 class Firing(msgspec.Struct, frozen=True, kw_only=True):
     """One time a rule fired: when (wall clock), which rule, on what symbol, the value, and what it means."""
 
-    at: float
+    at: WallTime
     rule_id: str
     rule_name: str
     feed: str = ""
@@ -159,7 +157,7 @@ def check_rule(rule: RuleBase) -> AlertRule:
     try:
         checked = msgspec.convert(msgspec.to_builtins(rule), AlertRule)
     except msgspec.ValidationError as exc:
-        raise ValueError(_readable(str(exc))) from None
+        raise ValueError(readable_error(str(exc))) from None
     if isinstance(checked, PriceRange) and not checked.low < checked.high:
         raise ValueError("the range's low must be below its high")
     if isinstance(checked, PriceRange) and checked.event == "leaves" and 2 * checked.hysteresis >= checked.high - checked.low:
@@ -169,35 +167,10 @@ def check_rule(rule: RuleBase) -> AlertRule:
     return checked
 
 
-def _readable(reason: str) -> str:
-    # msgspec says "Expected `float` >= 0.0 - at `$.cooldown`"; name the field first.
-    if " - at `$." in reason:
-        message, field = reason.rsplit(" - at `$.", 1)
-        return f"{field.rstrip('`')}: {message.replace('`', '')}"
+def readable_error(reason: str) -> str:
+    """msgspec's "Expected `float` >= 0.0 - at `$.cooldown`" as "cooldown: Expected float >= 0.0"."""
+    reason = reason.replace(f"`float` <= {EPOCH_MAX}", "a time no later than the year 9999")
+    if " - at `$" in reason:
+        message, field = reason.rsplit(" - at `$", 1)
+        return f"{field.rstrip('`').lstrip('.')}: {message.replace('`', '')}"
     return reason
-
-
-def describe_rule(rule: AlertRule) -> str:
-    """One line saying what the rule watches, e.g. ``BTC-USD crosses above 65,000``."""
-    if isinstance(rule, PriceCross):
-        return f"{rule.symbol} crosses {rule.direction} {rule.level:,.10g}"
-    if isinstance(rule, PriceRange):
-        return f"{rule.symbol} {rule.event} {rule.low:,.10g} – {rule.high:,.10g}"
-    if isinstance(rule, PercentChange):
-        moves = {"up": "rises", "down": "falls", "either": "moves"}[rule.direction]
-        return f"{rule.symbol} {moves} more than {rule.percent:g} % within {_duration(rule.window)}"
-    if isinstance(rule, SpreadWide):
-        return f"{rule.symbol} spread wider than {rule.limit:,.10g}"
-    if isinstance(rule, TradeVolume):
-        return f"{rule.symbol} volume above {rule.limit:,.10g} within {_duration(rule.window)}"
-    if isinstance(rule, LargeTrade):
-        return f"{rule.symbol} trade larger than {rule.size:,.10g}"
-    return f"feed {rule.condition} for more than {_duration(rule.seconds)}"
-
-
-def _duration(seconds: float) -> str:
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds / 3600:g} h"
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g} min"
-    return f"{seconds:g} s"

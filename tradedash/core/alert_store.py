@@ -22,7 +22,7 @@ from pathlib import Path
 
 import msgspec
 
-from .alert_rules import AlertRule, Firing, check_rule
+from .alert_rules import AlertRule, Firing, check_rule, readable_error
 from .alerts import HISTORY_LIMIT
 
 __all__ = ["AlertSettings", "LoadedAlerts", "AlertStore", "RULES_FILE", "HISTORY_FILE", "CSV_COLUMNS", "export_csv"]
@@ -84,9 +84,9 @@ class AlertStore:
             for index, raw in enumerate(rules_file.rules):
                 try:
                     loaded.rules.append(check_rule(msgspec.json.decode(raw, type=AlertRule)))
-                except (msgspec.ValidationError, ValueError) as exc:
+                except (msgspec.ValidationError, ValueError, RecursionError) as exc:
                     bad_rules = True
-                    loaded.problems.append(f"{self.rules_path}: rule {index + 1} skipped: {exc}")
+                    loaded.problems.append(f"{self.rules_path}: rule {index + 1} skipped: {readable_error(str(exc))}")
             if bad_rules:
                 loaded.problems.append(self._set_aside(self.rules_path))
         history_file = self._read(self.history_path, _HistoryFile, loaded.problems)
@@ -114,8 +114,9 @@ class AlertStore:
             return None
         try:
             return msgspec.json.decode(data, type=schema)
-        except msgspec.DecodeError as exc:
-            problems.append(f"{path}: {_where(data, str(exc))}; using defaults. {self._set_aside(path)}")
+        except (msgspec.DecodeError, RecursionError) as exc:
+            reason = "nested too deeply to read" if isinstance(exc, RecursionError) else _where(data, str(exc))
+            problems.append(f"{path}: {reason}; using defaults. {self._set_aside(path)}")
             return None
 
     def _set_aside(self, path: Path) -> str:
@@ -168,4 +169,4 @@ def _where(data: bytes, reason: str) -> str:
         if byte[:-1].isdigit():
             line = data[: int(byte[:-1])].count(b"\n") + 1
             return f"line {line}: {head.strip()}"
-    return reason
+    return readable_error(reason)

@@ -1,6 +1,7 @@
 """The alert engine: evaluates every rule on every relevant update. Pure: no Qt, no sockets, clocks injected.
 
-How a rule fires (the same for every kind but :class:`~.alert_rules.LargeTrade`):
+How a rule fires (the same for every kind but :class:`~.alert_rules.LargeTrade`; what
+each kind reads is its watch, :mod:`.alert_watches`, named in :mod:`.alert_kinds`):
 each evaluation yields the rule's value, whether its condition holds, and
 whether the value is back far enough (by the hysteresis) to re-arm. An armed
 rule whose condition holds fires and disarms; a disarmed rule re-arms when the
@@ -25,26 +26,15 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Generic, TypeVar
 
 import msgspec
 
-from .alert_rules import (
-    AlertRule,
-    FeedCondition,
-    Firing,
-    LargeTrade,
-    PercentChange,
-    PriceCross,
-    PriceRange,
-    SpreadWide,
-    TradeVolume,
-    check_rule,
-    describe_rule,
-)
+from .alert_kinds import ALERT_KINDS, kind_of
+from .alert_rules import AlertRule, Firing, check_rule
+from .alert_watches import Reading, Watch
 from .data_age import DataAge
 from .lifecycle import FeedState
-from .wire import MarketMessage, Ticker, Trade
+from .wire import MarketMessage, Ticker
 
 __all__ = ["AlertEngine", "ALERT_MESSAGE_TYPES", "HISTORY_LIMIT", "STALENESS_LIMIT"]
 
@@ -52,9 +42,6 @@ HISTORY_LIMIT = 1000
 STALENESS_LIMIT = 10.0
 
 Clock = Callable[[], float]
-#: (value, condition holds, value is back far enough to re-arm), or None when there is nothing to judge.
-Reading = tuple[float, bool, bool] | None
-R = TypeVar("R", bound=AlertRule)
 
 _FEED_CONDITIONS: dict[str, Callable[[FeedState, bool], bool]] = {
     "stale": lambda state, _resyncing: state is FeedState.STALE,
@@ -63,165 +50,8 @@ _FEED_CONDITIONS: dict[str, Callable[[FeedState, bool], bool]] = {
 }
 
 
-# --- What each kind of rule watches --------------------------------------------------------
-
-
-class _Watch(Generic[R]):
-    """The runtime state of one rule: the trigger (armed, last firing) and what its kind keeps."""
-
-    starts_armed = True
-    #: Every true condition is its own event (no arming): large trades.
-    events = False
-    #: The market messages this kind of rule reads.
-    messages: tuple[type, ...] = (Ticker,)
-
-    def __init__(self, rule: R) -> None:
-        self.rule = rule
-        self.armed = self.starts_armed
-        self.last_fired: float | None = None
-        self.seen = False  # has the rule judged any data since it was (re)made?
-
-    def on_ticker(self, ticker: Ticker, now: float) -> Reading:
-        return None
-
-    def on_trade(self, trade: Trade, now: float) -> Reading:
-        return None
-
-    def on_tick(self, now: float) -> Reading:
-        return None
-
-    def message(self, value: float) -> str:
-        return f"{describe_rule(self.rule)}: {value:,.10g}"
-
-
-class _CrossWatch(_Watch[PriceCross]):
-    starts_armed = False
-
-    def on_ticker(self, ticker: Ticker, now: float) -> Reading:
-        price, rule = ticker.last, self.rule
-        if rule.direction == "above":
-            return price, price >= rule.level, price < rule.level - rule.hysteresis
-        return price, price <= rule.level, price > rule.level + rule.hysteresis
-
-    def message(self, value: float) -> str:
-        return f"{self.rule.symbol} crossed {self.rule.direction} {self.rule.level:,.10g}: last {value:,.10g}"
-
-
-class _RangeWatch(_Watch[PriceRange]):
-    starts_armed = False
-
-    def on_ticker(self, ticker: Ticker, now: float) -> Reading:
-        price, rule = ticker.last, self.rule
-        inside = rule.low <= price <= rule.high
-        well_inside = rule.low + rule.hysteresis <= price <= rule.high - rule.hysteresis
-        well_outside = price < rule.low - rule.hysteresis or price > rule.high + rule.hysteresis
-        if rule.event == "enters":
-            return price, inside, well_outside
-        return price, not inside, well_inside
-
-    def message(self, value: float) -> str:
-        rule = self.rule
-        verb = "entered" if rule.event == "enters" else "left"
-        return f"{rule.symbol} {verb} {rule.low:,.10g} – {rule.high:,.10g}: last {value:,.10g}"
-
-
-class _PercentWatch(_Watch[PercentChange]):
-    """Keeps the window's lowest and highest prices with monotonic deques (O(1) per update)."""
-
-    def __init__(self, rule: PercentChange) -> None:
-        super().__init__(rule)
-        self._lows: deque[tuple[float, float]] = deque()  # prices increasing from the front
-        self._highs: deque[tuple[float, float]] = deque()  # prices decreasing from the front
-
-    def on_ticker(self, ticker: Ticker, now: float) -> Reading:
-        price, rule = ticker.last, self.rule
-        lows, highs = self._lows, self._highs
-        while lows and lows[-1][1] >= price:
-            lows.pop()
-        lows.append((now, price))
-        while highs and highs[-1][1] <= price:
-            highs.pop()
-        highs.append((now, price))
-        cutoff = now - rule.window
-        while lows[0][0] < cutoff:
-            lows.popleft()
-        while highs[0][0] < cutoff:
-            highs.popleft()
-        rise = 100.0 * (price - lows[0][1]) / lows[0][1]
-        fall = 100.0 * (highs[0][1] - price) / highs[0][1]
-        change = {"up": rise, "down": fall, "either": max(rise, fall)}[rule.direction]
-        return change, change > rule.percent, change <= rule.percent - rule.hysteresis
-
-    def message(self, value: float) -> str:
-        return f"{describe_rule(self.rule)}: {value:.2f} %"
-
-
-class _SpreadWatch(_Watch[SpreadWide]):
-    def on_ticker(self, ticker: Ticker, now: float) -> Reading:
-        spread, rule = ticker.ask - ticker.bid, self.rule
-        return spread, spread > rule.limit, spread <= rule.limit - rule.hysteresis
-
-
-class _VolumeWatch(_Watch[TradeVolume]):
-    messages = (Trade,)
-
-    def __init__(self, rule: TradeVolume) -> None:
-        super().__init__(rule)
-        self._trades: deque[tuple[float, float]] = deque()
-        self._total = 0.0
-
-    def on_trade(self, trade: Trade, now: float) -> Reading:
-        self._trades.append((now, trade.size))
-        self._total += trade.size
-        return self.on_tick(now)
-
-    def on_tick(self, now: float) -> Reading:
-        trades, cutoff = self._trades, now - self.rule.window
-        while trades and trades[0][0] < cutoff:
-            self._total -= trades.popleft()[1]
-        if not trades:
-            self._total = 0.0  # no float drift survives an empty window
-        rule = self.rule
-        return self._total, self._total > rule.limit, self._total <= rule.limit - rule.hysteresis
-
-
-class _LargeTradeWatch(_Watch[LargeTrade]):
-    events = True
-    messages = (Trade,)
-
-    def on_trade(self, trade: Trade, now: float) -> Reading:
-        return trade.size, trade.size > self.rule.size, True
-
-    def message(self, value: float) -> str:
-        return f"{self.rule.symbol} trade of {value:,.10g} (larger than {self.rule.size:,.10g})"
-
-
-class _FeedWatch(_Watch[FeedCondition]):
-    messages = ()
-
-    def __init__(self, rule: FeedCondition, since: Callable[[str], float | None]) -> None:
-        super().__init__(rule)
-        self._since = since
-
-    def on_tick(self, now: float) -> Reading:
-        since = self._since(self.rule.condition)
-        duration = 0.0 if since is None else now - since
-        return duration, since is not None and duration > self.rule.seconds, since is None
-
-    def message(self, value: float) -> str:
-        return f"feed {self.rule.condition} for {value:.0f} s (limit {self.rule.seconds:g} s)"
-
-
-_WATCHES: dict[type, type[_Watch]] = {
-    PriceCross: _CrossWatch,
-    PriceRange: _RangeWatch,
-    PercentChange: _PercentWatch,
-    SpreadWide: _SpreadWatch,
-    TradeVolume: _VolumeWatch,
-    LargeTrade: _LargeTradeWatch,
-}
 #: The market messages some rule looks at; a feed need not pass on the others.
-ALERT_MESSAGE_TYPES: tuple[type, ...] = tuple({kind: None for watch in _WATCHES.values() for kind in watch.messages})
+ALERT_MESSAGE_TYPES: tuple[type, ...] = tuple({kind: None for spec in ALERT_KINDS.values() for kind in spec.watch.messages})
 
 
 # --- The engine -----------------------------------------------------------------------------
@@ -285,10 +115,10 @@ class AlertEngine:
         self.history: deque[Firing] = deque(history, maxlen=history_limit)
         self.fired_count = 0
         self.rules_version = 0
-        self._watches: dict[str, _Watch] = {}
+        self._watches: dict[str, Watch] = {}
         #: feed -> (symbol, message type) -> the watches such a message concerns
-        self._by_feed: dict[str, dict[tuple[str | None, type], list[_Watch]]] = {}
-        self._timed: list[_Watch] = []
+        self._by_feed: dict[str, dict[tuple[str | None, type], list[Watch]]] = {}
+        self._timed: list[Watch] = []
         self._listeners: list[Callable[[Firing], None]] = []
         self._feeds: dict[str, _FeedStatus] = {}
         for rule in rules:
@@ -309,12 +139,7 @@ class AlertEngine:
         Raises ``ValueError`` (see :func:`~.alert_rules.check_rule`) for an invalid rule.
         """
         rule = check_rule(rule)
-        if isinstance(rule, FeedCondition):
-            status = self._feed(rule.feed)
-            watch: _Watch = _FeedWatch(rule, status.condition_since.get)
-        else:
-            watch = _WATCHES[type(rule)](rule)
-        self._watches[rule.id] = watch
+        self._watches[rule.id] = kind_of(rule).watch(rule, lambda condition, feed=rule.feed: self._condition_since(feed, condition))
         self._reindex()
 
     def remove(self, rule_id: str) -> None:
@@ -331,12 +156,16 @@ class AlertEngine:
             symbol = getattr(watch.rule, "symbol", None)
             for kind in watch.messages:
                 self._by_feed.setdefault(watch.rule.feed, {}).setdefault((symbol, kind), []).append(watch)
-            if isinstance(watch, (_VolumeWatch, _FeedWatch)):
+            if kind_of(watch.rule).timed:
                 self._timed.append(watch)
         self.rules_version += 1
 
     def add_listener(self, listener: Callable[[Firing], None]) -> None:
         self._listeners.append(listener)
+
+    def _condition_since(self, feed: str, condition: str) -> float | None:
+        status = self._feeds.get(feed)
+        return None if status is None else status.condition_since[condition]
 
     def _feed(self, feed: str) -> _FeedStatus:
         status = self._feeds.get(feed)
@@ -418,11 +247,11 @@ class AlertEngine:
 
     # --- Judging --------------------------------------------------------------------------
 
-    def _active(self, watch: _Watch) -> bool:
+    def _active(self, watch: Watch) -> bool:
         rule = watch.rule
         return rule.enabled and (rule.expires_at is None or self._wall_clock() < rule.expires_at)
 
-    def _judge(self, watch: _Watch, reading: Reading, now: float, fired: list[Firing]) -> None:
+    def _judge(self, watch: Watch, reading: Reading, now: float, fired: list[Firing]) -> None:
         if reading is None:
             return
         watch.seen = True
@@ -434,14 +263,15 @@ class AlertEngine:
                 return
             watch.last_fired = now
             symbol = getattr(rule, "symbol", None)
+            description = kind_of(rule).describe(rule)
             firing = Firing(
                 at=self._wall_clock(),
                 rule_id=rule.id,
-                rule_name=rule.name or describe_rule(rule),
+                rule_name=rule.name or description,
                 feed=rule.feed,
                 symbol=symbol,
                 value=value,
-                message=watch.message(value),
+                message=watch.message(value, description),
                 price=None if symbol is None else self._feed(rule.feed).last_price.get(symbol),
             )
             self.history.append(firing)

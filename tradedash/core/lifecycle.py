@@ -3,6 +3,11 @@
 Every state a feed can be in and every event that moves it are listed in
 :data:`TRANSITIONS`; anything not in the table raises :class:`IllegalTransition`.
 The status bar and the feed-health panel show exactly :attr:`FeedLifecycle.state`.
+
+Every decision about the state lives here (h11's "Rule 1"): a caller reports what
+happened and never asks first which state the feed is in. An event that means
+nothing in a state has an "ignored here" row mapping that state to itself, with
+the reason next to it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ class FeedEvent(enum.Enum):
 
     CONNECT = "connect"  # a connection attempt starts
     DATA = "data"  # a fresh market update was applied
+    HEARD = "heard"  # a frame came that carried no market data (heartbeat, ack, error)
     QUIET = "quiet"  # nothing received for longer than the staleness limit
     GAP = "gap"  # a sequence gap or checksum mismatch: a snapshot was requested
     RESYNCED = "resynced"  # every book that was resyncing has been rebuilt
@@ -38,6 +44,8 @@ class FeedEvent(enum.Enum):
 
 S, E = FeedState, FeedEvent
 _ACTIVE = (S.LIVE, S.STALE, S.RESYNCING)
+#: No connection: what a connection reports after it ended (its last frames, a late resync) changes nothing.
+_UNCONNECTED = (S.BACKING_OFF, S.CLOSED)
 
 #: (state, event) -> next state. The whole lifecycle, and nothing else.
 TRANSITIONS: dict[tuple[FeedState, FeedEvent], FeedState] = {
@@ -58,6 +66,21 @@ TRANSITIONS: dict[tuple[FeedState, FeedEvent], FeedState] = {
     (S.CONNECTING, E.DISCONNECTED): S.BACKING_OFF,
     **{(state, E.DISCONNECTED): S.BACKING_OFF for state in _ACTIVE},
     **{(state, E.CLOSE): S.CLOSED for state in S},
+    # A frame without market data proves the link is alive: it ends staleness, nothing else.
+    (S.LIVE, E.HEARD): S.LIVE,
+    (S.STALE, E.HEARD): S.LIVE,
+    (S.RESYNCING, E.HEARD): S.RESYNCING,
+    # --- Ignored here -------------------------------------------------------------------
+    # Heartbeats and acks alone do not make a connection live: its market data does.
+    (S.CONNECTING, E.HEARD): S.CONNECTING,
+    # A connection not yet live is judged by its open and ping timeouts, not by silence.
+    (S.CONNECTING, E.QUIET): S.CONNECTING,
+    # Nothing was resyncing (an unsubscribed book's resync ended, or none had begun).
+    (S.CONNECTING, E.RESYNCED): S.CONNECTING,
+    (S.LIVE, E.RESYNCED): S.LIVE,
+    (S.STALE, E.RESYNCED): S.STALE,
+    # After a connection ended: its last frames and checks arrive late and change nothing.
+    **{(state, event): state for state in _UNCONNECTED for event in (E.DATA, E.HEARD, E.QUIET, E.GAP, E.RESYNCED)},
 }
 
 

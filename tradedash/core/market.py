@@ -45,8 +45,8 @@ class SymbolState:
         self.trades: deque[Trade] = deque(maxlen=trades_kept)
         self.prices = TimeSeriesRing(history_capacity)
         self.book = OrderBook(symbol)
-        self._candle_set = CandleSet(candles_kept)
-        self.candles: dict[str, CandleSeries] = self._candle_set.series
+        self.candle_set = CandleSet(candles_kept)
+        self.candles: dict[str, CandleSeries] = self.candle_set.series
         self.version = 0
 
 
@@ -137,7 +137,7 @@ class MarketState:
         if state is None:
             return
         state.trades.append(message)
-        state._candle_set.add_trade(message.ts, message.price, message.size)
+        state.candle_set.add_trade(message.ts, message.price, message.size)
         state.version += 1
 
     def _apply_book(self, message: Book) -> BookOutcome | None:
@@ -159,7 +159,7 @@ class MarketState:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
             return
-        if state._candle_set.apply_candle(message):
+        if state.candle_set.apply_candle(message):
             state.version += 1
         else:
             self.ignored += 1

@@ -104,16 +104,17 @@ class FeedStats:
     - ``record_market(message, outcome)`` once per market message after it was
       applied (``outcome``: what the book did, for book messages): counts it
       per subscription. It reads no clock.
-    - ``record_messages(count)`` once per received frame or burst of frames,
-      after its market messages were recorded (``count``: messages of any kind,
-      heartbeats included): ``messages``, :meth:`message_rate` and
+    - ``record_messages(count, now=None)`` once per received frame or burst of
+      frames, after its market messages were recorded (``count``: messages of any
+      kind, heartbeats included; ``now``: the monotonic clock's reading, if the
+      caller has one): ``messages``, :meth:`message_rate` and
       :meth:`last_message_age` follow it, and so does ``last_message_at`` of
       every subscription that got a message since the previous call. It takes
       one latency sample, ``wall_clock_ns() - ts`` of the first market message
       recorded since the previous call: the longest wait in the burst, so under
-      load one message per burst is sampled and never the luckiest one.
-      :meth:`is_stale` compares the feed's age with a limit; all of it on the
-      monotonic clock. ``record_heartbeat(heartbeat)`` takes a latency sample only.
+      load one message per burst is sampled and never the luckiest one. Ages
+      and rates are on the monotonic clock. ``record_heartbeat(heartbeat)``
+      takes a latency sample only.
     - ``record_book_outcome(symbol, outcome)`` counts a book outcome found after
       its message was recorded (a checksum mismatch found by a later check).
     - :meth:`clock_skew` estimates how far the server's clock is ahead of ours
@@ -128,7 +129,7 @@ class FeedStats:
       counted in ``bad_stamps`` and not sampled.
     - ``gaps``, ``resyncs`` and ``duplicates`` are totals of the subscriptions';
       ``dropped`` counts book updates not applied while resyncing, and the feed
-      client adds what it drops itself; it also bumps ``malformed`` and
+      session adds what it drops itself; it also bumps ``malformed`` and
       ``reconnects``. :meth:`record_error` keeps the last ``errors_kept`` texts.
     """
 
@@ -184,8 +185,9 @@ class FeedStats:
 
     # --- Recording (hot path) ---------------------------------------------------------
 
-    def record_messages(self, count: int) -> None:
-        now = self._clock()
+    def record_messages(self, count: int, now: float | None = None) -> None:
+        if now is None:
+            now = self._clock()
         self.messages += count
         self.last_message_at = now
         if now - self._clocks_checked_at >= _CLOCK_CHECK_PERIOD:
@@ -304,11 +306,6 @@ class FeedStats:
     def last_message_age(self) -> float | None:
         """Seconds since the last message of any kind (None before the first one)."""
         return None if self.last_message_at is None else self._clock() - self.last_message_at
-
-    def is_stale(self, limit: float) -> bool:
-        """True if a message was seen and none came for more than ``limit`` seconds."""
-        age = self.last_message_age()
-        return age is not None and age > limit
 
     def clock_skew(self) -> float:
         """How far the server's clock seems ahead of ours, in seconds (0 if in step)."""

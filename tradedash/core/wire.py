@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from typing import Literal, Union
+from typing import Any, Literal, Union, get_args
 
 import msgspec
 
@@ -25,6 +25,7 @@ __all__ = [
     "INTERVAL_NS",
     "candle_channel",
     "WireError",
+    "RequestError",
     "Level",
     "Hello",
     "Ack",
@@ -44,7 +45,9 @@ __all__ = [
     "ListSubscriptions",
     "ListSymbols",
     "SnapshotRequest",
+    "AdminRequest",
     "Request",
+    "REQUEST_OPS",
     "channel_of",
     "subscriptions_of",
     "group_subscriptions",
@@ -86,6 +89,19 @@ Level = tuple[float, float]
 
 class WireError(ValueError):
     """A frame that is not valid protocol v1: bad JSON, wrong types or an unknown type."""
+
+
+class RequestError(WireError):
+    """A frame that is not a valid request, with what the ``error`` reply to it says.
+
+    ``code`` is the reply's code (``malformed``, ``bad_request`` or ``unknown_op``) and
+    ``request_id`` the frame's ``id`` when that is an integer (not a boolean), else None.
+    """
+
+    def __init__(self, code: str, message: str, request_id: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.request_id = request_id
 
 
 # --- Shared records ---------------------------------------------------------------
@@ -260,7 +276,19 @@ class SnapshotRequest(msgspec.Struct, tag_field="op", tag="snapshot", forbid_unk
     symbol: str
 
 
-Request = Union[Subscribe, Unsubscribe, ListSubscriptions, ListSymbols, SnapshotRequest]
+class AdminRequest(msgspec.Struct, tag_field="op", tag="admin", forbid_unknown_fields=True):
+    """Apply one fault of the mock exchange now; needs the admin token it was started with."""
+
+    id: int
+    token: str
+    fault: str
+    args: dict[str, Any] = {}
+    target: Literal["others", "self"] = "others"
+
+
+Request = Union[Subscribe, Unsubscribe, ListSubscriptions, ListSymbols, SnapshotRequest, AdminRequest]
+#: The ``op`` of every request, in the order of :data:`Request`.
+REQUEST_OPS: tuple[str, ...] = tuple(kind.__struct_config__.tag for kind in get_args(Request))
 
 
 # --- Subscriptions -------------------------------------------------------------------
@@ -299,6 +327,7 @@ def group_subscriptions(subscriptions: Iterable[Subscription]) -> list[tuple[lis
 
 _server_decoder = msgspec.json.Decoder(Union[ServerMessage, list[MarketMessage]])
 _request_decoder = msgspec.json.Decoder(Request)
+_loose_decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 
 
@@ -322,11 +351,39 @@ def decode_server_frame(frame: str | bytes) -> list[ServerMessage]:
 
 
 def decode_request(frame: str | bytes) -> Request:
-    """Decode one client request. Raises :class:`WireError` if it is not one."""
+    """Decode one client request, or raise :class:`RequestError` saying why it is not one.
+
+    The error's ``code``, first rule that applies:
+
+    - ``malformed``: the frame is not JSON (bad syntax, truncated, not UTF-8);
+    - ``bad_request``: JSON nested too deep or with a number out of range, not an
+      object, without ``op``, or a known op with wrong, missing or unknown fields;
+    - ``unknown_op``: ``op`` is not one of :data:`REQUEST_OPS`.
+    """
     try:
         return _request_decoder.decode(frame)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+        reason = str(exc)
+    try:
+        loose = _loose_decoder.decode(frame)
+    except RecursionError:
+        raise RequestError("bad_request", "JSON nested too deep") from None
+    except msgspec.ValidationError as exc:  # valid JSON whose number no decoder can hold
+        raise RequestError("bad_request", f"JSON value not accepted: {exc}") from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise WireError(str(exc)) from None
+        raise RequestError("malformed", f"frame is not valid JSON: {exc}") from None
+    if not isinstance(loose, dict):
+        raise RequestError("bad_request", "a request must be a JSON object")
+    request_id = loose.get("id")
+    if not isinstance(request_id, int) or isinstance(request_id, bool):
+        request_id = None
+    if "op" not in loose:
+        raise RequestError("bad_request", 'a request needs an "op"', request_id)
+    op = loose["op"]
+    if op not in REQUEST_OPS:
+        known = _encoder.encode(sorted(REQUEST_OPS)).decode()
+        raise RequestError("unknown_op", f"unknown op {_encoder.encode(op).decode()}; known: {known}", request_id)
+    raise RequestError("bad_request", reason, request_id)
 
 
 def encode(message: msgspec.Struct | list[msgspec.Struct]) -> bytes:

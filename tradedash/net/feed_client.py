@@ -1,36 +1,40 @@
-"""One persistent WebSocket feed: connect, subscribe, receive, resync, reconnect.
+"""One persistent WebSocket feed: the I/O pump around a :class:`~tradedash.core.feed_session.FeedSession`.
 
-This is the only layer that owns sockets. Each frame is decoded once with
-:mod:`tradedash.core.wire` and applied at once to a market state object; the
-feed drives its :class:`~tradedash.core.lifecycle.FeedLifecycle` from what it
-sees. Which failures are retried is decided by :func:`classify_failure`; how
-long to wait comes from a :class:`~tradedash.core.backoff.ReconnectPolicy`.
+This is the only layer that owns sockets. The session (pure, in the core) decides
+everything about the feed; :class:`FeedClient` connects and backs off, hands every
+frame to the session as websockets parses it, writes what the session wants sent,
+and runs its timers. Which failures are retried is decided by
+:func:`classify_failure`; how long to wait comes from a
+:class:`~tradedash.core.backoff.ReconnectPolicy`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import random
 import ssl
 import time
+import urllib.request
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Protocol
 
-import msgspec
-
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.client import process_exception
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.frames import CloseCode
 
 from tradedash.core import wire
 from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.book import BookOutcome
-from tradedash.core.lifecycle import FeedEvent, FeedLifecycle, FeedState
-from tradedash.core.ratelog import RateLimitedLog
+from tradedash.core.feed_session import (
+    CloseConnection,
+    FatalFeedError,
+    FeedSession,
+    FetchSnapshot,
+    MarketSink,
+    ProtocolV1Session,
+    SendText,
+)
+from tradedash.core.lifecycle import FeedLifecycle, FeedState
 from tradedash.core.stats import FeedStats
 
 from .callback_connection import CallbackConnection
@@ -40,32 +44,8 @@ __all__ = ["FeedClient", "FatalFeedError", "MarketSink", "classify_failure"]
 
 log = logging.getLogger("tradedash.feed")
 
-_MARKET_TYPES = frozenset((wire.Ticker, wire.Trade, wire.Book, wire.Candle))
-# Module-level names for the hot path (one global lookup instead of a chain).
-_decode_frame = wire.server_frame_decoder.decode
-_Book, _Heartbeat, _LIVE = wire.Book, wire.Heartbeat, FeedState.LIVE
 #: HTTP statuses of a refused handshake that are worth retrying (server trouble or "slow down").
 _RETRIED_STATUSES = frozenset((408, 429, 500, 502, 503, 504))
-
-
-class FatalFeedError(Exception):
-    """A failure that retrying will not fix (401/403/404, wrong protocol version, bad certificate)."""
-
-
-class MarketSink(Protocol):
-    """What a feed feeds: :class:`~tradedash.core.market.MarketState` or anything shaped like it."""
-
-    def handler(self, kind: type) -> Callable[[wire.MarketMessage], object]: ...
-
-    def verify_books(self) -> list[tuple[str, BookOutcome]]: ...
-
-    def take_snapshot_requests(self) -> list[str]: ...
-
-    def resyncing_symbols(self) -> set[str]: ...
-
-    def reset_sequences(self) -> None: ...
-
-    def clear_book(self, symbol: str) -> None: ...
 
 
 def classify_failure(exc: BaseException) -> str | None:
@@ -92,36 +72,31 @@ def classify_failure(exc: BaseException) -> str | None:
 
 
 class FeedClient:
-    """A feed from one exchange URL that keeps itself connected, subscribed and in sync.
+    """A feed from one exchange URL that keeps itself connected: the pump of a :class:`FeedSession`.
 
     Contract:
 
-    - While ``run()`` runs the client is connected or trying to be. After every
-      connection it sends one subscribe request per group of channels sharing the
-      same symbols, covering :attr:`subscriptions` exactly once.
-    - Every market message of every frame is applied to ``market`` in order, as
-      soon as the frame is parsed (:class:`~.callback_connection.CallbackConnection`:
-      one socket read's worth of frames per turn of the event loop, so a backlog
-      never freezes the UI), then passed to ``on_message`` if given (only messages of
-      ``on_message_types``, if those are given). At the end of each burst of frames
-      with book data, book checksums (``market.verify_books()``) are checked, at most
-      every ``book_check_interval`` seconds (a book that went wrong is found within
-      that, or at the next frame after it); symbols from
-      ``market.take_snapshot_requests()`` get a snapshot request, and the lifecycle
-      goes to ``resyncing`` until ``market.resyncing_symbols()`` is empty again.
-      Each new connection first calls ``market.reset_sequences()``.
-    - No frame for ``2 x heartbeat_interval`` (monotonic ``clock``) makes the feed
-      ``stale``; keepalive pings close a dead link after ``ping_interval + ping_timeout``
+    - While ``run()`` runs the client is connected or trying to be. Every frame is
+      handed to the session as soon as it is parsed
+      (:class:`~.callback_connection.CallbackConnection`: one socket read's worth of
+      frames per turn of the event loop, so a backlog never freezes the UI), and the
+      end of each read ends a burst. What the session wants sent is sent at once, in
+      order; its timers run while connected (at least four times per heartbeat
+      interval, since the session's clock may not be the event loop's).
+    - The session is ``session`` if given (a venue's), else a
+      :class:`~tradedash.core.feed_session.ProtocolV1Session` built from ``market``,
+      ``subscriptions``, ``on_message``, ``on_message_types``, ``recorder``, the clocks
+      and ``book_check_interval``. Its state is read through this client's
+      ``lifecycle``, ``state``, ``stats``, ``subscriptions``, ``symbols``,
+      ``fatal_reason`` and ``retry_delay``.
+    - :meth:`set_subscriptions` changes what is wanted, live.
+    - Keepalive pings close a dead link after ``ping_interval + ping_timeout``
       (+ ``close_timeout``), and the feed reconnects.
     - Failures that :func:`classify_failure` calls transient are retried after the
-      policy's delays (full jitter); a ``shutdown`` message or a close with 1001
-      reconnects at once. Fatal failures end ``run()`` with :class:`FatalFeedError`
-      (its message is the reason for the user); they are never retried.
-    - Malformed frames, unknown message types and server errors are counted in
-      :attr:`stats` and logged at a bounded rate (:class:`RateLimitedLog`); nothing
-      raised by decoding or applying a frame escapes. A text frame that is not
-      UTF-8 also closes the connection with 1007 (invalid data), and the feed
-      reconnects; a binary frame is counted as malformed.
+      policy's delays (full jitter); a reconnect the session asks for at once (a
+      ``shutdown`` message, a close with 1001) waits for nothing. Fatal failures end
+      ``run()`` with :class:`FatalFeedError` (its message is the reason for the user);
+      they are never retried.
     - ``close()`` stops the feed; ``run()`` then returns and the lifecycle is ``closed``.
     """
 
@@ -129,10 +104,11 @@ class FeedClient:
         self,
         url: str,
         *,
-        market: MarketSink,
+        market: MarketSink | None = None,
         subscriptions: Iterable[wire.Subscription] = (),
         on_message: Callable[[wire.MarketMessage], object] | None = None,
         on_message_types: Iterable[type] | None = None,
+        session: FeedSession | None = None,
         token: str | None = None,
         ca_file: str | None = None,
         policy: ReconnectPolicy | None = None,
@@ -151,33 +127,25 @@ class FeedClient:
         max_queue: int = 4096,
     ) -> None:
         self.url = url
-        self.market = market
-        self.subscriptions: set[wire.Subscription] = set(subscriptions)
-        #: Symbols whose messages are applied: subscribed, or unsubscribed but not yet acknowledged.
-        self._wanted_symbols: frozenset[str] = frozenset(s.symbol for s in self.subscriptions)
-        self.lifecycle = FeedLifecycle(clock)
-        self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
-        #: What applies each market message type, looked up once (``market`` is never replaced).
-        self._handlers = {kind: market.handler(kind) for kind in _MARKET_TYPES}
-        self.symbols: list[wire.SymbolInfo] = []
-        #: Why the feed stopped for good, once a fatal error ended ``run()``.
-        self.fatal_reason: str | None = None
-        #: The delay chosen before the next connection attempt, set before ``backing off`` is entered.
-        self.retry_delay: float | None = None
-        #: The server's heartbeat period, from its ``hello``.
-        self.heartbeat_interval: float | None = None
-        self._on_message = on_message
-        #: The message types passed to on_message (none without one).
-        self._notified = frozenset(() if on_message is None else on_message_types or _MARKET_TYPES)
+        if session is None:
+            if market is None:
+                raise TypeError("FeedClient needs a market or a session")
+            session = ProtocolV1Session(
+                market, subscriptions=subscriptions, on_message=on_message, on_message_types=on_message_types,
+                recorder=recorder, clock=clock, wall_clock_ns=wall_clock_ns, name=url,
+                book_check_interval=book_check_interval,
+            )
+        self.session = session
         #: How long to wait before each reconnection attempt.
         self.policy = policy or ReconnectPolicy()
         self._rng = rng
-        self._recorder = recorder
         self._clock = clock
-        self._wall_clock_ns = wall_clock_ns
         self._connect_options: dict[str, object] = dict(
             create_connection=partial(
-                CallbackConnection, on_message=self.take_frame, on_binary=self._binary_frame, on_read_done=self.end_burst
+                CallbackConnection,
+                on_message=session.receive_frame,
+                on_binary=session.receive_binary,
+                on_read_done=self._end_burst,
             ),
             open_timeout=open_timeout,
             ping_interval=ping_interval,
@@ -192,86 +160,70 @@ class FeedClient:
         if token is not None:
             self._connect_options["additional_headers"] = {"Authorization": f"Bearer {token}"}
         self._ca_file = ca_file
-        self._ids = itertools.count(1)
-        self._pending: dict[int, tuple[str, frozenset[wire.Subscription]]] = {}
-        self._connection: ClientConnection | None = None
+        self._connection: CallbackConnection | None = None
         self._closing = False
-        self._closer: asyncio.Future[None] | None = None  # a close we started from a callback
         self._stop = asyncio.Event()
-        self._shutdown_announced = False
-        self._resyncing: set[str] = set()
-        # Frames and messages taken since the last end_burst().
-        self._uncounted = 0
-        self._frames_taken = False
-        self._book_data = False  # book messages came since the books were last verified
-        self._book_check_interval = book_check_interval
-        self._next_book_check = 0.0  # monotonic
-        self._snapshots_wanted: list[str] = []
-        self._snapshots_due = asyncio.Event()  # set when _snapshots_wanted gets a symbol
-        self._bad_input_log = RateLimitedLog(log, clock=clock)
+        self._send_due = asyncio.Event()  # set when the session has something to send
+        self._fetches: set[asyncio.Task[None]] = set()
+
+    # --- The session's state, as the window and the tools read it ------------------------
+
+    @property
+    def market(self) -> MarketSink:
+        return self.session.market
+
+    @property
+    def lifecycle(self) -> FeedLifecycle:
+        return self.session.lifecycle
 
     @property
     def state(self) -> FeedState:
-        return self.lifecycle.state
+        return self.session.lifecycle.state
 
-    # --- Subscriptions ----------------------------------------------------------------
+    @property
+    def stats(self) -> FeedStats:
+        return self.session.stats
 
-    async def subscribe(self, channels: Iterable[str], symbols: Iterable[str]) -> None:
-        """Add every channel for every symbol; sent at once when connected, and after every reconnect."""
-        added = set(wire.subscriptions_of(channels, symbols)) - self.subscriptions
-        self.subscriptions |= added
-        self._wanted_symbols |= {s.symbol for s in added}
-        await self._send_subscriptions("subscribe", added)
+    @property
+    def subscriptions(self) -> set[wire.Subscription]:
+        return self.session.subscriptions
 
-    async def unsubscribe(self, channels: Iterable[str], symbols: Iterable[str]) -> None:
-        """Remove subscriptions; sent at once when connected."""
-        removed = set(wire.subscriptions_of(channels, symbols)) & self.subscriptions
-        self.subscriptions -= removed
-        self._forget_books(removed)
-        await self._send_subscriptions("unsubscribe", removed)
+    @property
+    def symbols(self) -> list[wire.SymbolInfo]:
+        return self.session.symbols
 
-    def _forget_books(self, subscriptions: Iterable[wire.Subscription]) -> None:
-        """Books no longer subscribed are emptied, and no longer wait for a snapshot."""
-        for subscription in subscriptions:
-            if subscription.channel == "book":
-                self.market.clear_book(subscription.symbol)
-                self._resyncing.discard(subscription.symbol)
-        if not self._resyncing and self.lifecycle.state is FeedState.RESYNCING:
-            self.lifecycle.handle(FeedEvent.RESYNCED)
+    @property
+    def fatal_reason(self) -> str | None:
+        return self.session.fatal_reason
 
-    async def _send_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
-        connection = self._connection
-        if connection is None or not subscriptions:
-            return
-        request_type = wire.Subscribe if op == "subscribe" else wire.Unsubscribe
-        for channels, symbols in wire.group_subscriptions(subscriptions):
-            request = request_type(id=next(self._ids), channels=channels, symbols=symbols)
-            self._pending[request.id] = (op, frozenset(wire.subscriptions_of(channels, symbols)))
-            await self._send(connection, request)
+    @property
+    def retry_delay(self) -> float | None:
+        return self.session.retry_delay
 
-    async def _send(self, connection: ClientConnection, request: wire.Request) -> None:
-        try:
-            await connection.send(wire.encode(request), text=True)
-        except ConnectionClosed:
-            pass  # _serve sees the close and reconnects; everything is sent again then
+    def set_subscriptions(self, wanted: Iterable[wire.Subscription]) -> None:
+        """Want exactly ``wanted``; the requests it takes are sent at once when connected, and
+        every wanted subscription after every reconnect."""
+        self.session.set_subscriptions(wanted)
+        self._wake_writer()
 
     # --- Running ----------------------------------------------------------------------
 
     async def run(self) -> None:
         """Connect and stay connected until ``close()``; raises :class:`FatalFeedError` on a fatal failure."""
+        session = self.session
         delays = None
         try:
             self._load_ca_file()
             while not self._closing:
-                self.lifecycle.handle(FeedEvent.CONNECT)
+                session.connect_started()
                 at_once = False
                 try:
-                    self._prepare_connection()
                     connection = await self._open()
                     if connection is None:  # close() came first
                         break
+                    session.connection_opened(self._clock())
                     async with connection:
-                        await self._check_hello(connection)
+                        await self._greet(connection)
                         delays = None
                         at_once = await self._serve(connection)
                 except asyncio.CancelledError:
@@ -281,27 +233,25 @@ class FeedClient:
                         break
                     reason = classify_failure(exc)
                     if reason is not None:
-                        self._fail(reason)
+                        session.fail(reason)
                         raise FatalFeedError(reason) from exc
-                    self.stats.record_error(_describe(exc))
+                    at_once = session.connection_lost(error=_describe(exc))
                     log.info("feed %s: %s", self.url, _describe(exc))
                 if self._closing:
                     break
                 if delays is None:
                     delays = self.policy.delays(self._rng)
-                self.retry_delay = 0.0 if at_once else next(delays)
-                self.stats.reconnects += 1
-                self.lifecycle.handle(FeedEvent.DISCONNECTED)
-                if self.retry_delay:
+                session.backoff_started(0.0 if at_once else next(delays))
+                if session.retry_delay:
                     try:
-                        await asyncio.wait_for(self._stop.wait(), self.retry_delay)
+                        await asyncio.wait_for(self._stop.wait(), session.retry_delay)
                     except TimeoutError:
                         pass
         finally:
             self._connection = None
-            self.retry_delay = None
-            if self.lifecycle.state is not FeedState.CLOSED:
-                self.lifecycle.handle(FeedEvent.CLOSE)
+            for fetch in self._fetches:
+                fetch.cancel()
+            session.closed()
 
     def _load_ca_file(self) -> None:
         """Trust ``ca_file`` for wss://; a CA file that cannot be used is a fatal error."""
@@ -315,12 +265,13 @@ class FeedClient:
                 return
             except (OSError, ssl.SSLError) as exc:
                 reason = f"cannot use the CA file {self._ca_file}: {exc}"
-        self._fail(reason)
+        self.session.fail(reason)
         raise FatalFeedError(reason)
 
     async def _open(self) -> CallbackConnection | None:
         """Open a connection; None if ``close()`` was called while the attempt was under way."""
-        attempt = asyncio.ensure_future(connect(self.url, **self._connect_options))  # type: ignore[arg-type]
+        url = self.session.connection_url(self.url)
+        attempt = asyncio.ensure_future(connect(url, **self._connect_options))  # type: ignore[arg-type]
         stopped = asyncio.ensure_future(self._stop.wait())
         try:
             await asyncio.wait((attempt, stopped), return_when=asyncio.FIRST_COMPLETED)
@@ -341,13 +292,8 @@ class FeedClient:
         if self._connection is not None:
             await self._connection.close()
 
-    def _fail(self, reason: str) -> None:
-        self.fatal_reason = reason
-        self.stats.record_error(reason)
-        self.lifecycle.handle(FeedEvent.CLOSE)
-        log.error("feed %s stopped: %s", self.url, reason)
-
-    async def _check_hello(self, connection: CallbackConnection) -> None:
+    async def _greet(self, connection: CallbackConnection) -> None:
+        """Wait for the server's first frame and hand it to the session (which may refuse the server)."""
         closed = asyncio.ensure_future(connection.wait_closed())
         try:
             await asyncio.wait((connection.greeting, closed), return_when=asyncio.FIRST_COMPLETED)
@@ -355,236 +301,89 @@ class FeedClient:
             closed.cancel()
         if not connection.greeting.done():
             raise connection.protocol.close_exc
-        frame = connection.greeting.result()
         try:
-            hello = wire.decode_server_frame(frame)[0]
-        except wire.WireError as exc:
-            raise FatalFeedError(f"the server's greeting is not protocol v{wire.PROTOCOL_VERSION}: {exc}") from None
-        if not isinstance(hello, wire.Hello):
-            raise FatalFeedError(f"the server greeted with {type(hello).__name__}, not hello")
-        if hello.version != wire.PROTOCOL_VERSION:
-            await connection.close(CloseCode.PROTOCOL_ERROR, "unsupported protocol version")
-            raise FatalFeedError(
-                f"the server speaks protocol v{hello.version}; this client speaks v{wire.PROTOCOL_VERSION}"
-            )
-        self.heartbeat_interval = hello.heartbeat_interval
-        if self._recorder is not None:
-            self._recorder.write(self._wall_clock_ns(), frame)
-
-    def _prepare_connection(self) -> None:
-        """Reset what belongs to one connection; frames may be ingested as soon as it is open."""
-        self._shutdown_announced = False
-        self._pending.clear()
-        self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
-        self._resyncing.clear()
-        self._snapshots_wanted.clear()
-        self._snapshots_due.clear()
-        self.market.reset_sequences()  # the old connection's sequence numbers mean nothing now
+            self.session.receive_greeting(connection.greeting.result(), self._clock())
+        except FatalFeedError:
+            await self._write(connection)  # e.g. the close the session asked for
+            raise
 
     async def _serve(self, connection: CallbackConnection) -> bool:
-        """Subscribe, then ask for snapshots when books need them until the connection ends;
-        True if the server asked for a reconnect at once. Frames are ingested as they arrive."""
-        self._connection = connection
-        watchdog = asyncio.create_task(self._watch_staleness(), name=f"staleness {self.url}")
+        """Write what the session wants sent until the connection ends; True if the session asks
+        for a reconnect at once. Frames reach the session as they arrive, without this loop."""
+        timers = asyncio.create_task(self._run_timers(), name=f"timers {self.url}")
         closed = asyncio.ensure_future(connection.wait_closed())
         try:
-            await self._send(connection, wire.ListSymbols(id=next(self._ids)))
-            await self._send_subscriptions("subscribe", self.subscriptions)
             while not closed.done():
-                due = asyncio.ensure_future(self._snapshots_due.wait())
+                await self._write(connection)
+                due = asyncio.ensure_future(self._send_due.wait())
                 try:
                     await asyncio.wait((closed, due), return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     due.cancel()
-                if self._snapshots_wanted:
-                    await self._request_snapshots(connection)
             raise connection.protocol.close_exc
         except ConnectionClosed as exc:
             if self._closing:
+                self.session.connection_lost()
                 return False
             log.info("feed %s closed: %s", self.url, _describe(exc))
-            self.stats.record_error(_describe(exc))
-            return self._shutdown_announced or (exc.rcvd is not None and exc.rcvd.code == CloseCode.GOING_AWAY)
+            return self.session.connection_lost(code=exc.rcvd.code if exc.rcvd is not None else None, error=_describe(exc))
         finally:
             closed.cancel()
-            watchdog.cancel()
+            timers.cancel()
             self._connection = None
 
-    # --- The hot path -----------------------------------------------------------------
+    async def _write(self, connection: CallbackConnection) -> None:
+        """Do what the session asked for, in order."""
+        self._send_due.clear()
+        for action in self.session.requests_to_send():
+            if isinstance(action, SendText):
+                try:
+                    await connection.send(action.frame, text=True)
+                except ConnectionClosed:
+                    return  # _serve sees the close and reconnects; everything is asked for again then
+            elif isinstance(action, CloseConnection):
+                await connection.close(action.code, action.reason)
+            elif isinstance(action, FetchSnapshot):
+                fetch = asyncio.create_task(self._fetch_snapshot(action), name=f"snapshot {action.url}")
+                self._fetches.add(fetch)
+                fetch.add_done_callback(self._fetches.discard)
 
-    def ingest(self, frame: bytes | bytearray) -> None:
-        """Take one frame as a burst of its own: :meth:`take_frame`, then :meth:`end_burst`; never raises."""
-        self.take_frame(frame)
-        self.end_burst()
-
-    def take_frame(self, frame: bytes | bytearray) -> None:
-        """Decode one received frame and apply it at once (the connection calls this per frame); never raises.
-
-        Market messages for symbols the feed is not subscribed to are counted as
-        malformed and ignored. The message counters, clocks and book checks wait
-        for :meth:`end_burst`.
-        """
-        self._frames_taken = True
+    async def _fetch_snapshot(self, action: FetchSnapshot) -> None:
         try:
-            decoded = _decode_frame(frame)
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            self._malformed(f"malformed frame: {exc}")
-            if self._connection is not None and not _is_utf8(frame):  # text that is not UTF-8: close 1007
-                self._close_connection(CloseCode.INVALID_DATA, "invalid UTF-8 in a text frame")
-            return
-        messages = decoded if type(decoded) is list else (decoded,)
-        if self._recorder is not None:
-            self._recorder.write(self._wall_clock_ns(), frame)
-        applied = saw_book = False
-        handlers, record = self._handlers, self.stats.record_market
-        on_message, notified = self._on_message, self._notified
-        wanted = self._wanted_symbols
-        for message in messages:
-            kind = type(message)
-            try:
-                apply = handlers.get(kind)
-                if apply is not None:
-                    if message.symbol not in wanted:  # type: ignore[union-attr]
-                        self._malformed(f"{message.symbol!r} is not subscribed")  # type: ignore[union-attr]
-                        continue
-                    record(message, apply(message))  # type: ignore[arg-type]
-                    applied = True
-                    if kind is _Book:
-                        saw_book = True
-                    if kind in notified:
-                        on_message(message)  # type: ignore[arg-type,misc]
-                elif kind is _Heartbeat:
-                    self.stats.record_heartbeat(message)  # type: ignore[arg-type]
-                else:
-                    self._control(message)
-            except Exception as exc:  # a message the state could not take must not end the feed, nor its frame
-                self._malformed(f"message not applied: {type(exc).__name__}: {exc}")
-        if saw_book:
-            self._book_data = True
-        self._uncounted += len(messages)
-        if applied:
-            if self.lifecycle.state is not _LIVE:
-                self.lifecycle.handle(FeedEvent.DATA)
-        elif self.lifecycle.state is FeedState.STALE or (
-            self.lifecycle.state is FeedState.CONNECTING and not self.subscriptions
-        ):
-            self.lifecycle.handle(FeedEvent.DATA)
-
-    def end_burst(self) -> None:
-        """After the frames of one socket read: message counters, clocks and book checks."""
-        if not self._frames_taken:
-            return
-        self._frames_taken = False
-        self.stats.record_messages(self._uncounted)
-        self._uncounted = 0
-        if self._book_data or self._resyncing:
-            self._track_resync()
-
-    def _track_resync(self) -> None:
-        """After book data: verify the books (when due), note those that lost sync, move the lifecycle through resyncing."""
-        if self._book_data:
-            now = self._clock()
-            if now >= self._next_book_check:
-                self._book_data = False
-                self._next_book_check = now + self._book_check_interval
-                for symbol, outcome in self.market.verify_books():
-                    self.stats.record_book_outcome(symbol, outcome)
-        requested = self.market.take_snapshot_requests()
-        if requested:
-            requested = self._drop_unsubscribed_books(requested)
-        if requested:
-            self._resyncing.update(requested)
-            self._snapshots_wanted.extend(requested)
-            self._snapshots_due.set()
-        elif not self._resyncing:
-            return
-        self._resyncing &= self.market.resyncing_symbols()
-        state = self.lifecycle.state
-        if self._resyncing:
-            if state is not FeedState.RESYNCING:
-                self.lifecycle.handle(FeedEvent.GAP)
-        elif state is FeedState.RESYNCING:
-            self.lifecycle.handle(FeedEvent.RESYNCED)
-
-    def _drop_unsubscribed_books(self, symbols: list[str]) -> list[str]:
-        """A late update of a book just unsubscribed needs no snapshot: empty that book instead."""
-        subscribed = [s for s in symbols if wire.Subscription("book", s) in self.subscriptions]
-        for symbol in set(symbols).difference(subscribed):
-            self.market.clear_book(symbol)
-        return subscribed
-
-    async def _request_snapshots(self, connection: ClientConnection) -> None:
-        symbols, self._snapshots_wanted = self._snapshots_wanted, []
-        self._snapshots_due.clear()
-        for symbol in symbols:
-            log.info("feed %s: %s book out of sync, requesting a snapshot", self.url, symbol)
-            await self._send(connection, wire.SnapshotRequest(id=next(self._ids), channel="book", symbol=symbol))
-
-    def _control(self, message: wire.ServerMessage) -> None:
-        if isinstance(message, wire.Ack):
-            if self._pending.pop(message.id, ("",))[0] == "unsubscribe":
-                self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
-            if message.symbols is not None:
-                self.symbols = message.symbols
-        elif isinstance(message, wire.Error):
-            self._refused(message)
-        elif isinstance(message, wire.Shutdown):
-            self._shutdown_announced = True
-            log.info("feed %s: server shutting down: %s", self.url, message.reason)
+            body = await asyncio.to_thread(_http_get, action.url)
+        except OSError as exc:
+            self.session.snapshot_failed(action.symbol, str(exc))
         else:
-            self._malformed(f"unexpected {type(message).__name__} message")
+            self.session.receive_snapshot(action.symbol, body, self._clock())
+        self._wake_writer()
 
-    def _refused(self, error: wire.Error) -> None:
-        """A request failed: a refused subscribe is dropped, so it is not sent again on every reconnect."""
-        pending = self._pending.pop(error.id, None) if error.id is not None else None
-        text = f"server error {error.code}: {error.message}"
-        if pending is not None and pending[0] == "subscribe":
-            self.subscriptions -= pending[1]
-            self._forget_books(pending[1])
-            self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
-            text += " (subscription dropped)"
-        self.stats.record_error(text)
-        log.warning("feed %s: %s", self.url, text)
-
-    def _binary_frame(self, frame: bytes | bytearray) -> None:
-        self._frames_taken = True  # garbage, but the link is alive
-        self._malformed(f"a binary frame of {len(frame)} bytes (protocol v1 sends JSON text)")
-
-    def _close_connection(self, code: CloseCode, reason: str) -> None:
-        """Close the current connection from a callback (``_serve`` then reconnects)."""
-        connection = self._connection
-        if connection is not None and self._closer is None:
-            self._closer = asyncio.ensure_future(connection.close(code, reason))
-            self._closer.add_done_callback(self._closed_by_us)
-
-    def _closed_by_us(self, closer: asyncio.Future[None]) -> None:
-        self._closer = None
-
-    def _malformed(self, text: str) -> None:
-        self.stats.malformed += 1
-        self.stats.record_error(text)
-        self._bad_input_log.report("feed %s: %s", self.url, text[:200])
-
-    async def _watch_staleness(self) -> None:
-        """Mark the feed stale once no frame came for twice the heartbeat interval (monotonic time)."""
-        interval = self.heartbeat_interval or 1.0
-        limit = 2.0 * interval
-        connected_at = self._clock()
+    async def _run_timers(self) -> None:
+        """Call the session's tick at its deadlines, and at least four times per heartbeat interval."""
+        session, clock = self.session, self._clock
         while True:
-            last = max(self.stats.last_message_at or connected_at, connected_at)
-            until_stale = last + limit - self._clock()
-            if until_stale < 0 and self.lifecycle.state in (FeedState.LIVE, FeedState.RESYNCING):
-                log.info("feed %s: no message for %.1f s, stale", self.url, limit)
-                self.lifecycle.handle(FeedEvent.QUIET)
-            await asyncio.sleep(min(interval / 4, until_stale + 0.005) if until_stale > 0 else interval / 4)
+            now = clock()
+            session.tick(now)
+            self._wake_writer()
+            poll = (session.heartbeat_interval or 1.0) / 4
+            deadline = session.next_deadline()
+            until = poll if deadline is None else deadline - now
+            await asyncio.sleep(min(poll, until + 0.005) if until > 0 else poll)
+
+    def _end_burst(self) -> None:
+        """After each socket read's frames (the connection calls this)."""
+        session = self.session
+        session.end_burst(self._clock())
+        if session.wants_to_send():
+            self._send_due.set()
+
+    def _wake_writer(self) -> None:
+        if self.session.wants_to_send():
+            self._send_due.set()
 
 
-def _is_utf8(frame: bytes | bytearray) -> bool:
-    try:
-        frame.decode()
-    except UnicodeDecodeError:
-        return False
-    return True
+def _http_get(url: str, timeout: float = 10.0) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - a venue's https URL
+        return response.read()
 
 
 def _describe(exc: BaseException) -> str:

@@ -7,33 +7,32 @@ from pathlib import Path
 import msgspec
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QWidget
 
 from tradedash.config import Config
 from tradedash.core.lifecycle import FeedState
-
-from .about_dialog import AboutDialog
-from .book_panel import BookPanel
-from .feeds import FeedView, SymbolRef
-from .health_panel import FeedHealthPanel, StatusLight, state_colour, status_summary
-from .icons import icon
-from .price_chart import INTERVALS, PriceChart
-from .subscriptions_dialog import SubscriptionDialog
-from .tape_panel import TapeView
-from .theme import Theme, apply_theme, resolve_theme
-from .watchlist_model import WatchlistModel
-from .watchlist_panel import WatchlistPanel
+from tradedash.ui.dialogs.about import AboutDialog
+from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
+from tradedash.ui.icons import icon
+from tradedash.ui.panels.book import BookPanel
+from tradedash.ui.panels.chart import INTERVALS, PriceChart
+from tradedash.ui.panels.health import FeedHealthPanel, StatusLight, state_colour, status_summary
+from tradedash.ui.panels.trades import TradesPanel
+from tradedash.ui.panels.watchlist import WatchlistPanel
+from tradedash.ui.panels.watchlist_model import WatchlistModel
+from tradedash.ui.running_feed import RunningFeed, SymbolRef
+from tradedash.ui.theme import Theme, apply_theme, resolve_theme
 
 __all__ = ["MainWindow", "LAYOUT_VERSION"]
 
 #: Bumped when the set of panels changes, so an old saved layout is ignored.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 #: How often feed health and the status line repaint (their numbers change slowly).
 HEALTH_HZ = 5
 
 
 class MainWindow(QMainWindow):
-    """Every panel of the dashboard as a dock: watchlist, chart, order book, trade tape, feed health.
+    """Every panel of the dashboard as a dock: watchlist, chart, order book, trades, feed health.
 
     Contract: widgets read the feeds' market state, lifecycle and statistics on
     one timer at ``repaint_hz`` (``refresh()``); nothing repaints per message.
@@ -41,7 +40,8 @@ class MainWindow(QMainWindow):
     and restored on start; *Reset layout* brings back the default arrangement.
     The window never touches the network: subscription changes leave as
     ``config_applied(Config)`` and theme changes as ``theme_chosen(str)``, for
-    the app to apply and save. ``add_panel()`` docks another panel (e.g. alerts).
+    the app to apply and save. ``add_dock()`` and ``add_menu()`` let another
+    part (e.g. alerts) add its panel and menu; ``menu(key)`` finds a menu.
     """
 
     config_applied = Signal(object)
@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        feeds: list[FeedView],
+        feeds: list[RunningFeed],
         config: Config,
         settings: QSettings,
         *,
@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self.watchlist = WatchlistPanel(self.watchlist_model)
         self.chart = PriceChart(self.theme)
         self.book = BookPanel(self.theme)
-        self.tape = TapeView(self.theme)
+        self.trades = TradesPanel(self.theme)
         self.health = FeedHealthPanel(feeds, self.theme)
         self.watchlist.symbol_selected.connect(self.show_symbol)
         self.watchlist.symbol_activated.connect(self._open_in_chart)
@@ -81,13 +81,14 @@ class MainWindow(QMainWindow):
         central.setMaximumSize(0, 0)
         self.setCentralWidget(central)
         self.docks: dict[str, QDockWidget] = {}
-        self._view_menu = None
+        self._height_shares: dict[str, float] = {}
+        self.menus: dict[str, QMenu] = {}
         self._build_menus()
         for name, title, widget in (
             ("watchlist", "Watchlist", self.watchlist),
             ("chart", "Chart", self.chart),
             ("book", "Order book", self.book),
-            ("tape", "Trades", self.tape),
+            ("trades", "Trades", self.trades),
             ("health", "Feed health", self.health),
         ):
             self.docks[name] = self._make_dock(name, title, widget)
@@ -123,14 +124,26 @@ class MainWindow(QMainWindow):
             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
             | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
-        self._view_menu.addAction(dock.toggleViewAction())
+        self.menus["panels"].addAction(dock.toggleViewAction())
         return dock
 
-    def add_panel(self, name: str, title: str, widget: QWidget, area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
-        """Dock another panel; its place is saved and restored like the built-in ones."""
-        dock = self._make_dock(name, title, widget)
+    def add_dock(
+        self,
+        key: str,
+        title: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+        *,
+        height_share: float | None = None,
+    ) -> QDockWidget:
+        """Dock another panel under ``key`` (listed in View ▸ Panels); its place is saved and
+        restored like the built-in ones. ``height_share``: the part of the window's height
+        it takes in the default layout (None: Qt decides)."""
+        dock = self._make_dock(key, title, widget)
         self.addDockWidget(area, dock)
-        self.docks[name] = dock
+        self.docks[key] = dock
+        if height_share is not None:
+            self._height_shares[key] = height_share
         self.restoreDockWidget(dock)
         return dock
 
@@ -142,7 +155,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, d["watchlist"])
         self.splitDockWidget(d["watchlist"], d["chart"], Qt.Orientation.Horizontal)
         self.splitDockWidget(d["chart"], d["book"], Qt.Orientation.Horizontal)
-        self.splitDockWidget(d["book"], d["tape"], Qt.Orientation.Vertical)
+        self.splitDockWidget(d["book"], d["trades"], Qt.Orientation.Vertical)
         self.splitDockWidget(d["watchlist"], d["health"], Qt.Orientation.Vertical)
         self._size_default_docks()
 
@@ -160,9 +173,9 @@ class MainWindow(QMainWindow):
         width, height = max(self.width(), 1200), max(self.height(), 700)
         self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [int(width * 0.44), int(width * 0.32), int(width * 0.24)], Qt.Orientation.Horizontal)
         self.resizeDocks([d["watchlist"], d["health"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
-        self.resizeDocks([d["book"], d["tape"]], [int(height * 0.66), int(height * 0.34)], Qt.Orientation.Vertical)
-        if "alerts" in d:  # the alerts panel (tradedash/ui/alert_center.py): a strip along the bottom
-            self.resizeDocks([d["alerts"]], [int(height * 0.24)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["book"], d["trades"]], [int(height * 0.66), int(height * 0.34)], Qt.Orientation.Vertical)
+        for key, share in self._height_shares.items():
+            self.resizeDocks([d[key]], [int(height * share)], Qt.Orientation.Vertical)
 
     def _restore_layout(self) -> bool:
         """Restore the saved geometry and dock arrangement; False when there was none."""
@@ -208,17 +221,31 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         return action
 
+    def add_menu(self, key: str, title: str, *, before: str | None = "help") -> QMenu:
+        """A new menu in the menu bar under ``key``, placed before the menu ``before`` (Help stays last)."""
+        menu = QMenu(title, self)
+        anchor = self.menus.get(before) if before else None
+        if anchor is not None:
+            self.menuBar().insertMenu(anchor.menuAction(), menu)
+        else:
+            self.menuBar().addMenu(menu)
+        self.menus[key] = menu
+        return menu
+
+    def menu(self, key: str) -> QMenu:
+        """The menu under ``key``: "file", "feeds", "chart", "view", "panels", "help", or one added with :meth:`add_menu`."""
+        return self.menus[key]
+
     def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = self.add_menu("file", "&File", before=None)
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit")
         file_menu.addAction(self.quit_action)
 
-        feeds_menu = bar.addMenu("F&eeds")
+        feeds_menu = self.add_menu("feeds", "F&eeds", before=None)
         self.subscriptions_action = self._action("&Subscriptions…", self.open_subscriptions, "Ctrl+Shift+S", "subscriptions")
         feeds_menu.addAction(self.subscriptions_action)
 
-        chart_menu = bar.addMenu("&Chart")
+        chart_menu = self.add_menu("chart", "&Chart", before=None)
         self.follow_action = self._action("&Follow live", lambda: self.chart.set_follow(True), "End", "follow")
         chart_menu.addAction(self.follow_action)
         chart_menu.addAction(self._action("&Line", lambda: self.chart.set_mode("line"), "L", "line-chart"))
@@ -227,7 +254,7 @@ class MainWindow(QMainWindow):
         for number, interval in enumerate(INTERVALS, start=1):
             chart_menu.addAction(self._action(f"Interval {interval}", lambda _=False, i=interval: self.chart.set_interval(i), f"Ctrl+{number}"))
 
-        view_menu = bar.addMenu("&View")
+        view_menu = self.add_menu("view", "&View", before=None)
         self.filter_action = self._action("Find symbol", self._focus_filter, QKeySequence.StandardKey.Find)
         view_menu.addAction(self.filter_action)
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout, "Ctrl+Shift+R", "layout-reset")
@@ -242,9 +269,9 @@ class MainWindow(QMainWindow):
         self.toggle_theme_action = self._action("Toggle dark/light", self._toggle_theme, "Ctrl+Shift+T", "theme")
         theme_menu.addAction(self.toggle_theme_action)
         view_menu.addSeparator()
-        self._view_menu = view_menu.addMenu("&Panels")
+        self.menus["panels"] = view_menu.addMenu("&Panels")
 
-        help_menu = bar.addMenu("&Help")
+        help_menu = self.add_menu("help", "&Help", before=None)
         self.log_action = self._action("Open &log folder", self._open_log_folder, None, "log")
         help_menu.addAction(self.log_action)
         self.about_action = self._action("&About TradeDash", self.open_about, QKeySequence.StandardKey.HelpContents, "about")
@@ -309,7 +336,7 @@ class MainWindow(QMainWindow):
         self.watchlist_model.set_theme(theme)
         self.chart.set_theme(theme)
         self.book.set_theme(theme)
-        self.tape.tape_model.set_theme(theme)
+        self.trades.set_theme(theme)
         self.health.model.set_theme(theme)
         for action in self.findChildren(QAction):
             if isinstance(action.data(), str):
@@ -324,7 +351,7 @@ class MainWindow(QMainWindow):
             return
         self.chart.set_symbol(feed, ref.symbol)
         self.book.set_symbol(feed, ref.symbol)
-        self.tape.tape_model.set_symbol(feed, ref.symbol)
+        self.trades.set_symbol(feed, ref.symbol)
 
     def _open_in_chart(self, ref: SymbolRef) -> None:
         self.show_symbol(ref)
@@ -340,7 +367,7 @@ class MainWindow(QMainWindow):
             self.show_symbol(ref)
         self.chart.refresh()
         self.book.refresh()
-        self.tape.tape_model.refresh()
+        self.trades.refresh()
         if self.repaints % self._health_every == 0:
             self.health.refresh()
             self._refresh_status()
@@ -350,7 +377,7 @@ class MainWindow(QMainWindow):
 
     def fit_columns(self) -> None:
         """Size table columns to what they show (once a second, not on every change: it measures text)."""
-        for table in (self.watchlist.table, self.tape, self.health.table):
+        for table in (self.watchlist.table, self.trades, self.health.table):
             for column in range(table.model().columnCount() - 1):  # the last one stretches
                 table.resizeColumnToContents(column)
 

@@ -1,0 +1,123 @@
+"""The exchange's market: simulators turned into protocol messages with sequence numbers.
+
+Pure: no sockets and no clock of its own. The server calls :meth:`Market.step`
+with the time to stamp and the channels someone listens to, and fans out what
+comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable
+
+from tradedash.core import wire
+from tradedash.core.wire import Book, Candle, SymbolInfo, Ticker, Trade
+
+from .book import DepthView, LevelBook
+from .candles import CandleBuilder, Rolling24h
+from .simulator import SymbolSimulator, SymbolSpec
+
+__all__ = ["Market", "ALL_CHANNELS"]
+
+#: Pass as ``wanted`` to build every channel's messages.
+ALL_CHANNELS = frozenset(wire.CHANNELS)
+_CANDLE_CHANNELS = tuple((wire.candle_channel(i), i) for i in wire.CANDLE_INTERVALS)
+
+
+class _SymbolMarket:
+    """One symbol's simulator, book, candles, sequence counters and 24 h statistics."""
+
+    def __init__(self, spec: SymbolSpec, seed: int) -> None:
+        self.sim = SymbolSimulator(spec, seed)
+        self.book = LevelBook(self.sim, seed * 31 + 17 + len(spec.symbol))
+        self.views: dict[int, DepthView] = {}
+        self.seq: dict[str, int] = dict.fromkeys(wire.CHANNELS, 0)
+        self.trade_id = 0
+        self.day = Rolling24h(spec.start_price)
+        self.candles = {interval: CandleBuilder(interval) for interval in wire.CANDLE_INTERVALS}
+        #: The last trade, and whether the book has missed it (nobody watched the book).
+        self.last = self.sim.step()
+        self.book.move(self.last)
+        self.book_behind = False
+
+    def book_now(self) -> LevelBook:
+        """The book, caught up with the last trade's quote."""
+        if self.book_behind:
+            self.book.move(self.last)
+            self.book_behind = False
+        return self.book
+
+
+class Market:
+    """Every listed symbol's simulated market.
+
+    Contract: ``step(symbol, ts, wanted)`` advances the symbol by one trade and
+    returns ``(channel, depth, message)`` for each channel in ``wanted``: the trade,
+    the ticker, one book update per depth registered with ``set_book_depths`` and
+    the candles. Every channel's ``seq`` goes up by one per message whether or not
+    it was wanted (book: per step; all depths share it); a book update's
+    ``prev_seq`` is ``seq - 1`` and its checksum is that of the depth's top levels,
+    which ``book_snapshot`` returns whole at the current ``seq``. Prices, sizes and
+    sides depend only on the seed and the number of steps; the book's deeper levels
+    also on when it was watched (nobody watching, it is only caught up on demand).
+    """
+
+    def __init__(self, specs: Iterable[SymbolSpec], seed: int) -> None:
+        self._symbols = {spec.symbol: _SymbolMarket(spec, seed) for spec in specs}
+
+    @property
+    def symbols(self) -> list[str]:
+        return list(self._symbols)
+
+    def symbol_infos(self) -> list[SymbolInfo]:
+        return [
+            SymbolInfo(m.sim.spec.symbol, m.sim.spec.tick_size, m.sim.spec.lot_size)
+            for m in self._symbols.values()
+        ]
+
+    def set_book_depths(self, symbol: str, depths: set[int]) -> None:
+        """Keep a view for each depth that has subscribers (new views start from the current book)."""
+        m = self._symbols[symbol]
+        for depth in list(m.views):
+            if depth not in depths:
+                del m.views[depth]
+        for depth in depths - m.views.keys():
+            m.views[depth] = DepthView(depth, *m.book_now().top(depth))
+
+    def book_snapshot(self, symbol: str, depth: int, ts: int) -> Book:
+        m = self._symbols[symbol]
+        bids, asks = m.book_now().top(depth)
+        return Book(symbol, m.seq["book"], ts, "snapshot", bids, asks, None, wire.book_checksum(bids, asks))
+
+    def step(self, symbol: str, ts: int, wanted: Container[str] = ALL_CHANNELS) -> list[tuple[str, int, wire.MarketMessage]]:
+        m = self._symbols[symbol]
+        t = m.last = m.sim.step()
+        if m.views:
+            m.book.move(t)
+        else:
+            m.book_behind = True
+        m.trade_id += 1
+        seq = m.seq
+        out: list[tuple[str, int, wire.MarketMessage]] = []
+        seq["trades"] += 1
+        if "trades" in wanted:
+            out.append(("trades", 0, Trade(symbol, seq["trades"], ts, m.trade_id, t.price, t.size, t.side)))  # type: ignore[arg-type]
+        open_, high, low, volume = m.day.add(ts, t.price, t.size)
+        seq["ticker"] += 1
+        if "ticker" in wanted:
+            ticker = Ticker(
+                symbol, seq["ticker"], ts, t.bid, t.bid_size, t.ask, t.ask_size, t.price,
+                open_, high, low, round(volume, 8), m.sim.round_price(t.price - open_),
+            )
+            out.append(("ticker", 0, ticker))
+        seq["book"] += 1
+        for depth, view in m.views.items():
+            top = m.book.top(depth)
+            bids, asks, checksum = view.advance(*top)
+            out.append(("book", depth, Book(symbol, seq["book"], ts, "update", bids, asks, seq["book"] - 1, checksum)))
+        for channel, interval in _CANDLE_CHANNELS:
+            for c in m.candles[interval].add(ts, t.price, t.size):
+                seq[channel] += 1
+                if channel in wanted:
+                    candle = Candle(symbol, seq[channel], ts, interval, c.start, c.open, c.high, c.low, c.close, round(c.volume, 8), c.closed)
+                    out.append((channel, 0, candle))
+        return out

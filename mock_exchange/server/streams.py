@@ -1,0 +1,82 @@
+"""The market's clock: steps of the simulated market at the configured rate, or a recording at its pace.
+
+Both loops hand each message to the :class:`~mock_exchange.server.fanout.Fanout` and
+let the fault injector withhold book updates (``skip_book_seq``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from tradedash.core import wire
+
+from ..config import ServerCounters
+from ..faults import FaultInjector
+from ..market import Market, ReplayMarket, read_recording
+from .fanout import Fanout
+
+__all__ = ["run_market", "run_replay", "paced_recording"]
+
+log = logging.getLogger("mock_exchange")
+
+#: At most this many simulator steps are taken in one go when the loop falls behind.
+MAX_CATCH_UP_STEPS = 1000
+
+
+async def run_market(market: Market, fanout: Fanout, faults: FaultInjector, counters: ServerCounters, rate: float) -> None:
+    """Step every symbol ``rate`` times a second (catching up after a stall) and fan out what listeners want."""
+    loop = asyncio.get_running_loop()
+    interval = 1.0 / rate
+    started = loop.time()
+    steps_done = 0
+    while True:
+        due = int((loop.time() - started) / interval) + 1
+        ts = time.time_ns()
+        for _ in range(min(due - steps_done, MAX_CATCH_UP_STEPS)):
+            for symbol in market.symbols:
+                skip_book = bool(faults.book_skips) and faults.take_book_skip(symbol)
+                if skip_book:
+                    counters.book_updates_skipped += 1
+                for channel, depth, message in market.step(symbol, ts, fanout.wanted[symbol]):
+                    if not (skip_book and channel == "book"):
+                        fanout.emit((channel, symbol, depth), message)
+        fanout.flush()
+        steps_done = due
+        await asyncio.sleep(max(0.0, started + steps_done * interval - loop.time()))
+
+
+async def run_replay(
+    market: ReplayMarket, path: str, speed: float, fanout: Fanout, faults: FaultInjector, counters: ServerCounters
+) -> None:
+    """Fan out a recording at its pace divided by ``speed``, keeping ``market``'s books in step."""
+    log.info("replaying %s at %gx", path, speed)
+    async for messages in paced_recording(path, speed):
+        for message in messages:
+            market.apply(message)
+            if isinstance(message, wire.Book) and message.kind == "update" and faults.take_book_skip(message.symbol):
+                counters.book_updates_skipped += 1
+                continue
+            for key in fanout.keys_of(wire.channel_of(message), message.symbol):
+                fanout.emit(key, message)
+        fanout.flush()
+
+
+async def paced_recording(path: str, speed: float = 1.0) -> AsyncIterator[list[wire.MarketMessage]]:
+    """Yield each line's market messages when due (recorded pace divided by ``speed``)."""
+    loop = asyncio.get_running_loop()
+    first_ts: int | None = None
+    started = loop.time()
+    count = 0
+    for ts, messages in read_recording(path):
+        if first_ts is None:
+            first_ts = ts
+        due = started + (ts - first_ts) / 1e9 / speed
+        if due > loop.time():
+            await asyncio.sleep(due - loop.time())
+        if messages:
+            count += len(messages)
+            yield messages
+    log.info("replay of %s finished: %d market messages", path, count)

@@ -1,1 +1,0 @@
-"""Icons and the sample config, installed as the package ``tradedash.resources``."""

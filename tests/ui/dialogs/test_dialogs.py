@@ -1,0 +1,87 @@
+"""The subscription manager and About dialogs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from tradedash.config import Config, FeedConfig
+from tradedash.ui.dialogs.about import AboutDialog, versions
+from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
+
+LISTED = ["BTC-USD", "ETH-USD", "SOL-USD"]
+
+
+def _dialog(qtbot, config: Config | None = None) -> SubscriptionDialog:
+    config = config or Config(feeds=[FeedConfig(name="demo", symbols=["BTC-USD"], channels=["ticker"])])
+    dialog = SubscriptionDialog(config, lambda name: LISTED if name == "demo" else None)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def _check(dialog: SubscriptionDialog, symbol: str, on: bool) -> None:
+    for i in range(dialog.symbol_list.count()):
+        item = dialog.symbol_list.item(i)
+        if item.data(Qt.ItemDataRole.UserRole) == symbol:
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+
+def test_lists_the_exchange_symbols_and_applies_changes(qtbot):
+    dialog = _dialog(qtbot)
+    assert [dialog.symbol_list.item(i).text() for i in range(dialog.symbol_list.count())] == LISTED
+    _check(dialog, "ETH-USD", True)
+    _check(dialog, "BTC-USD", False)
+    dialog.channel_boxes["trades"].setChecked(True)
+    with qtbot.waitSignal(dialog.applied) as blocker:
+        assert dialog.apply()
+    feed = blocker.args[0].feeds[0]
+    assert feed.symbols == ["ETH-USD"] and feed.channels == ["ticker", "trades"]
+    assert dialog.message.text() == "Applied and saved."
+
+
+def test_validation_names_the_feed_and_the_problem(qtbot):
+    dialog = _dialog(qtbot)
+    _check(dialog, "BTC-USD", False)
+    dialog.channel_boxes["ticker"].setChecked(False)
+    dialog.symbol_edit.setText("xyz-usd")
+    dialog.symbol_edit.returnPressed.emit()
+    applied = []
+    dialog.applied.connect(applied.append)
+    assert not dialog.apply()
+    text = dialog.message.text()
+    assert "demo: Choose at least one channel." in text
+    assert "demo: The exchange does not list XYZ-USD." in text
+    assert applied == []
+
+
+def test_add_and_remove_feeds(qtbot, tmp_path):
+    dialog = _dialog(qtbot)
+    dialog.add_feed()
+    assert dialog.feed_list.count() == 2 and dialog.name_edit.text() == "feed 1"
+    dialog.url_edit.setText("http://nope")
+    dialog.ca_edit.setText(str(tmp_path / "missing.pem"))
+    dialog.symbol_edit.setText("BTC-USD")
+    dialog.symbol_edit.returnPressed.emit()
+    assert not dialog.apply()
+    assert "feed 1: The URL 'http://nope' must start with ws:// or wss://" in dialog.message.text()
+    assert "does not exist" in dialog.message.text()
+    dialog.url_edit.setText("wss://example.test:443")
+    dialog.ca_edit.setText("")
+    dialog.token_edit.setText("secret")
+    with qtbot.waitSignal(dialog.applied) as blocker:
+        assert dialog.apply()
+    new = blocker.args[0].feeds[1]
+    assert (new.name, new.url, new.token, new.symbols) == ("feed 1", "wss://example.test:443", "secret", ["BTC-USD"])
+    dialog.feed_list.setCurrentRow(0)
+    dialog.remove_feed()
+    with qtbot.waitSignal(dialog.applied) as blocker:
+        assert dialog.apply()
+    assert [f.name for f in blocker.args[0].feeds] == ["feed 1"]
+
+
+def test_about_shows_versions_and_paths(qtbot):
+    dialog = AboutDialog("/cfg/config.toml", "/logs/tradedash.log")
+    qtbot.addWidget(dialog)
+    text = dialog.findChildren(type(dialog.layout().itemAt(0).widget()))[0].text()
+    for name, version in versions().items():
+        assert name in text and version in text
+    assert "/cfg/config.toml" in text and "/logs/tradedash.log" in text

@@ -1,0 +1,75 @@
+"""The order book ladder: levels from a real OrderBook, size bars, the spread, greyed while resyncing."""
+
+from __future__ import annotations
+
+import itertools
+
+from PySide6.QtCore import Qt
+from ui_helpers import T0
+
+from tradedash.core import wire
+from tradedash.ui.panels.book import BAR_ROLE, DEPTH, BookPanel
+
+_seq = itertools.count(1)
+
+
+def _snapshot(bids, asks) -> wire.Book:
+    return wire.Book(
+        symbol="BTC-USD", seq=next(_seq), ts=T0, kind="snapshot", bids=bids, asks=asks,
+        checksum=wire.book_checksum(bids, asks),
+    )
+
+
+def test_ladder_shows_levels_spread_and_bars(feed, theme, qtbot, qtmodeltester):
+    panel = BookPanel(theme)
+    qtbot.addWidget(panel)
+    bids = [(100.0 - i, 1.0 + i) for i in range(12)]
+    asks = [(101.0 + i, 2.0) for i in range(12)]
+    feed.market.apply(_snapshot(bids, asks))
+    panel.set_symbol(feed, "BTC-USD")
+    model = panel.model
+    qtmodeltester.check(model)
+    assert model.rowCount() == 2 * DEPTH + 1
+    assert model.index(DEPTH - 1, 0).data() == "101.00"  # best ask just above the middle
+    assert model.index(0, 0).data() == "110.00"  # tenth ask at the top
+    assert model.index(DEPTH + 1, 0).data() == "100.00"  # best bid just below
+    assert [model.index(DEPTH, c).data() for c in range(3)] == ["1.00", "spread", "99.5 bp"]
+    assert model.index(DEPTH + 2, 2).data() == "3.0000"  # cumulative size, to the lot size
+    fraction, side = model.index(DEPTH + 10, 1).data(BAR_ROLE)
+    assert side == "bid" and fraction == 1.0  # the largest size shown fills the cell
+    assert model.index(DEPTH + 1, 0).data(Qt.ItemDataRole.ForegroundRole).name() == theme.up
+    assert panel.table.isEnabled() and "resyncing" not in panel.caption.text()
+
+
+def test_greys_out_while_resyncing(feed, theme, qtbot):
+    panel = BookPanel(theme)
+    qtbot.addWidget(panel)
+    feed.market.apply(_snapshot([(100.0, 1.0)], [(101.0, 1.0)]))
+    panel.set_symbol(feed, "BTC-USD")
+    gap = wire.Book(symbol="BTC-USD", seq=999, ts=T0, kind="update", bids=[(99.0, 1.0)], asks=[], prev_seq=998)
+    feed.market.apply(gap)
+    panel.refresh()
+    assert panel.model.resyncing and not panel.table.isEnabled()
+    assert "resyncing" in panel.caption.text()
+    assert panel.model.index(DEPTH + 1, 0).data(Qt.ItemDataRole.ForegroundRole).name() == theme.muted
+
+
+def test_no_book_says_how_to_get_one(feed, theme, qtbot):
+    panel = BookPanel(theme)
+    qtbot.addWidget(panel)
+    panel.set_symbol(feed, "SOL-USD")
+    assert 'subscribe to "book"' in panel.caption.text()
+    assert panel.model.index(0, 0).data() is None
+
+
+def test_a_short_panel_keeps_the_spread_in_view(feed, theme, qtbot):
+    panel = BookPanel(theme)
+    qtbot.addWidget(panel)
+    panel.resize(300, 200)
+    panel.show()
+    qtbot.waitExposed(panel)
+    feed.market.apply(_snapshot([(100.0 - i, 1.0) for i in range(12)], [(101.0 + i, 1.0) for i in range(12)]))
+    panel.set_symbol(feed, "BTC-USD")
+    panel.refresh()
+    spread_rect = panel.table.visualRect(panel.model.index(DEPTH, 0))
+    assert panel.table.viewport().rect().contains(spread_rect.center())

@@ -1,0 +1,115 @@
+"""The chart: items made once and fed with setData, modes, intervals, follow-live, levels, outages."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication
+from ui_helpers import T0, ticker, trade
+
+from tradedash.core.lifecycle import FeedState
+from tradedash.ui.panels.chart import BARS_SHOWN, ChartMarker, PriceChart
+
+
+def _fill(feed, seconds: int = 120, start: int = 0) -> None:
+    for second in range(start, start + seconds):
+        ts = T0 + second * 1_000_000_000
+        price = 100.0 + second % 7
+        feed.market.apply(ticker("BTC-USD", price, ts=ts))
+        feed.market.apply(trade("BTC-USD", price - 0.5, ts=ts))
+        feed.market.apply(trade("BTC-USD", price, ts=ts + 500_000_000))
+
+
+def test_candles_and_line_reuse_their_items(feed, theme, qtbot):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    _fill(feed)
+    chart.set_symbol(feed, "BTC-USD")
+    items = list(chart.price_plot.items)
+    assert chart.mode == "candles" and chart.candles_item.isVisible() and not chart.curve.isVisible()
+    assert chart.candles_item.boundingRect().height() > 0
+    assert chart.title.text() == "BTC-USD" and "O" in chart.readout.text()
+    chart.set_mode("line")
+    assert chart.curve.isVisible() and len(chart.curve.xData) == 120
+    for batch in range(5):
+        _fill(feed, 10, start=120 + 10 * batch)
+        chart.refresh()
+    assert list(chart.price_plot.items) == items  # nothing added or re-created
+    assert len(chart.curve.xData) == 170
+    chart.set_interval("1m")
+    assert chart.volume_bars.opts["width"] == 48.0  # 0.8 of a minute
+
+
+def test_follow_live_turns_off_on_manual_range_and_back_on(feed, theme, qtbot):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    _fill(feed, 200)
+    chart.set_symbol(feed, "BTC-USD")
+    left, right = chart.price_plot.viewRange()[0]
+    assert right - left == BARS_SHOWN * 5 / 4
+    chart.price_plot.getViewBox().sigRangeChangedManually.emit([True, False])  # what a wheel or drag emits
+    assert not chart.follow and not chart.follow_button.isChecked()
+    chart.price_plot.setXRange(left - 100, right - 100, padding=0)
+    _fill(feed, 10, start=200)
+    chart.refresh()
+    assert chart.price_plot.viewRange()[0][1] < right  # the view stays where the user put it
+    assert chart.candles_item.boundingRect().left() <= left - 100  # older bars drawn for the panned view
+    chart.set_follow(True)
+    assert chart.price_plot.viewRange()[0][1] > right
+
+
+def test_levels_markers_and_downtime_shading(feed, theme, qtbot):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    _fill(feed)
+    chart.set_symbol(feed, "BTC-USD")
+    level = chart.add_level(103.0, "alert 103")
+    assert level in chart.price_plot.items and level.value() == 103.0
+    chart.remove_level(level)
+    assert level not in chart.price_plot.items
+    chart.set_markers([ChartMarker(T0 / 1e9 + 5, 101.0, "fired", theme.warning)])
+    assert len(chart.markers.points()) == 1
+    feed.downtime.on_state(FeedState.LIVE, FeedState.BACKING_OFF)
+    feed.downtime.on_state(FeedState.CONNECTING, FeedState.LIVE)
+    _fill(feed, 1, start=120)
+    chart.refresh()
+    regions = [item for item in chart.price_plot.items if isinstance(item, pg.LinearRegionItem)]
+    assert len(regions) == 1 and regions[0].isVisible()
+
+
+def test_crosshair_readout_follows_the_mouse(feed, theme, qtbot):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    chart.resize(800, 500)
+    chart.show()
+    _fill(feed)
+    chart.set_symbol(feed, "BTC-USD")
+    qtbot.waitExposed(chart)
+    centre = chart.price_plot.sceneBoundingRect().center()
+    chart._mouse_moved(QPointF(centre))
+    assert chart.cross_v.isVisible() and chart.cross_h.isVisible()
+    assert "@" in chart.readout.text()  # the price under the cursor
+    chart._mouse_moved(QPointF(-50, -50))
+    assert not chart.cross_v.isVisible()
+
+
+def test_mouse_wheel_zooms_time_and_stops_following(feed, theme, qtbot):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    chart.resize(800, 500)
+    chart.show()
+    qtbot.waitExposed(chart)
+    _fill(feed, 200)
+    chart.set_symbol(feed, "BTC-USD")
+    left, right = chart.price_plot.viewRange()[0]
+    viewport = chart.graphics.viewport()
+    centre = chart.graphics.mapFromScene(chart.price_plot.sceneBoundingRect().center())
+    wheel = QWheelEvent(
+        QPointF(centre), QPointF(viewport.mapToGlobal(centre)), QPoint(0, 0), QPoint(0, 120),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False,
+    )
+    QApplication.sendEvent(viewport, wheel)
+    new_left, new_right = chart.price_plot.viewRange()[0]
+    assert new_right - new_left < right - left  # zoomed in on time
+    assert not chart.follow

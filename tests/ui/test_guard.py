@@ -1,0 +1,40 @@
+"""No exception from a model or paint method reaches Qt: the cell reads "invalid" and the log says why, once."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableView
+
+from tradedash.ui import guard
+from tradedash.ui.table_model import ColumnTableModel
+
+
+class _Broken(ColumnTableModel):
+    columns = ("When", "What")
+
+    def row_count(self) -> int:
+        return 3
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if index.column() == 0 and role == Qt.ItemDataRole.DisplayRole:
+            raise ValueError("year 33658 is out of range")
+        return "fine" if role == Qt.ItemDataRole.DisplayRole else None
+
+
+def test_a_failing_cell_reads_invalid_is_logged_once_and_the_view_lives_on(qtbot, caplog):
+    model = _Broken()
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    with caplog.at_level(logging.ERROR, logger="tradedash.ui"):
+        view.resizeColumnsToContents()  # where the start-up crash happened: Qt asks every cell
+        view.show()
+        qtbot.waitExposed(view)
+        view.viewport().repaint()
+    assert model.data(model.index(0, 0)) == guard.INVALID_TEXT
+    assert model.data(model.index(0, 1)) == "fine"
+    logged = [r for r in caplog.records if "_Broken.data failed" in r.getMessage()]
+    assert len(logged) == 1 and "year 33658" in caplog.text
+    assert guard.failures["_Broken.data"] >= 4

@@ -1,0 +1,573 @@
+"""The feed session: everything a feed decides, without I/O.
+
+Split out of the feed client the way websockets splits ``protocol.py`` from its
+``asyncio/connection.py``: frames and clock readings go in, requests to send and
+a lifecycle come out. A session owns the subscriptions (wanted and confirmed),
+the requests awaiting an answer, snapshot requests and resync tracking,
+staleness, the :class:`~tradedash.core.lifecycle.FeedLifecycle`, and the hot
+path (decode, apply to the market, count). It opens no socket, starts no task
+and reads no clock of its own: :mod:`tradedash.net.feed_client` is the pump.
+
+:class:`FeedSession` is the part every venue shares; a venue (protocol v1 in
+:class:`ProtocolV1Session`, Binance, Coinbase, Kraken) implements its hooks.
+"""
+
+from __future__ import annotations
+
+import abc
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol, Union
+
+import msgspec
+
+from . import wire
+from .book import BookOutcome
+from .lifecycle import FeedEvent, FeedLifecycle, FeedState
+from .ratelog import RateLimitedLog
+from .stats import FeedStats
+
+__all__ = [
+    "SendText",
+    "FetchSnapshot",
+    "CloseConnection",
+    "Outgoing",
+    "FatalFeedError",
+    "MarketSink",
+    "FrameSink",
+    "FeedSession",
+    "ProtocolV1Session",
+    "MARKET_TYPES",
+]
+
+log = logging.getLogger("tradedash.feed")
+
+#: The normalized market message types every venue's session produces.
+MARKET_TYPES = frozenset((wire.Ticker, wire.Trade, wire.Book, wire.Candle))
+_Book, _Heartbeat = wire.Book, wire.Heartbeat
+_DATA, _HEARD = FeedEvent.DATA, FeedEvent.HEARD
+#: WebSocket close codes the session asks for.
+CLOSE_PROTOCOL_ERROR, CLOSE_INVALID_DATA = 1002, 1007
+
+
+# --- What a session asks the pump to do ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SendText:
+    """Send ``frame`` (UTF-8 bytes) as one text message on the connection."""
+
+    frame: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSnapshot:
+    """GET ``url`` over HTTP (a venue's REST book snapshot) and hand the body back through
+    :meth:`FeedSession.receive_snapshot` (or the failure through :meth:`FeedSession.snapshot_failed`)."""
+
+    symbol: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseConnection:
+    """Close the connection with this WebSocket close code and reason; the pump then reconnects."""
+
+    code: int
+    reason: str
+
+
+Outgoing = Union[SendText, FetchSnapshot, CloseConnection]
+
+
+class FatalFeedError(Exception):
+    """A failure that retrying will not fix (401/403/404, wrong protocol version, bad certificate)."""
+
+
+class MarketSink(Protocol):
+    """What a feed feeds: :class:`~tradedash.core.market.MarketState` or anything shaped like it."""
+
+    def handler(self, kind: type) -> Callable[[wire.MarketMessage], object]: ...
+
+    def verify_books(self) -> list[tuple[str, BookOutcome]]: ...
+
+    def take_snapshot_requests(self) -> list[str]: ...
+
+    def resyncing_symbols(self) -> set[str]: ...
+
+    def reset_sequences(self) -> None: ...
+
+    def clear_book(self, symbol: str) -> None: ...
+
+
+class FrameSink(Protocol):
+    """Where received frames are recorded (:class:`~tradedash.net.recorder.FrameRecorder`)."""
+
+    def write(self, ts_ns: int, frame: bytes) -> None: ...
+
+
+# --- The part every venue shares --------------------------------------------------------
+
+
+class FeedSession(abc.ABC):
+    """One feed's state and decisions, fed by a pump; the base of every venue's session.
+
+    Contract for the pump (websockets' ``receive_data`` / ``data_to_send`` style):
+
+    - Before each connection attempt call :meth:`connect_started`; once the socket is
+      open, :meth:`connection_opened`; pass the first text frame to
+      :meth:`receive_greeting` (it raises :class:`FatalFeedError` for a server that
+      cannot be served: send what :meth:`requests_to_send` holds, then give up), every
+      later text frame to :meth:`receive_frame` and binary ones to
+      :meth:`receive_binary`, as soon as each is parsed, and call :meth:`end_burst`
+      after each stretch of them (one socket read). None of these raises on bad input.
+    - After anything you fed it, and after :meth:`tick`, send what
+      :meth:`requests_to_send` returns (when :meth:`wants_to_send` says so), in order:
+      :class:`SendText`, :class:`CloseConnection`, :class:`FetchSnapshot`.
+    - Call :meth:`tick` at :meth:`next_deadline` (on the session's monotonic clock),
+      or sooner: it marks a silent feed stale.
+    - When a connection or an attempt ends, :meth:`connection_lost` (True: reconnect at
+      once); before waiting to retry, :meth:`backoff_started`; when the feed stops,
+      :meth:`closed`, or :meth:`fail` for a fatal reason.
+    - :meth:`set_subscriptions` may be called at any time; the requests it needs come
+      out of :meth:`requests_to_send` while connected, and after every reconnect every
+      wanted subscription is requested again.
+
+    What the session promises: every market message of every frame is applied to
+    ``market`` in order, then passed to ``on_message`` (only ``on_message_types``, if
+    given); messages of symbols not wanted (and not just unsubscribed) are counted as
+    malformed, never applied. Book checksums are checked at the end of a burst with
+    book data, at most every ``book_check_interval`` seconds; books that lost sync get
+    a snapshot request and the lifecycle is ``resyncing`` until every one is rebuilt.
+    No frame for twice the heartbeat interval makes a live feed ``stale``. Malformed
+    frames and refused requests are counted in :attr:`stats` and logged at a bounded rate.
+
+    What a venue implements: ``_decode`` (set in ``__init__``: frame -> one message or a
+    list of them, raising one of ``_decode_errors``), :meth:`receive_greeting`,
+    :meth:`_control` (its non-market messages), :meth:`_request_subscriptions` and
+    :meth:`_request_snapshot`; optionally :meth:`connection_url` and
+    :meth:`receive_snapshot`. It uses :meth:`_track_request`, :meth:`_confirm`,
+    :meth:`_refuse`, :meth:`_send`, :meth:`_fetch` and :meth:`_subscribe_all` to do so.
+    """
+
+    #: What ``_decode`` raises for a frame that is not this venue's protocol.
+    _decode_errors: tuple[type[BaseException], ...] = ()
+    #: Decodes one frame into a market or control message, or a list of them (set by the venue).
+    _decode: Callable[[bytes | bytearray], object]
+
+    def __init__(
+        self,
+        market: MarketSink,
+        *,
+        subscriptions: Iterable[wire.Subscription] = (),
+        on_message: Callable[[wire.MarketMessage], object] | None = None,
+        on_message_types: Iterable[type] | None = None,
+        recorder: FrameSink | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock_ns: Callable[[], int] = time.time_ns,
+        name: str = "feed",
+        book_check_interval: float = 0.05,
+    ) -> None:
+        self.market = market
+        #: Name used in log lines (the feed's URL).
+        self.name = name
+        #: The subscriptions wanted: requested after every (re)connection.
+        self.subscriptions: set[wire.Subscription] = set(subscriptions)
+        #: The subscriptions the server confirmed on the current connection.
+        self.confirmed: set[wire.Subscription] = set()
+        self.lifecycle = FeedLifecycle(clock)
+        self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
+        #: The symbols the venue lists (with tick and lot sizes), once it said.
+        self.symbols: list[wire.SymbolInfo] = []
+        #: Why the feed stopped for good, once :meth:`fail` was called.
+        self.fatal_reason: str | None = None
+        #: The delay chosen before the next connection attempt, set before ``backing off`` is entered.
+        self.retry_delay: float | None = None
+        #: The server's heartbeat period (seconds), once known.
+        self.heartbeat_interval: float | None = None
+        self._on_message = on_message
+        #: The message types passed to on_message (none without one).
+        self._notified = frozenset(() if on_message is None else on_message_types or MARKET_TYPES)
+        #: What applies each market message type, looked up once (``market`` is never replaced).
+        self._handlers = {kind: market.handler(kind) for kind in MARKET_TYPES}
+        self._recorder = recorder
+        self._clock = clock
+        self._wall_clock_ns = wall_clock_ns
+        self._book_check_interval = book_check_interval
+        self._bad_input_log = RateLimitedLog(log, clock=clock)
+        self._ids = itertools.count(1)
+        #: Symbols whose messages are applied: wanted, or unsubscribed but not yet acknowledged.
+        self._wanted_symbols: frozenset[str] = frozenset(s.symbol for s in self.subscriptions)
+        # One connection's state (reset by connect_started).
+        self._outgoing: list[Outgoing] = []
+        self._pending: dict[int, tuple[str, frozenset[wire.Subscription]]] = {}
+        self._resyncing: set[str] = set()
+        self._connected = False
+        self._connected_at = 0.0
+        self._established = False  # greeted: requests may be sent
+        self._closing_connection = False  # a CloseConnection is queued
+        self._shutdown_announced = False
+        # Frames and messages taken since the last end_burst().
+        self._frames_taken = False
+        self._applied = False
+        self._uncounted = 0
+        self._book_data = False  # book messages came since the books were last verified
+        self._next_book_check = 0.0
+
+    @property
+    def state(self) -> FeedState:
+        return self.lifecycle.state
+
+    # --- Subscriptions -----------------------------------------------------------------
+
+    def set_subscriptions(self, wanted: Iterable[wire.Subscription]) -> None:
+        """Want exactly ``wanted`` from now on: unsubscribe what is no longer wanted, then subscribe
+        what is new (while connected, as few requests as cover the change; otherwise at the next
+        connection). Books no longer wanted are emptied and stop waiting for a snapshot."""
+        wanted = set(wanted)
+        added, removed = wanted - self.subscriptions, self.subscriptions - wanted
+        self.subscriptions = wanted
+        self._wanted_symbols |= {s.symbol for s in added}
+        self._forget_books(removed)
+        if self._established:
+            if removed:
+                self._request_subscriptions("unsubscribe", removed)
+            if added:
+                self._request_subscriptions("subscribe", added)
+
+    def _forget_books(self, subscriptions: Iterable[wire.Subscription]) -> None:
+        """Books no longer subscribed are emptied, and no longer wait for a snapshot."""
+        for subscription in subscriptions:
+            if subscription.channel == "book":
+                self.market.clear_book(subscription.symbol)
+                self._resyncing.discard(subscription.symbol)
+        if not self._resyncing:
+            self.lifecycle.handle(FeedEvent.RESYNCED)
+
+    def _subscribe_all(self) -> None:
+        """Request every wanted subscription (a venue calls this once its connection is ready)."""
+        self._established = True
+        if self.subscriptions:
+            self._request_subscriptions("subscribe", self.subscriptions)
+
+    def _track_request(self, op: str, covered: Iterable[wire.Subscription]) -> int:
+        """A new request id; the request's answer (:meth:`_confirm` or :meth:`_refuse`) settles ``covered``."""
+        request_id = next(self._ids)
+        self._pending[request_id] = (op, frozenset(covered))
+        return request_id
+
+    def _next_id(self) -> int:
+        """A request id for a request that settles no subscription."""
+        return next(self._ids)
+
+    def _confirm(self, request_id: int) -> None:
+        """The server accepted request ``request_id``."""
+        op, covered = self._pending.pop(request_id, ("", frozenset()))
+        if op == "subscribe":
+            self.confirmed |= covered & self.subscriptions
+        elif op == "unsubscribe":
+            self.confirmed -= covered
+            self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
+
+    def _refuse(self, request_id: int | None, text: str) -> None:
+        """The server refused request ``request_id`` (None: a request it could not tell): a refused
+        subscribe is dropped, so it is not sent again on every reconnect."""
+        op, covered = self._pending.pop(request_id, ("", frozenset())) if request_id is not None else ("", frozenset())
+        if op == "subscribe":
+            self.subscriptions -= covered
+            self._forget_books(covered)
+            self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
+            text += " (subscription dropped)"
+        self.stats.record_error(text)
+        log.warning("feed %s: %s", self.name, text)
+
+    # --- Connection lifecycle ----------------------------------------------------------
+
+    def connection_url(self, url: str) -> str:
+        """The URL to connect to for the wanted subscriptions (a venue with combined-stream URLs builds it)."""
+        return url
+
+    def connect_started(self) -> None:
+        """A connection attempt starts: ``connecting``; what belonged to the last connection is forgotten."""
+        self.lifecycle.handle(FeedEvent.CONNECT)
+        self._outgoing.clear()
+        self._pending.clear()
+        self.confirmed.clear()
+        self._resyncing.clear()
+        self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
+        self._connected = self._established = self._closing_connection = self._shutdown_announced = False
+        self.market.reset_sequences()  # the old connection's sequence numbers mean nothing now
+
+    def connection_opened(self, now: float) -> None:
+        """The connection is open (frames may come from now on); silence is timed from ``now``."""
+        self._connected = True
+        self._connected_at = now
+
+    @abc.abstractmethod
+    def receive_greeting(self, frame: bytes, now: float) -> None:
+        """The connection's first text frame. Raises :class:`FatalFeedError` if the server cannot
+        be served (what :meth:`requests_to_send` holds then, e.g. a close, is still to be sent)."""
+
+    def connection_lost(self, *, code: int | None = None, error: str | None = None) -> bool:
+        """The connection (or the attempt) ended, with the close ``code`` received, if any, and
+        ``error`` to show the user. Returns True when the server asked for an immediate
+        reconnect (a ``shutdown`` announcement, or close code 1001 "going away")."""
+        self._connected = self._established = False
+        if error:
+            self.stats.record_error(error)
+        return self._shutdown_announced or code == 1001
+
+    def backoff_started(self, delay: float) -> None:
+        """The pump waits ``delay`` seconds before the next attempt: ``backing off``, one more reconnect."""
+        self.retry_delay = delay
+        self.stats.reconnects += 1
+        self.lifecycle.handle(FeedEvent.DISCONNECTED)
+
+    def closed(self) -> None:
+        """The feed stopped: ``closed``."""
+        self._connected = self._established = False
+        self.retry_delay = None
+        self.lifecycle.handle(FeedEvent.CLOSE)
+
+    def fail(self, reason: str) -> None:
+        """The feed stopped for good because of ``reason`` (kept in :attr:`fatal_reason`)."""
+        self.fatal_reason = reason
+        self.stats.record_error(reason)
+        log.error("feed %s stopped: %s", self.name, reason)
+        self.closed()
+
+    # --- Timers ------------------------------------------------------------------------
+
+    def next_deadline(self) -> float | None:
+        """When (session clock) :meth:`tick` has something to decide; None while not connected."""
+        if not self._connected:
+            return None
+        last = self.stats.last_message_at
+        since = self._connected_at if last is None or last < self._connected_at else last
+        return since + 2.0 * (self.heartbeat_interval or 1.0)
+
+    def tick(self, now: float) -> None:
+        """Mark the feed stale once no frame came for twice the heartbeat interval."""
+        deadline = self.next_deadline()
+        if deadline is not None and now >= deadline:
+            before = self.lifecycle.state
+            if self.lifecycle.handle(FeedEvent.QUIET) is not before:
+                log.info("feed %s: no message for %.1f s, %s", self.name, 2.0 * (self.heartbeat_interval or 1.0), self.lifecycle.state.value)
+
+    # --- Output ------------------------------------------------------------------------
+
+    def wants_to_send(self) -> bool:
+        """True when :meth:`requests_to_send` has something."""
+        return bool(self._outgoing)
+
+    def requests_to_send(self) -> list[Outgoing]:
+        """What the pump must do now, in order; each is returned once."""
+        outgoing, self._outgoing = self._outgoing, []
+        return outgoing
+
+    def _send(self, frame: bytes) -> None:
+        self._outgoing.append(SendText(frame))
+
+    def _fetch(self, symbol: str, url: str) -> None:
+        """Ask the pump to GET ``url`` over HTTP, for ``symbol``'s book snapshot."""
+        self._outgoing.append(FetchSnapshot(symbol, url))
+
+    def _close_connection(self, code: int, reason: str) -> None:
+        if not self._closing_connection:
+            self._closing_connection = True
+            self._outgoing.append(CloseConnection(code, reason))
+
+    # --- The hot path ------------------------------------------------------------------
+
+    def receive_frame(self, frame: bytes | bytearray) -> None:
+        """Decode one text frame and apply it at once; never raises.
+
+        Market messages for symbols not wanted are counted as malformed and
+        ignored. Message counters, clocks and book checks wait for :meth:`end_burst`.
+        A frame that is not UTF-8 also asks for a close with 1007 (invalid data).
+        """
+        self._frames_taken = True
+        try:
+            decoded = self._decode(frame)
+        except self._decode_errors as exc:
+            self._malformed(f"malformed frame: {exc}")
+            if not _is_utf8(frame):
+                self._close_connection(CLOSE_INVALID_DATA, "invalid UTF-8 in a text frame")
+            return
+        messages = decoded if type(decoded) is list else (decoded,)
+        if self._recorder is not None:
+            self._recorder.write(self._wall_clock_ns(), frame)  # type: ignore[arg-type]
+        applied = saw_book = False
+        handlers, record = self._handlers, self.stats.record_market
+        on_message, notified = self._on_message, self._notified
+        wanted = self._wanted_symbols
+        for message in messages:
+            kind = type(message)
+            try:
+                apply = handlers.get(kind)
+                if apply is not None:
+                    if message.symbol not in wanted:  # type: ignore[union-attr]
+                        self._malformed(f"{message.symbol!r} is not subscribed")  # type: ignore[union-attr]
+                        continue
+                    record(message, apply(message))  # type: ignore[arg-type]
+                    applied = True
+                    if kind is _Book:
+                        saw_book = True
+                    if kind in notified:
+                        on_message(message)  # type: ignore[misc]
+                elif kind is _Heartbeat:
+                    self.stats.record_heartbeat(message)  # type: ignore[arg-type]
+                else:
+                    self._control(message)
+            except Exception as exc:  # a message the state could not take must not end the feed, nor its frame
+                self._malformed(f"message not applied: {type(exc).__name__}: {exc}")
+        self._uncounted += len(messages)
+        if applied:
+            self._applied = True
+            if saw_book:
+                self._book_data = True
+
+    def receive_binary(self, frame: bytes | bytearray) -> None:
+        """A binary frame: counted as malformed (the link is alive, though)."""
+        self._frames_taken = True
+        self._malformed(f"a binary frame of {len(frame)} bytes (this protocol sends text)")
+
+    def end_burst(self, now: float) -> None:
+        """After the frames of one socket read: message counters, clocks, lifecycle and book checks."""
+        if not self._frames_taken:
+            return
+        self._frames_taken = False
+        self.stats.record_messages(self._uncounted, now)
+        self._uncounted = 0
+        # A feed that wants nothing is live as soon as it hears from its server.
+        self.lifecycle.handle(_DATA if self._applied or not self.subscriptions else _HEARD)
+        self._applied = False
+        if self._book_data or self._resyncing:
+            self._track_resync(now)
+
+    def _track_resync(self, now: float) -> None:
+        """After book data: verify the books (when due), ask for snapshots of those that lost sync,
+        and report the lifecycle's gap or resync."""
+        if self._book_data and now >= self._next_book_check:
+            self._book_data = False
+            self._next_book_check = now + self._book_check_interval
+            for symbol, outcome in self.market.verify_books():
+                self.stats.record_book_outcome(symbol, outcome)
+        requested = self.market.take_snapshot_requests()
+        if requested:
+            requested = self._drop_unsubscribed_books(requested)
+        if requested:
+            self._resyncing.update(requested)
+            for symbol in requested:
+                log.info("feed %s: %s book out of sync, requesting a snapshot", self.name, symbol)
+                self._request_snapshot(symbol)
+        elif not self._resyncing:
+            return
+        self._resyncing &= self.market.resyncing_symbols()
+        self.lifecycle.handle(FeedEvent.GAP if self._resyncing else FeedEvent.RESYNCED)
+
+    def _drop_unsubscribed_books(self, symbols: list[str]) -> list[str]:
+        """A late update of a book just unsubscribed needs no snapshot: empty that book instead."""
+        subscribed = [s for s in symbols if wire.Subscription("book", s) in self.subscriptions]
+        for symbol in set(symbols).difference(subscribed):
+            self.market.clear_book(symbol)
+        return subscribed
+
+    def _malformed(self, text: str) -> None:
+        self.stats.malformed += 1
+        self.stats.record_error(text)
+        self._bad_input_log.report("feed %s: %s", self.name, text[:200])
+
+    # --- What a venue implements --------------------------------------------------------
+
+    @abc.abstractmethod
+    def _control(self, message: object) -> None:
+        """A decoded message that is neither market data nor a heartbeat (acks, errors, notices)."""
+
+    @abc.abstractmethod
+    def _request_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
+        """Queue the requests (``op``: "subscribe" or "unsubscribe") that cover ``subscriptions``,
+        each with an id from :meth:`_track_request`, within the venue's request limits."""
+
+    @abc.abstractmethod
+    def _request_snapshot(self, symbol: str) -> None:
+        """Queue what gets a fresh book snapshot of ``symbol`` (a frame, or a :class:`FetchSnapshot`)."""
+
+    def receive_snapshot(self, symbol: str, body: bytes, now: float) -> None:
+        """The body of a :class:`FetchSnapshot` this session asked for (venues that fetch over HTTP)."""
+        raise NotImplementedError(f"{type(self).__name__} never fetches snapshots over HTTP")
+
+    def snapshot_failed(self, symbol: str, reason: str) -> None:
+        """A :class:`FetchSnapshot` failed; the book's resync is asked for again after its retry period."""
+        self.stats.record_error(f"{symbol} snapshot: {reason}")
+
+
+# --- Protocol v1 (docs/protocol.md) -------------------------------------------------------
+
+
+class ProtocolV1Session(FeedSession):
+    """A :class:`FeedSession` speaking TradeDash protocol v1 (``docs/protocol.md``).
+
+    - The greeting must be ``hello`` with version :data:`~tradedash.core.wire.PROTOCOL_VERSION`
+      (another version: close 1002 and :class:`FatalFeedError`); then the symbol list is
+      asked for and every wanted subscription requested, one ``subscribe`` per group of
+      channels sharing the same symbols.
+    - Acks confirm requests (a ``symbols`` ack fills :attr:`symbols`); an ``error`` answering a
+      subscribe drops what it asked for; ``shutdown`` makes the next reconnect immediate.
+    - Snapshots are asked for with a ``snapshot`` request on the connection.
+    """
+
+    _decode_errors = (msgspec.DecodeError, UnicodeDecodeError)
+
+    def __init__(self, market: MarketSink, **options) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(market, **options)
+        self._decode = wire.server_frame_decoder.decode
+
+    def receive_greeting(self, frame: bytes, now: float) -> None:
+        try:
+            hello = wire.decode_server_frame(frame)[0]
+        except wire.WireError as exc:
+            raise FatalFeedError(f"the server's greeting is not protocol v{wire.PROTOCOL_VERSION}: {exc}") from None
+        if not isinstance(hello, wire.Hello):
+            raise FatalFeedError(f"the server greeted with {type(hello).__name__}, not hello")
+        if hello.version != wire.PROTOCOL_VERSION:
+            self._close_connection(CLOSE_PROTOCOL_ERROR, "unsupported protocol version")
+            raise FatalFeedError(f"the server speaks protocol v{hello.version}; this client speaks v{wire.PROTOCOL_VERSION}")
+        self.heartbeat_interval = hello.heartbeat_interval
+        if self._recorder is not None:
+            self._recorder.write(self._wall_clock_ns(), frame)
+        self._send(wire.encode(wire.ListSymbols(id=self._next_id())))
+        self._subscribe_all()
+
+    def _control(self, message: object) -> None:
+        if isinstance(message, wire.Ack):
+            self._confirm(message.id)
+            if message.symbols is not None:
+                self.symbols = message.symbols
+        elif isinstance(message, wire.Error):
+            self._refuse(message.id, f"server error {message.code}: {message.message}")
+        elif isinstance(message, wire.Shutdown):
+            self._shutdown_announced = True
+            log.info("feed %s: server shutting down: %s", self.name, message.reason)
+        else:
+            self._malformed(f"unexpected {type(message).__name__} message")
+
+    def _request_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
+        request_type = wire.Subscribe if op == "subscribe" else wire.Unsubscribe
+        for channels, symbols in wire.group_subscriptions(subscriptions):
+            request_id = self._track_request(op, wire.subscriptions_of(channels, symbols))
+            self._send(wire.encode(request_type(id=request_id, channels=channels, symbols=symbols)))
+
+    def _request_snapshot(self, symbol: str) -> None:
+        self._send(wire.encode(wire.SnapshotRequest(id=self._next_id(), channel="book", symbol=symbol)))
+
+
+def _is_utf8(frame: bytes | bytearray) -> bool:
+    try:
+        frame.decode()
+    except UnicodeDecodeError:
+        return False
+    return True

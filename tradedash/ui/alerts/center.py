@@ -1,0 +1,291 @@
+"""Alerts in the app: the engine fed by the feeds, the panel, banner, tray, sound and chart, kept on disk.
+
+This is the one place the alert parts meet; the composition root only creates
+it (on the window, in one step) and feeds it messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import msgspec
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QToolBar, QVBoxLayout, QWidget
+
+from tradedash.core import wire
+from tradedash.core.alert_rules import AlertRule, Firing, PriceCross, new_rule_id
+from tradedash.core.alert_store import AlertStore, export_csv
+from tradedash.core.alerts import AlertEngine
+from tradedash.core.lifecycle import FeedLifecycle, FeedState
+from tradedash.core.market import MarketState
+from tradedash.ui.alerts.chart_layer import ChartAlerts
+from tradedash.ui.alerts.editor import AlertEditor
+from tradedash.ui.alerts.models import HistoryModel, RulesModel
+from tradedash.ui.alerts.notifications import AlertBanner, Notifier
+from tradedash.ui.alerts.panel import AlertsPanel
+from tradedash.ui.formatting import decimals_for_tick
+from tradedash.ui.main_window import MainWindow
+
+__all__ = ["AlertCenter", "TICK_MS", "HISTORY_SAVE_INTERVAL"]
+
+log = logging.getLogger("tradedash.alerts")
+
+#: How often time-driven rules are judged, notifications go out and the views repaint.
+TICK_MS = 250
+#: The history file is written at most this often (seconds): a burst of firings is one write.
+HISTORY_SAVE_INTERVAL = 2.0
+
+
+class _Feed:
+    """One attached feed: its lifecycle, its listed symbols and its market (for resyncing books)."""
+
+    def __init__(self, lifecycle: FeedLifecycle, symbols: Callable[[], list[wire.SymbolInfo]], market: MarketState) -> None:
+        self.lifecycle = lifecycle
+        self.symbols = symbols
+        self.market = market
+        self.resyncing: frozenset[str] = frozenset()
+
+
+class AlertCenter(QObject):
+    """Owns the alert engine and everything that shows or keeps its rules and firings.
+
+    Contract: made on a window in one step: it loads rules, settings and history
+    from ``store`` (problems are in :attr:`problems` and shown in the banner),
+    and adds to ``window`` a banner across the top, the Alerts panel as a dock,
+    an Alerts menu and a layer on the window's price chart. ``current`` says
+    which (feed, symbol) the chart shows (default: the window's chart). Rules are
+    written back within one tick of every change, the history at most every
+    ``HISTORY_SAVE_INTERVAL`` seconds, both on :meth:`close`. Call :meth:`observe`
+    with every market message of a feed attached with :meth:`attach_feed`.
+    Firings are announced (banner, tray, sound) and painted on a ``TICK_MS``
+    timer, never per message; ``fired`` is emitted for each.
+    """
+
+    fired = Signal(object)
+
+    def __init__(
+        self,
+        store: AlertStore,
+        window: MainWindow,
+        *,
+        current: Callable[[], tuple[str, str] | None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        loaded = store.load()
+        self.problems = loaded.problems
+        for problem in self.problems:
+            log.warning("alerts: %s", problem)
+        self.settings = loaded.settings
+        self.engine = AlertEngine(loaded.rules, loaded.history, history_limit=store.history_limit)
+        self._pending: list[Firing] = []
+        self.engine.add_listener(self._pending.append)
+        self._feeds: dict[str, _Feed] = {}
+        self._saved_rules, self._saved_fired = self.engine.rules_version, self.engine.fired_count
+        self._history_saved_at = float("-inf")
+        self.rules_model = RulesModel(self.engine, self.set_enabled)
+        self.history_model = HistoryModel(self.engine)
+        self.window = window
+        self._current = current or (lambda: window.chart.symbol)
+        self.editor: AlertEditor | None = None
+
+        self.banner = AlertBanner()
+        self._add_banner_bar(window)
+        self.panel = AlertsPanel(self.rules_model, self.history_model, self, sound=self.settings.sound)
+        dock = window.add_dock("alerts", "Alerts", self.panel, Qt.DockWidgetArea.LeftDockWidgetArea, height_share=0.24)
+        self.banner.clicked_history.connect(lambda: (dock.show(), dock.raise_()))
+        menu = window.add_menu("alerts", "&Alerts")
+        new_action = QAction("&New alert…", window)
+        new_action.triggered.connect(lambda: self.open_editor())
+        menu.addAction(new_action)
+        menu.addAction(dock.toggleViewAction())
+        self.notifier = Notifier(window, sound=self.settings.sound)
+        self.chart = ChartAlerts(window.chart.price_plot, self.engine, self._current, self.decimals)
+        self.chart.level_moved.connect(self.move_level)
+        self.chart.rule_requested.connect(self.rule_from_chart)
+        if self.problems:
+            self.banner.show_text("Alert files had problems: " + " | ".join(self.problems))
+
+        self.timer = QTimer(self, interval=TICK_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        self.tick()
+
+    def _add_banner_bar(self, window: MainWindow) -> None:
+        """The banner in a fixed tool bar across the top of the window, shown only while it has news."""
+        bar = QToolBar("Alert banner", window)
+        bar.setObjectName("alertBannerBar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.toggleViewAction().setVisible(False)
+        bar.setStyleSheet("QToolBar { border: 0; padding: 0; spacing: 0; }")
+        holder = QWidget()  # the bar controls the visibility of a widget added to it; the holder's child is free
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.banner)
+        bar.addWidget(holder)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.banner.visibility_changed.connect(bar.setVisible)
+        bar.setVisible(False)
+
+    # --- Feeds ----------------------------------------------------------------------------
+
+    def attach_feed(
+        self, name: str, lifecycle: FeedLifecycle, symbols: Callable[[], list[wire.SymbolInfo]], market: MarketState
+    ) -> None:
+        """Follow a feed's state and its market's resyncing books (a feed of the same name is replaced)."""
+        self._feeds[name] = _Feed(lifecycle, symbols, market)
+        lifecycle.add_listener(lambda _old, new: self._feed_state_changed(name, lifecycle, new))
+        self.engine.set_feed_state(lifecycle.state, name)
+
+    def detach_feed(self, name: str) -> None:
+        """Forget a stopped feed: its rules stay, suspended, until a feed of that name is attached."""
+        if self._feeds.pop(name, None) is not None:
+            self.engine.set_feed_state(FeedState.CLOSED, name)
+
+    def _feed_state_changed(self, name: str, lifecycle: FeedLifecycle, state: FeedState) -> None:
+        feed = self._feeds.get(name)
+        if feed is not None and feed.lifecycle is lifecycle:  # not a replaced or stopped client's late news
+            self.engine.set_feed_state(state, name)
+
+    def observer(self, feed: str) -> Callable[[wire.MarketMessage], object]:
+        """What a feed calls with each market message it applied: the engine's ``on_message`` for ``feed``."""
+        on_message = self.engine.on_message
+        return lambda message: on_message(message, feed)  # half the cost of a partial with a keyword
+
+    def _poll_resyncing(self) -> None:
+        for name, feed in self._feeds.items():
+            now = frozenset(feed.market.resyncing_symbols())
+            if now != feed.resyncing:
+                feed.resyncing = now
+                self.engine.set_resyncing(now, name)
+
+    def feed_names(self) -> list[str]:
+        return list(self._feeds) or [""]
+
+    def symbols(self, feed: str | None = None) -> list[str]:
+        names = [feed] if feed is not None else list(self._feeds)
+        found: list[str] = []
+        for name in names:
+            if name in self._feeds:
+                found += [info.symbol for info in self._feeds[name].symbols() if info.symbol not in found]
+        return found
+
+    def decimals(self, feed: str, symbol: str) -> int:
+        if feed in self._feeds:
+            for info in self._feeds[feed].symbols():
+                if info.symbol == symbol:
+                    return decimals_for_tick(info.tick_size)
+        return 2
+
+    # --- Rules ----------------------------------------------------------------------------
+
+    def put_rule(self, rule: AlertRule) -> None:
+        self.engine.put(rule)
+        self.tick()
+        self.panel.select_rule(rule.id)
+
+    def set_enabled(self, rule_id: str, on: bool) -> None:
+        self.engine.set_enabled(rule_id, on)
+
+    def duplicate_rule(self, rule_id: str) -> None:
+        rule = self.engine.rule(rule_id)
+        name = f"{rule.name} (copy)" if rule.name else ""
+        self.put_rule(msgspec.structs.replace(rule, id=new_rule_id(), name=name))
+
+    def remove_rule(self, rule_id: str) -> None:
+        self.engine.remove(rule_id)
+        self.tick()
+
+    def move_level(self, rule_id: str, field: str, value: float) -> None:
+        """A level dragged on the chart: change that rule, or put the line back if the value is refused."""
+        try:
+            self.engine.put(msgspec.structs.replace(self.engine.rule(rule_id), **{field: value}))
+        except ValueError as exc:
+            self.window.statusBar().showMessage(f"Alert level not changed: {exc}", 8000)
+            self.chart.invalidate()
+        self.tick()
+
+    def open_editor(self, rule: AlertRule | None = None, *, price: float | None = None) -> AlertEditor:
+        """Open the editor (non-modal, ``open()``) on ``rule``, or on a new rule at ``price``."""
+        current = self._current()
+        feed = current[0] if current else self.feed_names()[0]
+        editor = AlertEditor(rule, symbols=self.symbols(feed), feeds=self.feed_names(), parent=self.window)
+        if rule is None and current is not None:
+            editor.feed.setCurrentIndex(max(0, editor.feed.findData(current[0])))
+            editor.symbol.setCurrentText(current[1])
+        if price is not None:
+            editor.set_number("level", price)
+        editor.rule_accepted.connect(self.put_rule)
+        editor.finished.connect(lambda _result: self._editor_closed(editor))
+        self.editor = editor
+        editor.open()
+        return editor
+
+    def _editor_closed(self, editor: AlertEditor) -> None:
+        if self.editor is editor:
+            self.editor = None
+        editor.deleteLater()
+
+    def rule_from_chart(self, request: str, price: float) -> None:
+        current = self._current()
+        if current is None:
+            return
+        if request == "editor":
+            self.open_editor(price=price)
+        else:
+            feed, symbol = current
+            self.put_rule(PriceCross(id=new_rule_id(), feed=feed, symbol=symbol, direction=request, level=price))
+
+    # --- Settings and history -------------------------------------------------------------
+
+    def set_sound(self, on: bool) -> None:
+        self.settings.sound = on
+        self.notifier.sound = on
+        self.store.save_rules(self.engine.rules, self.settings)
+
+    def export_history(self, path: str) -> None:
+        count = export_csv(self.engine.history, path)
+        self.window.statusBar().showMessage(f"Exported {count} alert firings to {path}", 8000)
+
+    # --- The tick -------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        self._poll_resyncing()
+        self.engine.tick()
+        pending, self._pending[:] = list(self._pending), []
+        for firing in pending:
+            self.banner.show_firing(firing)
+            self.fired.emit(firing)
+        if pending:
+            self.notifier.notify(pending[-1])
+        self.rules_model.refresh()
+        self.history_model.refresh()
+        self.chart.refresh()
+        self._save_if_changed()
+
+    def _save_if_changed(self, *, now: bool = False) -> None:
+        """Write the rules when they changed; the history too, at most every ``HISTORY_SAVE_INTERVAL`` unless ``now``."""
+        rules_version, fired_count = self.engine.rules_version, self.engine.fired_count
+        history_due = now or time.monotonic() - self._history_saved_at >= HISTORY_SAVE_INTERVAL
+        try:
+            if rules_version != self._saved_rules:
+                self._saved_rules = rules_version  # a failing disk is reported once per change, not every tick
+                self.store.save_rules(self.engine.rules, self.settings)
+            if fired_count != self._saved_fired and history_due:
+                self._saved_fired, self._history_saved_at = fired_count, time.monotonic()
+                self.store.save_history(self.engine.history)
+        except OSError as exc:
+            log.error("alerts: cannot save to %s: %s", self.store.directory, exc)
+            self.window.statusBar().showMessage(f"Alerts not saved: {exc}", 8000)
+
+    def close(self) -> None:
+        """Stop the timer, save what changed, and take the tray icon away."""
+        self.timer.stop()
+        self._save_if_changed(now=True)
+        self.notifier.close()
+        if self.editor is not None:
+            self.editor.close()

@@ -1,0 +1,246 @@
+"""The dialog that creates or edits one alert rule, refusing anything the engine would refuse."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import msgspec
+from PySide6.QtCore import QDateTime, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tradedash.core.alert_kinds import ALERT_KINDS, kind_of
+from tradedash.core.alert_rules import AlertRule, check_rule, new_rule_id
+
+__all__ = ["AlertEditor"]
+
+
+class _NumberField(QLineEdit):
+    """A line edit holding a number; ``value()`` is None while the text is not one."""
+
+    def value(self) -> float | None:
+        try:
+            return float(self.text().replace(",", "").strip())
+        except ValueError:
+            return None
+
+    def set_value(self, value: float) -> None:
+        self.setText(f"{value:.10g}")
+
+
+class AlertEditor(QDialog):
+    """Edits one rule. ``rule_accepted(rule)`` is emitted on OK with a rule that passed :func:`check_rule`.
+
+    Contract: OK stays disabled and :attr:`error` says why while the form does
+    not make a valid rule (a number that is not one, an unknown symbol, low not
+    below high, an expiry in the past...). Open it with ``open()`` (never
+    ``exec()`` inside the event loop). Editing keeps the rule's id; a new rule
+    gets a fresh one.
+    """
+
+    rule_accepted = Signal(object)
+
+    def __init__(
+        self,
+        rule: AlertRule | None = None,
+        *,
+        symbols: Sequence[str] = (),
+        feeds: Sequence[str] = ("",),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit alert" if rule else "New alert")
+        self.setMinimumWidth(420)
+        self._rule_id = rule.id if rule else new_rule_id()
+        self._symbols = list(symbols)
+
+        self.kind = QComboBox()
+        for kind in ALERT_KINDS.values():
+            self.kind.addItem(kind.label, kind.tag)
+        self.feed = QComboBox()
+        for feed in feeds:
+            self.feed.addItem(feed or "default", feed)
+        self.symbol = QComboBox(editable=True)
+        self.symbol.addItems(self._symbols)
+        self.name = QLineEdit(placeholderText="optional; the condition is shown otherwise")
+
+        self.pages = QStackedWidget()
+        self.inputs: dict[str, dict[str, QComboBox | _NumberField]] = {}
+        for kind in ALERT_KINDS.values():
+            page, form, inputs = QWidget(), QFormLayout(), {}
+            form.setContentsMargins(0, 0, 0, 0)
+            for field in kind.fields:
+                if field.choices:
+                    widget: QComboBox | _NumberField = QComboBox()
+                    widget.addItems(field.choices)
+                    widget.currentIndexChanged.connect(self._validate)
+                else:
+                    widget = _NumberField()
+                    widget.textChanged.connect(self._validate)
+                form.addRow(field.label, widget)
+                inputs[field.name] = widget
+            page.setLayout(form)
+            self.pages.addWidget(page)
+            self.inputs[kind.tag] = inputs
+
+        self.mode = QComboBox()
+        self.mode.addItem("Every time", "every")
+        self.mode.addItem("Only once", "once")
+        self.cooldown = _NumberField("60")
+        self.hysteresis = _NumberField("0")
+        self.expires = QCheckBox("Expires")
+        self.expires_at = QDateTimeEdit(QDateTime.currentDateTime().addDays(1), calendarPopup=True)
+        self.expires_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.enabled = QCheckBox("Enabled", checked=True)
+        self.error = QLabel(wordWrap=True)
+        self.error.setStyleSheet("color: #ef5350;")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._accept)
+        self.buttons.rejected.connect(self.reject)
+
+        form = QFormLayout()
+        form.addRow("Alert when", self.kind)
+        form.addRow("Feed", self.feed)
+        self.feed.setVisible(len(feeds) > 1)
+        form.labelForField(self.feed).setVisible(len(feeds) > 1)
+        form.addRow("Symbol", self.symbol)
+        form.addRow(self.pages)
+        form.addRow("Name", self.name)
+        form.addRow("Trigger", self.mode)
+        form.addRow("Cooldown (s)", self.cooldown)
+        form.addRow("Hysteresis", self.hysteresis)
+        expiry = QHBoxLayout()
+        expiry.addWidget(self.expires)
+        expiry.addWidget(self.expires_at, 1)
+        form.addRow(expiry)
+        form.addRow(self.enabled)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+        for signal in (self.kind.currentIndexChanged, self.mode.currentIndexChanged, self.feed.currentIndexChanged):
+            signal.connect(self._validate)
+        for edit in (self.cooldown, self.hysteresis, self.name):
+            edit.textChanged.connect(self._validate)
+        self.symbol.currentTextChanged.connect(self._validate)
+        self.expires.toggled.connect(self._validate)
+        self.expires_at.dateTimeChanged.connect(self._validate)
+        if rule is not None:
+            self._fill(rule)
+        self._validate()
+
+    # --- Form <-> rule --------------------------------------------------------------------
+
+    def _fill(self, rule: AlertRule) -> None:
+        kind = kind_of(rule)
+        self.kind.setCurrentIndex(self.kind.findData(kind.tag))
+        self.feed.setCurrentIndex(max(0, self.feed.findData(rule.feed)))
+        if hasattr(rule, "symbol"):
+            self.symbol.setCurrentText(rule.symbol)
+        self.name.setText(rule.name)
+        self.mode.setCurrentIndex(self.mode.findData(rule.mode))
+        self.cooldown.set_value(rule.cooldown)
+        self.hysteresis.set_value(rule.hysteresis)
+        self.expires.setChecked(rule.expires_at is not None)
+        if rule.expires_at is not None:
+            self.expires_at.setDateTime(QDateTime.fromSecsSinceEpoch(int(rule.expires_at)))
+        self.enabled.setChecked(rule.enabled)
+        for field, widget in self.inputs[kind.tag].items():
+            value = getattr(rule, field)
+            if isinstance(widget, QComboBox):
+                widget.setCurrentText(value)
+            else:
+                widget.set_value(value)
+
+    def set_number(self, field: str, value: float) -> None:
+        """Prefill a number of the current kind (e.g. the level a chart was clicked at)."""
+        widget = self.inputs[self.current_kind()][field]
+        assert isinstance(widget, _NumberField)
+        widget.set_value(value)
+
+    def current_kind(self) -> str:
+        return self.kind.currentData()
+
+    def build(self) -> AlertRule:
+        """The rule the form describes; raises ``ValueError`` saying what is wrong."""
+        kind = self.current_kind()
+        values: dict[str, object] = {}
+        for field, widget in self.inputs[kind].items():
+            if isinstance(widget, QComboBox):
+                values[field] = widget.currentText()
+            else:
+                number = widget.value()
+                if number is None:
+                    raise ValueError(f"{field}: {widget.text()!r} is not a number")
+                values[field] = number
+        for field, edit in (("cooldown", self.cooldown), ("hysteresis", self.hysteresis)):
+            number = edit.value()
+            if number is None:
+                raise ValueError(f"{field}: {edit.text()!r} is not a number")
+            values[field] = number
+        if ALERT_KINDS[kind].has_symbol:
+            symbol = self.symbol.currentText().strip()
+            if self._symbols and symbol and symbol not in self._symbols:
+                raise ValueError(f"symbol: {symbol} is not listed by the feed ({', '.join(self._symbols)})")
+            values["symbol"] = symbol
+        expires_at = None
+        if self.expires.isChecked():
+            expires_at = float(self.expires_at.dateTime().toSecsSinceEpoch())
+            if expires_at <= time.time():
+                raise ValueError("expiry: the time is already past")
+        rule_class = ALERT_KINDS[kind].rule
+        try:
+            rule = rule_class(
+                id=self._rule_id,
+                name=self.name.text().strip(),
+                feed=self.feed.currentData() or "",
+                enabled=self.enabled.isChecked(),
+                mode=self.mode.currentData(),
+                expires_at=expires_at,
+                **values,
+            )
+        except TypeError as exc:  # a kind and its fields out of step: a bug, say it plainly
+            raise ValueError(str(exc)) from None
+        return check_rule(rule)
+
+    def _validate(self) -> None:
+        kind = ALERT_KINDS[self.current_kind()]
+        self.pages.setCurrentIndex(self.kind.currentIndex())
+        self.symbol.setEnabled(kind.has_symbol)
+        self.hysteresis.setEnabled(kind.has_hysteresis)
+        if not kind.has_hysteresis:
+            self.hysteresis.setText("0")
+        self.cooldown.setEnabled(self.mode.currentData() == "every")
+        self.expires_at.setEnabled(self.expires.isChecked())
+        try:
+            self.build()
+        except (ValueError, msgspec.ValidationError) as exc:
+            self.error.setText(str(exc))
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+        else:
+            self.error.clear()
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)
+
+    def _accept(self) -> None:
+        try:
+            rule = self.build()
+        except ValueError as exc:
+            self.error.setText(str(exc))
+            return
+        self.rule_accepted.emit(rule)
+        self.accept()
+

@@ -1,0 +1,1 @@
+"""Panels docked in the main window: watchlist, chart, order book, trades and feed health."""

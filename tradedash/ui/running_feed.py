@@ -1,0 +1,60 @@
+"""A running feed as the window reads it: its config, its client and its market state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from tradedash.config import FeedConfig
+from tradedash.core.downtime import DowntimeLog
+from tradedash.core.market import MarketState, SymbolState
+from tradedash.core.wire import SymbolInfo
+from tradedash.net.feed_client import FeedClient
+from tradedash.ui.formatting import decimals_for_tick
+
+__all__ = ["RunningFeed", "SymbolRef"]
+
+
+class SymbolRef(NamedTuple):
+    """One symbol of one feed: what a watchlist row, the chart and the book show."""
+
+    feed: str
+    symbol: str
+
+
+@dataclass
+class RunningFeed:
+    """One running feed: its config, its client, its market state and its down periods.
+
+    Contract: the window only reads ``client`` (state, stats, listed symbols) and
+    ``market``; it never calls the client's network methods itself.
+    """
+
+    config: FeedConfig
+    client: FeedClient
+    market: MarketState
+    downtime: DowntimeLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.downtime = DowntimeLog()
+        self.client.lifecycle.add_listener(self.downtime.on_state)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def symbol_state(self, symbol: str) -> SymbolState | None:
+        return self.market.symbols.get(symbol)
+
+    def decimals(self, symbol: str) -> int:
+        """Decimals of ``symbol``'s prices (from its tick size; 2 until the exchange listed it)."""
+        info = self._info(symbol)
+        return decimals_for_tick(info.tick_size) if info else 2
+
+    def size_decimals(self, symbol: str) -> int:
+        """Decimals of ``symbol``'s quantities (from its lot size; 4 until the exchange listed it)."""
+        info = self._info(symbol)
+        return decimals_for_tick(info.lot_size) if info else 4
+
+    def _info(self, symbol: str) -> SymbolInfo | None:
+        return next((info for info in self.client.symbols if info.symbol == symbol), None)
