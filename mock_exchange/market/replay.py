@@ -102,3 +102,7 @@ class ReplayMarket:
         bids = sorted(bid_map.items(), reverse=True)[:depth]
         asks = sorted(ask_map.items())[:depth]
         return wire.Book(symbol, seq, ts, "snapshot", bids, asks, None, wire.book_checksum(bids, asks))
+
+    def history(self, symbol: str, interval: str, end: int | None, count: int) -> tuple[list[wire.Bar], int | None]:
+        """A recording has no past: every page is empty and the last one."""
+        return [], None

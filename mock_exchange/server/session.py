@@ -38,6 +38,11 @@ class MarketListing(Protocol):
 
     def book_snapshot(self, symbol: str, depth: int, ts: int) -> wire.Book: ...
 
+    def history(self, symbol: str, interval: str, end: int | None, count: int) -> tuple[list[wire.Bar], int | None]:
+        """The newest ``count`` bars starting before ``end`` (None: the newest, the one in
+        progress included), oldest first, and the ``end`` of the next older page (None: none)."""
+        ...
+
 
 @dataclass
 class Answer:
@@ -88,6 +93,8 @@ class RequestSession:
             return Answer([wire.Ack(request.id, "symbols", symbols=self._market.symbol_infos())])
         if isinstance(request, wire.SnapshotRequest):
             return Answer(self._snapshot(request, ts))
+        if isinstance(request, wire.HistoryRequest):
+            return Answer([self._history(request, ts)])
         error = check_admin(request, self._admin_token, self._market.symbols)
         if error is not None:
             if error.code == "forbidden" and self._admin_token is not None:
@@ -166,6 +173,19 @@ class RequestSession:
             return [wire.Error(request.id, "unknown_symbol", f"unknown symbol {_json(request.symbol)}; listed: {_json(symbols)}")]
         depth = self.book_depths.get(request.symbol, DEFAULT_BOOK_DEPTH)
         return [wire.Ack(request.id, "snapshot"), self._market.book_snapshot(request.symbol, depth, ts)]
+
+    def _history(self, request: wire.HistoryRequest, ts: int) -> wire.History | wire.Error:
+        """One page of history, or the error that says why not (count and a negative end are the decoder's)."""
+        symbols = self._market.symbols
+        if request.symbol not in symbols:
+            return wire.Error(request.id, "unknown_symbol", f"unknown symbol {_json(request.symbol)}; listed: {_json(symbols)}")
+        if request.interval not in wire.INTERVAL_NS:
+            known = _json(wire.CANDLE_INTERVALS)
+            return wire.Error(request.id, "bad_request", f"unknown interval {_json(request.interval)}; known: {known}")
+        if request.end is not None and request.end > ts:
+            return wire.Error(request.id, "bad_request", f"end {request.end} is after the server's time {ts}")
+        bars, next_end = self._market.history(request.symbol, request.interval, request.end, request.count)
+        return wire.History(request.id, request.symbol, request.interval, ts, bars, next_end)
 
 
 def _json(value: object) -> str:

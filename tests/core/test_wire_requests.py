@@ -53,7 +53,7 @@ def test_messages_write_values_as_json_not_python():
 
 
 def test_known_ops_come_from_the_request_types():
-    assert set(wire.REQUEST_OPS) == {"subscribe", "unsubscribe", "list", "symbols", "snapshot", "admin"}
+    assert set(wire.REQUEST_OPS) == {"subscribe", "unsubscribe", "list", "symbols", "snapshot", "admin", "history"}
     admin = wire.AdminRequest(1, "t", "drop_all", {"x": 1}, "self")
     assert wire.decode_request(wire.encode(admin)) == admin
 

@@ -34,6 +34,8 @@ __all__ = [
     "CloseConnection",
     "Outgoing",
     "FatalFeedError",
+    "HistoryError",
+    "HistoryDone",
     "MarketSink",
     "FrameSink",
     "FeedSession",
@@ -86,6 +88,24 @@ Outgoing = Union[SendText, FetchSnapshot, CloseConnection]
 
 class FatalFeedError(Exception):
     """A failure that retrying will not fix (401/403/404, wrong protocol version, bad certificate)."""
+
+
+class HistoryError(Exception):
+    """A history request that got no page. ``code`` says why:
+
+    - the server's error code (``unknown_symbol``, ``bad_request``, ...) when it refused;
+    - ``disconnected``: the connection ended before the reply came (ask again);
+    - ``closed``: the feed was stopped; ``timeout``: the pump gave up waiting;
+    - ``unsupported``: this venue serves no history.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+#: Called once with a history request's outcome: the page, or why there is none.
+HistoryDone = Callable[[Union[wire.History, HistoryError]], object]
 
 
 class MarketSink(Protocol):
@@ -171,6 +191,8 @@ class FeedSession(abc.ABC):
     - :meth:`set_subscriptions` may be called at any time; the requests it needs come
       out of :meth:`requests_to_send` while connected, and after every reconnect every
       wanted subscription is requested again.
+    - :meth:`request_history` may be called at any time; its ``done`` is called exactly
+      once (unless :meth:`cancel_history` comes first) with the page or a :class:`HistoryError`.
 
     What the session promises: every market message of every frame is applied to
     ``market`` in order, then passed to ``on_message`` (only ``on_message_types``, if
@@ -184,9 +206,10 @@ class FeedSession(abc.ABC):
     What a venue implements: ``_decode`` (set in ``__init__``: frame -> one message or a
     list of them, raising one of ``_decode_errors``), :meth:`receive_greeting`,
     :meth:`_control` (its non-market messages), :meth:`_request_subscriptions` and
-    :meth:`_request_snapshot`; optionally :meth:`connection_url` and
-    :meth:`receive_snapshot`. It uses :meth:`_next_id`, :meth:`_track`, :meth:`_confirm`,
-    :meth:`_refuse`, :meth:`_send`, :meth:`_fetch` and :meth:`_subscribe_all` to do so.
+    :meth:`_request_snapshot`; optionally :meth:`connection_url`, :meth:`receive_snapshot`
+    and :meth:`_request_history` (answered through :meth:`_settle_history`). It uses
+    :meth:`_next_id`, :meth:`_track`, :meth:`_confirm`, :meth:`_refuse`, :meth:`_send`,
+    :meth:`_fetch` and :meth:`_subscribe_all` to do so.
     """
 
     #: What ``_decode`` raises for a frame that is not this venue's protocol.
@@ -263,6 +286,9 @@ class FeedSession(abc.ABC):
         # One connection's state (reset by connect_started).
         self._outgoing: list[Outgoing] = []
         self._pending: dict[int, tuple[str, frozenset[wire.Subscription]]] = {}
+        # History requests: asked for and not yet sent (they wait for a connection), and sent on this one.
+        self._history_waiting: dict[int, tuple[wire.HistoryRequest, HistoryDone]] = {}
+        self._history_sent: dict[int, HistoryDone] = {}
         self._resyncing: set[str] = set()
         self._connected = False
         self._connected_at = 0.0
@@ -308,10 +334,65 @@ class FeedSession(abc.ABC):
             self.lifecycle.handle(FeedEvent.RESYNCED)
 
     def _subscribe_all(self) -> None:
-        """Request every wanted subscription (a venue calls this once its connection is ready)."""
+        """Request every wanted subscription (a venue calls this once its connection is ready),
+        then the history requests that waited for a connection."""
         self._established = True
         if self.subscriptions:
             self._request_subscriptions("subscribe", self.subscriptions)
+        waiting, self._history_waiting = self._history_waiting, {}
+        for request, done in waiting.values():
+            self._history_sent[request.id] = done
+            self._request_history(request)
+
+    # --- History ---------------------------------------------------------------------
+
+    def request_history(
+        self, symbol: str, interval: str, *, end: int | None = None, count: int = wire.HISTORY_MAX_COUNT, done: HistoryDone
+    ) -> int:
+        """Ask for one page of past bars (see :class:`~tradedash.core.wire.HistoryRequest`); returns its id.
+
+        - Sent at once while connected, else as soon as the next connection is ready.
+        - ``done`` gets the :class:`~tradedash.core.wire.History` page, or a
+          :class:`HistoryError`: the server's refusal, ``disconnected`` if the connection
+          ends after the request was sent, ``closed`` if the feed stops.
+        - Market data keeps flowing meanwhile; the reply is matched by id.
+        """
+        request = wire.HistoryRequest(self._next_id(), symbol, interval, count, end)
+        if self._established:
+            self._history_sent[request.id] = done
+            self._request_history(request)
+        else:
+            self._history_waiting[request.id] = (request, done)
+        return request.id
+
+    def cancel_history(self, request_id: int) -> None:
+        """Forget request ``request_id``: its ``done`` is not called, a late reply is ignored."""
+        self._history_waiting.pop(request_id, None)
+        if request_id in self._history_sent:
+            self._history_sent[request_id] = _ignore
+
+    def _request_history(self, request: wire.HistoryRequest) -> None:
+        """Queue what gets this page of history (a frame, or an HTTP request of the venue's REST
+        candle endpoint), to be answered with :meth:`_settle_history`. Default: unsupported."""
+        self._settle_history(request.id, HistoryError("unsupported", f"{type(self).__name__} serves no history"))
+
+    def _settle_history(self, request_id: int | None, result: wire.History | HistoryError) -> bool:
+        """Hand ``result`` to history request ``request_id``; False if no such request is waiting."""
+        done = self._history_sent.pop(request_id, None) if request_id is not None else None
+        if done is None:
+            return False
+        done(result)
+        return True
+
+    def _fail_history(self, code: str, text: str, *, waiting_too: bool) -> None:
+        """Fail every sent history request (and the waiting ones, with ``waiting_too``)."""
+        sent, self._history_sent = self._history_sent, {}
+        failed = list(sent.values())
+        if waiting_too:
+            failed += [done for _request, done in self._history_waiting.values()]
+            self._history_waiting = {}
+        for done in failed:
+            done(HistoryError(code, text))
 
     def _next_id(self) -> int:
         """A new request id."""
@@ -394,6 +475,7 @@ class FeedSession(abc.ABC):
         self._connected = self._established = False
         if error:
             self.stats.record_error(error)
+        self._fail_history("disconnected", f"the connection ended before the history reply came ({error or 'closed'})", waiting_too=False)
         return self._shutdown_announced or self._discarding or code == 1001
 
     def backoff_started(self, delay: float) -> None:
@@ -407,9 +489,10 @@ class FeedSession(abc.ABC):
         self.lifecycle.handle(FeedEvent.DISCONNECTED)
 
     def closed(self) -> None:
-        """The feed stopped: ``closed``."""
+        """The feed stopped: ``closed``; history requests not answered yet fail with ``closed``."""
         self._connected = self._established = False
         self.retry_delay = None
+        self._fail_history("closed", "the feed was stopped", waiting_too=True)
         self.lifecycle.handle(FeedEvent.CLOSE)
 
     def fail(self, reason: str) -> None:
@@ -668,7 +751,8 @@ class ProtocolV1Session(FeedSession):
       channels sharing the same symbols.
     - Acks confirm requests (a ``symbols`` ack fills :attr:`symbols`); an ``error`` answering a
       subscribe drops what it asked for; ``shutdown`` makes the next reconnect immediate.
-    - Snapshots are asked for with a ``snapshot`` request on the connection.
+    - Snapshots are asked for with a ``snapshot`` request on the connection, history with a
+      ``history`` request answered by a ``history`` message (or an ``error``) with its id.
     """
 
     _decode_errors = wire.DECODE_ERRORS
@@ -694,11 +778,16 @@ class ProtocolV1Session(FeedSession):
         self._subscribe_all()
 
     def _control(self, message: object) -> None:
-        if isinstance(message, wire.Ack):
+        if isinstance(message, wire.History):
+            if not self._settle_history(message.id, message):
+                self._malformed(f"a history reply to no request (id {message.id})")
+        elif isinstance(message, wire.Ack):
             self._confirm(message.id)
             if message.symbols is not None:
                 self.symbols = message.symbols
         elif isinstance(message, wire.Error):
+            if self._settle_history(message.id, HistoryError(message.code, message.message)):
+                return
             text = f"server error {message.code}: {message.message}"
             self._refuse(message.id, text, unknown_symbols=message.code == "unknown_symbol")
         elif isinstance(message, wire.Shutdown):
@@ -726,6 +815,13 @@ class ProtocolV1Session(FeedSession):
 
     def _request_snapshot(self, symbol: str) -> None:
         self._send(wire.encode(wire.SnapshotRequest(id=self._next_id(), channel="book", symbol=symbol)))
+
+    def _request_history(self, request: wire.HistoryRequest) -> None:
+        self._send(wire.encode(request))
+
+
+def _ignore(_result: object) -> None:
+    """The ``done`` of a cancelled history request."""
 
 
 def _is_utf8(frame: bytes | bytearray) -> bool:

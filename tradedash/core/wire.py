@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
-from typing import Any, Literal, Union, get_args
+from typing import Annotated, Any, Literal, Union, get_args
 
 import msgspec
 
@@ -36,6 +36,9 @@ __all__ = [
     "Candle",
     "Heartbeat",
     "Shutdown",
+    "Bar",
+    "History",
+    "HISTORY_MAX_COUNT",
     "Subscription",
     "SymbolInfo",
     "MarketMessage",
@@ -46,6 +49,7 @@ __all__ = [
     "ListSymbols",
     "SnapshotRequest",
     "AdminRequest",
+    "HistoryRequest",
     "Request",
     "REQUEST_OPS",
     "channel_of",
@@ -233,8 +237,44 @@ class Shutdown(msgspec.Struct, tag_field="type", tag="shutdown", gc=False):
     reason: str
 
 
+#: One bar of a :class:`History` page: ``[start, open, high, low, close, volume]`` (start in ns).
+Bar = tuple[int, float, float, float, float, float]
+
+#: The most bars one ``history`` request may ask for (and one reply carries).
+HISTORY_MAX_COUNT = 1000
+
+
+class History(msgspec.Struct, tag_field="type", tag="history", gc=False):
+    """The reply to a :class:`HistoryRequest` (with its ``id``): one page of past bars.
+
+    - ``bars`` are the newest bars of ``interval`` that start before the request's
+      ``end`` (at most its ``count``), oldest first, one per interval that had trades
+      (a quiet interval has no bar); starts are multiples of the interval.
+    - ``ts`` is the server's time when the page was cut: a bar is final when it ended by
+      then (``start + interval <= ts``); the newest bar may still be in progress (then the
+      live ``candles`` stream continues that same bar).
+    - ``next_end`` is the ``end`` that asks for the page just older than this one (the
+      oldest bar's start), or None when there is nothing older: the history starts here.
+    """
+
+    id: int
+    symbol: str
+    interval: str
+    ts: int
+    bars: list[Bar]
+    next_end: int | None
+
+    def candles(self) -> list[Candle]:
+        """The bars as :class:`Candle` messages (``seq`` 0, ``ts`` the page's), ``closed`` as above."""
+        length, ts, symbol, interval = INTERVAL_NS[self.interval], self.ts, self.symbol, self.interval
+        return [
+            Candle(symbol, 0, ts, interval, start, o, h, low, c, v, start + length <= ts)
+            for start, o, h, low, c, v in self.bars
+        ]
+
+
 MarketMessage = Union[Ticker, Trade, Book, Candle]
-ServerMessage = Union[Hello, Ack, Error, Ticker, Trade, Book, Candle, Heartbeat, Shutdown]
+ServerMessage = Union[Hello, Ack, Error, Ticker, Trade, Book, Candle, Heartbeat, Shutdown, History]
 
 
 # --- Client to server ---------------------------------------------------------------
@@ -287,7 +327,22 @@ class AdminRequest(msgspec.Struct, tag_field="op", tag="admin", forbid_unknown_f
     target: Literal["others", "self"] = "others"
 
 
-Request = Union[Subscribe, Unsubscribe, ListSubscriptions, ListSymbols, SnapshotRequest, AdminRequest]
+class HistoryRequest(msgspec.Struct, tag_field="op", tag="history", forbid_unknown_fields=True):
+    """Ask for the last ``count`` bars of ``interval`` for ``symbol`` that start before ``end``.
+
+    ``end`` (ns since the epoch, exclusive) defaults to no bound: the newest bars,
+    the one in progress included. Page backwards by asking again with the reply's
+    ``next_end``. Answered by one :class:`History` or one :class:`Error`.
+    """
+
+    id: int
+    symbol: str
+    interval: str
+    count: Annotated[int, msgspec.Meta(ge=1, le=HISTORY_MAX_COUNT)] = HISTORY_MAX_COUNT
+    end: Annotated[int, msgspec.Meta(ge=0)] | None = None
+
+
+Request = Union[Subscribe, Unsubscribe, ListSubscriptions, ListSymbols, SnapshotRequest, AdminRequest, HistoryRequest]
 #: The ``op`` of every request, in the order of :data:`Request`.
 REQUEST_OPS: tuple[str, ...] = tuple(kind.__struct_config__.tag for kind in get_args(Request))
 

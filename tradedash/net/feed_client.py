@@ -30,6 +30,7 @@ from tradedash.core.feed_session import (
     FatalFeedError,
     FeedSession,
     FetchSnapshot,
+    HistoryError,
     MarketSink,
     ProtocolV1Session,
     SendText,
@@ -41,7 +42,7 @@ from tradedash.core.stats import FeedStats
 from .callback_connection import CallbackConnection
 from .recorder import FrameRecorder
 
-__all__ = ["FeedClient", "FatalFeedError", "MarketSink", "classify_failure"]
+__all__ = ["FeedClient", "FatalFeedError", "HistoryError", "MarketSink", "classify_failure"]
 
 log = logging.getLogger("tradedash.feed")
 
@@ -96,7 +97,8 @@ class FeedClient:
       and ``book_check_interval``. Its state is read through this client's
       ``lifecycle``, ``state``, ``stats``, ``subscriptions``, ``refused``, ``symbols``,
       ``fatal_reason`` and ``retry_delay``.
-    - :meth:`set_subscriptions` changes what is wanted, live.
+    - :meth:`set_subscriptions` changes what is wanted, live; :meth:`fetch_history` reads
+      past bars while the live stream flows.
     - Keepalive pings close a dead link after ``ping_interval + ping_timeout``
       (+ ``close_timeout``), and the feed reconnects.
     - Failures that :func:`classify_failure` calls transient are retried after the
@@ -222,6 +224,50 @@ class FeedClient:
         every wanted subscription after every reconnect."""
         self.session.set_subscriptions(wanted)
         self._wake_writer()
+
+    async def fetch_history(
+        self, symbol: str, interval: str, *, end: int | None = None, count: int = wire.HISTORY_MAX_COUNT,
+        timeout: float = 10.0,
+    ) -> wire.History:
+        """One page of past bars of ``symbol`` at ``interval``: the newest ``count`` (1..1,000,
+        :data:`~tradedash.core.wire.HISTORY_MAX_COUNT`) that start before ``end``.
+
+        - ``end`` is ns since the epoch, exclusive; None: the newest bars, the one in
+          progress included (``page.candles()[-1].closed`` is False then, and the live
+          ``candles`` stream continues that same bar).
+        - Returns a :class:`~tradedash.core.wire.History`: ``bars`` oldest first as
+          ``(start_ns, open, high, low, close, volume)``, ``candles()`` the same as
+          :class:`~tradedash.core.wire.Candle`s. For the next older page pass
+          ``end=page.next_end``; ``next_end`` None means the history starts here.
+          Never pass a time from the local clock as ``end``: the server's clock decides.
+        - Raises :class:`HistoryError` (``.code``): the server's error code if it refused
+          (``unknown_symbol``, ``bad_request`` for an unknown interval, a count outside
+          1..1,000 or an ``end`` in the future), ``disconnected`` if the connection ended
+          before the reply, ``closed`` if the feed stopped, ``timeout`` after ``timeout``
+          seconds (counting the wait for a connection: a request made while the feed is
+          connecting is sent once it is connected).
+        - Any number may be in flight; the live stream keeps flowing meanwhile.
+        """
+        future: asyncio.Future[wire.History] = asyncio.get_running_loop().create_future()
+
+        def done(result: wire.History | HistoryError) -> None:
+            if future.done():
+                return
+            if isinstance(result, HistoryError):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+        request_id = self.session.request_history(symbol, interval, end=end, count=count, done=done)
+        self._wake_writer()
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except TimeoutError:
+            raise HistoryError("timeout", f"no history reply within {timeout:g} s") from None
+        finally:
+            if not future.done():
+                self.session.cancel_history(request_id)
+                future.cancel()
 
     # --- Running ----------------------------------------------------------------------
 
