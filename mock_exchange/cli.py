@@ -45,8 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--symbol-spec", dest="symbol_spec", action="append", type=_explained(parse_symbol_spec), metavar="NAME:tick=T,lot=L,price=P[,vol=V]",
         help="define (or redefine) a symbol; repeatable; listed unless --symbols says otherwise",
     )
-    market.add_argument("--seed", type=int, help=f"seed of the price simulator (default {d.seed})")
+    market.add_argument("--seed", type=int, help="seed of the price simulator (default: a new one on each start, logged)")
     market.add_argument("--rate", type=float, help=f"updates per second per symbol, up to storm rates (default {d.rate:g})")
+    market.add_argument("--history-days", type=float, help=f"days of seeded 1m/5m/1h history before the start, 0 for none (default {d.history_days:g})")
+    market.add_argument("--history-seconds", type=int, help=f"seconds of seeded 1s history before the start (default {d.history_seconds})")
     market.add_argument("--heartbeat-interval", type=float, help=f"seconds between heartbeats (default {d.heartbeat_interval:g})")
     market.add_argument("--batch", action="store_true", help="send each tick's messages of a subscription as one JSON array frame")
     market.add_argument("--max-batch-messages", type=int, help=f"with --batch: most messages in one frame (default {d.max_batch_messages})")

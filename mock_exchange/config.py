@@ -12,7 +12,7 @@ symbol = "FOO-USD"
 tick_size = 0.01
 lot_size = 0.1
 start_price = 12.5
-volatility = 0.001                 # per step, optional
+volatility = 0.8                   # annualised (0.8 = 80 % a year), optional
 ```
 """
 
@@ -38,9 +38,14 @@ class ExchangeConfig:
     symbols: list[str] = field(default_factory=lambda: ["BTC-USD", "ETH-USD", "SOL-USD"])
     #: Symbols beyond :data:`~mock_exchange.market.simulator.DEFAULT_SPECS` (or overriding them), by name.
     symbol_specs: dict[str, SymbolSpec] = field(default_factory=dict)
-    seed: int = 7
+    #: Seed of the simulated market; None: a new one on each start (the server logs it).
+    seed: int | None = None
     #: Market updates per second per symbol (each is one trade, one ticker, one book update, candles).
+    #: How often prices are sampled: volatility is per unit of time.
     rate: float = 5.0
+    #: Days of seeded 1 m history before the start (0: none), and seconds of 1 s bars at its end.
+    history_days: float = 7.0
+    history_seconds: int = 3600
     heartbeat_interval: float = 1.0
     #: Send the market messages of one tick to one subscription as one JSON array frame.
     batch: bool = False
@@ -86,6 +91,8 @@ class ExchangeConfig:
         for name in ("max_connections", "max_connections_per_address"):
             if getattr(self, name) is not None and getattr(self, name) < 0:
                 raise ValueError(f"{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
+        if not (0 <= self.history_days <= 366 and 0 <= self.history_seconds <= 86_400):
+            raise ValueError(f"history-days must be 0..366 and history-seconds 0..86400, got {self.history_days} and {self.history_seconds}")
         if self.keyfile is not None and self.certfile is None:
             raise ValueError("keyfile given without certfile")
 

@@ -3,6 +3,7 @@ level-2 books, candles and 24 h statistics, the market that turns them into prot
 messages, and a recorded session standing in for it (replay)."""
 
 from .book import DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH
+from .past import PastOptions
 from .replay import ReplayMarket, read_recording
 from .simulated import ALL_CHANNELS, Market
 from .simulator import DEFAULT_SPECS, SymbolSimulator, SymbolSpec
@@ -13,6 +14,7 @@ __all__ = [
     "DEFAULT_SPECS",
     "MAX_BOOK_DEPTH",
     "Market",
+    "PastOptions",
     "ReplayMarket",
     "SymbolSimulator",
     "SymbolSpec",

@@ -20,6 +20,8 @@ MAX_BOOK_DEPTH = 50
 DEFAULT_BOOK_DEPTH = 10
 #: Levels a side whose size changes (or that vanish) on each step, besides the best.
 _CHURN = 3
+#: Typical distance between two levels, as a fraction of the price.
+_LEVEL_SPACING = 0.00002
 
 
 class LevelBook:
@@ -27,7 +29,10 @@ class LevelBook:
 
     Contract: after ``move(trade)`` the best bid and ask are the trade's quote with
     its sizes, every bid is below every ask, and each side holds ``MAX_BOOK_DEPTH``
-    levels. ``top(depth)`` gives both sides best first as ``[price, size]``.
+    levels with no hole: two neighbouring levels are never more than a few spacings
+    apart, also right after a fast move (the side the quote moved away from is
+    refilled from the new best level down to the old ones). ``top(depth)`` gives both
+    sides best first as ``[price, size]``.
     """
 
     def __init__(self, sim: SymbolSimulator, seed: int) -> None:
@@ -39,8 +44,8 @@ class LevelBook:
         self._order: dict[int, list[int]] = {-1: [], 1: []}
         spec = sim.spec
         self._lot_notional = 1_000.0 / spec.start_price / spec.lot_size
-        #: Typical distance between levels: a fifth of a step's typical move, at least a tick.
-        self._spacing = max(1, round(spec.start_price * spec.volatility * 0.2 / spec.tick_size))
+        #: Typical distance between levels: 0.2 basis points of the price, at least a tick.
+        self._spacing = max(1, round(spec.start_price * _LEVEL_SPACING / spec.tick_size))
 
     def move(self, trade: SimTrade) -> None:
         bids, asks = self.bids, self.asks
@@ -50,8 +55,25 @@ class LevelBook:
             del asks[tick]
         bids[trade.bid_ticks] = trade.bid_size
         asks[trade.ask_ticks] = trade.ask_size
+        self._fill_gap(bids, trade.bid_ticks, -1)
+        self._fill_gap(asks, trade.ask_ticks, +1)
         self._churn(bids, trade.bid_ticks, -1)
         self._churn(asks, trade.ask_ticks, +1)
+
+    def _fill_gap(self, side: dict[int, float], best: int, away: int) -> None:
+        """Levels every spacing or two between ``best`` and the side's next level, if that is far
+        (the quote moved away from this side): at most ``MAX_BOOK_DEPTH`` of them."""
+        others = [t for t in side if t != best]
+        nearest = (max(others) if away < 0 else min(others)) if others else None
+        limit = 3 * self._spacing
+        tick, rng = best, self._rng
+        for _ in range(MAX_BOOK_DEPTH):
+            tick += away * self._spacing * (1 + int(rng.expovariate(1.0)))
+            if tick <= 0 or (nearest is not None and abs(nearest - tick) <= limit) or (
+                nearest is not None and (tick - nearest) * away > 0
+            ):
+                break
+            side[tick] = self._size(rng)
 
     def _churn(self, side: dict[int, float], best: int, away: int) -> None:
         rng = self._rng

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import signal
 import ssl
 import time
@@ -24,7 +25,7 @@ from tradedash.core import wire
 from ..config import ExchangeConfig, ServerCounters
 from ..faults import FaultInjector, run_schedule
 from ..faults.admin import admin_fault
-from ..market import DEFAULT_SPECS, Market, ReplayMarket
+from ..market import DEFAULT_SPECS, Market, PastOptions, ReplayMarket
 from .capacity import connection_capacity, install_accept_error_limiter, raise_descriptor_limit
 from .fanout import Fanout
 from .heartbeats import Heartbeats
@@ -72,8 +73,12 @@ class ExchangeServer:
         self.config.check()
         install_token_redactor()
         self.market: Market | ReplayMarket
+        #: The seed of the simulated market and the fault schedule: the config's, else a new one.
+        self.seed = self.config.seed if self.config.seed is not None else random.SystemRandom().randrange(2**31)
         if self.config.replay is None:
-            self.market = Market(self.config.specs(), self.config.seed)
+            config = self.config
+            past = PastOptions(config.history_days, config.history_seconds)
+            self.market = Market(config.specs(), self.seed, start_ns=time.time_ns(), past=past, rate=config.rate)
         else:
             self.market = ReplayMarket(self.config.replay, {**DEFAULT_SPECS, **self.config.symbol_specs})
         self.faults = FaultInjector(self)
@@ -127,13 +132,15 @@ class ExchangeServer:
         return [sock.getsockname() for server in self._servers if server.server.is_serving() for sock in server.sockets]
 
     async def start(self) -> None:
+        if self.config.replay is None:
+            log.info("simulated market: seed %d (--seed %d repeats this market)", self.seed, self.seed)
         self._set_connection_limits()
         await self._listen(self.config.port)
         self._spawn(self._run_stream(), "market")
         self._spawn(self._heartbeats.run(), "heartbeats")
         self._spawn(self._watch_slow_clients(), "slow clients")
         if self.config.faults:
-            self._spawn(run_schedule(self.faults, self.config.faults, self.config.seed), "fault schedule")
+            self._spawn(run_schedule(self.faults, self.config.faults, self.seed), "fault schedule")
         log.info("listening on %s", self.url)
 
     async def stop(self) -> None:

@@ -29,7 +29,8 @@ MAX_CATCH_UP_STEPS = 1000
 async def run_market(market: Market, fanout: Fanout, faults: FaultInjector, counters: ServerCounters, rate: float) -> None:
     """Step every symbol ``rate`` times a second and fan out what listeners want.
 
-    The symbols take turns: symbol ``i`` of ``n`` steps at ``(k + i / n) / rate`` seconds
+    Candles whose interval ended are closed on the clock (the loop also wakes for that),
+    before the steps stamped at or after their end. The symbols take turns: symbol ``i`` of ``n`` steps at ``(k + i / n) / rate`` seconds
     after the start (step ``k``), so the market's messages are spread evenly over time
     instead of coming as one burst per period. After a stall the loop catches up (at
     most :data:`MAX_CATCH_UP_STEPS` steps per symbol at once), stamping the steps it
@@ -39,25 +40,31 @@ async def run_market(market: Market, fanout: Fanout, faults: FaultInjector, coun
     symbols = market.symbols
     count = len(symbols)
     slot = 1.0 / rate / count  # seconds between one symbol's step and the next symbol's
+    step_seconds = 1.0 / rate  # the market time each step covers: the same path for a seed and rate, whatever the load
     started = loop.time()
     done = 0  # symbol steps taken, all symbols counted
+    wanted = fanout.wanted
     while True:
         due = int((loop.time() - started) / slot) + 1
         if due - done > MAX_CATCH_UP_STEPS * count:
             done = due - MAX_CATCH_UP_STEPS * count
         ts = time.time_ns()
-        wanted = fanout.wanted
+        if ts >= market.next_close:  # candles close on the clock, trade or not
+            for channel, symbol, candle in market.close_due(ts, wanted.__getitem__):
+                fanout.emit((channel, symbol, 0), candle)
         for number in range(done, due):
             symbol = symbols[number % count]
             skip_book = bool(faults.book_skips) and faults.take_book_skip(symbol)
             if skip_book:
                 counters.book_updates_skipped += 1
-            for channel, depth, message in market.step(symbol, ts, wanted[symbol]):
+            for channel, depth, message in market.step(symbol, ts, wanted[symbol], step_seconds):
                 if not (skip_book and channel == "book"):
                     fanout.emit((channel, symbol, depth), message)
         fanout.flush()
         done = due
-        await asyncio.sleep(max(0.0, started + done * slot - loop.time()))
+        until_step = started + done * slot - loop.time()
+        until_close = (market.next_close - time.time_ns()) / 1e9 + 0.001
+        await asyncio.sleep(max(0.0, min(until_step, until_close)))
 
 
 async def run_replay(

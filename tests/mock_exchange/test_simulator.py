@@ -8,6 +8,7 @@ import pytest
 
 from mock_exchange.market import Market
 from mock_exchange.market import DEFAULT_SPECS, SymbolSimulator
+from mock_exchange.market.simulator import VolatilityModel
 
 
 @pytest.mark.parametrize("symbol", list(DEFAULT_SPECS))
@@ -62,8 +63,9 @@ def test_market_is_deterministic_for_a_seed_and_differs_for_another():
 
 def test_volatility_clusters_and_the_spread_widens_when_it_is_high():
     spec = DEFAULT_SPECS["BTC-USD"]
-    sim = SymbolSimulator(spec, 5)
-    steps = [sim.step() for _ in range(20_000)]
+    # Without jumps (one jump's squared return outweighs hours of others): 5.5 hours, spells last minutes.
+    sim = SymbolSimulator(spec, 5, VolatilityModel(jumps_per_hour=0.0))
+    steps = [sim.step(1.0) for _ in range(20_000)]
     calm = [t.ask - t.bid for t in steps if t.stress < 0.9]
     fast = [t.ask - t.bid for t in steps if t.stress > 1.5]
     assert calm and fast and sum(fast) / len(fast) > 1.4 * sum(calm) / len(calm)
