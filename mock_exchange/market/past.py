@@ -88,7 +88,9 @@ def seed_past(
     if options.days <= 0:
         first_minute = last_minute
     # The 1 s window: whole minutes, the last one in progress.
-    window_minutes = min(-(-options.seconds // 60), (last_minute - first_minute) // _MINUTE + 1)
+    covering = end_ns - options.seconds * _SECOND
+    window_minutes = (last_minute - (covering - covering % _MINUTE)) // _MINUTE + 1 if options.seconds else 0
+    window_minutes = min(window_minutes, (last_minute - first_minute) // _MINUTE + 1)
     window_start = last_minute - (window_minutes - 1) * _MINUTE if window_minutes else last_minute + _MINUTE
     direct_minutes = (window_start - first_minute) // _MINUTE
     seconds = (end_ns - end_ns % _SECOND - window_start) // _SECOND + 1 if window_minutes else 0

@@ -273,3 +273,18 @@ def test_a_candle_set_leaves_every_series_as_feeding_it_alone_would(stream):
         assert np.allclose(got.volume, want.volume, rtol=1e-12, atol=0)
         assert candle_set.series[interval].version == series.version
     assert not candle_set.apply_candle(candle(T0, T0, 1.0, 1.0, 1.0, 1.0, 1.0, interval="2m"))
+
+
+def test_the_newest_bar_closes_on_the_clock_in_a_quiet_market():
+    candles = CandleSet()
+    candles.add_trade(T0 + 20 * SECOND, 100.0, 1.0)
+    minute = candles.series["1m"]
+    assert not minute.view(now_ns=T0 + 60 * SECOND - 1).closed[-1]  # its minute is not over
+    version = minute.version
+    view = minute.view(now_ns=T0 + 60 * SECOND)  # over, and no trade came
+    assert view.closed.tolist() == [True] and minute.version > version
+    assert not candles.series["5m"].view(now_ns=T0 + 60 * SECOND).closed[-1]
+    assert minute.close_until(T0 + 61 * SECOND) is False  # once
+    # A server candle or trade of a later minute opens the next bar as before.
+    candles.add_trade(T0 + 75 * SECOND, 101.0, 1.0)
+    assert minute.view(now_ns=T0 + 75 * SECOND).closed.tolist() == [True, False]

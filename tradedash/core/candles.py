@@ -51,7 +51,9 @@ class CandleSeries:
 
     - A bar exists for every interval that had a trade or a server candle; bars
       are never invented for quiet intervals. A bar is ``closed`` once a newer
-      bar exists or the server said so.
+      bar exists, the server said so, or its interval has passed by the time
+      given to :meth:`close_until` or :meth:`view` (``now_ns``): a quiet market's
+      newest bar closes on the clock, not at the next trade.
     - :meth:`add_trade` puts a trade into the bar containing its ``ts`` (server
       stamp, ns): the bar's first trade opens it, later ones move high, low,
       close (arrival order) and add to volume. A trade for an older bar updates
@@ -244,12 +246,26 @@ class CandleSeries:
             self._asof[i] = self._cur_asof
             self._dirty = False
 
-    # --- Reading ----------------------------------------------------------------------
-
-    def view(self) -> CandleView:
-        """Every kept bar, oldest first, as read-only views (see :class:`CandleView`)."""
+    def close_until(self, now_ns: int) -> bool:
+        """Close the newest bar if its interval ended by ``now_ns`` (the server's clock, ns); True if it did."""
         if self._before_read is not None:
             self._before_read()
+        if self._count == 0 or self._cur_closed or now_ns < self._cur_end:
+            return False
+        self._cur_closed = True
+        self._dirty = True
+        self._version += 1
+        return True
+
+    # --- Reading ----------------------------------------------------------------------
+
+    def view(self, now_ns: int | None = None) -> CandleView:
+        """Every kept bar, oldest first, as read-only views (see :class:`CandleView`); with
+        ``now_ns``, the newest bar is closed first if its interval has passed (:meth:`close_until`)."""
+        if self._before_read is not None:
+            self._before_read()
+        if now_ns is not None:
+            self.close_until(now_ns)
         self._flush()
         first, end = self._end - self._count, self._end
         ohlcv = self._ohlcv[:, first:end]
