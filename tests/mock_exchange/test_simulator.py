@@ -79,3 +79,34 @@ def test_volatility_clusters_and_the_spread_widens_when_it_is_high():
     cov = sum((x - mean) * (y - mean) for x, y in zip(r2, r2[1:])) / len(r2)
     var = sum((x - mean) ** 2 for x in r2) / len(r2)
     assert cov / var > 0.05
+
+
+def test_trades_happen_at_the_touch_with_a_heavy_tailed_bounded_size():
+    spec = DEFAULT_SPECS["BTC-USD"]
+    sim = SymbolSimulator(spec, 9)
+    steps = [sim.step(1.0) for _ in range(20_000)]
+    assert all(t.price in (t.bid, t.ask) for t in steps)
+    notional = sorted(t.price * t.size for t in steps)
+    median, p99 = notional[len(notional) // 2], notional[int(0.99 * len(notional))]
+    assert 100 <= median <= 1_000  # mostly small tickets, as on a real venue
+    assert p99 > 20 * median  # and a heavy tail of blocks
+    assert notional[-1] <= 2_000_000 * 4  # the largest block is bounded (x stress)
+
+
+def test_the_book_has_no_hole_after_a_fast_move():
+    from mock_exchange.market.book import LevelBook
+
+    spec = DEFAULT_SPECS["BTC-USD"]
+    sim = SymbolSimulator(spec, 2)
+    book = LevelBook(sim, 1)
+    book.move(sim.step(0.0))
+    spacing = book._spacing
+    for jump in (1.01, 0.985):  # 1 % up: the bids are far below; 1.5 % down: the asks far above
+        sim.mid *= jump
+        book.move(sim.step(0.0))
+        bids, asks = book.top(50)
+        for side in (bids, asks):
+            ticks = [round(price / spec.tick_size) for price, _ in side]
+            assert len(ticks) == 50
+            assert max(abs(b - a) for a, b in zip(ticks, ticks[1:])) <= 12 * spacing
+        assert bids[0][0] < asks[0][0]
