@@ -148,7 +148,7 @@ def load_settings(path: str) -> dict[str, Any]:
 
 
 def parse_symbol_spec(text: str) -> SymbolSpec:
-    """Parse ``NAME:tick=0.01,lot=0.001,price=100[,vol=0.0005]`` (the ``--symbol-spec`` option)."""
+    """Parse ``NAME:tick=0.01,lot=0.001,price=100[,vol=0.8]`` (the ``--symbol-spec`` option; vol annualised)."""
     name, _, rest = text.partition(":")
     names = {"tick": "tick_size", "lot": "lot_size", "price": "start_price", "vol": "volatility"}
     values: dict[str, float] = {}

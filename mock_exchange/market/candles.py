@@ -121,7 +121,9 @@ class Rolling24h:
     """Open, high, low and volume of the last 24 hours, kept in one-minute buckets.
 
     Contract: ``add(ts, price, size)`` returns ``(open, high, low, volume)`` over the
-    trades of the 24 hours up to ``ts``; ``open`` is the start price until a day has passed.
+    trades of the 24 hours up to ``ts``, counting ``past_minutes`` (the seeded past's
+    1 m bars, the newest one in progress) as trades; without a past, ``open`` is the
+    start price until a day has passed.
     """
 
     _MINUTE = 60 * 10**9

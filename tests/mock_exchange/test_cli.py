@@ -153,3 +153,16 @@ def test_a_port_out_of_range_in_the_settings_file_is_refused(tmp_path):
     path.write_text("port = 70000\n")
     with pytest.raises(ValueError, match="port must be a whole number from 0 to 65535, got 70000"):
         _config("--config", str(path)).check()
+
+
+def test_the_seeded_past_is_an_option_and_the_seed_is_new_on_each_start_unless_given():
+    from mock_exchange.server import ExchangeServer
+
+    config = _config("--history-days", "2.5", "--history-seconds", "600")
+    assert (config.history_days, config.history_seconds, config.seed) == (2.5, 600, None)
+    with pytest.raises(ValueError, match="history-days"):
+        _config("--history-days", "-1").check()
+    first, second = ExchangeServer(_config("--port", "0")), ExchangeServer(_config("--port", "0"))
+    assert first.seed != second.seed
+    assert first.market.history("BTC-USD", "1m", None, 50) != second.market.history("BTC-USD", "1m", None, 50)
+    assert ExchangeServer(_config("--port", "0", "--seed", "4")).seed == 4

@@ -5,12 +5,16 @@ history and live candles (no gap, no overlap, the same close)."""
 from __future__ import annotations
 
 import asyncio
+import http.server
+import json
+import threading
 
 import pytest
 
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tests.net.support import ScriptedExchange, wait_for
 from tradedash.core import wire
+from tradedash.core.feed_session import ProtocolV1Session
 from tradedash.core.market import MarketState
 from tradedash.net.feed_client import FeedClient, HistoryError
 
@@ -149,3 +153,67 @@ async def test_a_closed_feed_fails_what_waits_and_a_timeout_is_reported():
     with pytest.raises(HistoryError) as closed:
         await waiting
     assert closed.value.code == "closed"
+
+
+class _RestHistorySession(ProtocolV1Session):
+    """A venue that serves history from a REST candle endpoint (as Binance's klines would be),
+    through the session's HTTP action rather than the connection."""
+
+    rest_url = ""
+
+    def _request_history(self, request: wire.HistoryRequest) -> None:
+        self._fetch_history(request.id, f"{self.rest_url}/klines?symbol={request.symbol}&limit={request.count}")
+
+    def receive_history(self, request_id: int, body: bytes) -> None:
+        try:
+            rows = json.loads(body)
+            bars = [(int(r[0]) * 1_000_000, float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5])) for r in rows]
+        except (ValueError, TypeError, IndexError) as exc:
+            self._settle_history(request_id, HistoryError("fetch_failed", f"not a klines body: {exc}"))
+            return
+        self._settle_history(request_id, wire.History(request_id, BTC, "1m", bars[-1][0] + 1, bars, None))
+
+
+@pytest.fixture
+def klines_server():
+    """A plain HTTP server answering /klines with two Binance-style rows, /broken with a 500."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server name
+            if self.path.startswith("/klines"):
+                body = json.dumps([[1764061140000, "1.0", "2.0", "0.5", "1.5", "10"], [1764061200000, "1.5", "1.6", "1.4", "1.6", "3"]]).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            else:
+                self.send_error(500)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_a_venue_with_a_rest_candle_endpoint_answers_the_same_call_over_http(past_exchange, klines_server):
+    session = _RestHistorySession(MarketState())
+    session.rest_url = klines_server
+    client = FeedClient(past_exchange.url, session=session)
+    task = asyncio.create_task(client.run())
+    try:
+        page = await client.fetch_history(BTC, "1m", count=2)
+        assert [b[0] for b in page.bars] == [1764061140000 * 10**6, 1764061200000 * 10**6]
+        assert page.bars[0][1:] == (1.0, 2.0, 0.5, 1.5, 10.0) and page.next_end is None
+        session.rest_url = klines_server + "/broken"
+        with pytest.raises(HistoryError) as failed:
+            await client.fetch_history(BTC, "1m")
+        assert failed.value.code == "fetch_failed" and "500" in str(failed.value)
+    finally:
+        await _stop(client, task)

@@ -31,6 +31,7 @@ from .stats import FeedStats
 __all__ = [
     "SendText",
     "FetchSnapshot",
+    "FetchHistory",
     "CloseConnection",
     "Outgoing",
     "FatalFeedError",
@@ -76,6 +77,16 @@ class FetchSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchHistory:
+    """GET ``url`` over HTTP (a venue's REST candle endpoint, e.g. Binance ``/api/v3/klines``) for
+    history request ``request_id``, and hand the body back through :meth:`FeedSession.receive_history`
+    (or the failure through :meth:`FeedSession.history_fetch_failed`)."""
+
+    request_id: int
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class CloseConnection:
     """Close the connection with this WebSocket close code and reason; the pump then reconnects."""
 
@@ -83,7 +94,7 @@ class CloseConnection:
     reason: str
 
 
-Outgoing = Union[SendText, FetchSnapshot, CloseConnection]
+Outgoing = Union[SendText, FetchSnapshot, FetchHistory, CloseConnection]
 
 
 class FatalFeedError(Exception):
@@ -96,7 +107,8 @@ class HistoryError(Exception):
     - the server's error code (``unknown_symbol``, ``bad_request``, ...) when it refused;
     - ``disconnected``: the connection ended before the reply came (ask again);
     - ``closed``: the feed was stopped; ``timeout``: the pump gave up waiting;
-    - ``unsupported``: this venue serves no history.
+    - ``unsupported``: this venue serves no history;
+    - ``fetch_failed``: the venue's REST candle endpoint could not be read or parsed.
     """
 
     def __init__(self, code: str, message: str) -> None:
@@ -182,7 +194,7 @@ class FeedSession(abc.ABC):
       of these raises on bad input.
     - After anything you fed it, and after :meth:`tick`, send what
       :meth:`requests_to_send` returns (when :meth:`wants_to_send` says so), in order:
-      :class:`SendText`, :class:`CloseConnection`, :class:`FetchSnapshot`.
+      :class:`SendText`, :class:`CloseConnection`, :class:`FetchSnapshot`, :class:`FetchHistory`.
     - Call :meth:`tick` at :meth:`next_deadline` (on the session's monotonic clock),
       or sooner: it marks a silent feed stale.
     - When a connection or an attempt ends, :meth:`connection_lost` (True: reconnect at
@@ -372,9 +384,24 @@ class FeedSession(abc.ABC):
             self._history_sent[request_id] = _ignore
 
     def _request_history(self, request: wire.HistoryRequest) -> None:
-        """Queue what gets this page of history (a frame, or an HTTP request of the venue's REST
-        candle endpoint), to be answered with :meth:`_settle_history`. Default: unsupported."""
+        """Queue what gets this page of history, to be answered with :meth:`_settle_history`: a frame,
+        or (a venue with a REST candle endpoint) :meth:`_fetch_history` of the page's URL, whose
+        body comes back to :meth:`receive_history`. Default: unsupported."""
         self._settle_history(request.id, HistoryError("unsupported", f"{type(self).__name__} serves no history"))
+
+    def _fetch_history(self, request_id: int, url: str) -> None:
+        """Ask the pump to GET ``url`` over HTTP for history request ``request_id``."""
+        self._outgoing.append(FetchHistory(request_id, url))
+
+    def receive_history(self, request_id: int, body: bytes) -> None:
+        """The body of a :class:`FetchHistory`: a venue that fetches history parses it into a
+        :class:`~tradedash.core.wire.History` (or a ``fetch_failed`` :class:`HistoryError`) and
+        hands it to :meth:`_settle_history`."""
+        raise NotImplementedError(f"{type(self).__name__} never fetches history over HTTP")
+
+    def history_fetch_failed(self, request_id: int, reason: str) -> None:
+        """A :class:`FetchHistory` failed (network, HTTP status): the request fails with ``fetch_failed``."""
+        self._settle_history(request_id, HistoryError("fetch_failed", reason))
 
     def _settle_history(self, request_id: int | None, result: wire.History | HistoryError) -> bool:
         """Hand ``result`` to history request ``request_id``; False if no such request is waiting."""

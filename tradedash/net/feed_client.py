@@ -16,7 +16,7 @@ import random
 import ssl
 import time
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from functools import partial
 
 from websockets.asyncio.client import connect
@@ -29,6 +29,7 @@ from tradedash.core.feed_session import (
     CloseConnection,
     FatalFeedError,
     FeedSession,
+    FetchHistory,
     FetchSnapshot,
     HistoryError,
     MarketSink,
@@ -409,9 +410,15 @@ class FeedClient:
             elif isinstance(action, CloseConnection):
                 await connection.close(action.code, action.reason)
             elif isinstance(action, FetchSnapshot):
-                fetch = asyncio.create_task(self._fetch_snapshot(action), name=f"snapshot {action.url}")
-                self._fetches.add(fetch)
-                fetch.add_done_callback(self._fetches.discard)
+                self._start_fetch(self._fetch_snapshot(action), f"snapshot {action.url}")
+            elif isinstance(action, FetchHistory):
+                self._start_fetch(self._fetch_history(action), f"history {action.url}")
+
+    def _start_fetch(self, fetch: Coroutine[object, object, None], name: str) -> None:
+        """Run an HTTP fetch beside the connection (cancelled when the feed stops)."""
+        task = asyncio.create_task(fetch, name=name)
+        self._fetches.add(task)
+        task.add_done_callback(self._fetches.discard)
 
     async def _fetch_snapshot(self, action: FetchSnapshot) -> None:
         try:
@@ -420,6 +427,15 @@ class FeedClient:
             self.session.snapshot_failed(action.symbol, str(exc))
         else:
             self.session.receive_snapshot(action.symbol, body, self._clock())
+        self._wake_writer()
+
+    async def _fetch_history(self, action: FetchHistory) -> None:
+        try:
+            body = await asyncio.to_thread(_http_get, action.url)
+        except OSError as exc:
+            self.session.history_fetch_failed(action.request_id, str(exc))
+        else:
+            self.session.receive_history(action.request_id, body)
         self._wake_writer()
 
     async def _run_timers(self) -> None:
