@@ -3,7 +3,7 @@ level-2 books, candles and 24 h statistics, the market that turns them into prot
 messages, and a recorded session standing in for it (replay)."""
 
 from .book import DEFAULT_BOOK_DEPTH, MAX_BOOK_DEPTH
-from .past import PastOptions
+from .past import PastOptions, past_available
 from .replay import ReplayMarket, read_recording
 from .simulated import ALL_CHANNELS, Market
 from .simulator import DEFAULT_SPECS, SymbolSimulator, SymbolSpec
@@ -15,6 +15,7 @@ __all__ = [
     "MAX_BOOK_DEPTH",
     "Market",
     "PastOptions",
+    "past_available",
     "ReplayMarket",
     "SymbolSimulator",
     "SymbolSpec",

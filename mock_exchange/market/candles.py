@@ -11,8 +11,6 @@ import bisect
 from collections import deque
 from dataclasses import dataclass
 
-import numpy as np
-
 from tradedash.core.wire import INTERVAL_NS, Bar
 
 from .past import Bars
@@ -53,10 +51,10 @@ class CandleBuilder:
         self.interval = interval
         self._length = INTERVAL_NS[interval]
         self.current: CandleState | None = None
-        self._past_start = np.zeros(0, dtype=np.int64)
-        self._past: list[np.ndarray] = []
+        self._past_start: list[int] = []
+        self._past: list = []  # numpy columns: open, high, low, close, volume
         if past is not None and len(past):
-            self._past_start = past.start[:-1]
+            self._past_start = past.start[:-1].tolist()
             self._past = [past.open[:-1], past.high[:-1], past.low[:-1], past.close[:-1], past.volume[:-1]]
             self.current = CandleState(
                 int(past.start[-1]), float(past.open[-1]), float(past.high[-1]), float(past.low[-1]),
@@ -102,7 +100,7 @@ class CandleBuilder:
 
     def page(self, end: int | None, count: int) -> tuple[list[Bar], int | None]:
         # The bars in order are past, closed, current; those before ``end`` are a prefix of each.
-        past_end = len(self._past_start) if end is None else int(np.searchsorted(self._past_start, end))
+        past_end = len(self._past_start) if end is None else bisect.bisect_left(self._past_start, end)
         closed_end = len(self._closed) if end is None else bisect.bisect_left(self._closed_starts, end)
         current = self.current
         newest: list[Bar] = []
@@ -112,7 +110,7 @@ class CandleBuilder:
         bars: list[Bar] = []
         if first < past_end:
             columns = (c[first:past_end].tolist() for c in self._past)
-            bars = list(zip(self._past_start[first:past_end].tolist(), *columns))
+            bars = list(zip(self._past_start[first:past_end], *columns))
         bars += self._closed[max(0, first - past_end) : closed_end] + newest
         return bars, (bars[0][0] if first > 0 and bars else None)
 

@@ -12,20 +12,31 @@ simulator drives it, so a chart reads the same market on both sides of the join.
 - The last bar of every interval is the one in progress at ``end_ns`` (it contains it);
   the newest close is the symbol's start price, where the live simulator starts.
 - Volumes match what the live market trades at ``rate`` steps a second.
+
+numpy is imported when a past is drawn, not with this module: the exchange installed alone
+(without the dashboard, so without numpy) still runs, without a past (:func:`past_available`).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from tradedash.core.wire import INTERVAL_NS
 
 from .simulator import MEAN_NOTIONAL, SECONDS_PER_YEAR, SymbolSpec, VolatilityModel, decimals_of
 
-__all__ = ["PastOptions", "Bars", "seed_past"]
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["PastOptions", "Bars", "seed_past", "past_available"]
+
+
+def past_available() -> bool:
+    """True when numpy, which draws the past, is installed."""
+    return importlib.util.find_spec("numpy") is not None
 
 _SECOND, _MINUTE, _HOUR = INTERVAL_NS["1s"], INTERVAL_NS["1m"], INTERVAL_NS["1h"]
 
@@ -58,6 +69,8 @@ class Bars:
 
     def aggregate(self, length: int) -> Bars:
         """The bars of an interval ``length`` ns long (a multiple of this one's) made from these."""
+        import numpy as np
+
         if not len(self):
             return self
         groups = self.start // length
@@ -74,6 +87,8 @@ class Bars:
 
     @staticmethod
     def join(*parts: Bars) -> Bars:
+        import numpy as np
+
         return Bars(*(np.concatenate([getattr(p, name) for p in parts]) for name in Bars.__slots__))
 
 
@@ -81,6 +96,8 @@ def seed_past(
     spec: SymbolSpec, model: VolatilityModel, seed: int, end_ns: int, rate: float, options: PastOptions
 ) -> dict[str, Bars]:
     """The bars of every interval of :data:`~tradedash.core.wire.INTERVAL_NS` up to ``end_ns`` (see the module)."""
+    import numpy as np
+
     rng = np.random.default_rng([seed, *spec.symbol.encode()])
     last_minute = end_ns - end_ns % _MINUTE
     first_minute = last_minute - int(options.days * 1440) * _MINUTE
@@ -143,6 +160,8 @@ def _cut(bars: Bars, at: int) -> tuple[Bars, Bars]:
 
 def _ar1(noise: np.ndarray, phi: float, x0: float) -> np.ndarray:
     """``x[t] = phi * x[t-1] + noise[t]`` from ``x0``, in blocks short enough for ``phi ** -k`` to stay finite."""
+    import numpy as np
+
     out = np.empty_like(noise)
     block = 256
     powers = phi ** np.arange(1, block + 1)
@@ -160,6 +179,8 @@ def _bridge(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Log moves of bars of ``seconds`` with diffusion sd ``sd`` (and the model's jumps), and each
     bar's log high and low above its open: the extremes of a Brownian bridge to the close."""
+    import numpy as np
+
     n = len(sd)
     moves = sd * rng.standard_normal(n)
     jumps = rng.random(n) < -math.expm1(-model.jumps_per_hour * seconds / 3600)

@@ -14,7 +14,7 @@ from tradedash.core.wire import Book, Candle, SymbolInfo, Ticker, Trade
 
 from .book import DepthView, LevelBook
 from .candles import CandleBuilder, Rolling24h
-from .past import PastOptions, seed_past
+from .past import PastOptions, past_available, seed_past
 from .simulator import DEFAULT_STEP, SymbolSimulator, SymbolSpec
 
 __all__ = ["Market", "ALL_CHANNELS"]
@@ -35,7 +35,8 @@ class _SymbolMarket:
         self.views: dict[int, DepthView] = {}
         self.seq: dict[str, int] = dict.fromkeys(wire.CHANNELS, 0)
         self.trade_id = 0
-        bars = seed_past(spec, self.sim.model, seed, start_ns, rate, past) if start_ns is not None and past else {}
+        drawn = start_ns is not None and past is not None and past_available()
+        bars = seed_past(spec, self.sim.model, seed, start_ns, rate, past) if drawn else {}  # type: ignore[arg-type]
         self.day = Rolling24h(spec.start_price, bars.get("1m"))
         self.candles = {interval: CandleBuilder(interval, bars.get(interval)) for interval in wire.CANDLE_INTERVALS}
         #: When the last step was (ns), for the time the next one covers.
@@ -67,7 +68,7 @@ class Market:
     time: ``dt``, else the time since the symbol's last step); the book's deeper levels
     also on when it was watched (nobody watching, it is only caught up on demand).
 
-    With ``start_ns`` and ``past``, every symbol has a seeded past ending at
+    With ``start_ns`` and ``past`` (and numpy installed), every symbol has a seeded past ending at
     ``start_ns`` (see :mod:`.past`; its volumes sized for ``rate`` steps a second):
     :meth:`history` pages through it and on into the bars made live, which continue
     the past's newest bars; the 24 h statistics count it. :meth:`close_due` closes

@@ -25,7 +25,7 @@ from tradedash.core import wire
 from ..config import ExchangeConfig, ServerCounters
 from ..faults import FaultInjector, run_schedule
 from ..faults.admin import admin_fault
-from ..market import DEFAULT_SPECS, Market, PastOptions, ReplayMarket
+from ..market import DEFAULT_SPECS, Market, PastOptions, ReplayMarket, past_available
 from .capacity import connection_capacity, install_accept_error_limiter, raise_descriptor_limit
 from .fanout import Fanout
 from .heartbeats import Heartbeats
@@ -134,6 +134,8 @@ class ExchangeServer:
     async def start(self) -> None:
         if self.config.replay is None:
             log.info("simulated market: seed %d (--seed %d repeats this market)", self.seed, self.seed)
+            if not past_available():
+                log.warning("numpy is not installed: the simulated market starts without a past (history pages are empty)")
         self._set_connection_limits()
         await self._listen(self.config.port)
         self._spawn(self._run_stream(), "market")
