@@ -45,9 +45,12 @@ class CandleBuilder:
     - ``page(end, count)``: the newest ``count`` bars starting before ``end`` (None: all,
       the current one included), oldest first, with the ``end`` of the next older page
       (None when the oldest bar is in the page).
+    - At most about ``max_closed`` bars closed live are kept: past that, the oldest tenth
+      and the seeded past are forgotten together, so what is kept never has a gap.
     """
 
-    def __init__(self, interval: str, past: Bars | None = None) -> None:
+    def __init__(self, interval: str, past: Bars | None = None, max_closed: int = 200_000) -> None:
+        self._max_closed = max_closed
         self.interval = interval
         self._length = INTERVAL_NS[interval]
         self.current: CandleState | None = None
@@ -68,6 +71,10 @@ class CandleBuilder:
         candle.closed = True
         self._closed.append((candle.start, candle.open, candle.high, candle.low, candle.close, round(candle.volume, 8)))
         self._closed_starts.append(candle.start)
+        if len(self._closed) > self._max_closed:
+            dropped = max(1, self._max_closed // 10)
+            del self._closed[:dropped], self._closed_starts[:dropped]
+            self._past_start, self._past = [], []
 
     def close_until(self, ts: int) -> CandleState | None:
         candle = self.current

@@ -166,3 +166,17 @@ def test_the_pasts_realised_volatility_is_the_configured_one_and_an_hour_moves_a
     assert realised == pytest.approx(spec.volatility, rel=0.10)
     hour_moves = np.abs(np.diff(np.log(bars["1h"].close)))
     assert np.median(hour_moves) < 0.01  # a typical hour moves well under 1 %
+
+
+def test_a_long_run_forgets_its_oldest_bars_without_leaving_a_gap():
+    from mock_exchange.market.candles import CandleBuilder
+    from mock_exchange.market.past import Bars
+
+    past = Bars(np.array([0, SECOND, 2 * SECOND]), *(np.array([1.0, 1.0, 1.0]) for _ in range(5)))
+    builder = CandleBuilder("1s", past, max_closed=20)
+    for second in range(2, 40):
+        builder.add(second * SECOND, 1.0, 1.0)
+    bars, next_end = builder.page(None, 1000)
+    starts = [b[0] for b in bars]
+    assert next_end is None and len(starts) <= 21
+    assert starts == list(range(starts[0], 40 * SECOND, SECOND))  # the newest, contiguous
