@@ -64,3 +64,28 @@ def test_decoding_any_input_gives_a_request_or_a_request_error(frame):
         wire.decode_request(frame)
     except wire.RequestError as exc:
         assert exc.code in {"malformed", "bad_request", "unknown_op"}
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b'{"op": "history", "id": 4, "symbol": "BTC-USD", "interval": "1m", "count": 0}',
+        b'{"op": "history", "id": 4, "symbol": "BTC-USD", "interval": "1m", "count": 1001}',
+        b'{"op": "history", "id": 4, "symbol": "BTC-USD", "interval": "1m", "end": -1}',
+        b'{"op": "history", "id": 4, "symbol": "BTC-USD", "interval": "1m", "end": 1.5}',
+        b'{"op": "history", "id": 4, "symbol": "BTC-USD"}',
+        b'{"op": "history", "id": 4, "symbol": "BTC-USD", "interval": "1m", "limit": 5}',
+    ],
+)
+def test_a_history_request_out_of_bounds_is_a_bad_request_with_its_id(frame):
+    with pytest.raises(wire.RequestError) as caught:
+        wire.decode_request(frame)
+    assert (caught.value.code, caught.value.request_id) == ("bad_request", 4)
+
+
+def test_a_history_request_and_its_page_round_trip():
+    request = wire.decode_request(b'{"op": "history", "id": 5, "symbol": "BTC-USD", "interval": "1h"}')
+    assert request == wire.HistoryRequest(5, "BTC-USD", "1h", wire.HISTORY_MAX_COUNT, None)
+    page = wire.History(5, "BTC-USD", "1h", 7_200_000_000_001, [(0, 1.0, 2.0, 0.5, 1.5, 3.0), (3_600_000_000_000, 1.5, 1.5, 1.5, 1.5, 0.0)], 0)
+    assert wire.decode_server_frame(wire.encode(page)) == [page]
+    assert [c.closed for c in page.candles()] == [True, True]

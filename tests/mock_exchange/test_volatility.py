@@ -54,3 +54,19 @@ def test_an_hour_moves_a_fraction_of_a_percent_at_a_storm_rate():
     for _ in range(36_000):  # one hour at 10 updates a second
         sim.step(0.1)
     assert abs(math.log(sim.mid / start)) < 0.02  # 0.6 % is one standard deviation of an hour
+
+
+def test_jumps_are_rare_and_bounded():
+    spec = DEFAULT_SPECS["BTC-USD"]
+    model = VolatilityModel(jumps_per_hour=4.0)
+    sim = SymbolSimulator(spec, 6, model)
+    hour_vol = spec.volatility / math.sqrt(SECONDS_PER_YEAR / 3600)
+    moves, last = [], math.log(sim.mid)
+    for _ in range(36_000):  # 10 hours, a step a second: about 40 jumps
+        sim.step(1.0)
+        now = math.log(sim.mid)
+        moves.append(abs(now - last))
+        last = now
+    jumps = [m for m in moves if m > 0.3 * hour_vol]  # a second's diffusion is ~1/60 of an hour's
+    assert 20 <= len(jumps) <= 60
+    assert max(moves) <= model.jump_sizes[1] * hour_vol * 1.1  # never beyond the largest jump (and a second's noise)
