@@ -82,7 +82,7 @@ class Bars:
             np.maximum.reduceat(self.high, first),
             np.minimum.reduceat(self.low, first),
             self.close[last],
-            np.add.reduceat(self.volume, first),
+            np.round(np.add.reduceat(self.volume, first), 8),
         )
 
     @staticmethod
