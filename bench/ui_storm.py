@@ -34,7 +34,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tradedash.app import AppOptions, Dashboard  # noqa: E402
-from tradedash.core.feed_session import ProtocolV1Session  # noqa: E402
+from tradedash.core.venues.protocol_v1 import ProtocolV1Session  # noqa: E402
 
 SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "ADA-USD"]
 CHANNELS = ["ticker", "trades", "book", "candles:1s"]

@@ -11,7 +11,8 @@ import pytest
 
 from tests.reference_book import ReferenceBook
 from tradedash.core import wire
-from tradedash.core.feed_session import CloseConnection, FatalFeedError, ProtocolV1Session, SendText
+from tradedash.core.feed_session import CloseConnection, FatalFeedError, SendText
+from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 from tradedash.core.lifecycle import FeedState
 from tradedash.core.market import MarketState
 

@@ -337,7 +337,7 @@ async def test_a_snapshot_the_session_fetches_over_http_is_fetched_and_handed_ba
     import threading
 
     from tests.reference_book import ReferenceBook
-    from tradedash.core.feed_session import ProtocolV1Session
+    from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 
     book = ReferenceBook("BTC-USD", bids={99.0: 1.0}, asks={101.0: 1.0}, seq=7)
     body = wire.encode(book.snapshot())

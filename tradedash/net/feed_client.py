@@ -31,9 +31,9 @@ from tradedash.core.feed_session import (
     FeedSession,
     FetchSnapshot,
     MarketSink,
-    ProtocolV1Session,
     SendText,
 )
+from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 from tradedash.core.lifecycle import FeedLifecycle, FeedState
 from tradedash.core.redact import redact
 from tradedash.core.stats import FeedStats
@@ -390,15 +390,12 @@ class FeedClient:
 
     def _begin_burst(self) -> None:
         """Before each socket read's frames (the connection calls this)."""
-        self.session.begin_burst(self._clock())
-        if self.session.wants_to_send():
+        if self.session.begin_burst(self._clock()):
             self._send_due.set()
 
     def _end_burst(self) -> None:
         """After each socket read's frames (the connection calls this)."""
-        session = self.session
-        session.end_burst(self._clock())
-        if session.wants_to_send():
+        if self.session.end_burst(self._clock()):
             self._send_due.set()
 
     def _wake_writer(self) -> None:
