@@ -86,12 +86,13 @@ class FeedClient:
     - While ``run()`` runs the client is connected or trying to be. Every frame is
       handed to the session as soon as it is parsed
       (:class:`~.callback_connection.CallbackConnection`: one socket read's worth of
-      frames per turn of the event loop, so a backlog never freezes the UI), and the
-      end of each read ends a burst. What the session wants sent is sent at once, in
-      order; its timers run while connected (at least four times per heartbeat
+      frames per turn of the event loop, so a backlog never freezes the UI), each read
+      begun and ended as a burst. What the session wants sent is sent at once, in
+      order; snapshots it wants fetched over HTTP are fetched and handed back; its
+      timers run while connected (at least four times per heartbeat
       interval, since the session's clock may not be the event loop's).
     - The session is ``session`` if given (a venue's), else a
-      :class:`~tradedash.core.feed_session.ProtocolV1Session` built from ``market``,
+      :class:`~tradedash.core.venues.protocol_v1.ProtocolV1Session` built from ``market``,
       ``subscriptions``, ``on_message``, ``on_message_types``, ``recorder``, the clocks
       and ``book_check_interval``. Its state is read through this client's
       ``lifecycle``, ``state``, ``stats``, ``subscriptions``, ``refused``, ``symbols``,
@@ -370,7 +371,7 @@ class FeedClient:
     async def _fetch_snapshot(self, action: FetchSnapshot) -> None:
         try:
             body = await asyncio.to_thread(_http_get, action.url)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # network, HTTP status (URLError), or a URL urllib refuses
             self.session.snapshot_failed(action.symbol, str(exc))
         else:
             self.session.receive_snapshot(action.symbol, body, self._clock())
