@@ -196,6 +196,7 @@ class FeedSession(abc.ABC):
         #: Subscriptions the server refused (dropped from :attr:`subscriptions`) since they were last set.
         self.refused: set[wire.Subscription] = set()
         self.lifecycle = FeedLifecycle(clock)
+        self.lifecycle.add_listener(self._state_changed)
         self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
         #: The symbols the venue lists (with tick and lot sizes), once it said.
         self.symbols: list[wire.SymbolInfo] = []
@@ -252,6 +253,11 @@ class FeedSession(abc.ABC):
     @property
     def state(self) -> FeedState:
         return self.lifecycle.state
+
+    def _state_changed(self, old: FeedState, new: FeedState) -> None:
+        if new is _LIVE:
+            self.went_live = True
+            self._in_outage = False
 
     # --- Subscriptions -----------------------------------------------------------------
 
@@ -564,9 +570,7 @@ class FeedSession(abc.ABC):
             event = _DATA if not self.subscriptions and not self.refused else _HEARD
         if self._held:
             event = self._held_event(event)
-        if self.lifecycle.handle(event) is _LIVE:
-            self.went_live = True
-            self._in_outage = False
+        self.lifecycle.handle(event)
         if self._book_data or self._resyncing:
             self._track_resync(now)
         return bool(self._outgoing)
