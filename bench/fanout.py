@@ -1,6 +1,7 @@
 """Fan-out: the mock exchange against a bare ``websockets.broadcast()`` server, in the same run.
 
-Run: ``/work/main/.venv/bin/python bench/fanout.py`` (about 90 s; ``--help`` for options).
+Run: ``python -m bench.fanout`` (about 90 s; ``--help`` for options), with the project installed
+(``.venv/bin/python -m bench.fanout`` from the project root).
 
 For N = 100 and 1,000 clients, each server runs alone in a child process and the
 clients run here, in this process. Both servers send the same messages at the same
@@ -21,6 +22,15 @@ The clients are a minimal WebSocket client (handshake, then frame headers only,
 answering pings) so that the client process costs much less per frame than the
 servers it measures; a full client would make the client side the bottleneck.
 Results go to bench/results/fanout.json.
+
+``--latency`` measures reliability scenario 18 instead: N = 1,000 clients x 10 subscriptions
+(``ticker`` and ``trades`` of five symbols each, spread so that every symbol has as many
+subscribers) at 1,000 market messages per second in total (``--msgs-per-s``, over
+``--symbols`` symbols), the exchange in a child process and the clients here. Figures:
+stamp-to-received latency of every market frame (the exchange's ``ts``, taken when the
+message is made, against this process's wall clock when the bytes arrive: one clock, one
+machine) as p50 / p99 / max, delivered frames per second, server CPU, and memory per
+idle connection. Goal: p99 < 50 ms. Results go to bench/results/fanout_latency.json.
 """
 
 from __future__ import annotations
@@ -30,19 +40,21 @@ import asyncio
 import json
 import multiprocessing
 import os
-import sys
+import re
 import time
 from pathlib import Path
 from statistics import median
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.harness import wait_until
 
-from bench.harness import wait_until  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SYMBOL = "BTC-USD"
 CHANNELS = ("ticker", "trades")
 _TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+#: Text frames that carry no market data (their ``ts`` is not a market stamp).
+_NOT_MARKET = (b'{"type":"heartbeat"', b'{"type":"hello"', b'{"type":"ack"', b'{"type":"error"')
+_TS = re.compile(rb'"ts":(\d+)')
 _HANDSHAKE = (
     "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
@@ -59,7 +71,7 @@ def _run_server(kind: str, rate: float, steps: list[list[bytes]], ports: multipr
 async def _serve_exchange(rate: float, ports: multiprocessing.Queue) -> None:
     from mock_exchange.server import ExchangeConfig, ExchangeServer
 
-    server = ExchangeServer(ExchangeConfig(port=0, rate=rate, symbols=[SYMBOL]))
+    server = ExchangeServer(ExchangeConfig(port=0, rate=rate, symbols=[SYMBOL], max_connections_per_address=0))
     await server.start()
     ports.put(server.port)
     await asyncio.Future()
@@ -162,9 +174,12 @@ def _client_frame(opcode: int, payload: bytes) -> bytes:
 class _CountingClient(asyncio.Protocol):
     """A WebSocket client that counts the text frames it receives and answers pings; nothing else."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, latencies: list[int] | None = None) -> None:
         self.port = port
         self.frames = 0
+        #: With a list: the stamp-to-received latency (ns) of every market frame is appended to it.
+        self.latencies = latencies
+        self.market_frames = 0
         self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.transport: asyncio.Transport | None = None
         self._buffer = bytearray()
@@ -202,6 +217,8 @@ class _CountingClient(asyncio.Protocol):
             opcode = buffer[position] & 0x0F
             if opcode == 0x1:
                 self.frames += 1
+                if self.latencies is not None:
+                    self._stamp(buffer, position + header, end)
             elif opcode == 0x9:
                 self.transport.write(_client_frame(0xA, bytes(buffer[position + header : end])))
             position = end
@@ -210,13 +227,21 @@ class _CountingClient(asyncio.Protocol):
     def send_text(self, payload: bytes) -> None:
         self.transport.write(_client_frame(0x1, payload))
 
+    def _stamp(self, buffer: bytearray, start: int, end: int) -> None:
+        if any(buffer.startswith(prefix, start) for prefix in _NOT_MARKET):
+            return
+        self.market_frames += 1
+        match = _TS.search(buffer, start, end)
+        if match is not None:
+            self.latencies.append(time.time_ns() - int(match.group(1)))  # type: ignore[union-attr]
 
-async def _connect_clients(port: int, n: int, batch: int = 50) -> list[_CountingClient]:
+
+async def _connect_clients(port: int, n: int, batch: int = 50, latencies: list[int] | None = None) -> list[_CountingClient]:
     loop = asyncio.get_running_loop()
     clients: list[_CountingClient] = []
     for start in range(0, n, batch):
         made = await asyncio.gather(
-            *(loop.create_connection(lambda: _CountingClient(port), "127.0.0.1", port) for _ in range(min(batch, n - start)))
+            *(loop.create_connection(lambda: _CountingClient(port, latencies), "127.0.0.1", port) for _ in range(min(batch, n - start)))
         )
         batch_clients = [protocol for _, protocol in made]
         await asyncio.wait_for(asyncio.gather(*(c.opened for c in batch_clients)), 30)
@@ -341,9 +366,123 @@ def _table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+# --- Scenario 18: subscriptions and stamp-to-received latency ------------------------------
+
+
+def _symbol_names(count: int) -> list[str]:
+    return [f"S{i:03d}-USD" for i in range(count)]
+
+
+def _run_latency_server(symbols: int, rate: float, ports: multiprocessing.Queue) -> None:
+    asyncio.run(_serve_latency_exchange(symbols, rate, ports))
+
+
+async def _serve_latency_exchange(symbols: int, rate: float, ports: multiprocessing.Queue) -> None:
+    from mock_exchange.market import SymbolSpec
+    from mock_exchange.server import ExchangeConfig, ExchangeServer
+
+    names = _symbol_names(symbols)
+    specs = {name: SymbolSpec(name, 0.01, 0.001, 100.0 + i) for i, name in enumerate(names)}
+    server = ExchangeServer(ExchangeConfig(port=0, rate=rate, symbols=names, symbol_specs=specs, max_connections_per_address=0))
+    await server.start()
+    ports.put(server.port)
+    await asyncio.Future()
+
+
+def _percentile(values: list[int], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] / 1e6 if ordered else float("nan")
+
+
+async def _measure_latency(n: int, subscriptions: int, symbols: int, msgs_per_s: float, warmup: float, window: float) -> dict:
+    """Scenario 18 once: N clients with ``subscriptions`` each, market latency over ``window`` seconds."""
+    per_client = max(1, subscriptions // len(CHANNELS))
+    rate = msgs_per_s / symbols / len(CHANNELS)
+    context = multiprocessing.get_context("spawn")
+    ports = context.Queue()
+    process = context.Process(target=_run_latency_server, args=(symbols, rate, ports), daemon=True)
+    process.start()
+    latencies: list[int] = []
+    clients: list[_CountingClient] = []
+    try:
+        port = await asyncio.get_running_loop().run_in_executor(None, ports.get, True, 60)
+        await asyncio.sleep(0.5)
+        rss0 = _rss_bytes(process.pid)
+        clients = await _connect_clients(port, n, latencies=latencies)
+        await wait_until(lambda: all(c.frames for c in clients), 30, interval=0.05)
+        await asyncio.sleep(0.5)
+        rss1 = _rss_bytes(process.pid)
+        names = _symbol_names(symbols)
+        for i, client in enumerate(clients):
+            mine = [names[(i * per_client + k) % symbols] for k in range(per_client)]
+            client.send_text(json.dumps({"op": "subscribe", "id": 1, "channels": list(CHANNELS), "symbols": mine}).encode())
+        await asyncio.sleep(warmup)
+        latencies.clear()
+        frames0, cpu0, _, t0 = _market_counters(clients, process.pid)
+        await asyncio.sleep(window)
+        frames1, cpu1, _, t1 = _market_counters(clients, process.pid)
+        sample = list(latencies)
+        seconds = t1 - t0
+        return {
+            "clients": n,
+            "subscriptions_per_client": per_client * len(CHANNELS),
+            "symbols": symbols,
+            "rate_per_symbol": rate,
+            "offered_msgs_per_s": msgs_per_s,
+            "expected_deliveries_per_s": msgs_per_s * n * per_client / symbols,
+            "delivered_frames_per_s": (frames1 - frames0) / seconds,
+            "server_cpu_fraction": (cpu1 - cpu0) / seconds,
+            "latency_ms": {
+                "p50": _percentile(sample, 0.50),
+                "p90": _percentile(sample, 0.90),
+                "p99": _percentile(sample, 0.99),
+                "max": _percentile(sample, 1.0),
+                "samples": len(sample),
+            },
+            "kib_per_idle_connection": (rss1 - rss0) / n / 1024,
+        }
+    finally:
+        for client in clients:
+            client.transport.abort()
+        process.terminate()
+        process.join(10)
+
+
+def _market_counters(clients: list[_CountingClient], pid: int) -> tuple[int, float, float, float]:
+    return sum(c.market_frames for c in clients), _cpu_seconds(pid), time.process_time(), time.monotonic()
+
+
+def _latency_main(args: argparse.Namespace) -> None:
+    started = time.monotonic()
+    samples = []
+    for round_number in range(args.rounds):
+        for n in args.clients or [1000]:
+            sample = asyncio.run(_measure_latency(n, args.subscriptions, args.symbols, args.msgs_per_s, args.warmup, args.window))
+            samples.append(sample)
+            lat = sample["latency_ms"]
+            print(
+                f"  round {round_number + 1} N={n:5}: p50 {lat['p50']:7.1f} ms  p99 {lat['p99']:7.1f} ms  max {lat['max']:7.1f} ms  "
+                f"{sample['delivered_frames_per_s']:8,.0f} of {sample['expected_deliveries_per_s']:8,.0f} frames/s  "
+                f"server CPU {sample['server_cpu_fraction']:4.0%}  {sample['kib_per_idle_connection']:.1f} KiB/idle conn",
+                flush=True,
+            )
+    print(
+        f"\nscenario 18: {args.subscriptions} subscriptions per client, {args.msgs_per_s:g} market msgs/s over {args.symbols} symbols"
+        " (ticker and trades); goal: stamp-to-received p99 < 50 ms, <= 100 KiB per idle connection"
+    )
+    out = ROOT / "bench" / "results" / "fanout_latency.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"args": vars(args), "samples": samples}, indent=2))
+    print(f"wrote {out.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, nargs="+", default=[100, 1000], help="numbers of clients (default 100 1000)")
+    parser.add_argument("--clients", type=int, nargs="+", help="numbers of clients (default 100 1000; with --latency 1000)")
+    parser.add_argument("--latency", action="store_true", help="measure scenario 18 (subscriptions, stamp-to-received latency) instead")
+    parser.add_argument("--subscriptions", type=int, default=10, help="with --latency: subscriptions per client (default 10)")
+    parser.add_argument("--symbols", type=int, default=100, help="with --latency: symbols listed (default 100)")
+    parser.add_argument("--msgs-per-s", type=float, default=1000, help="with --latency: market messages per second in total (default 1000)")
     parser.add_argument(
         "--frames-per-s", type=float, default=40_000, help="market frames per second offered in total to all clients (default 40000)"
     )
@@ -351,6 +490,10 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=4.0, help="seconds measured per round")
     parser.add_argument("--rounds", type=int, default=3, help="measurements of each pair, bare and exchange taking turns first")
     args = parser.parse_args()
+    if args.latency:
+        _latency_main(args)
+        return
+    args.clients = args.clients or [100, 1000]
 
     started = time.monotonic()
     samples = asyncio.run(_run(args))

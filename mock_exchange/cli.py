@@ -13,7 +13,7 @@ import asyncio
 import logging
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from tradedash import __version__
 
@@ -28,7 +28,7 @@ __all__ = ["main", "build_parser"]
 
 def build_parser() -> argparse.ArgumentParser:
     d = ExchangeConfig()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="mock-exchange",
         description="A local WebSocket market-data server speaking TradeDash protocol v1 (docs/protocol.md).",
         epilog="mock-exchange proxy --help: a fault-injecting TCP proxy to put between a client and a server.",
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--version", action="version", version=f"%(prog)s {__version__}")
     add("--config", metavar="FILE", help="TOML file of settings and [[symbol]] tables (options override it)")
     add("--host", help=f"address to bind (default {d.host}: this machine only; 0.0.0.0 exposes the feed to your network)")
-    add("--port", type=int, help=f"port to listen on, 0 for any free one (default {d.port})")
+    add("--port", type=_port, help=f"port to listen on, 0 for any free one (default {d.port})")
     market = parser.add_argument_group("market")
     market.add_argument("--symbols", type=_csv, help=f"comma-separated symbols to list (built in: {','.join(DEFAULT_SPECS)})")
     market.add_argument(
@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument("--max-requests-per-second", type=float, help=f"per connection; more closes with 1008; 0 = no limit (default {d.max_requests_per_second:g})")
     limits.add_argument("--max-request-burst", type=int, help=f"requests a connection may send at once before the rate applies (default {d.max_request_burst})")
     limits.add_argument("--max-subscriptions", type=int, help=f"per connection (default {d.max_subscriptions})")
-    limits.add_argument("--max-connections-per-address", type=int, help=f"per client IP; more get HTTP 429; 0 = no limit (default {d.max_connections_per_address})")
+    limits.add_argument("--max-connections", type=int, help="in all; more get HTTP 503; 0 = no limit (default: what the descriptor limit allows, less a reserve)")
+    limits.add_argument("--max-connections-per-address", type=int, help="per client IP; more get HTTP 429; 0 = no limit (default: half of --max-connections)")
     limits.add_argument("--max-send-buffer", type=int, help=f"bytes of unsent data a client may hold back (default {d.max_send_buffer})")
     limits.add_argument("--slow-client-timeout", type=float, help=f"seconds above --max-send-buffer before a client is dropped (default {d.slow_client_timeout:g})")
     security = parser.add_argument_group("security")
@@ -65,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     security.add_argument("--admin-token", help="enables the admin op (run-time faults) for this token (or set MOCK_EXCHANGE_ADMIN_TOKEN)")
     security.add_argument("--certfile", help="serve wss:// with this PEM certificate (chain)")
     security.add_argument("--keyfile", help="the certificate's private key (if not in --certfile)")
-    security.add_argument("--origin", dest="origins", action="append", help="allowed Origin header for browser clients; repeatable (clients without Origin are allowed)")
+    security.add_argument("--origin", dest="origins", action="append", help="also allow browser pages from this origin ('*': any); repeatable (local pages and clients without Origin are always allowed)")
     faults = parser.add_argument_group("faults")
     faults.add_argument(
         "--fault", dest="faults", action="append", type=_explained(parse_fault), metavar="NAME[:k=v,...]@WHEN",
@@ -86,6 +87,23 @@ def _explained(parse: Any) -> Any:
 
     wrapped.__name__ = parse.__name__
     return wrapped
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be a whole number from 0 to 65535, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be from 0 to 65535, got {port}")
+    return port
 
 
 def _csv(text: str) -> list[str]:

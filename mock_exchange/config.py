@@ -56,7 +56,10 @@ class ExchangeConfig:
     #: Requests a connection may send at once before the per-second rate applies.
     max_request_burst: int = 200
     max_subscriptions: int = 500
-    max_connections_per_address: int = 4096
+    #: Connections in all; None: what the descriptor limit allows, less a reserve; 0: no limit.
+    max_connections: int | None = None
+    #: Connections per client address; None: half of ``max_connections``; 0: no limit.
+    max_connections_per_address: int | None = None
     #: A client whose unsent bytes stay above this for ``slow_client_timeout`` seconds is dropped.
     max_send_buffer: int = 4 * 1024 * 1024
     slow_client_timeout: float = 2.0
@@ -65,19 +68,24 @@ class ExchangeConfig:
     admin_token: str | None = None
     certfile: str | None = None
     keyfile: str | None = None
-    #: Allowed ``Origin`` headers; None allows any. Clients that send no Origin are always allowed.
+    #: Browser origins allowed besides local pages (``["*"]``: any). Clients that send no Origin always pass.
     origins: list[str] | None = None
     # Faults scheduled at start-up
     faults: list[ScheduledFault] = field(default_factory=list)
 
     def check(self) -> None:
         """Raise ValueError naming the first setting that cannot work."""
+        if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be a whole number from 0 to 65535, got {self.port!r}")
         for name in ("rate", "speed", "heartbeat_interval", "slow_client_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name.replace('_', '-')} must be > 0, got {getattr(self, name)}")
         for name in ("max_message_size", "max_queue", "max_subscriptions", "max_send_buffer", "max_request_burst", "max_batch_messages"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
+        for name in ("max_connections", "max_connections_per_address"):
+            if getattr(self, name) is not None and getattr(self, name) < 0:
+                raise ValueError(f"{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
         if self.keyfile is not None and self.certfile is None:
             raise ValueError("keyfile given without certfile")
 
@@ -137,10 +145,20 @@ def parse_symbol_spec(text: str) -> SymbolSpec:
     name, _, rest = text.partition(":")
     names = {"tick": "tick_size", "lot": "lot_size", "price": "start_price", "vol": "volatility"}
     values: dict[str, float] = {}
+    where = f"symbol spec {text!r}"
+    expected = "expected NAME:tick=T,lot=L,price=P[,vol=V]"
+    for item in filter(None, rest.split(",")):
+        key, _, value = (part.strip() for part in item.partition("="))
+        if key not in names:
+            raise ValueError(f"{where}: unknown key {key!r}; {expected}")
+        try:
+            values[names[key]] = float(value)
+        except ValueError:
+            raise ValueError(f"{where}: {key} must be a number, got {value!r}") from None
+    missing = [key for key in ("tick", "lot", "price") if names[key] not in values]
+    if not name.strip() or missing:
+        raise ValueError(f"{where}: missing {', '.join(missing) or 'NAME'}; {expected}")
     try:
-        for item in filter(None, rest.split(",")):
-            key, _, value = item.partition("=")
-            values[names[key.strip()]] = float(value)
         return SymbolSpec(name.strip(), **values)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ValueError(f"symbol spec {text!r}: expected NAME:tick=T,lot=L,price=P[,vol=V] ({exc})") from None
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None

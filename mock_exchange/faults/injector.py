@@ -10,7 +10,6 @@ ones in ``spare``, which the admin op uses so that the connection asking is not 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
 from collections.abc import Collection
@@ -30,36 +29,84 @@ log = logging.getLogger("mock_exchange.faults")
 #: websockets' default 1 MiB ``max_size``.
 OVERSIZED_DEFAULT = 2 * 1024 * 1024
 
-#: The faults by name, as the CLI schedule and the admin op spell them.
-FAULTS: tuple[str, ...] = (
-    "drop_all",
-    "drop_one",
-    "half_open",
-    "skip_book_seq",
-    "send_malformed",
-    "send_unknown_type",
-    "send_oversized",
-    "delay",
-    "shutdown",
-    "refuse",
-    "restart",
-)
-
-
 #: Arguments that name server-side objects: Python callers only.
 _PYTHON_ONLY_ARGS = frozenset({"connection", "connections", "spare"})
 
 
+@dataclass(frozen=True)
+class _Arg:
+    """One argument a fault takes from text or JSON: its kind and its range (both ends included)."""
+
+    kind: str  # "number" (int or float), "integer" or "text"
+    low: float = 0.0
+    high: float = 0.0
+    #: Whether null (None) is accepted: the fault's default meaning (every symbol, no end).
+    nullable: bool = False
+
+    def check(self, fault: str, name: str, value: Any) -> None:
+        if value is None and self.nullable:
+            return
+        if self.kind == "text":
+            if not isinstance(value, str) or not 0 < len(value.encode()) <= self.high:
+                raise ValueError(f"{fault}: {name} must be text of 1 to {_bound(self.high)} bytes, got {_json(value)}")
+            return
+        kinds = (int,) if self.kind == "integer" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds) or not self.low <= value <= self.high:
+            what = "a whole number" if self.kind == "integer" else "a number"
+            raise ValueError(f"{fault}: {name} must be {what} from {_bound(self.low)} to {_bound(self.high)}, got {_json(value)}")
+
+
+_HOUR = 3600.0
+#: What each fault accepts from the CLI schedule and the admin op (``symbol`` is also checked against the listing).
+FAULT_ARGS: dict[str, dict[str, _Arg]] = {
+    "drop_all": {},
+    "drop_one": {},
+    "half_open": {},
+    "skip_book_seq": {"symbol": _Arg("text", high=64, nullable=True), "count": _Arg("integer", 1, 1_000_000)},
+    "send_malformed": {},
+    "send_unknown_type": {},
+    "send_oversized": {"size": _Arg("integer", 1, 64 * 1024 * 1024)},
+    "delay": {"seconds": _Arg("number", 0, 60), "duration": _Arg("number", 0.001, _HOUR, nullable=True)},
+    # A close reason fits in 123 bytes.
+    "shutdown": {"reason": _Arg("text", high=123), "grace": _Arg("number", 0, 60)},
+    "refuse": {"seconds": _Arg("number", 0, _HOUR)},
+    "restart": {"down_seconds": _Arg("number", 0, _HOUR)},
+}
+#: The faults by name, as the CLI schedule and the admin op spell them.
+FAULTS: tuple[str, ...] = tuple(FAULT_ARGS)
+#: Arguments without a default.
+_REQUIRED = {"delay": {"seconds"}, "refuse": {"seconds"}}
+
+
 def check_fault_args(name: str, args: dict[str, Any]) -> None:
-    """Raise ValueError unless ``name`` is a fault and ``args`` fit it (as the CLI and admin op spell them)."""
+    """Raise ValueError unless ``name`` is a fault and ``args`` fit it: known names, types and ranges.
+
+    This is the check for arguments given as text (the CLI schedule) or JSON (the admin op).
+    """
     if name not in FAULTS:
-        raise ValueError(f"unknown fault {name!r}; known: {', '.join(FAULTS)}")
+        raise ValueError(f"unknown fault {_json(name)}; known: {', '.join(FAULTS)}")
     if _PYTHON_ONLY_ARGS & args.keys():
-        raise ValueError(f"{name}: {sorted(_PYTHON_ONLY_ARGS & args.keys())} can only be given from Python")
+        raise ValueError(f"{name}: {_json(sorted(_PYTHON_ONLY_ARGS & args.keys()))} can only be given from Python")
+    accepted = FAULT_ARGS[name]
+    unknown = sorted(args.keys() - accepted.keys())
+    if unknown:
+        raise ValueError(f"{name}: unknown arguments {_json(unknown)}; it takes {_json(sorted(accepted)) if accepted else 'none'}")
+    missing = sorted(_REQUIRED.get(name, set()) - args.keys())
+    if missing:
+        raise ValueError(f"{name}: missing arguments {_json(missing)}")
+    for key, value in args.items():
+        accepted[key].check(name, key, value)
+
+
+def _bound(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _json(value: Any) -> str:
     try:
-        inspect.signature(getattr(FaultInjector, name)).bind(None, **args)
-    except TypeError as exc:
-        raise ValueError(f"{name}: {exc}") from None
+        return msgspec.json.encode(value).decode()
+    except (TypeError, msgspec.EncodeError):
+        return repr(value)
 
 
 class FaultTarget(Protocol):
@@ -141,7 +188,7 @@ class FaultInjector:
     def __init__(self, server: FaultTarget) -> None:
         self._server = server
         self.history: list[FaultRecord] = []
-        #: Book updates still to withhold, by symbol ("*" for every symbol).
+        #: Book updates still to withhold, by symbol.
         self.book_skips: dict[str, int] = {}
         #: Seconds every market frame is currently held back (0: no delay).
         self.delay_seconds = 0.0
@@ -202,15 +249,14 @@ class FaultInjector:
         if symbol is not None and symbol not in self._server.symbols:
             raise ValueError(f"unknown symbol {symbol!r}")
         self._record("skip_book_seq", symbol=symbol or "*", count=count)
-        key = symbol or "*"
-        self.book_skips[key] = self.book_skips.get(key, 0) + count
+        for key in self._server.symbols if symbol is None else [symbol]:
+            self.book_skips[key] = self.book_skips.get(key, 0) + count
 
     def take_book_skip(self, symbol: str) -> bool:
         """True if the next book update of ``symbol`` must be withheld (and counts it)."""
-        for key in (symbol, "*"):
-            if self.book_skips.get(key):
-                self.book_skips[key] -= 1
-                return True
+        if self.book_skips.get(symbol):
+            self.book_skips[symbol] -= 1
+            return True
         return False
 
     async def send_malformed(

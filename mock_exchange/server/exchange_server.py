@@ -25,7 +25,9 @@ from ..config import ExchangeConfig, ServerCounters
 from ..faults import FaultInjector, run_schedule
 from ..faults.admin import admin_fault
 from ..market import DEFAULT_SPECS, Market, ReplayMarket
+from .capacity import connection_capacity, install_accept_error_limiter, raise_descriptor_limit
 from .fanout import Fanout
+from .heartbeats import Heartbeats
 from .limits import HandshakeGuard, RequestBudget
 from .redact import install_token_redactor
 from .session import RequestSession
@@ -36,15 +38,16 @@ __all__ = ["ExchangeServer", "SERVER_NAME"]
 log = logging.getLogger("mock_exchange")
 
 SERVER_NAME = "tradedash-mock-exchange/0.2"
+#: Seconds a client has to answer the server's close frame before its socket is cut.
+CLOSE_TIMEOUT = 2.0
 
 
 class _Connection:
-    """One client connection: its request session, request budget and heartbeat counter."""
+    """One client connection: its request session and request budget, and whether it is being dropped as slow."""
 
     def __init__(self, connection: ServerConnection, session: RequestSession, budget: RequestBudget) -> None:
         self.connection = connection
         self.session = session
-        self.heartbeat_seq = 0
         self.budget = budget
         self.full_since: float | None = None
         self.dropped = False
@@ -80,9 +83,11 @@ class ExchangeServer:
             self.market.symbols,
             batch=self.config.batch,
             max_batch_messages=self.config.max_batch_messages,
+            max_send_buffer=self.config.max_send_buffer,
             delay_of=lambda: self.faults.delay_seconds,
             on_delayed=self._count_delayed,
         )
+        self._heartbeats = Heartbeats(self.config.heartbeat_interval)
         self._guard = HandshakeGuard(self.config, self.counters)
         self._ssl = self._ssl_context()
         self._servers: list[Server] = []
@@ -96,7 +101,8 @@ class ExchangeServer:
     @property
     def url(self) -> str:
         scheme = "wss" if self._ssl is not None else "ws"
-        return f"{scheme}://{self.config.host}:{self.port}"
+        host = self.config.host
+        return f"{scheme}://[{host}]:{self.port}" if ":" in host else f"{scheme}://{host}:{self.port}"
 
     @property
     def connection_count(self) -> int:
@@ -111,15 +117,20 @@ class ExchangeServer:
     def symbols(self) -> list[str]:
         return self.market.symbols
 
+    def unsent_bytes(self, connection: ServerConnection) -> int:
+        """Bytes written for ``connection`` and not sent yet (market data held back for it included)."""
+        return self._fanout.unsent_bytes(connection)
+
     @property
     def listening_addresses(self) -> list[tuple[Any, ...]]:
         """The socket address of every listening socket (none while listening is paused)."""
         return [sock.getsockname() for server in self._servers if server.server.is_serving() for sock in server.sockets]
 
     async def start(self) -> None:
+        self._set_connection_limits()
         await self._listen(self.config.port)
         self._spawn(self._run_stream(), "market")
-        self._spawn(self._run_heartbeats(), "heartbeats")
+        self._spawn(self._heartbeats.run(), "heartbeats")
         self._spawn(self._watch_slow_clients(), "slow clients")
         if self.config.faults:
             self._spawn(run_schedule(self.faults, self.config.faults, self.config.seed), "fault schedule")
@@ -133,9 +144,9 @@ class ExchangeServer:
         self._tasks.clear()
         self.faults.cancel()
         self._fanout.cancel()
-        for client in list(self._connections.values()):
-            if client.connection.transport.get_write_buffer_size() > self.config.max_send_buffer:
-                client.connection.transport.abort()
+        for connection in list(self._connections):
+            if self._fanout.unsent_bytes(connection) > self.config.max_send_buffer:
+                connection.transport.abort()
         for server in self._servers:
             server.close()
         for server in self._servers:
@@ -170,6 +181,20 @@ class ExchangeServer:
         log.info("%s received, stopping", number.name)
         stopping.set()
 
+    def _set_connection_limits(self) -> None:
+        """Raise the descriptor limit where allowed and derive the connection limits not given from it."""
+        raised = raise_descriptor_limit()
+        if raised is not None and raised[1] > raised[0]:
+            log.info("descriptor limit raised from %d to %d", *raised)
+        install_accept_error_limiter()
+        total = self.config.max_connections
+        if total is None:
+            total = connection_capacity()
+        per_address = self.config.max_connections_per_address
+        if per_address is None and total:
+            per_address = max(1, total // 2)
+        self._guard.set_limits(total or None, per_address or None)
+
     async def _listen(self, port: int) -> None:
         server = await serve(
             self._handle,
@@ -177,11 +202,10 @@ class ExchangeServer:
             port,
             ssl=self._ssl,
             process_request=self._guard.process_request,
-            origins=self._origins(),
             compression=None,
             max_size=self.config.max_message_size,
             max_queue=self.config.max_queue,
-            close_timeout=2,
+            close_timeout=CLOSE_TIMEOUT,
             server_header=SERVER_NAME,
         )
         self._servers.append(server)
@@ -227,9 +251,6 @@ class ExchangeServer:
         context.load_cert_chain(self.config.certfile, self.config.keyfile)
         return context
 
-    def _origins(self) -> list[str | None] | None:
-        return None if self.config.origins is None else [*self.config.origins, None]
-
     # --- Connections ------------------------------------------------------------------
 
     async def _handle(self, connection: ServerConnection) -> None:
@@ -240,7 +261,7 @@ class ExchangeServer:
         )
         client = _Connection(connection, session, RequestBudget(self.config.max_requests_per_second, self.config.max_request_burst))
         self._connections[connection] = client
-        self._guard.opened(connection)
+        self._heartbeats.add(connection)
         try:
             await connection.send(
                 wire.encode(wire.Hello(wire.PROTOCOL_VERSION, SERVER_NAME, self.config.heartbeat_interval)),
@@ -258,10 +279,12 @@ class ExchangeServer:
             pass
         finally:
             self.forget_subscriptions(connection)
+            self._fanout.drop(connection)
             del self._connections[connection]
+            self._heartbeats.remove(connection)
             self._guard.closed(connection)
             self.faults.forget(connection)
-            log.info("connection from %s closed (%s)", peer, connection.close_code)
+            log.info("connection from %s %s", peer, _how_closed(connection))
 
     def _carry_out(self, client: _Connection, frame: str | bytes) -> None:
         """Answer one request frame: send the replies, then change the fan-out and start a fault as asked."""
@@ -300,24 +323,16 @@ class ExchangeServer:
             await self._first_subscription.wait()
             await run_replay(market, self.config.replay, self.config.speed, self._fanout, self.faults, self.counters)
 
-    async def _run_heartbeats(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.heartbeat_interval)
-            ts = time.time_ns()
-            for client in list(self._connections.values()):
-                client.heartbeat_seq += 1
-                broadcast([client.connection], wire.encode(wire.Heartbeat(client.heartbeat_seq, ts)), text=True)
-
     async def _watch_slow_clients(self) -> None:
         limit, patience = self.config.max_send_buffer, self.config.slow_client_timeout
         while True:
             await asyncio.sleep(min(0.5, patience / 4))
+            self._fanout.drain()
             now = time.monotonic()
             for client in list(self._connections.values()):
-                connection = client.connection
                 if client.dropped:
                     continue
-                if connection.transport.get_write_buffer_size() <= limit:
+                if self._fanout.unsent_bytes(client.connection) < limit:
                     client.full_since = None
                 elif client.full_since is None:
                     client.full_since = now
@@ -325,15 +340,37 @@ class ExchangeServer:
                     self._drop_slow(client, limit, patience)
 
     def _drop_slow(self, client: _Connection, limit: int, patience: float) -> None:
+        """Drop the market data waiting for a slow client, then close it with 1008 ahead of nothing else."""
         connection = client.connection
         self.counters.slow_clients_dropped += 1
         reason = f"slow consumer: send buffer above {limit} bytes for {patience:g} s"
         log.warning("dropping %s: %s", _peer(connection), reason)
         self.forget_subscriptions(connection)
+        self._fanout.drop(connection)
         client.dropped = True
-        self._spawn(connection.close(1008, reason), "close slow client")
+        self._spawn(_close_or_abort(connection, 1008, reason, CLOSE_TIMEOUT), "close slow client")
+
+
+async def _close_or_abort(connection: ServerConnection, code: int, reason: str, timeout: float) -> None:
+    """Close with ``code``; a client that has not read the close frame within ``timeout`` seconds is cut off."""
+    try:
+        await asyncio.wait_for(connection.close(code, reason), timeout)
+    except asyncio.TimeoutError:
+        connection.transport.abort()
 
 
 def _peer(connection: ServerConnection) -> str:
     address = connection.remote_address
     return f"{address[0]}:{address[1]}" if address else "?"
+
+
+def _how_closed(connection: ServerConnection) -> str:
+    """Who closed the connection and with which code: the server's own close code when it closed first
+    (a client that then drops the socket does not turn a 1008 or 1009 into 1006)."""
+    protocol = connection.protocol
+    sent, received = protocol.close_sent, protocol.close_rcvd
+    if sent is not None and not protocol.close_rcvd_then_sent:
+        return f"closed by the server: {sent}"
+    if received is not None:
+        return f"closed by the client: {received}"
+    return "closed: 1006 (no close frame)"

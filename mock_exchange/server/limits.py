@@ -1,8 +1,9 @@
 """Per-connection and handshake limits of the mock exchange.
 
 :class:`RequestBudget` is a token bucket of client requests (pure, time passed in).
-:class:`HandshakeGuard` refuses handshakes before a connection opens: a missing or
-wrong token (HTTP 401) and too many connections from one address (HTTP 429).
+:class:`HandshakeGuard` refuses handshakes before a connection opens: oversized headers
+(HTTP 431), a browser page from an origin not allowed (403), a missing or wrong token (401),
+a full exchange (503) and too many connections from one address (429).
 Tokens are compared in constant time and never logged.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections import Counter
+import weakref
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
@@ -18,10 +19,12 @@ from urllib.parse import parse_qs, urlsplit
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Request, Response
 
+from .origins import OriginPolicy
+
 if TYPE_CHECKING:
     from ..config import ExchangeConfig, ServerCounters
 
-__all__ = ["RequestBudget", "HandshakeGuard"]
+__all__ = ["RequestBudget", "HandshakeGuard", "MAX_HEADER_BYTES"]
 
 log = logging.getLogger("mock_exchange")
 
@@ -52,40 +55,60 @@ class RequestBudget:
         return True
 
 
-class HandshakeGuard:
-    """Checks each opening handshake: bearer token (401) and connections per address (429).
+#: Most bytes of request headers (names and values) a handshake may carry.
+MAX_HEADER_BYTES = 16 * 1024
 
-    Contract: ``process_request`` (websockets' hook) returns None to accept or an
-    HTTP response whose body says why; ``opened``/``closed`` keep the per-address count.
+
+class HandshakeGuard:
+    """Checks each opening handshake: header size (431), Origin (403), bearer token (401), connections in
+    all (503) and per address (429).
+
+    Contract: ``process_request`` (websockets' hook) returns None to admit the connection
+    or an HTTP response whose body says why not; an admitted connection counts against
+    the limits until ``closed`` (or until it is gone, if its handshake failed after all).
+    :meth:`set_limits` sets the limits in force (None: no limit).
     """
 
     def __init__(self, config: ExchangeConfig, counters: ServerCounters) -> None:
         self._config = config
         self._counters = counters
-        self._per_address: Counter[str] = Counter()
+        #: Admitted connections and the address of each.
+        self._admitted: weakref.WeakKeyDictionary[ServerConnection, str] = weakref.WeakKeyDictionary()
+        self._origins = OriginPolicy(config.origins)
+        self.max_connections: int | None = None
+        self.max_per_address: int | None = None
+
+    def set_limits(self, max_connections: int | None, max_per_address: int | None) -> None:
+        self.max_connections, self.max_per_address = max_connections, max_per_address
 
     def process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        header_bytes = sum(len(name) + len(value) for name, value in request.headers.raw_items())
+        if header_bytes > MAX_HEADER_BYTES:
+            text = f"request headers of {header_bytes} bytes: the limit is {MAX_HEADER_BYTES}\n"
+            return self._refuse(connection, HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, text)
+        origin = request.headers.get("Origin")
+        if not self._origins.allows(origin):
+            text = f"Origin {origin} is not allowed: start the exchange with --origin {origin} (or --origin '*')\n"
+            return self._refuse(connection, HTTPStatus.FORBIDDEN, text, f" (Origin {origin})")
         token = self._config.token
         if token is not None and not _presented_token_matches(request, token):
             return self._refuse(connection, HTTPStatus.UNAUTHORIZED, "missing or wrong token: send 'Authorization: Bearer <token>' or ?token=<token>\n")
-        limit = self._config.max_connections_per_address
+        if self.max_connections is not None and len(self._admitted) >= self.max_connections:
+            text = f"the exchange is at capacity: {self.max_connections} connections; try again later\n"
+            return self._refuse(connection, HTTPStatus.SERVICE_UNAVAILABLE, text)
         address = _host(connection)
-        if limit > 0 and self._per_address[address] >= limit:
+        limit = self.max_per_address
+        if limit is not None and sum(1 for a in self._admitted.values() if a == address) >= limit:
             return self._refuse(connection, HTTPStatus.TOO_MANY_REQUESTS, f"too many connections from {address}: the limit is {limit}\n")
+        self._admitted[connection] = address
         return None
 
-    def opened(self, connection: ServerConnection) -> None:
-        self._per_address[_host(connection)] += 1
-
     def closed(self, connection: ServerConnection) -> None:
-        address = _host(connection)
-        self._per_address[address] -= 1
-        if self._per_address[address] <= 0:
-            del self._per_address[address]
+        self._admitted.pop(connection, None)
 
-    def _refuse(self, connection: ServerConnection, status: HTTPStatus, text: str) -> Response:
+    def _refuse(self, connection: ServerConnection, status: HTTPStatus, text: str, detail: str = "") -> Response:
         self._counters.handshakes_refused += 1
-        log.warning("refused handshake from %s: %d %s", _host(connection), status.value, status.phrase)
+        log.warning("refused handshake from %s: %d %s%s", _host(connection), status.value, status.phrase, detail)
         response = connection.respond(status, text)
         if status is HTTPStatus.UNAUTHORIZED:
             response.headers["WWW-Authenticate"] = 'Bearer realm="mock-exchange"'

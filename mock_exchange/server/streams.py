@@ -27,25 +27,37 @@ MAX_CATCH_UP_STEPS = 1000
 
 
 async def run_market(market: Market, fanout: Fanout, faults: FaultInjector, counters: ServerCounters, rate: float) -> None:
-    """Step every symbol ``rate`` times a second (catching up after a stall) and fan out what listeners want."""
+    """Step every symbol ``rate`` times a second and fan out what listeners want.
+
+    The symbols take turns: symbol ``i`` of ``n`` steps at ``(k + i / n) / rate`` seconds
+    after the start (step ``k``), so the market's messages are spread evenly over time
+    instead of coming as one burst per period. After a stall the loop catches up (at
+    most :data:`MAX_CATCH_UP_STEPS` steps per symbol at once), stamping the steps it
+    takes together with the same time.
+    """
     loop = asyncio.get_running_loop()
-    interval = 1.0 / rate
+    symbols = market.symbols
+    count = len(symbols)
+    slot = 1.0 / rate / count  # seconds between one symbol's step and the next symbol's
     started = loop.time()
-    steps_done = 0
+    done = 0  # symbol steps taken, all symbols counted
     while True:
-        due = int((loop.time() - started) / interval) + 1
+        due = int((loop.time() - started) / slot) + 1
+        if due - done > MAX_CATCH_UP_STEPS * count:
+            done = due - MAX_CATCH_UP_STEPS * count
         ts = time.time_ns()
-        for _ in range(min(due - steps_done, MAX_CATCH_UP_STEPS)):
-            for symbol in market.symbols:
-                skip_book = bool(faults.book_skips) and faults.take_book_skip(symbol)
-                if skip_book:
-                    counters.book_updates_skipped += 1
-                for channel, depth, message in market.step(symbol, ts, fanout.wanted[symbol]):
-                    if not (skip_book and channel == "book"):
-                        fanout.emit((channel, symbol, depth), message)
+        wanted = fanout.wanted
+        for number in range(done, due):
+            symbol = symbols[number % count]
+            skip_book = bool(faults.book_skips) and faults.take_book_skip(symbol)
+            if skip_book:
+                counters.book_updates_skipped += 1
+            for channel, depth, message in market.step(symbol, ts, wanted[symbol]):
+                if not (skip_book and channel == "book"):
+                    fanout.emit((channel, symbol, depth), message)
         fanout.flush()
-        steps_done = due
-        await asyncio.sleep(max(0.0, started + steps_done * interval - loop.time()))
+        done = due
+        await asyncio.sleep(max(0.0, started + done * slot - loop.time()))
 
 
 async def run_replay(

@@ -126,3 +126,30 @@ async def test_a_signal_closes_clients_with_1001_and_logs_stopped_even_with_sigi
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--port", "70000"], "port must be from 0 to 65535, got 70000"),
+        (["--port", "-1"], "port must be from 0 to 65535, got -1"),
+        (["--port", "http"], "port must be a whole number"),
+        (["--symbol-spec", "FOO-USD:tick=0"], "missing lot, price"),
+        (["--symbol-spec", "FOO-USD:tick=0,lot=1,price=1"], "tick_size, lot_size and start_price must be > 0"),
+        (["--symbol-spec", "FOO-USD:tick=1,lot=1,price=x"], "price must be a number"),
+        (["--origin", "dash.example"], "expected scheme://host[:port]"),
+    ],
+)
+def test_usage_errors_are_one_clear_line_and_exit_2(argv, words):
+    result = subprocess.run([sys.executable, "-m", "mock_exchange", *argv], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and lines[0].startswith("mock-exchange: "), result.stderr
+    assert "Traceback" not in result.stderr and "__init__" not in result.stderr
+
+
+def test_a_port_out_of_range_in_the_settings_file_is_refused(tmp_path):
+    path = tmp_path / "exchange.toml"
+    path.write_text("port = 70000\n")
+    with pytest.raises(ValueError, match="port must be a whole number from 0 to 65535, got 70000"):
+        _config("--config", str(path)).check()

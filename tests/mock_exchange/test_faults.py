@@ -11,7 +11,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidMessage
 
-from mock_exchange.faults import parse_fault
+from mock_exchange.faults import FaultInjector, parse_fault
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 
 from tests.mock_exchange.raw_client import recv_json, recv_until, request, wait_for
@@ -257,8 +257,48 @@ def test_fault_specs_parse_or_explain_what_is_wrong():
     assert parse_fault("drop_one@p=0.25").probability == 0.25
     bad_specs = [
         ("explode@1", "unknown fault"), ("drop_all", "expected"), ("drop_all@p=2", "WHEN"), ("delay:x@1", "key=value"),
-        ("delay:seconds=1,secs=1@1", "unexpected keyword"), ("drop_one:spare=1@1", "only be given from Python"),
+        ("delay:seconds=1,secs=1@1", "unknown arguments"), ("refuse:seconds=1e308@1", "from 0 to 3600"), ("drop_one:spare=1@1", "only be given from Python"),
     ]
     for bad, words in bad_specs:
         with pytest.raises(ValueError, match=words):
             parse_fault(bad)
+
+
+@pytest.mark.parametrize(
+    ("fault", "args"),
+    [
+        ("delay", {"seconds": [1]}),
+        ("delay", {"seconds": 61}),
+        ("delay", {}),
+        ("refuse", {"seconds": 1e308}),
+        ("restart", {"down_seconds": -5}),
+        ("skip_book_seq", {"count": 10**18}),
+        ("skip_book_seq", {"count": True}),
+        ("skip_book_seq", {"symbol": 5}),
+        ("send_oversized", {"size": 0.5}),
+        ("shutdown", {"reason": "x" * 124}),
+        ("drop_all", {"extra": 1}),
+    ],
+)
+async def test_admin_fault_arguments_are_checked_for_type_and_range(make_exchange, fault, args):
+    exchange = await make_exchange(admin_token="adm")
+    async with connect(exchange.url) as ws:
+        await recv_json(ws)
+        reply = await request(ws, {"op": "admin", "id": 4, "token": "adm", "fault": fault, "args": args})
+        assert (reply["type"], reply["id"], reply["code"]) == ("error", 4, "bad_request")
+        assert reply["message"].startswith(fault) and "None" not in reply["message"]
+    assert exchange.faults.history == []
+
+
+class _Listing:
+    """The part of the server skip_book_seq reads: the listed symbols."""
+
+    symbols = ["BTC-USD", "ETH-USD", "SOL-USD"]
+
+
+async def test_skip_book_seq_without_a_symbol_skips_every_symbol():
+    injector = FaultInjector(_Listing())  # type: ignore[arg-type]
+    await injector.skip_book_seq(count=2)
+    for _ in range(2):
+        assert all(injector.take_book_skip(symbol) for symbol in _Listing.symbols)
+    assert not any(injector.take_book_skip(symbol) for symbol in _Listing.symbols)

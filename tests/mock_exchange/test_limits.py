@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import ssl
+from pathlib import Path
 
 import pytest
 import trustme
@@ -12,7 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from mock_exchange.server.limits import RequestBudget
-from tests.mock_exchange.raw_client import recv_json, recv_until, request, wait_for
+from tests.mock_exchange.raw_client import masked_text, raw_websocket, read_close, recv_json, recv_until, request, wait_for
 
 
 async def test_binds_loopback_by_default(exchange):
@@ -148,3 +150,45 @@ async def test_a_slow_client_is_dropped_with_a_reason_and_counted(make_exchange)
     assert exchange.counters.slow_clients_dropped == 1
     await fast.close()
     await reader
+
+
+@pytest.mark.parametrize("limit", ["size", "rate"])
+async def test_closes_the_server_starts_are_logged_with_their_code_when_the_client_just_drops(make_exchange, caplog, limit):
+    exchange = await make_exchange(max_message_size=1024, max_requests_per_second=1, max_request_burst=1)
+    caplog.set_level(logging.INFO, "mock_exchange")
+    reader, writer = await raw_websocket(exchange.port)
+    if limit == "size":
+        writer.write(masked_text(b'{"op": "list", "id": 1, "x": "' + b"x" * 2000 + b'"}'))
+    else:
+        writer.write(masked_text(b'{"op": "list", "id": 1}') * 5)
+    expected = 1009 if limit == "size" else 1008
+    assert (await read_close(reader))[0] == expected
+    writer.transport.abort()  # no close frame back: the socket just goes
+    await wait_for(lambda: exchange.connection_count == 0)
+    closed = [r.getMessage() for r in caplog.records if "closed" in r.getMessage()]
+    assert closed and f"closed by the server: {expected}" in closed[-1]
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback here")
+async def test_an_ipv6_host_is_written_in_brackets_and_the_url_connects(make_exchange, caplog):
+    caplog.set_level(logging.INFO, "mock_exchange")
+    exchange = await make_exchange(host="::1")
+    assert exchange.url == f"ws://[::1]:{exchange.port}"
+    assert f"listening on ws://[::1]:{exchange.port}" in caplog.text
+    async with connect(exchange.url) as ws:
+        assert (await recv_json(ws))["type"] == "hello"
+
+
+def test_the_readme_certificate_names_localhost_too():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    command = readme[readme.index("openssl req -x509") :].split("`")[0]
+    assert "subjectAltName=IP:127.0.0.1,DNS:localhost" in command

@@ -83,3 +83,35 @@ async def test_symbols_lists_tick_sizes_and_heartbeats_arrive_unsubscribed(excha
             if message["type"] == "heartbeat":
                 beats.append(message["seq"])
         assert beats[1] == beats[0] + 1
+
+
+async def test_symbols_take_turns_instead_of_stepping_at_the_same_instant(make_exchange):
+    exchange = await make_exchange(rate=10.0, symbols=["BTC-USD", "ETH-USD", "SOL-USD"])
+    async with connect(exchange.url) as ws:
+        await ws.recv()
+        await _reply(ws, {"op": "subscribe", "id": 1, "channels": ["ticker"], "symbols": ["BTC-USD", "ETH-USD", "SOL-USD"]})
+        stamps: list[tuple[str, int]] = []
+        while len(stamps) < 12:
+            message = json.loads(await asyncio.wait_for(ws.recv(), 2))
+            if message["type"] == "ticker":
+                stamps.append((message["symbol"], message["ts"]))
+    symbols = [symbol for symbol, _ in stamps]
+    assert all(symbols[i] != symbols[i + 1] for i in range(len(symbols) - 1))  # round robin
+    gaps_ms = [(b - a) / 1e6 for (_, a), (_, b) in zip(stamps, stamps[1:])]
+    assert sorted(gaps_ms)[len(gaps_ms) // 2] > 10  # a third of the 100 ms period apart, not all at once
+
+
+async def test_every_connection_gets_heartbeats_with_consecutive_seq(make_exchange):
+    exchange = await make_exchange(heartbeat_interval=0.1)
+    connections = [await connect(exchange.url) for _ in range(12)]
+    try:
+        for ws in connections:
+            beats: list[int] = []
+            while len(beats) < 3:
+                message = json.loads(await asyncio.wait_for(ws.recv(), 2))
+                if message["type"] == "heartbeat":
+                    beats.append(message["seq"])
+            assert beats == list(range(beats[0], beats[0] + 3))
+    finally:
+        for ws in connections:
+            await ws.close()

@@ -35,7 +35,9 @@ async def test_no_token_reaches_the_log_at_debug(make_exchange, caplog):
             if padding:
                 admin = {"op": "admin", "id": 1, "token": "x" * 20 + ADMIN_TOKEN + padding, "fault": "delay"}
             await request(ws, admin)
-        await request(ws, json.dumps({"op": "admin", "id": 2, "\\u0074oken": ADMIN_TOKEN, "fault": "delay"}))
+        escaped_key = '{"op": "admin", "id": 2, "\\u0074oken": "%s", "fault": "delay"}' % ADMIN_TOKEN
+        assert json.loads(escaped_key)["token"] == ADMIN_TOKEN
+        await request(ws, escaped_key)
         await request(ws, {"op": "admin", "id": 3, "token": "wrong" + ADMIN_TOKEN[5:], "fault": "delay", "args": {"seconds": 0}})
     async with connect(exchange.url, additional_headers={"Authorization": f"bearer {TOKEN}"}) as ws:
         await recv_json(ws)

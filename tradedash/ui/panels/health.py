@@ -17,7 +17,15 @@ from tradedash.ui.theme import Theme
 
 __all__ = ["FeedHealthModel", "FeedHealthPanel", "StatusLight", "state_text", "state_colour", "status_summary"]
 
-COLUMNS = ("Feed", "State", "Latency p50 / p99", "Msgs/s", "Gaps", "Resyncs", "Reconnects", "Last msg", "Last error")
+COLUMNS = ("Feed", "State", "Latency", "Msgs/s", "Gaps", "Resyncs", "Reconnects", "Last msg", "Last error")
+HEADER_TIPS = {
+    "Latency": "From the exchange's timestamp to the message applied here: median / 99th percentile",
+    "Msgs/s": "Messages a second over the last few seconds",
+    "Gaps": "Sequence gaps seen (each one resyncs that symbol's book)",
+    "Resyncs": "Order-book resyncs from a fresh snapshot",
+    "Reconnects": "Connections made again after a drop",
+    "Last msg": "Time since the last message from the exchange",
+}
 _NUMERIC = range(2, 8)
 
 
@@ -69,14 +77,15 @@ def status_summary(feeds: list[RunningFeed]) -> str:
         return "No feeds — add one with Feeds ▸ Subscriptions…"
     parts = [f"{feed.name}: {state_text(feed)}" for feed in feeds]
     rate = sum(feed.client.stats.message_rate() for feed in feeds)
-    symbols = sum(len({s.symbol for s in feed.client.subscriptions}) for feed in feeds)
-    return f"{' · '.join(parts)}   |   {symbols} symbols   |   {rate:,.0f} msg/s"
+    symbols = sum(len(feed.shown_symbols()) for feed in feeds)  # the watchlist's rows
+    return f"{' · '.join(parts)}   |   {symbols} symbol{'' if symbols == 1 else 's'}   |   {rate:,.0f} msg/s"
 
 
 class FeedHealthModel(ColumnTableModel):
     """One row per feed. ``refresh()`` emits one ``dataChanged`` over every row (the ages move every tick)."""
 
     columns = COLUMNS
+    header_tips = HEADER_TIPS
 
     def __init__(self, feeds: list[RunningFeed], theme: Theme) -> None:
         super().__init__()
