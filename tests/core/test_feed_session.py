@@ -10,13 +10,13 @@ import msgspec
 import pytest
 
 from tests.reference_book import ReferenceBook
+from tests.support.builders import T0, ticker
 from tradedash.core import wire
 from tradedash.core.feed_session import CloseConnection, FatalFeedError, SendText
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 from tradedash.core.lifecycle import FeedState
 from tradedash.core.market import MarketState
 
-T0 = 1_764_061_200_000_000_000
 BTC, ETH = "BTC-USD", "ETH-USD"
 
 
@@ -73,10 +73,6 @@ def receive(session: ProtocolV1Session, clock: Clock, *messages) -> None:
 def ack_all(session: ProtocolV1Session, clock: Clock, requests: list) -> None:
     for request in requests:
         receive(session, clock, wire.Ack(request.id, request.__struct_config__.tag))
-
-
-def ticker(symbol: str = BTC, seq: int = 1, last: float = 100.0) -> wire.Ticker:
-    return wire.Ticker(symbol, seq, T0, last - 1, 1.0, last + 1, 1.0, last, last, last, last, 1.0, 0.0)
 
 
 # --- Greeting and subscriptions ------------------------------------------------------------
