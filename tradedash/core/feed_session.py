@@ -119,8 +119,8 @@ class FeedSession(abc.ABC):
     Contract for the pump (websockets' ``receive_data`` / ``data_to_send`` style):
 
     - Before each connection attempt call :meth:`connect_started`; once the socket is
-      open, :meth:`connection_opened`; pass the first text frame to
-      :meth:`receive_greeting` (it raises :class:`FatalFeedError` for a server that
+      open, :meth:`connection_opened`; if the venue :attr:`greets`, pass the first text
+      frame to :meth:`receive_greeting` (it raises :class:`FatalFeedError` for a server that
       cannot be served: send what :meth:`requests_to_send` holds, then give up), every
       later text frame to :meth:`receive_frame` and binary ones to
       :meth:`receive_binary`, as soon as each is parsed, and call :meth:`begin_burst`
@@ -153,14 +153,19 @@ class FeedSession(abc.ABC):
       symbol refused costs only its own subscriptions (:meth:`_refuse`).
 
     What a venue implements: ``_decode`` (set in ``__init__``: frame -> one message or a
-    list of them, raising one of ``_decode_errors``), :meth:`receive_greeting`,
-    :meth:`_control` (its non-market messages), :meth:`_request_subscriptions` and
+    list of them, raising one of ``_decode_errors``), :meth:`receive_greeting` (or
+    ``greets = False``), :meth:`_control` (its non-market messages), :meth:`_request_subscriptions` and
     :meth:`_request_snapshot`; optionally :meth:`connection_url` and
     :meth:`receive_snapshot`. It uses :meth:`_next_id`, :meth:`_track`, :meth:`_confirm`,
     :meth:`_refuse`, :meth:`_send`, :meth:`_fetch`, :meth:`_set_heartbeat` and
     :meth:`_subscribe_all` to do so.
     """
 
+    #: True: the server's first frame is a greeting, for :meth:`receive_greeting`, and nothing
+    #: is sent before it. False (a venue that never greets): every frame is for
+    #: :meth:`receive_frame`, and the venue asks for its subscriptions from
+    #: :meth:`connection_opened` (``super().connection_opened(now)``, then :meth:`_subscribe_all`).
+    greets = True
     #: What ``_decode`` raises for a frame that is not this venue's protocol.
     _decode_errors: tuple[type[BaseException], ...] = ()
     #: Decodes one frame into a market or control message, or a list of them (set by the venue).
@@ -360,10 +365,11 @@ class FeedSession(abc.ABC):
         self._connected = True
         self._connected_at = self._last_turn = now
 
-    @abc.abstractmethod
     def receive_greeting(self, frame: bytes, now: float) -> None:
-        """The connection's first text frame. Raises :class:`FatalFeedError` if the server cannot
-        be served (what :meth:`requests_to_send` holds then, e.g. a close, is still to be sent)."""
+        """The connection's first text frame, for a venue whose server greets (:attr:`greets`).
+        Raises :class:`FatalFeedError` if the server cannot be served (what
+        :meth:`requests_to_send` holds then, e.g. a close, is still to be sent)."""
+        raise NotImplementedError(f"{type(self).__name__} expects no greeting")
 
     def connection_lost(self, *, code: int | None = None, error: str | None = None) -> bool:
         """The connection (or the attempt) ended, with the close ``code`` received, if any, and

@@ -160,6 +160,7 @@ class FeedClient:
                 on_binary=session.receive_binary,
                 on_read_start=self._begin_burst,
                 on_read_done=self._end_burst,
+                greets=session.greets,
             ),
             open_timeout=open_timeout,
             ping_interval=ping_interval,
@@ -313,7 +314,10 @@ class FeedClient:
             await self._connection.close()
 
     async def _greet(self, connection: CallbackConnection) -> None:
-        """Wait for the server's first frame and hand it to the session (which may refuse the server)."""
+        """Wait for the server's first frame and hand it to the session (which may refuse the server);
+        nothing to wait for with a venue that never greets."""
+        if not self.session.greets:
+            return
         closed = asyncio.ensure_future(connection.wait_closed())
         try:
             await asyncio.wait((connection.greeting, closed), return_when=asyncio.FIRST_COMPLETED)
