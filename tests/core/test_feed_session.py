@@ -493,3 +493,14 @@ def test_a_pause_noticed_first_by_the_timer_is_handled_the_same():
     assert session.state is FeedState.STALE and sent(session, clock) == [CloseConnection(1000, "resyncing after a stall")]
     burst(session, clock, stamped_ticker(clock, 2, 25.0))
     assert session.state is FeedState.STALE and session.market.symbols[BTC].ticker.seq == 1  # type: ignore[attr-defined]
+
+
+def test_a_close_the_session_asks_for_goes_before_requests_still_waiting_for_their_turn():
+    session, clock = make(subs("ticker", BTC), requests_per_second=1.0, request_burst=2)
+    connect(session, clock)
+    session.set_subscriptions(subs("ticker", BTC, ETH) | subs("trades", ETH))  # paced: waits for a token
+    assert session.wants_to_send() and sent(session, clock) == []
+    session.receive_frame(b"\xff\xfe")  # not UTF-8: close 1007
+    session.end_burst(clock.now)
+    assert sent(session, clock) == [CloseConnection(1007, "invalid UTF-8 in a text frame")]
+    assert not session.wants_to_send()

@@ -464,7 +464,9 @@ class FeedSession(abc.ABC):
     def _close_connection(self, code: int, reason: str) -> None:
         if not self._closing_connection:
             self._closing_connection = True
-            self._outgoing.append(CloseConnection(code, reason))
+            # Frames still waiting for their turn are pointless on a closing connection (the next
+            # one asks for everything again): the close goes first, and alone.
+            self._outgoing = [CloseConnection(code, reason), *(a for a in self._outgoing if type(a) is not SendText)]
 
     # --- The hot path ------------------------------------------------------------------
 
