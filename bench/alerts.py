@@ -1,6 +1,6 @@
 """Alert engine cost on the ingest path: applying messages to market state, with and without alerts.
 
-Run: ``/work/main/.venv/bin/python bench/alerts.py`` (about 20 s).
+Run: ``.venv/bin/python -m bench.alerts`` (about 20 s).
 
 A stream of recorded-style messages (one ticker and one trade per step, for three
 symbols, prices from the mock exchange's own simulator) is decoded once up front;
@@ -19,17 +19,12 @@ baseline measured in the same run. Results go to bench/results/alerts.json.
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.harness import report  # noqa: E402
-from mock_exchange.market import DEFAULT_SPECS, SymbolSimulator  # noqa: E402
-from tradedash.core import wire  # noqa: E402
-from tradedash.core.alert_rules import (  # noqa: E402
+from bench.harness import report
+from mock_exchange.market import DEFAULT_SPECS, SymbolSimulator
+from tradedash.core import wire
+from tradedash.core.alert_rules import (
     LargeTrade,
     PercentChange,
     PriceCross,
@@ -37,9 +32,9 @@ from tradedash.core.alert_rules import (  # noqa: E402
     SpreadWide,
     TradeVolume,
 )
-from tradedash.core.alerts import AlertEngine  # noqa: E402
-from tradedash.core.lifecycle import FeedState  # noqa: E402
-from tradedash.core.market import MarketState  # noqa: E402
+from tradedash.core.alerts import AlertEngine
+from tradedash.core.lifecycle import FeedState
+from tradedash.core.market import MarketState
 
 SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD"]
 STEPS = 20_000

@@ -1,6 +1,6 @@
 """What the chart's pure data costs: the candle cache, indicators over history and on the live bar, depth.
 
-Run: ``.venv/bin/python bench/chart_data.py`` (a few seconds).
+Run: ``.venv/bin/python -m bench.chart_data`` (a few seconds).
 
 - cache open + load: a ``CandleStore`` file holding 100,000 1 m bars of one series
   (plus 3 other series of the same size) is opened and the newest 10,000 bars loaded:
@@ -17,7 +17,6 @@ Each figure is the best of several rounds. Results go to bench/results/chart_dat
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,16 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.harness import report  # noqa: E402
-from tradedash.core.book import OrderBook  # noqa: E402
-from tradedash.core.candle_store import CandleStore, SeriesKey  # noqa: E402
-from tradedash.core.candles import CandleSeries  # noqa: E402
-from tradedash.core.depth import depth_curve  # noqa: E402
-from tradedash.core.indicators import INDICATORS, LiveIndicator  # noqa: E402
-from tradedash.core.wire import Book  # noqa: E402
+from bench.harness import report
+from tradedash.core.book import OrderBook
+from tradedash.core.candle_store import CandleStore, SeriesKey
+from tradedash.core.candles import CandleSeries
+from tradedash.core.depth import depth_curve
+from tradedash.core.indicators import INDICATORS, LiveIndicator
+from tradedash.core.wire import Book
 
 T0 = 1_764_061_200_000_000_000
 MINUTE = 60_000_000_000

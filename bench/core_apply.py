@@ -6,7 +6,7 @@ as one message per frame. Both loops run over the same frames in the same
 process, alternately, best of several rounds; no sockets, so this isolates the
 core's cost from the network (bench/ingest.py measures the whole pipeline).
 
-    /work/main/.venv/bin/python bench/core_apply.py [--steps N] [--rounds N]
+    .venv/bin/python -m bench.core_apply [--steps N] [--rounds N]
 """
 
 from __future__ import annotations

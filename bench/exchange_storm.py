@@ -5,7 +5,7 @@ symbols; one client in this process subscribes to every symbol and counts what a
 seconds. The ratio is delivered / asked for (rate x symbols x channels), measured in the same run,
 unbatched and with ``--batch``.
 
-    /work/main/.venv/bin/python bench/exchange_storm.py            # about 1 minute
+    .venv/bin/python -m bench.exchange_storm            # about 1 minute
 """
 
 from __future__ import annotations

@@ -19,16 +19,13 @@ import asyncio
 import struct
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import msgspec
+from websockets.asyncio.server import ServerConnection, serve
 
-import msgspec  # noqa: E402
-from websockets.asyncio.server import ServerConnection, serve  # noqa: E402
-
-from mock_exchange.market import Market  # noqa: E402
-from mock_exchange.server import ExchangeConfig  # noqa: E402
-from tradedash.core import wire  # noqa: E402
+from mock_exchange.market import Market
+from mock_exchange.server import ExchangeConfig
+from tradedash.core import wire
 
 __all__ = ["SYMBOLS", "CHANNELS", "market_messages", "main"]
 

@@ -1,4 +1,4 @@
-"""Shared by the benchmarks: start bench/feed_stream.py in its own process, poll, print and save figures."""
+"""Shared by the benchmarks: start bench.feed_stream in its own process, poll, print and save figures."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ BENCH = Path(__file__).resolve().parent
 def feed_stream(*args: str) -> Iterator[str]:
     """Run the stream server with ``args``; yields its ws:// URL and stops it afterwards."""
     process = subprocess.Popen(
-        [sys.executable, str(BENCH / "feed_stream.py"), *args], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "bench.feed_stream", *args], cwd=BENCH.parent, stdout=subprocess.PIPE, text=True
     )
     try:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
         if not url.startswith("ws://"):
-            raise RuntimeError(f"feed_stream.py did not start (exit {process.wait()})")
+            raise RuntimeError(f"bench.feed_stream did not start (exit {process.wait()})")
         yield url
     finally:
         process.terminate()

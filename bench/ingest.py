@@ -15,7 +15,7 @@ Two stream mixes: ticker+trades (like the guide's baseline) and the dashboard's 
 book depth 10, 1 m candles). An in-process breakdown (no socket, every frame a burst of its own,
 so clocks and checks run per frame) shows where the time goes.
 
-    /work/main/.venv/bin/python bench/ingest.py [--messages 200000] [--rounds 3] [--batch 100]
+    .venv/bin/python -m bench.ingest [--messages 200000] [--rounds 3] [--batch 100]
 """
 
 from __future__ import annotations
@@ -23,22 +23,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from websockets.asyncio.client import connect
 
-from websockets.asyncio.client import connect  # noqa: E402
-
-from bench.feed_stream import CHANNELS, SYMBOLS, market_messages  # noqa: E402
-from bench.harness import feed_stream, report  # noqa: E402
-from tradedash.core import wire  # noqa: E402
-from tradedash.core.alerts import ALERT_MESSAGE_TYPES, AlertEngine  # noqa: E402
-from tradedash.core.lifecycle import FeedState  # noqa: E402
-from tradedash.core.market import MarketState  # noqa: E402
-from tradedash.core.stats import FeedStats  # noqa: E402
-from tradedash.net.feed_client import FeedClient  # noqa: E402
+from bench.feed_stream import CHANNELS, SYMBOLS, market_messages
+from bench.harness import feed_stream, report
+from tradedash.core import wire
+from tradedash.core.alerts import ALERT_MESSAGE_TYPES, AlertEngine
+from tradedash.core.lifecycle import FeedState
+from tradedash.core.market import MarketState
+from tradedash.core.stats import FeedStats
+from tradedash.net.feed_client import FeedClient
 
 #: The connection options FeedClient uses by default (but its connection class), given to the bare loop too.
 CONNECT = dict(compression=None, max_size=2**20, max_queue=4096)

@@ -7,7 +7,7 @@ frame with msgspec and takes ``time_ns() - ts``; (b) TradeDash: ``FeedClient`` -
 the sample taken by an ``on_message`` callback, which runs right after the message was applied and
 counted. Same run, same stream; p50 / p99 / max of every message after a short warm-up.
 
-    /work/main/.venv/bin/python bench/latency.py [--rate 10000] [--seconds 5]
+    .venv/bin/python -m bench.latency [--rate 10000] [--seconds 5]
 """
 
 from __future__ import annotations
@@ -15,19 +15,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from websockets.asyncio.client import connect
 
-from websockets.asyncio.client import connect  # noqa: E402
-
-from bench.feed_stream import CHANNELS, SYMBOLS  # noqa: E402
-from bench.harness import feed_stream, report  # noqa: E402
-from tradedash.core import wire  # noqa: E402
-from tradedash.core.market import MarketState  # noqa: E402
-from tradedash.net.feed_client import FeedClient  # noqa: E402
+from bench.feed_stream import CHANNELS, SYMBOLS
+from bench.harness import feed_stream, report
+from tradedash.core import wire
+from tradedash.core.market import MarketState
+from tradedash.net.feed_client import FeedClient
 
 WARM_UP = 0.1  # share of samples left out at the start (connection, first allocations)
 

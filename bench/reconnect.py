@@ -1,6 +1,6 @@
 """reconnect: the mock exchange killed (SIGKILL) and restarted again and again; how soon the feed is live.
 
-    /work/main/.venv/bin/python bench/reconnect.py [--cycles 20] [--min-outage 0.5] [--max-outage 10] [--seed 1]
+    .venv/bin/python -m bench.reconnect [--cycles 20] [--min-outage 0.5] [--max-outage 10] [--seed 1]
 
 The exchange runs in a child process on a port below the ephemeral range (nothing else can take it
 while it is down), streaming ticker, trades and book for three symbols. The feed runs here with the
@@ -15,20 +15,18 @@ import argparse
 import asyncio
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from bench.harness import report, wait_until  # noqa: E402
-from mock_exchange.process import ExchangeProcess, reusable_port  # noqa: E402
-from tradedash.core import wire  # noqa: E402
-from tradedash.core.lifecycle import FeedState  # noqa: E402
-from tradedash.core.market import MarketState  # noqa: E402
-from tradedash.net.feed_client import FeedClient  # noqa: E402
+from bench.harness import report, wait_until
+from mock_exchange.process import ExchangeProcess, reusable_port
+from tradedash.core import wire
+from tradedash.core.lifecycle import FeedState
+from tradedash.core.market import MarketState
+from tradedash.net.feed_client import FeedClient
 
 SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD")
 

@@ -1,6 +1,6 @@
 """soak: a long run of the feed engine under load, the exchange dropping every connection each minute.
 
-    /work/main/.venv/bin/python bench/soak.py [--minutes 30] [--warmup 5] [--rate 5000] [--disconnect-every 60]
+    .venv/bin/python -m bench.soak [--minutes 30] [--warmup 5] [--rate 5000] [--disconnect-every 60]
 
 The mock exchange runs in a child process (five symbols: ticker, trades, book, 1 s candles; about
 ``--rate`` messages a second in all) with the fault ``drop_all@every=60``. The feed runs here as the
@@ -17,23 +17,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from bench.harness import report, wait_until  # noqa: E402
-from mock_exchange.process import ExchangeProcess  # noqa: E402
-from tradedash.core import wire  # noqa: E402
-from tradedash.core.alerts import ALERT_MESSAGE_TYPES, AlertEngine  # noqa: E402
-from tradedash.core.lifecycle import FeedState  # noqa: E402
-from tradedash.core.market import MarketState  # noqa: E402
-from tradedash.net.feed_client import FeedClient  # noqa: E402
+from bench.harness import report, wait_until
+from mock_exchange.process import ExchangeProcess
+from tradedash.core import wire
+from tradedash.core.alerts import ALERT_MESSAGE_TYPES, AlertEngine
+from tradedash.core.lifecycle import FeedState
+from tradedash.core.market import MarketState
+from tradedash.net.feed_client import FeedClient
 
 SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "ADA-USD")
 CHANNELS = ("ticker", "trades", "book", "candles:1s")

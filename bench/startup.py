@@ -1,8 +1,8 @@
 """startup: from process start to the first live price painted in the watchlist, median of 5.
 
-    /work/main/.venv/bin/python bench/startup.py [--runs 5]
+    .venv/bin/python -m bench.startup [--runs 5]
 
-Each run starts a fresh Python process (``bench/startup.py --child``) that does
+Each run starts a fresh Python process (``python -m bench.startup --child``) that does
 what ``tradedash`` does with no arguments (embedded mock exchange, default
 config in a throw-away directory) on Qt's offscreen platform, and reports when
 the window was shown and when the watchlist's viewport painted a row that has a
@@ -27,7 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def child(started: float, bare: bool) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    sys.path.insert(0, str(ROOT))
     import tempfile
 
     from PySide6.QtCore import QEvent, QObject, QTimer
@@ -80,7 +79,7 @@ def child(started: float, bare: bool) -> None:
 
 def measure(bare: bool) -> dict[str, float]:
     started = time.time()
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", repr(started)] + (["--bare"] if bare else [])
+    command = [sys.executable, "-m", "bench.startup", "--child", repr(started)] + (["--bare"] if bare else [])
     output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     if output.returncode != 0:
         raise SystemExit(output.stderr)

@@ -1,6 +1,6 @@
 """ui-storm: the whole app (offscreen) subscribed to a message storm; event-loop lag, repaints, memory.
 
-    /work/main/.venv/bin/python bench/ui_storm.py [--rate 50000] [--seconds 10]
+    .venv/bin/python -m bench.ui_storm [--rate 50000] [--seconds 10]
 
 A mock exchange runs in another process (``--batch``, five symbols, ticker,
 trades, book and 1 s candles). The dashboard runs here, in one qasync loop, with
@@ -24,17 +24,16 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+import qasync
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from tradedash.app import AppOptions, Dashboard
+from tradedash.core.feed_session import ProtocolV1Session
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the QApplication
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-import qasync  # noqa: E402
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
-from tradedash.app import AppOptions, Dashboard  # noqa: E402
-from tradedash.core.feed_session import ProtocolV1Session  # noqa: E402
 
 SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "ADA-USD"]
 CHANNELS = ["ticker", "trades", "book", "candles:1s"]

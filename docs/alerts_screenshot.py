@@ -44,8 +44,10 @@ async def take(warmup: float) -> None:
         dashboard = Dashboard(AppOptions(config_path=config, log_path=Path(tmp) / "log.txt", exchange_rate=10.0))
         await dashboard.start(show=False)
         window, alerts = dashboard.window, dashboard.alerts
-        window.resize(1600, 1000)
+        window.resize(1440, 900)
         window.show()
+        await asyncio.sleep(0.5)
+        window.reset_layout()
         try:
             market = dashboard.feeds[0].market
             await until(lambda: SYMBOL in market.symbols and market.symbols[SYMBOL].ticker is not None)

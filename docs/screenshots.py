@@ -1,10 +1,13 @@
-"""Take the README's screenshots: the whole window on live data, dark and light.
+"""Take the README's screenshots: the whole window on live data, dark and light, at two sizes.
 
-    Xvfb :99 & DISPLAY=:99 /work/main/.venv/bin/python docs/screenshots.py
+    Xvfb :99 -screen 0 1440x900x24 & DISPLAY=:99 .venv/bin/python docs/screenshots.py [seconds]
 
 Starts the app on its embedded mock exchange with a throw-away config, waits
-until every panel has live data, and saves ``docs/screenshot-dark.png`` and
-``docs/screenshot-light.png`` with ``QWidget.grab()``.
+``seconds`` (default 95) for every panel to have live data, and saves with
+``QWidget.grab()``, in the default layout for each size:
+``docs/screenshot-dark.png`` and ``docs/screenshot-light.png`` at 1440x900 (a
+common laptop), and ``docs/screenshot-1024x700-dark.png`` at 1024x700 (the
+smallest window the layout is made for).
 """
 
 from __future__ import annotations
@@ -31,16 +34,20 @@ async def take(seconds: float) -> None:
         dashboard = Dashboard(AppOptions(config_path=config, log_path=Path(tmp) / "log.txt", exchange_rate=5.0))
         await dashboard.start(show=False)
         window = dashboard.window
-        window.resize(1600, 900)
+        window.resize(1440, 900)
         window.show()
         try:
             await asyncio.sleep(seconds)
-            for theme in ("dark", "light"):
-                window.choose_theme(theme)
-                await asyncio.sleep(1.0)
-                path = ROOT / "docs" / f"screenshot-{theme}.png"
-                window.grab().save(str(path))
-                print("saved", path)
+            for size, themes, name in (((1440, 900), ("dark", "light"), "screenshot-{theme}.png"), ((1024, 700), ("dark",), "screenshot-1024x700-{theme}.png")):
+                window.resize(*size)
+                await asyncio.sleep(0.5)
+                window.reset_layout()
+                for theme in themes:
+                    window.choose_theme(theme)
+                    await asyncio.sleep(1.5)
+                    path = ROOT / "docs" / name.format(theme=theme)
+                    window.grab().save(str(path))
+                    print("saved", path, window.width(), "x", window.height())
         finally:
             await dashboard.stop()
 

@@ -110,3 +110,69 @@ def test_the_tape_never_imports_qt():
 
     code = "import sys, tradedash.cli, tradedash.tape; sys.exit('PySide6' in sys.modules or 'qasync' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
+
+
+async def test_a_token_in_the_url_never_reaches_stats_lines_logs_or_exit_messages():
+    from mock_exchange.server import ExchangeConfig, ExchangeServer
+
+    server = ExchangeServer(ExchangeConfig(port=0, rate=50.0, heartbeat_interval=0.2, token="s3cret"))
+    await server.start()
+    try:
+        url = f"{server.url}/?token=s3cret"
+        code, out, err = await tape("--url", url, "--symbols", "BTC-USD", "--stats", "0.3", "--duration", "1", "--verbose")
+        assert code == 0, err
+        stats = [json.loads(line) for line in out.splitlines()]
+        assert stats and stats[-1]["state"] == "live" and stats[-1]["url"] == f"{server.url}/?token=***"
+        assert "s3cret" not in out + err
+        code, out, err = await tape("--url", f"{server.url}/?token=wrong-guess", "--symbols", "BTC-USD", "--duration", "5")
+        assert code == 3 and "401" in err and "token=***" in err
+        assert "wrong-guess" not in out + err
+    finally:
+        await server.stop()
+
+
+# --- Issue 12.10: every failure reaches stderr, and a feed never live is an error exit -------------
+
+
+@pytest.mark.parametrize("symbol", ["NOPE-USD", "btc-usd"], ids=["unknown", "lowercase"])
+async def test_a_symbol_the_exchange_refuses_is_named_on_stderr_and_never_live_exits_4(exchange, symbol):
+    code, out, err = await tape("--url", exchange.url, "--symbols", symbol, "--duration", "1")
+    assert code == 4, err
+    assert symbol in err and "unknown_symbol" in err and "never live" in err and "Traceback" not in err
+    if symbol != symbol.upper():
+        assert "BTC-USD" in err  # the hint: symbols are case-sensitive
+
+
+async def test_one_refused_symbol_among_good_ones_is_named_and_the_rest_stream(exchange):
+    code, out, err = await tape("--url", exchange.url, "--symbols", "NOPE-USD,BTC-USD", "--channels", "ticker", "--duration", "1")
+    assert code == 0, err
+    assert "NOPE-USD" in err and {line.split()[1] for line in out.splitlines()} == {"BTC-USD"}
+
+
+async def test_a_refused_port_is_an_error_exit_with_the_reason():
+    from mock_exchange.process import reusable_port
+
+    url = f"ws://127.0.0.1:{reusable_port()}"
+    code, out, err = await tape("--url", url, "--symbols", "BTC-USD", "--duration", "1")
+    assert code == 4 and out == ""
+    assert f"{url}: never live" in err and "cannot connect: " in err
+    assert "cannot connect: \n" not in err and "cannot connect:  " not in err
+
+
+async def test_wss_at_a_plain_server_says_why_it_cannot_connect(exchange):
+    url = exchange.url.replace("ws://", "wss://")
+    code, out, err = await tape("--url", url, "--symbols", "BTC-USD", "--duration", "1.5")
+    assert code == 4 and "never live" in err
+    reason = err.split("never live in 1.5 s: ", 1)[1]
+    assert reason.startswith("cannot connect: ") and len(reason.strip()) > len("cannot connect:") + 5 and "TLS" in reason
+
+
+async def test_help_documents_the_default_channels():
+    code, out, err = await tape("--help")
+    assert code == 0 and "default: ticker,trades" in " ".join(out.split())
+
+
+async def test_a_record_file_that_cannot_be_written_is_a_usage_error_in_one_line():
+    code, out, err = await tape("--url", "ws://127.0.0.1:1", "--symbols", "BTC-USD", "--record", "/nonexistent/dir/f.jsonl")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "/nonexistent/dir/f.jsonl" in err and "Traceback" not in err

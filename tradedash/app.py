@@ -26,11 +26,12 @@ from tradedash.core.alert_store import AlertStore
 from tradedash.core.alerts import ALERT_MESSAGE_TYPES
 from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.market import MarketState
+from tradedash.core.redact import RedactingFilter
 from tradedash.crash_report import enable_fault_log
 from tradedash.desktop_entry import ENTRY_ID
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.ui.alerts.center import AlertCenter
-from tradedash.ui.crash_dialog import ExceptionReporter
+from tradedash.ui.dialogs.crash import ExceptionReporter, forward_to_excepthook
 from tradedash.ui.main_window import MainWindow
 from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.single_instance import SingleInstance, bring_to_front
@@ -64,7 +65,7 @@ def default_paths() -> tuple[Path, Path]:
 
 
 def setup_logging(log_path: Path) -> None:
-    """Log INFO and above to stderr and to a rotating file (1 MB x 3) at ``log_path``."""
+    """Log INFO and above to stderr and to a rotating file (1 MB x 3) at ``log_path``, secrets redacted."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers: list[logging.Handler] = [
@@ -75,6 +76,7 @@ def setup_logging(log_path: Path) -> None:
     root.setLevel(logging.INFO)
     for handler in handlers:
         handler.setFormatter(formatter)
+        handler.addFilter(RedactingFilter())
         root.addHandler(handler)
 
 
@@ -153,6 +155,8 @@ class Dashboard:
         self.alerts = AlertCenter(AlertStore(self.config_path.parent), self.window)
         for feed_config in self.config.feeds:
             await self._start_feed(feed_config)
+        if self.options.url or self.options.symbols:
+            self.alerts.explain_absent_feeds("this run's only feed, 'command line', comes from --url/--symbols")
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         if show:
             self.window.show()
@@ -289,6 +293,7 @@ async def run_dashboard(options: AppOptions, instance: SingleInstance | None = N
     app.aboutToQuit.connect(quitting.set)
     app.lastWindowClosed.connect(quitting.set)
     loop = asyncio.get_running_loop()
+    loop.set_exception_handler(forward_to_excepthook)
     with contextlib.suppress(NotImplementedError, RuntimeError):
         loop.add_signal_handler(signal.SIGINT, quitting.set)
     dashboard = Dashboard(options)

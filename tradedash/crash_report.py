@@ -1,6 +1,6 @@
 """Crashes leave a trace: native crashes through :mod:`faulthandler`, and a report of an unhandled exception.
 
-No Qt here: the dialog that shows a report is :mod:`tradedash.ui.crash_dialog`.
+No Qt here: the dialog that shows a report is :mod:`tradedash.ui.dialogs.crash`.
 """
 
 from __future__ import annotations

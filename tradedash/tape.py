@@ -1,9 +1,11 @@
 """``tradedash tape``: the feed engine without a window, printing what it receives.
 
 Prints one line per market message (text, or JSON with ``--json``), or with
-``--stats N`` one JSON line of feed statistics every N seconds. Exit status: 0
-at the end of ``--duration`` (or on Ctrl+C), 2 on a usage error, 3 when a feed
-fails fatally (the reason goes to stderr). Never imports Qt.
+``--stats N`` one JSON line of feed statistics every N seconds. Warnings (a
+refused symbol, malformed data) go to stderr as they happen; ``--verbose`` adds
+every connection event. Exit status: 0 at the end of ``--duration`` (or on
+Ctrl+C), 2 on a usage error, 3 when a feed fails fatally, 4 when a feed was
+never live (the reason goes to stderr, secrets redacted). Never imports Qt.
 """
 
 from __future__ import annotations
@@ -21,24 +23,32 @@ from typing import TextIO
 
 from tradedash.core import wire
 from tradedash.core.backoff import ReconnectPolicy
+from tradedash.core.lifecycle import FeedState
 from tradedash.core.market import MarketState
+from tradedash.core.redact import RedactingFilter, redact
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.feed_group import FeedGroup
 from tradedash.net.recorder import FrameRecorder
 
 __all__ = ["main", "build_parser", "format_event", "stats_line"]
 
-EXIT_OK, EXIT_FATAL = 0, 3
+EXIT_OK, EXIT_USAGE, EXIT_FATAL, EXIT_NEVER_LIVE = 0, 2, 3, 4
+DEFAULT_CHANNELS = "ticker,trades"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tradedash tape",
         description="Connect to one or more exchanges with the TradeDash feed engine and print what arrives.",
+        epilog="Exit status: 0 when stopped by --duration or Ctrl+C, 2 on a usage error, 3 when a feed fails "
+        "for good (e.g. HTTP 401), 4 when a feed was never live (refused symbols, no server, wrong scheme).",
     )
     parser.add_argument("--url", action="append", required=True, help="exchange WebSocket URL (repeat for several feeds)")
     parser.add_argument("--symbols", required=True, help="comma-separated symbols, e.g. BTC-USD,ETH-USD")
-    parser.add_argument("--channels", default="ticker,trades", help=f"comma-separated channels (known: {','.join(wire.CHANNELS)})")
+    parser.add_argument(
+        "--channels", default=DEFAULT_CHANNELS,
+        help=f"comma-separated channels (default: {DEFAULT_CHANNELS}; known: {','.join(wire.CHANNELS)})",
+    )
     parser.add_argument("--json", action="store_true", help="print each message as one JSON line")
     parser.add_argument("--stats", type=float, metavar="SECONDS", help="print one JSON line of feed statistics every SECONDS instead of messages")
     parser.add_argument("--duration", type=float, metavar="SECONDS", help="stop after SECONDS (default: run until Ctrl+C)")
@@ -95,7 +105,7 @@ def stats_line(feed: FeedClient) -> str:
     """One JSON line of a feed's statistics: its state and every feed-wide figure of :class:`FeedStats`."""
     figures = feed.stats.as_dict()
     del figures["subscriptions"], figures["last_errors"]
-    return json.dumps({"url": feed.url, "state": feed.state.value, **figures})
+    return json.dumps({"url": redact(feed.url), "state": feed.state.value, **figures})
 
 
 class _Printer:
@@ -121,7 +131,7 @@ class _Printer:
                 self._out.flush()
 
 
-async def run_tape(args: argparse.Namespace) -> int:
+async def run_tape(args: argparse.Namespace, recorder: FrameRecorder | None = None) -> int:
     symbols, channels = _split(args.symbols), _split(args.channels)
     market = MarketState()
     stop = asyncio.Event()
@@ -132,7 +142,6 @@ async def run_tape(args: argparse.Namespace) -> int:
         on_message = lambda message: printer.line(wire.encode(message).decode())  # noqa: E731
     else:
         on_message = lambda message: printer.line(format_event(message))  # noqa: E731
-    recorder = FrameRecorder(args.record) if args.record else None
     feeds = [
         FeedClient(
             url,
@@ -146,6 +155,9 @@ async def run_tape(args: argparse.Namespace) -> int:
         )
         for url in args.url
     ]
+    ever_live: set[FeedClient] = set()
+    for feed in feeds:
+        feed.lifecycle.add_listener(lambda old, new, feed=feed: new is FeedState.LIVE and ever_live.add(feed))
     group = FeedGroup(feeds)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -168,8 +180,22 @@ async def run_tape(args: argparse.Namespace) -> int:
         printer.flush()
     failed = [feed for feed in feeds if feed.fatal_reason is not None]
     for feed in failed:
-        print(f"tradedash tape: {feed.url}: {feed.fatal_reason}", file=sys.stderr)
-    return EXIT_FATAL if failed else EXIT_OK
+        print(redact(f"tradedash tape: {feed.url}: {feed.fatal_reason}"), file=sys.stderr)
+    never_live = [feed for feed in feeds if feed not in ever_live and feed not in failed]
+    for feed in never_live:
+        print(redact(f"tradedash tape: {feed.url}: {_never_live_reason(feed, args.duration)}"), file=sys.stderr)
+    return EXIT_FATAL if failed else EXIT_NEVER_LIVE if never_live else EXIT_OK
+
+
+def _never_live_reason(feed: FeedClient, duration: float | None) -> str:
+    """Why a feed never went live, as one line: its last error, and a hint for symbols in the wrong case."""
+    text = f"never live in {duration:g} s" if duration else "never live"
+    errors = feed.stats.last_errors
+    text += f": {errors[-1]}" if errors else f": still {feed.state.value}"
+    lowercase = sorted({s.symbol for s in feed.refused if s.symbol != s.symbol.upper()})
+    if lowercase:
+        text += f" (symbols are case-sensitive: {lowercase[0].upper()}, not {lowercase[0]})"
+    return text
 
 
 async def _print_stats(feeds: list[FeedClient], period: float, printer: _Printer) -> None:
@@ -187,12 +213,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _check(parser, args)
+    try:
+        recorder = FrameRecorder(args.record) if args.record else None
+    except OSError as exc:
+        print(f"tradedash tape: error: --record: cannot write {args.record}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.ERROR + 10,
+        level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
     try:
-        return asyncio.run(run_tape(args))
+        return asyncio.run(run_tape(args, recorder))
     except KeyboardInterrupt:
         return EXIT_OK

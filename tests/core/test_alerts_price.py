@@ -210,3 +210,18 @@ def test_the_cooldown_ends_exactly_cooldown_seconds_after_the_last_firing(cooldo
         clock.now = float(second)
         fired += [f.value for f in engine.on_message(clock.ticker(price))]
     assert fired == firings
+
+
+def test_a_new_rule_on_a_price_already_past_its_level_says_so_not_re_arm():
+    clock = FakeClock()
+    rules = [
+        PriceCross(id="up", symbol="BTC-USD", direction="above", level=100.0),
+        PriceRange(id="in", symbol="BTC-USD", event="enters", low=100.0, high=110.0),
+    ]
+    engine = engine_with(rules, clock)
+    engine.set_feed_state(FeedState.LIVE)
+    engine.on_message(clock.ticker(105.0))
+    assert engine.status("up") == "price already above 100: fires after it goes back below and crosses again"
+    assert engine.status("in") == "price already inside the range: fires when it next enters it"
+    engine.on_message(clock.ticker(95.0))
+    assert engine.status("up") == engine.status("in") == "armed"

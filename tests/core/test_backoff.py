@@ -56,3 +56,36 @@ def test_a_ceiling_far_past_the_cap_does_not_overflow():
 def test_nonsense_policies_are_refused(kwargs):
     with pytest.raises(ValueError):
         ReconnectPolicy(**kwargs)
+
+
+def _busiest_window(times: list[float], window: float = 0.1) -> int:
+    """The most of ``times`` in any ``window``-long stretch."""
+    times, start, most = sorted(times), 0, 0
+    for end, t in enumerate(times):
+        while times[start] < t - window:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def test_a_crowd_that_lost_its_server_spreads_its_first_retries():
+    policy = ReconnectPolicy()
+    rng = random.Random(4)
+    first = [next(policy.delays(rng, lost=True)) for _ in range(200)]
+    assert _busiest_window(first) <= 40  # at most 20 % of 200 in any 100 ms
+    assert max(first) <= policy.cap
+
+
+def test_after_the_spread_first_retry_the_sequence_goes_on_from_the_second_attempt():
+    policy = ReconnectPolicy(initial=0.1, factor=2.0, cap=1.0, spread=0.8)
+    rng = random.Random(42)
+    expected = [rng.uniform(0.0, c) for c in (0.8, 0.2, 0.4, 0.8, 1.0)]
+    assert list(itertools.islice(policy.delays(random.Random(42), lost=True), 5)) == pytest.approx(expected)
+
+
+def test_an_announced_shutdown_is_jittered_not_at_delay_0_for_everyone():
+    policy = ReconnectPolicy()
+    rng = random.Random(1)
+    delays = [policy.shutdown_delay(rng) for _ in range(200)]
+    assert max(delays) <= policy.shutdown_spread <= 0.5  # live within half a second (scenario 2)
+    assert len({round(d, 3) for d in delays}) > 150 and _busiest_window(delays) < 100

@@ -345,3 +345,14 @@ def test_known_values():
     vwap = INDICATORS["vwap"].create({"source": "close"})
     vwap.reset(bars)
     np.testing.assert_allclose(vwap.values()["vwap"], np.cumsum(closes) / np.arange(1, 7))
+
+
+def test_a_bar_with_a_nan_price_does_not_look_changed_on_every_sync():
+    series = CandleSeries("1m")
+    for k in range(5):
+        series.add_trade(T0 + k * MINUTE, 100.0 + k, 1.0)
+    series.add_trade(T0 + 2 * MINUTE + 1, float("nan"), 1.0)  # a closed bar and ...
+    series.add_trade(T0 + 4 * MINUTE + 1, float("nan"), 1.0)  # ... the live bar with a NaN close
+    live = LiveIndicator(INDICATORS["sma"], {"period": 2})
+    assert live.sync(series.view()) is SyncResult.RECOMPUTED
+    assert live.sync(series.view()) is SyncResult.UNCHANGED

@@ -80,3 +80,34 @@ def test_made_up_symbols_beyond_the_limit_are_ignored_not_allocated():
     assert list(market.symbols) == ["FAKE-0", "FAKE-1"] and market.ignored == 3
     market.apply(wire.Trade("FAKE-1", 1, T0, 1, 1.0, 1.0, "buy"))
     assert market.symbols["FAKE-1"].version == 2
+
+
+def _candle(seq: int, close: float) -> wire.Candle:
+    return wire.Candle("BTC-USD", seq, T0 + seq, "1m", T0 - T0 % 60_000_000_000, 1.0, 2.0, 0.5, close, 1.0, False)
+
+
+def test_repeated_and_old_seqs_are_ignored_and_counted_on_every_channel():
+    market = MarketState()
+    stats = FeedStats(lambda: 0.0, wall_clock_ns=lambda: T0)
+    trade = wire.Trade("BTC-USD", 10, T0, 77, 100.0, 1.0, "buy")
+    tickers = [wire.Ticker("BTC-USD", seq, T0, 1.0, 1.0, 2.0, 1.0, last, 1.0, 2.0, 1.0, 1.0, 0.5) for seq, last in ((20, 1.5), (5, 9.9), (20, 9.9))]
+    stream = [trade, trade, trade, trade, *tickers, _candle(3, 1.7), _candle(2, 9.9), _candle(3, 9.9)]
+    outcomes = [market.apply(m) for m in stream]
+    for message, outcome in zip(stream, outcomes):
+        stats.record_market(message, outcome)
+    state = market.symbols["BTC-USD"]
+    assert list(state.trades) == [trade] and state.ticker.seq == 20 and state.ticker.last == 1.5
+    assert state.candles["1m"].view().close[-1] == 1.7
+    assert outcomes.count(BookOutcome.DUPLICATE) == 7
+    assert stats.duplicates == 7
+    assert [stats.subscription(c, "BTC-USD").duplicates for c in ("trades", "ticker", "candles:1m")] == [3, 2, 2]
+
+
+def test_after_a_reconnect_sequences_start_over_on_every_channel():
+    market = MarketState()
+    market.apply(wire.Trade("BTC-USD", 10, T0, 1, 100.0, 1.0, "buy"))
+    market.apply(_candle(9, 1.0))
+    market.reset_sequences()  # a new connection (perhaps a restarted server) numbers from 1 again
+    assert market.apply(wire.Trade("BTC-USD", 1, T0 + 1, 2, 101.0, 1.0, "buy")) is None
+    assert market.apply(_candle(1, 2.0)) is None
+    assert [t.trade_id for t in market.symbols["BTC-USD"].trades] == [1, 2]

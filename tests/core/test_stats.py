@@ -215,3 +215,14 @@ def test_rate_meter_read_very_often_stays_small_and_right():
         rate = meter.rate(k / 1000, k)
     assert rate == pytest.approx(1000.0)
     assert len(meter._readings) <= 18
+
+
+def test_a_repeated_error_is_collapsed_into_one_line_with_its_count():
+    stats = make_stats(Clocks(), errors_kept=3)
+    for _ in range(14):
+        stats.record_error("cannot connect: Connect call failed")
+    stats.record_error("connection closed: 1001")
+    stats.record_error("cannot connect: Connect call failed")
+    assert list(stats.last_errors) == [
+        "cannot connect: Connect call failed (x14)", "connection closed: 1001", "cannot connect: Connect call failed",
+    ]

@@ -122,3 +122,10 @@ def test_channel_of_names_the_subscription_channel_of_every_market_message():
     assert wire.channel_of(candle) == "candles:5m" and wire.channel_of(trade) == "trades"
     assert all(wire.channel_of(m) in wire.CHANNELS for m in (candle, trade))
     assert list(wire.INTERVAL_NS) == list(wire.CANDLE_INTERVALS)
+
+
+@pytest.mark.parametrize("decode", [wire.decode_server_frame, wire.decode_request], ids=["server-frame", "request"])
+def test_a_frame_nested_too_deep_is_a_wire_error(decode):
+    deep = b'{"x": ' + b"[" * 100_000 + b"]" * 100_000 + b', "type": "ticker", "op": "list"}'  # skipped while the tag is sought
+    with pytest.raises(wire.WireError, match="recursion|nested too deep"):
+        decode(deep)

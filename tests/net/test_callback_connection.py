@@ -27,13 +27,14 @@ async def _serve_frames(frames: list, **send_options):
 
 async def test_messages_arrive_in_order_after_the_greeting_fragments_joined():
     frames = [f"m{i}" for i in range(50)] + [["frag", "ment", "ed"], b"\x00\xff", [b"bi", b"nary"]] + ["last"]
-    received, reads = [], []
+    received, reads, starts = [], [], []
     async with await _serve_frames(frames) as server:
         url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
         factory = partial(
             CallbackConnection,
             on_message=lambda m: received.append(bytes(m)),
             on_binary=lambda m: received.append(("binary", bytes(m))),
+            on_read_start=lambda: starts.append(len(received)),
             on_read_done=lambda: reads.append(len(received)),
         )
         async with connect(url, create_connection=factory, compression=None) as connection:
@@ -43,6 +44,7 @@ async def test_messages_arrive_in_order_after_the_greeting_fragments_joined():
         b"fragmented", ("binary", b"\x00\xff"), ("binary", b"binary"), b"last"
     ]
     assert reads and reads[-1] == len(received)  # every stretch of messages ended with on_read_done
+    assert len(starts) == len(reads) and all(s <= d for s, d in zip(starts, reads))  # ...and began with on_read_start
 
 
 async def test_a_burst_longer_than_a_slice_lets_the_event_loop_run_and_loses_nothing():
@@ -63,7 +65,8 @@ async def test_a_burst_longer_than_a_slice_lets_the_event_loop_run_and_loses_not
 
     async with await _serve_frames([str(i) for i in range(count)]) as server:
         url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-        factory = partial(CallbackConnection, on_message=slow_handler, on_binary=received.append, on_read_done=lambda: None)
+        factory = partial(CallbackConnection, on_message=slow_handler, on_binary=received.append,
+                          on_read_start=lambda: None, on_read_done=lambda: None)
         async with connect(url, create_connection=factory, compression=None) as connection:
             await connection.greeting
             watcher = asyncio.create_task(other_task())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import socket
 import time
 
@@ -378,3 +379,68 @@ async def test_a_snapshot_the_session_fetches_over_http_is_fetched_and_handed_ba
     finally:
         http_server.shutdown()
         http_server.server_close()
+
+
+async def test_four_hundred_symbols_are_subscribed_within_the_exchanges_request_limits():
+    """Issue 13.3: one 4,872-byte subscribe tripped the exchange's 4,096-byte limit (1009) over and over."""
+    from mock_exchange.market import SymbolSpec
+
+    symbols = [f"S{i:03d}-USD" for i in range(400)]
+    config = ExchangeConfig(
+        port=0, rate=0.5, heartbeat_interval=0.2, symbols=symbols,
+        symbol_specs={s: SymbolSpec(s, 0.01, 0.001, 100.0) for s in symbols},
+    )
+    server = ExchangeServer(config)
+    await server.start()
+    client = FeedClient(server.url, market=MarketState(max_symbols=400), subscriptions=wire.subscriptions_of(["ticker"], symbols))
+    task = asyncio.create_task(client.run())
+    try:
+        await wait_for(lambda: len(client.session.confirmed) == 400, timeout=20, what="all 400 subscriptions confirmed")
+        await wait_for(lambda: client.state is FeedState.LIVE)
+        assert client.stats.reconnects == 0 and not any("1009" in e for e in client.stats.last_errors)
+    finally:
+        await _stop(client, task)
+        await server.stop()
+
+
+async def test_a_server_that_accepts_then_closes_at_once_does_not_reset_the_backoff():
+    from websockets.asyncio.server import serve
+
+    async def greet_and_close(connection) -> None:
+        await connection.send(wire.encode(wire.Hello(wire.PROTOCOL_VERSION, "flaky", 1.0)), text=True)
+        await connection.close(1011, "internal error")
+
+    delays: list[float] = []
+    async with serve(greet_and_close, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        policy = ReconnectPolicy(initial=0.001, factor=2.0, cap=0.064)
+        client = FeedClient(f"ws://127.0.0.1:{port}", market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")],
+                            policy=policy, rng=random.Random(7))
+        client.lifecycle.add_listener(lambda old, new: new is FeedState.BACKING_OFF and delays.append(client.retry_delay))
+        task = asyncio.create_task(client.run())
+        await wait_for(lambda: len(delays) >= 12)
+        await _stop(client, task)
+    expected = policy.delays(random.Random(7))
+    assert delays[:12] == [next(expected) for _ in range(12)]  # one backoff sequence: never started over
+
+
+async def test_one_unknown_symbol_does_not_cost_the_others_their_subscription(exchange):
+    """Issue 12.5: ``--symbols NOPE-USD,BTC-USD`` showed "live" with nothing subscribed."""
+    market = MarketState()
+    client = FeedClient(exchange.url, market=market, subscriptions=wire.subscriptions_of(["ticker", "trades"], ["NOPE-USD", "BTC-USD"]))
+    task = asyncio.create_task(client.run())
+    await wait_for(lambda: client.state is FeedState.LIVE and market.symbols.get("BTC-USD") is not None)
+    await wait_for(lambda: market.symbols["BTC-USD"].ticker is not None)
+    assert client.subscriptions == set(wire.subscriptions_of(["ticker", "trades"], ["BTC-USD"]))
+    assert {s.symbol for s in client.refused} == {"NOPE-USD"}
+    assert any("NOPE-USD" in e and "unknown_symbol" in e for e in client.stats.last_errors)
+    await _stop(client, task)
+
+
+async def test_a_feed_whose_every_symbol_is_refused_never_shows_live(exchange):
+    client = FeedClient(exchange.url, market=MarketState(), subscriptions=wire.subscriptions_of(["ticker"], ["NOPE-USD", "btc-usd"]))
+    task = asyncio.create_task(client.run())
+    await wait_for(lambda: len(client.refused) == 2)
+    await asyncio.sleep(0.5)  # heartbeats come (every 0.2 s): alive, but nothing it asked for
+    assert client.state is FeedState.CONNECTING and client.stats.reconnects == 0
+    await _stop(client, task)

@@ -6,10 +6,11 @@ import os
 import re
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.support.waiting import wait_for_blocking
 
 __all__ = ["clean_env", "run_installed", "running_exchange"]
 
@@ -35,11 +36,13 @@ def running_exchange(bin_dir: Path, log_path: Path, timeout: float = 20) -> Iter
     with open(log_path, "wb") as log, tempfile.TemporaryDirectory() as cwd:
         process = subprocess.Popen([str(bin_dir / "mock-exchange"), "--port", "0"], cwd=cwd, env=clean_env(), stdout=log, stderr=log)
         try:
-            deadline = time.monotonic() + timeout
-            while not (found := _LISTENING.search(log_path.read_text(errors="replace"))):
-                assert process.poll() is None and time.monotonic() < deadline, log_path.read_text(errors="replace")
-                time.sleep(0.02)
-            yield found.group(1)
+
+            def listening() -> re.Match | None:
+                assert process.poll() is None, log_path.read_text(errors="replace")
+                return _LISTENING.search(log_path.read_text(errors="replace"))
+
+            wait_for_blocking(listening, timeout, interval=0.02, what="mock-exchange listening")
+            yield listening().group(1)
         finally:
             process.kill()
             process.wait()

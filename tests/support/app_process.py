@@ -6,8 +6,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from tests.support.waiting import wait_for_blocking
 
 __all__ = ["AppProcess"]
 
@@ -42,11 +43,13 @@ class AppProcess:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def wait_for_log(self, text: str, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.log():
+        """Until the log holds ``text``; fails the test if the process ends first or after ``timeout`` s."""
+
+        def logged() -> bool:
             assert self.process.poll() is None, f"exited {self.process.returncode}: {self.stderr_path.read_text()[-2000:]}"
-            assert time.monotonic() < deadline, f"no {text!r} in the log: {self.log()[-2000:]}"
-            time.sleep(0.05)
+            return text in self.log()
+
+        wait_for_blocking(logged, timeout, what=f"{text!r} in {self.log_dir / 'tradedash.log'}")
 
     def stop(self) -> int:
         if self.process.poll() is None:

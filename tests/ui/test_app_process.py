@@ -46,3 +46,15 @@ def test_a_missing_config_file_is_said_and_what_happens(tmp_path):
     run = run_app(["--config", str(config)], tmp_path)
     assert run.shown and run.returncode == 0, run.output
     assert f"{config} does not exist: starting with the default settings" in run.output
+
+
+def test_a_config_error_reads_as_sentences_and_lists_allowed_choices(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "purple"\n')
+    run = run_app(["--config", str(config)], tmp_path)
+    assert run.shown and run.returncode == 0, run.output
+    assert (f"config: {config}, line 1: theme: 'purple' is not one of system, dark, light. Starting with the default"
+            " settings; the file is left as it is.") in run.output
+    config.write_text('[[feeds]]\nname = "x"\nurl = "http://example.com"\n')
+    run = run_app(["--config", str(config)], tmp_path)
+    assert "(or be 'embedded'). Starting with the default settings" in run.output and ".;" not in run.output

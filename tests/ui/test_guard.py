@@ -38,3 +38,36 @@ def test_a_failing_cell_reads_invalid_is_logged_once_and_the_view_lives_on(qtbot
     logged = [r for r in caplog.records if "_Broken.data failed" in r.getMessage()]
     assert len(logged) == 1 and "year 33658" in caplog.text
     assert guard.failures["_Broken.data"] >= 4
+
+
+def test_every_model_and_paint_method_of_the_window_is_shielded():
+    import importlib
+    import pkgutil
+
+    import tradedash.ui
+    from PySide6.QtWidgets import QGraphicsItem, QStyledItemDelegate, QWidget
+
+    from tradedash.ui.table_model import ColumnTableModel
+
+    for module in pkgutil.walk_packages(tradedash.ui.__path__, "tradedash.ui."):
+        importlib.import_module(module.name)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    models = [cls for cls in subclasses(ColumnTableModel) if cls.__module__.startswith("tradedash.")]
+    assert len(models) >= 6
+    for cls in models:
+        for name in ("data", "headerData"):
+            assert getattr(getattr(cls, name), "__shielded__", False), f"{cls.__name__}.{name}"
+    painters = [
+        (cls, name)
+        for base, name in ((QStyledItemDelegate, "paint"), (QGraphicsItem, "paint"), (QWidget, "paintEvent"))
+        for cls in subclasses(base)
+        if cls.__module__.startswith("tradedash.") and name in cls.__dict__
+    ]
+    assert len(painters) >= 4
+    for cls, name in painters:
+        assert getattr(cls.__dict__[name], "__shielded__", False), f"{cls.__name__}.{name}"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import msgspec
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
-from ui_helpers import ticker, trade
+from ui_helpers import make_feed, ticker, trade
 
 from tradedash.config import Config
 from tradedash.ui.dialogs.about import AboutDialog
@@ -122,3 +123,56 @@ def test_a_menu_can_be_added_before_help(qtbot, feed, tmp_path):
     titles = [action.text() for action in window.menuBar().actions()]
     assert titles[-2:] == ["E&xtra", "&Help"]
     assert window.menu("extra") is menu and window.menu("help").title() == "&Help"
+
+
+def test_the_status_bar_counts_the_watchlist_rows_after_a_symbol_is_removed(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    feed.market.apply(ticker("BTC-USD", 100.0))
+    feed.market.apply(ticker("SOL-USD", 20.0))
+    window.refresh()
+    window._refresh_status()
+    assert window.watchlist_model.rowCount() == 2 and "2 symbols" in window.status_text.text()
+    feed.config = msgspec.structs.replace(feed.config, symbols=["BTC-USD"])  # what Apply does; market state keeps SOL-USD
+    window.refresh()
+    window._refresh_status()
+    assert window.watchlist_model.rowCount() == 1 and "1 symbols" not in window.status_text.text()
+    assert "1 symbol " in window.status_text.text() + " "
+
+
+def test_the_watchlist_selection_survives_apply_and_a_feed_restart(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    feed.market.apply(ticker("BTC-USD", 100.0))
+    feed.market.apply(ticker("SOL-USD", 20.0))
+    window.refresh()
+    window.watchlist.select(SymbolRef("demo", "SOL-USD"))
+    feed.config = msgspec.structs.replace(feed.config, symbols=["SOL-USD"])  # Apply removed BTC-USD: the model resets
+    window.refresh()
+    assert _selected(window) == [SymbolRef("demo", "SOL-USD")] and window.chart.symbol == ("demo", "SOL-USD")
+    restarted = make_feed("demo")  # Apply changed the URL: the app runs a new feed under the same name
+    window.feeds[:] = [restarted]
+    window.refresh()
+    restarted.market.apply(ticker("BTC-USD", 100.0))
+    restarted.market.apply(ticker("SOL-USD", 21.0))
+    window.refresh()
+    assert _selected(window) == [SymbolRef("demo", "SOL-USD")]
+    assert window.chart.symbol == ("demo", "SOL-USD") and window.book.model.rowCount() >= 0
+    assert window._shown_feed is restarted
+
+
+def _selected(window: MainWindow) -> list[SymbolRef]:
+    rows = window.watchlist.table.selectionModel().selectedRows()
+    return [window.watchlist._ref(index) for index in rows]
+
+
+def test_a_number_longer_than_before_is_fitted_at_once_not_shown_cut_off(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    window.show()
+    qtbot.waitExposed(window)
+    feed.market.apply(ticker("BTC-USD", 100.0, open_24h=99.0))
+    window.refresh()  # the first tick fits every table
+    header = window.watchlist.table.horizontalHeader()
+    narrow = header.sectionSize(1)
+    feed.market.apply(ticker("BTC-USD", 1_000_000.0, open_24h=64_000.0))  # Last "1,000,000.00"
+    window.refresh()  # not a once-a-second tick
+    assert header.sectionSize(1) > narrow
+    assert header.sectionSize(1) >= window.watchlist.table.sizeHintForColumn(1)

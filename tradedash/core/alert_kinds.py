@@ -42,14 +42,14 @@ __all__ = ["AlertKind", "FormField", "ALERT_KINDS", "kind_of", "describe_rule", 
 class FormField:
     """One field of a kind's form: the record's field name, its label, and its choices (None: a number).
 
-    ``price``: the number is a price of the rule's symbol (the editor pre-fills
-    the last price and rounds to the tick size).
+    ``near_last``: the number is a price of the rule's symbol; a new rule's form
+    starts at the last price times ``1 + near_last`` (rounded to the tick size).
     """
 
     name: str
     label: str
     choices: tuple[str, ...] | None = None
-    price: bool = False
+    near_last: float | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ _KINDS = (
     AlertKind(
         PriceCross,
         "Price crosses a level",
-        (FormField("direction", "Direction", ("above", "below")), FormField("level", "Level", price=True)),
+        (FormField("direction", "Direction", ("above", "below")), FormField("level", "Level", near_last=0.0)),
         lambda r: f"{r.symbol} crosses {r.direction} {r.level:,.10g}",
         CrossWatch,
     ),
@@ -103,8 +103,8 @@ _KINDS = (
         "Price enters or leaves a range",
         (
             FormField("event", "When price", ("enters", "leaves")),
-            FormField("low", "Low", price=True),
-            FormField("high", "High", price=True),
+            FormField("low", "Low", near_last=-0.01),
+            FormField("high", "High", near_last=0.01),
         ),
         lambda r: f"{r.symbol} {r.event} {r.low:,.10g} – {r.high:,.10g}",
         RangeWatch,

@@ -79,6 +79,10 @@ class Watch(Generic[R]):
         """What a firing at ``value`` says; ``description`` is the rule's one-line description."""
         return f"{description}: {value:,.10g}"
 
+    def waiting(self) -> str:
+        """What a disarmed rule waits for, in words."""
+        return "waiting to re-arm"
+
 
 class CrossWatch(Watch[PriceCross]):
     starts_armed = False
@@ -92,6 +96,13 @@ class CrossWatch(Watch[PriceCross]):
     def message(self, value: float, description: str) -> str:
         return f"{self.rule.symbol} crossed {self.rule.direction} {self.rule.level:,.10g}: last {value:,.10g}"
 
+    def waiting(self) -> str:
+        if self.last_fired is not None:
+            return super().waiting()
+        # Disarmed, never fired: the price was already past the level when the rule started.
+        back = "below" if self.rule.direction == "above" else "above"
+        return f"price already {self.rule.direction} {self.rule.level:,.10g}: fires after it goes back {back} and crosses again"
+
 
 class RangeWatch(Watch[PriceRange]):
     starts_armed = False
@@ -104,6 +115,12 @@ class RangeWatch(Watch[PriceRange]):
         if rule.event == "enters":
             return price, inside, well_outside
         return price, not inside, well_inside
+
+    def waiting(self) -> str:
+        if self.last_fired is not None:
+            return super().waiting()
+        where = "inside" if self.rule.event == "enters" else "outside"
+        return f"price already {where} the range: fires when it next {self.rule.event} it"
 
     def message(self, value: float, description: str) -> str:
         rule = self.rule

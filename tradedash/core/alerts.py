@@ -322,4 +322,4 @@ class AlertEngine:
                 return "waiting for data"
         if watch.last_fired is not None and self._clock() - watch.last_fired < rule.cooldown:
             return "cooling down"
-        return "armed" if watch.armed else "waiting to re-arm"
+        return "armed" if watch.armed else watch.waiting()

@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol, Union
 
-import msgspec
-
 from . import wire
 from .book import BookOutcome
 from .lifecycle import FeedEvent, FeedLifecycle, FeedState
@@ -40,6 +38,7 @@ __all__ = [
     "FrameSink",
     "FeedSession",
     "ProtocolV1Session",
+    "RequestPacer",
     "MARKET_TYPES",
 ]
 
@@ -49,8 +48,10 @@ log = logging.getLogger("tradedash.feed")
 MARKET_TYPES = frozenset((wire.Ticker, wire.Trade, wire.Book, wire.Candle))
 _Book, _Heartbeat = wire.Book, wire.Heartbeat
 _DATA, _HEARD = FeedEvent.DATA, FeedEvent.HEARD
+_DUPLICATE = BookOutcome.DUPLICATE
+_LIVE = FeedState.LIVE
 #: WebSocket close codes the session asks for.
-CLOSE_PROTOCOL_ERROR, CLOSE_INVALID_DATA = 1002, 1007
+CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, CLOSE_INVALID_DATA = 1000, 1002, 1007
 
 
 # --- What a session asks the pump to do ------------------------------------------------
@@ -109,6 +110,40 @@ class FrameSink(Protocol):
     def write(self, ts_ns: int, frame: bytes) -> None: ...
 
 
+#: One request's worth of tokens, less a rounding error (so that 0.1 s at 10/s is one).
+_ONE_TOKEN = 1.0 - 1e-9
+
+
+class RequestPacer:
+    """A token bucket of requests: ``rate`` per second after a first burst of ``burst``.
+
+    Contract: ``take(now)`` spends one request if one is available and says whether it
+    did; ``next_slot()`` is when (same clock) the next one will be. ``now`` never goes back.
+    """
+
+    def __init__(self, rate: float, burst: int) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("need rate > 0 and burst >= 1")
+        self._rate = rate
+        self._burst = float(burst)
+        self._tokens = float(burst)
+        self._at: float | None = None
+
+    def take(self, now: float) -> bool:
+        if self._at is not None:
+            self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
+        self._at = now
+        if self._tokens < _ONE_TOKEN:
+            return False
+        self._tokens -= 1.0
+        return True
+
+    def next_slot(self) -> float:
+        if self._at is None or self._tokens >= _ONE_TOKEN:
+            return self._at or 0.0
+        return self._at + (1.0 - self._tokens) / self._rate
+
+
 # --- The part every venue shares --------------------------------------------------------
 
 
@@ -122,8 +157,9 @@ class FeedSession(abc.ABC):
       :meth:`receive_greeting` (it raises :class:`FatalFeedError` for a server that
       cannot be served: send what :meth:`requests_to_send` holds, then give up), every
       later text frame to :meth:`receive_frame` and binary ones to
-      :meth:`receive_binary`, as soon as each is parsed, and call :meth:`end_burst`
-      after each stretch of them (one socket read). None of these raises on bad input.
+      :meth:`receive_binary`, as soon as each is parsed, and call :meth:`begin_burst`
+      before and :meth:`end_burst` after each stretch of them (one socket read). None
+      of these raises on bad input.
     - After anything you fed it, and after :meth:`tick`, send what
       :meth:`requests_to_send` returns (when :meth:`wants_to_send` says so), in order:
       :class:`SendText`, :class:`CloseConnection`, :class:`FetchSnapshot`.
@@ -138,7 +174,7 @@ class FeedSession(abc.ABC):
 
     What the session promises: every market message of every frame is applied to
     ``market`` in order, then passed to ``on_message`` (only ``on_message_types``, if
-    given); messages of symbols not wanted (and not just unsubscribed) are counted as
+    given), unless the market calls it a duplicate (counted in ``stats.duplicates``); messages of symbols not wanted (and not just unsubscribed) are counted as
     malformed, never applied. Book checksums are checked at the end of a burst with
     book data, at most every ``book_check_interval`` seconds; books that lost sync get
     a snapshot request and the lifecycle is ``resyncing`` until every one is rebuilt.
@@ -149,7 +185,7 @@ class FeedSession(abc.ABC):
     list of them, raising one of ``_decode_errors``), :meth:`receive_greeting`,
     :meth:`_control` (its non-market messages), :meth:`_request_subscriptions` and
     :meth:`_request_snapshot`; optionally :meth:`connection_url` and
-    :meth:`receive_snapshot`. It uses :meth:`_track_request`, :meth:`_confirm`,
+    :meth:`receive_snapshot`. It uses :meth:`_next_id`, :meth:`_track`, :meth:`_confirm`,
     :meth:`_refuse`, :meth:`_send`, :meth:`_fetch` and :meth:`_subscribe_all` to do so.
     """
 
@@ -170,6 +206,13 @@ class FeedSession(abc.ABC):
         wall_clock_ns: Callable[[], int] = time.time_ns,
         name: str = "feed",
         book_check_interval: float = 0.05,
+        # Limits of the server's (docs/protocol.md, "Limits"); the defaults stay well inside protocol v1's.
+        max_request_size: int = 4096,
+        requests_per_second: float = 25.0,
+        request_burst: int = 100,
+        # A held event loop (docs/protocol.md, "A blocked client")
+        stall_limit: float = 5.0,
+        late_limit: float = 0.5,
     ) -> None:
         self.market = market
         #: Name used in log lines (the feed's URL).
@@ -178,6 +221,8 @@ class FeedSession(abc.ABC):
         self.subscriptions: set[wire.Subscription] = set(subscriptions)
         #: The subscriptions the server confirmed on the current connection.
         self.confirmed: set[wire.Subscription] = set()
+        #: Subscriptions the server refused (dropped from :attr:`subscriptions`) since they were last set.
+        self.refused: set[wire.Subscription] = set()
         self.lifecycle = FeedLifecycle(clock)
         self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
         #: The symbols the venue lists (with tick and lot sizes), once it said.
@@ -199,6 +244,20 @@ class FeedSession(abc.ABC):
         self._book_check_interval = book_check_interval
         self._bad_input_log = RateLimitedLog(log, clock=clock)
         self._ids = itertools.count(1)
+        #: The largest request frame the server takes (bytes); longer requests are split.
+        self.max_request_size = max_request_size
+        self._pacer = RequestPacer(requests_per_second, request_burst)
+        #: A pause between two calls (monotonic seconds) past which what waits in the socket is too old
+        #: to catch up on: the connection is dropped and the feed resyncs on a new one.
+        self.stall_limit = stall_limit
+        #: After a shorter pause the feed is stale until a burst's oldest message is at most this late.
+        self.late_limit = late_limit
+        self._last_turn = 0.0  # when the pump last called begin_burst, end_burst or tick
+        self._catching_up = False
+        self._discarding = False  # this connection's frames are too old: dropped until it closes
+        #: True once the current connection went live: only then does the next failure start a fresh backoff.
+        self.went_live = False
+        self._in_outage = False  # backing off since the feed was last live (or since the start)
         #: Symbols whose messages are applied: wanted, or unsubscribed but not yet acknowledged.
         self._wanted_symbols: frozenset[str] = frozenset(s.symbol for s in self.subscriptions)
         # One connection's state (reset by connect_started).
@@ -230,6 +289,7 @@ class FeedSession(abc.ABC):
         wanted = set(wanted)
         added, removed = wanted - self.subscriptions, self.subscriptions - wanted
         self.subscriptions = wanted
+        self.refused.clear()  # what was refused and is still wanted is asked for again
         self._wanted_symbols |= {s.symbol for s in added}
         self._forget_books(removed)
         if self._established:
@@ -253,15 +313,14 @@ class FeedSession(abc.ABC):
         if self.subscriptions:
             self._request_subscriptions("subscribe", self.subscriptions)
 
-    def _track_request(self, op: str, covered: Iterable[wire.Subscription]) -> int:
-        """A new request id; the request's answer (:meth:`_confirm` or :meth:`_refuse`) settles ``covered``."""
-        request_id = next(self._ids)
-        self._pending[request_id] = (op, frozenset(covered))
-        return request_id
-
     def _next_id(self) -> int:
-        """A request id for a request that settles no subscription."""
+        """A new request id."""
         return next(self._ids)
+
+    def _track(self, request_id: int, op: str, covered: Iterable[wire.Subscription]) -> None:
+        """Request ``request_id`` (``op``: "subscribe" or "unsubscribe") is sent; its answer
+        (:meth:`_confirm` or :meth:`_refuse`) settles ``covered``."""
+        self._pending[request_id] = (op, frozenset(covered))
 
     def _confirm(self, request_id: int) -> None:
         """The server accepted request ``request_id``."""
@@ -272,15 +331,30 @@ class FeedSession(abc.ABC):
             self.confirmed -= covered
             self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
 
-    def _refuse(self, request_id: int | None, text: str) -> None:
-        """The server refused request ``request_id`` (None: a request it could not tell): a refused
-        subscribe is dropped, so it is not sent again on every reconnect."""
+    def _refuse(self, request_id: int | None, text: str, *, unknown_symbols: bool = False) -> None:
+        """The server refused request ``request_id`` (None: a request it could not tell).
+
+        A refused subscribe is dropped, so it is not sent again on every reconnect, and
+        kept in :attr:`refused`. When the refusal is about unknown symbols and the venue
+        listed its symbols, only the subscriptions of symbols it does not list are
+        dropped; the rest are asked for again.
+        """
         op, covered = self._pending.pop(request_id, ("", frozenset())) if request_id is not None else ("", frozenset())
         if op == "subscribe":
-            self.subscriptions -= covered
-            self._forget_books(covered)
+            dropped, kept = set(covered), set()
+            if unknown_symbols and self.symbols:
+                listed = {info.symbol for info in self.symbols}
+                unlisted = {s for s in covered if s.symbol not in listed}
+                if unlisted:  # else the listing cannot tell which: drop them all
+                    dropped, kept = unlisted, set(covered) - unlisted
+            self.subscriptions -= dropped
+            self.refused |= dropped & set(covered)
+            self._forget_books(dropped)
             self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
-            text += " (subscription dropped)"
+            text += f" (dropped: {', '.join(sorted({s.symbol for s in dropped}))})"
+            kept &= self.subscriptions
+            if kept:
+                self._request_subscriptions("subscribe", kept)
         self.stats.record_error(text)
         log.warning("feed %s: %s", self.name, text)
 
@@ -299,12 +373,13 @@ class FeedSession(abc.ABC):
         self._resyncing.clear()
         self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
         self._connected = self._established = self._closing_connection = self._shutdown_announced = False
+        self.went_live = self._catching_up = self._discarding = False
         self.market.reset_sequences()  # the old connection's sequence numbers mean nothing now
 
     def connection_opened(self, now: float) -> None:
         """The connection is open (frames may come from now on); silence is timed from ``now``."""
         self._connected = True
-        self._connected_at = now
+        self._connected_at = self._last_turn = now
 
     @abc.abstractmethod
     def receive_greeting(self, frame: bytes, now: float) -> None:
@@ -314,16 +389,21 @@ class FeedSession(abc.ABC):
     def connection_lost(self, *, code: int | None = None, error: str | None = None) -> bool:
         """The connection (or the attempt) ended, with the close ``code`` received, if any, and
         ``error`` to show the user. Returns True when the server asked for an immediate
-        reconnect (a ``shutdown`` announcement, or close code 1001 "going away")."""
+        reconnect (a ``shutdown`` announcement, or close code 1001 "going away"), or the
+        session dropped the connection itself to resync after a stall."""
         self._connected = self._established = False
         if error:
             self.stats.record_error(error)
-        return self._shutdown_announced or code == 1001
+        return self._shutdown_announced or self._discarding or code == 1001
 
     def backoff_started(self, delay: float) -> None:
-        """The pump waits ``delay`` seconds before the next attempt: ``backing off``, one more reconnect."""
+        """The pump waits ``delay`` seconds before the next attempt: ``backing off``, one more
+        reconnect attempt, and one more outage if the feed had been live since the last."""
         self.retry_delay = delay
         self.stats.reconnects += 1
+        if not self._in_outage:
+            self._in_outage = True
+            self.stats.outages += 1
         self.lifecycle.handle(FeedEvent.DISCONNECTED)
 
     def closed(self) -> None:
@@ -342,17 +422,25 @@ class FeedSession(abc.ABC):
     # --- Timers ------------------------------------------------------------------------
 
     def next_deadline(self) -> float | None:
-        """When (session clock) :meth:`tick` has something to decide; None while not connected."""
+        """When (session clock) :meth:`tick` or :meth:`requests_to_send` has something to do next;
+        None while not connected."""
         if not self._connected:
             return None
+        quiet = self._quiet_deadline()
+        if self._outgoing:
+            return min(quiet, self._pacer.next_slot())
+        return quiet
+
+    def _quiet_deadline(self) -> float:
         last = self.stats.last_message_at
         since = self._connected_at if last is None or last < self._connected_at else last
         return since + 2.0 * (self.heartbeat_interval or 1.0)
 
     def tick(self, now: float) -> None:
-        """Mark the feed stale once no frame came for twice the heartbeat interval."""
-        deadline = self.next_deadline()
-        if deadline is not None and now >= deadline:
+        """Mark the feed stale once no frame came for twice the heartbeat interval (and notice
+        a held event loop, as :meth:`begin_burst` does)."""
+        self._notice_pause(now)
+        if self._connected and now >= self._quiet_deadline():
             before = self.lifecycle.state
             if self.lifecycle.handle(FeedEvent.QUIET) is not before:
                 log.info("feed %s: no message for %.1f s, %s", self.name, 2.0 * (self.heartbeat_interval or 1.0), self.lifecycle.state.value)
@@ -363,10 +451,18 @@ class FeedSession(abc.ABC):
         """True when :meth:`requests_to_send` has something."""
         return bool(self._outgoing)
 
-    def requests_to_send(self) -> list[Outgoing]:
-        """What the pump must do now, in order; each is returned once."""
-        outgoing, self._outgoing = self._outgoing, []
-        return outgoing
+    def requests_to_send(self, now: float) -> list[Outgoing]:
+        """What the pump must do now (``now``: the session's clock), in order; each is returned
+        once. Frames are paced to the server's request rate: what must wait stays queued
+        until :meth:`next_deadline`."""
+        outgoing = self._outgoing
+        ready = 0
+        for action in outgoing:
+            if type(action) is SendText and not self._pacer.take(now):
+                break
+            ready += 1
+        taken, self._outgoing = outgoing[:ready], outgoing[ready:]
+        return taken
 
     def _send(self, frame: bytes) -> None:
         self._outgoing.append(SendText(frame))
@@ -382,6 +478,36 @@ class FeedSession(abc.ABC):
 
     # --- The hot path ------------------------------------------------------------------
 
+    def begin_burst(self, now: float) -> None:
+        """Before the frames of one socket read (see :meth:`_notice_pause`)."""
+        self._notice_pause(now)
+
+    def _notice_pause(self, now: float) -> None:
+        """A long pause since the pump's last call (begin_burst, end_burst, tick: several per
+        heartbeat interval while connected) means the event loop was held, and what waits
+        in the socket is as old as the pause:
+
+        - longer than :attr:`stall_limit`: too old to catch up on. The feed goes stale, this
+          connection's frames are dropped (counted in ``stats.dropped``), never shown nor
+          passed to alerts, and the connection is closed to resync on a new one at once;
+        - longer than twice the heartbeat interval: the feed is stale while it catches up,
+          until a burst's oldest message is at most :attr:`late_limit` late.
+        """
+        pause, self._last_turn = now - self._last_turn, now
+        if not self._connected or pause <= 2.0 * (self.heartbeat_interval or 1.0) or self._discarding:
+            return
+        self.lifecycle.handle(FeedEvent.QUIET)
+        if pause > self.stall_limit:
+            self._discarding = True
+            self._catching_up = False
+            text = f"the event loop was held {pause:.1f} s: reconnecting to resync rather than apply old data"
+            self.stats.record_error(text)
+            log.warning("feed %s: %s", self.name, text)
+            self._close_connection(CLOSE_NORMAL, "resyncing after a stall")
+        else:
+            self._catching_up = True
+            log.info("feed %s: the event loop was held %.1f s: stale until caught up", self.name, pause)
+
     def receive_frame(self, frame: bytes | bytearray) -> None:
         """Decode one text frame and apply it at once; never raises.
 
@@ -390,6 +516,9 @@ class FeedSession(abc.ABC):
         A frame that is not UTF-8 also asks for a close with 1007 (invalid data).
         """
         self._frames_taken = True
+        if self._discarding:
+            self.stats.dropped += 1
+            return
         try:
             decoded = self._decode(frame)
         except self._decode_errors as exc:
@@ -412,7 +541,10 @@ class FeedSession(abc.ABC):
                     if message.symbol not in wanted:  # type: ignore[union-attr]
                         self._malformed(f"{message.symbol!r} is not subscribed")  # type: ignore[union-attr]
                         continue
-                    record(message, apply(message))  # type: ignore[arg-type]
+                    outcome = apply(message)  # type: ignore[arg-type]
+                    record(message, outcome)  # type: ignore[arg-type]
+                    if outcome is _DUPLICATE:  # a repeat or an old message: counted, not passed on
+                        continue
                     applied = True
                     if kind is _Book:
                         saw_book = True
@@ -442,11 +574,29 @@ class FeedSession(abc.ABC):
         self._frames_taken = False
         self.stats.record_messages(self._uncounted, now)
         self._uncounted = 0
-        # A feed that wants nothing is live as soon as it hears from its server.
-        self.lifecycle.handle(_DATA if self._applied or not self.subscriptions else _HEARD)
+        self._last_turn = now
+        # A feed that wants nothing (and was refused nothing) is live as soon as it hears from its server.
+        idle = not self.subscriptions and not self.refused
+        event = _DATA if self._applied or idle else _HEARD
+        if self._discarding:
+            event = FeedEvent.QUIET  # frames too old to show: stale until the new connection
+        elif self._catching_up:
+            event = self._catch_up()
+        if self.lifecycle.handle(event) is _LIVE:
+            self.went_live = True
+            self._in_outage = False
         self._applied = False
         if self._book_data or self._resyncing:
             self._track_resync(now)
+
+    def _catch_up(self) -> FeedEvent:
+        """While catching up after a pause: still quiet until a burst's oldest message is recent."""
+        latency = self.stats.last_latency()
+        if latency is None or latency > self.late_limit:
+            return FeedEvent.QUIET
+        self._catching_up = False
+        log.info("feed %s: caught up", self.name)
+        return _DATA
 
     def _track_resync(self, now: float) -> None:
         """After book data: verify the books (when due), ask for snapshots of those that lost sync,
@@ -490,7 +640,8 @@ class FeedSession(abc.ABC):
     @abc.abstractmethod
     def _request_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
         """Queue the requests (``op``: "subscribe" or "unsubscribe") that cover ``subscriptions``,
-        each with an id from :meth:`_track_request`, within the venue's request limits."""
+        each tracked with :meth:`_track`, each within :attr:`max_request_size` (the pacing
+        of :meth:`requests_to_send` keeps to the request rate)."""
 
     @abc.abstractmethod
     def _request_snapshot(self, symbol: str) -> None:
@@ -520,7 +671,7 @@ class ProtocolV1Session(FeedSession):
     - Snapshots are asked for with a ``snapshot`` request on the connection.
     """
 
-    _decode_errors = (msgspec.DecodeError, UnicodeDecodeError)
+    _decode_errors = wire.DECODE_ERRORS
 
     def __init__(self, market: MarketSink, **options) -> None:  # type: ignore[no-untyped-def]
         super().__init__(market, **options)
@@ -548,7 +699,8 @@ class ProtocolV1Session(FeedSession):
             if message.symbols is not None:
                 self.symbols = message.symbols
         elif isinstance(message, wire.Error):
-            self._refuse(message.id, f"server error {message.code}: {message.message}")
+            text = f"server error {message.code}: {message.message}"
+            self._refuse(message.id, text, unknown_symbols=message.code == "unknown_symbol")
         elif isinstance(message, wire.Shutdown):
             self._shutdown_announced = True
             log.info("feed %s: server shutting down: %s", self.name, message.reason)
@@ -556,10 +708,21 @@ class ProtocolV1Session(FeedSession):
             self._malformed(f"unexpected {type(message).__name__} message")
 
     def _request_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
+        """One request per group of channels sharing the same symbols, each group's symbols
+        split in halves until every request fits :attr:`max_request_size`."""
         request_type = wire.Subscribe if op == "subscribe" else wire.Unsubscribe
         for channels, symbols in wire.group_subscriptions(subscriptions):
-            request_id = self._track_request(op, wire.subscriptions_of(channels, symbols))
-            self._send(wire.encode(request_type(id=request_id, channels=channels, symbols=symbols)))
+            parts = [symbols]
+            while parts:
+                part = parts.pop()
+                request_id = self._next_id()
+                frame = wire.encode(request_type(id=request_id, channels=channels, symbols=part))
+                if len(frame) > self.max_request_size and len(part) > 1:
+                    half = len(part) // 2
+                    parts += [part[half:], part[:half]]
+                    continue
+                self._track(request_id, op, wire.subscriptions_of(channels, part))
+                self._send(frame)
 
     def _request_snapshot(self, symbol: str) -> None:
         self._send(wire.encode(wire.SnapshotRequest(id=self._next_id(), channel="book", symbol=symbol)))

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from .book import RESYNC_CAUSES, BookOutcome, OrderBook
 from .candles import CandleSeries, CandleSet
 from .history import TimeSeriesRing
-from .wire import Book, Candle, MarketMessage, Ticker, Trade
+from .wire import Book, Candle, MarketMessage, Ticker, Trade, candle_channel
 
 __all__ = ["SymbolState", "MarketState"]
 
@@ -18,6 +18,9 @@ TRADES_KEPT = 500
 CANDLES_KEPT = 1_000
 #: About 1.2 MB of preallocated arrays each with the defaults above.
 MAX_SYMBOLS = 256
+#: Below every seq: what the first message of a channel is compared with.
+_BEFORE_ANY = -1
+_DUPLICATE = BookOutcome.DUPLICATE
 
 
 class SymbolState:
@@ -29,7 +32,9 @@ class SymbolState:
     corrected by the server's candles. ``version`` goes up by one on every
     applied update, so a view can tell cheaply whether anything changed since
     it last painted; ``book.version`` and each series' ``version`` do the same
-    for one part.
+    for one part. ``seqs`` holds the last applied ``seq`` of the ticker, the
+    trades and each candle interval (the book keeps its own): a message whose
+    ``seq`` is not above it is a repeat or an old one, and is not applied.
     """
 
     def __init__(
@@ -47,6 +52,8 @@ class SymbolState:
         self.book = OrderBook(symbol)
         self.candle_set = CandleSet(candles_kept)
         self.candles: dict[str, CandleSeries] = self.candle_set.series
+        #: Last applied seq by channel (``ticker``, ``trades``, ``candles:<interval>``); none yet: absent.
+        self.seqs: dict[str, int] = {}
         self.version = 0
 
 
@@ -57,7 +64,10 @@ class MarketState:
 
     - ``apply(message)`` updates state at once (nothing here repaints anything)
       and returns the :class:`~tradedash.core.book.BookOutcome` for a ``book``
-      message, None for the others. It never raises on a well-typed message.
+      message, ``BookOutcome.DUPLICATE`` for a message of any other channel
+      whose ``seq`` is not above the last one applied on that channel and
+      symbol (a repeat or an old one: not applied), None for the others. It
+      never raises on a well-typed message.
       Messages that cannot be applied are counted in :attr:`ignored`: a candle
       of an unknown interval, or a new symbol once ``max_symbols`` are kept
       (each symbol preallocates its history, so a server sending made-up
@@ -71,7 +81,8 @@ class MarketState:
       symbol is returned again. :meth:`resyncing_symbols` names every book that
       waits for a snapshot; it is empty when every book is in sync.
     - After a reconnect, :meth:`reset_sequences` makes every book wait for a
-      fresh snapshot without trusting the old connection's sequence numbers.
+      fresh snapshot without trusting the old connection's sequence numbers,
+      and every other channel take the next seq it gets, whatever it is.
       When a book is unsubscribed, :meth:`clear_book` empties it and drops its
       pending resync, so a feed is not left resyncing a book it no longer gets.
     """
@@ -124,18 +135,26 @@ class MarketState:
         """What :meth:`apply` calls for messages of type ``kind``: a feed looks it up once per type, not per message."""
         return self._handlers[kind]
 
-    def _apply_ticker(self, message: Ticker) -> None:
+    def _apply_ticker(self, message: Ticker) -> BookOutcome | None:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
-            return
+            return None
+        seqs = state.seqs
+        if message.seq <= seqs.get("ticker", _BEFORE_ANY):
+            return _DUPLICATE
+        seqs["ticker"] = message.seq
         state.ticker = message
         state.prices.append(message.ts / 1e9, message.last)
         state.version += 1
 
-    def _apply_trade(self, message: Trade) -> None:
+    def _apply_trade(self, message: Trade) -> BookOutcome | None:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
-            return
+            return None
+        seqs = state.seqs
+        if message.seq <= seqs.get("trades", _BEFORE_ANY):
+            return _DUPLICATE
+        seqs["trades"] = message.seq
         state.trades.append(message)
         state.candle_set.add_trade(message.ts, message.price, message.size)
         state.version += 1
@@ -155,11 +174,15 @@ class MarketState:
             self._awaiting_snapshot.setdefault(message.symbol, None)
         return outcome
 
-    def _apply_candle(self, message: Candle) -> None:
+    def _apply_candle(self, message: Candle) -> BookOutcome | None:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
-            return
+            return None
+        channel = candle_channel(message.interval)
+        if message.seq <= state.seqs.get(channel, _BEFORE_ANY):
+            return _DUPLICATE
         if state.candle_set.apply_candle(message):
+            state.seqs[channel] = message.seq
             state.version += 1
         else:
             self.ignored += 1
@@ -202,12 +225,13 @@ class MarketState:
         self._awaiting_snapshot.pop(symbol, None)
 
     def reset_sequences(self) -> None:
-        """Forget every book's sequence number (call after a reconnect).
+        """Forget every sequence number, the books' and the other channels' (call after a reconnect).
 
         Levels stay visible; each book's next update before a snapshot starts a
         resync, and a snapshot (the server sends one on subscribe) rebuilds it.
         """
         for state in self.symbols.values():
             state.book.forget_sequence()
+            state.seqs.clear()
         for symbol in self._awaiting_snapshot:
             self._awaiting_snapshot[symbol] = None  # the request died with the old connection

@@ -129,8 +129,12 @@ class FeedStats:
       counted in ``bad_stamps`` and not sampled.
     - ``gaps``, ``resyncs`` and ``duplicates`` are totals of the subscriptions';
       ``dropped`` counts book updates not applied while resyncing, and the feed
-      session adds what it drops itself; it also bumps ``malformed`` and
-      ``reconnects``. :meth:`record_error` keeps the last ``errors_kept`` texts.
+      session adds what it drops itself; it also bumps ``malformed``,
+      ``reconnects`` (every attempt after the first) and ``outages`` (every
+      time the feed lost its connection, or failed to get one, after being live
+      or at the start: one outage may take many attempts).
+      :meth:`record_error` keeps the last ``errors_kept`` texts, a text repeated
+      right after itself collapsed into one line ending "(xN)".
     """
 
     def __init__(
@@ -151,6 +155,7 @@ class FeedStats:
         self.malformed = 0
         self.dropped = 0
         self.reconnects = 0
+        self.outages = 0
         self.gaps = 0
         self.resyncs = 0
         self.duplicates = 0
@@ -158,6 +163,8 @@ class FeedStats:
         self.bad_stamps = 0
         self.last_message_at: float | None = None
         self.last_errors: deque[str] = deque(maxlen=errors_kept)
+        self._last_error: str | None = None
+        self._repeats = 0
         self.subscriptions: dict[tuple[str, str], SubscriptionStats] = {}
         #: The same counters by symbol, then message type, for every channel but candles (the hot path's keys).
         self._subscription_of: dict[str, dict[type, SubscriptionStats]] = {}
@@ -173,6 +180,7 @@ class FeedStats:
         self._samples_size = latency_samples
         self._sample_next = 0
         self._samples_wrapped = False  # set when _sample_next first wraps to 0
+        self._last_raw_ns: int | None = None  # the newest sample
         # Skew: minimum raw sample per bucket of monotonic time; the current bucket is (_bucket_at, _bucket_min).
         self._skew_window = skew_window
         self._skew_threshold_ns = int(skew_threshold * _NS)
@@ -239,6 +247,7 @@ class FeedStats:
         if not -_MAX_OFFSET_NS < raw_ns < _MAX_OFFSET_NS:
             self.bad_stamps += 1
             return
+        self._last_raw_ns = raw_ns
         i = self._sample_next
         self._samples[i] = raw_ns
         if i + 1 < self._samples_size:
@@ -295,7 +304,13 @@ class FeedStats:
         return sub
 
     def record_error(self, text: str) -> None:
-        self.last_errors.append(text)
+        """Keep ``text``; the same text again right after it is one line with a count: "... (x14)"."""
+        if self._last_error == text and self.last_errors:
+            self._repeats += 1
+            self.last_errors[-1] = f"{text} (x{self._repeats})"
+        else:
+            self._last_error, self._repeats = text, 1
+            self.last_errors.append(text)
 
     # --- Reading ----------------------------------------------------------------------
 
@@ -320,6 +335,13 @@ class FeedStats:
             return 0
         smallest = min(minima)
         return smallest if smallest < 0 or smallest > self._skew_threshold_ns else 0
+
+    def last_latency(self) -> float | None:
+        """The newest latency sample in seconds, skew removed (None before the first): how late
+        the oldest message of the last burst (or the last heartbeat) was."""
+        if self._last_raw_ns is None:
+            return None
+        return max(0, self._last_raw_ns - self._skew_ns()) / _NS
 
     def latency(self, quantile: float) -> float | None:
         """The ``quantile`` (0..1) of server-stamp-to-applied latency in seconds, skew removed; None if no samples."""
@@ -351,6 +373,7 @@ class FeedStats:
             "resyncs": self.resyncs,
             "duplicates": self.duplicates,
             "reconnects": self.reconnects,
+            "outages": self.outages,
             "malformed": self.malformed,
             "dropped": self.dropped,
             "last_errors": list(self.last_errors),

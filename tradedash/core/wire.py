@@ -53,6 +53,7 @@ __all__ = [
     "group_subscriptions",
     "decode_server_frame",
     "server_frame_decoder",
+    "DECODE_ERRORS",
     "decode_request",
     "encode",
     "book_checksum",
@@ -331,9 +332,15 @@ _loose_decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
 
 
+#: Everything msgspec's decoders raise for a frame that is not valid: bad JSON, wrong types,
+#: text that is not UTF-8, and JSON nested deeper than the interpreter's recursion limit
+#: (``RecursionError``, from a few hundred levels inside an object). Catch all of them at
+#: the decode edge.
+DECODE_ERRORS: tuple[type[Exception], ...] = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
+
 #: The decoder behind :func:`decode_server_frame`, for a receive loop that cannot afford a
 #: call per frame: ``.decode(frame)`` returns one message, or a list of market messages for a
-#: batch, and raises ``msgspec.DecodeError`` or ``UnicodeDecodeError`` on anything else.
+#: batch, and raises one of :data:`DECODE_ERRORS` on anything else.
 server_frame_decoder = _server_decoder
 
 
@@ -345,7 +352,7 @@ def decode_server_frame(frame: str | bytes) -> list[ServerMessage]:
     """
     try:
         decoded = _server_decoder.decode(frame)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except DECODE_ERRORS as exc:
         raise WireError(str(exc)) from None
     return decoded if isinstance(decoded, list) else [decoded]
 
@@ -362,7 +369,7 @@ def decode_request(frame: str | bytes) -> Request:
     """
     try:
         return _request_decoder.decode(frame)
-    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
+    except DECODE_ERRORS as exc:
         reason = str(exc)
     try:
         loose = _loose_decoder.decode(frame)

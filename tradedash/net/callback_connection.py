@@ -38,8 +38,9 @@ class CallbackConnection(ClientConnection):
       never holds the loop (timers, the UI) for long. A fragmented message is
       joined first. Messages still waiting when the connection is lost are
       handled then: none is dropped. Binary messages go to ``on_binary`` at once.
-    - ``on_read_done()`` is called after each such stretch of messages (one
-      socket read's, or one slice of a backlog): the end of a burst.
+    - ``on_read_start()`` is called before each such stretch of messages (one
+      socket read's, or one slice of a backlog) and ``on_read_done()`` after it:
+      the start and the end of a burst.
     - The callbacks must not raise. Text is passed on undecoded: checking that
       it is UTF-8 is left to the caller's parser (it does that anyway).
     - Handshake, pings, pongs, close and the ``max_size`` limit are websockets'
@@ -59,6 +60,7 @@ class CallbackConnection(ClientConnection):
         *,
         on_message: MessageHandler,
         on_binary: MessageHandler,
+        on_read_start: Callable[[], None],
         on_read_done: Callable[[], None],
         **kwargs: Any,
     ) -> None:
@@ -66,6 +68,7 @@ class CallbackConnection(ClientConnection):
         self.greeting: asyncio.Future[bytes] = self.loop.create_future()
         self._on_message = on_message
         self._on_binary = on_binary
+        self._on_read_start = on_read_start
         self._on_read_done = on_read_done
         self._deliver: MessageHandler = self._greet
         self._fragments: list[Frame] = []
@@ -75,10 +78,12 @@ class CallbackConnection(ClientConnection):
 
     def data_received(self, data: bytes) -> None:
         self._slice_ends = time.perf_counter() + SLICE
+        self._on_read_start()
         super().data_received(data)
         self._on_read_done()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._on_read_start()
         while self._backlog:
             self._on_message(self._backlog.popleft())
         self._on_read_done()
@@ -123,6 +128,7 @@ class CallbackConnection(ClientConnection):
     def _handle_backlog(self) -> None:
         backlog, handle = self._backlog, self._on_message
         ends = time.perf_counter() + SLICE
+        self._on_read_start()
         handled = 0
         while backlog:
             handle(backlog.popleft())

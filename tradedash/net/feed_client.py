@@ -35,6 +35,7 @@ from tradedash.core.feed_session import (
     SendText,
 )
 from tradedash.core.lifecycle import FeedLifecycle, FeedState
+from tradedash.core.redact import redact
 from tradedash.core.stats import FeedStats
 
 from .callback_connection import CallbackConnection
@@ -44,6 +45,12 @@ __all__ = ["FeedClient", "FatalFeedError", "MarketSink", "classify_failure"]
 
 log = logging.getLogger("tradedash.feed")
 
+#: What an OSError without a message means, by its type.
+_OS_ERRORS: dict[type[OSError], str] = {
+    ConnectionResetError: "the connection was reset by the server",
+    ConnectionRefusedError: "the connection was refused",
+    ConnectionAbortedError: "the connection was aborted",
+}
 #: HTTP statuses of a refused handshake that are worth retrying (server trouble or "slow down").
 _RETRIED_STATUSES = frozenset((408, 429, 500, 502, 503, 504))
 
@@ -87,14 +94,17 @@ class FeedClient:
       :class:`~tradedash.core.feed_session.ProtocolV1Session` built from ``market``,
       ``subscriptions``, ``on_message``, ``on_message_types``, ``recorder``, the clocks
       and ``book_check_interval``. Its state is read through this client's
-      ``lifecycle``, ``state``, ``stats``, ``subscriptions``, ``symbols``,
+      ``lifecycle``, ``state``, ``stats``, ``subscriptions``, ``refused``, ``symbols``,
       ``fatal_reason`` and ``retry_delay``.
     - :meth:`set_subscriptions` changes what is wanted, live.
     - Keepalive pings close a dead link after ``ping_interval + ping_timeout``
       (+ ``close_timeout``), and the feed reconnects.
     - Failures that :func:`classify_failure` calls transient are retried after the
-      policy's delays (full jitter); a reconnect the session asks for at once (a
-      ``shutdown`` message, a close with 1001) waits for nothing. Fatal failures end
+      policy's delays (full jitter; the first after losing a live connection spread
+      wider, so a crowd that lost one server does not come back in step); a backoff
+      starts over only after a connection that went live. A reconnect the session
+      asks for at once (a ``shutdown`` message, a close with 1001) waits only the
+      policy's short ``shutdown_delay``. Fatal failures end
       ``run()`` with :class:`FatalFeedError` (its message is the reason for the user);
       they are never retried.
     - ``close()`` stops the feed; ``run()`` then returns and the lifecycle is ``closed``.
@@ -127,12 +137,14 @@ class FeedClient:
         max_queue: int = 4096,
     ) -> None:
         self.url = url
+        #: The URL as logs and messages show it: any token in it redacted.
+        self.name = redact(url)
         if session is None:
             if market is None:
                 raise TypeError("FeedClient needs a market or a session")
             session = ProtocolV1Session(
                 market, subscriptions=subscriptions, on_message=on_message, on_message_types=on_message_types,
-                recorder=recorder, clock=clock, wall_clock_ns=wall_clock_ns, name=url,
+                recorder=recorder, clock=clock, wall_clock_ns=wall_clock_ns, name=self.name,
                 book_check_interval=book_check_interval,
             )
         self.session = session
@@ -145,6 +157,7 @@ class FeedClient:
                 CallbackConnection,
                 on_message=session.receive_frame,
                 on_binary=session.receive_binary,
+                on_read_start=self._begin_burst,
                 on_read_done=self._end_burst,
             ),
             open_timeout=open_timeout,
@@ -189,6 +202,10 @@ class FeedClient:
         return self.session.subscriptions
 
     @property
+    def refused(self) -> set[wire.Subscription]:
+        return self.session.refused
+
+    @property
     def symbols(self) -> list[wire.SymbolInfo]:
         return self.session.symbols
 
@@ -224,7 +241,6 @@ class FeedClient:
                     session.connection_opened(self._clock())
                     async with connection:
                         await self._greet(connection)
-                        delays = None
                         at_once = await self._serve(connection)
                 except asyncio.CancelledError:
                     raise
@@ -235,13 +251,16 @@ class FeedClient:
                     if reason is not None:
                         session.fail(reason)
                         raise FatalFeedError(reason) from exc
-                    at_once = session.connection_lost(error=_describe(exc))
-                    log.info("feed %s: %s", self.url, _describe(exc))
+                    error = _describe(exc)
+                    if self.url.startswith("wss://") and isinstance(exc, (ConnectionResetError, ssl.SSLError)):
+                        error += " (a wss:// URL: does the server speak TLS?)"
+                    at_once = session.connection_lost(error=error)
+                    log.info("feed %s: %s", self.name, error)
                 if self._closing:
                     break
-                if delays is None:
-                    delays = self.policy.delays(self._rng)
-                session.backoff_started(0.0 if at_once else next(delays))
+                if delays is None or session.went_live:  # a connection that never went live continues the backoff
+                    delays = self.policy.delays(self._rng, lost=session.went_live)
+                session.backoff_started(self.policy.shutdown_delay(self._rng) if at_once else next(delays))
                 if session.retry_delay:
                     try:
                         await asyncio.wait_for(self._stop.wait(), session.retry_delay)
@@ -258,7 +277,7 @@ class FeedClient:
         if self._ca_file is None or "ssl" in self._connect_options:
             return
         if not self.url.startswith("wss://"):
-            reason = f"a CA file ({self._ca_file}) needs a wss:// URL, not {self.url}"
+            reason = f"a CA file ({self._ca_file}) needs a wss:// URL, not {self.name}"
         else:
             try:
                 self._connect_options["ssl"] = ssl.create_default_context(cafile=self._ca_file)
@@ -310,7 +329,7 @@ class FeedClient:
     async def _serve(self, connection: CallbackConnection) -> bool:
         """Write what the session wants sent until the connection ends; True if the session asks
         for a reconnect at once. Frames reach the session as they arrive, without this loop."""
-        timers = asyncio.create_task(self._run_timers(), name=f"timers {self.url}")
+        timers = asyncio.create_task(self._run_timers(), name=f"timers {self.name}")
         closed = asyncio.ensure_future(connection.wait_closed())
         try:
             while not closed.done():
@@ -325,7 +344,7 @@ class FeedClient:
             if self._closing:
                 self.session.connection_lost()
                 return False
-            log.info("feed %s closed: %s", self.url, _describe(exc))
+            log.info("feed %s closed: %s", self.name, _describe(exc))
             return self.session.connection_lost(code=exc.rcvd.code if exc.rcvd is not None else None, error=_describe(exc))
         finally:
             closed.cancel()
@@ -335,7 +354,7 @@ class FeedClient:
     async def _write(self, connection: CallbackConnection) -> None:
         """Do what the session asked for, in order."""
         self._send_due.clear()
-        for action in self.session.requests_to_send():
+        for action in self.session.requests_to_send(self._clock()):
             if isinstance(action, SendText):
                 try:
                     await connection.send(action.frame, text=True)
@@ -369,6 +388,12 @@ class FeedClient:
             until = poll if deadline is None else deadline - now
             await asyncio.sleep(min(poll, until + 0.005) if until > 0 else poll)
 
+    def _begin_burst(self) -> None:
+        """Before each socket read's frames (the connection calls this)."""
+        self.session.begin_burst(self._clock())
+        if self.session.wants_to_send():
+            self._send_due.set()
+
     def _end_burst(self) -> None:
         """After each socket read's frames (the connection calls this)."""
         session = self.session
@@ -395,5 +420,5 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, InvalidStatus):
         return f"server refused the connection: HTTP {exc.response.status_code}"
     if isinstance(exc, OSError):
-        return f"cannot connect: {exc.strerror or exc}"
+        return f"cannot connect: {exc.strerror or str(exc) or _OS_ERRORS.get(type(exc), type(exc).__name__)}"
     return str(exc) or type(exc).__name__

@@ -27,7 +27,7 @@ class FeedGroup:
         failures = []
         for feed, result in zip(self.feeds, results):
             if isinstance(result, FatalFeedError):
-                failures.append(f"{feed.url}: {result}")
+                failures.append(f"{feed.name}: {result}")
             elif isinstance(result, BaseException):
                 raise result
         if failures:

@@ -6,7 +6,9 @@ import math
 from datetime import datetime
 
 __all__ = [
+    "HUGE",
     "decimals_for_tick",
+    "round_to_tick",
     "format_price",
     "format_change_pct",
     "format_volume",
@@ -21,16 +23,36 @@ def decimals_for_tick(tick_size: float) -> int:
     return max(0, -math.floor(math.log10(tick_size) + 1e-9))
 
 
+def round_to_tick(price: float, tick_size: float | None) -> float:
+    """``price`` on the tick grid (64123.456 on 0.01 -> 64123.46), without float noise; to 2
+    decimals when the tick is not known."""
+    if not tick_size or tick_size <= 0 or not math.isfinite(price):
+        return round(price, 2) if math.isfinite(price) else price
+    return round(round(price / tick_size) * tick_size, decimals_for_tick(tick_size))
+
+
+#: Numbers this large (or not finite) are shown in scientific notation: no market prints them,
+#: and 300 digits with thousands separators would fill the screen.
+HUGE = 1e15
+
+
 def format_price(price: float, decimals: int) -> str:
+    if not abs(price) < HUGE:
+        return f"{price:.6g}"
     return f"{price:,.{decimals}f}"
 
 
 def format_change_pct(change: float, base: float) -> str:
-    return f"{100.0 * change / base:+.2f} %" if base else "—"
+    if not base:
+        return "—"
+    percent = 100.0 * change / base
+    return f"{percent:+.2f} %" if abs(percent) < HUGE else "—"
 
 
 def format_volume(volume: float) -> str:
     """A quantity with two decimals and a k/M/B suffix (999,999 reads 1.00 M, not 1,000.00 k)."""
+    if not abs(volume) < HUGE:
+        return f"{volume:.6g}"
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(volume) >= limit * 0.999995:
             return f"{volume / limit:,.2f} {suffix}"
@@ -39,6 +61,8 @@ def format_volume(volume: float) -> str:
 
 def format_size(size: float, decimals: int = 4) -> str:
     """A quantity to the symbol's lot size."""
+    if not abs(size) < HUGE:
+        return f"{size:.6g}"
     return f"{size:,.{decimals}f}"
 
 

@@ -16,11 +16,13 @@ from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
 from tradedash.ui.icons import icon
 from tradedash.ui.panels.book import BookPanel
 from tradedash.ui.panels.chart import INTERVALS, PriceChart
+from tradedash.ui.panels.health import COLUMNS as HEALTH_COLUMNS
 from tradedash.ui.panels.health import FeedHealthPanel, StatusLight, state_colour, status_summary
 from tradedash.ui.panels.trades import TradesPanel
 from tradedash.ui.panels.watchlist import WatchlistPanel
-from tradedash.ui.panels.watchlist_model import WatchlistModel
+from tradedash.ui.panels.watchlist_model import COLUMNS, WatchlistModel
 from tradedash.ui.running_feed import RunningFeed, SymbolRef
+from tradedash.ui.table_fit import fit_columns
 from tradedash.ui.theme import Theme, apply_theme, resolve_theme
 
 __all__ = ["MainWindow", "LAYOUT_VERSION"]
@@ -29,6 +31,12 @@ __all__ = ["MainWindow", "LAYOUT_VERSION"]
 LAYOUT_VERSION = 2
 #: How often feed health and the status line repaint (their numbers change slowly).
 HEALTH_HZ = 5
+#: The least height of a dock added with a height share in the default layout (title, buttons, header, four rows).
+MIN_STRIP_HEIGHT = 210
+#: Columns hidden first when a panel is too narrow for all of them (see table_fit.fit_columns).
+WATCHLIST_DROP_ORDER = (COLUMNS.index("Chg"), COLUMNS.index("Bid"), COLUMNS.index("Ask"), COLUMNS.index("Vol 24h"), COLUMNS.index("Spread"))
+TRADES_DROP_ORDER = (1,)  # Side: the price's colour says it too
+HEALTH_DROP_ORDER = tuple(HEALTH_COLUMNS.index(name) for name in ("Last error", "Resyncs", "Gaps", "Last msg", "Reconnects", "Msgs/s"))
 
 
 class MainWindow(QMainWindow):
@@ -67,6 +75,7 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self._fit_default_size(1440, 860)
         self.dialogs: list[QWidget] = []
+        self._shown_feed: RunningFeed | None = None
 
         self.watchlist_model = WatchlistModel(feeds, self.theme)
         self.watchlist = WatchlistPanel(self.watchlist_model)
@@ -170,12 +179,16 @@ class MainWindow(QMainWindow):
     def _size_default_docks(self) -> None:
         """Proportions of the default layout (they take effect once the window has a size)."""
         d = self.docks
-        width, height = max(self.width(), 1200), max(self.height(), 700)
-        self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [int(width * 0.44), int(width * 0.32), int(width * 0.24)], Qt.Orientation.Horizontal)
+        width, height = max(self.width(), 800), max(self.height(), 500)
+        # The book and trades need about 270 px for their columns; the chart takes a third; the watchlist the rest.
+        book = max(270, int(width * 0.24))
+        chart = int(width * 0.32)
+        self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [width - book - chart, chart, book], Qt.Orientation.Horizontal)
         self.resizeDocks([d["watchlist"], d["health"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
-        self.resizeDocks([d["book"], d["trades"]], [int(height * 0.66), int(height * 0.34)], Qt.Orientation.Vertical)
-        for key, share in self._height_shares.items():
-            self.resizeDocks([d[key]], [int(height * share)], Qt.Orientation.Vertical)
+        self.resizeDocks([d["book"], d["trades"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
+        for key, share in self._height_shares.items():  # strips of added docks: never shorter than a header and four rows
+            strip = max(MIN_STRIP_HEIGHT, int(height * share))
+            self.resizeDocks([d["watchlist"], d[key]], [int((height - strip) * 0.55), strip], Qt.Orientation.Vertical)
 
     def _restore_layout(self) -> bool:
         """Restore the saved geometry and dock arrangement; False when there was none."""
@@ -201,6 +214,10 @@ class MainWindow(QMainWindow):
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self._settings.sync()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self.fit_columns)  # after the docks took their new sizes
 
     def closeEvent(self, event) -> None:
         self.save_layout()
@@ -349,9 +366,22 @@ class MainWindow(QMainWindow):
         feed = next((f for f in self.feeds if f.name == ref.feed), None)
         if feed is None:
             return
+        self._shown_feed = feed
         self.chart.set_symbol(feed, ref.symbol)
         self.book.set_symbol(feed, ref.symbol)
         self.trades.set_symbol(feed, ref.symbol)
+
+    def _show_again_or_first(self) -> None:
+        """The shown symbol again if its feed came back under the same name, else the first row."""
+        shown = self.chart.symbol
+        if shown is not None and self.watchlist_model.row_of(shown) >= 0:
+            ref = shown
+        elif self.watchlist_model.rowCount():
+            ref = self.watchlist_model.ref_at(0)
+        else:
+            return
+        self.watchlist.select(ref)
+        self.show_symbol(ref)
 
     def _open_in_chart(self, ref: SymbolRef) -> None:
         self.show_symbol(ref)
@@ -360,11 +390,8 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         self.watchlist_model.refresh()
-        shown = self.chart.symbol
-        if (shown is None or all(f.name != shown.feed for f in self.feeds)) and self.watchlist_model.rowCount():
-            ref = self.watchlist_model.ref_at(0)
-            self.watchlist.select(ref)
-            self.show_symbol(ref)
+        if not any(feed is self._shown_feed for feed in self.feeds):  # none yet, or its feed stopped or restarted
+            self._show_again_or_first()
         self.chart.refresh()
         self.book.refresh()
         self.trades.refresh()
@@ -373,13 +400,17 @@ class MainWindow(QMainWindow):
             self._refresh_status()
         if self.repaints % self._fit_every == 0:
             self.fit_columns()
+        elif self.watchlist_model.widened:  # a longer number than before: fit now, not within a second
+            fit_columns(self.watchlist.table, WATCHLIST_DROP_ORDER)
+        self.watchlist_model.widened = False
         self.repaints += 1
 
     def fit_columns(self) -> None:
-        """Size table columns to what they show (once a second, not on every change: it measures text)."""
-        for table in (self.watchlist.table, self.trades, self.health.table):
-            for column in range(table.model().columnCount() - 1):  # the last one stretches
-                table.resizeColumnToContents(column)
+        """Size table columns to what they show, hiding the least needed ones where a panel is too
+        narrow for all (once a second and on resizes, not on every change: it measures text)."""
+        fit_columns(self.watchlist.table, WATCHLIST_DROP_ORDER)
+        fit_columns(self.trades, TRADES_DROP_ORDER)
+        fit_columns(self.health.table, HEALTH_DROP_ORDER)
 
     def _refresh_status(self) -> None:
         states = [feed.client.state for feed in self.feeds]

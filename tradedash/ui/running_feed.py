@@ -43,6 +43,11 @@ class RunningFeed:
     def name(self) -> str:
         return self.config.name
 
+    def shown_symbols(self) -> list[str]:
+        """The symbols the window shows: subscribed in the config and with data (the watchlist's rows)."""
+        known = self.market.symbols
+        return [symbol for symbol in self.config.symbols if symbol in known]
+
     def symbol_state(self, symbol: str) -> SymbolState | None:
         return self.market.symbols.get(symbol)
 

@@ -65,7 +65,11 @@ class SingleInstance(QObject):
 
     def hand_over(self, timeout: float = 10.0) -> int:
         if self._ask_to_raise(timeout):
-            print("tradedash: already running with this config; brought its window to the front", file=sys.stderr)
+            print(
+                "tradedash: already running with this config; brought its window to the front"
+                " (for a second window: --new-instance --config OTHER.toml)",
+                file=sys.stderr,
+            )
             return 0
         print(
             "tradedash: another TradeDash holds this config but does not answer; close it,"

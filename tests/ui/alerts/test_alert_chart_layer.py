@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.ui.alert_window import alert_window
+from tests.ui.ui_helpers import make_feed
 from tradedash.core.alert_rules import PriceCross, PriceRange
 from tradedash.core.alert_store import AlertStore
 
@@ -22,11 +23,27 @@ def test_context_menu_creates_a_rule_at_the_clicked_price(center):
     assert texts[0] == "Alert when BTC-USD crosses above 64,123.46"
     menu.actions()[1].trigger()
     [rule] = center.engine.rules
-    assert isinstance(rule, PriceCross) and (rule.symbol, rule.direction, rule.level) == ("BTC-USD", "below", 64_123.456)
+    assert isinstance(rule, PriceCross) and (rule.symbol, rule.direction, rule.level) == ("BTC-USD", "below", 64_123.46)
     assert list(center.chart.lines) == [(rule.id, "level")]
     assert center.panel.selected_rule() == rule
     menu.actions()[2].trigger()
-    assert center.editor is not None and center.editor.inputs["price_cross"]["level"].value() == 64_123.456
+    assert center.editor is not None and center.editor.inputs["price_cross"]["level"].value() == 64_123.46
+
+
+def test_levels_from_the_chart_are_on_the_symbols_tick(qtbot, tmp_path):
+    feed = make_feed("demo")  # SOL-USD trades on a 0.001 tick
+    center = alert_window(qtbot, tmp_path, current=lambda: ("demo", "SOL-USD"))
+    center.attach_feed("demo", feed.client.lifecycle, lambda: feed.client.symbols, feed.market)
+    menu = center.chart.menu_at(3302.088785300663)
+    assert menu.actions()[0].text() == "Alert when SOL-USD crosses above 3,302.089"
+    menu.actions()[0].trigger()
+    [rule] = center.engine.rules
+    assert rule.level == 3302.089 and "3,302.089" in center.rules_model.data(center.rules_model.index(0, 2))
+    line = center.chart.lines[(rule.id, "level")]
+    line.setValue(3310.123456)
+    line.sigPositionChangeFinished.emit(line)
+    assert center.engine.rule(rule.id).level == 3310.123
+    center.close()
 
 
 def test_dragging_a_level_edits_the_rule_and_a_refused_drag_is_undone(center):

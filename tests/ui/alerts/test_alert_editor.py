@@ -7,7 +7,7 @@ import typing
 
 import pytest
 from PySide6.QtCore import QDateTime
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialogButtonBox, QWidget
 
 from tradedash.core.alert_kinds import ALERT_KINDS
 from tradedash.core.alert_rules import AlertRule, FeedCondition, PercentChange, PriceRange
@@ -42,7 +42,7 @@ def test_the_form_offers_every_kind_the_engine_knows(editor):
 
 
 def test_an_empty_level_is_refused_then_a_number_accepted(editor, qtbot):
-    assert not ok_enabled(editor) and "level" in editor.error.text()
+    assert not ok_enabled(editor) and editor.error.text() == ""  # nothing typed yet: not an error
     editor.inputs["price_cross"]["level"].setText("abc")
     assert not ok_enabled(editor) and "'abc' is not a number" in editor.error.text()
     editor.inputs["price_cross"]["level"].setText("0")
@@ -53,6 +53,36 @@ def test_an_empty_level_is_refused_then_a_number_accepted(editor, qtbot):
         editor.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     rule = accepted.args[0]
     assert (rule.symbol, rule.direction, rule.level, rule.mode, rule.cooldown) == ("BTC-USD", "above", 65000.5, "every", 60.0)
+
+
+def test_a_new_rule_starts_at_the_last_price_on_its_tick_until_the_user_types(qtbot):
+    quotes = {"BTC-USD": (64_123.456, 0.01), "ETH-USD": (3_302.088785, 0.1)}
+    dialog = AlertEditor(symbols=SYMBOLS, quote=lambda _feed, symbol: quotes.get(symbol))
+    qtbot.addWidget(dialog)
+    dialog.symbol.setCurrentText("BTC-USD")
+    level = dialog.inputs["price_cross"]["level"]
+    assert level.text() == "64123.46" and ok_enabled(dialog) and dialog.error.text() == ""
+    assert (dialog.inputs["price_range"]["low"].value(), dialog.inputs["price_range"]["high"].value()) == (63482.22, 64764.69)
+    dialog.symbol.setCurrentText("ETH-USD")
+    assert level.text() == "3302.1"
+    qtbot.keyClicks(level, "5")  # typed: the field is the user's now
+    dialog.symbol.setCurrentText("BTC-USD")
+    assert level.text() == "3302.15"
+
+
+def test_every_field_of_every_kind_lines_up_in_one_column(qtbot):
+    dialog = AlertEditor(symbols=SYMBOLS)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    for kind in ALERT_KINDS:
+        choose(dialog, kind)
+        qtbot.wait(1)
+        shown = [w for w in dialog.findChildren(QWidget) if w.parent() is dialog and w.isVisible()
+                 and dialog.form.labelForField(w) is not None]
+        assert len({w.x() for w in shown}) == 1, kind
+        assert all(w.isVisible() for w in dialog.inputs[kind].values())
+        assert not any(w.isVisible() for other, fields in dialog.inputs.items() if other != kind for w in fields.values())
 
 
 def test_unknown_symbols_negative_cooldowns_and_past_expiry_are_refused(editor):

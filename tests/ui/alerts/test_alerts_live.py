@@ -6,7 +6,7 @@ import asyncio
 
 from tradedash.app import AppOptions, Dashboard
 from tradedash.core.alert_rules import LargeTrade, PriceCross, new_rule_id
-from tradedash.core.alert_store import AlertStore
+from tradedash.core.alert_store import AlertSettings, AlertStore
 from tradedash.core.lifecycle import FeedState
 
 #: The feed ``--symbols`` makes (see ``Dashboard.start``).
@@ -131,3 +131,21 @@ def test_a_half_open_link_suspends_price_rules_and_fires_the_stale_feed_rule(qt_
             await dashboard.stop()
 
     qt_async.run(scenario())
+
+
+def test_rules_on_a_feed_this_run_does_not_have_are_explained_where_the_user_sees_them(qt_async, tmp_path):
+    rule = PriceCross(id="demo-rule", feed="demo", symbol="BTC-USD", direction="above", level=1e9)
+    AlertStore(tmp_path).save_rules([rule], AlertSettings())
+
+    async def scenario():
+        dashboard = Dashboard(AppOptions(symbols=["BTC-USD"], config_path=tmp_path / "config.toml"))
+        await dashboard.start(show=False)
+        try:
+            banner = dashboard.alerts.banner
+            return banner.isVisibleTo(dashboard.window), banner.label.text(), dashboard.alerts.engine.status("demo-rule")
+        finally:
+            await dashboard.stop()
+
+    visible, text, status = qt_async.run(scenario())
+    assert visible and "1 alert rule watches the feed 'demo', which is not running" in text
+    assert "--url/--symbols" in text and status == "waiting for a feed named 'demo'"

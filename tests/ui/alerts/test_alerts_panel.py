@@ -119,3 +119,36 @@ def test_a_long_banner_message_never_widens_the_window(qtbot, tmp_path):
         assert alerts.banner.label.toolTip() == "x" * 2000
     finally:
         alerts.close()
+
+
+def test_a_switched_off_rule_shows_an_empty_box_in_the_dark_theme(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from tradedash.config import Config
+    from tradedash.ui.alerts.center import AlertCenter
+    from tradedash.ui.main_window import MainWindow
+
+    app = QApplication.instance()
+    palette = app.palette()
+    window = MainWindow([], Config(theme="dark"), QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat))
+    window.repaint_timer.stop()
+    qtbot.addWidget(window)
+    alerts = AlertCenter(AlertStore(tmp_path), window, current=lambda: None)
+    try:
+        alerts.put_rule(PriceCross(id="off", symbol="BTC-USD", direction="above", level=1.0, enabled=False))
+        table = alerts.panel.rules_table
+        table.clearSelection()
+        window.show()
+        qtbot.waitExposed(window)
+        image = table.grab(table.visualRect(alerts.rules_model.index(0, 0)).translated(table.viewport().pos())).toImage()
+        background = image.pixelColor(1, 1)
+        assert background.lightness() < 80  # the dark theme's table
+        drawn = sum(
+            1 for x in range(image.width()) for y in range(image.height())
+            if abs(image.pixelColor(x, y).lightness() - background.lightness()) > 12
+        )
+        assert drawn > 20  # the box's outline
+    finally:
+        alerts.close()
+        app.setPalette(palette)

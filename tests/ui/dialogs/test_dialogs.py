@@ -73,9 +73,60 @@ def test_add_and_remove_feeds(qtbot, tmp_path):
     assert (new.name, new.url, new.token, new.symbols) == ("feed 1", "wss://example.test:443", "secret", ["BTC-USD"])
     dialog.feed_list.setCurrentRow(0)
     dialog.remove_feed()
+    _answer(dialog, "Remove feed")
     with qtbot.waitSignal(dialog.applied) as blocker:
         assert dialog.apply()
     assert [f.name for f in blocker.args[0].feeds] == ["feed 1"]
+
+
+def _answer(dialog: SubscriptionDialog, text: str) -> None:
+    """Click ``text`` (or "Cancel") in the dialog's open question."""
+    box = dialog.confirmation
+    assert box is not None and box.isVisible()
+    [button] = [b for b in box.buttons() if b.text().replace("&", "") == text]
+    button.click()
+
+
+def test_enter_in_the_symbol_box_adds_the_symbol_and_presses_no_button(qtbot):
+    dialog = _dialog(qtbot)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.symbol_edit.setFocus()
+    qtbot.keyClicks(dialog.symbol_edit, "doge-usd")
+    qtbot.keyClick(dialog.symbol_edit, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog.symbol_edit, Qt.Key.Key_Enter)
+    assert dialog.feed_list.count() == 1 and dialog.isVisible()  # no "Add feed", no Apply, no Close
+    symbols = [dialog.symbol_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.symbol_list.count())]
+    assert symbols[-1] == "DOGE-USD" and dialog.symbol_edit.text() == ""
+
+
+def test_esc_with_edits_asks_before_discarding_them(qtbot):
+    dialog = _dialog(qtbot)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible()  # nothing edited: closes at once
+    dialog.show()
+    _check(dialog, "ETH-USD", True)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible() and "Discard" in dialog.confirmation.text()
+    _answer(dialog, "Cancel")
+    assert dialog.isVisible() and dialog.has_edits()
+    assert dialog.apply()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # applied: nothing left to lose
+    assert not dialog.isVisible()
+
+
+def test_remove_feed_asks_first(qtbot):
+    dialog = _dialog(qtbot)
+    dialog.show()
+    dialog.remove_feed()
+    assert "Remove the feed 'demo'?" == dialog.confirmation.text()
+    _answer(dialog, "Cancel")
+    assert dialog.feed_list.count() == 1
+    dialog.remove_feed()
+    _answer(dialog, "Remove feed")
+    assert dialog.feed_list.count() == 0
 
 
 def test_about_shows_versions_and_paths(qtbot):

@@ -16,13 +16,13 @@ def test_rows_show_state_counters_and_last_errors(theme, qtbot, qtmodeltester):
     a.lifecycle.handle(FeedEvent.CONNECT)
     a.lifecycle.handle(FeedEvent.DATA)
     a.stats.record_messages(10)
-    a.stats.reconnects = 2
+    a.stats.outages, a.stats.reconnects = 1, 2
     a.stats.record_error("cannot connect: refused")
     panel.refresh()
     qtmodeltester.check(panel.model)
     row = {COLUMNS[c]: panel.model.index(0, c).data() for c in range(len(COLUMNS))}
-    assert row["Feed"] == "a" and row["State"] == "live" and row["Reconnects"] == "2"
-    assert row["Last error"] == "cannot connect: refused" and row["Latency p50 / p99"] == "—"
+    assert row["Feed"] == "a" and row["State"] == "live" and row["Reconnects"] == "1 (2 attempts)"
+    assert row["Last error"] == "cannot connect: refused" and row["Latency"] == "—"
     assert panel.model.index(1, 1).data() == "closed"
     assert panel.errors.toPlainText() == "cannot connect: refused"
     feeds.pop()

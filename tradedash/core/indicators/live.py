@@ -72,10 +72,10 @@ class LiveIndicator:
             return self._recompute(view)
         held_bars = computation.bar_columns()
         columns = (view.open, view.high, view.low, view.close, view.volume)
-        if not all(np.array_equal(mine[offset:held - 1], theirs[:last]) for mine, theirs in zip(held_bars, columns)):
+        if not all(_same(mine[offset : held - 1], theirs[:last]) for mine, theirs in zip(held_bars, columns)):
             return self._recompute(view)
         result = SyncResult.UNCHANGED
-        if not all(mine[held - 1] == theirs[last] for mine, theirs in zip(held_bars, columns)):
+        if not all(_same(mine[held - 1 : held], theirs[last : last + 1]) for mine, theirs in zip(held_bars, columns)):
             computation.update_last(_bar(view, last))
             result = SyncResult.UPDATED
         for i in range(last + 1, count):
@@ -97,6 +97,11 @@ class LiveIndicator:
         """Each output line over the bars of the last synced view (read-only, NaN where undefined)."""
         first, end = self._offset, self._offset + self._length
         return {name: line[first:end] for name, line in self.computation.values().items()}
+
+
+def _same(mine: np.ndarray, theirs: np.ndarray) -> bool:
+    """Equal values, a NaN equal to a NaN (a bar with a NaN price must not look changed on every sync)."""
+    return np.array_equal(mine, theirs, equal_nan=True)
 
 
 def _bar(view: Any, i: int) -> Bar:

@@ -26,7 +26,7 @@ from tradedash.ui.alerts.editor import AlertEditor
 from tradedash.ui.alerts.models import HistoryModel, RulesModel
 from tradedash.ui.alerts.notifications import AlertBanner, Notifier
 from tradedash.ui.alerts.panel import AlertsPanel
-from tradedash.ui.formatting import decimals_for_tick
+from tradedash.ui.formatting import decimals_for_tick, round_to_tick
 from tradedash.ui.main_window import MainWindow
 
 __all__ = ["AlertCenter", "TICK_MS", "HISTORY_SAVE_INTERVAL"]
@@ -58,8 +58,9 @@ class AlertCenter(QObject):
     an Alerts menu and a layer on the window's price chart. ``current`` says
     which (feed, symbol) the chart shows (default: the window's chart). Rules are
     written back within one tick of every change, the history at most every
-    ``HISTORY_SAVE_INTERVAL`` seconds, both on :meth:`close`. Call :meth:`observe`
-    with every market message of a feed attached with :meth:`attach_feed`.
+    ``HISTORY_SAVE_INTERVAL`` seconds, both on :meth:`close`. A feed attached with
+    :meth:`attach_feed` passes every market message to the callable :meth:`observer`
+    gives for it.
     Firings are announced (banner, tray, sound) and painted on a ``TICK_MS``
     timer, never per message; ``fired`` is emitted for each.
     """
@@ -103,7 +104,7 @@ class AlertCenter(QObject):
         menu.addAction(new_action)
         menu.addAction(dock.toggleViewAction())
         self.notifier = Notifier(window, sound=self.settings.sound)
-        self.chart = ChartAlerts(window.chart.price_plot, self.engine, self._current, self.decimals)
+        self.chart = ChartAlerts(window.chart.price_plot, self.engine, self._current, self.decimals, self.round_price)
         self.chart.level_moved.connect(self.move_level)
         self.chart.rule_requested.connect(self.rule_from_chart)
         if self.problems:
@@ -151,6 +152,23 @@ class AlertCenter(QObject):
         if feed is not None and feed.lifecycle is lifecycle:  # not a replaced or stopped client's late news
             self.engine.set_feed_state(state, name)
 
+    def explain_absent_feeds(self, why: str) -> str | None:
+        """Tell the user (banner, log) which rules watch a feed that is not running, and ``why``
+        it is not (e.g. the feeds came from the command line). Returns the text, or None when
+        every rule's feed runs."""
+        absent = sorted({rule.feed for rule in self.engine.rules} - set(self._feeds))
+        if not absent:
+            return None
+        count = sum(rule.feed in absent for rule in self.engine.rules)
+        names = ", ".join(repr(name) for name in absent)
+        text = (
+            f"{count} alert rule{'s' if count != 1 else ''} watch{'' if count != 1 else 'es'} the feed {names}, which is not"
+            f" running: {why}. They wait until it runs again."
+        )
+        log.info("alerts: %s", text)
+        self.banner.show_text(" | ".join([*self.problems, text]) if self.problems else text)
+        return text
+
     def observer(self, feed: str) -> Callable[[wire.MarketMessage], object]:
         """What a feed calls with each market message it applied: the engine's ``on_message`` for ``feed``."""
         on_message = self.engine.on_message
@@ -174,12 +192,28 @@ class AlertCenter(QObject):
                 found += [info.symbol for info in self._feeds[name].symbols() if info.symbol not in found]
         return found
 
-    def decimals(self, feed: str, symbol: str) -> int:
+    def tick_size(self, feed: str, symbol: str) -> float | None:
+        """``symbol``'s tick size as ``feed``'s exchange lists it, or None before it is listed."""
         if feed in self._feeds:
             for info in self._feeds[feed].symbols():
                 if info.symbol == symbol:
-                    return decimals_for_tick(info.tick_size)
-        return 2
+                    return info.tick_size
+        return None
+
+    def decimals(self, feed: str, symbol: str) -> int:
+        tick = self.tick_size(feed, symbol)
+        return decimals_for_tick(tick) if tick else 2
+
+    def round_price(self, feed: str, symbol: str, price: float) -> float:
+        """``price`` on ``symbol``'s tick grid (a level picked on the chart is a price the exchange can print)."""
+        return round_to_tick(price, self.tick_size(feed, symbol))
+
+    def quote(self, feed: str, symbol: str) -> tuple[float, float] | None:
+        """(last price, tick size) of ``symbol`` on ``feed``, or None while it has no price."""
+        state = self._feeds[feed].market.symbols.get(symbol) if feed in self._feeds else None
+        if state is None or state.ticker is None:
+            return None
+        return state.ticker.last, self.tick_size(feed, symbol) or 0.01
 
     # --- Rules ----------------------------------------------------------------------------
 
@@ -213,7 +247,7 @@ class AlertCenter(QObject):
         """Open the editor (non-modal, ``open()``) on ``rule``, or on a new rule at ``price``."""
         current = self._current()
         feed = current[0] if current else self.feed_names()[0]
-        editor = AlertEditor(rule, symbols=self.symbols(feed), feeds=self.feed_names(), parent=self.window)
+        editor = AlertEditor(rule, symbols=self.symbols(feed), feeds=self.feed_names(), quote=self.quote, parent=self.window)
         if rule is None and current is not None:
             editor.feed.setCurrentIndex(max(0, editor.feed.findData(current[0])))
             editor.symbol.setCurrentText(current[1])
@@ -235,10 +269,11 @@ class AlertCenter(QObject):
         if current is None:
             return
         if request == "editor":
-            self.open_editor(price=price)
+            self.open_editor(price=self.round_price(*current, price))
         else:
             feed, symbol = current
-            self.put_rule(PriceCross(id=new_rule_id(), feed=feed, symbol=symbol, direction=request, level=price))
+            level = self.round_price(feed, symbol, price)
+            self.put_rule(PriceCross(id=new_rule_id(), feed=feed, symbol=symbol, direction=request, level=level))
 
     # --- Settings and history -------------------------------------------------------------
 

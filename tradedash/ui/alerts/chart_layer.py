@@ -28,11 +28,11 @@ class ChartAlerts(QObject):
     the firings or the shown symbol changed. Each enabled price-cross rule of the
     shown symbol is a horizontal line (a range rule two) that the user can drag;
     letting go emits ``level_moved(rule_id, field, value)`` (``field`` is
-    ``level``, ``low`` or ``high``; the value rounded to the symbol's decimals).
+    ``level``, ``low`` or ``high``; the value on the symbol's tick grid).
     Firings of the shown symbol are star markers at (time fired, price then).
-    A right click on the plot offers rules at the clicked price; choosing one
-    emits ``rule_requested(kind_or_direction, price)`` with ``above``, ``below``
-    or ``editor``.
+    A right click on the plot offers rules at the clicked price, rounded to the
+    tick; choosing one emits ``rule_requested(kind_or_direction, price)`` with
+    ``above``, ``below`` or ``editor``.
     """
 
     level_moved = Signal(str, str, float)
@@ -44,12 +44,14 @@ class ChartAlerts(QObject):
         engine: AlertEngine,
         current: Current,
         decimals: Callable[[str, str], int],
+        round_price: Callable[[str, str, float], float],
     ) -> None:
         super().__init__()
         self._plot = plot
         self._engine = engine
         self._current = current
         self._decimals = decimals
+        self._round = round_price
         self._painted: tuple[int, int, tuple[str, str] | None] | None = None
         self._menu: QMenu | None = None
         self.lines: dict[tuple[str, str], pg.InfiniteLine] = {}
@@ -118,8 +120,8 @@ class ChartAlerts(QObject):
     def _moved(self, key: tuple[str, str], line: pg.InfiniteLine) -> None:
         rule_id, field = key
         current = self._current()
-        decimals = self._decimals(*current) if current is not None else 8
-        self.level_moved.emit(rule_id, field, round(float(line.value()), decimals))
+        value = float(line.value())
+        self.level_moved.emit(rule_id, field, self._round(*current, value) if current is not None else value)
 
     # --- Context menu ---------------------------------------------------------------------
 
@@ -129,6 +131,7 @@ class ChartAlerts(QObject):
         current = self._current()
         if current is None:
             return menu
+        price = self._round(*current, price)  # what the menu says is what the rule gets
         text = f"{price:,.{self._decimals(*current)}f}"
         for request, label in (
             ("above", f"Alert when {current[1]} crosses above {text}"),

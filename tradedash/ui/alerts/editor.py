@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import msgspec
 from PySide6.QtCore import QDateTime, Signal
@@ -17,15 +17,23 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from tradedash.core.alert_kinds import ALERT_KINDS, kind_of
 from tradedash.core.alert_rules import AlertRule, check_rule, new_rule_id
+from tradedash.ui.formatting import round_to_tick
 
 __all__ = ["AlertEditor"]
+
+
+#: (feed, symbol) -> (last price, tick size), or None when the symbol has no price yet.
+Quote = Callable[[str, str], tuple[float, float] | None]
+
+
+class _Incomplete(ValueError):
+    """A number field is still empty: the form is not finished, which is not an error."""
 
 
 class _NumberField(QLineEdit):
@@ -46,9 +54,11 @@ class AlertEditor(QDialog):
 
     Contract: OK stays disabled and :attr:`error` says why while the form does
     not make a valid rule (a number that is not one, an unknown symbol, low not
-    below high, an expiry in the past...). Open it with ``open()`` (never
-    ``exec()`` inside the event loop). Editing keeps the rule's id; a new rule
-    gets a fresh one.
+    below high, an expiry in the past...); an empty field is not an error, just
+    not finished. A new rule's price fields start near the symbol's last price
+    (``quote(feed, symbol)``), on its tick, until the user types in them. Open it
+    with ``open()`` (never ``exec()`` inside the event loop). Editing keeps the
+    rule's id; a new rule gets a fresh one.
     """
 
     rule_accepted = Signal(object)
@@ -59,6 +69,7 @@ class AlertEditor(QDialog):
         *,
         symbols: Sequence[str] = (),
         feeds: Sequence[str] = ("",),
+        quote: Quote = lambda _feed, _symbol: None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -66,6 +77,9 @@ class AlertEditor(QDialog):
         self.setMinimumWidth(420)
         self._rule_id = rule.id if rule else new_rule_id()
         self._symbols = list(symbols)
+        self._quote = quote
+        #: Number fields the user typed in (a new rule's price fields follow the symbol until then).
+        self._typed: set[_NumberField] = set()
 
         self.kind = QComboBox()
         for kind in ALERT_KINDS.values():
@@ -77,11 +91,10 @@ class AlertEditor(QDialog):
         self.symbol.addItems(self._symbols)
         self.name = QLineEdit(placeholderText="optional; the condition is shown otherwise")
 
-        self.pages = QStackedWidget()
         self.inputs: dict[str, dict[str, QComboBox | _NumberField]] = {}
+        self._near_last: dict[_NumberField, float] = {}
         for kind in ALERT_KINDS.values():
-            page, form, inputs = QWidget(), QFormLayout(), {}
-            form.setContentsMargins(0, 0, 0, 0)
+            inputs = {}
             for field in kind.fields:
                 if field.choices:
                     widget: QComboBox | _NumberField = QComboBox()
@@ -90,12 +103,11 @@ class AlertEditor(QDialog):
                 else:
                     widget = _NumberField()
                     widget.textChanged.connect(self._validate)
-                form.addRow(field.label, widget)
+                    widget.textEdited.connect(lambda _text, w=widget: self._typed.add(w))
+                    if field.near_last is not None:
+                        self._near_last[widget] = field.near_last
                 inputs[field.name] = widget
-            page.setLayout(form)
-            self.pages.addWidget(page)
             self.inputs[kind.tag] = inputs
-
         self.mode = QComboBox()
         self.mode.addItem("Every time", "every")
         self.mode.addItem("Only once", "once")
@@ -111,13 +123,16 @@ class AlertEditor(QDialog):
         self.buttons.accepted.connect(self._accept)
         self.buttons.rejected.connect(self.reject)
 
-        form = QFormLayout()
+        # One form, one label column: every kind's fields are rows of it, shown for their kind only.
+        self.form = form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Alert when", self.kind)
         form.addRow("Feed", self.feed)
-        self.feed.setVisible(len(feeds) > 1)
-        form.labelForField(self.feed).setVisible(len(feeds) > 1)
+        form.setRowVisible(self.feed, len(feeds) > 1)
         form.addRow("Symbol", self.symbol)
-        form.addRow(self.pages)
+        for kind in ALERT_KINDS.values():
+            for field in kind.fields:
+                form.addRow(field.label, self.inputs[kind.tag][field.name])
         form.addRow("Name", self.name)
         form.addRow("Trigger", self.mode)
         form.addRow("Cooldown (s)", self.cooldown)
@@ -141,7 +156,22 @@ class AlertEditor(QDialog):
         self.expires_at.dateTimeChanged.connect(self._validate)
         if rule is not None:
             self._fill(rule)
+            self._typed.update(self._near_last)  # an edited rule keeps its levels
+        else:
+            self.feed.currentIndexChanged.connect(self._follow_last_price)
+            self.symbol.currentTextChanged.connect(self._follow_last_price)
+            self._follow_last_price()
         self._validate()
+
+    def _follow_last_price(self, *_args) -> None:
+        """Start a new rule's untyped price fields near the symbol's last price, on its tick."""
+        quote = self._quote(self.feed.currentData() or "", self.symbol.currentText().strip())
+        if quote is None:
+            return
+        last, tick = quote
+        for widget, offset in self._near_last.items():
+            if widget not in self._typed:
+                widget.set_value(round_to_tick(last * (1 + offset), tick))
 
     # --- Form <-> rule --------------------------------------------------------------------
 
@@ -167,10 +197,11 @@ class AlertEditor(QDialog):
                 widget.set_value(value)
 
     def set_number(self, field: str, value: float) -> None:
-        """Prefill a number of the current kind (e.g. the level a chart was clicked at)."""
+        """Prefill a number of the current kind (e.g. the level a chart was clicked at); it stays put."""
         widget = self.inputs[self.current_kind()][field]
         assert isinstance(widget, _NumberField)
         widget.set_value(value)
+        self._typed.add(widget)
 
     def current_kind(self) -> str:
         return self.kind.currentData()
@@ -184,6 +215,8 @@ class AlertEditor(QDialog):
                 values[field] = widget.currentText()
             else:
                 number = widget.value()
+                if number is None and not widget.text().strip():
+                    raise _Incomplete(f"{field}: fill it in")
                 if number is None:
                     raise ValueError(f"{field}: {widget.text()!r} is not a number")
                 values[field] = number
@@ -219,7 +252,10 @@ class AlertEditor(QDialog):
 
     def _validate(self) -> None:
         kind = ALERT_KINDS[self.current_kind()]
-        self.pages.setCurrentIndex(self.kind.currentIndex())
+        for other in ALERT_KINDS.values():
+            for widget in self.inputs[other.tag].values():
+                self.form.setRowVisible(widget, other is kind)
+        self.form.setRowVisible(self.symbol, kind.has_symbol)
         self.symbol.setEnabled(kind.has_symbol)
         self.hysteresis.setEnabled(kind.has_hysteresis)
         if not kind.has_hysteresis:
@@ -228,6 +264,9 @@ class AlertEditor(QDialog):
         self.expires_at.setEnabled(self.expires.isChecked())
         try:
             self.build()
+        except _Incomplete:  # nothing typed yet is not an error: OK waits, the form says nothing
+            self.error.clear()
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
         except (ValueError, msgspec.ValidationError) as exc:
             self.error.setText(str(exc))
             self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -22,6 +22,9 @@ from PySide6.QtWidgets import (
 
 from tradedash.core.alert_rules import AlertRule
 from tradedash.ui.alerts.models import HistoryModel, RulesModel
+from tradedash.ui.guard import shielded
+from tradedash.ui.table_fit import fit_columns
+from tradedash.ui.theme import CHECKABLE_ITEMS_STYLE
 
 __all__ = ["AlertsPanel", "AlertActions"]
 
@@ -36,12 +39,40 @@ class AlertActions(Protocol):
     def set_sound(self, on: bool) -> None: ...
 
 
-def _table(model) -> QTableView:
-    table = QTableView()
+class _HintTable(QTableView):
+    """A table that says what would be here while it is empty."""
+
+    def __init__(self, hint: str) -> None:
+        super().__init__()
+        self.hint = hint
+
+    def fit(self, *_args) -> None:
+        """Columns to their contents; the last one (a message, a status) takes what is left,
+        elided, with the whole text in its tooltip: never a sideways scrollbar."""
+        fit_columns(self)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    @shielded()
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.model() is not None and self.model().rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            margin = self.viewport().rect().adjusted(12, 8, -12, -8)
+            painter.drawText(margin, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap), self.hint)
+            painter.end()
+
+
+def _table(model, hint: str) -> QTableView:
+    table = _HintTable(hint)
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(24)  # compact rows, as in the watchlist: more rules in a short strip
     table.setAlternatingRowColors(True)
     table.setWordWrap(False)
     header = table.horizontalHeader()
@@ -49,8 +80,8 @@ def _table(model) -> QTableView:
     header.setStretchLastSection(True)
     # Fit the columns to what they hold whenever rows come or go (not per repaint: that would jitter).
     for signal in (model.modelReset, model.rowsInserted):
-        signal.connect(table.resizeColumnsToContents)
-    table.resizeColumnsToContents()
+        signal.connect(table.fit)
+    table.fit()
     return table
 
 
@@ -69,9 +100,10 @@ class AlertsPanel(QWidget):
         self.history_model = history
         self._actions = actions
 
-        self.rules_table = _table(rules)
+        self.rules_table = _table(rules, "No rules yet. New… makes one; so does a right click on the chart, at the price clicked.")
+        self.rules_table.setStyleSheet(CHECKABLE_ITEMS_STYLE)  # a switched-off rule's box must show
         self.rules_table.doubleClicked.connect(lambda index: actions.open_editor(rules.rule_at(index.row())))
-        self.history_table = _table(history)
+        self.history_table = _table(history, "Alerts that fire are listed here, newest first.")
 
         self.new_button = QPushButton("New…")
         self.edit_button = QPushButton("Edit…")

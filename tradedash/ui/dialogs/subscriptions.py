@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from tradedash.config import EMBEDDED, Config, FeedConfig, validate_feed
 from tradedash.core import wire
+from tradedash.ui.theme import CHECKABLE_ITEMS_STYLE
 
 __all__ = ["SubscriptionDialog"]
 
@@ -36,6 +38,8 @@ class SubscriptionDialog(QDialog):
     Contract: nothing changes until *Apply*; then either every feed is valid and
     ``applied`` carries the new config (the app applies it live and saves it), or
     nothing is emitted and ``message`` lists each problem, naming the feed.
+    Enter in the symbol box adds the symbol and presses no button; *Remove feed*
+    and closing (Esc, *Close*) with edits not applied ask first (:attr:`confirmation`).
     ``listed_symbols(feed_name)`` returns the symbols that feed's exchange lists,
     or None when it is not connected (then any symbol is accepted and the
     exchange's own error will be shown in feed health).
@@ -81,6 +85,7 @@ class SubscriptionDialog(QDialog):
         form.addRow("CA file", ca_row)
 
         self.symbol_list = QListWidget()
+        self.symbol_list.setStyleSheet(CHECKABLE_ITEMS_STYLE)  # unchecked symbols show an empty box
         self.symbol_edit = QLineEdit(placeholderText="Add a symbol, e.g. BTC-USD, then Enter")
         self.symbol_edit.returnPressed.connect(self._add_symbol)
         symbols_box = QGroupBox("Symbols (checked are subscribed)")
@@ -119,6 +124,41 @@ class SubscriptionDialog(QDialog):
 
         self.feed_list.currentRowChanged.connect(self._show_feed)
         self._fill_feed_list()
+        # Enter belongs to the field it is typed in (the symbol box adds a symbol): no button is "default".
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        self.confirmation: QMessageBox | None = None
+
+    def _confirm(self, question: str, detail: str, action: str, on_yes: Callable[[], None]) -> QMessageBox:
+        """Ask ``question`` (opened with ``open()``); ``on_yes()`` runs only if the user picks ``action``."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(), question, QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText(detail)
+        yes = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(lambda clicked: on_yes() if clicked is yes else None)
+        if self.confirmation is not None:
+            self.confirmation.deleteLater()
+        self.confirmation = box
+        box.open()
+        return box
+
+    def has_edits(self) -> bool:
+        """True while the feeds differ from the config last applied (or opened)."""
+        self._store_current()
+        return self._feeds != list(self._config.feeds)
+
+    def reject(self) -> None:
+        """Esc or *Close*: close at once when nothing was edited, otherwise ask first."""
+        if not self.has_edits():
+            super().reject()
+            return
+        self._confirm(
+            "Discard the changes you have not applied?",
+            "Apply keeps them; Cancel goes back to editing.",
+            "Discard",
+            lambda: QDialog.reject(self),
+        )
 
     # --- Feeds ------------------------------------------------------------------------
 
@@ -139,8 +179,15 @@ class SubscriptionDialog(QDialog):
         self.name_edit.setFocus()
 
     def remove_feed(self) -> None:
+        """Ask, then remove the selected feed from the edited list (nothing changes until Apply)."""
         row = self.feed_list.currentRow()
-        if row >= 0:
+        if row < 0:
+            return
+        name = self._feeds[row].name or "(no name)"
+        self._confirm(f"Remove the feed {name!r}?", "It disconnects when you apply.", "Remove feed", lambda: self._remove(row))
+
+    def _remove(self, row: int) -> None:
+        if row < len(self._feeds):
             self._current = None
             del self._feeds[row]
             self._fill_feed_list(row)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
@@ -15,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from tradedash.core.wire import Level
-from tradedash.ui.formatting import format_price, format_size
+from tradedash.ui.formatting import HUGE, format_price, format_size
 from tradedash.ui.guard import shielded
 from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.table_model import ALIGN_RIGHT, ColumnTableModel, ModelIndex
@@ -107,7 +109,8 @@ class BookModel(ColumnTableModel):
                 return self._theme.color("down" if side == "ask" else "up")
         if role == BAR_ROLE and column == 1:
             largest = max((s for _, s in self._asks[:DEPTH] + self._bids[:DEPTH]), default=0.0)
-            return (size / largest if largest else 0.0, side)
+            fraction = size / largest if largest else 0.0
+            return (fraction if math.isfinite(fraction) else 0.0, side)
         return None
 
     def _spread_data(self, column: int, role: int, decimals: int):
@@ -116,7 +119,9 @@ class BookModel(ColumnTableModel):
         spread = self._asks[0][0] - self._bids[0][0]
         mid = (self._asks[0][0] + self._bids[0][0]) / 2
         if role == Qt.ItemDataRole.DisplayRole:
-            return (format_price(spread, decimals), "spread", f"{1e4 * spread / mid:.1f} bp")[column]
+            basis_points = 1e4 * spread / mid if mid else math.nan
+            bp = f"{basis_points:.1f} bp" if abs(basis_points) < HUGE else "—"
+            return (format_price(spread, decimals), "spread", bp)[column]
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._theme.color("muted")
         return None

@@ -23,13 +23,19 @@ from PySide6.QtWidgets import (
 
 from tradedash.core.candles import CandleView
 from tradedash.core.wire import INTERVAL_NS
-from tradedash.ui.formatting import format_price, format_volume
+from tradedash.ui.formatting import HUGE, format_price, format_volume
 from tradedash.ui.icons import icon
 from tradedash.ui.panels.candle_item import CandleItem
 from tradedash.ui.running_feed import RunningFeed, SymbolRef
 from tradedash.ui.theme import Theme
 
 __all__ = ["PriceChart", "ChartMarker", "BARS_SHOWN", "INTERVALS"]
+
+
+def _drawable(values: np.ndarray) -> np.ndarray:
+    """Which values a chart can draw: finite and below :data:`~tradedash.ui.formatting.HUGE`
+    (pyqtgraph's ranges overflow to NaN near the float maximum)."""
+    return np.abs(values) < HUGE
 
 #: How many bars of the chosen interval "follow live" keeps in view.
 BARS_SHOWN = 90
@@ -74,6 +80,8 @@ class PriceChart(QWidget):
         self.mode = "candles"
         self.interval = "1s"
         self.repaints = 0
+        #: Bars in the drawn span whose prices are out of any chartable range (shown in the readout).
+        self.undrawn = 0
 
         self._build_toolbar()
         self.graphics = pg.GraphicsLayoutWidget()
@@ -276,14 +284,19 @@ class PriceChart(QWidget):
         else:
             span = right - left
             first, end = np.searchsorted(view.time, (left - span, right + span))
-        candles = self._candles = CandleView(*(array[first:end].copy() for array in view))
+        candles = CandleView(*(array[first:end].copy() for array in view))
+        drawable = _drawable(candles.open) & _drawable(candles.high) & _drawable(candles.low) & _drawable(candles.close)
+        self.undrawn = len(drawable) - int(drawable.sum())
+        if self.undrawn:  # prices no market prints (e.g. 1.7e308): not drawn, and said in the readout
+            candles = CandleView(*(array[drawable] for array in candles))
+        candles = self._candles = candles._replace(volume=np.where(_drawable(candles.volume), candles.volume, 0.0))
         if not len(candles.time):
             self.candles_item.set_candles(candles, seconds)
             self.volume_bars.setOpts(x=candles.time, height=candles.volume, width=seconds * 0.8)
             return
         if self.mode == "line":
             times, prices = state.prices.view()
-            self.curve.setData(times.copy(), prices.copy())
+            self.curve.setData(times.copy(), np.where(_drawable(prices), prices, np.nan), connect="finite")
         else:
             self.candles_item.set_candles(candles, seconds)
         self.volume_bars.setOpts(x=candles.time + seconds / 2, height=candles.volume, width=seconds * 0.8)
@@ -344,11 +357,14 @@ class PriceChart(QWidget):
             return
         decimals = self._feed.decimals(self._symbol)
         colour = self._theme.up if candles.close[index] >= candles.open[index] else self._theme.down
-        when = datetime.fromtimestamp(float(candles.time[index])).strftime("%Y-%m-%d&nbsp;%H:%M:%S")
+        moment = datetime.fromtimestamp(float(candles.time[index]))
+        when = moment.strftime("%H:%M:%S" if moment.date() == datetime.now().date() else "%Y-%m-%d&nbsp;%H:%M:%S")
         parts = [f'<span style="color:{self._theme.muted}">{when}</span>']
         for name, values in (("O", candles.open), ("H", candles.high), ("L", candles.low), ("C", candles.close)):
             parts.append(f'{name}&nbsp;<span style="color:{colour}">{format_price(float(values[index]), decimals)}</span>')
         parts.append(f"V&nbsp;{format_volume(float(candles.volume[index]))}")
         if cursor_price is not None:
             parts.append(f'<span style="color:{self._theme.muted}">@&nbsp;{format_price(cursor_price, decimals)}</span>')
+        if self.undrawn:
+            parts.append(f'<span style="color:{self._theme.warning}">⚠&nbsp;{self.undrawn}&nbsp;bars&nbsp;out&nbsp;of&nbsp;range&nbsp;not&nbsp;drawn</span>')
         self.readout.setText("&nbsp; ".join(parts))  # breaks only between the parts

@@ -17,7 +17,15 @@ from tradedash.ui.theme import Theme
 
 __all__ = ["FeedHealthModel", "FeedHealthPanel", "StatusLight", "state_text", "state_colour", "status_summary"]
 
-COLUMNS = ("Feed", "State", "Latency p50 / p99", "Msgs/s", "Gaps", "Resyncs", "Reconnects", "Last msg", "Last error")
+COLUMNS = ("Feed", "State", "Latency", "Msgs/s", "Gaps", "Resyncs", "Reconnects", "Last msg", "Last error")
+HEADER_TIPS = {
+    "Latency": "From the exchange's timestamp to the message applied here: median / 99th percentile",
+    "Msgs/s": "Messages a second over the last few seconds",
+    "Gaps": "Sequence gaps seen (each one resyncs that symbol's book)",
+    "Resyncs": "Order-book resyncs from a fresh snapshot",
+    "Reconnects": "Connections made again after a drop",
+    "Last msg": "Time since the last message from the exchange",
+}
 _NUMERIC = range(2, 8)
 
 
@@ -33,7 +41,16 @@ def state_text(feed: RunningFeed) -> str:
         return f"backing off, retry in {left:.1f} s"
     if state is FeedState.CLOSED and client.fatal_reason:
         return f"stopped: {client.fatal_reason}"
+    if client.refused:
+        return f"{state.value}, refused: {', '.join(sorted({s.symbol for s in client.refused}))}"
     return state.value
+
+
+def _reconnects_text(stats: FeedStats) -> str:
+    """Outages, and the attempts they took when that is more: "1 (14 attempts)"."""
+    if stats.reconnects == stats.outages:
+        return f"{stats.outages:,}"
+    return f"{stats.outages:,} ({stats.reconnects:,} attempts)"
 
 
 def state_colour(state: FeedState, theme: Theme) -> str:
@@ -60,14 +77,15 @@ def status_summary(feeds: list[RunningFeed]) -> str:
         return "No feeds — add one with Feeds ▸ Subscriptions…"
     parts = [f"{feed.name}: {state_text(feed)}" for feed in feeds]
     rate = sum(feed.client.stats.message_rate() for feed in feeds)
-    symbols = sum(len(feed.market.symbols) for feed in feeds)
-    return f"{' · '.join(parts)}   |   {symbols} symbols   |   {rate:,.0f} msg/s"
+    symbols = sum(len(feed.shown_symbols()) for feed in feeds)  # the watchlist's rows
+    return f"{' · '.join(parts)}   |   {symbols} symbol{'' if symbols == 1 else 's'}   |   {rate:,.0f} msg/s"
 
 
 class FeedHealthModel(ColumnTableModel):
     """One row per feed. ``refresh()`` emits one ``dataChanged`` over every row (the ages move every tick)."""
 
     columns = COLUMNS
+    header_tips = HEADER_TIPS
 
     def __init__(self, feeds: list[RunningFeed], theme: Theme) -> None:
         super().__init__()
@@ -101,7 +119,7 @@ class FeedHealthModel(ColumnTableModel):
                 f"{stats.message_rate():,.0f}",
                 f"{stats.gaps:,}",
                 f"{stats.resyncs:,}",
-                f"{stats.reconnects:,}",
+                _reconnects_text(stats),
                 format_age(stats.last_message_age()),
                 stats.last_errors[-1] if stats.last_errors else "",
             )

@@ -38,6 +38,8 @@ class WatchlistPanel(QWidget):
 
     Emits ``symbol_activated(SymbolRef)`` when a row is double-clicked or Enter
     is pressed on it, and ``symbol_selected(SymbolRef)`` when the current row changes.
+    The selected symbol survives the model's resets (a subscription change, a
+    feed restarted under the same name): its row is selected again when it is back.
     """
 
     symbol_activated = Signal(object)
@@ -78,6 +80,9 @@ class WatchlistPanel(QWidget):
         self.table.doubleClicked.connect(self._activate)
         self.table.activated.connect(self._activate)
         self.table.selectionModel().currentRowChanged.connect(self._select)
+        self._chosen: SymbolRef | None = None
+        self.proxy.modelReset.connect(self._restore_selection)
+        self.proxy.rowsInserted.connect(self._restore_selection)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -94,9 +99,15 @@ class WatchlistPanel(QWidget):
 
     def _select(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self.symbol_selected.emit(self._ref(current))
+            self._chosen = self._ref(current)
+            self.symbol_selected.emit(self._chosen)
+
+    def _restore_selection(self, *_args) -> None:
+        if self._chosen is not None and not self.table.selectionModel().hasSelection() and self.model.row_of(self._chosen) >= 0:
+            self.select(self._chosen)
 
     def select(self, ref: SymbolRef) -> None:
         """Make ``ref``'s row current (without emitting ``symbol_activated``)."""
+        self._chosen = ref
         row = self.proxy.mapFromSource(self.model.index(self.model.row_of(ref), 0)).row()
         self.table.selectRow(row)

@@ -12,7 +12,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from tradedash.core.market import SymbolState
-from tradedash.ui.formatting import format_change_pct, format_price, format_volume
+from tradedash.ui.formatting import HUGE, format_change_pct, format_price, format_volume
 from tradedash.ui.running_feed import RunningFeed, SymbolRef
 from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from tradedash.ui.theme import Theme
@@ -77,6 +77,10 @@ class WatchlistModel(ColumnTableModel):
         self._flash: dict[SymbolRef, tuple[float, bool]] = {}
         self._flash_colours: dict[SymbolRef, QColor] = {}
         self._cells: dict[SymbolRef, _Cells] = {}
+        #: Per column, the longest text shown so far; ``widened`` is set when one grows (the
+        #: window then fits the columns at once, so a number is never shown cut off for long).
+        self._longest = [0] * len(COLUMNS)
+        self.widened = False
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -88,7 +92,8 @@ class WatchlistModel(ColumnTableModel):
         return self._rows[row]
 
     def row_of(self, ref: SymbolRef) -> int:
-        return self._rows.index(ref)
+        """``ref``'s row, or -1 when it has none."""
+        return self._rows.index(ref) if ref in self._rows else -1
 
     def row_count(self) -> int:
         return len(self._rows)
@@ -189,7 +194,10 @@ class WatchlistModel(ColumnTableModel):
                     self._flash[ref] = (now, last > previous)
                 if last is not None:
                     self._last_price[ref] = last
-                self._cells[ref] = self._row_cells(ref, feed, state)
+                cells = self._cells[ref] = self._row_cells(ref, feed, state)
+                for column, text in enumerate(cells.texts):
+                    if len(text) > self._longest[column]:
+                        self._longest[column], self.widened = len(text), True
             elif ref in self._flash:
                 changed.append(row)
                 if now - self._flash[ref][0] > FLASH_SECONDS:
@@ -203,12 +211,7 @@ class WatchlistModel(ColumnTableModel):
             self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], len(COLUMNS) - 1))
 
     def _sync_rows(self) -> None:
-        wanted = [
-            SymbolRef(feed.name, symbol)
-            for feed in self._feeds
-            for symbol in feed.config.symbols
-            if symbol in feed.market.symbols
-        ]
+        wanted = [SymbolRef(feed.name, symbol) for feed in self._feeds for symbol in feed.shown_symbols()]
         gone = set(self._rows) - set(wanted)
         if gone:
             self.beginResetModel()
@@ -240,6 +243,8 @@ def _trend(state: SymbolState) -> tuple[np.ndarray | None, float]:
     if len(recent) > TREND_POINTS:
         recent = recent[np.linspace(0, len(recent) - 1, TREND_POINTS).astype(int)]
     low, high = float(recent.min()), float(recent.max())
+    if not (abs(low) < HUGE and abs(high) < HUGE):  # prices no market prints: no trend rather than overflow
+        return None, 0.0
     scaled = (recent - low) / (high - low) if high > low else np.full(len(recent), 0.5)
     return scaled, (float(recent[-1]) - float(recent[0])) / float(recent[0]) if recent[0] else 0.0
 
@@ -247,6 +252,6 @@ def _trend(state: SymbolState) -> tuple[np.ndarray | None, float]:
 def _signed(text: str, value: float) -> str:
     """``text`` with a plus sign, or a true minus sign (as wide as the plus, so a column's width
     does not change when the sign flips)."""
-    if value > 0 and not text.startswith("+"):
+    if value > 0 and not text.startswith(("+", "—")):
         return "+" + text
     return text.replace("-", "\u2212", 1) if value < 0 else text

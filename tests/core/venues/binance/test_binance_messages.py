@@ -264,3 +264,54 @@ def test_any_bytes_decode_or_raise_binance_error(frame):
         m.decode_frame(frame)
     except m.BinanceError:
         pass
+
+
+# --- Any value Binance may write comes back as TradeDash's message --------------------------------
+
+amounts = st.decimals(min_value=0, max_value=10**6, places=8, allow_nan=False, allow_infinity=False)
+ms = st.integers(0, 2**42)
+ids = st.integers(0, 2**53)
+symbols = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=2, max_size=10)
+
+
+def _text(d: Decimal) -> str:
+    return f"{d:.8f}"  # as Binance writes them: "25.35190000"
+
+
+@settings(max_examples=200, deadline=None)
+@given(symbol=symbols, trade_id=ids, price=amounts, qty=amounts, time=ms, maker=st.booleans(), agg=st.booleans())
+def test_any_trade_round_trips(symbol, trade_id, price, qty, time, maker, agg):
+    kind = "aggTrade" if agg else "trade"
+    data = {"e": kind, "E": time, "s": symbol, ("a" if agg else "t"): trade_id, "p": _text(price), "q": _text(qty),
+            "T": time, "m": maker, "M": True}
+    if agg:
+        data |= {"f": trade_id, "l": trade_id}
+    frame = json.dumps({"stream": f"{symbol.lower()}@{kind}", "data": data})
+    assert m.decode_frame(frame) == wire.Trade(symbol, trade_id, time * MS, trade_id, float(_text(price)),
+                                               float(_text(qty)), "sell" if maker else "buy")
+
+
+@settings(max_examples=200, deadline=None)
+@given(symbol=symbols, time=ms, values=st.lists(amounts, min_size=12, max_size=12),
+       change=st.decimals(min_value=-10**6, max_value=10**6, places=8))
+def test_any_ticker_round_trips(symbol, time, values, change):
+    b, B, a, A, c, o, h, l, v, q, w, x = map(_text, values)
+    data = {"e": "24hrTicker", "E": time, "s": symbol, "p": _text(change), "P": "1.00", "w": w, "x": x, "c": c,
+            "Q": "1", "b": b, "B": B, "a": a, "A": A, "o": o, "h": h, "l": l, "v": v, "q": q, "O": 0, "C": time,
+            "F": 0, "L": 1, "n": 2}
+    frame = json.dumps({"stream": f"{symbol.lower()}@ticker", "data": data})
+    assert m.decode_frame(frame) == wire.Ticker(symbol, time, time * MS, *map(float, (b, B, a, A, c, o, h, l, v)),
+                                                float(_text(change)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(symbol=symbols, time=ms, interval=st.sampled_from(wire.CANDLE_INTERVALS), values=st.lists(amounts, min_size=5,
+       max_size=5), closed=st.booleans())
+def test_any_kline_of_a_tradedash_interval_round_trips(symbol, time, interval, values, closed):
+    o, h, l, c, v = map(_text, values)
+    k = {"t": time, "T": time + 999, "s": symbol, "i": interval, "f": 1, "L": 2, "o": o, "c": c, "h": h, "l": l,
+         "v": v, "n": 2, "x": closed, "q": "0", "V": "0", "Q": "0", "B": "0"}
+    frame = json.dumps({"stream": f"{symbol.lower()}@kline_{interval}", "data": {"e": "kline", "E": time, "s": symbol,
+                                                                                  "k": k}})
+    assert m.decode_frame(frame) == wire.Candle(symbol, time, time * MS, interval, time * MS,
+                                                *map(float, (o, h, l, c, v)), closed)

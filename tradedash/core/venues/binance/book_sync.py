@@ -36,8 +36,9 @@ import msgspec
 from tradedash.core import wire
 
 from .messages import DepthSnapshot, DepthUpdate
+from .rest import RestRequest, depth_request
 
-__all__ = ["SyncOutcome", "RESYNC_CAUSES", "FetchDepth", "depth_weight", "BookSync"]
+__all__ = ["SyncOutcome", "RESYNC_CAUSES", "FetchDepth", "BookSync"]
 
 #: Milliseconds to nanoseconds.
 _MS = 1_000_000
@@ -59,17 +60,6 @@ class SyncOutcome(enum.Enum):
 #: Outcomes after which the book waits for a new snapshot (a fetch is out).
 RESYNC_CAUSES = frozenset({SyncOutcome.STALE_SNAPSHOT, SyncOutcome.MISSED_BRIDGE, SyncOutcome.GAP})
 
-#: ``GET /api/v3/depth`` request weight by limit: (largest limit, weight), as documented.
-_DEPTH_WEIGHTS = ((100, 5), (500, 25), (1000, 50), (5000, 250))
-
-
-def depth_weight(limit: int) -> int:
-    """The request weight of ``GET /api/v3/depth`` with this ``limit`` (above 5000 counts as 5000)."""
-    for largest, weight in _DEPTH_WEIGHTS:
-        if limit <= largest:
-            return weight
-    return _DEPTH_WEIGHTS[-1][1]
-
 
 class FetchDepth(msgspec.Struct, frozen=True, gc=False):
     """An output action: fetch ``GET /api/v3/depth?symbol=<symbol>&limit=<limit>`` and hand the
@@ -80,14 +70,9 @@ class FetchDepth(msgspec.Struct, frozen=True, gc=False):
     ticket: int
 
     @property
-    def path(self) -> str:
-        """The request's path and query, to append to the REST base URL."""
-        return f"/api/v3/depth?symbol={self.symbol}&limit={self.limit}"
-
-    @property
-    def weight(self) -> int:
-        """What the request counts against the IP's request-weight limit."""
-        return depth_weight(self.limit)
+    def request(self) -> RestRequest:
+        """The GET to make: its path and query after the REST base URL, and its request weight."""
+        return depth_request(self.symbol, self.limit)
 
 
 class BookSync:
@@ -109,7 +94,11 @@ class BookSync:
       ``OLD`` (ignored); ``U > update_id + 1`` discards the book and starts again from that
       event (``MISSED_BRIDGE`` if it was the first after the snapshot, else ``GAP``).
     - :meth:`reset` forgets everything, a fetch under way included (its answer will be
-      ``UNSOLICITED``): call it when the connection is lost or cut (the 24 h cut).
+      ``UNSOLICITED``): call it when the connection is lost or cut (the 24 h cut). The next
+      snapshot may be older than the last update passed on (a lagging REST server, a venue
+      that restarted its numbering): make the book downstream forget its sequence too
+      (:meth:`~tradedash.core.book.OrderBook.forget_sequence`, which
+      :meth:`~tradedash.core.market.MarketState.reset_sequences` does for every book).
     - Counters (never reset): ``applied``, ``old``, ``resyncs`` (every
       :data:`RESYNC_CAUSES` outcome), ``snapshots`` (taken), ``fetches`` (asked for).
     """

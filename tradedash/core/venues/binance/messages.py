@@ -25,7 +25,7 @@ nanoseconds in TradeDash's messages.
 
 Used by: the Binance session to come (every received frame; its REST pump decodes the
 bodies), :mod:`.book_sync` (:class:`DepthUpdate`, :class:`DepthSnapshot`), :mod:`.symbols`
-(:class:`ExchangeInfo`), :mod:`.subscriptions` (:class:`StreamRequest`), and the mock
+and :mod:`.rest` (:class:`ExchangeInfo`), :mod:`.subscriptions` (:class:`StreamRequest`), and the mock
 exchange's Binance dialect (:func:`decode_request` for what clients send it; its tests read
 what it serves with :func:`decode_event`).
 """
@@ -33,7 +33,7 @@ what it serves with :func:`decode_event`).
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
@@ -60,6 +60,7 @@ __all__ = [
     "ErrorReply",
     "SymbolFilter",
     "SymbolRecord",
+    "RateLimit",
     "ExchangeInfo",
     "KlineRow",
     "decode_event",
@@ -88,7 +89,8 @@ class BinanceError(ValueError):
     """A frame or body that is not one Binance documents: bad JSON, wrong types, an unknown stream."""
 
 
-def _f(name: str) -> msgspec.field:  # type: ignore[valid-type]
+def _f(name: str) -> Any:
+    """A required field written ``name`` on the wire."""
     return msgspec.field(name=name)
 
 
@@ -298,11 +300,21 @@ class SymbolRecord(msgspec.Struct, frozen=True, gc=False):
     filters: list[SymbolFilter] = msgspec.field(default_factory=list)
 
 
+class RateLimit(msgspec.Struct, frozen=True, gc=False):
+    """One entry of ``exchangeInfo``'s ``rateLimits``: ``limit`` per ``interval_num`` ``interval``s."""
+
+    rate_limit_type: str = msgspec.field(name="rateLimitType", default="")
+    interval: str = ""
+    interval_num: int = msgspec.field(name="intervalNum", default=1)
+    limit: int = 0
+
+
 class ExchangeInfo(msgspec.Struct, frozen=True, gc=False):
     """The body of ``GET /api/v3/exchangeInfo`` (the parts TradeDash uses)."""
 
     timezone: str
     server_time: int = _f("serverTime")
+    rate_limits: list[RateLimit] = msgspec.field(name="rateLimits", default_factory=list)
     symbols: list[SymbolRecord] = msgspec.field(default_factory=list)
 
 
@@ -482,7 +494,7 @@ def decode_request(frame: str | bytes) -> StreamRequest:
         raise BinanceError(str(exc) or type(exc).__name__) from None
 
 
-def _decode_rest(decoder: msgspec.json.Decoder, body: str | bytes):  # noqa: ANN202
+def _decode_rest(decoder: msgspec.json.Decoder, body: str | bytes) -> Any:
     try:
         return decoder.decode(body)
     except msgspec.ValidationError:

@@ -12,7 +12,8 @@ connection over the limit is disconnected. :class:`StreamPlanner` keeps within t
   frame of 1024 names is 20 KB);
 - frames wait in a queue per connection, released by :meth:`StreamPlanner.due` at most
   ``messages_per_second`` in any one second. The default is 4, not 5, so that the PONG the
-  WebSocket library sends to the server's PING (every 20 s) always fits.
+  WebSocket library sends to the server's PING (every 20 s) always fits; the pump should
+  send no PINGs of its own on a Binance connection (the server's keep it alive).
 
 Used by the Binance session to come: subscriptions (through :func:`.streams.streams_of`)
 and clock readings in; connections to open or close and frames to send out; replies matched
@@ -233,7 +234,7 @@ class StreamPlanner:
         return planned
 
     def _free(self, sent: deque[float], now: float) -> bool:
-        return len(sent) < self.messages_per_second or now - sent[0] >= 1.0
+        return len(sent) < self.messages_per_second or now >= sent[0] + 1.0
 
     def _forget(self, connection: int) -> None:
         self.connections[connection].queue.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import threading
@@ -10,12 +11,12 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from tradedash.crash_report import exception_report
 
-__all__ = ["CrashDialog", "ExceptionReporter"]
+__all__ = ["CrashDialog", "ExceptionReporter", "forward_to_excepthook"]
 
 log = logging.getLogger("tradedash")
 
@@ -37,6 +38,7 @@ class CrashDialog(QDialog):
         self.log_label.setWordWrap(True)
         self.details = QPlainTextEdit(report)
         self.details.setReadOnly(True)
+        self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.more_label = QLabel()
         self.more_label.hide()
@@ -109,6 +111,17 @@ class ExceptionReporter:
         if self.dialog is dialog:
             self.dialog = None
         dialog.deleteLater()
+
+
+def forward_to_excepthook(loop: asyncio.AbstractEventLoop, context: dict) -> None:
+    """An asyncio exception handler that hands an exception (of a task nobody awaited, a callback)
+    to ``sys.excepthook``, so that it is reported like any other; other reports go to the default."""
+    exc = context.get("exception")
+    if exc is None:
+        loop.default_exception_handler(context)
+        return
+    log.error("asyncio: %s", context.get("message", "unhandled exception"))
+    sys.excepthook(type(exc), exc, exc.__traceback__)
 
 
 def _html(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
@@ -9,7 +10,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 
-from tradedash.ui.crash_dialog import ExceptionReporter
+from tradedash.ui.dialogs.crash import ExceptionReporter, forward_to_excepthook
 
 
 def _raised(exc: BaseException):
@@ -66,3 +67,15 @@ def test_an_exception_in_a_qt_slot_reaches_the_installed_reporter(reporter, qtbo
     QTimer.singleShot(0, broken_slot)
     qtbot.waitUntil(lambda: reporter.dialog is not None and reporter.dialog.isVisible(), timeout=5000)
     assert "KeyError: 'missing-feed'" in reporter.dialog.message_label.text()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_exception_in_a_task_nobody_awaits_reaches_the_dialog_too(reporter, qtbot):
+    reporter.install()
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(forward_to_excepthook)
+    try:
+        loop.call_exception_handler({"message": "Task exception was never retrieved", "exception": ZeroDivisionError("spread / 0")})
+    finally:
+        loop.close()
+    assert "ZeroDivisionError: spread / 0" in reporter.dialog.message_label.text()

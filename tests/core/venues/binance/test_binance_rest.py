@@ -1,0 +1,75 @@
+"""Binance REST requests and the request-weight budget: as documented, and never over the limit."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.core.venues.binance.binance_docs import example
+from tradedash.core.venues.binance import messages as m
+from tradedash.core.venues.binance.rest import (
+    DEFAULT_WEIGHT_LIMIT, RestRequest, WeightBudget, depth_request, depth_weight, exchange_info_request,
+    klines_request, weight_limit,
+)
+
+#: "ENUM Definitions", "Rate limiters (rateLimitType)": the REQUEST_WEIGHT example, verbatim.
+REQUEST_WEIGHT = """{
+    "rateLimitType": "REQUEST_WEIGHT",
+    "interval": "MINUTE",
+    "intervalNum": 1,
+    "limit": 6000
+}"""
+
+
+def test_requests_and_weights_as_documented():
+    assert [depth_weight(limit) for limit in (1, 100, 101, 500, 501, 1000, 1001, 5000, 6000)] == [
+        5, 5, 25, 25, 50, 50, 250, 250, 250]
+    assert depth_request("BNBBTC", 5000) == RestRequest("/api/v3/depth?symbol=BNBBTC&limit=5000", 250)
+    assert exchange_info_request() == RestRequest("/api/v3/exchangeInfo", 20)
+    listed = exchange_info_request(["BNBBTC", "BTCUSDT"])
+    assert unquote(listed.path) == '/api/v3/exchangeInfo?symbols=["BNBBTC","BTCUSDT"]' and listed.weight == 20
+    assert klines_request("BNBBTC", "1m") == RestRequest("/api/v3/klines?symbol=BNBBTC&interval=1m&limit=500", 2)
+    assert klines_request("BNBBTC", "1h", 5000).path.endswith("limit=1000")
+
+
+def test_weight_limit_from_exchange_info():
+    body = json.loads(example("rest exchangeInfo"))
+    assert weight_limit(m.decode_exchange_info(json.dumps(body))) == DEFAULT_WEIGHT_LIMIT  # the example's {} says nothing
+    body["rateLimits"] = [json.loads(REQUEST_WEIGHT) | {"limit": 1200}]
+    assert weight_limit(m.decode_exchange_info(json.dumps(body))) == 1200
+    body["rateLimits"][0]["intervalNum"] = 5
+    assert weight_limit(m.decode_exchange_info(json.dumps(body))) == 240
+
+
+def test_budget_waits_for_the_window_to_free():
+    budget = WeightBudget(limit=100)
+    budget.spend(50, 0.0)
+    budget.spend(40, 10.0)
+    assert budget.ready_at(10, 20.0) == 20.0
+    assert budget.ready_at(11, 20.0) == 60.0  # when the 50 spent at 0 leaves the window
+    assert budget.ready_at(11, 60.0) == 60.0 and budget.used(60.0) == 40
+
+
+def test_the_servers_count_and_retry_after_win():
+    budget = WeightBudget(limit=100)
+    budget.observe(95, 5.0)  # others on this IP spent too
+    assert budget.used(6.0) == 95 and budget.ready_at(5, 6.0) == 6.0
+    assert budget.ready_at(6, 6.0) == 65.0
+    assert budget.used(65.0) == 0
+    budget.back_off(30.0, 70.0)  # a 429's Retry-After
+    assert budget.ready_at(1, 80.0) == 100.0 and budget.ready_at(1, 100.0) == 100.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(requests=st.lists(st.tuples(st.sampled_from([2, 5, 20, 50, 250]), st.floats(0.0, 5.0)), max_size=80))
+def test_requests_sent_when_the_budget_says_never_exceed_the_limit_in_any_minute(requests):
+    budget, now, sent = WeightBudget(limit=600), 0.0, []
+    for weight, pause in requests:
+        now = budget.ready_at(weight, now + pause)
+        budget.spend(weight, now)
+        sent.append((now, weight))
+    for start, _ in sent:
+        assert sum(w for t, w in sent if start <= t < start + 60.0) <= 600

@@ -1,0 +1,58 @@
+"""Protocol messages for tests: valid by default, with a keyword for every field a test cares about.
+
+Sequence numbers and trade ids come from one counter unless given, so messages built one after
+the other are never taken for repeats.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from tradedash.core import wire
+
+__all__ = ["T0", "ticker", "trade"]
+
+#: 2025-11-25 09:00:00 UTC in ns: a whole hour, so candle buckets start on it.
+T0 = 1_764_061_200_000_000_000
+
+_numbers = itertools.count(1)
+
+
+def ticker(
+    symbol: str = "BTC-USD",
+    last: float = 100.0,
+    *,
+    seq: int | None = None,
+    ts: int = T0,
+    spread: float = 1.0,
+    open_24h: float | None = None,
+    bid_size: float = 1.0,
+    ask_size: float = 2.0,
+    volume_24h: float = 1234.5,
+) -> wire.Ticker:
+    """A ticker at ``last`` with bid and ask ``spread`` apart around it; the 24 h open is ``open_24h``
+    (``last`` if not given), the 24 h high and low span both."""
+    open_24h = last if open_24h is None else open_24h
+    return wire.Ticker(
+        symbol=symbol, seq=next(_numbers) if seq is None else seq, ts=ts,
+        bid=last - spread / 2, bid_size=bid_size, ask=last + spread / 2, ask_size=ask_size,
+        last=last, open_24h=open_24h, high_24h=max(last, open_24h), low_24h=min(last, open_24h),
+        volume_24h=volume_24h, change_24h=last - open_24h,
+    )
+
+
+def trade(
+    symbol: str = "BTC-USD",
+    price: float = 100.0,
+    side: str = "buy",
+    *,
+    size: float = 0.5,
+    seq: int | None = None,
+    ts: int = T0,
+    trade_id: int | None = None,
+) -> wire.Trade:
+    """A trade of ``size`` at ``price``; ``side`` is the taker's."""
+    return wire.Trade(
+        symbol=symbol, seq=next(_numbers) if seq is None else seq, ts=ts,
+        trade_id=next(_numbers) if trade_id is None else trade_id, price=price, size=size, side=side,
+    )
