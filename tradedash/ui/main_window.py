@@ -9,7 +9,11 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QWidget
 
+import logging
+
 from tradedash.config import Config
+from tradedash.core.candle_store import CandleStore
+from tradedash.core.chart_state import ChartState
 from tradedash.core.lifecycle import FeedState
 from tradedash.ui.dialogs.about import AboutDialog
 from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
@@ -63,6 +67,7 @@ class MainWindow(QMainWindow):
         *,
         config_path: str = "",
         log_path: str = "",
+        candle_store: CandleStore | None = None,
     ) -> None:
         super().__init__()
         self.feeds = feeds
@@ -79,7 +84,9 @@ class MainWindow(QMainWindow):
 
         self.watchlist_model = WatchlistModel(feeds, self.theme)
         self.watchlist = WatchlistPanel(self.watchlist_model)
-        self.chart = PriceChart(self.theme)
+        self.candle_store = candle_store
+        self.chart = PriceChart(self.theme, store=candle_store)
+        self._restore_chart_state(config)
         self.book = BookPanel(self.theme)
         self.trades = TradesPanel(self.theme)
         self.health = FeedHealthPanel(feeds, self.theme)
@@ -373,7 +380,7 @@ class MainWindow(QMainWindow):
 
     def _show_again_or_first(self) -> None:
         """The shown symbol again if its feed came back under the same name, else the first row."""
-        shown = self.chart.symbol
+        shown = self.chart.symbol or self._wanted_symbol
         if shown is not None and self.watchlist_model.row_of(shown) >= 0:
             ref = shown
         elif self.watchlist_model.rowCount():
@@ -382,6 +389,16 @@ class MainWindow(QMainWindow):
             return
         self.watchlist.select(ref)
         self.show_symbol(ref)
+
+    def _restore_chart_state(self, config: Config) -> None:
+        """Show the chart as the config left it (interval, mode, scale, indicators; its symbol once listed)."""
+        try:
+            state = ChartState.from_dict(config.chart)
+        except ValueError as error:
+            logging.getLogger(__name__).warning("config: chart settings not restored: %s", error)
+            state = ChartState()
+        self.chart.apply_state(state)
+        self._wanted_symbol = SymbolRef(state.feed, state.symbol) if state.feed and state.symbol else None
 
     def _open_in_chart(self, ref: SymbolRef) -> None:
         self.show_symbol(ref)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
@@ -36,7 +37,9 @@ def test_candles_and_line_reuse_their_items(feed, theme, qtbot):
         _fill(feed, 10, start=120 + 10 * batch)
         chart.refresh()
     assert list(chart.price_plot.items) == items  # nothing added or re-created
-    assert len(chart.curve.xData) == 170
+    assert len(chart.curve.xData) == BARS_SHOWN * 3 // 2  # the bars in and around the followed view
+    assert set(np.diff(chart.curve.xData)) == {1.0}  # one point per 1 s bar, at the bar's close
+    assert chart.curve.yData[-1] == 100.0 + 169 % 7
     chart.set_interval("1m")
     assert chart.volume_bars.opts["width"] == 48.0  # 0.8 of a minute
 

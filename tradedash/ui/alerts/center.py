@@ -107,6 +107,7 @@ class AlertCenter(QObject):
         self.chart = ChartAlerts(window.chart.price_plot, self.engine, self._current, self.decimals, self.round_price)
         self.chart.level_moved.connect(self.move_level)
         self.chart.rule_requested.connect(self.rule_from_chart)
+        window.chart.menu_layers.append(self.chart.add_to_menu)
         if self.problems:
             self.banner.show_text("Alert files had problems: " + " | ".join(self.problems))
 

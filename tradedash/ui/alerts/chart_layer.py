@@ -30,7 +30,7 @@ class ChartAlerts(QObject):
     letting go emits ``level_moved(rule_id, field, value)`` (``field`` is
     ``level``, ``low`` or ``high``; the value on the symbol's tick grid).
     Firings of the shown symbol are star markers at (time fired, price then).
-    A right click on the plot offers rules at the clicked price, rounded to the
+    The chart's right-click menu (through :meth:`add_to_menu`) offers rules at the clicked price, rounded to the
     tick; choosing one emits ``rule_requested(kind_or_direction, price)`` with
     ``above``, ``below`` or ``editor``.
     """
@@ -60,7 +60,6 @@ class ChartAlerts(QObject):
         )
         self.markers.setZValue(20)
         plot.addItem(self.markers)
-        plot.scene().sigMouseClicked.connect(self._clicked)
 
     # --- Painting -------------------------------------------------------------------------
 
@@ -126,11 +125,18 @@ class ChartAlerts(QObject):
     # --- Context menu ---------------------------------------------------------------------
 
     def menu_at(self, price: float) -> QMenu:
-        """The context menu for a right click at ``price`` (empty when no symbol is shown)."""
+        """The alert actions for a right click at ``price``, in a menu of their own (empty when no symbol is shown)."""
         menu = QMenu()
+        self.add_to_menu(menu, price)
+        return menu
+
+    def add_to_menu(self, menu: QMenu, price: float) -> None:
+        """Add the alert actions for a right click at ``price`` to ``menu`` (the chart's right-click menu,
+        which calls this as one of its ``menu_layers``); nothing when no symbol is shown."""
+        self._menu = menu
         current = self._current()
         if current is None:
-            return menu
+            return
         price = self._round(*current, price)  # what the menu says is what the rule gets
         text = f"{price:,.{self._decimals(*current)}f}"
         for request, label in (
@@ -141,18 +147,6 @@ class ChartAlerts(QObject):
             action = QAction(label, menu)
             action.triggered.connect(lambda _checked=False, request=request: self.rule_requested.emit(request, price))
             menu.addAction(action)
-        return menu
-
-    def _clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.RightButton or event.isAccepted():
-            return
-        view = self._plot.getViewBox()
-        if not view.sceneBoundingRect().contains(event.scenePos()):
-            return
-        event.accept()
-        # popup(), not exec(): no nested event loop under qasync. Kept so it lives while shown.
-        self._menu = self.menu_at(view.mapSceneToView(event.scenePos()).y())
-        self._menu.popup(event.screenPos().toPoint())
 
 
 def _levels_of(rule: AlertRule) -> dict[tuple[str, str], tuple[float, tuple[str, str]]]:

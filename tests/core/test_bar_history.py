@@ -1,0 +1,48 @@
+"""BarHistory: past bars merged by start and joined with the live bars without a seam."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tradedash.core.bar_history import BarHistory
+from tradedash.core.candles import CandleView
+
+MINUTE = 60_000_000_000
+
+
+def bars(starts, close=1.0, closed=True) -> CandleView:
+    start = np.array(starts, dtype=np.int64) * MINUTE
+    n = len(start)
+    price = np.full(n, close, dtype=np.float64)
+    return CandleView(start, start / 1e9, price, price + 1, price - 1, price, np.ones(n), np.full(n, closed))
+
+
+def test_pages_merge_in_order_and_a_newer_page_wins():
+    history = BarHistory()
+    assert history.add(bars([5, 6, 7]))
+    assert history.add(bars([1, 2, 3], close=2.0))
+    assert history.add(bars([3, 4], close=3.0))
+    assert list(history.bars.start // MINUTE) == [1, 2, 3, 4, 5, 6, 7]
+    assert history.bars.close[2] == 3.0 and history.oldest == MINUTE
+    version = history.version
+    assert not history.add(bars([5, 6]))  # nothing new
+    assert history.version == version
+
+
+def test_the_joined_series_takes_the_first_live_bar_from_history_and_the_rest_live():
+    history = BarHistory()
+    history.add(bars(range(0, 10), close=1.0))
+    live = bars(range(9, 13), close=5.0, closed=False)  # bar 9 is partial: the app started inside it
+    assert history.length(live) == 13
+    joined = history.range(live, 0, 13)
+    assert list(joined.start // MINUTE) == list(range(13))
+    assert joined.close[9] == 1.0 and list(joined.close[10:]) == [5.0] * 3
+    assert list(history.tail(live, 2).start // MINUTE) == [11, 12]
+    window, extra = history.between(live, 5 * 60, 11 * 60, before=3)
+    assert list(window.start // MINUTE) == [2, 3, 4, 5, 6, 7, 8, 9, 10] and extra == 3
+
+
+def test_a_limit_keeps_the_newest_bars():
+    history = BarHistory(limit=5)
+    history.add(bars(range(10)))
+    assert list(history.bars.start // MINUTE) == [5, 6, 7, 8, 9]
