@@ -187,10 +187,12 @@ class MainWindow(QMainWindow):
         """Proportions of the default layout (they take effect once the window has a size)."""
         d = self.docks
         width, height = max(self.width(), 800), max(self.height(), 500)
-        # The book and trades need about 270 px for their columns; the chart takes a third; the watchlist the rest.
-        book = max(270, int(width * 0.24))
-        chart = int(width * 0.32)
-        self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [width - book - chart, chart, book], Qt.Orientation.Horizontal)
+        # The book and trades need about 270 px for their columns, the watchlist about 340 for its own;
+        # the chart, what the user came for, takes the rest: over half the width of a 1440 px window.
+        book = max(270, int(width * 0.2))
+        watchlist = max(340, int(width * 0.25))
+        chart = width - book - watchlist
+        self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [watchlist, chart, book], Qt.Orientation.Horizontal)
         self.resizeDocks([d["watchlist"], d["health"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
         self.resizeDocks([d["book"], d["trades"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
         for key, share in self._height_shares.items():  # strips of added docks: never shorter than a header and four rows

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,35 +22,46 @@ from tradedash.core.candle_store import CandleStore, SeriesKey
 from tradedash.core.candles import CandleView
 from tradedash.core.wire import INTERVAL_NS
 
-__all__ = ["HistoryFetch", "HistoryLoader", "history_fetch_of", "bars_view", "PAGE_BARS"]
+__all__ = ["HistoryFetch", "HistoryPage", "HistoryLoader", "history_fetch_of", "bars_view", "PAGE_BARS"]
 
 log = logging.getLogger(__name__)
 
-#: ``await fetch(symbol, interval, end, count)``: up to ``count`` bars starting before ``end`` (ns), the
-#: newest ones, oldest first; each bar has ``start`` (ns) and ``open``, ``high``, ``low``, ``close``, ``volume``.
-HistoryFetch = Callable[[str, str, int, int], Awaitable[Sequence[Any]]]
+#: ``await fetch(symbol, interval, end, count)``: one page, a :class:`HistoryPage` of up to ``count`` bars that
+#: start before ``end`` (ns; None: the newest, the bar in progress included), as the feed client's
+#: ``fetch_history`` gives them. Raises on a refusal or a lost connection.
+HistoryFetch = Callable[[str, str, "int | None", int], Awaitable["HistoryPage"]]
 
-#: Bars asked for in one history request.
+#: Bars asked for in one history request (the protocol's most).
 PAGE_BARS = 1000
 
 
+class HistoryPage(NamedTuple):
+    """One page of past bars: ``bars`` oldest first, ``next_end`` the ``end`` of the page just older
+    (None: nothing older), ``ts`` the server's time when it was cut (a bar is final if it ended by then)."""
+
+    bars: CandleView
+    next_end: int | None
+    ts: int
+
+
 def history_fetch_of(client: Any) -> HistoryFetch | None:
-    """The feed client's history request as a :data:`HistoryFetch`, or None if it has none."""
+    """The feed client's ``fetch_history`` as a :data:`HistoryFetch`, or None if it has none."""
     fetch = getattr(client, "fetch_history", None)
     if fetch is None:
         return None
 
-    async def fetch_page(symbol: str, interval: str, end: int, count: int) -> Sequence[Any]:
-        return await fetch(symbol, interval, end=end, count=count)
+    async def fetch_page(symbol: str, interval: str, end: int | None, count: int) -> HistoryPage:
+        page = await fetch(symbol, interval, end=end, count=count)
+        return HistoryPage(bars_view(page.bars), page.next_end, page.ts)
 
     return fetch_page
 
 
-def bars_view(bars: Sequence[Any]) -> CandleView:
-    """Bars with ``start`` and OHLCV attributes as a :class:`CandleView` (all closed)."""
-    start = np.array([bar.start for bar in bars], dtype=np.int64)
-    columns = [np.array([getattr(bar, name) for bar in bars], dtype=np.float64) for name in ("open", "high", "low", "close", "volume")]
-    return CandleView(start, start / 1e9, *columns, np.ones(len(bars), bool))
+def bars_view(bars: Sequence[Sequence[float]]) -> CandleView:
+    """Bars as ``(start_ns, open, high, low, close, volume)`` rows as a :class:`CandleView` (all closed)."""
+    table = np.array(bars, dtype=np.float64).reshape(len(bars), 6)
+    start = np.array([int(row[0]) for row in bars], dtype=np.int64)
+    return CandleView(start, start / 1e9, *(table[:, i].copy() for i in range(1, 6)), np.ones(len(bars), bool))
 
 
 class HistoryLoader:
@@ -95,6 +106,7 @@ class HistoryLoader:
         self.requests = 0
         self._task: asyncio.Task[None] | None = None
         self._saved_until = 0  # bar starts below this were saved
+        self._live = 0  # start of the bar in progress by the local clock, when the last fill began
 
     @property
     def busy(self) -> bool:
@@ -142,15 +154,19 @@ class HistoryLoader:
         return True
 
     def fill_recent(self, bars: int) -> bool:
-        """Start fetching the uncovered ranges of the last ``bars`` intervals; False if nothing started."""
+        """Start fetching the uncovered ranges of the last ``bars`` intervals; False if nothing started.
+        The newest range is asked for without an ``end`` (the server's clock decides what "now" is)."""
         if self.fetch is None:
             return False
         now = int(self.clock() * 1e9)
         since = now - bars * self.step
-        gaps = self.store.missing(self.key, since, now) if self.store is not None else [(since - since % self.step, now - now % self.step)]
+        live = now - now % self.step
+        gaps = self.store.missing(self.key, since, now) if self.store is not None else [(since - since % self.step, live)]
         if not gaps:
             return False
-        return self._start(self._fill(list(reversed(gaps))))
+        self._live = live
+        requests = [(first, None if end >= live else end) for first, end in reversed(gaps)]
+        return self._start(self._fill(requests))
 
     def load_older(self, bars: int) -> bool:
         """Extend the history by up to ``bars`` before its oldest bar; False if nothing to do or busy."""
@@ -168,29 +184,34 @@ class HistoryLoader:
             return False
         return self._start(self._fill([(oldest - bars * self.step, oldest)], older=True))
 
-    async def _fill(self, gaps: list[tuple[int, int]], older: bool = False) -> None:
+    async def _fill(self, requests: list[tuple[int, int | None]], older: bool = False) -> None:
         try:
-            for first, end in gaps:
+            for first, end in requests:
                 await self._fill_gap(first, end, older)
         except asyncio.CancelledError:
             raise
-        except Exception as error:  # a failed request must not reach the window
+        except Exception as error:  # a refused or lost request must not reach the window
             self.error = f"history of {self.key}: {error}"
             log.warning("%s", self.error)
 
-    async def _fill_gap(self, first: int, end: int, older: bool) -> None:
-        """Page backwards from ``end`` until ``first`` is reached or the feed has nothing older."""
-        while end > first:
-            count = min(PAGE_BARS, max(1, -(-(end - first) // self.step)))
+    async def _fill_gap(self, first: int, end: int | None, older: bool) -> None:
+        """Page backwards from ``end`` (None: from the newest bar) until ``first`` is passed or nothing is older.
+        Bars still in progress when the page was cut are left to the live stream."""
+        while end is None or end > first:
+            # Without an end the page also holds the bar in progress: one more than the gap.
+            top = self._live + self.step if end is None else end
+            count = min(PAGE_BARS, max(1, -(-(top - first) // self.step)))
             self.requests += 1
-            page = bars_view(await self.fetch(self.key.symbol, self.key.interval, end, count))
-            short = len(page.start) < count
-            answered_from = first if short else max(first, int(page.start[0]))
+            page = await self.fetch(self.key.symbol, self.key.interval, end, count)
+            final = page.bars.start + self.step <= page.ts
+            bars = CandleView(*(column[final] for column in page.bars))
+            top = end if end is not None else page.ts - page.ts % self.step
+            bottom = first if page.next_end is None else page.next_end
             if self.store is not None:
-                columns = (page.start, page.open, page.high, page.low, page.close, page.volume)
-                self.store.save_bars(self.key, zip(*(c.tolist() for c in columns)), covered=(answered_from, end))
-            self.history.add(page)
-            if short:
-                self.exhausted = self.exhausted or (older and not len(page.start))
+                columns = (bars.start, bars.open, bars.high, bars.low, bars.close, bars.volume)
+                self.store.save_bars(self.key, zip(*(c.tolist() for c in columns)), covered=(bottom, top))
+            self.history.add(bars)
+            if page.next_end is None:
+                self.exhausted = self.exhausted or older
                 return
-            end = int(page.start[0])
+            end = page.next_end

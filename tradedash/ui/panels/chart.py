@@ -640,11 +640,10 @@ class PriceChart(QWidget):
             span = right - left
             bars, extra = self.history.between(live, left - span, right + span, before=WARMUP_BARS)
         drawable = _drawable(bars.open) & _drawable(bars.high) & _drawable(bars.low) & _drawable(bars.close)
-        self.undrawn = int(len(drawable) - drawable[extra:].sum() - (extra - drawable[:extra].sum()))
-        if not drawable.all():  # prices no market prints (e.g. 1.7e308): not drawn, and said in the readout
+        self.undrawn = int((~drawable[extra:]).sum())
+        if self.undrawn or not drawable[:extra].all():  # prices no market prints (e.g. 1.7e308): not drawn, said in the readout
             extra = int(drawable[:extra].sum())
             bars = CandleView(*(array[drawable] for array in bars))
-            self.undrawn = int(len(drawable) - drawable.sum())
         bars = bars._replace(volume=np.where(_drawable(bars.volume), bars.volume, 0.0))
         candles = self._candles = slice_view(bars, extra, len(bars.start))
         if not len(candles.time):
