@@ -46,3 +46,15 @@ def test_a_limit_keeps_the_newest_bars():
     history = BarHistory(limit=5)
     history.add(bars(range(10)))
     assert list(history.bars.start // MINUTE) == [5, 6, 7, 8, 9]
+
+
+def test_the_bar_in_progress_when_history_was_fetched_is_joined_with_the_first_live_bar():
+    history = BarHistory()
+    history.add(bars(range(0, 9)))
+    page_bar = bars([9], close=4.0)._replace(open=np.array([3.0]), high=np.array([9.0]), low=np.array([0.5]), volume=np.array([7.0]))
+    history.set_partial(page_bar)
+    live = bars([9, 10], close=5.0, closed=False)  # the live stream saw bar 9 only from the app's start
+    joined = history.range(live, 0, history.length(live))
+    assert list(joined.start // MINUTE) == list(range(11))
+    assert (joined.open[9], joined.high[9], joined.low[9], joined.close[9], joined.volume[9]) == (3.0, 9.0, 0.5, 5.0, 8.0)
+    assert joined.open[10] == 5.0 and live.open[0] == 5.0  # the live arrays are not written to

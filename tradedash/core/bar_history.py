@@ -24,6 +24,13 @@ def slice_view(view: CandleView, first: int, end: int) -> CandleView:
     return CandleView(*(array[first:end] for array in view))
 
 
+def _put(values: np.ndarray, first: float) -> np.ndarray:
+    """A copy of ``values`` with the first one replaced."""
+    values = values.copy()
+    values[0] = first
+    return values
+
+
 def _concat(a: CandleView, b: CandleView) -> CandleView:
     if not len(a.start):
         return CandleView(*(array.copy() for array in b))
@@ -45,12 +52,18 @@ class BarHistory:
       usually partial (the app started inside it), so a history bar with the
       same start wins; every later bar comes from the live series.
       :meth:`tail` and :meth:`between` give slices of it as fresh arrays.
+    - :meth:`set_partial` keeps the bar that was still in progress when a page
+      was cut (never stored as final): when the first live bar has its start,
+      the joined series shows the two together (the page's open, the higher
+      high, the lower low, the live close, both volumes), so a chart opened in
+      the middle of an hour shows the whole hour's bar, not only what it saw.
     - :attr:`oldest` is the start (ns) of the oldest bar held, None if none.
     """
 
     def __init__(self, limit: int = 200_000) -> None:
         self.limit = limit
         self.bars = EMPTY_VIEW
+        self.partial: CandleView = EMPTY_VIEW
         self.version = 0
 
     def __len__(self) -> int:
@@ -64,6 +77,11 @@ class BarHistory:
         if len(self):
             self.bars = EMPTY_VIEW
             self.version += 1
+
+    def set_partial(self, bar: CandleView) -> None:
+        """Keep ``bar`` (one bar, or none) as the bar in progress when history was fetched."""
+        self.partial = CandleView(*(array[-1:].copy() for array in bar))
+        self.version += 1
 
     def add(self, bars: CandleView) -> bool:
         """Merge ``bars`` (any order); True if the held bars changed."""
@@ -89,13 +107,24 @@ class BarHistory:
     def _parts(self, live: CandleView) -> tuple[CandleView, CandleView]:
         """(history part, live part) of the joined series."""
         held = self.bars
-        if not len(live.start):
-            return held, live
+        if not len(live.start):  # no live bars yet: the bar in progress as the page had it, if newer
+            newer = len(self.partial.start) and (not len(held.start) or self.partial.start[0] > held.start[-1])
+            return held, (self.partial if newer else live)
         first_live = live.start[0]
         cut = int(np.searchsorted(held.start, first_live, side="right"))
         history = slice_view(held, 0, cut)
-        skip = 1 if cut and held.start[cut - 1] == first_live else 0
-        return history, slice_view(live, skip, len(live.start))
+        if cut and held.start[cut - 1] == first_live:  # a final bar beats the partial first live one
+            return history, slice_view(live, 1, len(live.start))
+        partial = self.partial
+        if len(partial.start) and partial.start[0] == first_live:
+            merged = live._replace(
+                open=_put(live.open, partial.open[0]),
+                high=_put(live.high, max(partial.high[0], live.high[0])),
+                low=_put(live.low, min(partial.low[0], live.low[0])),
+                volume=_put(live.volume, partial.volume[0] + live.volume[0]),
+            )
+            return history, merged
+        return history, live
 
     def length(self, live: CandleView) -> int:
         history, recent = self._parts(live)

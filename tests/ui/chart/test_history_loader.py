@@ -10,7 +10,7 @@ import numpy as np
 from tradedash.core.bar_history import BarHistory
 from tradedash.core.candle_store import CandleStore, SeriesKey
 from tradedash.core.candles import CandleView
-from tradedash.ui.chart.history_loader import PAGE_BARS, HistoryLoader, HistoryPage, bars_view
+from tradedash.ui.chart.history_loader import PAGE_BARS, RETRY_AFTER, HistoryLoader, HistoryPage, bars_view
 
 MINUTE = 60_000_000_000
 NOW_MIN = 30_000_000  # "now", in minutes since the epoch
@@ -53,7 +53,8 @@ async def test_an_empty_cache_is_filled_from_the_newest_page_back_and_a_restart_
     await _done(loader)
     assert exchange.asked[0] == (None, PAGE_BARS)  # the newest page: the server's clock says what "now" is
     starts = loader.history.bars.start // MINUTE
-    assert starts[-1] == NOW_MIN - 1  # the bar in progress is left to the live stream
+    assert starts[-1] == NOW_MIN - 1  # the bar in progress is not stored: it is joined with the live one
+    assert list(loader.history.partial.start) == [NOW_MIN * MINUTE]
     assert starts[0] <= NOW_MIN - 3000 and np.all(np.diff(starts) == 1)
     loader.store.close()
 
@@ -81,14 +82,25 @@ async def test_scrolling_past_the_oldest_bar_loads_older_ones_until_the_exchange
     assert not loader.load_older(3000)
 
 
-async def test_a_refused_request_is_kept_as_an_error_not_raised(tmp_path):
-    async def refuse(*_args):
-        raise ConnectionError("disconnected")
+async def test_a_refused_request_is_kept_as_an_error_not_raised_and_tried_again_later(tmp_path):
+    exchange = Exchange()
+    failures = [ConnectionError("disconnected")]
 
-    loader = HistoryLoader(KEY, BarHistory(), CandleStore(tmp_path / "c.sqlite3"), refuse, clock=lambda: NOW_MIN * 60.0)
+    async def flaky(*args):
+        if failures:
+            raise failures.pop()
+        return await exchange.fetch(*args)
+
+    now = [NOW_MIN * 60.0]
+    loader = HistoryLoader(KEY, BarHistory(), CandleStore(tmp_path / "c.sqlite3"), flaky, clock=lambda: now[0])
     loader.fill_recent(100)
     await _done(loader)
     assert "disconnected" in loader.error and len(loader.history) == 0
+    assert not loader.retry(100)  # not yet
+    now[0] += RETRY_AFTER
+    assert loader.retry(100)
+    await _done(loader)
+    assert loader.error is None and len(loader.history) == 100
 
 
 def test_closed_live_bars_are_saved_once_but_not_the_first_partial_one(tmp_path):

@@ -22,7 +22,7 @@ from tradedash.core.candle_store import CandleStore, SeriesKey
 from tradedash.core.candles import CandleView
 from tradedash.core.wire import INTERVAL_NS
 
-__all__ = ["HistoryFetch", "HistoryPage", "HistoryLoader", "history_fetch_of", "bars_view", "PAGE_BARS"]
+__all__ = ["HistoryFetch", "HistoryPage", "HistoryLoader", "history_fetch_of", "bars_view", "PAGE_BARS", "RETRY_AFTER"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ HistoryFetch = Callable[[str, str, "int | None", int], Awaitable["HistoryPage"]]
 
 #: Bars asked for in one history request (the protocol's most).
 PAGE_BARS = 1000
+#: Seconds after a failed fill (e.g. the feed was not connected yet) before :meth:`HistoryLoader.retry` asks again.
+RETRY_AFTER = 5.0
 
 
 class HistoryPage(NamedTuple):
@@ -82,6 +84,8 @@ class HistoryLoader:
       when the feed has nothing older.
     - :meth:`save_closed` writes the closed live bars not yet saved, except the
       first live bar (usually partial: the app started inside it).
+    - :meth:`retry` starts :meth:`fill_recent` again once :data:`RETRY_AFTER`
+      seconds passed since a fill that failed (the chart calls it on each repaint).
     - :meth:`close` cancels what is running. Failures of a request are logged
       and kept in :attr:`error`, never raised into the window.
     """
@@ -107,6 +111,7 @@ class HistoryLoader:
         self._task: asyncio.Task[None] | None = None
         self._saved_until = 0  # bar starts below this were saved
         self._live = 0  # start of the bar in progress by the local clock, when the last fill began
+        self._failed_at: float | None = None
 
     @property
     def busy(self) -> bool:
@@ -168,6 +173,14 @@ class HistoryLoader:
         requests = [(first, None if end >= live else end) for first, end in reversed(gaps)]
         return self._start(self._fill(requests))
 
+    def retry(self, bars: int) -> bool:
+        """After a failed fill, :meth:`fill_recent` again once :data:`RETRY_AFTER` seconds passed; True if started."""
+        if self._failed_at is None or self.busy or self.clock() - self._failed_at < RETRY_AFTER:
+            return False
+        self._failed_at = None
+        self.error = None
+        return self.fill_recent(bars)
+
     def load_older(self, bars: int) -> bool:
         """Extend the history by up to ``bars`` before its oldest bar; False if nothing to do or busy."""
         if self.busy:
@@ -192,6 +205,7 @@ class HistoryLoader:
             raise
         except Exception as error:  # a refused or lost request must not reach the window
             self.error = f"history of {self.key}: {error}"
+            self._failed_at = self.clock()
             log.warning("%s", self.error)
 
     async def _fill_gap(self, first: int, end: int | None, older: bool) -> None:
@@ -205,6 +219,8 @@ class HistoryLoader:
             page = await self.fetch(self.key.symbol, self.key.interval, end, count)
             final = page.bars.start + self.step <= page.ts
             bars = CandleView(*(column[final] for column in page.bars))
+            if end is None and not final.all():  # the bar in progress: joined with the live one, never stored
+                self.history.set_partial(CandleView(*(column[~final] for column in page.bars)))
             top = end if end is not None else page.ts - page.ts % self.step
             bottom = first if page.next_end is None else page.next_end
             if self.store is not None:

@@ -617,6 +617,8 @@ class PriceChart(QWidget):
         state = self._feed.symbol_state(self._symbol) if self._feed and self._symbol else None
         series = state.candles[self.interval] if state is not None else None
         live = series.view() if series is not None else EMPTY_VIEW
+        if self.loader is not None:
+            self.loader.retry(HISTORY_BARS)
         if self.loader is not None and series is not None and time.monotonic() - self._saved_at > SAVE_EVERY:
             self._saved_at = time.monotonic()
             self.loader.save_closed(live)
