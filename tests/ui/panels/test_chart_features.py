@@ -107,6 +107,9 @@ def test_indicators_are_added_edited_and_removed_from_the_menu_and_kept_in_the_s
     chart.dialog._ok()
     assert [layer.state for layer in chart.layers] == [IndicatorState.of("sma", {"period": 10}), IndicatorState.of("rsi")]
     assert chart.layers[1].pane is not None and chart.layers[1].pane.getAxis("bottom").isVisible()
+    assert [label.text for _, label in chart.legend.items] == ["SMA 10"]  # named over the price
+    assert [label.text for _, label in chart.layers[1].legend.items] == ["RSI 14"]  # and in its pane
+    assert chart.layers[1].pane.viewRange()[1][0] < 0 and chart.layers[1].pane.viewRange()[1][1] > 100
     assert not chart.volume_plot.getAxis("bottom").isVisible()  # the date axis is under the last pane
     _action(chart.context_menu(64_000.0), "Edit indicator", "SMA 10…").trigger()
     chart.dialog.fields["colour"].edit.setText("#ff0000")

@@ -16,6 +16,8 @@ __all__ = ["IndicatorLayer", "describe"]
 
 #: Horizontal guide lines drawn in a pane, by indicator name.
 _GUIDES = {"rsi": (30.0, 70.0), "macd": (0.0,)}
+#: Panes whose axis is fixed, not fitted to the values in view.
+_FIXED_RANGES = {"rsi": (0.0, 100.0)}
 
 
 def describe(state: IndicatorState) -> str:
@@ -39,11 +41,15 @@ class IndicatorLayer:
       draws the values from index ``first`` on at ``x``; items are created once
       and fed with ``setData``.
     - :meth:`visible_range` gives the (low, high) of the drawn values (axis
-      units) at the bars of ``mask``, for fitting the axis; :meth:`remove`
-      takes every item off its plot.
+      units) at the bars of ``mask``, for fitting the axis (RSI's pane is
+      always 0 to 100); :meth:`remove` takes every item off its plot.
+    - Its name (:func:`describe`) is in the legend of its plot: ``legend``
+      for an overlay, a legend of its own in its pane.
     """
 
-    def __init__(self, state: IndicatorState, price_plot: pg.PlotItem, pane: pg.PlotItem | None = None) -> None:
+    def __init__(
+        self, state: IndicatorState, price_plot: pg.PlotItem, pane: pg.PlotItem | None = None, legend: pg.LegendItem | None = None
+    ) -> None:
         self.state = state
         self.spec = indicator_spec(state.name)
         self.live = LiveIndicator(self.spec, state.settings)
@@ -63,6 +69,13 @@ class IndicatorLayer:
             curve.setZValue(5)
             self.plot.addItem(curve)
             self.curves[output] = curve
+        if pane is not None:
+            legend = pg.LegendItem(offset=(4, 2))
+            legend.setParentItem(pane.getViewBox())
+        self.legend = legend
+        if legend is not None:
+            first = next(iter(self.curves.values()), self.histogram)
+            legend.addItem(first, describe(state))
         for level in _GUIDES.get(self.spec.name, ()):
             guide = pg.InfiniteLine(pos=level, angle=0, movable=False)
             self.plot.addItem(guide, ignoreBounds=True)
@@ -91,6 +104,8 @@ class IndicatorLayer:
         for guide in self.guides:
             guide.setPen(pg.mkPen(muted, style=Qt.PenStyle.DotLine))
         self._colours = (muted, up, down)
+        if self.legend is not None:
+            self.legend.setLabelTextColor(muted)
 
     def update(self, bars: CandleView, first: int, x: np.ndarray, scale: PriceScale | None, width: float) -> None:
         self.live.sync(bars)
@@ -108,6 +123,9 @@ class IndicatorLayer:
             self.histogram.setOpts(x=x, height=height, width=width * 0.8)
 
     def visible_range(self, mask: np.ndarray) -> tuple[float, float] | None:
+        fixed = _FIXED_RANGES.get(self.spec.name)
+        if fixed is not None:
+            return fixed
         lows, highs = [], []
         for line in self._drawn.values():
             if len(line) != len(mask):
@@ -120,6 +138,10 @@ class IndicatorLayer:
         return (min(lows), max(highs)) if lows else None
 
     def remove(self) -> None:
+        if self.legend is not None:
+            first = next(iter(self.curves.values()), self.histogram)
+            self.legend.removeItem(first)  # a pane's own legend goes with the pane
+            self.legend = None
         for item in [*self.curves.values(), *self.guides, *([self.histogram] if self.histogram is not None else [])]:
             self.plot.removeItem(item)
         self.curves.clear()

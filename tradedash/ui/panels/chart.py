@@ -169,6 +169,8 @@ class PriceChart(QWidget):
         self.volume_plot.addItem(self.volume_bars)
         self.last_line = pg.InfiniteLine(angle=0, movable=False, label="", labelOpts={"position": 1.0, "anchors": [(1, 1), (1, 1)]})
         self.price_plot.addItem(self.last_line, ignoreBounds=True)
+        self.legend = pg.LegendItem(offset=(4, 2))  # the overlays' names
+        self.legend.setParentItem(self.price_plot.getViewBox())
         self.markers = pg.ScatterPlotItem(size=11, symbol="t1", pxMode=True)
         self.price_plot.addItem(self.markers)
         self.cross_v = pg.InfiniteLine(angle=90, movable=False)
@@ -452,7 +454,7 @@ class PriceChart(QWidget):
         pane = None
         if indicator_spec(indicator.name).placement is Placement.PANE:
             pane = self._add_pane(pg.AxisItem("right"))
-        layer = IndicatorLayer(indicator, self.price_plot, pane)
+        layer = IndicatorLayer(indicator, self.price_plot, pane, None if pane is not None else self.legend)
         if pane is not None:
             layer.cross = self._pane_cross(pane)
         layer.set_colours(self._theme.muted, self._theme.up, self._theme.down)
