@@ -116,3 +116,18 @@ def test_mouse_wheel_zooms_time_and_stops_following(feed, theme, qtbot):
     new_left, new_right = chart.price_plot.viewRange()[0]
     assert new_right - new_left < right - left  # zoomed in on time
     assert not chart.follow
+
+
+def test_a_live_update_redraws_the_newest_bar_only(feed, theme, qtbot):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    _fill(feed, 100)
+    chart.set_symbol(feed, "BTC-USD")
+    builds = chart.candles_item.older_builds
+    for step in range(5):  # trades inside the newest bar
+        feed.market.apply(trade("BTC-USD", 120.0 + step, ts=T0 + 99 * 1_000_000_000 + 600_000_000 + step))
+        chart.refresh()
+    assert chart.candles_item.older_builds == builds
+    _fill(feed, 1, start=100)  # a new bar: the one before it is now an older bar
+    chart.refresh()
+    assert chart.candles_item.older_builds == builds + 1

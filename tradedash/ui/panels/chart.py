@@ -677,7 +677,9 @@ class PriceChart(QWidget):
         decimals = self._feed.decimals(self._symbol)
         self.price_axis.decimals = decimals
         self.last_line.setPos(float(drawn.close[-1]))
-        self.last_line.label.setFormat(format_price(float(candles.close[-1]), decimals).replace("{", "{{").replace("}", "}}"))
+        label = format_price(float(candles.close[-1]), decimals).replace("{", "{{").replace("}", "}}")
+        if label != self.last_line.label.format:
+            self.last_line.label.setFormat(label)
         self._fit_y(drawn, in_view)
         self._shade_downtime()
         if not self.cross_v.isVisible():
