@@ -204,13 +204,14 @@ class BinanceMarket:
         for symbol, m in self._symbols.items():
             prefix = m.venue.lower()
             for levels in (5, 10, 20):
-                for name in (f"{prefix}@depth{levels}@100ms", *((f"{prefix}@depth{levels}",) if second else ())):
+                names = (f"{prefix}@depth{levels}@100ms", *((f"{prefix}@depth{levels}", f"{prefix}@depth{levels}@1000ms") if second else ()))
+                for name in names:
                     if name in wanted:
                         out.append((name, self.depth_snapshot(symbol, levels)))
             if second:
                 update = self._second_update(m, now_ms)
-                if update is not None and f"{prefix}@depth" in wanted:
-                    out.append((f"{prefix}@depth", update))
+                if update is not None:
+                    out += [(name, update) for name in (f"{prefix}@depth", f"{prefix}@depth@1000ms") if name in wanted]
                 if f"{prefix}@ticker" in wanted and m.ticker is not None:
                     out.append((f"{prefix}@ticker", self.ticker(symbol, now_ms)))
                 if f"{prefix}@miniTicker" in wanted and m.ticker is not None:

@@ -12,6 +12,9 @@ Kinds served (:func:`parse_stream` accepts these and no others):
   (``1s``) or 2000 ms (the others);
 - ``depth`` (1000 ms) and ``depth@100ms``: diff depth;
 - ``depth5``, ``depth10``, ``depth20``, each also ``@100ms``: partial depth (1000 ms default).
+
+Depth streams are also accepted with ``@1000ms`` spelled out (Binance's own Python connector
+subscribes so); the events go out under the name subscribed to.
 """
 
 from __future__ import annotations
@@ -73,7 +76,7 @@ def parse_stream(name: str, names: SymbolNames) -> Stream | None:
             return None
         return Stream(name, symbol, "kline", 1000 if interval == "1s" else 2000, interval=interval)
     base, _, speed = kind.partition("@")
-    if speed not in ("", "100ms"):
+    if speed not in ("", "100ms", "1000ms"):
         return None
     period = 100 if speed else 1000
     if base == "depth":

@@ -29,6 +29,8 @@ KINDS = {
     "depth5": m.DepthSnapshot,
     "depth10@100ms": m.DepthSnapshot,
     "depth20": m.DepthSnapshot,
+    "depth@1000ms": m.DepthUpdate,
+    "depth5@1000ms": m.DepthSnapshot,
 }
 #: Fields written as decimal strings, by event type (Binance's "string-encoded numbers").
 STRING_FIELDS = {
