@@ -78,7 +78,7 @@ def parse_stream(name: str, names: SymbolNames) -> Stream | None:
     base, _, speed = kind.partition("@")
     if speed not in ("", "100ms", "1000ms"):
         return None
-    period = 100 if speed else 1000
+    period = 100 if speed == "100ms" else 1000
     if base == "depth":
         return Stream(name, symbol, "depth", period)
     if base.startswith("depth") and base[5:] in {str(n) for n in PARTIAL_LEVELS}:
