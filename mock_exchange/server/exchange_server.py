@@ -88,15 +88,16 @@ class ExchangeServer:
             delay_of=lambda: self.faults.delay_seconds,
             on_delayed=self._count_delayed,
         )
+        self._first_subscription = asyncio.Event()
         self.binance = BinanceEndpoint(
-            self.market, self.config, self.counters, self.faults, delay_of=lambda: self.faults.delay_seconds, on_delayed=self._count_delayed
+            self.market, self.config, self.counters, self.faults,
+            delay_of=lambda: self.faults.delay_seconds, on_delayed=self._count_delayed, on_subscribed=self._first_subscription.set,
         )
         self._heartbeats = Heartbeats(self.config.heartbeat_interval)
         self._guard = HandshakeGuard(self.config, self.counters)
         self._ssl = self._ssl_context()
         self._servers: list[Server] = []
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._first_subscription = asyncio.Event()
         self._relisten: asyncio.Task[None] | None = None
         self.port: int | None = None
 

@@ -93,7 +93,7 @@ class BinanceEndpoint:
 
     def __init__(
         self, market: Market | ReplayMarket, config: ExchangeConfig, counters: ServerCounters, faults: FaultInjector,
-        *, delay_of: Callable[[], float], on_delayed: Callable[[], None],
+        *, delay_of: Callable[[], float], on_delayed: Callable[[], None], on_subscribed: Callable[[], None],
     ) -> None:
         self._sim = market
         self._config = config
@@ -107,6 +107,7 @@ class BinanceEndpoint:
             [], batch=False, max_batch_messages=1, max_send_buffer=config.max_send_buffer,
             delay_of=delay_of, on_delayed=on_delayed,
         )
+        self._on_subscribed = on_subscribed
         self._clients: dict[ServerConnection, _Client] = {}
         #: Subscribers of each stream, all connections counted.
         self._listeners: Counter[str] = Counter()
@@ -180,6 +181,8 @@ class BinanceEndpoint:
 
     def _join(self, client: _Client, streams: Iterable[Stream]) -> None:
         streams = list(streams)
+        if streams:
+            self._on_subscribed()
         self._fanout.join(client.connection, [_key(s.name, client.session.combined) for s in streams])
         for stream in streams:
             self._listeners[stream.name] += 1
