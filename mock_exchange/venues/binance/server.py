@@ -75,6 +75,9 @@ class _Client:
         self.connection = connection
         self.session = session
         self.budget = budget
+        #: Since when (monotonic) its unsent bytes have been above the limit, and whether it is being dropped.
+        self.full_since: float | None = None
+        self.dropped = False
 
 
 def _key(stream: str, combined: bool) -> tuple[str, str, int]:
@@ -108,6 +111,7 @@ class BinanceEndpoint:
             delay_of=delay_of, on_delayed=on_delayed,
         )
         self._on_subscribed = on_subscribed
+        self._closing: set[asyncio.Future[None]] = set()
         self._clients: dict[ServerConnection, _Client] = {}
         #: Subscribers of each stream, all connections counted.
         self._listeners: Counter[str] = Counter()
@@ -219,7 +223,12 @@ class BinanceEndpoint:
     def _expire(self, connection: ServerConnection) -> None:
         age = self._config.binance_max_connection_age
         log.info("closing a Binance stream connection after %g s (the 24 h limit)", age)
-        asyncio.ensure_future(connection.close(1000, f"connection age limit: {age:g} s"))
+        self._close(connection, 1000, f"connection age limit: {age:g} s")
+
+    def _close(self, connection: ServerConnection, code: int, reason: str) -> None:
+        task = asyncio.ensure_future(_close_or_abort(connection, code, reason))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     def announce_shutdown(self, connections: Iterable[ServerConnection]) -> None:
         """Send ``serverShutdown`` to each of ``connections`` that is a Binance stream connection."""
@@ -282,11 +291,34 @@ class BinanceEndpoint:
             else:
                 self.market.tick(number, now_ms, ())
             self._fanout.flush()
+            self._drop_slow_clients(loop.time())
             number += 1
             await asyncio.sleep(max(0.0, started + number * TICK - loop.time()))
 
+    def _drop_slow_clients(self, now: float) -> None:
+        """Close (1008) a connection whose unsent bytes stayed above ``max_send_buffer`` for
+        ``slow_client_timeout`` seconds, as protocol v1 does; its waiting events are dropped first."""
+        limit, patience = self._config.max_send_buffer, self._config.slow_client_timeout
+        for client in list(self._clients.values()):
+            if client.dropped:
+                continue
+            if self._fanout.unsent_bytes(client.connection) < limit:
+                client.full_since = None
+            elif client.full_since is None:
+                client.full_since = now
+            elif now - client.full_since >= patience:
+                client.dropped = True
+                self._counters.slow_clients_dropped += 1
+                reason = f"slow consumer: send buffer above {limit} bytes for {patience:g} s"
+                log.warning("dropping a Binance stream connection: %s", reason)
+                self.forget(client.connection)
+                self._fanout.drop(client.connection)
+                self._close(client.connection, 1008, reason)
+
     def cancel(self) -> None:
         self._fanout.cancel()
+        for task in self._closing:
+            task.cancel()
 
 
 class FanoutPair:
@@ -322,6 +354,14 @@ class FanoutPair:
     def flush(self) -> None:
         self._fanout.flush()
         self._binance.flush()
+
+
+async def _close_or_abort(connection: ServerConnection, code: int, reason: str, timeout: float = 2.0) -> None:
+    """Close with ``code``; a client that has not read the close frame within ``timeout`` seconds is cut off."""
+    try:
+        await asyncio.wait_for(connection.close(code, reason), timeout)
+    except asyncio.TimeoutError:
+        connection.transport.abort()
 
 
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests"}

@@ -92,3 +92,23 @@ async def test_server_pings_at_its_cadence_and_closes_without_a_pong(make_exchan
                 elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
                     break
             assert pings >= 1 and ws.close_code == 1011
+
+
+async def test_a_slow_binance_client_is_dropped_like_a_v1_one(make_exchange):
+    import socket
+
+    server = await make_exchange(rate=500.0, max_send_buffer=64 * 1024, slow_client_timeout=0.2)
+    streams = "/".join(f"{s}@{k}" for s in ("btcusd", "ethusd", "solusd") for k in ("depth@100ms", "depth20@100ms", "trade", "aggTrade", "bookTicker"))
+    tiny = socket.socket()
+    tiny.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # little room in the kernel: the server's buffer fills
+    tiny.connect(("127.0.0.1", server.port))
+    slow = await connect(f"{ws_base(server)}/stream?streams={streams}", sock=tiny, max_queue=1, close_timeout=0.5)
+    async with connect(f"{ws_base(server)}/stream?streams={streams}") as fast:
+        deadline = asyncio.get_running_loop().time() + 10
+        while server.counters.slow_clients_dropped == 0:
+            await asyncio.wait_for(fast.recv(), 3)  # the fast client keeps reading all along
+            assert asyncio.get_running_loop().time() < deadline, "the slow client was never dropped"
+        assert server.counters.slow_clients_dropped == 1
+        for _ in range(50):  # the fast client is still served
+            await asyncio.wait_for(fast.recv(), 3)
+    slow.transport.abort()
