@@ -23,7 +23,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -335,10 +335,8 @@ class FanoutPair:
     def __init__(self, fanout: Fanout, binance: BinanceEndpoint) -> None:
         self._fanout = fanout
         self._binance = binance
-
-    @property
-    def wanted(self) -> dict[str, set[str]]:
-        return {symbol: channels | self._ALWAYS for symbol, channels in self._fanout.wanted.items()}
+        #: Live, like the fan-out's own: what each symbol's listeners want now, trades and tickers always.
+        self.wanted: Mapping[str, set[str]] = _WithAlways(fanout.wanted, self._ALWAYS)
 
     def emit(self, key: tuple[str, str, int], message: Any) -> None:
         self._fanout.emit(key, message)
@@ -362,6 +360,23 @@ async def _close_or_abort(connection: ServerConnection, code: int, reason: str, 
         await asyncio.wait_for(connection.close(code, reason), timeout)
     except asyncio.TimeoutError:
         connection.transport.abort()
+
+
+class _WithAlways(Mapping[str, set[str]]):
+    """A live view of a symbol -> channels mapping with ``always`` added to every entry."""
+
+    def __init__(self, wanted: dict[str, set[str]], always: frozenset[str]) -> None:
+        self._wanted = wanted
+        self._always = always
+
+    def __getitem__(self, symbol: str) -> set[str]:
+        return self._wanted[symbol] | self._always
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._wanted)
+
+    def __len__(self) -> int:
+        return len(self._wanted)
 
 
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests"}
