@@ -128,6 +128,11 @@ class Fanout:
         else:
             self._frames.append((key, text_frame(wire.encode(message))))
 
+    def emit_frame(self, key: FanoutKey, frame: bytes) -> None:
+        """Like :meth:`emit`, for a message already framed (another dialect's; never batched)."""
+        if self._subscribers.get(key):
+            self._frames.append((key, frame))
+
     def flush(self) -> None:
         """Deliver what was emitted since the last flush (or hold it back while delayed)."""
         if self._pending:
