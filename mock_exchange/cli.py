@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     d = ExchangeConfig()
     parser = _Parser(
         prog="mock-exchange",
-        description="A local WebSocket market-data server speaking TradeDash protocol v1 (docs/protocol.md).",
+        description="A local WebSocket market-data server speaking TradeDash protocol v1 (docs/protocol.md) "
+        "and Binance Spot's public market data under /binance (docs/binance.md).",
         epilog="mock-exchange proxy --help: a fault-injecting TCP proxy to put between a client and a server.",
         argument_default=argparse.SUPPRESS,
     )
@@ -69,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
     security.add_argument("--certfile", help="serve wss:// with this PEM certificate (chain)")
     security.add_argument("--keyfile", help="the certificate's private key (if not in --certfile)")
     security.add_argument("--origin", dest="origins", action="append", help="also allow browser pages from this origin ('*': any); repeatable (local pages and clients without Origin are always allowed)")
+    binance = parser.add_argument_group("Binance dialect (/binance/ws, /binance/stream, /binance/api/v3; docs/binance.md)")
+    binance.add_argument("--binance-weight-limit", type=int, help=f"REST request weight per address per minute; more gets HTTP 429 (default {d.binance_weight_limit})")
+    binance.add_argument("--binance-max-streams", type=int, help=f"streams per connection (default {d.binance_max_streams})")
+    binance.add_argument("--binance-messages-per-second", type=float, help=f"incoming messages per connection; more closes with 1008 (default {d.binance_messages_per_second:g})")
+    binance.add_argument("--binance-max-connection-age", type=float, help=f"seconds before a stream connection is closed (default {d.binance_max_connection_age:g}: 24 h)")
+    binance.add_argument("--binance-ping-interval", type=float, help=f"seconds between the server's pings (default {d.binance_ping_interval:g})")
+    binance.add_argument("--binance-pong-timeout", type=float, help=f"seconds to wait for a pong before closing (default {d.binance_pong_timeout:g})")
     faults = parser.add_argument_group("faults")
     faults.add_argument(
         "--fault", dest="faults", action="append", type=_explained(parse_fault), metavar="NAME[:k=v,...]@WHEN",

@@ -77,15 +77,24 @@ class ExchangeConfig:
     origins: list[str] | None = None
     # Faults scheduled at start-up
     faults: list[ScheduledFault] = field(default_factory=list)
+    # Binance dialect (/binance/...): Binance's documented limits
+    binance_weight_limit: int = 6000
+    binance_max_streams: int = 1024
+    binance_messages_per_second: float = 5.0
+    binance_max_connection_age: float = 86_400.0
+    binance_ping_interval: float = 20.0
+    binance_pong_timeout: float = 60.0
 
     def check(self) -> None:
         """Raise ValueError naming the first setting that cannot work."""
         if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 <= self.port <= 65535:
             raise ValueError(f"port must be a whole number from 0 to 65535, got {self.port!r}")
-        for name in ("rate", "speed", "heartbeat_interval", "slow_client_timeout"):
+        for name in ("rate", "speed", "heartbeat_interval", "slow_client_timeout", "binance_messages_per_second",
+                     "binance_max_connection_age", "binance_ping_interval", "binance_pong_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name.replace('_', '-')} must be > 0, got {getattr(self, name)}")
-        for name in ("max_message_size", "max_queue", "max_subscriptions", "max_send_buffer", "max_request_burst", "max_batch_messages"):
+        for name in ("max_message_size", "max_queue", "max_subscriptions", "max_send_buffer", "max_request_burst", "max_batch_messages",
+                     "binance_weight_limit", "binance_max_streams"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
         for name in ("max_connections", "max_connections_per_address"):

@@ -19,7 +19,6 @@ from typing import Any, Protocol
 import msgspec
 from websockets.asyncio.server import ServerConnection, broadcast
 
-from tradedash.core import wire
 
 __all__ = ["FaultTarget", "FaultInjector", "FaultRecord", "FAULTS", "OVERSIZED_DEFAULT", "check_fault_args"]
 
@@ -126,6 +125,9 @@ class FaultTarget(Protocol):
     async def pause_listening(self, seconds: float, close_code: int | None = None) -> None:
         """Stop listening for ``seconds``; with ``close_code`` close every connection with it too."""
 
+    def announce_shutdown(self, connections: list[ServerConnection], reason: str) -> None:
+        """Tell each of ``connections``, in its dialect, that the server shuts down."""
+
 
 @dataclass(frozen=True)
 class FaultRecord:
@@ -175,11 +177,11 @@ class FaultInjector:
     connection (the oldest, unless given); ``half_open`` stops all sending and ping
     answering on the targeted connections but keeps their sockets open;
     ``skip_book_seq`` withholds the next ``count`` book updates of a symbol (every
-    symbol if None) from every subscriber, so their next update's ``prev_seq`` shows
-    a gap; ``send_malformed``, ``send_unknown_type`` and ``send_oversized`` send one
+    symbol if None) from every subscriber, so their next update's ``prev_seq`` (Binance:
+    ``U``) shows a gap; ``send_malformed``, ``send_unknown_type`` and ``send_oversized`` send one
     bad frame; ``delay`` holds every market frame back by ``seconds`` (0 ends it,
-    ``duration`` ends it by itself); ``shutdown`` sends a ``shutdown`` message and
-    closes with 1001 after ``grace`` seconds; ``refuse`` closes the listening socket
+    ``duration`` ends it by itself); ``shutdown`` sends a ``shutdown`` message (Binance:
+    ``serverShutdown``) and closes with 1001 after ``grace`` seconds; ``refuse`` closes the listening socket
     for ``seconds`` (new connections are refused by the OS), open connections stay;
     ``restart`` closes every connection with 1012 and the listening socket, then
     listens again on the same port after ``down_seconds``.
@@ -188,8 +190,9 @@ class FaultInjector:
     def __init__(self, server: FaultTarget) -> None:
         self._server = server
         self.history: list[FaultRecord] = []
-        #: Book updates still to withhold, by symbol.
+        #: Book updates still to withhold, by symbol (protocol v1, and the Binance dialect's diff depth).
         self.book_skips: dict[str, int] = {}
+        self.depth_skips: dict[str, int] = {}
         #: Seconds every market frame is currently held back (0: no delay).
         self.delay_seconds = 0.0
         self._delay_ends: asyncio.TimerHandle | None = None
@@ -251,11 +254,19 @@ class FaultInjector:
         self._record("skip_book_seq", symbol=symbol or "*", count=count)
         for key in self._server.symbols if symbol is None else [symbol]:
             self.book_skips[key] = self.book_skips.get(key, 0) + count
+            self.depth_skips[key] = self.depth_skips.get(key, 0) + count
 
     def take_book_skip(self, symbol: str) -> bool:
         """True if the next book update of ``symbol`` must be withheld (and counts it)."""
         if self.book_skips.get(symbol):
             self.book_skips[symbol] -= 1
+            return True
+        return False
+
+    def take_depth_skip(self, symbol: str) -> bool:
+        """True if the next Binance diff-depth update of ``symbol`` must be withheld (and counts it)."""
+        if self.depth_skips.get(symbol):
+            self.depth_skips[symbol] -= 1
             return True
         return False
 
@@ -322,7 +333,7 @@ class FaultInjector:
         """Announce a shutdown to every connection, wait ``grace`` seconds, close them with 1001."""
         targets = self._targets(None, spare)
         self._record("shutdown", reason=reason, grace=grace, connections=len(targets))
-        broadcast(targets, wire.encode(wire.Shutdown(time.time_ns(), reason)), text=True)
+        self._server.announce_shutdown(targets, reason)
         await asyncio.sleep(grace)
         await asyncio.gather(*(c.close(1001, reason) for c in targets), return_exceptions=True)
         return len(targets)

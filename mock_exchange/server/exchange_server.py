@@ -26,6 +26,7 @@ from ..config import ExchangeConfig, ServerCounters
 from ..faults import FaultInjector, run_schedule
 from ..faults.admin import admin_fault
 from ..market import DEFAULT_SPECS, Market, PastOptions, ReplayMarket, past_available
+from ..venues.binance import BinanceEndpoint, FanoutPair, serves
 from .capacity import connection_capacity, install_accept_error_limiter, raise_descriptor_limit
 from .fanout import Fanout
 from .heartbeats import Heartbeats
@@ -92,12 +93,16 @@ class ExchangeServer:
             delay_of=lambda: self.faults.delay_seconds,
             on_delayed=self._count_delayed,
         )
+        self._first_subscription = asyncio.Event()
+        self.binance = BinanceEndpoint(
+            self.market, self.config, self.counters, self.faults,
+            delay_of=lambda: self.faults.delay_seconds, on_delayed=self._count_delayed, on_subscribed=self._first_subscription.set,
+        )
         self._heartbeats = Heartbeats(self.config.heartbeat_interval)
         self._guard = HandshakeGuard(self.config, self.counters)
         self._ssl = self._ssl_context()
         self._servers: list[Server] = []
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._first_subscription = asyncio.Event()
         self._relisten: asyncio.Task[None] | None = None
         self.port: int | None = None
 
@@ -115,8 +120,8 @@ class ExchangeServer:
 
     @property
     def connections(self) -> list[ServerConnection]:
-        """Open connections, oldest first."""
-        return list(self._connections)
+        """Open connections, oldest first (protocol v1's, then the Binance dialect's)."""
+        return list(self._connections) + self.binance.connections
 
     @property
     def symbols(self) -> list[str]:
@@ -139,6 +144,7 @@ class ExchangeServer:
         self._set_connection_limits()
         await self._listen(self.config.port)
         self._spawn(self._run_stream(), "market")
+        self._spawn(self.binance.run(), "binance")
         self._spawn(self._heartbeats.run(), "heartbeats")
         self._spawn(self._watch_slow_clients(), "slow clients")
         if self.config.faults:
@@ -153,6 +159,7 @@ class ExchangeServer:
         self._tasks.clear()
         self.faults.cancel()
         self._fanout.cancel()
+        self.binance.cancel()
         for connection in list(self._connections):
             if self._fanout.unsent_bytes(connection) > self.config.max_send_buffer:
                 connection.transport.abort()
@@ -210,7 +217,7 @@ class ExchangeServer:
             self.config.host,
             port,
             ssl=self._ssl,
-            process_request=self._guard.process_request,
+            process_request=self._process_request,
             compression=None,
             max_size=self.config.max_message_size,
             max_queue=self.config.max_queue,
@@ -219,6 +226,16 @@ class ExchangeServer:
         )
         self._servers.append(server)
         self.port = server.sockets[0].getsockname()[1]
+
+    def _process_request(self, connection: ServerConnection, request: Any) -> Any:
+        """The handshake checks, then the Binance dialect's answer to its own paths."""
+        refused = self._guard.process_request(connection, request)
+        if refused is not None or not serves(request.path):
+            return refused
+        answer = self.binance.process_request(connection, request)
+        if answer is not None:
+            self._guard.closed(connection)
+        return answer
 
     async def pause_listening(self, seconds: float, close_code: int | None = None) -> None:
         """Close the listening socket for ``seconds``, and with ``close_code`` every connection too.
@@ -265,6 +282,14 @@ class ExchangeServer:
     async def _handle(self, connection: ServerConnection) -> None:
         peer = _peer(connection)
         log.info("connection from %s", peer)
+        if connection.request is not None and serves(connection.request.path):
+            try:
+                await self.binance.handle(connection)
+            finally:
+                self._guard.closed(connection)
+                self.faults.forget(connection)
+                log.info("Binance connection from %s %s", peer, _how_closed(connection))
+            return
         session = RequestSession(
             self.market, max_subscriptions=self.config.max_subscriptions, admin_token=self.config.admin_token, peer=peer
         )
@@ -313,6 +338,14 @@ class ExchangeServer:
         client = self._connections.get(connection)
         if client is not None:
             self._set_book_depths(self._fanout.leave(connection, client.session.clear()))
+        else:
+            self.binance.forget(connection)
+
+    def announce_shutdown(self, connections: list[ServerConnection], reason: str) -> None:
+        """Protocol v1's ``shutdown`` message to v1 connections, ``serverShutdown`` to Binance ones."""
+        v1 = [c for c in connections if c in self._connections]
+        broadcast(v1, wire.encode(wire.Shutdown(time.time_ns(), reason)), text=True)
+        self.binance.announce_shutdown(connections)
 
     def _set_book_depths(self, symbols: set[str]) -> None:
         for symbol in symbols:
@@ -326,11 +359,12 @@ class ExchangeServer:
     async def _run_stream(self) -> None:
         market = self.market
         if isinstance(market, Market):
-            await run_market(market, self._fanout, self.faults, self.counters, self.config.rate)
+            await run_market(market, FanoutPair(self._fanout, self.binance), self.faults, self.counters, self.config.rate)  # type: ignore[arg-type]
         else:
             assert self.config.replay is not None
             await self._first_subscription.wait()
-            await run_replay(market, self.config.replay, self.config.speed, self._fanout, self.faults, self.counters)
+            pair = FanoutPair(self._fanout, self.binance)
+            await run_replay(market, self.config.replay, self.config.speed, pair, self.faults, self.counters)  # type: ignore[arg-type]
 
     async def _watch_slow_clients(self) -> None:
         limit, patience = self.config.max_send_buffer, self.config.slow_client_timeout
@@ -338,10 +372,11 @@ class ExchangeServer:
             await asyncio.sleep(min(0.5, patience / 4))
             self._fanout.drain()
             now = time.monotonic()
-            for client in list(self._connections.values()):
+            waiting = self._fanout.waiting_bytes()
+            for connection, client in list(self._connections.items()):
                 if client.dropped:
                     continue
-                if self._fanout.unsent_bytes(client.connection) < limit:
+                if connection.transport.get_write_buffer_size() + waiting.get(connection, 0) < limit:
                     client.full_since = None
                 elif client.full_since is None:
                     client.full_since = now

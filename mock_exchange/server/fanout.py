@@ -102,6 +102,10 @@ class Fanout:
         outlet = self._outlets.get(connection)
         return outlet.unsent_bytes if outlet is not None else connection.transport.get_write_buffer_size()
 
+    def waiting_bytes(self) -> dict[ServerConnection, int]:
+        """Bytes held back, by connection, for the connections that have any."""
+        return {outlet.connection: outlet.backlog_bytes for outlet in self._waiting}
+
     def book_depths(self, symbol: str) -> set[int]:
         """The book depths of ``symbol`` that somebody listens to."""
         return {depth for (channel, sym, depth), outlets in self._subscribers.items() if sym == symbol and channel == "book" and outlets}
@@ -123,6 +127,11 @@ class Fanout:
             self._pending.setdefault(key, []).append(message)
         else:
             self._frames.append((key, text_frame(wire.encode(message))))
+
+    def emit_frame(self, key: FanoutKey, frame: bytes) -> None:
+        """Like :meth:`emit`, for a message already framed (another dialect's; never batched)."""
+        if self._subscribers.get(key):
+            self._frames.append((key, frame))
 
     def flush(self) -> None:
         """Deliver what was emitted since the last flush (or hold it back while delayed)."""

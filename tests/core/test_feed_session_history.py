@@ -4,7 +4,8 @@ are reported once to the caller."""
 
 from __future__ import annotations
 
-from tests.core.test_feed_session import BTC, T0, connect, make, receive, reconnect, sent, subs, ticker
+from tests.core.test_feed_session import BTC, connect, make, receive, reconnect, sent, subs
+from tests.support.builders import T0, ticker
 from tradedash.core import wire
 from tradedash.core.feed_session import FeedSession, HistoryError
 
@@ -27,9 +28,9 @@ def test_a_history_request_goes_out_and_its_reply_is_matched_by_id_while_market_
         wire.HistoryRequest(first, BTC, "1m", 2, None),
         wire.HistoryRequest(second, BTC, "5m", 500, T0),
     ]
-    receive(session, clock, ticker(seq=1))
+    receive(session, clock, ticker(BTC, seq=1))
     receive(session, clock, page(second, 3, next_end=T0 - MINUTE))  # answers may come in any order
-    receive(session, clock, ticker(seq=2))
+    receive(session, clock, ticker(BTC, seq=2))
     receive(session, clock, page(first, 2))
     assert [r.id for r in results] == [second, first]
     assert results[0].next_end == T0 - MINUTE and len(results[1].bars) == 2

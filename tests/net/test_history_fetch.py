@@ -14,7 +14,7 @@ import pytest
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tests.net.support import ScriptedExchange, wait_for
 from tradedash.core import wire
-from tradedash.core.feed_session import ProtocolV1Session
+from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 from tradedash.core.market import MarketState
 from tradedash.net.feed_client import FeedClient, HistoryError
 

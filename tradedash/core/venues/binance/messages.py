@@ -281,13 +281,19 @@ class ErrorReply(msgspec.Struct, frozen=True, gc=False):
 # --- REST ("Public Rest API for Binance") --------------------------------------------------
 
 
-class SymbolFilter(msgspec.Struct, frozen=True, gc=False):
+class SymbolFilter(msgspec.Struct, frozen=True, gc=False, omit_defaults=True):
     """One entry of a symbol's ``filters``; TradeDash reads ``PRICE_FILTER``'s ``tickSize``
-    and ``LOT_SIZE``'s ``stepSize``, kept as the decimal strings they are."""
+    and ``LOT_SIZE``'s ``stepSize``, kept as the decimal strings they are. The bounds
+    (``minPrice``, ``maxPrice``, ``minQty``, ``maxQty``) are what the mock exchange sends
+    besides; fields left None are not encoded."""
 
     filter_type: str = _f("filterType")
     tick_size: str | None = msgspec.field(name="tickSize", default=None)
     step_size: str | None = msgspec.field(name="stepSize", default=None)
+    min_price: str | None = msgspec.field(name="minPrice", default=None)
+    max_price: str | None = msgspec.field(name="maxPrice", default=None)
+    min_qty: str | None = msgspec.field(name="minQty", default=None)
+    max_qty: str | None = msgspec.field(name="maxQty", default=None)
 
 
 class SymbolRecord(msgspec.Struct, frozen=True, gc=False):

@@ -1,0 +1,4 @@
+"""Other exchanges' dialects served by the mock exchange over the same simulated market.
+
+Each venue is a package of its own: ``binance`` (Binance Spot public market data).
+"""

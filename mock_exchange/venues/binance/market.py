@@ -1,0 +1,279 @@
+"""The simulated market in Binance's words: events of every stream, klines, and the diff-depth ids.
+
+Pure: no sockets, no clock. The server hands it the simulated market's trades and tickers
+as they happen (:meth:`BinanceMarket.observe`), the book every 100 ms
+(:meth:`BinanceMarket.publish_book`) and the time every 100 ms (:meth:`BinanceMarket.tick`),
+and sends what comes back. The events are :mod:`tradedash.core.venues.binance.messages`'
+Structs, the same that the dashboard decodes, holding prices and quantities as decimal
+strings of 8 decimals, as Binance writes them.
+
+Diff depth, the way "How to manage a local order book correctly" needs it:
+
+- the book has an update id that grows by the number of levels changed at each publish;
+- each ``@100ms`` event carries the changes of one publish, ``U`` = previous ``u`` + 1;
+- each 1000 ms event carries the changes since the last 1000 ms event, ``U`` its ``u`` + 1;
+- :meth:`BinanceMarket.depth_snapshot` is the published book at the current ``u``: applying
+  every event with ``u`` above its ``lastUpdateId`` to it gives the published book again.
+- a withheld event (the ``skip_book_seq`` fault) still moves the ids, so a client sees the gap.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Container
+from dataclasses import dataclass, field
+
+from tradedash.core import wire
+from tradedash.core.venues.binance import messages as bm
+
+from .klines import INTERVALS, KlineBar, KlineBuilder
+from .streams import SymbolNames
+
+__all__ = ["BinanceMarket", "amount", "BOOK_LEVELS"]
+
+#: Levels a side of the published book (and of the largest REST snapshot's answer).
+BOOK_LEVELS = 50
+_MS = 1_000_000
+_DAY_MS = 86_400_000
+_MINUTE_MS = 60_000
+#: The first update id of every book (any positive start works; a large one looks like Binance's).
+_FIRST_UPDATE_ID = 1_000_000
+
+
+def amount(value: float) -> str:
+    """A price or quantity as Binance writes it: a decimal string of 8 decimals."""
+    return f"{value:.8f}"
+
+
+def _levels(side: list[tuple[float, float]]) -> list[tuple[str, str]]:
+    return [(amount(p), amount(q)) for p, q in side]
+
+
+@dataclass
+class _Day:
+    """Quote volume, trade count and first trade id of the last 24 hours, in one-minute buckets."""
+
+    buckets: deque[list[float]] = field(default_factory=deque)  # [minute, quote volume, trades, first id]
+
+    def add(self, ms: int, price: float, size: float, trade_id: int) -> None:
+        minute = ms // _MINUTE_MS
+        if not self.buckets or self.buckets[-1][0] != minute:
+            self.buckets.append([minute, 0.0, 0, trade_id])
+        bucket = self.buckets[-1]
+        bucket[1] += price * size
+        bucket[2] += 1
+        while self.buckets and self.buckets[0][0] <= minute - 24 * 60:
+            self.buckets.popleft()
+
+    def totals(self) -> tuple[float, int, int]:
+        """(quote volume, trades, first trade id) of the window."""
+        if not self.buckets:
+            return 0.0, 0, 0
+        return sum(b[1] for b in self.buckets), int(sum(b[2] for b in self.buckets)), int(self.buckets[0][3])
+
+
+class _Symbol:
+    """One symbol's Binance state: last trade and ticker, day totals, klines and the published book."""
+
+    def __init__(self, venue: str) -> None:
+        self.venue = venue
+        self.ticker: wire.Ticker | None = None
+        self.last_trade: wire.Trade | None = None
+        self.day = _Day()
+        self.klines = {interval: KlineBuilder(interval) for interval in INTERVALS}
+        self.update_id = _FIRST_UPDATE_ID
+        self.bids: dict[float, float] = {}
+        self.asks: dict[float, float] = {}
+        #: The book and update id at the last 1000 ms diff event, and whether to withhold the next one.
+        self.second_bids: dict[float, float] = {}
+        self.second_asks: dict[float, float] = {}
+        self.second_id = _FIRST_UPDATE_ID
+        self.withhold_second = False
+
+
+def _changes(old: dict[float, float], new: dict[float, float], *, best_first_high: bool) -> list[tuple[float, float]]:
+    out = [(p, q) for p, q in new.items() if old.get(p) != q]
+    out += [(p, 0.0) for p in old if p not in new]
+    out.sort(key=lambda level: level[0], reverse=best_first_high)
+    return out
+
+
+class BinanceMarket:
+    """Every listed symbol in Binance's dialect.
+
+    Contract:
+
+    - :meth:`observe` takes each simulated trade and ticker (TradeDash messages) and returns
+      the real-time events of the streams in ``wanted``: ``trade``, ``aggTrade`` (one fill per
+      taker order: ``a`` = ``f`` = ``l`` = the trade id), ``bookTicker``;
+    - :meth:`publish_book` takes a symbol's whole book (best first) and returns the
+      ``depth@100ms`` event of what changed: None if nothing did, or if ``withhold()`` (asked
+      only when something changed) says to withhold it, which withholds the next 1000 ms
+      ``depth`` event too;
+    - :meth:`tick` returns the periodic events due at this 100 ms tick (``number`` counts ticks):
+      partial depth, and every 10th tick ``depth``, ``ticker``, ``miniTicker``, ``kline_1s``,
+      every 20th the other klines;
+    - :meth:`depth_snapshot`, :meth:`klines` and :meth:`ticker` answer REST requests.
+    """
+
+    def __init__(self, names: SymbolNames) -> None:
+        self.names = names
+        self._symbols = {symbol: _Symbol(venue) for symbol, venue in names.venue_of.items()}
+
+    # --- Real time ------------------------------------------------------------------
+
+    def observe(self, message: wire.MarketMessage, wanted: Container[str]) -> list[tuple[str, object]]:
+        m = self._symbols.get(message.symbol)
+        if m is None:
+            return []
+        prefix = m.venue.lower()
+        out: list[tuple[str, object]] = []
+        if isinstance(message, wire.Trade):
+            ms = message.ts // _MS
+            m.last_trade = message
+            m.day.add(ms, message.price, message.size, message.trade_id)
+            for builder in m.klines.values():
+                builder.add(ms, message.price, message.size, message.trade_id, message.side == "buy")
+            maker = message.side == "sell"
+            price, size = amount(message.price), amount(message.size)
+            if f"{prefix}@trade" in wanted:
+                event = bm.TradeEvent(ms, m.venue, message.trade_id, price, size, ms, maker, True)  # type: ignore[arg-type]
+                out.append((f"{prefix}@trade", event))
+            if f"{prefix}@aggTrade" in wanted:
+                tid = message.trade_id
+                event2 = bm.AggTradeEvent(ms, m.venue, tid, price, size, tid, tid, ms, maker, True)  # type: ignore[arg-type]
+                out.append((f"{prefix}@aggTrade", event2))
+        elif isinstance(message, wire.Ticker):
+            m.ticker = message
+            if f"{prefix}@bookTicker" in wanted:
+                t = message
+                event3 = bm.BookTickerEvent(
+                    m.update_id, m.venue, amount(t.bid), amount(t.bid_size), amount(t.ask), amount(t.ask_size)  # type: ignore[arg-type]
+                )
+                out.append((f"{prefix}@bookTicker", event3))
+        return out
+
+    # --- Books ----------------------------------------------------------------------
+
+    def publish_book(
+        self, symbol: str, bids: list[tuple[float, float]], asks: list[tuple[float, float]], now_ms: int,
+        *, withhold: Callable[[], bool] | None = None,
+    ) -> bm.DepthUpdate | None:
+        m = self._symbols[symbol]
+        new_bids, new_asks = dict(bids[:BOOK_LEVELS]), dict(asks[:BOOK_LEVELS])
+        bid_changes = _changes(m.bids, new_bids, best_first_high=True)
+        ask_changes = _changes(m.asks, new_asks, best_first_high=False)
+        if not bid_changes and not ask_changes:
+            return None
+        first = m.update_id + 1
+        m.update_id += len(bid_changes) + len(ask_changes)
+        m.bids, m.asks = new_bids, new_asks
+        if withhold is not None and withhold():
+            m.withhold_second = True
+            return None
+        return bm.DepthUpdate(now_ms, m.venue, first, m.update_id, _levels(bid_changes), _levels(ask_changes))  # type: ignore[arg-type]
+
+    def _second_update(self, m: _Symbol, now_ms: int) -> bm.DepthUpdate | None:
+        if m.second_id == m.update_id:
+            return None
+        bid_changes = _changes(m.second_bids, m.bids, best_first_high=True)
+        ask_changes = _changes(m.second_asks, m.asks, best_first_high=False)
+        first = m.second_id + 1
+        m.second_bids, m.second_asks, m.second_id = dict(m.bids), dict(m.asks), m.update_id
+        if m.withhold_second:
+            m.withhold_second = False
+            return None
+        return bm.DepthUpdate(now_ms, m.venue, first, m.update_id, _levels(bid_changes), _levels(ask_changes))  # type: ignore[arg-type]
+
+    def depth_snapshot(self, symbol: str, limit: int) -> bm.DepthSnapshot:
+        """The published book's best ``limit`` levels a side at its current update id."""
+        m = self._symbols[symbol]
+        bids = sorted(m.bids.items(), reverse=True)[:limit]
+        asks = sorted(m.asks.items())[:limit]
+        return bm.DepthSnapshot(m.update_id, _levels(bids), _levels(asks))  # type: ignore[arg-type]
+
+    def update_id(self, symbol: str) -> int:
+        return self._symbols[symbol].update_id
+
+    # --- Periodic -------------------------------------------------------------------
+
+    def tick(self, number: int, now_ms: int, wanted: Container[str]) -> list[tuple[str, object]]:
+        """The periodic events due at 100 ms tick ``number`` (0, 1, 2, ...) for the streams in ``wanted``."""
+        second, two_seconds = number % 10 == 0, number % 20 == 0
+        out: list[tuple[str, object]] = []
+        for symbol, m in self._symbols.items():
+            prefix = m.venue.lower()
+            for levels in (5, 10, 20):
+                names = (f"{prefix}@depth{levels}@100ms", *((f"{prefix}@depth{levels}", f"{prefix}@depth{levels}@1000ms") if second else ()))
+                for name in names:
+                    if name in wanted:
+                        out.append((name, self.depth_snapshot(symbol, levels)))
+            if second:
+                update = self._second_update(m, now_ms)
+                if update is not None:
+                    out += [(name, update) for name in (f"{prefix}@depth", f"{prefix}@depth@1000ms") if name in wanted]
+                if f"{prefix}@ticker" in wanted and m.ticker is not None:
+                    out.append((f"{prefix}@ticker", self.ticker(symbol, now_ms)))
+                if f"{prefix}@miniTicker" in wanted and m.ticker is not None:
+                    out.append((f"{prefix}@miniTicker", self._mini_ticker(m, now_ms)))
+            for interval, builder in m.klines.items():
+                if not (two_seconds or (second and interval == "1s")):
+                    continue
+                name = f"{prefix}@kline_{interval}"
+                closed = builder.roll(now_ms)
+                if name in wanted and builder.current is not None:
+                    for bar in (*closed, builder.current):
+                        out.append((name, bm.KlineEvent(now_ms, m.venue, self._kline(m.venue, interval, bar))))
+        return out
+
+    # --- REST and shared shapes -------------------------------------------------------
+
+    def ticker(self, symbol: str, now_ms: int) -> bm.TickerEvent:
+        """The 24 h rolling ticker of ``symbol`` as of ``now_ms`` (the ``@ticker`` event)."""
+        m = self._symbols[symbol]
+        t = m.ticker
+        assert t is not None, "no ticker before the first trade"
+        quote_volume, trades, first_id = m.day.totals()
+        last_id = m.last_trade.trade_id if m.last_trade is not None else 0
+        last_qty = m.last_trade.size if m.last_trade is not None else 0.0
+        average = quote_volume / t.volume_24h if t.volume_24h > 0 else t.last
+        percent = 100.0 * t.change_24h / t.open_24h if t.open_24h else 0.0
+        return bm.TickerEvent(
+            now_ms, m.venue, amount(t.change_24h), f"{percent:.3f}", amount(average), amount(t.open_24h),  # type: ignore[arg-type]
+            amount(t.last), amount(last_qty), amount(t.bid), amount(t.bid_size), amount(t.ask), amount(t.ask_size),  # type: ignore[arg-type]
+            amount(t.open_24h), amount(t.high_24h), amount(t.low_24h), amount(t.volume_24h), amount(quote_volume),  # type: ignore[arg-type]
+            now_ms - _DAY_MS, now_ms, first_id, last_id, trades,
+        )
+
+    def has_ticker(self, symbol: str) -> bool:
+        return self._symbols[symbol].ticker is not None
+
+    def _mini_ticker(self, m: _Symbol, now_ms: int) -> bm.MiniTickerEvent:
+        t = m.ticker
+        assert t is not None
+        quote_volume = m.day.totals()[0]
+        return bm.MiniTickerEvent(
+            now_ms, m.venue, amount(t.last), amount(t.open_24h), amount(t.high_24h), amount(t.low_24h),  # type: ignore[arg-type]
+            amount(t.volume_24h), amount(quote_volume),  # type: ignore[arg-type]
+        )
+
+    @staticmethod
+    def _kline(venue: str, interval: str, bar: KlineBar) -> bm.Kline:
+        return bm.Kline(
+            bar.start, bar.end, venue, interval, bar.first_trade_id, bar.last_trade_id,
+            amount(bar.open), amount(bar.close), amount(bar.high), amount(bar.low), amount(bar.volume),  # type: ignore[arg-type]
+            bar.trades, bar.closed, amount(bar.quote_volume), amount(bar.taker_buy_volume),  # type: ignore[arg-type]
+            amount(bar.taker_buy_quote_volume), "0",  # type: ignore[arg-type]
+        )
+
+    def klines(self, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int) -> list[list[object]]:
+        """Rows of ``GET /api/v3/klines``: bars of ``interval`` opening in [start, end], oldest first, at
+        most ``limit`` (the first ones after ``start`` if given, else the newest)."""
+        bars = self._symbols[symbol].klines[interval].bars()
+        chosen = [b for b in bars if (start_ms is None or b.start >= start_ms) and (end_ms is None or b.start <= end_ms)]
+        chosen = chosen[:limit] if start_ms is not None else chosen[-limit:]
+        return [
+            [b.start, amount(b.open), amount(b.high), amount(b.low), amount(b.close), amount(b.volume), b.end,
+             amount(b.quote_volume), b.trades, amount(b.taker_buy_volume), amount(b.taker_buy_quote_volume), "0"]
+            for b in chosen
+        ]

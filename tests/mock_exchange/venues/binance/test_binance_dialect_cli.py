@@ -1,0 +1,56 @@
+"""``mock-exchange`` serves the Binance dialect from the command line, with its limits as options."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+from pathlib import Path
+
+import aiohttp
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from mock_exchange.cli import build_parser, config_from_args
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+def test_binance_options_reach_the_config():
+    config = config_from_args(build_parser().parse_args([
+        "--binance-weight-limit", "1200", "--binance-max-streams", "200", "--binance-messages-per-second", "10",
+        "--binance-max-connection-age", "2", "--binance-ping-interval", "3", "--binance-pong-timeout", "9",
+    ]))
+    assert (config.binance_weight_limit, config.binance_max_streams, config.binance_messages_per_second) == (1200, 200, 10.0)
+    assert (config.binance_max_connection_age, config.binance_ping_interval, config.binance_pong_timeout) == (2.0, 3.0, 9.0)
+
+
+async def test_the_process_serves_binance_streams_and_rest_and_cuts_old_connections():
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "mock_exchange", "--port", "0", "--rate", "20", "--binance-max-connection-age", "1",
+        cwd=ROOT, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        url = None
+        while url is None:
+            line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
+            assert line, "the exchange exited early"
+            match = re.search(r"listening on (ws://\S+)", line)
+            url = match and match.group(1)
+        async with connect(f"{url}/binance/stream?streams=btcusd@trade") as ws:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
+            assert frame["stream"] == "btcusd@trade" and frame["data"]["e"] == "trade"
+            try:
+                while True:
+                    await asyncio.wait_for(ws.recv(), 5)
+            except ConnectionClosed:
+                pass
+            assert ws.close_code == 1000
+        async with aiohttp.ClientSession() as session:
+            async with session.get(url.replace("ws://", "http://") + "/binance/api/v3/depth?symbol=ETHUSD&limit=5") as response:
+                body = await response.json()
+                assert response.status == 200 and len(body["bids"]) == 5
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 30)

@@ -1,0 +1,114 @@
+"""The mock's Binance REST side over real HTTP: routes, documented shapes, errors and request weights."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import msgspec
+import pytest
+
+from tests.mock_exchange.venues.binance.helpers import rest_get
+from tradedash.core.venues.binance import messages as m
+from tradedash.core.venues.binance.rest import depth_weight, weight_limit
+from tradedash.core.venues.binance.symbols import symbols_of
+
+
+async def test_ping_and_time(make_exchange):
+    server = await make_exchange()
+    assert (await rest_get(server, "/api/v3/ping"))[::2] == (200, {})
+    status, headers, body = await rest_get(server, "/api/v3/time")
+    assert status == 200 and set(body) == {"serverTime"} and body["serverTime"] > 1_600_000_000_000
+    assert headers["Content-Type"].startswith("application/json")
+
+
+async def test_exchange_info_lists_symbols_with_tick_and_lot_sizes_and_rate_limits(make_exchange):
+    server = await make_exchange(symbols=["BTC-USD", "DOGE-USD"])
+    status, _, body = await rest_get(server, "/api/v3/exchangeInfo")
+    assert status == 200
+    info = m.decode_exchange_info(msgspec.json.encode(body))
+    assert isinstance(info, m.ExchangeInfo) and info.timezone == "UTC"
+    assert weight_limit(info) == 6000
+    symbols = {s.name: s for s in symbols_of(info)}
+    assert set(symbols) == {"BTCUSD", "DOGEUSD"}
+    assert symbols["BTCUSD"].tick_size == Decimal("0.01") and symbols["BTCUSD"].lot_size == Decimal("0.0001")
+    assert symbols["DOGEUSD"].display == "DOGE-USD" and symbols["DOGEUSD"].trading
+    price_filter = body["symbols"][0]["filters"][0]
+    assert price_filter == {"filterType": "PRICE_FILTER", "tickSize": "0.01000000", "minPrice": "0.01000000", "maxPrice": "1000000.00000000"}
+    one = (await rest_get(server, "/api/v3/exchangeInfo?symbol=DOGEUSD"))[2]
+    assert [s["symbol"] for s in one["symbols"]] == ["DOGEUSD"]
+    some = (await rest_get(server, '/api/v3/exchangeInfo?symbols=["DOGEUSD","BTCUSD"]'))[2]
+    assert [s["symbol"] for s in some["symbols"]] == ["DOGEUSD", "BTCUSD"]
+
+
+@pytest.mark.parametrize(("limit", "levels"), [(5, 5), (10, 10), (50, 50), (100, 50), (5000, 50), (None, 50)])
+async def test_depth_snapshot_by_limit_and_its_weight(make_exchange, limit, levels):
+    server = await make_exchange()
+    query = "" if limit is None else f"&limit={limit}"
+    status, headers, body = await rest_get(server, f"/api/v3/depth?symbol=BTCUSD{query}")
+    assert status == 200
+    snapshot = m.decode_depth(msgspec.json.encode(body))
+    assert isinstance(snapshot, m.DepthSnapshot)
+    assert len(snapshot.bids) == levels and len(snapshot.asks) == levels
+    assert snapshot.bids[0][0] < snapshot.asks[0][0]
+    assert [p for p, _ in snapshot.bids] == sorted((p for p, _ in snapshot.bids), reverse=True)
+    assert int(headers["X-MBX-USED-WEIGHT-1M"]) == depth_weight(limit or 100)
+
+
+async def test_klines_rows_in_the_documented_shape(make_exchange):
+    server = await make_exchange()
+    await asyncio.sleep(1.2)  # at least one 1 s bar closes
+    status, _, body = await rest_get(server, "/api/v3/klines?symbol=BTCUSD&interval=1s&limit=3")
+    assert status == 200 and 1 <= len(body) <= 3
+    rows = m.decode_klines(msgspec.json.encode(body))
+    assert isinstance(rows, list)
+    for row in rows:
+        assert row[6] - row[0] == 999 and row[3] <= min(row[1], row[4]) <= max(row[1], row[4]) <= row[2]
+    assert all(isinstance(x, str) for x in body[0][1:6])
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/api/v3/depth?symbol=NOPE", 400, -1121),
+        ("/api/v3/depth", 400, -1102),
+        ("/api/v3/depth?symbol=BTCUSD&limit=ten", 400, -1100),
+        ("/api/v3/klines?symbol=BTCUSD&interval=7m", 400, -1120),
+        ("/api/v3/klines?symbol=BTCUSD", 400, -1102),
+        ("/api/v3/exchangeInfo?symbol=NOPE", 400, -1121),
+        ("/api/v3/nothing", 404, -1000),
+    ],
+)
+async def test_error_bodies(make_exchange, path, status, code):
+    server = await make_exchange()
+    got, _, body = await rest_get(server, path)
+    assert got == status
+    error = m.decode_depth(msgspec.json.encode(body))
+    assert isinstance(error, m.ErrorBody) and error.code == code and error.msg
+
+
+async def test_documented_invalid_symbol_body(make_exchange):
+    server = await make_exchange()
+    assert (await rest_get(server, "/api/v3/depth?symbol=BTCUSDT"))[2] == {"code": -1121, "msg": "Invalid symbol."}
+
+
+async def test_used_weight_header_and_429_past_the_limit(make_exchange):
+    server = await make_exchange(binance_weight_limit=10)
+    answers = []
+    while len(answers) < 6 and (not answers or answers[-1][0] != 429):
+        status, headers, body = await rest_get(server, "/api/v3/depth?symbol=BTCUSD&limit=10")
+        answers.append((status, int(headers["X-MBX-USED-WEIGHT-1M"]), headers.get("Retry-After"), body))
+    # Weight 5 each: 5, 10, then 15 > 10 (a clock minute starting in between only delays the 429).
+    status, used, retry_after, body = answers[-1]
+    assert status == 429 and used == 15 and body["code"] == -1003 and "6000" not in body["msg"]
+    assert retry_after is not None and 1 <= int(retry_after) <= 60
+    assert [a[1] for a in answers[-3:]] == [5, 10, 15]
+
+
+async def test_ticker_24hr(make_exchange):
+    server = await make_exchange()
+    await asyncio.sleep(0.2)
+    status, headers, body = await rest_get(server, "/api/v3/ticker/24hr?symbol=ETHUSD")
+    assert status == 200 and body["symbol"] == "ETHUSD" and headers["X-MBX-USED-WEIGHT-1M"] == "2"
+    assert float(body["bidPrice"]) < float(body["askPrice"]) and isinstance(body["lastPrice"], str)
+    assert body["closeTime"] - body["openTime"] == 86_400_000
