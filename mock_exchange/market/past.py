@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from tradedash.core.wire import INTERVAL_NS
 
-from .simulator import MEAN_NOTIONAL, SECONDS_PER_YEAR, SymbolSpec, VolatilityModel, decimals_of
+from .simulator import SECONDS_PER_YEAR, TRADE_SIZES, SymbolSpec, VolatilityModel, decimals_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -131,8 +131,7 @@ def seed_past(
     lows = opens + np.concatenate([minute_returns[2], second_returns[2]])
     activity = np.concatenate([sd_factor[:direct_minutes], np.repeat(sd_factor[direct_minutes:], 60)[:seconds]])
     span = np.concatenate([np.full(direct_minutes, 60.0), np.ones(seconds)])
-    noise = rng.lognormal(-0.045, 0.3, len(span))
-    volumes = rate * span * MEAN_NOTIONAL * activity * noise / np.exp(closes)
+    volumes = _notional(rng, rate * span, activity) / np.exp(closes)
     starts = np.concatenate([
         first_minute + np.arange(direct_minutes, dtype=np.int64) * _MINUTE,
         window_start + np.arange(seconds, dtype=np.int64) * _SECOND,
@@ -149,6 +148,21 @@ def seed_past(
         "5m": minutes.aggregate(INTERVAL_NS["5m"]),
         "1h": minutes.aggregate(_HOUR),
     }
+
+
+def _notional(rng: np.random.Generator, trades: np.ndarray, activity: np.ndarray) -> np.ndarray:
+    """What ``trades`` (expected trades per bar) of :data:`~.simulator.TRADE_SIZES` add up to in each
+    bar, like the live market's: regular trades (their sum's spread shrinking as there are more), and
+    a Poisson number of heavy-tailed blocks; more in fast markets (``activity`` above 1)."""
+    import numpy as np
+
+    sizes = TRADE_SIZES
+    many = np.maximum(trades, 1.0)
+    spread = sizes.sigma / np.sqrt(many)
+    regular = trades * (1 - sizes.block_probability) * sizes.regular_mean() * rng.lognormal(-spread**2 / 2, spread)
+    blocks = rng.poisson(trades * sizes.block_probability)
+    block = np.minimum(sizes.block_max, sizes.block_min * (rng.pareto(sizes.block_alpha, len(trades)) + 1.0))
+    return (regular + blocks * block) * np.maximum(activity, 1.0) ** 0.5
 
 
 def _cut(bars: Bars, at: int) -> tuple[Bars, Bars]:

@@ -115,9 +115,29 @@ class SimTrade:
 _HALF_SPREAD = 0.00003
 #: After a jump the market stays fast (wider spread, bigger trades) for about this long (seconds).
 _JUMP_AFTERMATH = 30.0
-#: Trade notional in quote currency: lognormal around the median, and a rare Pareto block.
-_MEDIAN_NOTIONAL, _NOTIONAL_SIGMA = 250.0, 1.4
-_BLOCK_PROBABILITY, _BLOCK_MIN, _BLOCK_ALPHA, _BLOCK_MAX = 0.01, 20_000.0, 1.5, 2_000_000.0
+
+@dataclass(frozen=True, slots=True)
+class TradeSizes:
+    """Trade notional in quote currency: lognormal around ``median`` (``sigma`` of its log), and
+    with ``block_probability`` a block: Pareto (``block_alpha``) from ``block_min``, at most ``block_max``."""
+
+    median: float = 250.0
+    sigma: float = 1.4
+    block_probability: float = 0.01
+    block_min: float = 20_000.0
+    block_alpha: float = 1.5
+    block_max: float = 2_000_000.0
+
+    def regular_mean(self) -> float:
+        """The mean of a trade that is not a block."""
+        return self.median * math.exp(self.sigma**2 / 2)
+
+
+#: The sizes every simulated trade (and the seeded past's volume) follows.
+TRADE_SIZES = TradeSizes()
+_MEDIAN_NOTIONAL, _NOTIONAL_SIGMA = TRADE_SIZES.median, TRADE_SIZES.sigma
+_BLOCK_PROBABILITY, _BLOCK_MIN = TRADE_SIZES.block_probability, TRADE_SIZES.block_min
+_BLOCK_ALPHA, _BLOCK_MAX = TRADE_SIZES.block_alpha, TRADE_SIZES.block_max
 #: A step's default length (seconds) when the caller does not say.
 DEFAULT_STEP = 0.1
 
@@ -130,11 +150,6 @@ def trade_notional(rng: random.Random, stress: float) -> float:
         notional = rng.lognormvariate(math.log(_MEDIAN_NOTIONAL), _NOTIONAL_SIGMA)
     return notional * (1.0 + 0.5 * (stress - 1.0)) if stress > 1.0 else notional
 
-
-#: Mean of :func:`trade_notional` in a calm market (to size the volume of the seeded past).
-MEAN_NOTIONAL = (1 - _BLOCK_PROBABILITY) * _MEDIAN_NOTIONAL * math.exp(_NOTIONAL_SIGMA**2 / 2) + _BLOCK_PROBABILITY * min(
-    _BLOCK_MAX, _BLOCK_MIN * _BLOCK_ALPHA / (_BLOCK_ALPHA - 1)
-)
 
 
 class SymbolSimulator:

@@ -180,3 +180,18 @@ def test_a_long_run_forgets_its_oldest_bars_without_leaving_a_gap():
     starts = [b[0] for b in bars]
     assert next_end is None and len(starts) <= 21
     assert starts == list(range(starts[0], 40 * SECOND, SECOND))  # the newest, contiguous
+
+
+@pytest.mark.parametrize("rate", [5.0, 50.0])
+def test_the_pasts_volume_is_what_the_live_market_trades_at_its_rate(rate):
+    """No volume seam at the join: a typical second of the past trades about what a live second does."""
+    m = market(days=0.05, seconds=1800, rate=rate)
+    past = [b[5] for b in m.history(BTC, "1s", None, 1000)[0][:-1]]
+    live: dict[int, float] = {}
+    ts = START
+    for _ in range(int(300 * rate)):  # five minutes
+        ts += int(1e9 / rate)
+        for channel, _, message in m.step(BTC, ts, {"trades"}, 1 / rate):
+            live[ts // SECOND] = live.get(ts // SECOND, 0.0) + message.size
+    seconds = list(live.values())[1:-1]
+    assert 1 / 1.5 < np.median(past) / np.median(seconds) < 1.5
