@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator  # noqa: E402
 import pytest  # noqa: E402
 
 from mock_exchange.server import ExchangeConfig, ExchangeServer  # noqa: E402
+from tests.support.builders import restart_numbering  # noqa: E402
 
 
 @pytest.fixture
@@ -67,6 +68,12 @@ def qt_async(qapp) -> Iterator[QtAsyncRunner]:
         asyncio.set_event_loop(None)
         loop.close()
     assert not runner.errors, "exceptions escaped: " + "; ".join(runner.errors)
+
+
+@pytest.fixture(autouse=True)
+def _numbering_from_1() -> None:
+    """Messages built with tests.support.builders are numbered from 1 in every test."""
+    restart_numbering()
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
-"""Test helpers for the alert engine: a settable clock and message builders."""
+"""Test helpers for the alert engine: a settable clock that stamps the messages it builds."""
 
 from __future__ import annotations
 
+from tests.support.builders import ticker, trade
 from tradedash.core.alerts import AlertEngine
 from tradedash.core.wire import Ticker, Trade
 
@@ -22,19 +23,11 @@ class FakeClock:
 
     def ticker(self, price: float, symbol: str = "BTC-USD", spread: float = 1.0) -> Ticker:
         """A ticker stamped by the exchange now (on this clock)."""
-        return ticker(price, symbol, spread, ts=int(self.wall() * 1e9))
+        return ticker(symbol, price, spread=spread, ts=int(self.wall() * 1e9), open_24h=price, volume_24h=0.0)
 
     def trade(self, size: float, symbol: str = "BTC-USD", price: float = 100.0) -> Trade:
-        return trade(size, symbol, price, ts=int(self.wall() * 1e9))
+        return trade(symbol, price, size=size, ts=int(self.wall() * 1e9))
 
 
 def engine_with(rules, clock: FakeClock, **options) -> AlertEngine:
     return AlertEngine(rules, clock=clock, wall_clock=clock.wall, **options)
-
-
-def ticker(price: float, symbol: str = "BTC-USD", spread: float = 1.0, ts: int = 0) -> Ticker:
-    return Ticker(symbol, 1, ts, price - spread / 2, 1.0, price + spread / 2, 1.0, price, price, price, price, 0.0, 0.0)
-
-
-def trade(size: float, symbol: str = "BTC-USD", price: float = 100.0, ts: int = 0) -> Trade:
-    return Trade(symbol, 1, ts, 1, price, size, "buy")

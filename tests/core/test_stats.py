@@ -7,6 +7,7 @@ import random
 import msgspec
 import pytest
 
+from tests.support.builders import ticker
 from tradedash.core import wire
 from tradedash.core.book import BookOutcome
 from tradedash.core.stats import FeedStats, RateMeter
@@ -34,10 +35,6 @@ class Clocks:
 
 def make_stats(clocks: Clocks, **kwargs) -> FeedStats:
     return FeedStats(clocks.monotonic, wall_clock_ns=clocks.wall_ns, **kwargs)
-
-
-def ticker(symbol: str, ts: int) -> wire.Ticker:
-    return wire.Ticker(symbol, 1, ts, 1.0, 1.0, 2.0, 1.0, 1.5, 1.0, 2.0, 1.0, 1.0, 0.5)
 
 
 def receive(stats: FeedStats, clocks: Clocks, message, server_offset_ns: int = 0, latency: float = 0.0) -> None:
@@ -77,7 +74,7 @@ def test_latency_percentiles_over_a_bounded_window():
     assert stats.latencies() == [None, None]
     for ms in range(1, 301):  # only the last 100 (201..300 ms) stay in the window
         clocks.advance(0.001)
-        receive(stats, clocks, ticker("BTC-USD", 0), latency=ms / 1000)
+        receive(stats, clocks, ticker("BTC-USD", ts=0), latency=ms / 1000)
     p50, p99 = stats.latencies((0.5, 0.99))
     assert p50 == pytest.approx(0.251, abs=1e-6)
     assert p99 == pytest.approx(0.300, abs=1e-6)
@@ -89,7 +86,7 @@ def test_jittered_latency_is_shown_as_latency_not_skew():
     stats = make_stats(clocks)
     for _ in range(2000):
         clocks.advance(0.01)
-        receive(stats, clocks, ticker("BTC-USD", 0), latency=0.5 + rng.uniform(-0.25, 0.25))
+        receive(stats, clocks, ticker("BTC-USD", ts=0), latency=0.5 + rng.uniform(-0.25, 0.25))
     assert stats.clock_skew() == 0.0
     assert stats.latency(0.5) == pytest.approx(0.5, rel=0.1)
 
@@ -100,7 +97,7 @@ def test_server_clock_five_minutes_off_shows_as_skew_not_latency_and_not_stale(s
     stats = make_stats(clocks)
     for _ in range(500):
         clocks.advance(0.02)
-        receive(stats, clocks, ticker("BTC-USD", 0), int(server_ahead * NS), latency=rng.uniform(0.001, 0.004))
+        receive(stats, clocks, ticker("BTC-USD", ts=0), int(server_ahead * NS), latency=rng.uniform(0.001, 0.004))
         assert stats.last_message_age() == 0.0
     assert stats.clock_skew() == pytest.approx(server_ahead, abs=0.002)
     p50, p99 = stats.latencies()
@@ -112,12 +109,12 @@ def test_local_wall_clock_jump_restarts_latency_and_skew():
     stats = make_stats(clocks)
     for _ in range(100):
         clocks.advance(0.01)
-        receive(stats, clocks, ticker("BTC-USD", 0), latency=0.002)
+        receive(stats, clocks, ticker("BTC-USD", ts=0), latency=0.002)
     # Our wall clock jumps an hour ahead; the server's does not.
     clocks.wall_offset_ns += 3600 * NS
     for _ in range(100):
         clocks.advance(0.01)
-        receive(stats, clocks, ticker("BTC-USD", 0), -3600 * NS, latency=0.002)
+        receive(stats, clocks, ticker("BTC-USD", ts=0), -3600 * NS, latency=0.002)
         assert stats.last_message_age() == 0.0
     assert stats.clock_jumps == 1
     assert stats.clock_skew() == pytest.approx(-3600.0, abs=0.01)
@@ -127,11 +124,11 @@ def test_local_wall_clock_jump_restarts_latency_and_skew():
 def test_skew_estimate_follows_a_sliding_window():
     clocks = Clocks()
     stats = make_stats(clocks, skew_window=60.0)
-    receive(stats, clocks, ticker("BTC-USD", 0), 300 * NS)  # one early sample: server 5 minutes ahead
+    receive(stats, clocks, ticker("BTC-USD", ts=0), 300 * NS)  # one early sample: server 5 minutes ahead
     assert stats.clock_skew() == pytest.approx(300.0)
     for _ in range(70):  # then the server's clock is fixed
         clocks.advance(1.0)
-        receive(stats, clocks, ticker("BTC-USD", 0), latency=0.001)
+        receive(stats, clocks, ticker("BTC-USD", ts=0), latency=0.001)
     assert stats.clock_skew() == 0.0
 
 
@@ -148,7 +145,7 @@ def test_counters_per_subscription_and_book_outcomes():
     stats = make_stats(clocks)
     book = wire.Book("ETH-USD", 2, clocks.wall_ns(), "update", [], [], prev_seq=1)
     candle = wire.Candle("ETH-USD", 1, clocks.wall_ns(), "1m", 0, 1.0, 1.0, 1.0, 1.0, 1.0, False)
-    stats.record_market(ticker("ETH-USD", clocks.wall_ns()))
+    stats.record_market(ticker("ETH-USD", ts=clocks.wall_ns()))
     stats.record_market(candle)
     for outcome in (BookOutcome.APPLIED, BookOutcome.GAP, BookOutcome.DROPPED, BookOutcome.RESYNCED,
                     BookOutcome.DUPLICATE, BookOutcome.CHECKSUM_MISMATCH):
@@ -173,13 +170,13 @@ def test_a_burst_gives_one_latency_sample_its_longest_wait_and_stamps_its_subscr
     clocks.advance(5.0)
     # Three messages stamped 9, 4 and 1 ms ago arrive in one burst of frames.
     for symbol, waited_ms in (("BTC-USD", 9), ("ETH-USD", 4), ("BTC-USD", 1)):
-        stats.record_market(ticker(symbol, clocks.wall_ns() - waited_ms * 1_000_000))
+        stats.record_market(ticker(symbol, ts=clocks.wall_ns() - waited_ms * 1_000_000))
     assert stats.latencies() == [None, None]  # nothing is sampled before the burst ends
     stats.record_messages(3)
     assert stats.latencies() == [pytest.approx(0.009), pytest.approx(0.009)]
     assert stats.subscription("ticker", "ETH-USD").last_message_at == clocks.monotonic()
     clocks.advance(2.0)
-    stats.record_market(ticker("BTC-USD", clocks.wall_ns() - 2_000_000))
+    stats.record_market(ticker("BTC-USD", ts=clocks.wall_ns() - 2_000_000))
     stats.record_messages(1)
     assert stats.latencies((0.0, 0.99)) == [pytest.approx(0.002), pytest.approx(0.009)]
     summary = stats.as_dict()["subscriptions"]
@@ -200,9 +197,9 @@ def test_last_errors_are_bounded():
 def test_a_nonsense_stamp_is_counted_not_sampled():
     clocks = Clocks()
     stats = make_stats(clocks)
-    stats.record_market(ticker("BTC-USD", 0))  # 1970: 56 years of "latency"
+    stats.record_market(ticker("BTC-USD", ts=0))  # 1970: 56 years of "latency"
     stats.record_messages(1)
-    stats.record_market(ticker("BTC-USD", clocks.wall_ns() - 1_000_000))
+    stats.record_market(ticker("BTC-USD", ts=clocks.wall_ns() - 1_000_000))
     stats.record_messages(1)
     assert stats.bad_stamps == 1
     assert stats.latencies() == [pytest.approx(0.001), pytest.approx(0.001)]

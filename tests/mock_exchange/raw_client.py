@@ -8,7 +8,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["recv_json", "recv_until", "request", "wait_for", "raw_websocket", "masked_text", "read_frame", "read_close"]
+__all__ = ["recv_json", "recv_until", "request", "raw_websocket", "masked_text", "read_frame", "read_close"]
 
 
 async def recv_json(ws: Any, timeout: float = 5.0) -> Any:
@@ -32,15 +32,6 @@ async def request(ws: Any, body: dict | str, timeout: float = 5.0) -> dict:
     """Send a request and return the ack or error that answers it."""
     await ws.send(body if isinstance(body, str) else json.dumps(body))
     return await recv_until(ws, lambda m: m.get("type") in ("ack", "error"), timeout)
-
-
-async def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll ``condition`` every 10 ms until true; fails the test after ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 async def raw_websocket(port: int, *, receive_buffer: int | None = None) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

@@ -14,7 +14,8 @@ from websockets.exceptions import ConnectionClosed, InvalidMessage
 from mock_exchange.faults import FaultInjector, parse_fault
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 
-from tests.mock_exchange.raw_client import recv_json, recv_until, request, wait_for
+from tests.mock_exchange.raw_client import recv_json, recv_until, request
+from tests.support.waiting import wait_for
 
 
 async def _subscribed(exchange, channels=("trades",), symbols=("BTC-USD",), **extra):

@@ -14,7 +14,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from mock_exchange.server.limits import RequestBudget
-from tests.mock_exchange.raw_client import masked_text, raw_websocket, read_close, recv_json, recv_until, request, wait_for
+from tests.mock_exchange.raw_client import masked_text, raw_websocket, read_close, recv_json, recv_until, request
+from tests.support.waiting import wait_for
 
 
 async def test_binds_loopback_by_default(exchange):

@@ -9,7 +9,8 @@ import json
 from websockets.asyncio.client import connect
 
 from mock_exchange.server.outlet import HIGH_WATER
-from tests.mock_exchange.raw_client import masked_text, raw_websocket, read_close, read_frame, recv_json, request, wait_for
+from tests.mock_exchange.raw_client import masked_text, raw_websocket, read_close, read_frame, recv_json, request
+from tests.support.waiting import wait_for
 
 LIMIT = 256 * 1024
 SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD"]

@@ -1,4 +1,4 @@
-"""Test support for the async layer: a condition poller and a scriptable protocol v1 server.
+"""Test support for the async layer: a scriptable protocol v1 server.
 
 :class:`ScriptedExchange` is a real ``websockets`` server on a free port of 127.0.0.1 that
 speaks just enough protocol v1 (hello, heartbeats, acks) for a test to make it misbehave in
@@ -18,25 +18,10 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from tests.support.builders import ticker
 from tradedash.core import wire
 
-__all__ = ["wait_for", "ScriptedExchange", "ticker"]
-
-
-async def wait_for(predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> None:
-    """Poll ``predicate`` every 10 ms until it is true; fail the test after ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        assert loop.time() < deadline, f"{what} not met within {timeout} s"
-        await asyncio.sleep(0.01)
-
-
-def ticker(symbol: str = "BTC-USD", seq: int = 1, ts: int | None = None, last: float = 100.0) -> wire.Ticker:
-    """A valid ticker message."""
-    return wire.Ticker(
-        symbol, seq, time.time_ns() if ts is None else ts, last - 0.5, 1.0, last + 0.5, 1.0, last, last, last, last, 1.0, 0.0
-    )
+__all__ = ["ScriptedExchange"]
 
 
 class ScriptedExchange:

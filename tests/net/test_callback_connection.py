@@ -9,7 +9,7 @@ from functools import partial
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 
-from tests.net.support import wait_for
+from tests.support.waiting import wait_for
 from tradedash.net.callback_connection import SLICE, CallbackConnection
 
 

@@ -12,7 +12,9 @@ import msgspec
 import pytest
 
 from mock_exchange.server import ExchangeConfig, ExchangeServer
-from tests.net.support import ScriptedExchange, ticker, wait_for
+from tests.net.support import ScriptedExchange
+from tests.support.builders import ticker
+from tests.support.waiting import wait_for
 from tradedash.core import wire
 from tradedash.core.market import MarketState
 from tradedash.core.backoff import ReconnectPolicy

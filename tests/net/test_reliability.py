@@ -19,7 +19,9 @@ import pytest
 from mock_exchange.process import ExchangeProcess, reusable_port
 from mock_exchange.proxy import FaultProxy
 from mock_exchange.server import ExchangeConfig, ExchangeServer
-from tests.net.support import ScriptedExchange, ticker, wait_for
+from tests.net.support import ScriptedExchange
+from tests.support.builders import ticker
+from tests.support.waiting import wait_for
 from tests.reference_book import ReferenceBook
 from tradedash.core import wire
 from tradedash.core.backoff import ReconnectPolicy

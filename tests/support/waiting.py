@@ -9,7 +9,7 @@ from collections.abc import Callable
 __all__ = ["wait_for", "wait_for_blocking"]
 
 
-async def wait_for(condition: Callable[[], object], timeout: float = 10.0, *, interval: float = 0.01, what: str = "condition") -> None:
+async def wait_for(condition: Callable[[], object], timeout: float = 15.0, *, interval: float = 0.01, what: str = "condition") -> None:
     """Poll ``condition`` every ``interval`` seconds on the running loop until it is true;
     AssertionError naming ``what`` after ``timeout`` seconds."""
     loop = asyncio.get_running_loop()

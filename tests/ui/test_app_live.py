@@ -8,10 +8,9 @@ import time
 from pathlib import Path
 
 import msgspec
-from ui_helpers import until
-
 from PySide6.QtWidgets import QApplication
 
+from tests.support.waiting import wait_for as until
 from tradedash.app import AppOptions, Dashboard, run_dashboard
 from tradedash.config import load_config
 from tradedash.core import wire

@@ -8,8 +8,9 @@ import warnings
 
 import pytest
 from PySide6.QtCore import QSettings
-from ui_helpers import T0, make_feed, ticker, trade
+from ui_helpers import make_feed
 
+from tests.support.builders import T0, ticker, trade
 from tradedash.config import Config
 from tradedash.core import wire
 from tradedash.ui import guard

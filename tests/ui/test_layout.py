@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from ui_helpers import T0, make_feed, ticker, trade
+from ui_helpers import make_feed
 
+from tests.support.builders import T0, ticker, trade
 from tradedash.config import Config
 from tradedash.core.alert_store import AlertStore
 from tradedash.ui.alerts.center import AlertCenter

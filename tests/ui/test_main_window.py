@@ -6,8 +6,9 @@ import msgspec
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
-from ui_helpers import make_feed, ticker, trade
+from ui_helpers import make_feed
 
+from tests.support.builders import ticker, trade
 from tradedash.config import Config
 from tradedash.core import wire
 from tradedash.ui.dialogs.about import AboutDialog

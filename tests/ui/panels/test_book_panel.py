@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 
 from PySide6.QtCore import Qt
-from ui_helpers import T0
 
+from tests.support.builders import T0
 from tradedash.core import wire
 from tradedash.ui.panels.book import BAR_ROLE, DEPTH, BookPanel
 

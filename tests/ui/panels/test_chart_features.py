@@ -12,8 +12,8 @@ import pytest
 from PySide6.QtCore import QEvent, QPointF, QSettings
 from PySide6.QtWidgets import QApplication, QMenu
 from test_price_chart import _fill
-from ui_helpers import T0, trade
 
+from tests.support.builders import T0, trade
 from tradedash.config import Config
 from tradedash.core.candle_store import CandleStore, SeriesKey
 from tradedash.core.chart_state import IndicatorState

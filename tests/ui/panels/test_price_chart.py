@@ -7,8 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
-from ui_helpers import T0, ticker, trade
 
+from tests.support.builders import T0, ticker, trade
 from tradedash.core.lifecycle import FeedState
 from tradedash.ui.panels.chart import BARS_SHOWN, ChartMarker, PriceChart
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from ui_helpers import T0, trade
 
+from tests.support.builders import T0, trade
 from tradedash.ui.panels.trades import TRADE_ROWS, TradesPanel
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 
+from tests.support.builders import T0, ticker
 from tradedash.ui.panels.watchlist_model import COLUMNS, FLASH_SECONDS, SORT_ROLE, TREND_COLUMN, TREND_POINTS, TREND_ROLE, WatchlistModel
 
-from ui_helpers import T0, make_feed, ticker
+from ui_helpers import make_feed
 
 
 class Clock:
