@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["Theme", "DARK", "LIGHT", "CHECKABLE_ITEMS_STYLE", "resolve_theme", "apply_theme"]
+__all__ = ["Theme", "DARK", "LIGHT", "resolve_theme", "apply_theme"]
 
 
 @dataclass(frozen=True)
@@ -89,14 +89,6 @@ def resolve_theme(choice: str) -> Theme:
         return LIGHT
     scheme = QGuiApplication.styleHints().colorScheme()
     return DARK if scheme == Qt.ColorScheme.Dark else LIGHT
-
-
-#: For item views with checkable items: Fusion draws an unchecked item's box in a dark theme's
-#: own background colour (invisible); this outlines it in the palette's mid tone, in either theme.
-CHECKABLE_ITEMS_STYLE = (
-    "QAbstractItemView::indicator:unchecked { border: 1px solid palette(mid); border-radius: 2px;"
-    " background: palette(base); width: 12px; height: 12px; }"
-)
 
 
 def apply_theme(app: QApplication, theme: Theme) -> None:

@@ -131,7 +131,7 @@ def test_a_switched_off_rule_shows_an_empty_box_in_the_dark_theme(qtbot, tmp_pat
 
     app = QApplication.instance()
     palette = app.palette()
-    window = MainWindow([], Config(theme="dark"), QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat))
+    window = MainWindow([], Config(theme="light"), QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat))
     window.repaint_timer.stop()
     qtbot.addWidget(window)
     alerts = AlertCenter(AlertStore(tmp_path), window, current=lambda: None)
@@ -141,6 +141,8 @@ def test_a_switched_off_rule_shows_an_empty_box_in_the_dark_theme(qtbot, tmp_pat
         table.clearSelection()
         window.show()
         qtbot.waitExposed(window)
+        window.choose_theme("dark")  # switched while running: the table follows
+        qtbot.wait(20)
         image = table.grab(table.visualRect(alerts.rules_model.index(0, 0)).translated(table.viewport().pos())).toImage()
         background = image.pixelColor(1, 1)
         assert background.lightness() < 80  # the dark theme's table

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 
 from tradedash.core.alert_rules import AlertRule
 from tradedash.ui.alerts.models import HistoryModel, RulesModel
+from tradedash.ui.check_outline import CheckOutlineDelegate
 from tradedash.ui.guard import shielded
 from tradedash.ui.table_fit import fit_columns
-from tradedash.ui.theme import CHECKABLE_ITEMS_STYLE
 
 __all__ = ["AlertsPanel", "AlertActions"]
 
@@ -101,7 +101,8 @@ class AlertsPanel(QWidget):
         self._actions = actions
 
         self.rules_table = _table(rules, "No rules yet. New… makes one; so does a right click on the chart, at the price clicked.")
-        self.rules_table.setStyleSheet(CHECKABLE_ITEMS_STYLE)  # a switched-off rule's box must show
+        self._check_outline = CheckOutlineDelegate(self.rules_table)
+        self.rules_table.setItemDelegateForColumn(0, self._check_outline)  # a switched-off rule's box must show
         self.rules_table.doubleClicked.connect(lambda index: actions.open_editor(rules.rule_at(index.row())))
         self.history_table = _table(history, "Alerts that fire are listed here, newest first.")
 

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from tradedash.config import EMBEDDED, Config, FeedConfig, validate_feed
 from tradedash.core import wire
-from tradedash.ui.theme import CHECKABLE_ITEMS_STYLE
+from tradedash.ui.check_outline import CheckOutlineDelegate
 
 __all__ = ["SubscriptionDialog"]
 
@@ -85,7 +85,8 @@ class SubscriptionDialog(QDialog):
         form.addRow("CA file", ca_row)
 
         self.symbol_list = QListWidget()
-        self.symbol_list.setStyleSheet(CHECKABLE_ITEMS_STYLE)  # unchecked symbols show an empty box
+        self._check_outline = CheckOutlineDelegate(self.symbol_list)
+        self.symbol_list.setItemDelegate(self._check_outline)  # unchecked symbols show an empty box
         self.symbol_edit = QLineEdit(placeholderText="Add a symbol, e.g. BTC-USD, then Enter")
         self.symbol_edit.returnPressed.connect(self._add_symbol)
         symbols_box = QGroupBox("Symbols (checked are subscribed)")
