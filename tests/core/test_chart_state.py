@@ -32,6 +32,7 @@ def test_defaults_fill_missing_keys_and_an_empty_chart_has_no_symbol():
         ({"indicators": [{"name": "sma", "settings": {"period": 0}}]}, "period"),
         ({"colour": "red"}, "colour"),
         ([], "table"),
+        ({"compare": "SOL-USD"}, "compare"),
     ],
 )
 def test_bad_values_are_refused_naming_what_is_wrong(data, named):

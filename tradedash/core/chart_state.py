@@ -50,7 +50,9 @@ class ChartState:
 
     Contract:
 
-    - ``feed`` and ``symbol`` are None for a chart that shows nothing yet.
+    - ``feed`` and ``symbol`` are None for a chart that shows nothing yet;
+      ``compare`` names other symbols of the same feed drawn over it (on the
+      percent scale).
     - ``interval`` is a key of :data:`~tradedash.core.wire.INTERVAL_NS`, ``mode``
       one of :data:`MODES`, ``scale`` one of :data:`SCALES`; ``indicators`` in
       the order they were added.
@@ -66,6 +68,7 @@ class ChartState:
     mode: str = "candles"
     scale: str = "linear"
     indicators: tuple[IndicatorState, ...] = ()
+    compare: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.interval not in INTERVAL_NS:
@@ -84,13 +87,15 @@ class ChartState:
         if self.feed is not None and self.symbol is not None:
             data.update(feed=self.feed, symbol=self.symbol)
         data["indicators"] = [indicator.to_dict() for indicator in self.indicators]
+        if self.compare:
+            data["compare"] = list(self.compare)
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ChartState:
         if not isinstance(data, Mapping):
             raise ValueError(f"a chart is a table of settings, not {type(data).__name__}")
-        unknown = set(data) - {"feed", "symbol", "interval", "mode", "scale", "indicators"}
+        unknown = set(data) - {"feed", "symbol", "interval", "mode", "scale", "indicators", "compare"}
         if unknown:
             raise ValueError(f"unknown chart settings {sorted(unknown)}")
         for key in ("feed", "symbol", "interval", "mode", "scale"):
@@ -110,7 +115,11 @@ class ChartState:
                 parsed.append(IndicatorState.of(item["name"], settings))
             except ValueError as error:
                 raise ValueError(f"indicators[{index}]: {error}") from None
+        compare = data.get("compare", [])
+        if not isinstance(compare, list) or not all(isinstance(symbol, str) for symbol in compare):
+            raise ValueError("compare: not a list of symbols")
         return cls(
+            compare=tuple(compare),
             feed=data.get("feed"),
             symbol=data.get("symbol"),
             interval=data.get("interval", "1s"),

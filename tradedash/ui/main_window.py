@@ -279,6 +279,9 @@ class MainWindow(QMainWindow):
         chart_menu.addSeparator()
         for number, interval in enumerate(INTERVALS, start=1):
             chart_menu.addAction(self._action(f"Interval {interval}", lambda _=False, i=interval: self.chart.set_interval(i), f"Ctrl+{number}"))
+        chart_menu.addSeparator()
+        for kind, label in (("linear", "Linear price scale"), ("log", "Logarithmic price scale"), ("percent", "Percent price scale")):
+            chart_menu.addAction(self._action(label, lambda _=False, k=kind: self.chart.set_scale(k)))
 
         view_menu = self.add_menu("view", "&View", before=None)
         self.filter_action = self._action("Find symbol", self._focus_filter, QKeySequence.StandardKey.Find)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from PySide6.QtCore import QPointF
 from test_price_chart import _fill
 
@@ -56,3 +58,29 @@ def test_a_link_moves_the_crosshair_and_the_time_range_of_the_others(feed, theme
     link.unlink()
     charts[0]._mouse_moved(QPointF(centre))
     assert not charts[1].cross_v.isVisible()
+
+
+def test_a_second_symbol_is_compared_in_percent_and_kept_in_the_state(feed, theme, qtbot):
+    from ui_helpers import T0, trade
+
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    for second in range(60):
+        ts = T0 + second * 1_000_000_000
+        feed.market.apply(trade("BTC-USD", 100.0 + second, ts=ts))  # +59 %
+        feed.market.apply(trade("SOL-USD", 10.0 - second * 0.1, ts=ts))  # -59 %
+    chart.set_symbol(feed, "BTC-USD")
+    menu = chart.context_menu(None)
+    compare = next(action.menu() for action in menu.actions() if action.text() == "Compare with")
+    assert [action.text() for action in compare.actions()] == ["SOL-USD"]
+    compare.actions()[0].trigger()
+    assert chart.scale.kind == "percent" and chart.state().compare == ("SOL-USD",)
+    line = chart.comparisons[0].curve
+    assert line.yData[0] == 0.0 and line.yData[-1] == pytest.approx(-59.0)
+    low, high = chart.price_plot.viewRange()[1]
+    assert low < -59 and high > 59  # both symbols fit
+    assert ChartState.from_dict(chart.state().to_dict()).compare == ("SOL-USD",)
+    chart.set_interval("1m")  # the comparison follows the interval
+    assert [c.symbol for c in chart.comparisons] == ["SOL-USD"] and chart.comparisons[0].interval == "1m"
+    chart.remove_comparison("SOL-USD")
+    assert chart.comparisons == [] and line not in chart.price_plot.items

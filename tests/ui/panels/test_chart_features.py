@@ -265,3 +265,5 @@ def test_the_default_layout_gives_the_chart_half_the_width_and_a_one_line_readou
     chart._mouse_moved(QPointF(chart.price_plot.getViewBox().sceneBoundingRect().center()))
     assert chart.readout.sizeHint().width() <= chart.readout.width()
     assert chart.readout.sizeHint().height() < 2 * chart.readout.fontMetrics().height()
+    _action(window.menu("chart"), "Logarithmic price scale").trigger()  # also in the window's Chart menu
+    assert chart.scale.kind == "log"

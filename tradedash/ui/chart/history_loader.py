@@ -164,7 +164,7 @@ class HistoryLoader:
         if self.fetch is None:
             return False
         now = int(self.clock() * 1e9)
-        since = now - bars * self.step
+        since = max(0, now - bars * self.step)
         live = now - now % self.step
         gaps = self.store.missing(self.key, since, now) if self.store is not None else [(since - since % self.step, live)]
         if not gaps:

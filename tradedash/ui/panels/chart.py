@@ -34,6 +34,7 @@ from tradedash.core.indicators import INDICATORS, Placement, indicator_spec
 from tradedash.core.price_scale import PriceScale
 from tradedash.core.wire import INTERVAL_NS
 from tradedash.ui.chart.axis import AxisLabel, PriceAxis, VolumeAxis
+from tradedash.ui.chart.comparison import Comparison
 from tradedash.ui.chart.history_loader import HistoryLoader, history_fetch_of
 from tradedash.ui.chart.indicator_dialog import IndicatorDialog
 from tradedash.ui.chart.indicator_layer import IndicatorLayer, describe
@@ -62,6 +63,8 @@ HISTORY_BARS = 3000
 WARMUP_BARS = 300
 #: Closed live bars are written to the candle cache at most this often (seconds).
 SAVE_EVERY = 5.0
+#: Line colours of compared symbols, in the order they are added.
+COMPARE_COLOURS = ("#ff9800", "#00bcd4", "#e91e63", "#8bc34a", "#ffeb3b")
 
 
 class ChartMarker(NamedTuple):
@@ -139,6 +142,7 @@ class PriceChart(QWidget):
         self.history = BarHistory()
         self.loader: HistoryLoader | None = None
         self.layers: list[IndicatorLayer] = []
+        self.comparisons: list[Comparison] = []
         self.menu_layers: list[Callable[[QMenu, float], None]] = []
         self.menu: QMenu | None = None
         self.dialog: IndicatorDialog | None = None
@@ -407,6 +411,7 @@ class PriceChart(QWidget):
             mode=self.mode,
             scale=self.scale.kind,
             indicators=tuple(layer.state for layer in self.layers),
+            compare=tuple(comparison.symbol for comparison in self.comparisons),
         )
 
     def apply_state(self, state: ChartState, feed: RunningFeed | None = None) -> None:
@@ -421,6 +426,9 @@ class PriceChart(QWidget):
         self.set_interval(state.interval)
         if feed is not None and state.symbol is not None:
             self.set_symbol(feed, state.symbol)
+        self._close_comparisons()
+        for symbol in state.compare:
+            self.add_comparison(symbol)
         self._painted = None
         self.state_changed.emit()
         self.refresh()
@@ -479,6 +487,38 @@ class PriceChart(QWidget):
             ci.layout.setRowStretchFactor(row, 1)
         self._place_date_axis()
 
+    # --- Compared symbols ---------------------------------------------------------------
+
+    def add_comparison(self, symbol: str) -> None:
+        """Draw ``symbol`` (of the shown feed) over the chart, both in percent from the first bar in view."""
+        if self._feed is None or symbol == self._symbol or symbol in (c.symbol for c in self.comparisons):
+            return
+        colour = COMPARE_COLOURS[len(self.comparisons) % len(COMPARE_COLOURS)]
+        comparison = Comparison(symbol, self._feed, self.interval, self.store, self.price_plot, colour, HISTORY_BARS)
+        self.legend.addItem(comparison.curve, symbol)
+        self.comparisons.append(comparison)
+        self.set_scale("percent")
+        self._painted = None
+        self.state_changed.emit()
+        self.refresh()
+
+    def remove_comparison(self, symbol: str) -> None:
+        for comparison in [c for c in self.comparisons if c.symbol == symbol]:
+            self.legend.removeItem(comparison.curve)
+            comparison.close()
+            self.comparisons.remove(comparison)
+        self._painted = None
+        self.state_changed.emit()
+        self.refresh()
+
+    def _close_comparisons(self) -> list[str]:
+        symbols = [comparison.symbol for comparison in self.comparisons]
+        for comparison in self.comparisons:
+            self.legend.removeItem(comparison.curve)
+            comparison.close()
+        self.comparisons = []
+        return symbols
+
     def edit_indicator(self, index: int | None, name: str | None = None) -> IndicatorDialog:
         """Open the settings of indicator ``index`` (or of a new ``name``); OK applies them."""
         adding = index is None
@@ -502,6 +542,16 @@ class PriceChart(QWidget):
             for index, layer in enumerate(self.layers):
                 edit.addAction(describe(layer.state) + "…", lambda i=index: self.edit_indicator(i))
                 remove.addAction(describe(layer.state), lambda i=index: self.remove_indicator(i))
+        if self._feed is not None and self._symbol is not None:
+            others = [s for s in self._feed.shown_symbols() if s != self._symbol and s not in (c.symbol for c in self.comparisons)]
+            if others:
+                compare = menu.addMenu("Compare with")
+                for symbol in others:
+                    compare.addAction(symbol, lambda s=symbol: self.add_comparison(s))
+            if self.comparisons:
+                stop = menu.addMenu("Stop comparing")
+                for comparison in self.comparisons:
+                    stop.addAction(comparison.symbol, lambda s=comparison.symbol: self.remove_comparison(s))
         scales = menu.addMenu("Price scale")
         group = QActionGroup(scales)
         for kind, label in (("linear", "Linear"), ("log", "Logarithmic"), ("percent", "Percent")):
@@ -576,6 +626,7 @@ class PriceChart(QWidget):
         if self.loader is not None:
             self.loader.close()
             self.loader = None
+        compared = self._close_comparisons()  # the same symbols again, at the new interval (same feed only)
         self.history = BarHistory()
         self._painted = None
         if self._feed is None or self._symbol is None:
@@ -584,11 +635,19 @@ class PriceChart(QWidget):
         self.loader = HistoryLoader(key, self.history, self.store, history_fetch_of(self._feed.client))
         self.loader.load_cached(HISTORY_BARS)
         self.loader.fill_recent(HISTORY_BARS)
+        for symbol in compared:
+            if symbol != self._symbol:
+                self.comparisons.append(
+                    Comparison(symbol, self._feed, self.interval, self.store, self.price_plot,
+                               COMPARE_COLOURS[len(self.comparisons) % len(COMPARE_COLOURS)], HISTORY_BARS)
+                )
+                self.legend.addItem(self.comparisons[-1].curve, symbol)
 
     def release(self) -> None:
         """Stop loading history (the chart is about to go)."""
         if self.loader is not None:
             self.loader.close()
+        self._close_comparisons()
 
     # --- Painting ---------------------------------------------------------------------
 
@@ -631,7 +690,7 @@ class PriceChart(QWidget):
         downtime = self._feed.downtime if self._feed else None
         ongoing = bool(downtime and downtime.periods and downtime.periods[-1][1] is None)
         outage = (downtime.version if downtime else 0, int(time.time()) if ongoing else 0)
-        key = (series.version if series is not None else -1, self.history.version, outage, self.mode, self.interval, self.scale.kind, shown, len(self.layers))
+        key = (series.version if series is not None else -1, self.history.version, outage, self.mode, self.interval, self.scale.kind, shown, len(self.layers), tuple(c.key() for c in self.comparisons))
         if key == self._painted:
             return
         self._painted = key
@@ -674,6 +733,9 @@ class PriceChart(QWidget):
         self.volume_bars.setOpts(x=candles.time + half, height=candles.volume, width=seconds * 0.8)
         for layer in self.layers:
             layer.update(bars, extra, candles.time + half, self.scale, seconds)
+        for comparison in self.comparisons:  # percent lines: shown on the percent scale only
+            comparison.curve.setVisible(self.scale.kind == "percent")
+            comparison.update(left, right, float(candles.time[0]), float(candles.time[-1]) + seconds, half)
         decimals = self._feed.decimals(self._symbol)
         self.price_axis.decimals = decimals
         self.last_line.setPos(float(drawn.close[-1]))
@@ -704,6 +766,11 @@ class PriceChart(QWidget):
                 ranges.append(found)
             else:
                 _set_y(layer.pane, *found)
+        left, right = self.price_plot.viewRange()[0]
+        for comparison in self.comparisons if self.scale.kind == "percent" else ():
+            found = comparison.visible_range(left - INTERVALS[self.interval], right)
+            if found is not None:
+                ranges.append(found)
         if ranges:
             _set_y(self.price_plot, min(r[0] for r in ranges), max(r[1] for r in ranges))
         volume = drawn.volume[in_view]
