@@ -36,6 +36,9 @@ BOOK_LEVELS = 50
 _MS = 1_000_000
 _DAY_MS = 86_400_000
 _MINUTE_MS = 60_000
+#: Rolling-window ticker streams: window -> event type, and the window's length in ms.
+_WINDOWS: dict[str, type[bm.RollingTickerEvent]] = {"1h": bm.HourTickerEvent, "4h": bm.FourHourTickerEvent, "1d": bm.DayTickerEvent}
+_WINDOW_MS = {"1h": 3_600_000, "4h": 4 * 3_600_000, "1d": 86_400_000}
 #: The first update id of every book (any positive start works; a large one looks like Binance's).
 _FIRST_UPDATE_ID = 1_000_000
 
@@ -80,7 +83,8 @@ class _Symbol:
         self.ticker: wire.Ticker | None = None
         self.last_trade: wire.Trade | None = None
         self.day = _Day()
-        self.klines = {interval: KlineBuilder(interval) for interval in INTERVALS}
+        #: Bars of every interval; 1m ones also make the rolling windows (a day is 1440 of them).
+        self.klines = {interval: KlineBuilder(interval, keep=1500) for interval in INTERVALS}
         self.update_id = _FIRST_UPDATE_ID
         self.bids: dict[float, float] = {}
         self.asks: dict[float, float] = {}
@@ -111,8 +115,8 @@ class BinanceMarket:
       only when something changed) says to withhold it, which withholds the next 1000 ms
       ``depth`` event too;
     - :meth:`tick` returns the periodic events due at this 100 ms tick (``number`` counts ticks):
-      partial depth, and every 10th tick ``depth``, ``ticker``, ``miniTicker``, ``kline_1s``,
-      every 20th the other klines;
+      partial depth, and every 10th tick ``depth``, ``ticker``, ``miniTicker``, the rolling
+      windows (from the 1 m bars), ``avgPrice`` (5 minutes), ``kline_1s``; every 20th the other klines;
     - :meth:`depth_snapshot`, :meth:`klines` and :meth:`ticker` answer REST requests.
     """
 
@@ -216,6 +220,12 @@ class BinanceMarket:
                     out.append((f"{prefix}@ticker", self.ticker(symbol, now_ms)))
                 if f"{prefix}@miniTicker" in wanted and m.ticker is not None:
                     out.append((f"{prefix}@miniTicker", self._mini_ticker(m, now_ms)))
+                for window, event_type in _WINDOWS.items():
+                    name = f"{prefix}@ticker_{window}"
+                    if name in wanted and m.last_trade is not None:
+                        out.append((name, self._rolling(m, event_type, _WINDOW_MS[window], now_ms)))
+                if f"{prefix}@avgPrice" in wanted and m.last_trade is not None:
+                    out.append((f"{prefix}@avgPrice", self._average(m, now_ms)))
             for interval, builder in m.klines.items():
                 if not (two_seconds or (second and interval == "1s")):
                     continue
@@ -256,6 +266,35 @@ class BinanceMarket:
             now_ms, m.venue, amount(t.last), amount(t.open_24h), amount(t.high_24h), amount(t.low_24h),  # type: ignore[arg-type]
             amount(t.volume_24h), amount(quote_volume),  # type: ignore[arg-type]
         )
+
+    @staticmethod
+    def _window(m: _Symbol, length_ms: int, now_ms: int) -> list[KlineBar]:
+        """The 1 m bars (with trades) of the last ``length_ms``, oldest first."""
+        bars = m.klines["1m"].bars()
+        return [b for b in bars if b.start >= now_ms - length_ms and b.trades]
+
+    def _rolling(self, m: _Symbol, event_type: type[bm.RollingTickerEvent], length_ms: int, now_ms: int) -> bm.RollingTickerEvent:
+        bars = self._window(m, length_ms, now_ms)
+        assert m.last_trade is not None
+        last = m.last_trade.price
+        open_ = bars[0].open if bars else last
+        volume = sum(b.volume for b in bars)
+        quote = sum(b.quote_volume for b in bars)
+        change = last - open_
+        return event_type(
+            now_ms, m.venue, amount(change), f"{100.0 * change / open_ if open_ else 0.0:.3f}", amount(open_),  # type: ignore[arg-type]
+            amount(max((b.high for b in bars), default=last)), amount(min((b.low for b in bars), default=last)),  # type: ignore[arg-type]
+            amount(last), amount(quote / volume if volume else last), amount(volume), amount(quote),  # type: ignore[arg-type]
+            now_ms - length_ms, now_ms, bars[0].first_trade_id if bars else 0, bars[-1].last_trade_id if bars else 0,
+            sum(b.trades for b in bars),
+        )
+
+    def _average(self, m: _Symbol, now_ms: int) -> bm.AvgPriceEvent:
+        bars = self._window(m, 5 * _MINUTE_MS, now_ms)
+        assert m.last_trade is not None
+        volume = sum(b.volume for b in bars)
+        average = sum(b.quote_volume for b in bars) / volume if volume else m.last_trade.price
+        return bm.AvgPriceEvent(now_ms, m.venue, "5m", amount(average), m.last_trade.ts // _MS)  # type: ignore[arg-type]
 
     @staticmethod
     def _kline(venue: str, interval: str, bar: KlineBar) -> bm.Kline:

@@ -7,7 +7,8 @@ Binance" names them. The mock's symbols are named the Binance way by dropping th
 Kinds served (:func:`parse_stream` accepts these and no others):
 
 - ``trade``, ``aggTrade``, ``bookTicker``: real time, one event per simulated trade;
-- ``ticker``, ``miniTicker``: every 1000 ms;
+- ``ticker``, ``miniTicker``, the rolling windows ``ticker_1h``, ``ticker_4h``, ``ticker_1d``,
+  ``avgPrice`` (5 minutes): every 1000 ms;
 - ``kline_<interval>`` for every interval of :data:`.klines.INTERVALS`: every 1000 ms
   (``1s``) or 2000 ms (the others);
 - ``depth`` (1000 ms) and ``depth@100ms``: diff depth;
@@ -29,7 +30,10 @@ __all__ = ["Stream", "SymbolNames", "parse_stream", "REALTIME", "PARTIAL_LEVELS"
 #: Period (ms) of the events of real-time streams.
 REALTIME = 0
 PARTIAL_LEVELS = (5, 10, 20)
-_SIMPLE = {"trade": REALTIME, "aggTrade": REALTIME, "bookTicker": REALTIME, "ticker": 1000, "miniTicker": 1000}
+_SIMPLE = {
+    "trade": REALTIME, "aggTrade": REALTIME, "bookTicker": REALTIME, "ticker": 1000, "miniTicker": 1000,
+    "ticker_1h": 1000, "ticker_4h": 1000, "ticker_1d": 1000, "avgPrice": 1000,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,11 +31,16 @@ KINDS = {
     "depth20": m.DepthSnapshot,
     "depth@1000ms": m.DepthUpdate,
     "depth5@1000ms": m.DepthSnapshot,
+    "ticker_1h": m.HourTickerEvent,
+    "ticker_4h": m.FourHourTickerEvent,
+    "ticker_1d": m.DayTickerEvent,
+    "avgPrice": m.AvgPriceEvent,
 }
 #: Fields written as decimal strings, by event type (Binance's "string-encoded numbers").
 STRING_FIELDS = {
     "trade": ("p", "q"), "aggTrade": ("p", "q"), "24hrTicker": ("p", "P", "w", "x", "c", "Q", "b", "B", "a", "A", "o", "h", "l", "v", "q"),
     "24hrMiniTicker": ("c", "o", "h", "l", "v", "q"), "depthUpdate": (),
+    "1hTicker": ("p", "P", "o", "h", "l", "c", "w", "v", "q"), "avgPrice": ("w",),
 }
 
 
