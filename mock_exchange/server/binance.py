@@ -1,5 +1,8 @@
 """The Binance dialect's sockets: stream connections, REST over HTTP, and the 100 ms market clock.
 
+The dialect itself (stream names, events, sessions, REST answers) is pure and lives in
+:mod:`mock_exchange.venues.binance`; this module is its thin socket layer.
+
 Served on the exchange's own port under ``/binance``:
 
 - ``/binance/ws``, ``/binance/ws/<stream>[/<stream>...]``: raw streams (payloads as they are);
@@ -36,18 +39,18 @@ from websockets.http11 import Request, Response
 from tradedash.core import wire
 from tradedash.core.venues.binance.messages import ServerShutdown
 
-from ...server.fanout import Fanout
-from ...server.limits import RequestBudget
-from ...server.outlet import text_frame
-from .market import BOOK_LEVELS, BinanceMarket
-from .rest import RestApi
-from .session import StreamSession
-from .streams import Stream, SymbolNames
+from ..venues.binance.market import BOOK_LEVELS, BinanceMarket
+from ..venues.binance.rest import RestApi
+from ..venues.binance.session import StreamSession
+from ..venues.binance.streams import Stream, SymbolNames
+from .fanout import Fanout
+from .limits import RequestBudget
+from .outlet import text_frame
 
 if TYPE_CHECKING:
-    from ...config import ExchangeConfig, ServerCounters
-    from ...faults import FaultInjector
-    from ...market import Market, ReplayMarket
+    from ..config import ExchangeConfig, ServerCounters
+    from ..faults import FaultInjector
+    from ..market import Market, ReplayMarket
 
 __all__ = ["PREFIX", "BinanceEndpoint", "FanoutPair", "serves"]
 
