@@ -30,7 +30,10 @@ subscribers) at 1,000 market messages per second in total (``--msgs-per-s``, ove
 stamp-to-received latency of every market frame (the exchange's ``ts``, taken when the
 message is made, against this process's wall clock when the bytes arrive: one clock, one
 machine) as p50 / p99 / max, delivered frames per second, server CPU, and memory per
-idle connection. Goal: p99 < 50 ms. Results go to bench/results/fanout_latency.json.
+idle connection. Goal: p99 < 50 ms. With ``--slow`` each round runs again with one more client
+that subscribes to every symbol's ticker, trades and 50-level book and reads 10 KB/s
+(scenario 9: the exchange logs when it drops it; goals: the others' p99 grows < 10 %, the
+server's memory < 50 MB). Results go to bench/results/fanout_latency.json.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import json
 import multiprocessing
 import os
 import re
+import socket
 import time
 from pathlib import Path
 from statistics import median
@@ -394,8 +398,43 @@ def _percentile(values: list[int], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] / 1e6 if ordered else float("nan")
 
 
-async def _measure_latency(n: int, subscriptions: int, symbols: int, msgs_per_s: float, warmup: float, window: float) -> dict:
-    """Scenario 18 once: N clients with ``subscriptions`` each, market latency over ``window`` seconds."""
+class _TricklingClient(_CountingClient):
+    """A client that reads about ``rate`` bytes a second (scenario 9's slow consumer): its kernel buffer is
+    small and it reads one chunk, then pauses reading for as long as that chunk is worth."""
+
+    def __init__(self, port: int, rate: float = 10_000) -> None:
+        super().__init__(port)
+        self._rate = rate
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.opened.done() and self.transport is not None:
+            self.transport.pause_reading()
+            asyncio.get_running_loop().call_later(len(data) / self._rate, self._resume)
+
+    def _resume(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.resume_reading()
+
+
+async def _slow_client(port: int, subscribe: bytes) -> _CountingClient:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, ("127.0.0.1", port))
+    _, client = await loop.create_connection(lambda: _TricklingClient(port), sock=sock)
+    await asyncio.wait_for(client.opened, 30)
+    client.send_text(subscribe)
+    return client
+
+
+async def _measure_latency(
+    n: int, subscriptions: int, symbols: int, msgs_per_s: float, warmup: float, window: float, slow: bool = False
+) -> dict:
+    """Scenario 18 once: N clients with ``subscriptions`` each, market latency over ``window`` seconds.
+
+    With ``slow``, one more client subscribes to everything and reads 10 KB/s (scenario 9)."""
     per_client = max(1, subscriptions // len(CHANNELS))
     rate = msgs_per_s / symbols / len(CHANNELS)
     context = multiprocessing.get_context("spawn")
@@ -416,11 +455,18 @@ async def _measure_latency(n: int, subscriptions: int, symbols: int, msgs_per_s:
         for i, client in enumerate(clients):
             mine = [names[(i * per_client + k) % symbols] for k in range(per_client)]
             client.send_text(json.dumps({"op": "subscribe", "id": 1, "channels": list(CHANNELS), "symbols": mine}).encode())
+        if slow:  # every symbol's ticker, trades and 50-level book: about 0.7 MB/s, read at 10 KB/s
+            everything = {"op": "subscribe", "id": 1, "channels": [*CHANNELS, "book"], "symbols": names, "depth": 50}
+            slow_client = await _slow_client(port, json.dumps(everything).encode())
         await asyncio.sleep(warmup)
         latencies.clear()
+        rss2 = _rss_bytes(process.pid)
         frames0, cpu0, _, t0 = _market_counters(clients, process.pid)
         await asyncio.sleep(window)
         frames1, cpu1, _, t1 = _market_counters(clients, process.pid)
+        rss3 = _rss_bytes(process.pid)
+        if slow:
+            slow_client.transport.abort()
         sample = list(latencies)
         seconds = t1 - t0
         return {
@@ -440,6 +486,8 @@ async def _measure_latency(n: int, subscriptions: int, symbols: int, msgs_per_s:
                 "samples": len(sample),
             },
             "kib_per_idle_connection": (rss1 - rss0) / n / 1024,
+            "slow_client": slow,
+            "server_rss_growth_mb": (rss3 - rss2) / 2**20,
         }
     finally:
         for client in clients:
@@ -456,14 +504,16 @@ def _latency_main(args: argparse.Namespace) -> None:
     started = time.monotonic()
     samples = []
     for round_number in range(args.rounds):
-        for n in args.clients or [1000]:
-            sample = asyncio.run(_measure_latency(n, args.subscriptions, args.symbols, args.msgs_per_s, args.warmup, args.window))
+        cases = [(n, slow) for n in args.clients or [1000] for slow in ((False, True) if args.slow else (False,))]
+        for n, slow in cases:
+            sample = asyncio.run(_measure_latency(n, args.subscriptions, args.symbols, args.msgs_per_s, args.warmup, args.window, slow))
             samples.append(sample)
             lat = sample["latency_ms"]
             print(
-                f"  round {round_number + 1} N={n:5}: p50 {lat['p50']:7.1f} ms  p99 {lat['p99']:7.1f} ms  max {lat['max']:7.1f} ms  "
+                f"  round {round_number + 1} N={n:5}{' +slow' if slow else '      '}: p50 {lat['p50']:7.1f} ms  p99 {lat['p99']:7.1f} ms  max {lat['max']:7.1f} ms  "
                 f"{sample['delivered_frames_per_s']:8,.0f} of {sample['expected_deliveries_per_s']:8,.0f} frames/s  "
-                f"server CPU {sample['server_cpu_fraction']:4.0%}  {sample['kib_per_idle_connection']:.1f} KiB/idle conn",
+                f"server CPU {sample['server_cpu_fraction']:4.0%}  {sample['kib_per_idle_connection']:.1f} KiB/idle conn  "
+                f"RSS {sample['server_rss_growth_mb']:+.1f} MB over the window",
                 flush=True,
             )
     print(
@@ -482,6 +532,7 @@ def main() -> None:
     parser.add_argument("--latency", action="store_true", help="measure scenario 18 (subscriptions, stamp-to-received latency) instead")
     parser.add_argument("--subscriptions", type=int, default=10, help="with --latency: subscriptions per client (default 10)")
     parser.add_argument("--symbols", type=int, default=100, help="with --latency: symbols listed (default 100)")
+    parser.add_argument("--slow", action="store_true", help="with --latency: each round also with one client reading 10 KB/s (scenario 9)")
     parser.add_argument("--msgs-per-s", type=float, default=1000, help="with --latency: market messages per second in total (default 1000)")
     parser.add_argument(
         "--frames-per-s", type=float, default=40_000, help="market frames per second offered in total to all clients (default 40000)"

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.ui_storm [--rate 50000] [--seconds 10]
 
 A mock exchange runs in another process (``--batch``, five symbols, ticker,
-trades, book and 1 s candles). The dashboard runs here, in one qasync loop, with
+trades, book and 1 s candles); the chart shows ``--indicators`` (default SMA and RSI). The dashboard runs here, in one qasync loop, with
 its window shown on Qt's offscreen platform. A 5 ms PreciseTimer measures how
 late the event loop serves it (lag). Phase 1 (baseline, same run): the calm
 default market for a few seconds. Phase 2: the storm. Printed as a table and
@@ -30,7 +30,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tradedash.app import AppOptions, Dashboard
-from tradedash.core.feed_session import ProtocolV1Session
+from tradedash.core.chart_state import IndicatorState
+from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the QApplication
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,7 +193,7 @@ async def phase(dashboard: Dashboard, probe: LagProbe, painter: PaintCounter, se
 
 async def run(args: argparse.Namespace) -> dict:
     per_symbol = args.rate / (len(SYMBOLS) * MESSAGES_PER_STEP)
-    results: dict = {"target_msgs_per_s": args.rate, "rate_per_symbol": per_symbol}
+    results: dict = {"target_msgs_per_s": args.rate, "rate_per_symbol": per_symbol, "indicators": args.indicators}
     with tempfile.TemporaryDirectory() as tmp:
         calm, calm_url = start_exchange(5.0, args.batch)
         storm, storm_url = start_exchange(per_symbol, args.batch)
@@ -205,6 +206,8 @@ async def run(args: argparse.Namespace) -> dict:
                 dashboard = Dashboard(AppOptions(config_path=config, log_path=Path(tmp) / "log"))
                 await dashboard.start(show=False)
                 dashboard.window.resize(1600, 900)
+                for indicator in args.indicators:  # computed on every live bar, drawn on each repaint
+                    dashboard.window.chart.add_indicator(IndicatorState.of(indicator))
                 dashboard.window.show()
                 painter = PaintCounter()
                 dashboard.window.chart.graphics.viewport().installEventFilter(painter)
@@ -228,6 +231,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50_000, help="storm messages per second in total (default 50,000)")
     parser.add_argument("--seconds", type=float, default=10.0, help="storm length (default 10)")
     parser.add_argument("--baseline", type=float, default=4.0, help="calm baseline length (default 4)")
+    parser.add_argument(
+        "--indicators", type=lambda text: [name for name in text.split(",") if name], default=["sma", "rsi"],
+        help="indicators on the chart, comma-separated (default sma,rsi; '' for none)",
+    )
     parser.add_argument("--no-batch", dest="batch", action="store_false", help="one message per frame (default: batched frames)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -255,7 +262,7 @@ def main() -> None:
         ("RSS max (MB)", "rss_max_mb", "{:.0f}"),
         ("RSS growth, 2nd half (MB)", "rss_growth_second_half_mb", "{:+.1f}"),
     ]
-    print(f"ui-storm: target {args.rate:,.0f} msgs/s for {args.seconds:g} s ({results['rate_per_symbol']:,.0f} steps/s x {len(SYMBOLS)} symbols x {MESSAGES_PER_STEP} channels, {'batched' if args.batch else 'one message per frame'})")
+    print(f"ui-storm: target {args.rate:,.0f} msgs/s for {args.seconds:g} s ({results['rate_per_symbol']:,.0f} steps/s x {len(SYMBOLS)} symbols x {MESSAGES_PER_STEP} channels, {'batched' if args.batch else 'one message per frame'}), chart indicators: {', '.join(args.indicators) or 'none'}")
     print(f"{'figure':<30}{'baseline':>12}{'storm':>12}")
     for label, key, fmt in rows:
         print(f"{label:<30}{fmt.format(base[key]):>12}{fmt.format(storm[key]):>12}")

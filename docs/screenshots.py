@@ -1,6 +1,13 @@
-"""Take the README's screenshots: the whole window on live data, dark and light, at two sizes.
+"""Take the README's screenshots: the whole window on live data, dark and light, at two sizes; and the chart's.
 
     Xvfb :99 -screen 0 1440x900x24 & DISPLAY=:99 .venv/bin/python docs/screenshots.py [seconds]
+    DISPLAY=:99 .venv/bin/python docs/screenshots.py charts
+
+``charts`` takes only the chart's screenshots, in the default 1440x900 window
+(dark): ``docs/chart-history-1m.png`` (two days of 1 m bars, filled from the
+exchange's history when the chart opened), ``docs/chart-history-1h.png`` (the
+1 h bars of the same past) and ``docs/chart-indicators.png`` (1 m bars with an
+EMA and Bollinger bands over the price and an RSI pane).
 
 Starts the app on its embedded mock exchange with a throw-away config, waits
 ``seconds`` (default 95) for every panel to have live data, and saves with
@@ -52,10 +59,64 @@ async def take(seconds: float) -> None:
             await dashboard.stop()
 
 
+async def _until(condition, timeout: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise SystemExit("the chart did not fill in time")
+        await asyncio.sleep(0.1)
+
+
+async def take_charts() -> None:
+    from tradedash.core.chart_state import ChartState, IndicatorState
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "config.toml"
+        config.write_text('theme = "dark"\n[chart]\ninterval = "1m"\n[[feeds]]\nname = "demo"\n'
+                          'symbols = ["BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "ADA-USD"]\n'
+                          'channels = ["ticker", "trades", "book", "candles:1m"]\n')
+        dashboard = Dashboard(AppOptions(config_path=config, log_path=Path(tmp) / "log.txt", exchange_rate=5.0))
+        await dashboard.start(show=False)
+        window = dashboard.window
+        window.resize(1440, 900)
+        window.show()
+        chart = window.chart
+        try:
+            await _until(lambda: chart.symbol is not None and chart.loader is not None, 30)
+            await _until(lambda: len(chart.history) > 2000 and not chart.loader.busy, 60)
+            await asyncio.sleep(3)
+            newest = float(chart._candles.time[-1])
+            chart.set_view_range(newest - 2 * 86_400, newest + 3_600)  # two days of 1 m bars
+            await asyncio.sleep(1.5)
+            _save(window, chart, "chart-history-1m.png")
+            chart.set_interval("1h")
+            await _until(lambda: len(chart.history) > 40 and not chart.loader.busy, 30)
+            await asyncio.sleep(1.5)
+            _save(window, chart, "chart-history-1h.png")
+            chart.apply_state(ChartState(
+                interval="1m",
+                indicators=(IndicatorState.of("ema", {"period": 21}), IndicatorState.of("bollinger"), IndicatorState.of("rsi")),
+            ))
+            await _until(lambda: len(chart.history) > 200 and not chart.loader.busy, 30)
+            await asyncio.sleep(1.5)
+            _save(window, chart, "chart-indicators.png")
+        finally:
+            await dashboard.stop()
+
+
+def _save(window, chart, name: str) -> None:
+    path = ROOT / "docs" / name
+    chart.grab().save(str(path))
+    print("saved", path, chart.width(), "x", chart.height(), "in a", window.width(), "x", window.height(), "window")
+
+
 def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("tradedash-screenshots")
     app.setQuitOnLastWindowClosed(False)
+    if sys.argv[1:] == ["charts"]:
+        qasync.run(take_charts())
+        return
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 95.0
     qasync.run(take(seconds))
 

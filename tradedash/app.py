@@ -25,6 +25,8 @@ from tradedash.core import wire
 from tradedash.core.alert_store import AlertStore
 from tradedash.core.alerts import ALERT_MESSAGE_TYPES
 from tradedash.core.backoff import ReconnectPolicy
+from tradedash.core.candle_store import CandleStore
+from tradedash.core.chart_state import ChartState
 from tradedash.core.market import MarketState
 from tradedash.core.redact import RedactingFilter
 from tradedash.crash_report import enable_fault_log
@@ -126,6 +128,7 @@ class Dashboard:
         self._running: dict[str, _FeedTask] = {}
         self.window: MainWindow | None = None
         self.alerts: AlertCenter | None = None
+        self.candles: CandleStore | None = None
 
     @property
     def config(self) -> Config:
@@ -146,9 +149,19 @@ class Dashboard:
             self.loaded = LoadedConfig(self.config_path, overridden, self.loaded.error, writable=False)
         settings_path = self.options.settings_path or self.config_path.with_name("layout.ini")
         settings = QSettings(str(settings_path), QSettings.Format.IniFormat)
+        # Closed candles on disk next to the config: a chart shows its history at once after a restart.
+        self.candles = CandleStore.beside(self.config_path)
+        for problem in self.candles.problems:
+            log.warning("%s", problem)
         self.window = MainWindow(
-            self.feeds, self.config, settings, config_path=str(self.config_path), log_path=str(self.log_path)
+            self.feeds,
+            self.config,
+            settings,
+            config_path=str(self.config_path),
+            log_path=str(self.log_path),
+            candle_store=self.candles,
         )
+        self.window.chart.state_changed.connect(self._chart_changed)
         self.window.config_applied.connect(self._config_applied)
         self.window.theme_chosen.connect(lambda _choice: self.save())
         # Alerts: rules and history live next to the config file; every feed's messages reach the engine.
@@ -180,6 +193,15 @@ class Dashboard:
         box = QMessageBox(QMessageBox.Icon.Warning, "Configuration not loaded", f"{error}.", parent=self.window)
         box.setInformativeText("TradeDash started with the default settings. Your file was left as it is: fix it and restart.")
         self.window.open_dialog(box)
+
+    def _chart_changed(self) -> None:
+        """Save when the chart's settings (interval, mode, scale, indicators) changed, not on every symbol shown."""
+        if self.window is None:
+            return
+        saved = {key: value for key, value in self.config.chart.items() if key not in ("feed", "symbol")}
+        now = {key: value for key, value in self.window.chart.state().to_dict().items() if key not in ("feed", "symbol")}
+        if saved != now and (saved or now != ChartState().to_dict()):
+            self.save()
 
     def _system_scheme_changed(self, *_args) -> None:
         if self.window is not None and self.window.config.theme == "system":
@@ -254,13 +276,16 @@ class Dashboard:
     def save(self) -> None:
         """Write the config file (unless it failed to load, or the feeds came from the command line)."""
         if self.window is not None:
-            self.loaded.config = msgspec.structs.replace(self.loaded.config, theme=self.window.config.theme)
+            self.loaded.config = msgspec.structs.replace(
+                self.loaded.config, theme=self.window.config.theme, chart=self.window.chart.state().to_dict()
+            )
         if save_config(self.loaded, self.loaded.config):
             log.info("config saved to %s", self.config_path)
 
     async def stop(self) -> None:
         if self.window is not None:
             QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._system_scheme_changed)
+            self.window.chart.release()
             self.window.close()
             self.window.deleteLater()
         if self.alerts is not None:
@@ -270,6 +295,9 @@ class Dashboard:
         if self.exchange is not None:
             await self.exchange.stop()
             self.exchange = None
+        if self.candles is not None:
+            self.candles.close()
+            self.candles = None
 
 
 def _connection_settings(feed: FeedConfig) -> tuple[object, ...]:

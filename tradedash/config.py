@@ -14,7 +14,7 @@ import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 import tomli_w
@@ -56,11 +56,13 @@ class FeedConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
 
 
 class Config(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """The whole file. ``repaint_hz`` is clamped to 10..60 by the window."""
+    """The whole file. ``repaint_hz`` is clamped to 10..60 by the window. ``chart`` is the price chart's
+    :class:`~tradedash.core.chart_state.ChartState` as plain values (checked when the window restores it)."""
 
     theme: Theme = "system"
     repaint_hz: int = 30
     feeds: list[FeedConfig] = msgspec.field(default_factory=lambda: [FeedConfig(name="demo")])
+    chart: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 def default_config() -> Config:

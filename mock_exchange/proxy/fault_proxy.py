@@ -49,6 +49,46 @@ class _Shaping:
     bandwidth: float | None = None
 
 
+class _Conditions:
+    """The network faults in force, which every link reads as it forwards (a switch applies at once).
+
+    ``delay(direction)`` is the hold time of the next chunk; ``pieces(chunk, direction)``
+    splits a chunk for slicing and bandwidth; ``flowing`` is clear while half-open.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.shaping = {direction: _Shaping() for direction in DIRECTIONS}
+        self.max_piece: int | None = None
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+
+    def delay(self, direction: str) -> float:
+        shaping = self.shaping[direction]
+        if not shaping.jitter:
+            return shaping.latency
+        return max(0.0, shaping.latency + self.rng.uniform(-shaping.jitter, shaping.jitter))
+
+    def pieces(self, chunk: bytes, direction: str) -> Iterator[bytes]:
+        """Split a chunk for slicing, and into about 20 ms worth of bytes under a bandwidth limit.
+
+        Read lazily: a fault switched while a chunk is on its way applies to the rest of it.
+        """
+        if self.max_piece is None and not self.shaping[direction].bandwidth:
+            yield chunk
+            return
+        view = memoryview(chunk)
+        while view:
+            size = len(view)
+            if self.max_piece is not None:
+                size = self.rng.randint(1, self.max_piece)
+            bandwidth = self.shaping[direction].bandwidth
+            if bandwidth:
+                size = min(size, max(1, int(bandwidth / 50)))
+            yield bytes(view[:size])
+            view = view[size:]
+
+
 class FaultProxy:
     """A TCP proxy from a local port to ``upstream`` that injects faults on command.
 
@@ -81,11 +121,7 @@ class FaultProxy:
         self.host = host
         self.port = port
         self.stats = ProxyStats()
-        self._rng = random.Random(seed)
-        self._shaping = {direction: _Shaping() for direction in DIRECTIONS}
-        self._max_piece: int | None = None
-        self._flowing = asyncio.Event()
-        self._flowing.set()
+        self._conditions = _Conditions(seed)
         self._close_after: int | None = None
         self._reset_after: float | None = None
         self._server: asyncio.Server | None = None
@@ -137,15 +173,15 @@ class FaultProxy:
     def set_slicing(self, max_piece: int | None) -> None:
         if max_piece is not None and max_piece < 1:
             raise ValueError("max_piece must be >= 1, or None for no slicing")
-        self._max_piece = max_piece
+        self._conditions.max_piece = max_piece
         log.warning("fault: slicing %s", f"into 1..{max_piece}-byte pieces" if max_piece else "off")
 
     def half_open(self) -> None:
-        self._flowing.clear()
+        self._conditions.flowing.clear()
         log.warning("fault: half-open, forwarding stopped on %d open connections", len(self._links))
 
     def resume(self) -> None:
-        self._flowing.set()
+        self._conditions.flowing.set()
         log.warning("fault: half-open over, forwarding again")
 
     def reset_all(self) -> None:
@@ -179,20 +215,21 @@ class FaultProxy:
 
     def clear_faults(self) -> None:
         for direction in DIRECTIONS:
-            self._shaping[direction] = _Shaping()
-        self._max_piece = None
+            self._conditions.shaping[direction] = _Shaping()
+        self._conditions.max_piece = None
         self._close_after = self._reset_after = None
         for link in self._links:
             link.budget = None
-        self._flowing.set()
+        self._conditions.flowing.set()
         log.warning("fault: cleared, transparent again")
 
     def _directions(self, direction: str) -> list[_Shaping]:
+        shaping = self._conditions.shaping
         if direction == "both":
-            return list(self._shaping.values())
-        if direction not in self._shaping:
+            return list(shaping.values())
+        if direction not in shaping:
             raise ValueError(f"direction must be 'up', 'down' or 'both', not {direction!r}")
-        return [self._shaping[direction]]
+        return [shaping[direction]]
 
     # --- Connections ------------------------------------------------------------------
 
@@ -204,7 +241,8 @@ class FaultProxy:
             log.info("connection from %s: upstream %s:%s unreachable (%s), closing", peer, *self.upstream, exc)
             client_writer.close()
             return
-        link = _Link(self, client_reader, client_writer, upstream_reader, upstream_writer)
+        link = _Link(self._conditions, self.stats, (client_reader, client_writer), (upstream_reader, upstream_writer))
+        link.budget = self._close_after
         self.stats.connections += 1
         self.stats.open_connections += 1
         self._links.add(link)
@@ -225,44 +263,22 @@ class FaultProxy:
             self.stats.open_connections -= 1
             log.info("connection from %s closed", peer)
 
-    def _delay(self, shaping: _Shaping) -> float:
-        if not shaping.jitter:
-            return shaping.latency
-        return max(0.0, shaping.latency + self._rng.uniform(-shaping.jitter, shaping.jitter))
-
-    def _pieces(self, chunk: bytes, direction: str) -> Iterator[bytes]:
-        """Split a chunk for slicing, and into about 20 ms worth of bytes under a bandwidth limit.
-
-        Read lazily: a fault switched while a chunk is on its way applies to the rest of it.
-        """
-        if self._max_piece is None and not self._shaping[direction].bandwidth:
-            yield chunk
-            return
-        view = memoryview(chunk)
-        while view:
-            size = len(view)
-            if self._max_piece is not None:
-                size = self._rng.randint(1, self._max_piece)
-            bandwidth = self._shaping[direction].bandwidth
-            if bandwidth:
-                size = min(size, max(1, int(bandwidth / 50)))
-            yield bytes(view[:size])
-            view = view[size:]
-
 
 class _Link:
     """One proxied connection: the client's and the upstream's streams and the two pumps between them."""
 
     def __init__(
         self,
-        proxy: FaultProxy,
-        client_reader: asyncio.StreamReader,
-        client_writer: asyncio.StreamWriter,
-        upstream_reader: asyncio.StreamReader,
-        upstream_writer: asyncio.StreamWriter,
+        conditions: _Conditions,
+        stats: ProxyStats,
+        client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter],
     ) -> None:
-        self.proxy = proxy
-        self.budget: int | None = proxy._close_after
+        self._conditions = conditions
+        self._stats = stats
+        #: Bytes this link may still forward (both directions together); None: no limit.
+        self.budget: int | None = None
+        (client_reader, client_writer), (upstream_reader, upstream_writer) = client, upstream
         self._ends = {"up": (client_reader, upstream_writer), "down": (upstream_reader, client_writer)}
         self._writers = (client_writer, upstream_writer)
         self._tasks: list[asyncio.Task[None]] = []
@@ -288,18 +304,19 @@ class _Link:
         """Read chunks and stamp each with the time it may leave, never earlier than the one before."""
         reader = self._ends[direction][0]
         loop = asyncio.get_running_loop()
-        shaping = self.proxy._shaping
+        conditions = self._conditions
         last_due = 0.0
         while True:
-            await self.proxy._flowing.wait()
+            await conditions.flowing.wait()
             chunk = await reader.read(_READ_SIZE)
-            last_due = max(last_due, loop.time() + self.proxy._delay(shaping[direction]))
+            last_due = max(last_due, loop.time() + conditions.delay(direction))
             await queue.put((last_due, chunk))
             if not chunk:
                 return
 
     async def _send(self, direction: str, queue: asyncio.Queue[tuple[float, bytes]]) -> None:
         writer = self._ends[direction][1]
+        conditions = self._conditions
         loop = asyncio.get_running_loop()
         next_free = 0.0
         while True:
@@ -307,15 +324,15 @@ class _Link:
             if due > loop.time():
                 await asyncio.sleep(due - loop.time())
             if not chunk:
-                await self.proxy._flowing.wait()
+                await conditions.flowing.wait()
                 if writer.can_write_eof():
                     writer.write_eof()
                 return
-            for piece in self.proxy._pieces(chunk, direction):
-                await self.proxy._flowing.wait()
+            for piece in conditions.pieces(chunk, direction):
+                await conditions.flowing.wait()
                 if self.budget is not None:
                     piece = piece[: self.budget]
-                bandwidth = self.proxy._shaping[direction].bandwidth
+                bandwidth = conditions.shaping[direction].bandwidth
                 if bandwidth:
                     now = loop.time()
                     start = max(now, next_free)
@@ -329,14 +346,14 @@ class _Link:
                     log.warning("fault: closing a connection after its byte budget")
                     self.close()
                     return
-                if self.proxy._max_piece is not None:
+                if conditions.max_piece is not None:
                     await asyncio.sleep(0)
 
     def _count(self, direction: str, n: int) -> None:
         if direction == "up":
-            self.proxy.stats.bytes_up += n
+            self._stats.bytes_up += n
         else:
-            self.proxy.stats.bytes_down += n
+            self._stats.bytes_down += n
         if self.budget is not None:
             self.budget -= n
 
@@ -349,7 +366,7 @@ class _Link:
     def reset(self) -> None:
         """End both sides with a TCP RST (a fault, counted in ``stats.resets``)."""
         self._abort_with_rst()
-        self.proxy.stats.resets += 1
+        self._stats.resets += 1
         for task in self._tasks:
             task.cancel()
 

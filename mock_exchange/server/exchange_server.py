@@ -363,10 +363,11 @@ class ExchangeServer:
             await asyncio.sleep(min(0.5, patience / 4))
             self._fanout.drain()
             now = time.monotonic()
-            for client in list(self._connections.values()):
+            waiting = self._fanout.waiting_bytes()
+            for connection, client in list(self._connections.items()):
                 if client.dropped:
                     continue
-                if self._fanout.unsent_bytes(client.connection) < limit:
+                if connection.transport.get_write_buffer_size() + waiting.get(connection, 0) < limit:
                     client.full_since = None
                 elif client.full_since is None:
                     client.full_since = now

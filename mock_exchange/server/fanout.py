@@ -102,6 +102,10 @@ class Fanout:
         outlet = self._outlets.get(connection)
         return outlet.unsent_bytes if outlet is not None else connection.transport.get_write_buffer_size()
 
+    def waiting_bytes(self) -> dict[ServerConnection, int]:
+        """Bytes held back, by connection, for the connections that have any."""
+        return {outlet.connection: outlet.backlog_bytes for outlet in self._waiting}
+
     def book_depths(self, symbol: str) -> set[int]:
         """The book depths of ``symbol`` that somebody listens to."""
         return {depth for (channel, sym, depth), outlets in self._subscribers.items() if sym == symbol and channel == "book" and outlets}

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 
-from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.asyncio.server import ServerConnection
 
 from tradedash.core import wire
+
+from .outlet import text_frame, write_to_all
 
 __all__ = ["Heartbeats"]
 
@@ -51,4 +53,4 @@ class Heartbeats:
             sent += 1
             connections = self._groups[group]
             if connections:
-                broadcast(connections, wire.encode(wire.Heartbeat(seq + 1, time.time_ns())), text=True)
+                write_to_all(connections, text_frame(wire.encode(wire.Heartbeat(seq + 1, time.time_ns()))))

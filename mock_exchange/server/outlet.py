@@ -12,11 +12,12 @@ that was waiting.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
 from websockets.asyncio.server import ServerConnection
 from websockets.protocol import State
 
-__all__ = ["HIGH_WATER", "Outlet", "text_frame"]
+__all__ = ["HIGH_WATER", "Outlet", "text_frame", "write_to_all"]
 
 #: Unsent bytes a transport may hold before market frames wait in the outlet's backlog.
 HIGH_WATER = 64 * 1024
@@ -32,6 +33,13 @@ def text_frame(payload: bytes) -> bytes:
     else:
         header = bytes((0x81, 127)) + length.to_bytes(8, "big")
     return header + payload
+
+
+def write_to_all(connections: Iterable[ServerConnection], frame: bytes) -> None:
+    """Write one complete frame (:func:`text_frame`) to every open connection, as is."""
+    for connection in connections:
+        if connection.protocol.state is State.OPEN:
+            connection.transport.write(frame)
 
 
 class Outlet:
@@ -61,6 +69,10 @@ class Outlet:
     @property
     def waiting(self) -> bool:
         return bool(self._backlog)
+
+    @property
+    def backlog_bytes(self) -> int:
+        return self._backlog_bytes
 
     @property
     def unsent_bytes(self) -> int:

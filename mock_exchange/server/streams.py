@@ -22,8 +22,11 @@ __all__ = ["run_market", "run_replay", "paced_recording"]
 
 log = logging.getLogger("mock_exchange")
 
-#: At most this many simulator steps are taken in one go when the loop falls behind.
+#: Steps per symbol the loop may fall behind; beyond that it skips ahead.
 MAX_CATCH_UP_STEPS = 1000
+#: At most this many symbol steps between two deliveries, so that a loop catching up
+#: still writes in small pieces and lets the event loop serve sockets in between.
+STEPS_PER_FLUSH = 64
 
 
 async def run_market(market: Market, fanout: Fanout, faults: FaultInjector, counters: ServerCounters, rate: float) -> None:
@@ -31,9 +34,10 @@ async def run_market(market: Market, fanout: Fanout, faults: FaultInjector, coun
 
     The symbols take turns: symbol ``i`` of ``n`` steps at ``(k + i / n) / rate`` seconds
     after the start (step ``k``), so the market's messages are spread evenly over time
-    instead of coming as one burst per period. After a stall the loop catches up (at
-    most :data:`MAX_CATCH_UP_STEPS` steps per symbol at once), stamping the steps it
-    takes together with the same time.
+    instead of coming as one burst per period. After a stall the loop catches up, at
+    most :data:`STEPS_PER_FLUSH` steps (stamped with the same time) between two
+    deliveries, and skips what lies more than :data:`MAX_CATCH_UP_STEPS` steps per
+    symbol behind.
     """
     loop = asyncio.get_running_loop()
     symbols = market.symbols
@@ -45,9 +49,10 @@ async def run_market(market: Market, fanout: Fanout, faults: FaultInjector, coun
         due = int((loop.time() - started) / slot) + 1
         if due - done > MAX_CATCH_UP_STEPS * count:
             done = due - MAX_CATCH_UP_STEPS * count
+        end = min(due, done + STEPS_PER_FLUSH)
         ts = time.time_ns()
         wanted = fanout.wanted
-        for number in range(done, due):
+        for number in range(done, end):
             symbol = symbols[number % count]
             skip_book = bool(faults.book_skips) and faults.take_book_skip(symbol)
             if skip_book:
@@ -56,7 +61,7 @@ async def run_market(market: Market, fanout: Fanout, faults: FaultInjector, coun
                 if not (skip_book and channel == "book"):
                     fanout.emit((channel, symbol, depth), message)
         fanout.flush()
-        done = due
+        done = end
         await asyncio.sleep(max(0.0, started + done * slot - loop.time()))
 
 

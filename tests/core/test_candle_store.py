@@ -260,3 +260,11 @@ def test_impossible_bars_are_skipped_and_reported_and_the_file_kept(path):
     assert store.problems == ["2 bars of mock BTC-USD 1m with impossible values not saved"]
     assert rows_of(store.load(KEY, 10)) == good
     assert not list(path.parent.glob(CANDLE_FILE + ".bad-*"))
+
+
+def test_a_save_does_not_wait_for_the_disk(path):
+    """Saves run on the window's thread: commits in WAL without an fsync each (synchronous=NORMAL)."""
+    store = CandleStore(path)
+    assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    store.close()

@@ -10,12 +10,13 @@ import msgspec
 import pytest
 
 from tests.reference_book import ReferenceBook
+from tests.support.builders import T0, ticker
 from tradedash.core import wire
-from tradedash.core.feed_session import CloseConnection, FatalFeedError, ProtocolV1Session, SendText
+from tradedash.core.feed_session import CloseConnection, FatalFeedError, SendText
+from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 from tradedash.core.lifecycle import FeedState
 from tradedash.core.market import MarketState
 
-T0 = 1_764_061_200_000_000_000
 BTC, ETH = "BTC-USD", "ETH-USD"
 
 
@@ -72,10 +73,6 @@ def receive(session: ProtocolV1Session, clock: Clock, *messages) -> None:
 def ack_all(session: ProtocolV1Session, clock: Clock, requests: list) -> None:
     for request in requests:
         receive(session, clock, wire.Ack(request.id, request.__struct_config__.tag))
-
-
-def ticker(symbol: str = BTC, seq: int = 1, last: float = 100.0) -> wire.Ticker:
-    return wire.Ticker(symbol, seq, T0, last - 1, 1.0, last + 1, 1.0, last, last, last, last, 1.0, 0.0)
 
 
 # --- Greeting and subscriptions ------------------------------------------------------------
@@ -496,3 +493,14 @@ def test_a_pause_noticed_first_by_the_timer_is_handled_the_same():
     assert session.state is FeedState.STALE and sent(session, clock) == [CloseConnection(1000, "resyncing after a stall")]
     burst(session, clock, stamped_ticker(clock, 2, 25.0))
     assert session.state is FeedState.STALE and session.market.symbols[BTC].ticker.seq == 1  # type: ignore[attr-defined]
+
+
+def test_a_close_the_session_asks_for_goes_before_requests_still_waiting_for_their_turn():
+    session, clock = make(subs("ticker", BTC), requests_per_second=1.0, request_burst=2)
+    connect(session, clock)
+    session.set_subscriptions(subs("ticker", BTC, ETH) | subs("trades", ETH))  # paced: waits for a token
+    assert session.wants_to_send() and sent(session, clock) == []
+    session.receive_frame(b"\xff\xfe")  # not UTF-8: close 1007
+    session.end_burst(clock.now)
+    assert sent(session, clock) == [CloseConnection(1007, "invalid UTF-8 in a text frame")]
+    assert not session.wants_to_send()

@@ -117,6 +117,9 @@ async def test_tls_serves_wss_that_verifies_against_the_certificate(make_exchang
     ca.configure_trust(context)
     async with connect(exchange.url, ssl=context) as ws:
         assert (await recv_json(ws))["type"] == "hello"
+        await request(ws, {"op": "subscribe", "id": 1, "channels": ["trades", "ticker"], "symbols": ["BTC-USD", "ETH-USD"]})
+        trade = await recv_until(ws, lambda m: m.get("type") == "trades")  # market frames go out over TLS too
+        assert trade["symbol"] in ("BTC-USD", "ETH-USD")
     with pytest.raises(ssl.SSLCertVerificationError):
         await connect(exchange.url, ssl=ssl.create_default_context())
 

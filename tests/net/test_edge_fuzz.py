@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tradedash.core import wire
-from tradedash.core.feed_session import ProtocolV1Session
+from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 from tradedash.core.market import MarketState
 
 SYMBOLS = ["BTC-USD", "ETH-USD", "DOGE-USD", ""]

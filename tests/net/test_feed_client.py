@@ -337,7 +337,7 @@ async def test_a_snapshot_the_session_fetches_over_http_is_fetched_and_handed_ba
     import threading
 
     from tests.reference_book import ReferenceBook
-    from tradedash.core.feed_session import ProtocolV1Session
+    from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 
     book = ReferenceBook("BTC-USD", bids={99.0: 1.0}, asks={101.0: 1.0}, seq=7)
     body = wire.encode(book.snapshot())
@@ -444,3 +444,33 @@ async def test_a_feed_whose_every_symbol_is_refused_never_shows_live(exchange):
     await asyncio.sleep(0.5)  # heartbeats come (every 0.2 s): alive, but nothing it asked for
     assert client.state is FeedState.CONNECTING and client.stats.reconnects == 0
     await _stop(client, task)
+
+
+async def test_a_venue_whose_server_never_greets_subscribes_as_soon_as_the_connection_opens():
+    """Binance-like: no greeting; nothing comes until the client asks. The pump must not wait for a first frame."""
+    from websockets.asyncio.server import serve
+
+    from tradedash.core.venues.protocol_v1 import ProtocolV1Session
+
+    class SilentServerSession(ProtocolV1Session):
+        greets = False
+
+        def connection_opened(self, now: float) -> None:
+            super().connection_opened(now)
+            self._subscribe_all()
+
+    async def answer_requests(connection) -> None:
+        async for frame in connection:
+            request = wire.decode_request(frame)
+            await connection.send(wire.encode(wire.Ack(request.id, request.__struct_config__.tag)), text=True)
+            if isinstance(request, wire.Subscribe):
+                await connection.send(wire.encode([ticker(s) for s in request.symbols]), text=True)
+
+    async with serve(answer_requests, "127.0.0.1", 0) as server:
+        market = MarketState()
+        session = SilentServerSession(market, subscriptions=[wire.Subscription("ticker", "BTC-USD")])
+        client = FeedClient(f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}", session=session)
+        task = asyncio.create_task(client.run())
+        await wait_for(lambda: client.state is FeedState.LIVE, what="live without a greeting")
+        assert market.symbols["BTC-USD"].ticker is not None and session.confirmed == {wire.Subscription("ticker", "BTC-USD")}
+        await _stop(client, task)

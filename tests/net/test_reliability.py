@@ -189,7 +189,10 @@ async def test_scenario_4_a_herd_of_200_clients_spreads_its_retries_and_all_come
     herd = 200
     exchange = ExchangeProcess(tmp_path / "exchange.log", reusable_port(), "--rate", "1", cwd=REPO)
     await exchange.start()
-    clients = [FeedClient(exchange.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")]) for _ in range(herd)]
+    clients = [  # seeded: the draws are the same on every run (32 of 200 in the busiest 100 ms, before network jitter)
+        FeedClient(exchange.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")], rng=random.Random(n))
+        for n in range(herd)
+    ]
     logs = [StateLog(client) for client in clients]
     tasks = [await _start(client) for client in clients]
     try:
@@ -211,10 +214,10 @@ async def test_scenario_4_a_herd_of_200_clients_spreads_its_retries_and_all_come
     spread = max(first_retries) - min(first_retries)
     print(f"scenario 4: {busiest} of {herd} first retries ({busiest / herd:.0%}) in the busiest 100 ms, "
           f"spread over {spread * 1000:.0f} ms; the last client live {last_live * 1000:.0f} ms after the server listened again")
-    assert busiest <= herd * 0.2
+    assert busiest <= herd * 0.2, f"{busiest} of {herd} in the busiest 100 ms"
     policy = clients[0].policy
     # Pass figure: within cap + jitter (each client's next try comes within the cap); room for 200 handshakes on a busy machine.
-    assert last_live < policy.cap + 2.0
+    assert last_live < policy.cap + 2.0, f"the last client live {last_live:.2f} s after the server listened again"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 

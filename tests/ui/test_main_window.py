@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
 from ui_helpers import make_feed, ticker, trade
 
 from tradedash.config import Config
+from tradedash.core import wire
 from tradedash.ui.dialogs.about import AboutDialog
 from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
 from tradedash.ui.main_window import MainWindow
@@ -133,6 +134,7 @@ def test_the_status_bar_counts_the_watchlist_rows_after_a_symbol_is_removed(qtbo
     window._refresh_status()
     assert window.watchlist_model.rowCount() == 2 and "2 symbols" in window.status_text.text()
     feed.config = msgspec.structs.replace(feed.config, symbols=["BTC-USD"])  # what Apply does; market state keeps SOL-USD
+    feed.client.set_subscriptions(wire.subscriptions_of(feed.config.channels, feed.config.symbols))
     window.refresh()
     window._refresh_status()
     assert window.watchlist_model.rowCount() == 1 and "1 symbols" not in window.status_text.text()
@@ -146,6 +148,7 @@ def test_the_watchlist_selection_survives_apply_and_a_feed_restart(qtbot, feed, 
     window.refresh()
     window.watchlist.select(SymbolRef("demo", "SOL-USD"))
     feed.config = msgspec.structs.replace(feed.config, symbols=["SOL-USD"])  # Apply removed BTC-USD: the model resets
+    feed.client.set_subscriptions(wire.subscriptions_of(feed.config.channels, feed.config.symbols))
     window.refresh()
     assert _selected(window) == [SymbolRef("demo", "SOL-USD")] and window.chart.symbol == ("demo", "SOL-USD")
     restarted = make_feed("demo")  # Apply changed the URL: the app runs a new feed under the same name

@@ -1,7 +1,8 @@
 """Helpers for UI tests: feeds with real market state filled from real protocol messages.
 
 A feed built here has a real FeedClient that is never run (so no socket is
-opened) and a real MarketState to which the test applies wire messages.
+opened), subscribed to its config's symbols and channels as the app's are, and
+a real MarketState to which the test applies wire messages.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ _seq = itertools.count(1)
 
 def make_feed(name: str = "demo") -> RunningFeed:
     market = MarketState()
-    client = FeedClient("ws://127.0.0.1:9", market=market)
+    config = FeedConfig(name=name, symbols=["BTC-USD", "SOL-USD"])
+    client = FeedClient("ws://127.0.0.1:9", market=market, subscriptions=wire.subscriptions_of(config.channels, config.symbols))
     client.session.symbols = [wire.SymbolInfo("BTC-USD", 0.01, 0.0001), wire.SymbolInfo("SOL-USD", 0.001, 0.01)]
-    return RunningFeed(FeedConfig(name=name, symbols=["BTC-USD", "SOL-USD"]), client, market)
+    return RunningFeed(config, client, market)
 
 
 def ticker(symbol: str, last: float, ts: int = T0, open_24h: float = 100.0) -> wire.Ticker:

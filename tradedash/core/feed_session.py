@@ -9,7 +9,8 @@ path (decode, apply to the market, count). It opens no socket, starts no task
 and reads no clock of its own: :mod:`tradedash.net.feed_client` is the pump.
 
 :class:`FeedSession` is the part every venue shares; a venue (protocol v1 in
-:class:`ProtocolV1Session`, Binance, Coinbase, Kraken) implements its hooks.
+:class:`~tradedash.core.venues.protocol_v1.ProtocolV1Session`, Binance, Coinbase,
+Kraken) implements its hooks.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Protocol, Union
 from . import wire
 from .book import BookOutcome
 from .lifecycle import FeedEvent, FeedLifecycle, FeedState
+from .pacing import RequestPacer
 from .ratelog import RateLimitedLog
 from .stats import FeedStats
 
@@ -37,8 +39,6 @@ __all__ = [
     "MarketSink",
     "FrameSink",
     "FeedSession",
-    "ProtocolV1Session",
-    "RequestPacer",
     "MARKET_TYPES",
 ]
 
@@ -51,7 +51,7 @@ _DATA, _HEARD = FeedEvent.DATA, FeedEvent.HEARD
 _DUPLICATE = BookOutcome.DUPLICATE
 _LIVE = FeedState.LIVE
 #: WebSocket close codes the session asks for.
-CLOSE_NORMAL, CLOSE_PROTOCOL_ERROR, CLOSE_INVALID_DATA = 1000, 1002, 1007
+CLOSE_NORMAL, CLOSE_INVALID_DATA = 1000, 1007
 
 
 # --- What a session asks the pump to do ------------------------------------------------
@@ -110,40 +110,6 @@ class FrameSink(Protocol):
     def write(self, ts_ns: int, frame: bytes) -> None: ...
 
 
-#: One request's worth of tokens, less a rounding error (so that 0.1 s at 10/s is one).
-_ONE_TOKEN = 1.0 - 1e-9
-
-
-class RequestPacer:
-    """A token bucket of requests: ``rate`` per second after a first burst of ``burst``.
-
-    Contract: ``take(now)`` spends one request if one is available and says whether it
-    did; ``next_slot()`` is when (same clock) the next one will be. ``now`` never goes back.
-    """
-
-    def __init__(self, rate: float, burst: int) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("need rate > 0 and burst >= 1")
-        self._rate = rate
-        self._burst = float(burst)
-        self._tokens = float(burst)
-        self._at: float | None = None
-
-    def take(self, now: float) -> bool:
-        if self._at is not None:
-            self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
-        self._at = now
-        if self._tokens < _ONE_TOKEN:
-            return False
-        self._tokens -= 1.0
-        return True
-
-    def next_slot(self) -> float:
-        if self._at is None or self._tokens >= _ONE_TOKEN:
-            return self._at or 0.0
-        return self._at + (1.0 - self._tokens) / self._rate
-
-
 # --- The part every venue shares --------------------------------------------------------
 
 
@@ -153,8 +119,8 @@ class FeedSession(abc.ABC):
     Contract for the pump (websockets' ``receive_data`` / ``data_to_send`` style):
 
     - Before each connection attempt call :meth:`connect_started`; once the socket is
-      open, :meth:`connection_opened`; pass the first text frame to
-      :meth:`receive_greeting` (it raises :class:`FatalFeedError` for a server that
+      open, :meth:`connection_opened`; if the venue :attr:`greets`, pass the first text
+      frame to :meth:`receive_greeting` (it raises :class:`FatalFeedError` for a server that
       cannot be served: send what :meth:`requests_to_send` holds, then give up), every
       later text frame to :meth:`receive_frame` and binary ones to
       :meth:`receive_binary`, as soon as each is parsed, and call :meth:`begin_burst`
@@ -172,23 +138,34 @@ class FeedSession(abc.ABC):
       out of :meth:`requests_to_send` while connected, and after every reconnect every
       wanted subscription is requested again.
 
-    What the session promises: every market message of every frame is applied to
-    ``market`` in order, then passed to ``on_message`` (only ``on_message_types``, if
-    given), unless the market calls it a duplicate (counted in ``stats.duplicates``); messages of symbols not wanted (and not just unsubscribed) are counted as
-    malformed, never applied. Book checksums are checked at the end of a burst with
-    book data, at most every ``book_check_interval`` seconds; books that lost sync get
-    a snapshot request and the lifecycle is ``resyncing`` until every one is rebuilt.
-    No frame for twice the heartbeat interval makes a live feed ``stale``. Malformed
-    frames and refused requests are counted in :attr:`stats` and logged at a bounded rate.
+    What the session promises:
+
+    - every market message is applied to ``market`` in order, then passed to ``on_message``
+      (only ``on_message_types``, if given), unless the market calls it a duplicate (counted
+      in ``stats.duplicates``); messages of symbols not wanted (nor just unsubscribed) are
+      counted as malformed, never applied;
+    - book checksums are checked at the end of a burst with book data, at most every
+      ``book_check_interval`` seconds; a book that lost sync gets a snapshot request and the
+      lifecycle is ``resyncing`` until every one is rebuilt;
+    - no frame for twice the heartbeat interval makes a live feed ``stale``; a held event
+      loop is noticed before what waited is applied (:meth:`_notice_pause`);
+    - requests fit ``max_request_size`` and are paced to ``requests_per_second``; an unknown
+      symbol refused costs only its own subscriptions (:meth:`_refuse`).
 
     What a venue implements: ``_decode`` (set in ``__init__``: frame -> one message or a
-    list of them, raising one of ``_decode_errors``), :meth:`receive_greeting`,
-    :meth:`_control` (its non-market messages), :meth:`_request_subscriptions` and
+    list of them, raising one of ``_decode_errors``), :meth:`receive_greeting` (or
+    ``greets = False``), :meth:`_control` (its non-market messages), :meth:`_request_subscriptions` and
     :meth:`_request_snapshot`; optionally :meth:`connection_url` and
     :meth:`receive_snapshot`. It uses :meth:`_next_id`, :meth:`_track`, :meth:`_confirm`,
-    :meth:`_refuse`, :meth:`_send`, :meth:`_fetch` and :meth:`_subscribe_all` to do so.
+    :meth:`_refuse`, :meth:`_send`, :meth:`_fetch`, :meth:`_set_heartbeat` and
+    :meth:`_subscribe_all` to do so.
     """
 
+    #: True: the server's first frame is a greeting, for :meth:`receive_greeting`, and nothing
+    #: is sent before it. False (a venue that never greets): every frame is for
+    #: :meth:`receive_frame`, and the venue asks for its subscriptions from
+    #: :meth:`connection_opened` (``super().connection_opened(now)``, then :meth:`_subscribe_all`).
+    greets = True
     #: What ``_decode`` raises for a frame that is not this venue's protocol.
     _decode_errors: tuple[type[BaseException], ...] = ()
     #: Decodes one frame into a market or control message, or a list of them (set by the venue).
@@ -210,7 +187,7 @@ class FeedSession(abc.ABC):
         max_request_size: int = 4096,
         requests_per_second: float = 25.0,
         request_burst: int = 100,
-        # A held event loop (docs/protocol.md, "A blocked client")
+        # A held event loop (README, "When the dashboard's event loop is held")
         stall_limit: float = 5.0,
         late_limit: float = 0.5,
     ) -> None:
@@ -224,6 +201,7 @@ class FeedSession(abc.ABC):
         #: Subscriptions the server refused (dropped from :attr:`subscriptions`) since they were last set.
         self.refused: set[wire.Subscription] = set()
         self.lifecycle = FeedLifecycle(clock)
+        self.lifecycle.add_listener(self._state_changed)
         self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
         #: The symbols the venue lists (with tick and lot sizes), once it said.
         self.symbols: list[wire.SymbolInfo] = []
@@ -231,8 +209,9 @@ class FeedSession(abc.ABC):
         self.fatal_reason: str | None = None
         #: The delay chosen before the next connection attempt, set before ``backing off`` is entered.
         self.retry_delay: float | None = None
-        #: The server's heartbeat period (seconds), once known.
+        #: The server's heartbeat period (seconds), once known (set with :meth:`_set_heartbeat`).
         self.heartbeat_interval: float | None = None
+        self._pause_limit = 2.0  # twice the heartbeat interval
         self._on_message = on_message
         #: The message types passed to on_message (none without one).
         self._notified = frozenset(() if on_message is None else on_message_types or MARKET_TYPES)
@@ -253,7 +232,7 @@ class FeedSession(abc.ABC):
         #: After a shorter pause the feed is stale until a burst's oldest message is at most this late.
         self.late_limit = late_limit
         self._last_turn = 0.0  # when the pump last called begin_burst, end_burst or tick
-        self._catching_up = False
+        self._held = False  # after a held loop: catching up, or discarding; bursts are judged by _held_event
         self._discarding = False  # this connection's frames are too old: dropped until it closes
         #: True once the current connection went live: only then does the next failure start a fresh backoff.
         self.went_live = False
@@ -279,6 +258,11 @@ class FeedSession(abc.ABC):
     @property
     def state(self) -> FeedState:
         return self.lifecycle.state
+
+    def _state_changed(self, old: FeedState, new: FeedState) -> None:
+        if new is _LIVE:
+            self.went_live = True
+            self._in_outage = False
 
     # --- Subscriptions -----------------------------------------------------------------
 
@@ -348,7 +332,7 @@ class FeedSession(abc.ABC):
                 if unlisted:  # else the listing cannot tell which: drop them all
                     dropped, kept = unlisted, set(covered) - unlisted
             self.subscriptions -= dropped
-            self.refused |= dropped & set(covered)
+            self.refused |= dropped
             self._forget_books(dropped)
             self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
             text += f" (dropped: {', '.join(sorted({s.symbol for s in dropped}))})"
@@ -373,7 +357,7 @@ class FeedSession(abc.ABC):
         self._resyncing.clear()
         self._wanted_symbols = frozenset(s.symbol for s in self.subscriptions)
         self._connected = self._established = self._closing_connection = self._shutdown_announced = False
-        self.went_live = self._catching_up = self._discarding = False
+        self.went_live = self._discarding = self._held = False
         self.market.reset_sequences()  # the old connection's sequence numbers mean nothing now
 
     def connection_opened(self, now: float) -> None:
@@ -381,10 +365,11 @@ class FeedSession(abc.ABC):
         self._connected = True
         self._connected_at = self._last_turn = now
 
-    @abc.abstractmethod
     def receive_greeting(self, frame: bytes, now: float) -> None:
-        """The connection's first text frame. Raises :class:`FatalFeedError` if the server cannot
-        be served (what :meth:`requests_to_send` holds then, e.g. a close, is still to be sent)."""
+        """The connection's first text frame, for a venue whose server greets (:attr:`greets`).
+        Raises :class:`FatalFeedError` if the server cannot be served (what
+        :meth:`requests_to_send` holds then, e.g. a close, is still to be sent)."""
+        raise NotImplementedError(f"{type(self).__name__} expects no greeting")
 
     def connection_lost(self, *, code: int | None = None, error: str | None = None) -> bool:
         """The connection (or the attempt) ended, with the close ``code`` received, if any, and
@@ -434,7 +419,12 @@ class FeedSession(abc.ABC):
     def _quiet_deadline(self) -> float:
         last = self.stats.last_message_at
         since = self._connected_at if last is None or last < self._connected_at else last
-        return since + 2.0 * (self.heartbeat_interval or 1.0)
+        return since + self._pause_limit
+
+    def _set_heartbeat(self, interval: float) -> None:
+        """The server said how often it sends something: silence (and a held loop) is judged by it."""
+        self.heartbeat_interval = interval
+        self._pause_limit = 2.0 * interval
 
     def tick(self, now: float) -> None:
         """Mark the feed stale once no frame came for twice the heartbeat interval (and notice
@@ -443,7 +433,7 @@ class FeedSession(abc.ABC):
         if self._connected and now >= self._quiet_deadline():
             before = self.lifecycle.state
             if self.lifecycle.handle(FeedEvent.QUIET) is not before:
-                log.info("feed %s: no message for %.1f s, %s", self.name, 2.0 * (self.heartbeat_interval or 1.0), self.lifecycle.state.value)
+                log.info("feed %s: no message for %.1f s, %s", self.name, self._pause_limit, self.lifecycle.state.value)
 
     # --- Output ------------------------------------------------------------------------
 
@@ -474,13 +464,19 @@ class FeedSession(abc.ABC):
     def _close_connection(self, code: int, reason: str) -> None:
         if not self._closing_connection:
             self._closing_connection = True
-            self._outgoing.append(CloseConnection(code, reason))
+            # Frames still waiting for their turn are pointless on a closing connection (the next
+            # one asks for everything again): the close goes first, and alone.
+            self._outgoing = [CloseConnection(code, reason), *(a for a in self._outgoing if type(a) is not SendText)]
 
     # --- The hot path ------------------------------------------------------------------
 
-    def begin_burst(self, now: float) -> None:
-        """Before the frames of one socket read (see :meth:`_notice_pause`)."""
-        self._notice_pause(now)
+    def begin_burst(self, now: float) -> bool:
+        """Before the frames of one socket read (see :meth:`_notice_pause`). Returns
+        :meth:`wants_to_send`."""
+        if now - self._last_turn > self._pause_limit:
+            self._notice_pause(now)
+        self._last_turn = now
+        return bool(self._outgoing)
 
     def _notice_pause(self, now: float) -> None:
         """A long pause since the pump's last call (begin_burst, end_burst, tick: several per
@@ -494,18 +490,17 @@ class FeedSession(abc.ABC):
           until a burst's oldest message is at most :attr:`late_limit` late.
         """
         pause, self._last_turn = now - self._last_turn, now
-        if not self._connected or pause <= 2.0 * (self.heartbeat_interval or 1.0) or self._discarding:
+        if not self._connected or pause <= self._pause_limit or self._discarding:
             return
         self.lifecycle.handle(FeedEvent.QUIET)
+        self._held = True
         if pause > self.stall_limit:
             self._discarding = True
-            self._catching_up = False
             text = f"the event loop was held {pause:.1f} s: reconnecting to resync rather than apply old data"
             self.stats.record_error(text)
             log.warning("feed %s: %s", self.name, text)
             self._close_connection(CLOSE_NORMAL, "resyncing after a stall")
         else:
-            self._catching_up = True
             log.info("feed %s: the event loop was held %.1f s: stale until caught up", self.name, pause)
 
     def receive_frame(self, frame: bytes | bytearray) -> None:
@@ -532,7 +527,7 @@ class FeedSession(abc.ABC):
         applied = saw_book = False
         handlers, record = self._handlers, self.stats.record_market
         on_message, notified = self._on_message, self._notified
-        wanted = self._wanted_symbols
+        wanted, duplicate = self._wanted_symbols, _DUPLICATE
         for message in messages:
             kind = type(message)
             try:
@@ -543,7 +538,7 @@ class FeedSession(abc.ABC):
                         continue
                     outcome = apply(message)  # type: ignore[arg-type]
                     record(message, outcome)  # type: ignore[arg-type]
-                    if outcome is _DUPLICATE:  # a repeat or an old message: counted, not passed on
+                    if outcome is duplicate:  # a repeat or an old message: counted, not passed on
                         continue
                     applied = True
                     if kind is _Book:
@@ -567,36 +562,38 @@ class FeedSession(abc.ABC):
         self._frames_taken = True
         self._malformed(f"a binary frame of {len(frame)} bytes (this protocol sends text)")
 
-    def end_burst(self, now: float) -> None:
-        """After the frames of one socket read: message counters, clocks, lifecycle and book checks."""
+    def end_burst(self, now: float) -> bool:
+        """After the frames of one socket read: message counters, clocks, lifecycle and book
+        checks. Returns :meth:`wants_to_send`."""
         if not self._frames_taken:
-            return
+            return bool(self._outgoing)
         self._frames_taken = False
+        self._last_turn = now
         self.stats.record_messages(self._uncounted, now)
         self._uncounted = 0
-        self._last_turn = now
-        # A feed that wants nothing (and was refused nothing) is live as soon as it hears from its server.
-        idle = not self.subscriptions and not self.refused
-        event = _DATA if self._applied or idle else _HEARD
-        if self._discarding:
-            event = FeedEvent.QUIET  # frames too old to show: stale until the new connection
-        elif self._catching_up:
-            event = self._catch_up()
-        if self.lifecycle.handle(event) is _LIVE:
-            self.went_live = True
-            self._in_outage = False
-        self._applied = False
+        if self._applied:
+            self._applied = False
+            event = _DATA
+        else:  # a feed that wants nothing (and was refused nothing) is live as soon as it hears from its server
+            event = _DATA if not self.subscriptions and not self.refused else _HEARD
+        if self._held:
+            event = self._held_event(event)
+        self.lifecycle.handle(event)
         if self._book_data or self._resyncing:
             self._track_resync(now)
+        return bool(self._outgoing)
 
-    def _catch_up(self) -> FeedEvent:
-        """While catching up after a pause: still quiet until a burst's oldest message is recent."""
+    def _held_event(self, event: FeedEvent) -> FeedEvent:
+        """What a burst means after a held loop: nothing while dropping old frames; while catching
+        up, quiet until the burst's oldest message is at most :attr:`late_limit` late."""
+        if self._discarding:
+            return FeedEvent.QUIET  # frames too old to show: stale until the new connection
         latency = self.stats.last_latency()
         if latency is None or latency > self.late_limit:
             return FeedEvent.QUIET
-        self._catching_up = False
+        self._held = False
         log.info("feed %s: caught up", self.name)
-        return _DATA
+        return event
 
     def _track_resync(self, now: float) -> None:
         """After book data: verify the books (when due), ask for snapshots of those that lost sync,
@@ -654,78 +651,6 @@ class FeedSession(abc.ABC):
     def snapshot_failed(self, symbol: str, reason: str) -> None:
         """A :class:`FetchSnapshot` failed; the book's resync is asked for again after its retry period."""
         self.stats.record_error(f"{symbol} snapshot: {reason}")
-
-
-# --- Protocol v1 (docs/protocol.md) -------------------------------------------------------
-
-
-class ProtocolV1Session(FeedSession):
-    """A :class:`FeedSession` speaking TradeDash protocol v1 (``docs/protocol.md``).
-
-    - The greeting must be ``hello`` with version :data:`~tradedash.core.wire.PROTOCOL_VERSION`
-      (another version: close 1002 and :class:`FatalFeedError`); then the symbol list is
-      asked for and every wanted subscription requested, one ``subscribe`` per group of
-      channels sharing the same symbols.
-    - Acks confirm requests (a ``symbols`` ack fills :attr:`symbols`); an ``error`` answering a
-      subscribe drops what it asked for; ``shutdown`` makes the next reconnect immediate.
-    - Snapshots are asked for with a ``snapshot`` request on the connection.
-    """
-
-    _decode_errors = wire.DECODE_ERRORS
-
-    def __init__(self, market: MarketSink, **options) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(market, **options)
-        self._decode = wire.server_frame_decoder.decode
-
-    def receive_greeting(self, frame: bytes, now: float) -> None:
-        try:
-            hello = wire.decode_server_frame(frame)[0]
-        except wire.WireError as exc:
-            raise FatalFeedError(f"the server's greeting is not protocol v{wire.PROTOCOL_VERSION}: {exc}") from None
-        if not isinstance(hello, wire.Hello):
-            raise FatalFeedError(f"the server greeted with {type(hello).__name__}, not hello")
-        if hello.version != wire.PROTOCOL_VERSION:
-            self._close_connection(CLOSE_PROTOCOL_ERROR, "unsupported protocol version")
-            raise FatalFeedError(f"the server speaks protocol v{hello.version}; this client speaks v{wire.PROTOCOL_VERSION}")
-        self.heartbeat_interval = hello.heartbeat_interval
-        if self._recorder is not None:
-            self._recorder.write(self._wall_clock_ns(), frame)
-        self._send(wire.encode(wire.ListSymbols(id=self._next_id())))
-        self._subscribe_all()
-
-    def _control(self, message: object) -> None:
-        if isinstance(message, wire.Ack):
-            self._confirm(message.id)
-            if message.symbols is not None:
-                self.symbols = message.symbols
-        elif isinstance(message, wire.Error):
-            text = f"server error {message.code}: {message.message}"
-            self._refuse(message.id, text, unknown_symbols=message.code == "unknown_symbol")
-        elif isinstance(message, wire.Shutdown):
-            self._shutdown_announced = True
-            log.info("feed %s: server shutting down: %s", self.name, message.reason)
-        else:
-            self._malformed(f"unexpected {type(message).__name__} message")
-
-    def _request_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
-        """One request per group of channels sharing the same symbols, each group's symbols
-        split in halves until every request fits :attr:`max_request_size`."""
-        request_type = wire.Subscribe if op == "subscribe" else wire.Unsubscribe
-        for channels, symbols in wire.group_subscriptions(subscriptions):
-            parts = [symbols]
-            while parts:
-                part = parts.pop()
-                request_id = self._next_id()
-                frame = wire.encode(request_type(id=request_id, channels=channels, symbols=part))
-                if len(frame) > self.max_request_size and len(part) > 1:
-                    half = len(part) // 2
-                    parts += [part[half:], part[:half]]
-                    continue
-                self._track(request_id, op, wire.subscriptions_of(channels, part))
-                self._send(frame)
-
-    def _request_snapshot(self, symbol: str) -> None:
-        self._send(wire.encode(wire.SnapshotRequest(id=self._next_id(), channel="book", symbol=symbol)))
 
 
 def _is_utf8(frame: bytes | bytearray) -> bool:

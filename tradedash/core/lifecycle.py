@@ -21,6 +21,10 @@ __all__ = ["FeedState", "FeedEvent", "TRANSITIONS", "IllegalTransition", "FeedLi
 class FeedState(enum.Enum):
     """Where a feed is: every value is shown to the user as is."""
 
+    # Members are singletons compared by identity: hashing by identity (in C) keeps a
+    # transition lookup cheap enough for once per burst of frames.
+    __hash__ = object.__hash__
+
     CONNECTING = "connecting"
     LIVE = "live"
     STALE = "stale"
@@ -31,6 +35,8 @@ class FeedState(enum.Enum):
 
 class FeedEvent(enum.Enum):
     """What can happen to a feed."""
+
+    __hash__ = object.__hash__  # as FeedState's
 
     CONNECT = "connect"  # a connection attempt starts
     DATA = "data"  # a fresh market update was applied
@@ -84,6 +90,12 @@ TRANSITIONS: dict[tuple[FeedState, FeedEvent], FeedState] = {
 }
 
 
+#: The table by state: what each event leads to (the lookup :meth:`FeedLifecycle.handle` makes).
+_ROWS: dict[FeedState, dict[FeedEvent, FeedState]] = {
+    state: {event: target for (source, event), target in TRANSITIONS.items() if source is state} for state in S
+}
+
+
 class IllegalTransition(RuntimeError):
     """An event arrived that the current state has no transition for."""
 
@@ -97,23 +109,33 @@ class FeedLifecycle:
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
-        self.state = FeedState.CLOSED
+        self._state = FeedState.CLOSED
+        self._row = _ROWS[self._state]
         self.since = clock()
         self._listeners: list[Callable[[FeedState, FeedState], None]] = []
+
+    @property
+    def state(self) -> FeedState:
+        return self._state
+
+    @state.setter
+    def state(self, state: FeedState) -> None:
+        """Put the lifecycle in ``state`` without a transition (a test's set-up)."""
+        self._state, self._row = state, _ROWS[state]
 
     def add_listener(self, listener: Callable[[FeedState, FeedState], None]) -> None:
         self._listeners.append(listener)
 
     def can_handle(self, event: FeedEvent) -> bool:
-        return (self.state, event) in TRANSITIONS
+        return event in self._row
 
     def handle(self, event: FeedEvent) -> FeedState:
-        try:
-            new = TRANSITIONS[(self.state, event)]
-        except KeyError:
-            raise IllegalTransition(f"{event.value!r} is not allowed while {self.state.value}") from None
-        old, self.state = self.state, new
+        new = self._row.get(event)
+        if new is None:
+            raise IllegalTransition(f"{event.value!r} is not allowed while {self._state.value}")
+        old = self._state
         if new is not old:
+            self._state, self._row = new, _ROWS[new]
             self.since = self._clock()
             for listener in self._listeners:
                 listener(old, new)

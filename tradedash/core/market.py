@@ -9,7 +9,7 @@ from collections.abc import Callable
 from .book import RESYNC_CAUSES, BookOutcome, OrderBook
 from .candles import CandleSeries, CandleSet
 from .history import TimeSeriesRing
-from .wire import Book, Candle, MarketMessage, Ticker, Trade, candle_channel
+from .wire import Book, Candle, MarketMessage, Ticker, Trade
 
 __all__ = ["SymbolState", "MarketState"]
 
@@ -32,9 +32,10 @@ class SymbolState:
     corrected by the server's candles. ``version`` goes up by one on every
     applied update, so a view can tell cheaply whether anything changed since
     it last painted; ``book.version`` and each series' ``version`` do the same
-    for one part. ``seqs`` holds the last applied ``seq`` of the ticker, the
-    trades and each candle interval (the book keeps its own): a message whose
-    ``seq`` is not above it is a repeat or an old one, and is not applied.
+    for one part. ``ticker_seq``, ``trade_seq`` and ``candle_seqs`` (by
+    interval) hold the last applied ``seq`` of each channel (the book keeps its
+    own): a message whose ``seq`` is not above it is a repeat or an old one, and
+    is not applied.
     """
 
     def __init__(
@@ -52,8 +53,8 @@ class SymbolState:
         self.book = OrderBook(symbol)
         self.candle_set = CandleSet(candles_kept)
         self.candles: dict[str, CandleSeries] = self.candle_set.series
-        #: Last applied seq by channel (``ticker``, ``trades``, ``candles:<interval>``); none yet: absent.
-        self.seqs: dict[str, int] = {}
+        self.ticker_seq = self.trade_seq = _BEFORE_ANY
+        self.candle_seqs: dict[str, int] = {}
         self.version = 0
 
 
@@ -139,10 +140,9 @@ class MarketState:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
             return None
-        seqs = state.seqs
-        if message.seq <= seqs.get("ticker", _BEFORE_ANY):
+        if message.seq <= state.ticker_seq:
             return _DUPLICATE
-        seqs["ticker"] = message.seq
+        state.ticker_seq = message.seq
         state.ticker = message
         state.prices.append(message.ts / 1e9, message.last)
         state.version += 1
@@ -151,10 +151,9 @@ class MarketState:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
             return None
-        seqs = state.seqs
-        if message.seq <= seqs.get("trades", _BEFORE_ANY):
+        if message.seq <= state.trade_seq:
             return _DUPLICATE
-        seqs["trades"] = message.seq
+        state.trade_seq = message.seq
         state.trades.append(message)
         state.candle_set.add_trade(message.ts, message.price, message.size)
         state.version += 1
@@ -178,11 +177,10 @@ class MarketState:
         state = self.symbols.get(message.symbol) or self._admit(message.symbol)
         if state is None:
             return None
-        channel = candle_channel(message.interval)
-        if message.seq <= state.seqs.get(channel, _BEFORE_ANY):
+        if message.seq <= state.candle_seqs.get(message.interval, _BEFORE_ANY):
             return _DUPLICATE
         if state.candle_set.apply_candle(message):
-            state.seqs[channel] = message.seq
+            state.candle_seqs[message.interval] = message.seq
             state.version += 1
         else:
             self.ignored += 1
@@ -232,6 +230,7 @@ class MarketState:
         """
         for state in self.symbols.values():
             state.book.forget_sequence()
-            state.seqs.clear()
+            state.ticker_seq = state.trade_seq = _BEFORE_ANY
+            state.candle_seqs.clear()
         for symbol in self._awaiting_snapshot:
             self._awaiting_snapshot[symbol] = None  # the request died with the old connection

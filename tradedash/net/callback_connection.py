@@ -30,7 +30,9 @@ class CallbackConnection(ClientConnection):
 
     Contract:
 
-    - The first text message resolves :attr:`greeting` (a future of its bytes).
+    - With ``greets=True`` (the default) the first text message resolves
+      :attr:`greeting` (a future of its bytes); with ``greets=False`` the
+      greeting resolves to ``b""`` at once and the first message is like any other.
       Every later one is passed to ``on_message`` in arrival order, from the
       transport callback that parsed it. When handling one socket read's worth
       takes longer than :data:`SLICE`, the rest waits (reading paused) and is
@@ -62,6 +64,7 @@ class CallbackConnection(ClientConnection):
         on_binary: MessageHandler,
         on_read_start: Callable[[], None],
         on_read_done: Callable[[], None],
+        greets: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(protocol, **kwargs)
@@ -70,7 +73,9 @@ class CallbackConnection(ClientConnection):
         self._on_binary = on_binary
         self._on_read_start = on_read_start
         self._on_read_done = on_read_done
-        self._deliver: MessageHandler = self._greet
+        self._deliver: MessageHandler = self._greet if greets else self._handle_in_slice
+        if not greets:
+            self.greeting.set_result(b"")
         self._fragments: list[Frame] = []
         self._backlog: deque[bytes | bytearray] = deque()
         self._slice_ends = 0.0

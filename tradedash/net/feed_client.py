@@ -31,9 +31,9 @@ from tradedash.core.feed_session import (
     FeedSession,
     FetchSnapshot,
     MarketSink,
-    ProtocolV1Session,
     SendText,
 )
+from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 from tradedash.core.lifecycle import FeedLifecycle, FeedState
 from tradedash.core.redact import redact
 from tradedash.core.stats import FeedStats
@@ -86,12 +86,13 @@ class FeedClient:
     - While ``run()`` runs the client is connected or trying to be. Every frame is
       handed to the session as soon as it is parsed
       (:class:`~.callback_connection.CallbackConnection`: one socket read's worth of
-      frames per turn of the event loop, so a backlog never freezes the UI), and the
-      end of each read ends a burst. What the session wants sent is sent at once, in
-      order; its timers run while connected (at least four times per heartbeat
+      frames per turn of the event loop, so a backlog never freezes the UI), each read
+      begun and ended as a burst. What the session wants sent is sent at once, in
+      order; snapshots it wants fetched over HTTP are fetched and handed back; its
+      timers run while connected (at least four times per heartbeat
       interval, since the session's clock may not be the event loop's).
     - The session is ``session`` if given (a venue's), else a
-      :class:`~tradedash.core.feed_session.ProtocolV1Session` built from ``market``,
+      :class:`~tradedash.core.venues.protocol_v1.ProtocolV1Session` built from ``market``,
       ``subscriptions``, ``on_message``, ``on_message_types``, ``recorder``, the clocks
       and ``book_check_interval``. Its state is read through this client's
       ``lifecycle``, ``state``, ``stats``, ``subscriptions``, ``refused``, ``symbols``,
@@ -159,6 +160,7 @@ class FeedClient:
                 on_binary=session.receive_binary,
                 on_read_start=self._begin_burst,
                 on_read_done=self._end_burst,
+                greets=session.greets,
             ),
             open_timeout=open_timeout,
             ping_interval=ping_interval,
@@ -312,7 +314,10 @@ class FeedClient:
             await self._connection.close()
 
     async def _greet(self, connection: CallbackConnection) -> None:
-        """Wait for the server's first frame and hand it to the session (which may refuse the server)."""
+        """Wait for the server's first frame and hand it to the session (which may refuse the server);
+        nothing to wait for with a venue that never greets."""
+        if not self.session.greets:
+            return
         closed = asyncio.ensure_future(connection.wait_closed())
         try:
             await asyncio.wait((connection.greeting, closed), return_when=asyncio.FIRST_COMPLETED)
@@ -370,7 +375,7 @@ class FeedClient:
     async def _fetch_snapshot(self, action: FetchSnapshot) -> None:
         try:
             body = await asyncio.to_thread(_http_get, action.url)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # network, HTTP status (URLError), or a URL urllib refuses
             self.session.snapshot_failed(action.symbol, str(exc))
         else:
             self.session.receive_snapshot(action.symbol, body, self._clock())
@@ -390,15 +395,12 @@ class FeedClient:
 
     def _begin_burst(self) -> None:
         """Before each socket read's frames (the connection calls this)."""
-        self.session.begin_burst(self._clock())
-        if self.session.wants_to_send():
+        if self.session.begin_burst(self._clock()):
             self._send_due.set()
 
     def _end_burst(self) -> None:
         """After each socket read's frames (the connection calls this)."""
-        session = self.session
-        session.end_burst(self._clock())
-        if session.wants_to_send():
+        if self.session.end_burst(self._clock()):
             self._send_due.set()
 
     def _wake_writer(self) -> None:

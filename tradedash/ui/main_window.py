@@ -9,7 +9,11 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMenu, QWidget
 
+import logging
+
 from tradedash.config import Config
+from tradedash.core.candle_store import CandleStore
+from tradedash.core.chart_state import ChartState
 from tradedash.core.lifecycle import FeedState
 from tradedash.ui.dialogs.about import AboutDialog
 from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
@@ -63,6 +67,7 @@ class MainWindow(QMainWindow):
         *,
         config_path: str = "",
         log_path: str = "",
+        candle_store: CandleStore | None = None,
     ) -> None:
         super().__init__()
         self.feeds = feeds
@@ -79,7 +84,9 @@ class MainWindow(QMainWindow):
 
         self.watchlist_model = WatchlistModel(feeds, self.theme)
         self.watchlist = WatchlistPanel(self.watchlist_model)
-        self.chart = PriceChart(self.theme)
+        self.candle_store = candle_store
+        self.chart = PriceChart(self.theme, store=candle_store)
+        self._restore_chart_state(config)
         self.book = BookPanel(self.theme)
         self.trades = TradesPanel(self.theme)
         self.health = FeedHealthPanel(feeds, self.theme)
@@ -180,10 +187,12 @@ class MainWindow(QMainWindow):
         """Proportions of the default layout (they take effect once the window has a size)."""
         d = self.docks
         width, height = max(self.width(), 800), max(self.height(), 500)
-        # The book and trades need about 270 px for their columns; the chart takes a third; the watchlist the rest.
-        book = max(270, int(width * 0.24))
-        chart = int(width * 0.32)
-        self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [width - book - chart, chart, book], Qt.Orientation.Horizontal)
+        # The book and trades need about 270 px for their columns, the watchlist about 340 for its own;
+        # the chart, what the user came for, takes the rest: over half the width of a 1440 px window.
+        book = max(270, int(width * 0.2))
+        watchlist = max(340, int(width * 0.25))
+        chart = width - book - watchlist
+        self.resizeDocks([d["watchlist"], d["chart"], d["book"]], [watchlist, chart, book], Qt.Orientation.Horizontal)
         self.resizeDocks([d["watchlist"], d["health"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
         self.resizeDocks([d["book"], d["trades"]], [int(height * 0.62), int(height * 0.38)], Qt.Orientation.Vertical)
         for key, share in self._height_shares.items():  # strips of added docks: never shorter than a header and four rows
@@ -373,7 +382,7 @@ class MainWindow(QMainWindow):
 
     def _show_again_or_first(self) -> None:
         """The shown symbol again if its feed came back under the same name, else the first row."""
-        shown = self.chart.symbol
+        shown = self.chart.symbol or self._wanted_symbol
         if shown is not None and self.watchlist_model.row_of(shown) >= 0:
             ref = shown
         elif self.watchlist_model.rowCount():
@@ -382,6 +391,16 @@ class MainWindow(QMainWindow):
             return
         self.watchlist.select(ref)
         self.show_symbol(ref)
+
+    def _restore_chart_state(self, config: Config) -> None:
+        """Show the chart as the config left it (interval, mode, scale, indicators; its symbol once listed)."""
+        try:
+            state = ChartState.from_dict(config.chart)
+        except ValueError as error:
+            logging.getLogger(__name__).warning("config: chart settings not restored: %s", error)
+            state = ChartState()
+        self.chart.apply_state(state)
+        self._wanted_symbol = SymbolRef(state.feed, state.symbol) if state.feed and state.symbol else None
 
     def _open_in_chart(self, ref: SymbolRef) -> None:
         self.show_symbol(ref)

@@ -44,9 +44,15 @@ class RunningFeed:
         return self.config.name
 
     def shown_symbols(self) -> list[str]:
-        """The symbols the window shows: subscribed in the config and with data (the watchlist's rows)."""
+        """The symbols the window shows (the watchlist's rows, the status bar's count): subscribed on
+        any channel (so not one the exchange refused, nor one removed since) and with data; in the
+        config's order, then any other subscribed symbol by name."""
+        subscribed = {subscription.symbol for subscription in self.client.subscriptions}
         known = self.market.symbols
-        return [symbol for symbol in self.config.symbols if symbol in known]
+        listed = [symbol for symbol in self.config.symbols if symbol in subscribed and symbol in known]
+        if len(listed) < len(subscribed):
+            listed += sorted(symbol for symbol in subscribed - set(self.config.symbols) if symbol in known)
+        return listed
 
     def symbol_state(self, symbol: str) -> SymbolState | None:
         return self.market.symbols.get(symbol)

@@ -88,3 +88,15 @@ def test_a_right_click_on_the_price_plot_opens_the_menu_at_that_price(center, qt
     first = center.chart._menu.actions()[0].text()
     assert first == f"Alert when BTC-USD crosses above {expected:,.2f}"
     center.chart._menu.close()
+
+
+def test_levels_sit_on_the_charts_log_scale_and_a_drag_there_reads_back_a_price(center):
+    center.put_rule(PriceRange(id="r", symbol="BTC-USD", event="leaves", low=100.0, high=1000.0))
+    center.window.chart.set_scale("log")
+    center.tick()
+    low, high = center.chart.lines[("r", "low")], center.chart.lines[("r", "high")]
+    assert (low.value(), high.value()) == pytest.approx((2.0, 3.0))  # log10 of the prices
+    assert "1,000.00" in high.label.format
+    low.setValue(2.5)  # dragged to 10 ** 2.5 on the log scale
+    low.sigPositionChangeFinished.emit(low)
+    assert center.engine.rule("r").low == 316.23

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
@@ -36,7 +37,9 @@ def test_candles_and_line_reuse_their_items(feed, theme, qtbot):
         _fill(feed, 10, start=120 + 10 * batch)
         chart.refresh()
     assert list(chart.price_plot.items) == items  # nothing added or re-created
-    assert len(chart.curve.xData) == 170
+    assert len(chart.curve.xData) == BARS_SHOWN * 3 // 2  # the bars in and around the followed view
+    assert set(np.diff(chart.curve.xData)) == {1.0}  # one point per 1 s bar, at the bar's close
+    assert chart.curve.yData[-1] == 100.0 + 169 % 7
     chart.set_interval("1m")
     assert chart.volume_bars.opts["width"] == 48.0  # 0.8 of a minute
 
@@ -113,3 +116,18 @@ def test_mouse_wheel_zooms_time_and_stops_following(feed, theme, qtbot):
     new_left, new_right = chart.price_plot.viewRange()[0]
     assert new_right - new_left < right - left  # zoomed in on time
     assert not chart.follow
+
+
+def test_a_live_update_redraws_the_newest_bar_only(feed, theme, qtbot):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    _fill(feed, 100)
+    chart.set_symbol(feed, "BTC-USD")
+    builds = chart.candles_item.older_builds
+    for step in range(5):  # trades inside the newest bar
+        feed.market.apply(trade("BTC-USD", 120.0 + step, ts=T0 + 99 * 1_000_000_000 + 600_000_000 + step))
+        chart.refresh()
+    assert chart.candles_item.older_builds == builds
+    _fill(feed, 1, start=100)  # a new bar: the one before it is now an older bar
+    chart.refresh()
+    assert chart.candles_item.older_builds == builds + 1

@@ -1,4 +1,6 @@
-"""Real venues: each one's pure protocol core (messages, book-sync rules, symbols, stream names).
+"""Venues: each one's pure protocol core (messages, book-sync rules, symbols, stream names).
 
-One subpackage per venue; nothing here opens a socket.
+:mod:`.protocol_v1` is TradeDash's own protocol (the mock exchange's) as a
+:class:`~tradedash.core.feed_session.FeedSession`; real venues have one subpackage
+each. Nothing here opens a socket.
 """

@@ -104,9 +104,12 @@ class AlertCenter(QObject):
         menu.addAction(new_action)
         menu.addAction(dock.toggleViewAction())
         self.notifier = Notifier(window, sound=self.settings.sound)
-        self.chart = ChartAlerts(window.chart.price_plot, self.engine, self._current, self.decimals, self.round_price)
+        self.chart = ChartAlerts(
+            window.chart.price_plot, self.engine, self._current, self.decimals, self.round_price, lambda: window.chart.scale
+        )
         self.chart.level_moved.connect(self.move_level)
         self.chart.rule_requested.connect(self.rule_from_chart)
+        window.chart.menu_layers.append(self.chart.add_to_menu)
         if self.problems:
             self.banner.show_text("Alert files had problems: " + " | ".join(self.problems))
 

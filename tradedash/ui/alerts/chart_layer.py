@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMenu
 from tradedash.core.alert_kinds import describe_rule
 from tradedash.core.alert_rules import AlertRule, PriceCross, PriceRange
 from tradedash.core.alerts import AlertEngine
+from tradedash.core.price_scale import PriceScale
 
 __all__ = ["ChartAlerts", "LEVEL_COLOUR", "MARKER_COLOUR"]
 
@@ -30,9 +31,10 @@ class ChartAlerts(QObject):
     letting go emits ``level_moved(rule_id, field, value)`` (``field`` is
     ``level``, ``low`` or ``high``; the value on the symbol's tick grid).
     Firings of the shown symbol are star markers at (time fired, price then).
-    A right click on the plot offers rules at the clicked price, rounded to the
+    The chart's right-click menu (through :meth:`add_to_menu`) offers rules at the clicked price, rounded to the
     tick; choosing one emits ``rule_requested(kind_or_direction, price)`` with
-    ``above``, ``below`` or ``editor``.
+    ``above``, ``below`` or ``editor``. Lines and markers are drawn on the chart's
+    price scale (``scale()``, linear by default), and a dragged level is read back through it.
     """
 
     level_moved = Signal(str, str, float)
@@ -45,6 +47,7 @@ class ChartAlerts(QObject):
         current: Current,
         decimals: Callable[[str, str], int],
         round_price: Callable[[str, str, float], float],
+        scale: Callable[[], PriceScale] = PriceScale,
     ) -> None:
         super().__init__()
         self._plot = plot
@@ -52,6 +55,7 @@ class ChartAlerts(QObject):
         self._current = current
         self._decimals = decimals
         self._round = round_price
+        self._scale = scale
         self._painted: tuple[int, int, tuple[str, str] | None] | None = None
         self._menu: QMenu | None = None
         self.lines: dict[tuple[str, str], pg.InfiniteLine] = {}
@@ -60,13 +64,13 @@ class ChartAlerts(QObject):
         )
         self.markers.setZValue(20)
         plot.addItem(self.markers)
-        plot.scene().sigMouseClicked.connect(self._clicked)
 
     # --- Painting -------------------------------------------------------------------------
 
     def refresh(self) -> None:
         current = self._current()
-        key = (self._engine.rules_version, self._engine.fired_count, current)
+        scale = self._scale()
+        key = (self._engine.rules_version, self._engine.fired_count, current, scale.kind, scale.base)
         if key == self._painted:
             return
         self._painted = key
@@ -88,6 +92,7 @@ class ChartAlerts(QObject):
             if key not in wanted:
                 self._plot.removeItem(self.lines.pop(key))
         decimals = self._decimals(*current) if current is not None else 2
+        scale = self._scale()
         for index, (key, (value, text)) in enumerate(wanted.items()):
             line = self.lines.get(key)
             if line is None:
@@ -104,33 +109,43 @@ class ChartAlerts(QObject):
                 self._plot.addItem(line, ignoreBounds=True)
                 self.lines[key] = line
             name, arrow = text
-            line.label.setFormat(f"{arrow} {{value:,.{decimals}f}}")
+            # On a log or percent scale the line's position is not the price: the label shows the level as set.
+            shown = f"{{value:,.{decimals}f}}" if scale.kind == "linear" else f"{value:,.{decimals}f}"
+            line.label.setFormat(f"{arrow} {shown}")
             line.label.setPosition((0.02, 0.22, 0.42)[index % 3])  # labels of nearby levels side by side, not on top
             line.setToolTip(f"{name}: drag to change the level")
-            line.setValue(value)
+            line.setValue(float(scale.to_axis(value)))  # drawn on the chart's price scale
 
     def _draw_markers(self, current: tuple[str, str] | None) -> None:
         spots = []
+        scale = self._scale()
         if current is not None:
             for firing in self._engine.history:
                 if (firing.feed, firing.symbol) == current and firing.price is not None:
-                    spots.append({"pos": (firing.at, firing.price), "data": firing.message})
+                    spots.append({"pos": (firing.at, float(scale.to_axis(firing.price))), "data": firing.message})
         self.markers.setData(spots)
 
     def _moved(self, key: tuple[str, str], line: pg.InfiniteLine) -> None:
         rule_id, field = key
         current = self._current()
-        value = float(line.value())
+        value = float(self._scale().from_axis(line.value()))
         self.level_moved.emit(rule_id, field, self._round(*current, value) if current is not None else value)
 
     # --- Context menu ---------------------------------------------------------------------
 
     def menu_at(self, price: float) -> QMenu:
-        """The context menu for a right click at ``price`` (empty when no symbol is shown)."""
+        """The alert actions for a right click at ``price``, in a menu of their own (empty when no symbol is shown)."""
         menu = QMenu()
+        self.add_to_menu(menu, price)
+        return menu
+
+    def add_to_menu(self, menu: QMenu, price: float) -> None:
+        """Add the alert actions for a right click at ``price`` to ``menu`` (the chart's right-click menu,
+        which calls this as one of its ``menu_layers``); nothing when no symbol is shown."""
+        self._menu = menu
         current = self._current()
         if current is None:
-            return menu
+            return
         price = self._round(*current, price)  # what the menu says is what the rule gets
         text = f"{price:,.{self._decimals(*current)}f}"
         for request, label in (
@@ -141,18 +156,6 @@ class ChartAlerts(QObject):
             action = QAction(label, menu)
             action.triggered.connect(lambda _checked=False, request=request: self.rule_requested.emit(request, price))
             menu.addAction(action)
-        return menu
-
-    def _clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.RightButton or event.isAccepted():
-            return
-        view = self._plot.getViewBox()
-        if not view.sceneBoundingRect().contains(event.scenePos()):
-            return
-        event.accept()
-        # popup(), not exec(): no nested event loop under qasync. Kept so it lives while shown.
-        self._menu = self.menu_at(view.mapSceneToView(event.scenePos()).y())
-        self._menu.popup(event.screenPos().toPoint())
 
 
 def _levels_of(rule: AlertRule) -> dict[tuple[str, str], tuple[float, tuple[str, str]]]:

@@ -1,0 +1,58 @@
+"""The chart's API for grids and workspaces: several charts, each its own state, linked crosshair and range."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF
+from test_price_chart import _fill
+
+from tradedash.core.chart_state import ChartState, IndicatorState
+from tradedash.ui.chart.linking import ChartLink
+from tradedash.ui.panels.chart import PriceChart
+
+
+def test_two_charts_keep_their_own_state_and_give_it_back(feed, theme, qtbot):
+    first, second = PriceChart(theme), PriceChart(theme)
+    for chart in (first, second):
+        qtbot.addWidget(chart)
+    _fill(feed, 200)
+    wanted = ChartState(
+        feed="demo", symbol="BTC-USD", interval="1m", mode="line", scale="percent",
+        indicators=(IndicatorState.of("ema", {"period": 10}), IndicatorState.of("macd")),
+    )
+    changes = []
+    first.state_changed.connect(lambda: changes.append(1))
+    first.apply_state(wanted, feed)
+    second.set_symbol(feed, "BTC-USD")
+    assert first.state() == wanted and changes
+    assert second.state() == ChartState(feed="demo", symbol="BTC-USD")
+    assert len(first.layers) == 2 and first.layers[1].pane is not None and not second.layers
+    first.apply_state(ChartState(feed="demo", symbol="BTC-USD"), feed)  # indicators and panes go
+    assert first.layers == [] and first._panes() == [first.volume_plot]
+
+
+def test_a_link_moves_the_crosshair_and_the_time_range_of_the_others(feed, theme, qtbot):
+    charts = [PriceChart(theme), PriceChart(theme)]
+    _fill(feed, 200)
+    for chart in charts:
+        qtbot.addWidget(chart)
+        chart.resize(700, 400)
+        chart.show()
+        chart.set_symbol(feed, "BTC-USD")
+    qtbot.waitExposed(charts[1])
+    link = ChartLink(charts)
+    centre = charts[0].price_plot.sceneBoundingRect().center()
+    charts[0]._mouse_moved(QPointF(centre))
+    assert charts[1].cross_v.isVisible()
+    assert math.isclose(charts[1].cross_v.value(), charts[0].cross_v.value())
+    charts[0].hide_crosshair()
+    assert not charts[1].cross_v.isVisible()
+    left, right = charts[0].price_plot.viewRange()[0]
+    charts[0].price_plot.setXRange(left - 50, right - 50, padding=0)
+    charts[0].price_plot.getViewBox().sigRangeChangedManually.emit([True, False])
+    assert not charts[1].follow
+    assert [round(v) for v in charts[1].price_plot.viewRange()[0]] == [round(left - 50), round(right - 50)]
+    link.unlink()
+    charts[0]._mouse_moved(QPointF(centre))
+    assert not charts[1].cross_v.isVisible()
