@@ -171,7 +171,7 @@ def test_stream_names():
     names = SymbolNames(["BTC-USD"])
     assert parse_stream("btcusd@kline_1M", names).interval == "1M"
     assert parse_stream("btcusd@depth20@100ms", names).levels == 20
-    assert parse_stream("btcusd@depth@1000ms", names).period == 1000
+    assert parse_stream("btcusd@depth@1000ms", names).kind == "depth"
     assert parse_stream("xrpusd@trade", names).symbol is None  # accepted, carries nothing
     for bad in ("btcusd", "BTCUSD@trade", "btcusd@kline_7m", "btcusd@depth15", "btcusd@depth@250ms", "@trade", "btc-usd@trade"):
         assert parse_stream(bad, names) is None, bad

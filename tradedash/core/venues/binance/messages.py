@@ -26,8 +26,10 @@ nanoseconds in TradeDash's messages.
 Used by: the Binance session to come (every received frame; its REST pump decodes the
 bodies), :mod:`.book_sync` (:class:`DepthUpdate`, :class:`DepthSnapshot`), :mod:`.symbols`
 and :mod:`.rest` (:class:`ExchangeInfo`), :mod:`.subscriptions` (:class:`StreamRequest`), and the mock
-exchange's Binance dialect (:func:`decode_request` for what clients send it; its tests read
-what it serves with :func:`decode_event`).
+exchange's Binance dialect (``mock_exchange.venues.binance``), which encodes what it sends with
+these Structs, prices and quantities given as decimal strings (msgspec encodes the ``str`` as
+it is, and decoding reads it back into the ``float`` the field declares); its tests read what it
+serves with :func:`decode_event`.
 """
 
 from __future__ import annotations
