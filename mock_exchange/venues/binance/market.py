@@ -39,6 +39,8 @@ _MINUTE_MS = 60_000
 #: Rolling-window ticker streams: window -> event type, and the window's length in ms.
 _WINDOWS: dict[str, type[bm.RollingTickerEvent]] = {"1h": bm.HourTickerEvent, "4h": bm.FourHourTickerEvent, "1d": bm.DayTickerEvent}
 _WINDOW_MS = {"1h": 3_600_000, "4h": 4 * 3_600_000, "1d": 86_400_000}
+#: The intervals counted trade by trade; the longer ones are made of whole 1 m bars.
+_TRADE_FED = frozenset({"1s", "1m"})
 #: The first update id of every book (any positive start works; a large one looks like Binance's).
 _FIRST_UPDATE_ID = 1_000_000
 
@@ -136,8 +138,9 @@ class BinanceMarket:
             ms = message.ts // _MS
             m.last_trade = message
             m.day.add(ms, message.price, message.size, message.trade_id)
-            for builder in m.klines.values():
-                builder.add(ms, message.price, message.size, message.trade_id, message.side == "buy")
+            taker_buys = message.side == "buy"
+            m.klines["1s"].add(ms, message.price, message.size, message.trade_id, taker_buys)
+            self._fold(m, m.klines["1m"].add(ms, message.price, message.size, message.trade_id, taker_buys))
             maker = message.side == "sell"
             price, size = amount(message.price), amount(message.size)
             if f"{prefix}@trade" in wanted:
@@ -226,15 +229,28 @@ class BinanceMarket:
                         out.append((name, self._rolling(m, event_type, _WINDOW_MS[window], now_ms)))
                 if f"{prefix}@avgPrice" in wanted and m.last_trade is not None:
                     out.append((f"{prefix}@avgPrice", self._average(m, now_ms)))
+            if second:
+                self._fold(m, m.klines["1m"].roll(now_ms))
+            live = m.klines["1m"].current
             for interval, builder in m.klines.items():
                 if not (two_seconds or (second and interval == "1s")):
                     continue
                 name = f"{prefix}@kline_{interval}"
-                closed = builder.roll(now_ms)
-                if name in wanted and builder.current is not None:
-                    for bar in (*closed, builder.current):
+                builder.roll(now_ms)
+                closed = builder.take_closed()
+                current = builder.view(live if interval not in _TRADE_FED else None)
+                if name in wanted and current is not None:
+                    for bar in (*closed, current):
                         out.append((name, bm.KlineEvent(now_ms, m.venue, self._kline(m.venue, interval, bar))))
         return out
+
+    @staticmethod
+    def _fold(m: _Symbol, minutes: list[KlineBar]) -> None:
+        """Count closed 1 m bars into the bars of every longer interval."""
+        for bar in minutes:
+            for interval, builder in m.klines.items():
+                if interval not in _TRADE_FED:
+                    builder.add_bar(bar)
 
     # --- REST and shared shapes -------------------------------------------------------
 
@@ -305,10 +321,15 @@ class BinanceMarket:
             amount(bar.taker_buy_quote_volume), "0",  # type: ignore[arg-type]
         )
 
-    def klines(self, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int) -> list[list[object]]:
-        """Rows of ``GET /api/v3/klines``: bars of ``interval`` opening in [start, end], oldest first, at
-        most ``limit`` (the first ones after ``start`` if given, else the newest)."""
-        bars = self._symbols[symbol].klines[interval].bars()
+    def klines(
+        self, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int, now_ms: int
+    ) -> list[list[object]]:
+        """Rows of ``GET /api/v3/klines`` as of ``now_ms``: bars of ``interval`` opening in [start, end],
+        oldest first, at most ``limit`` (the first ones after ``start`` if given, else the newest)."""
+        m = self._symbols[symbol]
+        self._fold(m, m.klines["1m"].roll(now_ms))
+        m.klines[interval].roll(now_ms)
+        bars = m.klines[interval].bars(None if interval in _TRADE_FED else m.klines["1m"].current)
         chosen = [b for b in bars if (start_ms is None or b.start >= start_ms) and (end_ms is None or b.start <= end_ms)]
         chosen = chosen[:limit] if start_ms is not None else chosen[-limit:]
         return [

@@ -191,7 +191,7 @@ class RestApi:
         if limit > 1000:
             raise _Refused(400, -1130, "Data sent for parameter 'limit' is not valid.")
         start, end = self._integer(params, "startTime", None), self._integer(params, "endTime", None)
-        return self._market.klines(symbol, interval, start, end, limit)
+        return self._market.klines(symbol, interval, start, end, limit, now_ms)
 
     def _ticker_weight(self, params: dict[str, str]) -> int:
         return 2 if "symbol" in params else 80

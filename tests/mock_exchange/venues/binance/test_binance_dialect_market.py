@@ -204,3 +204,40 @@ def test_a_refused_subscribe_changes_nothing():
     too_many = session.receive('{"method": "SUBSCRIBE", "params": ["btcusd@ticker", "btcusd@aggTrade"], "id": 3}')
     assert isinstance(too_many.reply, m.ErrorReply) and too_many.reply.error.code == 2
     assert list(session.streams) == ["btcusd@trade"]
+
+
+def test_a_bar_closed_by_a_trade_still_goes_out_as_final():
+    market = _market()
+    wanted = {"bnbbtc@kline_1s", "bnbbtc@kline_1m"}
+    market.observe(wire.Trade("BNB-BTC", 1, NOW * 1_000_000, 1, 1.0, 1.0, "buy"), wanted)
+    # The next trade is in the next second and the next minute: it closes both bars before any tick.
+    market.observe(wire.Trade("BNB-BTC", 2, (NOW + 61_000) * 1_000_000, 2, 2.0, 1.0, "buy"), wanted)
+    events = market.tick(0, NOW + 61_500, wanted)
+    finals = {(name, e.kline.start_time) for name, e in events if e.kline.closed and e.kline.trades}
+    assert ("bnbbtc@kline_1s", NOW - NOW % 1000) in finals
+    assert ("bnbbtc@kline_1m", NOW - NOW % 60_000) in finals
+    later = market.tick(20, NOW + 63_000, wanted)
+    assert later and not any(e.kline.closed and e.kline.trades for _, e in later)  # each final bar goes out once
+
+
+def test_longer_bars_made_of_minutes_equal_bars_counted_trade_by_trade():
+    import random
+
+    rng = random.Random(5)
+    market = _market()
+    direct = {interval: KlineBuilder(interval) for interval in ("3m", "5m", "1h", "4h", "1d")}
+    ms = NOW
+    for trade_id in range(1, 3000):
+        ms += int(rng.expovariate(1 / 20_000))
+        price, size, side = round(rng.uniform(1, 2), 4), round(rng.uniform(0.1, 3), 2), rng.choice(["buy", "sell"])
+        market.observe(wire.Trade("BNB-BTC", trade_id, ms * 1_000_000, trade_id, price, size, side), ())
+        for builder in direct.values():
+            builder.add(ms, price, size, trade_id, side == "buy")
+    for interval, builder in direct.items():
+        builder.roll(ms)
+        rows = market.klines("BNB-BTC", interval, None, None, 1000, ms)
+        expected = [[b.start, b.open, b.high, b.low, b.close, b.volume, b.trades] for b in builder.bars()]
+        got = [[r[0], float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[5]), r[8]] for r in rows]
+        assert len(got) == len(expected), interval
+        for g, e in zip(got, expected):
+            assert g[0] == e[0] and g[6] == e[6] and g[1:5] == pytest.approx(e[1:5]) and g[5] == pytest.approx(e[5]), interval
