@@ -217,7 +217,8 @@ def test_a_bar_closed_by_a_trade_still_goes_out_as_final():
     assert ("bnbbtc@kline_1s", NOW - NOW % 1000) in finals
     assert ("bnbbtc@kline_1m", NOW - NOW % 60_000) in finals
     later = market.tick(20, NOW + 63_000, wanted)
-    assert later and not any(e.kline.closed and e.kline.trades for _, e in later)  # each final bar goes out once
+    later_finals = {(name, e.kline.start_time) for name, e in later if e.kline.closed and e.kline.trades}
+    assert later_finals == {("bnbbtc@kline_1s", NOW + 61_000 - NOW % 1000)}  # each final bar goes out once
 
 
 def test_longer_bars_made_of_minutes_equal_bars_counted_trade_by_trade():
