@@ -144,7 +144,11 @@ class KlineBuilder:
     def view(self, live: KlineBar | None) -> KlineBar | None:
         """The open bar with ``live`` (an open finer bar inside it) counted in; a copy when it is."""
         bar = self.current
-        if bar is None or live is None or not bar.start <= live.start <= bar.end:
+        if live is None:
+            return bar
+        if bar is None:  # no minute has closed yet: the live one opens this bar
+            bar = self._open(live.start, live.open)
+        elif not bar.start <= live.start <= bar.end:
             return bar
         out = replace(bar)
         _merge(out, live)

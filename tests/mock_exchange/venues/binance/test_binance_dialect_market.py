@@ -242,3 +242,14 @@ def test_longer_bars_made_of_minutes_equal_bars_counted_trade_by_trade():
         assert len(got) == len(expected), interval
         for g, e in zip(got, expected):
             assert g[0] == e[0] and g[6] == e[6] and g[1:5] == pytest.approx(e[1:5]) and g[5] == pytest.approx(e[5]), interval
+
+
+def test_longer_bars_are_sent_before_the_first_minute_closes():
+    market = _market()
+    wanted = {"bnbbtc@kline_5m", "bnbbtc@kline_1M"}
+    market.observe(wire.Trade("BNB-BTC", 1, (NOW + 5) * 1_000_000, 1, 1.5, 2.0, "buy"), wanted)
+    events = dict(market.tick(0, NOW + 10, wanted))
+    assert set(events) == wanted
+    five = events["bnbbtc@kline_5m"].kline
+    assert (five.open, five.close, five.volume, five.trades, five.closed) == ("1.50000000", "1.50000000", "2.00000000", 1, False)
+    assert five.start_time == NOW - NOW % 300_000
