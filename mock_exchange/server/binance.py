@@ -108,7 +108,10 @@ class BinanceEndpoint:
         self.names = SymbolNames(market.symbols)
         self.market = BinanceMarket(self.names)
         specs = {info.symbol: (info.tick_size, info.lot_size) for info in market.symbol_infos()}
-        self.rest = RestApi(self.market, specs, weight_limit=config.binance_weight_limit, book_of=self._publish_unwatched)
+        self.rest = RestApi(
+            self.market, specs, weight_limit=config.binance_weight_limit, book_of=self._publish_unwatched,
+            ban_seconds=config.binance_ban_seconds,
+        )
         self._fanout = Fanout(
             [], batch=False, max_batch_messages=1, max_send_buffer=config.max_send_buffer,
             delay_of=delay_of, on_delayed=on_delayed,
@@ -382,7 +385,7 @@ class _WithAlways(Mapping[str, set[str]]):
         return len(self._wanted)
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests"}
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 418: "I'm a teapot", 429: "Too Many Requests"}
 
 
 def _url_streams(path: str) -> list[str] | None:
