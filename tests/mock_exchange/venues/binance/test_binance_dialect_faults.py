@@ -36,7 +36,7 @@ async def test_drop_all_cuts_binance_connections_without_a_close_frame(make_exch
 
 async def test_half_open_stops_the_binance_stream_but_keeps_the_socket(make_exchange):
     server = await make_exchange()
-    async with connect(f"{ws_base(server)}/ws/btcusd@trade", ping_interval=None) as ws:
+    async with connect(f"{ws_base(server)}/ws/btcusd@trade", ping_interval=None, close_timeout=0.5) as ws:
         await asyncio.wait_for(ws.recv(), 3)
         assert await server.faults.half_open() == 1
         late = 0
