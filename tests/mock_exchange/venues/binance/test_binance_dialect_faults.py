@@ -158,3 +158,16 @@ async def test_fault_proxy_in_front_of_the_binance_dialect(make_exchange):
                 assert response.status == 200 and "serverTime" in await response.json()
     finally:
         await proxy.stop()
+
+
+async def test_the_v1_admin_op_acts_on_binance_connections(make_exchange):
+    server = await make_exchange(admin_token="adm1n")
+    async with connect(f"{ws_base(server)}/ws/btcusd@trade") as ws, connect(server.url) as admin:
+        await asyncio.wait_for(ws.recv(), 3)
+        await admin.send(json.dumps({"op": "admin", "id": 1, "token": "adm1n", "fault": "drop_all", "args": {}}))
+        await _until_closed(ws)
+        assert ws.close_code == 1006
+        while True:  # the admin's own connection is spared and gets its ack
+            message = json.loads(await asyncio.wait_for(admin.recv(), 3))
+            if message["type"] == "ack":
+                break
