@@ -59,9 +59,9 @@ async def test_combined_stream_serves_every_kind_in_binance_shapes(make_exchange
             for name in STRING_FIELDS.get(raw["data"].get("e", ""), ()):
                 assert isinstance(raw["data"][name], str), (stream, name)
             if isinstance(event, (m.DepthUpdate, m.DepthSnapshot)):
-                for side in (event.bids, event.asks):
-                    assert all(isinstance(level, list) and all(isinstance(x, str) for x in level) for level in
-                               (raw["data"].get("b") or raw["data"].get("bids") or []) + (raw["data"].get("a") or raw["data"].get("asks") or []))
+                data = raw["data"]
+                levels = [*data.get("b", data.get("bids", [])), *data.get("a", data.get("asks", []))]
+                assert levels and all(len(level) == 2 and all(isinstance(x, str) for x in level) for level in levels)
             seen[stream] = event
     assert seen["btcusd@trade"].symbol == "BTCUSD"
     kline = seen["btcusd@kline_1m"].kline
