@@ -257,8 +257,7 @@ class BinanceMarket:
     def ticker(self, symbol: str, now_ms: int) -> bm.TickerEvent:
         """The 24 h rolling ticker of ``symbol`` as of ``now_ms`` (the ``@ticker`` event)."""
         m = self._symbols[symbol]
-        t = m.ticker
-        assert t is not None, "no ticker before the first trade"
+        t = m.ticker or wire.Ticker(symbol, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # no trade yet: zeros
         quote_volume, trades, first_id = m.day.totals()
         last_id = m.last_trade.trade_id if m.last_trade is not None else 0
         last_qty = m.last_trade.size if m.last_trade is not None else 0.0
@@ -270,9 +269,6 @@ class BinanceMarket:
             amount(t.open_24h), amount(t.high_24h), amount(t.low_24h), amount(t.volume_24h), amount(quote_volume),  # type: ignore[arg-type]
             now_ms - _DAY_MS, now_ms, first_id, last_id, trades,
         )
-
-    def has_ticker(self, symbol: str) -> bool:
-        return self._symbols[symbol].ticker is not None
 
     def _mini_ticker(self, m: _Symbol, now_ms: int) -> bm.MiniTickerEvent:
         t = m.ticker

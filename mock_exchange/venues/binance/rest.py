@@ -212,13 +212,9 @@ class RestApi:
         return 2 if "symbol" in params else 80
 
     def _ticker(self, params: dict[str, str], now_ms: int) -> Any:
-        chosen = [self._symbol(params)] if "symbol" in params else list(self._names.venue_of)
-        bodies = [self._ticker_body(symbol, now_ms) for symbol in chosen if self._market.has_ticker(symbol)]
         if "symbol" in params:
-            if not bodies:
-                raise _Refused(400, -1121, "Invalid symbol.")
-            return bodies[0]
-        return bodies
+            return self._ticker_body(self._symbol(params), now_ms)
+        return [self._ticker_body(symbol, now_ms) for symbol in self._names.venue_of]
 
     def _ticker_body(self, symbol: str, now_ms: int) -> dict[str, Any]:
         t = self._market.ticker(symbol, now_ms)

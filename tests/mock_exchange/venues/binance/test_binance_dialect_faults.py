@@ -94,8 +94,13 @@ async def test_restart_closes_1012_and_the_dialect_is_back_on_the_same_port(make
         await server.faults.restart(down_seconds=0.3)
         await _until_closed(ws)
         assert ws.close_code == 1012
-    await asyncio.sleep(0.5)
-    async with connect(f"{ws_base(server)}/ws/btcusd@trade") as ws:
+    for _ in range(100):  # refused while down, then back
+        try:
+            ws = await connect(f"{ws_base(server)}/ws/btcusd@trade")
+            break
+        except OSError:
+            await asyncio.sleep(0.05)
+    async with ws:
         assert json.loads(await asyncio.wait_for(ws.recv(), 3))["e"] == "trade"
     assert (await rest_get(server, "/api/v3/ping"))[0] == 200
 

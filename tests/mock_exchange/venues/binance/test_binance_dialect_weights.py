@@ -66,3 +66,8 @@ def test_waiting_out_retry_after_brings_no_ban():
     api.answer("/api/v3/exchangeInfo", {}, "a", start)
     assert api.answer("/api/v3/ping", {}, "a", start + 50_000).status == 429
     assert api.answer("/api/v3/ping", {}, "a", start + MINUTE).status == 200
+
+
+def test_ticker_of_a_symbol_without_trades_yet_is_all_zeros():
+    body = msgspec.json.decode(_api(100).answer("/api/v3/ticker/24hr", {"symbol": ["BTCUSD"]}, "a", 1_000 * MINUTE).body)
+    assert body["symbol"] == "BTCUSD" and body["lastPrice"] == "0.00000000" and body["count"] == 0
