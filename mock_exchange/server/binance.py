@@ -7,7 +7,7 @@ Served on the exchange's own port under ``/binance``:
 
 - ``/binance/ws``, ``/binance/ws/<stream>[/<stream>...]``: raw streams (payloads as they are);
 - ``/binance/stream?streams=<a>/<b>/...``: combined streams (``{"stream", "data"}``);
-- ``/binance/api/v3/...``: REST (:mod:`.rest`), answered from the opening handshake's HTTP
+- ``/binance/api/v3/...``: REST (:mod:`mock_exchange.venues.binance.rest`), answered from the opening handshake's HTTP
   request without upgrading it.
 
 The exchange server hands this endpoint the connections and HTTP requests whose path
@@ -91,8 +91,9 @@ class BinanceEndpoint:
     """The Binance dialect of one exchange server.
 
     Contract: after :meth:`run` starts, every stream connection gets the events of its
-    streams as :mod:`.market` makes them (through a :class:`~mock_exchange.server.fanout.Fanout`
-    of its own, so the ``delay`` fault and slow-client buffering apply); :meth:`handle` answers
+    streams as :mod:`mock_exchange.venues.binance.market` makes them (through a
+    :class:`~mock_exchange.server.fanout.Fanout` of its own, so the ``delay`` fault and slow-client
+    buffering apply; a client above ``max_send_buffer`` for ``slow_client_timeout`` is closed, 1008); :meth:`handle` answers
     each control message once; :meth:`process_request` answers REST requests and refuses
     stream URLs naming invalid streams (400). :meth:`forget` stops a connection's streams.
     """
