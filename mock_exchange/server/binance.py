@@ -90,12 +90,16 @@ def _key(stream: str, combined: bool) -> tuple[str, str, int]:
 class BinanceEndpoint:
     """The Binance dialect of one exchange server.
 
-    Contract: after :meth:`run` starts, every stream connection gets the events of its
-    streams as :mod:`mock_exchange.venues.binance.market` makes them (through a
-    :class:`~mock_exchange.server.fanout.Fanout` of its own, so the ``delay`` fault and slow-client
-    buffering apply; a client above ``max_send_buffer`` for ``slow_client_timeout`` is closed, 1008); :meth:`handle` answers
-    each control message once; :meth:`process_request` answers REST requests and refuses
-    stream URLs naming invalid streams (400). :meth:`forget` stops a connection's streams.
+    Contract:
+
+    - after :meth:`run` starts, every stream connection gets the events of its streams as
+      :mod:`mock_exchange.venues.binance.market` makes them, through a
+      :class:`~mock_exchange.server.fanout.Fanout` of its own (so the ``delay`` fault and
+      slow-client buffering apply; a client above ``max_send_buffer`` for
+      ``slow_client_timeout`` seconds is closed with 1008);
+    - :meth:`handle` answers each control message once;
+    - :meth:`process_request` answers REST requests and refuses stream URLs naming invalid
+      streams (400); :meth:`forget` stops a connection's streams.
     """
 
     def __init__(
