@@ -183,7 +183,11 @@ class RestApi:
             RateLimit("REQUEST_WEIGHT", "MINUTE", 1, self.weight_limit),
             RateLimit("RAW_REQUESTS", "MINUTE", 5, 61000),
         ]
-        return ExchangeInfo("UTC", now_ms, limits, records)
+        # The dashboard's Structs hold what it reads; the other documented fields are added around them.
+        body = msgspec.to_builtins(ExchangeInfo("UTC", now_ms, limits, records))
+        body["exchangeFilters"] = []
+        body["symbols"] = [{**_SYMBOL_FIELDS, **record} for record in body["symbols"]]
+        return body
 
     def _depth_weight(self, params: dict[str, str]) -> int:
         return depth_weight(min(self._integer(params, "limit", 100) or 100, 5000))
@@ -226,6 +230,18 @@ class RestApi:
             "volume": t.volume, "quoteVolume": t.quote_volume, "openTime": t.open_time, "closeTime": t.close_time,
             "firstId": t.first_trade_id, "lastId": t.last_trade_id, "count": t.trades,
         }
+
+
+#: A symbol's documented ``exchangeInfo`` fields that TradeDash does not read, as a spot pair has them.
+_SYMBOL_FIELDS: dict[str, Any] = {
+    "baseAssetPrecision": 8, "quotePrecision": 8, "quoteAssetPrecision": 8, "baseCommissionPrecision": 8,
+    "quoteCommissionPrecision": 8, "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT",
+    "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"], "icebergAllowed": True, "ocoAllowed": True, "otoAllowed": True,
+    "opoAllowed": True, "quoteOrderQtyMarketAllowed": True, "allowTrailingStop": True, "cancelReplaceAllowed": True,
+    "amendAllowed": True, "pegInstructionsAllowed": True, "isSpotTradingAllowed": True, "isMarginTradingAllowed": False,
+    "permissions": [], "permissionSets": [["SPOT"]], "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
+    "allowedSelfTradePreventionModes": ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"],
+}
 
 
 def _fixed(weight: int) -> Any:

@@ -7,6 +7,7 @@ import msgspec
 from mock_exchange.venues.binance.market import BinanceMarket
 from mock_exchange.venues.binance.rest import RestApi
 from mock_exchange.venues.binance.streams import SymbolNames
+from tests.core.venues.binance.binance_docs import example
 
 MINUTE = 60_000
 
@@ -71,3 +72,11 @@ def test_waiting_out_retry_after_brings_no_ban():
 def test_ticker_of_a_symbol_without_trades_yet_is_all_zeros():
     body = msgspec.json.decode(_api(100).answer("/api/v3/ticker/24hr", {"symbol": ["BTCUSD"]}, "a", 1_000 * MINUTE).body)
     assert body["symbol"] == "BTCUSD" and body["lastPrice"] == "0.00000000" and body["count"] == 0
+
+
+def test_exchange_info_has_every_documented_field():
+    documented = msgspec.json.decode(example("rest exchangeInfo"))
+    body = msgspec.json.decode(_api(100).answer("/api/v3/exchangeInfo", {}, "a", 1_000 * MINUTE).body)
+    assert set(body) == set(documented) - {"sors"}  # "Present only when SOR is available"
+    assert set(body["symbols"][0]) == set(documented["symbols"][0])
+    assert all(type(body["symbols"][0][k]) is type(v) for k, v in documented["symbols"][0].items())
