@@ -1,4 +1,4 @@
-"""The Binance dialect's request weights, with the clock passed in (pure: no server)."""
+"""The Binance dialect's REST answers and request weights, with the clock passed in (pure: no server)."""
 
 from __future__ import annotations
 
