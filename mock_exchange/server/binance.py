@@ -43,6 +43,7 @@ from ..venues.binance.market import BOOK_LEVELS, BinanceMarket
 from ..venues.binance.rest import RestApi
 from ..venues.binance.session import StreamSession
 from ..venues.binance.streams import Stream, SymbolNames
+from .closing import close_or_abort
 from .fanout import Fanout
 from .limits import RequestBudget
 from .outlet import text_frame
@@ -237,7 +238,7 @@ class BinanceEndpoint:
         self._close(connection, 1000, f"connection age limit: {age:g} s")
 
     def _close(self, connection: ServerConnection, code: int, reason: str) -> None:
-        task = asyncio.ensure_future(_close_or_abort(connection, code, reason))
+        task = asyncio.ensure_future(close_or_abort(connection, code, reason))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
@@ -363,14 +364,6 @@ class FanoutPair:
     def flush(self) -> None:
         self._fanout.flush()
         self._binance.flush()
-
-
-async def _close_or_abort(connection: ServerConnection, code: int, reason: str, timeout: float = 2.0) -> None:
-    """Close with ``code``; a client that has not read the close frame within ``timeout`` seconds is cut off."""
-    try:
-        await asyncio.wait_for(connection.close(code, reason), timeout)
-    except asyncio.TimeoutError:
-        connection.transport.abort()
 
 
 class _WithAlways(Mapping[str, set[str]]):
