@@ -61,6 +61,9 @@ PREFIX = "/binance"
 _WS = PREFIX + "/ws"
 _STREAM = PREFIX + "/stream"
 _API = PREFIX + "/api/"
+#: Bars of the simulated market's past that klines start from: 1 s bars, and 1 m bars (25 hours of
+#: them, which also make the longer intervals' past; more would slow every start of the exchange).
+PAST_BARS = {"1s": 1500, "1m": 1500}
 #: Seconds between two market ticks (the period of ``@100ms`` streams).
 TICK = 0.1
 _encoder = msgspec.json.Encoder()
@@ -122,6 +125,10 @@ class BinanceEndpoint:
             [], batch=False, max_batch_messages=1, max_send_buffer=config.max_send_buffer,
             delay_of=delay_of, on_delayed=on_delayed,
         )
+        now_ms = time.time_ns() // 1_000_000
+        for symbol in market.symbols:  # klines start from the simulated market's past, where it has one
+            for interval, count in PAST_BARS.items():
+                self.market.seed_past(symbol, interval, market.history(symbol, interval, None, count)[0], now_ms)
         self._on_subscribed = on_subscribed
         self._closing: set[asyncio.Future[None]] = set()
         self._clients: dict[ServerConnection, _Client] = {}
