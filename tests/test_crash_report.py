@@ -64,7 +64,7 @@ def test_the_app_writes_a_native_crash_into_its_log_folder(tmp_path):
         app.stop()
     (crash,) = app.log_dir.glob("crash-*.log")
     text = crash.read_text()
-    assert "Fatal Python error: Segmentation fault" in text and "Current thread" in text
+    assert "Fatal Python error: Segmentation fault" in text and "(most recent call first)" in text  # a thread's traceback
 
 
 def test_the_report_names_the_version_the_log_and_the_traceback():
