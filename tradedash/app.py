@@ -28,7 +28,8 @@ from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.candle_store import CandleStore
 from tradedash.core.chart_state import ChartState
 from tradedash.core.market import MarketState
-from tradedash.core.redact import RedactingFilter
+from tradedash.core.redact import RedactingFilter, redact
+from tradedash.core.venues.registry import venue_of
 from tradedash.crash_report import enable_fault_log
 from tradedash.desktop_entry import ENTRY_ID
 from tradedash.net.feed_client import FatalFeedError, FeedClient
@@ -216,17 +217,27 @@ class Dashboard:
         return self.exchange.url
 
     async def _start_feed(self, feed_config: FeedConfig) -> None:
-        url = await self._embedded_url() if feed_config.url == EMBEDDED else feed_config.url
+        venue = venue_of(feed_config.venue)
+        url, rest_url = feed_config.url, feed_config.rest_url
+        if url == EMBEDDED:
+            url, embedded_rest = venue.mock_urls(await self._embedded_url())
+            rest_url = rest_url or embedded_rest
         market = MarketState()
-        client = FeedClient(
-            url,
-            market=market,
+        session = venue.session(
+            market,
+            rest_url=rest_url,
+            subscriptions=wire.subscriptions_of(feed_config.channels, [venue.symbol(s) for s in feed_config.symbols]),
             on_message=self.alerts.observer(feed_config.name),
             on_message_types=ALERT_MESSAGE_TYPES,
-            subscriptions=wire.subscriptions_of(feed_config.channels, feed_config.symbols),
+            name=redact(url),
+        )
+        client = FeedClient(
+            url,
+            session=session,
             token=feed_config.token or None,
             ca_file=feed_config.ca_file or None,
             policy=ReconnectPolicy(cap=feed_config.reconnect_max_delay),
+            compression=feed_config.compression,
         )
         self.alerts.attach_feed(feed_config.name, client.lifecycle, lambda: client.symbols, market)
         view = RunningFeed(feed_config, client, market)
