@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     security.add_argument("--origin", dest="origins", action="append", help="also allow browser pages from this origin ('*': any); repeatable (local pages and clients without Origin are always allowed)")
     binance = parser.add_argument_group("Binance dialect (/binance/ws, /binance/stream, /binance/api/v3; docs/binance.md)")
     binance.add_argument("--binance-weight-limit", type=int, help=f"REST request weight per address per minute; more gets HTTP 429 (default {d.binance_weight_limit})")
+    binance.add_argument("--binance-ban-seconds", type=int, help=f"an address asking again before a 429's Retry-After is banned this long: HTTP 418 (default {d.binance_ban_seconds})")
     binance.add_argument("--binance-max-streams", type=int, help=f"streams per connection (default {d.binance_max_streams})")
     binance.add_argument("--binance-messages-per-second", type=float, help=f"incoming messages per connection; more closes with 1008 (default {d.binance_messages_per_second:g})")
     binance.add_argument("--binance-max-connection-age", type=float, help=f"seconds before a stream connection is closed (default {d.binance_max_connection_age:g}: 24 h)")

@@ -79,6 +79,8 @@ class ExchangeConfig:
     faults: list[ScheduledFault] = field(default_factory=list)
     # Binance dialect (/binance/...): Binance's documented limits
     binance_weight_limit: int = 6000
+    #: Seconds an address that did not back off after a 429 is banned (HTTP 418).
+    binance_ban_seconds: int = 120
     binance_max_streams: int = 1024
     binance_messages_per_second: float = 5.0
     binance_max_connection_age: float = 86_400.0
@@ -94,7 +96,7 @@ class ExchangeConfig:
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name.replace('_', '-')} must be > 0, got {getattr(self, name)}")
         for name in ("max_message_size", "max_queue", "max_subscriptions", "max_send_buffer", "max_request_burst", "max_batch_messages",
-                     "binance_weight_limit", "binance_max_streams"):
+                     "binance_weight_limit", "binance_max_streams", "binance_ban_seconds"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be >= 1, got {getattr(self, name)}")
         for name in ("max_connections", "max_connections_per_address"):

@@ -1,5 +1,5 @@
 """The exchange's sockets: the WebSocket server and fan-out, each connection's pure request
-session, and the limits on handshakes and requests."""
+session, the limits on handshakes and requests, and the Binance dialect's sockets (``binance``)."""
 
 from ..config import ExchangeConfig, ServerCounters
 from .exchange_server import SERVER_NAME, ExchangeServer

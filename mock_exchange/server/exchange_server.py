@@ -26,7 +26,7 @@ from ..config import ExchangeConfig, ServerCounters
 from ..faults import FaultInjector, run_schedule
 from ..faults.admin import admin_fault
 from ..market import DEFAULT_SPECS, Market, PastOptions, ReplayMarket, past_available
-from ..venues.binance import BinanceEndpoint, FanoutPair, serves
+from .binance import BinanceEndpoint, FanoutPair, serves
 from .capacity import connection_capacity, install_accept_error_limiter, raise_descriptor_limit
 from .fanout import Fanout
 from .heartbeats import Heartbeats

@@ -9,7 +9,7 @@ milliseconds since the epoch; a bar's close time is its next bar's open time les
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 __all__ = ["INTERVALS", "KlineBar", "KlineBuilder", "bar_start", "bar_end"]
@@ -75,15 +75,21 @@ class KlineBuilder:
     Contract:
 
     - :meth:`add` counts a trade into the bar of its time (closing the bar before, if any);
+    - :meth:`add_bar` counts a closed bar of a finer interval that divides this one (1 m bars
+      into 5 m, ... 1M bars: every interval from 1 m up is made of whole minutes), so that a
+      trade is counted into two builders (1 s and 1 m) instead of sixteen;
     - :meth:`roll` closes the current bar once ``now`` is past it and opens the next at the
       last close with no trades (Binance sends such bars too), returning the bars it closed;
-    - :attr:`history` holds closed bars, oldest first; :meth:`bars` adds the open one.
+      :meth:`take_closed` returns every bar closed since it was last called, however closed;
+    - :attr:`history` holds closed bars, oldest first; :meth:`bars` adds the open one, and
+      :meth:`view` is the open one with a finer bar still open (the live minute) counted in.
     """
 
     def __init__(self, interval: str, keep: int = 1000) -> None:
         self.interval = interval
         self.current: KlineBar | None = None
         self.history: deque[KlineBar] = deque(maxlen=keep)
+        self._unsent: deque[KlineBar] = deque(maxlen=keep)
 
     def _open(self, ms: int, price: float) -> KlineBar:
         start = bar_start(self.interval, ms)
@@ -95,6 +101,7 @@ class KlineBuilder:
         while bar is not None and now_ms > bar.end:
             bar.closed = True
             self.history.append(bar)
+            self._unsent.append(bar)
             closed.append(bar)
             # Bars with no trades fill a quiet spell, as many as history keeps; then skip to now.
             at = bar.end + 1 if len(closed) < (self.history.maxlen or 1) else now_ms
@@ -121,6 +128,51 @@ class KlineBuilder:
             bar.taker_buy_quote_volume += price * size
         return closed
 
-    def bars(self) -> list[KlineBar]:
-        """Closed bars then the open one, oldest first."""
-        return [*self.history, *([self.current] if self.current is not None else [])]
+    def take_closed(self) -> list[KlineBar]:
+        """The bars closed since the last call (by a trade, a finer bar or :meth:`roll`), oldest first."""
+        out = list(self._unsent)
+        self._unsent.clear()
+        return out
+
+    def add_bar(self, bar: KlineBar) -> list[KlineBar]:
+        closed = self.roll(bar.start)
+        if self.current is None:
+            self.current = self._open(bar.start, bar.open)
+        _merge(self.current, bar)
+        return closed
+
+    def view(self, live: KlineBar | None) -> KlineBar | None:
+        """The open bar with ``live`` (an open finer bar inside it) counted in; a copy when it is."""
+        bar = self.current
+        if live is None:
+            return bar
+        if bar is None:  # no minute has closed yet: the live one opens this bar
+            bar = self._open(live.start, live.open)
+        elif not bar.start <= live.start <= bar.end:
+            return bar
+        out = replace(bar)
+        _merge(out, live)
+        return out
+
+    def bars(self, live: KlineBar | None = None) -> list[KlineBar]:
+        """Closed bars then the open one (its :meth:`view` with ``live``), oldest first."""
+        current = self.view(live)
+        return [*self.history, *([current] if current is not None else [])]
+
+
+def _merge(target: KlineBar, bar: KlineBar) -> None:
+    """Count ``bar``'s trades into ``target`` (a bar without trades changes nothing)."""
+    if not bar.trades:
+        return
+    if not target.trades:
+        target.open, target.high, target.low = bar.open, bar.high, bar.low
+        target.first_trade_id = bar.first_trade_id
+    target.high = max(target.high, bar.high)
+    target.low = min(target.low, bar.low)
+    target.close = bar.close
+    target.volume += bar.volume
+    target.quote_volume += bar.quote_volume
+    target.trades += bar.trades
+    target.last_trade_id = bar.last_trade_id
+    target.taker_buy_volume += bar.taker_buy_volume
+    target.taker_buy_quote_volume += bar.taker_buy_quote_volume

@@ -36,6 +36,11 @@ BOOK_LEVELS = 50
 _MS = 1_000_000
 _DAY_MS = 86_400_000
 _MINUTE_MS = 60_000
+#: Rolling-window ticker streams: window -> event type, and the window's length in ms.
+_WINDOWS: dict[str, type[bm.RollingTickerEvent]] = {"1h": bm.HourTickerEvent, "4h": bm.FourHourTickerEvent, "1d": bm.DayTickerEvent}
+_WINDOW_MS = {"1h": 3_600_000, "4h": 4 * 3_600_000, "1d": 86_400_000}
+#: The intervals counted trade by trade; the longer ones are made of whole 1 m bars.
+_TRADE_FED = frozenset({"1s", "1m"})
 #: The first update id of every book (any positive start works; a large one looks like Binance's).
 _FIRST_UPDATE_ID = 1_000_000
 
@@ -80,7 +85,8 @@ class _Symbol:
         self.ticker: wire.Ticker | None = None
         self.last_trade: wire.Trade | None = None
         self.day = _Day()
-        self.klines = {interval: KlineBuilder(interval) for interval in INTERVALS}
+        #: Bars of every interval; 1m ones also make the rolling windows (a day is 1440 of them).
+        self.klines = {interval: KlineBuilder(interval, keep=1500) for interval in INTERVALS}
         self.update_id = _FIRST_UPDATE_ID
         self.bids: dict[float, float] = {}
         self.asks: dict[float, float] = {}
@@ -111,8 +117,8 @@ class BinanceMarket:
       only when something changed) says to withhold it, which withholds the next 1000 ms
       ``depth`` event too;
     - :meth:`tick` returns the periodic events due at this 100 ms tick (``number`` counts ticks):
-      partial depth, and every 10th tick ``depth``, ``ticker``, ``miniTicker``, ``kline_1s``,
-      every 20th the other klines;
+      partial depth, and every 10th tick ``depth``, ``ticker``, ``miniTicker``, the rolling
+      windows (from the 1 m bars), ``avgPrice`` (5 minutes), ``kline_1s``; every 20th the other klines;
     - :meth:`depth_snapshot`, :meth:`klines` and :meth:`ticker` answer REST requests.
     """
 
@@ -132,8 +138,9 @@ class BinanceMarket:
             ms = message.ts // _MS
             m.last_trade = message
             m.day.add(ms, message.price, message.size, message.trade_id)
-            for builder in m.klines.values():
-                builder.add(ms, message.price, message.size, message.trade_id, message.side == "buy")
+            taker_buys = message.side == "buy"
+            m.klines["1s"].add(ms, message.price, message.size, message.trade_id, taker_buys)
+            self._fold(m, m.klines["1m"].add(ms, message.price, message.size, message.trade_id, taker_buys))
             maker = message.side == "sell"
             price, size = amount(message.price), amount(message.size)
             if f"{prefix}@trade" in wanted:
@@ -216,23 +223,41 @@ class BinanceMarket:
                     out.append((f"{prefix}@ticker", self.ticker(symbol, now_ms)))
                 if f"{prefix}@miniTicker" in wanted and m.ticker is not None:
                     out.append((f"{prefix}@miniTicker", self._mini_ticker(m, now_ms)))
+                for window, event_type in _WINDOWS.items():
+                    name = f"{prefix}@ticker_{window}"
+                    if name in wanted and m.last_trade is not None:
+                        out.append((name, self._rolling(m, event_type, _WINDOW_MS[window], now_ms)))
+                if f"{prefix}@avgPrice" in wanted and m.last_trade is not None:
+                    out.append((f"{prefix}@avgPrice", self._average(m, now_ms)))
+            if second:
+                self._fold(m, m.klines["1m"].roll(now_ms))
+            live = m.klines["1m"].current
             for interval, builder in m.klines.items():
                 if not (two_seconds or (second and interval == "1s")):
                     continue
                 name = f"{prefix}@kline_{interval}"
-                closed = builder.roll(now_ms)
-                if name in wanted and builder.current is not None:
-                    for bar in (*closed, builder.current):
+                builder.roll(now_ms)
+                closed = builder.take_closed()
+                current = builder.view(live if interval not in _TRADE_FED else None)
+                if name in wanted and current is not None:
+                    for bar in (*closed, current):
                         out.append((name, bm.KlineEvent(now_ms, m.venue, self._kline(m.venue, interval, bar))))
         return out
+
+    @staticmethod
+    def _fold(m: _Symbol, minutes: list[KlineBar]) -> None:
+        """Count closed 1 m bars into the bars of every longer interval."""
+        for bar in minutes:
+            for interval, builder in m.klines.items():
+                if interval not in _TRADE_FED:
+                    builder.add_bar(bar)
 
     # --- REST and shared shapes -------------------------------------------------------
 
     def ticker(self, symbol: str, now_ms: int) -> bm.TickerEvent:
         """The 24 h rolling ticker of ``symbol`` as of ``now_ms`` (the ``@ticker`` event)."""
         m = self._symbols[symbol]
-        t = m.ticker
-        assert t is not None, "no ticker before the first trade"
+        t = m.ticker or wire.Ticker(symbol, 0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)  # no trade yet: zeros
         quote_volume, trades, first_id = m.day.totals()
         last_id = m.last_trade.trade_id if m.last_trade is not None else 0
         last_qty = m.last_trade.size if m.last_trade is not None else 0.0
@@ -245,9 +270,6 @@ class BinanceMarket:
             now_ms - _DAY_MS, now_ms, first_id, last_id, trades,
         )
 
-    def has_ticker(self, symbol: str) -> bool:
-        return self._symbols[symbol].ticker is not None
-
     def _mini_ticker(self, m: _Symbol, now_ms: int) -> bm.MiniTickerEvent:
         t = m.ticker
         assert t is not None
@@ -258,6 +280,35 @@ class BinanceMarket:
         )
 
     @staticmethod
+    def _window(m: _Symbol, length_ms: int, now_ms: int) -> list[KlineBar]:
+        """The 1 m bars (with trades) of the last ``length_ms``, oldest first."""
+        bars = m.klines["1m"].bars()
+        return [b for b in bars if b.start >= now_ms - length_ms and b.trades]
+
+    def _rolling(self, m: _Symbol, event_type: type[bm.RollingTickerEvent], length_ms: int, now_ms: int) -> bm.RollingTickerEvent:
+        bars = self._window(m, length_ms, now_ms)
+        assert m.last_trade is not None
+        last = m.last_trade.price
+        open_ = bars[0].open if bars else last
+        volume = sum(b.volume for b in bars)
+        quote = sum(b.quote_volume for b in bars)
+        change = last - open_
+        return event_type(
+            now_ms, m.venue, amount(change), f"{100.0 * change / open_ if open_ else 0.0:.3f}", amount(open_),  # type: ignore[arg-type]
+            amount(max((b.high for b in bars), default=last)), amount(min((b.low for b in bars), default=last)),  # type: ignore[arg-type]
+            amount(last), amount(quote / volume if volume else last), amount(volume), amount(quote),  # type: ignore[arg-type]
+            now_ms - length_ms, now_ms, bars[0].first_trade_id if bars else 0, bars[-1].last_trade_id if bars else 0,
+            sum(b.trades for b in bars),
+        )
+
+    def _average(self, m: _Symbol, now_ms: int) -> bm.AvgPriceEvent:
+        bars = self._window(m, 5 * _MINUTE_MS, now_ms)
+        assert m.last_trade is not None
+        volume = sum(b.volume for b in bars)
+        average = sum(b.quote_volume for b in bars) / volume if volume else m.last_trade.price
+        return bm.AvgPriceEvent(now_ms, m.venue, "5m", amount(average), m.last_trade.ts // _MS)  # type: ignore[arg-type]
+
+    @staticmethod
     def _kline(venue: str, interval: str, bar: KlineBar) -> bm.Kline:
         return bm.Kline(
             bar.start, bar.end, venue, interval, bar.first_trade_id, bar.last_trade_id,
@@ -266,10 +317,15 @@ class BinanceMarket:
             amount(bar.taker_buy_quote_volume), "0",  # type: ignore[arg-type]
         )
 
-    def klines(self, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int) -> list[list[object]]:
-        """Rows of ``GET /api/v3/klines``: bars of ``interval`` opening in [start, end], oldest first, at
-        most ``limit`` (the first ones after ``start`` if given, else the newest)."""
-        bars = self._symbols[symbol].klines[interval].bars()
+    def klines(
+        self, symbol: str, interval: str, start_ms: int | None, end_ms: int | None, limit: int, now_ms: int
+    ) -> list[list[object]]:
+        """Rows of ``GET /api/v3/klines`` as of ``now_ms``: bars of ``interval`` opening in [start, end],
+        oldest first, at most ``limit`` (the first ones after ``start`` if given, else the newest)."""
+        m = self._symbols[symbol]
+        self._fold(m, m.klines["1m"].roll(now_ms))
+        m.klines[interval].roll(now_ms)
+        bars = m.klines[interval].bars(None if interval in _TRADE_FED else m.klines["1m"].current)
         chosen = [b for b in bars if (start_ms is None or b.start >= start_ms) and (end_ms is None or b.start <= end_ms)]
         chosen = chosen[:limit] if start_ms is not None else chosen[-limit:]
         return [

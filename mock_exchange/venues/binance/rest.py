@@ -16,7 +16,9 @@ Errors come as Binance writes them, ``{"code": <negative>, "msg": ...}`` with HT
 -1121 invalid symbol), 404 for an unknown route, and 429 (-1003) when an address has spent
 more than its request weight this minute. Every answer carries ``X-MBX-USED-WEIGHT-1M``
 (and ``X-MBX-USED-WEIGHT``): the weight the address has spent in this clock minute, this
-request included; a 429 carries ``Retry-After`` (seconds to the next minute).
+request included; a 429 carries ``Retry-After`` (seconds to the next minute). An address
+that asks again before that ``Retry-After`` has passed is banned ("failing to back off after
+receiving 429s"): HTTP 418 for ``ban_seconds``, with ``Retry-After`` until the ban ends.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ class RestApi:
 
     def __init__(
         self, market: BinanceMarket, specs: dict[str, tuple[float, float]], *, weight_limit: int = DEFAULT_WEIGHT_LIMIT,
-        book_of: Any = None,
+        book_of: Any = None, ban_seconds: int = 120,
     ) -> None:
         self._market = market
         self._names: SymbolNames = market.names
@@ -80,6 +82,10 @@ class RestApi:
         self.weight_limit = weight_limit
         self._book_of = book_of
         self._spent: dict[str, tuple[int, int]] = {}  # address -> (minute, weight)
+        self.ban_seconds = ban_seconds
+        #: Addresses told to wait (429) until when, and those banned (418) until when (ms).
+        self._warned: dict[str, int] = {}
+        self._banned: dict[str, int] = {}
 
     def used_weight(self, address: str, now_ms: int) -> int:
         minute, weight = self._spent.get(address, (-1, 0))
@@ -99,7 +105,16 @@ class RestApi:
         used = self.used_weight(address, now_ms) + weight
         self._spent[address] = (minute, used)
         headers = {"X-MBX-USED-WEIGHT-1M": str(used), "X-MBX-USED-WEIGHT": str(used)}
+        if self._warned.get(address, 0) > now_ms and address not in self._banned:
+            self._banned[address] = now_ms + self.ban_seconds * 1000
+        banned_until = self._banned.get(address, 0)
+        if banned_until > now_ms:
+            headers["Retry-After"] = str(-(-(banned_until - now_ms) // 1000))
+            msg = f"Way too many requests; IP({address}) banned until {banned_until}. Please use the websocket for live updates to avoid bans."
+            return RestAnswer(418, headers, _encoder.encode(ErrorBody(-1003, msg)))
+        self._banned.pop(address, None)
         if used > self.weight_limit:
+            self._warned[address] = (minute + 1) * _MINUTE_MS
             headers["Retry-After"] = str(max(1, -(-((minute + 1) * _MINUTE_MS - now_ms) // 1000)))
             msg = (
                 f"Too many requests; current limit of IP({address}) is {self.weight_limit} requests per minute. "
@@ -168,7 +183,11 @@ class RestApi:
             RateLimit("REQUEST_WEIGHT", "MINUTE", 1, self.weight_limit),
             RateLimit("RAW_REQUESTS", "MINUTE", 5, 61000),
         ]
-        return ExchangeInfo("UTC", now_ms, limits, records)
+        # The dashboard's Structs hold what it reads; the other documented fields are added around them.
+        body = msgspec.to_builtins(ExchangeInfo("UTC", now_ms, limits, records))
+        body["exchangeFilters"] = []
+        body["symbols"] = [{**_SYMBOL_FIELDS, **record} for record in body["symbols"]]
+        return body
 
     def _depth_weight(self, params: dict[str, str]) -> int:
         return depth_weight(min(self._integer(params, "limit", 100) or 100, 5000))
@@ -191,19 +210,15 @@ class RestApi:
         if limit > 1000:
             raise _Refused(400, -1130, "Data sent for parameter 'limit' is not valid.")
         start, end = self._integer(params, "startTime", None), self._integer(params, "endTime", None)
-        return self._market.klines(symbol, interval, start, end, limit)
+        return self._market.klines(symbol, interval, start, end, limit, now_ms)
 
     def _ticker_weight(self, params: dict[str, str]) -> int:
         return 2 if "symbol" in params else 80
 
     def _ticker(self, params: dict[str, str], now_ms: int) -> Any:
-        chosen = [self._symbol(params)] if "symbol" in params else list(self._names.venue_of)
-        bodies = [self._ticker_body(symbol, now_ms) for symbol in chosen if self._market.has_ticker(symbol)]
         if "symbol" in params:
-            if not bodies:
-                raise _Refused(400, -1121, "Invalid symbol.")
-            return bodies[0]
-        return bodies
+            return self._ticker_body(self._symbol(params), now_ms)
+        return [self._ticker_body(symbol, now_ms) for symbol in self._names.venue_of]
 
     def _ticker_body(self, symbol: str, now_ms: int) -> dict[str, Any]:
         t = self._market.ticker(symbol, now_ms)
@@ -215,6 +230,18 @@ class RestApi:
             "volume": t.volume, "quoteVolume": t.quote_volume, "openTime": t.open_time, "closeTime": t.close_time,
             "firstId": t.first_trade_id, "lastId": t.last_trade_id, "count": t.trades,
         }
+
+
+#: A symbol's documented ``exchangeInfo`` fields that TradeDash does not read, as a spot pair has them.
+_SYMBOL_FIELDS: dict[str, Any] = {
+    "baseAssetPrecision": 8, "quotePrecision": 8, "quoteAssetPrecision": 8, "baseCommissionPrecision": 8,
+    "quoteCommissionPrecision": 8, "orderTypes": ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT",
+    "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"], "icebergAllowed": True, "ocoAllowed": True, "otoAllowed": True,
+    "opoAllowed": True, "quoteOrderQtyMarketAllowed": True, "allowTrailingStop": True, "cancelReplaceAllowed": True,
+    "amendAllowed": True, "pegInstructionsAllowed": True, "isSpotTradingAllowed": True, "isMarginTradingAllowed": False,
+    "permissions": [], "permissionSets": [["SPOT"]], "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
+    "allowedSelfTradePreventionModes": ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"],
+}
 
 
 def _fixed(weight: int) -> Any:

@@ -7,7 +7,8 @@ Binance" names them. The mock's symbols are named the Binance way by dropping th
 Kinds served (:func:`parse_stream` accepts these and no others):
 
 - ``trade``, ``aggTrade``, ``bookTicker``: real time, one event per simulated trade;
-- ``ticker``, ``miniTicker``: every 1000 ms;
+- ``ticker``, ``miniTicker``, the rolling windows ``ticker_1h``, ``ticker_4h``, ``ticker_1d``,
+  ``avgPrice`` (5 minutes): every 1000 ms;
 - ``kline_<interval>`` for every interval of :data:`.klines.INTERVALS`: every 1000 ms
   (``1s``) or 2000 ms (the others);
 - ``depth`` (1000 ms) and ``depth@100ms``: diff depth;
@@ -24,25 +25,21 @@ from dataclasses import dataclass
 
 from .klines import INTERVALS
 
-__all__ = ["Stream", "SymbolNames", "parse_stream", "REALTIME", "PARTIAL_LEVELS"]
+__all__ = ["Stream", "SymbolNames", "parse_stream", "PARTIAL_LEVELS"]
 
-#: Period (ms) of the events of real-time streams.
-REALTIME = 0
 PARTIAL_LEVELS = (5, 10, 20)
-_SIMPLE = {"trade": REALTIME, "aggTrade": REALTIME, "bookTicker": REALTIME, "ticker": 1000, "miniTicker": 1000}
+_SIMPLE = frozenset({"trade", "aggTrade", "bookTicker", "ticker", "miniTicker", "ticker_1h", "ticker_4h", "ticker_1d", "avgPrice"})
 
 
 @dataclass(frozen=True, slots=True)
 class Stream:
     """One stream: its name, the mock's symbol (None for a symbol the mock does not list: such
     a stream is accepted, as Binance accepts it, and never carries anything), its kind
-    (``trade``, ``kline``, ``depth``, ``partial``, ...), its period in ms (0: real time), and
-    the interval or levels it has."""
+    (``trade``, ``kline``, ``depth``, ``partial``, ...), and the interval or levels it has."""
 
     name: str
     symbol: str | None
     kind: str
-    period: int
     interval: str = ""
     levels: int = 0
 
@@ -69,18 +66,17 @@ def parse_stream(name: str, names: SymbolNames) -> Stream | None:
         return None
     symbol = names.mock_of.get(venue.upper())
     if kind in _SIMPLE:
-        return Stream(name, symbol, kind, _SIMPLE[kind])
+        return Stream(name, symbol, kind)
     if kind.startswith("kline_"):
         interval = kind[len("kline_"):]
         if interval not in INTERVALS:
             return None
-        return Stream(name, symbol, "kline", 1000 if interval == "1s" else 2000, interval=interval)
+        return Stream(name, symbol, "kline", interval=interval)
     base, _, speed = kind.partition("@")
     if speed not in ("", "100ms", "1000ms"):
         return None
-    period = 100 if speed == "100ms" else 1000
     if base == "depth":
-        return Stream(name, symbol, "depth", period)
+        return Stream(name, symbol, "depth")
     if base.startswith("depth") and base[5:] in {str(n) for n in PARTIAL_LEVELS}:
-        return Stream(name, symbol, "partial", period, levels=int(base[5:]))
+        return Stream(name, symbol, "partial", levels=int(base[5:]))
     return None

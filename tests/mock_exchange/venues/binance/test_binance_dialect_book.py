@@ -102,7 +102,10 @@ async def test_local_book_from_the_1000ms_diff_stream_equals_the_100ms_one_at_th
                 stream, event = m.decode_event(await asyncio.wait_for(slow_ws.recv(), 5))
                 assert stream == "btcusd@depth"
                 await slow.feed(event)  # type: ignore[arg-type]
-                await asyncio.sleep(0.3)  # the fast client has read this far
+                for _ in range(100):  # until the fast client has read this far
+                    if slow.sync.update_id in fast_books:
+                        break
+                    await asyncio.sleep(0.01)
                 if slow.sync.synced and slow.sync.update_id in fast_books:
                     assert (slow.bids, slow.asks) == fast_books[slow.sync.update_id]
                     compared += 1

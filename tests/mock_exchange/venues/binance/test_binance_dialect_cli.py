@@ -19,10 +19,11 @@ ROOT = Path(__file__).resolve().parents[4]
 
 def test_binance_options_reach_the_config():
     config = config_from_args(build_parser().parse_args([
-        "--binance-weight-limit", "1200", "--binance-max-streams", "200", "--binance-messages-per-second", "10",
+        "--binance-weight-limit", "1200", "--binance-ban-seconds", "7", "--binance-max-streams", "200", "--binance-messages-per-second", "10",
         "--binance-max-connection-age", "2", "--binance-ping-interval", "3", "--binance-pong-timeout", "9",
     ]))
     assert (config.binance_weight_limit, config.binance_max_streams, config.binance_messages_per_second) == (1200, 200, 10.0)
+    assert config.binance_ban_seconds == 7
     assert (config.binance_max_connection_age, config.binance_ping_interval, config.binance_pong_timeout) == (2.0, 3.0, 9.0)
 
 

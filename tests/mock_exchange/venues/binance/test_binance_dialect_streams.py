@@ -31,11 +31,16 @@ KINDS = {
     "depth20": m.DepthSnapshot,
     "depth@1000ms": m.DepthUpdate,
     "depth5@1000ms": m.DepthSnapshot,
+    "ticker_1h": m.HourTickerEvent,
+    "ticker_4h": m.FourHourTickerEvent,
+    "ticker_1d": m.DayTickerEvent,
+    "avgPrice": m.AvgPriceEvent,
 }
 #: Fields written as decimal strings, by event type (Binance's "string-encoded numbers").
 STRING_FIELDS = {
     "trade": ("p", "q"), "aggTrade": ("p", "q"), "24hrTicker": ("p", "P", "w", "x", "c", "Q", "b", "B", "a", "A", "o", "h", "l", "v", "q"),
     "24hrMiniTicker": ("c", "o", "h", "l", "v", "q"), "depthUpdate": (),
+    "1hTicker": ("p", "P", "o", "h", "l", "c", "w", "v", "q"), "avgPrice": ("w",),
 }
 
 
@@ -54,9 +59,9 @@ async def test_combined_stream_serves_every_kind_in_binance_shapes(make_exchange
             for name in STRING_FIELDS.get(raw["data"].get("e", ""), ()):
                 assert isinstance(raw["data"][name], str), (stream, name)
             if isinstance(event, (m.DepthUpdate, m.DepthSnapshot)):
-                for side in (event.bids, event.asks):
-                    assert all(isinstance(level, list) and all(isinstance(x, str) for x in level) for level in
-                               (raw["data"].get("b") or raw["data"].get("bids") or []) + (raw["data"].get("a") or raw["data"].get("asks") or []))
+                data = raw["data"]
+                levels = [*data.get("b", data.get("bids", [])), *data.get("a", data.get("asks", []))]
+                assert levels and all(len(level) == 2 and all(isinstance(x, str) for x in level) for level in levels)
             seen[stream] = event
     assert seen["btcusd@trade"].symbol == "BTCUSD"
     kline = seen["btcusd@kline_1m"].kline

@@ -26,8 +26,10 @@ nanoseconds in TradeDash's messages.
 Used by: the Binance session to come (every received frame; its REST pump decodes the
 bodies), :mod:`.book_sync` (:class:`DepthUpdate`, :class:`DepthSnapshot`), :mod:`.symbols`
 and :mod:`.rest` (:class:`ExchangeInfo`), :mod:`.subscriptions` (:class:`StreamRequest`), and the mock
-exchange's Binance dialect (:func:`decode_request` for what clients send it; its tests read
-what it serves with :func:`decode_event`).
+exchange's Binance dialect (``mock_exchange.venues.binance``), which encodes what it sends with
+these Structs, prices and quantities given as decimal strings (msgspec encodes the ``str`` as
+it is, and decoding reads it back into the ``float`` the field declares); its tests read what it
+serves with :func:`decode_event`.
 """
 
 from __future__ import annotations
@@ -53,6 +55,11 @@ __all__ = [
     "DepthSnapshot",
     "DepthUpdate",
     "ServerShutdown",
+    "RollingTickerEvent",
+    "HourTickerEvent",
+    "FourHourTickerEvent",
+    "DayTickerEvent",
+    "AvgPriceEvent",
     "StreamEvent",
     "StreamRequest",
     "Reply",
@@ -234,12 +241,60 @@ class ServerShutdown(msgspec.Struct, frozen=True, gc=False, tag_field="e", tag="
     event_time: int = _f("E")
 
 
+class RollingTickerEvent(msgspec.Struct, frozen=True, gc=False, tag_field="e"):
+    """``<symbol>@ticker_<1h|4h|1d>``: statistics of a rolling window, once a second
+    ("Individual Symbol Rolling Window Statistics Streams"); ``e`` is ``1hTicker``, ``4hTicker``
+    or ``1dTicker`` (the subclasses below)."""
+
+    event_time: int = _f("E")
+    symbol: str = _f("s")
+    price_change: Signed = _f("p")
+    price_change_percent: Signed = _f("P")
+    open: Amount = _f("o")
+    high: Amount = _f("h")
+    low: Amount = _f("l")
+    last: Amount = _f("c")
+    weighted_average: Amount = _f("w")
+    volume: Amount = _f("v")
+    quote_volume: Amount = _f("q")
+    open_time: int = _f("O")
+    close_time: int = _f("C")
+    first_trade_id: int = _f("F")
+    last_trade_id: int = _f("L")
+    trades: int = _f("n")
+
+
+class HourTickerEvent(RollingTickerEvent, frozen=True, gc=False, tag="1hTicker"):
+    """``<symbol>@ticker_1h``."""
+
+
+class FourHourTickerEvent(RollingTickerEvent, frozen=True, gc=False, tag="4hTicker"):
+    """``<symbol>@ticker_4h``."""
+
+
+class DayTickerEvent(RollingTickerEvent, frozen=True, gc=False, tag="1dTicker"):
+    """``<symbol>@ticker_1d``."""
+
+
+class AvgPriceEvent(msgspec.Struct, frozen=True, gc=False, tag_field="e", tag="avgPrice"):
+    """``<symbol>@avgPrice``: the average price over ``interval`` (``5m``), once a second."""
+
+    event_time: int = _f("E")
+    symbol: str = _f("s")
+    interval: str = _f("i")
+    average: Amount = _f("w")
+    last_trade_time: int = _f("T")
+
+
 StreamEvent = Union[
     TradeEvent, AggTradeEvent, KlineEvent, MiniTickerEvent, TickerEvent, BookTickerEvent,
-    DepthSnapshot, DepthUpdate, ServerShutdown,
+    DepthSnapshot, DepthUpdate, ServerShutdown, HourTickerEvent, FourHourTickerEvent, DayTickerEvent, AvgPriceEvent,
 ]
 #: The events a raw stream (``/ws/<stream>``) tells apart by their ``e`` alone.
-_TaggedEvent = Union[TradeEvent, AggTradeEvent, KlineEvent, MiniTickerEvent, TickerEvent, DepthUpdate, ServerShutdown]
+_TaggedEvent = Union[
+    TradeEvent, AggTradeEvent, KlineEvent, MiniTickerEvent, TickerEvent, DepthUpdate, ServerShutdown,
+    HourTickerEvent, FourHourTickerEvent, DayTickerEvent, AvgPriceEvent,
+]
 
 
 # --- Live subscribing ("Live Subscribing/Unsubscribing to streams") -------------------------
@@ -366,6 +421,10 @@ _payload_decoders: dict[str, msgspec.json.Decoder] = {
     "bookTicker": _lax(BookTickerEvent),
     "depth": _lax(DepthUpdate),
     "!serverShutdown": _lax(ServerShutdown),
+    "ticker_1h": _lax(HourTickerEvent),
+    "ticker_4h": _lax(FourHourTickerEvent),
+    "ticker_1d": _lax(DayTickerEvent),
+    "avgPrice": _lax(AvgPriceEvent),
     **{f"depth{levels}": _depth_decoder for levels in (5, 10, 20)},
 }
 _kline_decoder = _lax(KlineEvent)

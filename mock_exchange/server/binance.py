@@ -1,10 +1,13 @@
 """The Binance dialect's sockets: stream connections, REST over HTTP, and the 100 ms market clock.
 
+The dialect itself (stream names, events, sessions, REST answers) is pure and lives in
+:mod:`mock_exchange.venues.binance`; this module is its thin socket layer.
+
 Served on the exchange's own port under ``/binance``:
 
 - ``/binance/ws``, ``/binance/ws/<stream>[/<stream>...]``: raw streams (payloads as they are);
 - ``/binance/stream?streams=<a>/<b>/...``: combined streams (``{"stream", "data"}``);
-- ``/binance/api/v3/...``: REST (:mod:`.rest`), answered from the opening handshake's HTTP
+- ``/binance/api/v3/...``: REST (:mod:`mock_exchange.venues.binance.rest`), answered from the opening handshake's HTTP
   request without upgrading it.
 
 The exchange server hands this endpoint the connections and HTTP requests whose path
@@ -36,18 +39,18 @@ from websockets.http11 import Request, Response
 from tradedash.core import wire
 from tradedash.core.venues.binance.messages import ServerShutdown
 
-from ...server.fanout import Fanout
-from ...server.limits import RequestBudget
-from ...server.outlet import text_frame
-from .market import BOOK_LEVELS, BinanceMarket
-from .rest import RestApi
-from .session import StreamSession
-from .streams import Stream, SymbolNames
+from ..venues.binance.market import BOOK_LEVELS, BinanceMarket
+from ..venues.binance.rest import RestApi
+from ..venues.binance.session import StreamSession
+from ..venues.binance.streams import Stream, SymbolNames
+from .fanout import Fanout
+from .limits import RequestBudget
+from .outlet import text_frame
 
 if TYPE_CHECKING:
-    from ...config import ExchangeConfig, ServerCounters
-    from ...faults import FaultInjector
-    from ...market import Market, ReplayMarket
+    from ..config import ExchangeConfig, ServerCounters
+    from ..faults import FaultInjector
+    from ..market import Market, ReplayMarket
 
 __all__ = ["PREFIX", "BinanceEndpoint", "FanoutPair", "serves"]
 
@@ -87,11 +90,16 @@ def _key(stream: str, combined: bool) -> tuple[str, str, int]:
 class BinanceEndpoint:
     """The Binance dialect of one exchange server.
 
-    Contract: after :meth:`run` starts, every stream connection gets the events of its
-    streams as :mod:`.market` makes them (through a :class:`~mock_exchange.server.fanout.Fanout`
-    of its own, so the ``delay`` fault and slow-client buffering apply); :meth:`handle` answers
-    each control message once; :meth:`process_request` answers REST requests and refuses
-    stream URLs naming invalid streams (400). :meth:`forget` stops a connection's streams.
+    Contract:
+
+    - after :meth:`run` starts, every stream connection gets the events of its streams as
+      :mod:`mock_exchange.venues.binance.market` makes them, through a
+      :class:`~mock_exchange.server.fanout.Fanout` of its own (so the ``delay`` fault and
+      slow-client buffering apply; a client above ``max_send_buffer`` for
+      ``slow_client_timeout`` seconds is closed with 1008);
+    - :meth:`handle` answers each control message once;
+    - :meth:`process_request` answers REST requests and refuses stream URLs naming invalid
+      streams (400); :meth:`forget` stops a connection's streams.
     """
 
     def __init__(
@@ -105,7 +113,10 @@ class BinanceEndpoint:
         self.names = SymbolNames(market.symbols)
         self.market = BinanceMarket(self.names)
         specs = {info.symbol: (info.tick_size, info.lot_size) for info in market.symbol_infos()}
-        self.rest = RestApi(self.market, specs, weight_limit=config.binance_weight_limit, book_of=self._publish_unwatched)
+        self.rest = RestApi(
+            self.market, specs, weight_limit=config.binance_weight_limit, book_of=self._publish_unwatched,
+            ban_seconds=config.binance_ban_seconds,
+        )
         self._fanout = Fanout(
             [], batch=False, max_batch_messages=1, max_send_buffer=config.max_send_buffer,
             delay_of=delay_of, on_delayed=on_delayed,
@@ -379,7 +390,7 @@ class _WithAlways(Mapping[str, set[str]]):
         return len(self._wanted)
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests"}
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 418: "I'm a teapot", 429: "Too Many Requests"}
 
 
 def _url_streams(path: str) -> list[str] | None:
