@@ -226,7 +226,7 @@ class Dashboard:
         session = venue.session(
             market,
             rest_url=rest_url,
-            subscriptions=wire.subscriptions_of(feed_config.channels, [venue.symbol(s) for s in feed_config.symbols]),
+            subscriptions=_subscriptions(feed_config),
             on_message=self.alerts.observer(feed_config.name),
             on_message_types=ALERT_MESSAGE_TYPES,
             name=redact(url),
@@ -281,7 +281,7 @@ class Dashboard:
                 continue
             view = self._running[name].feed
             view.config = feed
-            view.client.set_subscriptions(wire.subscriptions_of(feed.channels, feed.symbols))
+            view.client.set_subscriptions(_subscriptions(feed))
         self.save()
 
     def save(self) -> None:
@@ -311,9 +311,15 @@ class Dashboard:
             self.candles = None
 
 
+def _subscriptions(feed: FeedConfig) -> list[wire.Subscription]:
+    """The feed's subscriptions, its symbols in its venue's names (``BTC-USD`` -> ``BTCUSD`` on Binance)."""
+    venue = venue_of(feed.venue)
+    return list(wire.subscriptions_of(feed.channels, [venue.symbol(s) for s in feed.symbols]))
+
+
 def _connection_settings(feed: FeedConfig) -> tuple[object, ...]:
     """What a running feed cannot change without reconnecting."""
-    return feed.url, feed.token, feed.ca_file, feed.reconnect_max_delay
+    return feed.venue, feed.url, feed.rest_url, feed.compression, feed.token, feed.ca_file, feed.reconnect_max_delay
 
 
 def _log_failure(task: asyncio.Future) -> None:

@@ -192,4 +192,4 @@ def test_a_binance_feed_on_the_embedded_mock_fills_the_watchlist_and_book(qt_asy
         finally:
             await dashboard.stop()
 
-    assert qt_async.run(scenario()) == {"BTCUSD", "ETHUSD"}
+    assert qt_async.run(scenario()) == {"BTC-USD · Binance", "ETH-USD · Binance"}  # the venue beside the symbol
