@@ -87,3 +87,33 @@ async def test_binance_feed_reads_trades_and_tickers_and_keeps_the_servers_book(
             await task
     assert watch.unequal == 0
     assert session.stats.malformed == 0
+
+
+async def test_binance_feed_through_the_fault_proxy_keeps_the_servers_book(exchange: ExchangeServer):
+    from mock_exchange.proxy import FaultProxy
+
+    proxy = FaultProxy(("127.0.0.1", exchange.port), seed=3)
+    await proxy.start()
+    venue = venue_of("binance")
+    ws_url, rest_url = venue.mock_urls(f"ws://127.0.0.1:{proxy.port}")  # stream and REST both through the proxy
+    market = MarketState()
+    watch = BookWatch(exchange, market)
+    session = venue.session(
+        market, rest_url=rest_url, subscriptions=wire.subscriptions_of(["book", "trades"], [VENUE_SYMBOL]), on_message=watch
+    )
+    client = FeedClient(ws_url, session=session)
+    task = asyncio.create_task(client.run())
+    try:
+        proxy.set_slicing(7)  # frames arrive in 7-byte pieces
+        await wait_for(lambda: watch.equal >= 5, what="the book through a slicing proxy")
+        proxy.reset_all()  # connections reset: reconnect, start the book over
+        await wait_for(lambda: client.stats.reconnects >= 1, what="a reconnect")
+        proxy.clear_faults()
+        before = watch.equal
+        await wait_for(lambda: client.state is FeedState.LIVE and watch.equal >= before + 5, what="the book after the reset")
+    finally:
+        await client.close()
+        with contextlib.suppress(Exception):
+            await task
+        await proxy.stop()
+    assert watch.unequal == 0

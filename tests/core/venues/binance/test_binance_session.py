@@ -261,3 +261,15 @@ def test_exchange_info_failure_still_subscribes_and_is_read_next_time():
     session.connect_started()
     session.connection_opened(clock.now)
     assert sent(session, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]
+
+
+def test_symbols_given_up_front_put_every_stream_in_the_first_url_and_skip_exchange_info():
+    clock = Clock()
+    listed = [wire.SymbolInfo("BNBBTC", 0.000001, 0.001)]
+    session = BinanceSession(MarketState(clock=clock), subscriptions=subs("trades,book", "BNBBTC"), clock=clock,
+                             rest_url=REST, symbols=listed)
+    session.connect_started()
+    assert session.connection_url(WS) == WS + "/stream?streams=bnbbtc@depth@100ms/bnbbtc@trade"
+    session.connection_opened(clock.now)
+    assert sent(session, clock) == []  # nothing to ask: the URL carries it all
+    assert session.confirmed == subs("trades,book", "BNBBTC")

@@ -59,6 +59,7 @@ class BinanceSession(FeedSession):
       the subscriptions wait for it (or its failure), so that :attr:`symbols` (tick and lot sizes) tells
       which requested symbols Binance does not list. An error reply to a ``SUBSCRIBE`` is handled as
       protocol v1's ``unknown_symbol`` (:meth:`_refuse`): only unlisted symbols are dropped.
+      ``symbols`` given to the constructor stand for that list: then ``exchangeInfo`` is never fetched.
     - Control frames are paced at ``requests_per_second`` (default 4: Binance closes a connection
       that sends more than 5 messages a second, and the pump's keepalive ping counts too).
     - Each ``book`` subscription has a :class:`~.book_sync.BookSync`: depth events in, snapshots fetched
@@ -81,6 +82,7 @@ class BinanceSession(FeedSession):
         streams_per_frame: int = 200,
         requests_per_second: float = 4.0,
         request_burst: int = 4,
+        symbols: list[wire.SymbolInfo] | None = None,
         **options,  # type: ignore[no-untyped-def]
     ) -> None:
         super().__init__(market, requests_per_second=requests_per_second, request_burst=request_burst, **options)
@@ -93,7 +95,9 @@ class BinanceSession(FeedSession):
         self.books: dict[str, BookSync] = {}
         self._tickets: dict[str, int] = {}  # symbol -> the ticket of its depth fetch under way
         self._in_url: set[wire.Subscription] = set()  # what this connection's URL names
-        self._symbols_read = False
+        self._symbols_read = symbols is not None
+        if symbols is not None:
+            self.symbols = list(symbols)
         self._resyncing_books: set[str] = set()
 
     # --- Connection --------------------------------------------------------------------
