@@ -72,6 +72,10 @@ async def test_binance_feed_reads_trades_and_tickers_and_keeps_the_servers_book(
         assert session.confirmed == session.subscriptions
         sync = session.books[VENUE_SYMBOL]
 
+        page = await client.fetch_history(VENUE_SYMBOL, "1m", count=5)  # GET /api/v3/klines, beside the stream
+        assert page.symbol == VENUE_SYMBOL and 1 <= len(page.bars) <= 5
+        assert all(start % 60_000_000_000 == 0 for start, *_ in page.bars)
+
         await exchange.faults.skip_book_seq(SYMBOL, 2)  # withheld updates: a gap, then a resync
         await wait_for(lambda: sync.resyncs >= 1, what="a gap")
         before = watch.equal

@@ -273,3 +273,25 @@ def test_symbols_given_up_front_put_every_stream_in_the_first_url_and_skip_excha
     session.connection_opened(clock.now)
     assert sent(session, clock) == []  # nothing to ask: the URL carries it all
     assert session.confirmed == subs("trades,book", "BNBBTC")
+
+
+def test_history_pages_come_from_the_documented_klines_endpoint():
+    from tradedash.core.feed_session import FetchHistory, HistoryError
+
+    session, clock, _ = make(subs("trades", "BNBBTC"))
+    connect(session, clock, "BNBBTC")
+    pages: list = []
+    first = session.request_history("BNBBTC", "1m", count=1, done=pages.append)
+    older = session.request_history("BNBBTC", "1m", count=5, end=1499040000000 * 1_000_000, done=pages.append)
+    fetches = sent(session, clock)
+    assert fetches == [
+        FetchHistory(first, REST + "/api/v3/klines?symbol=BNBBTC&interval=1m&limit=1"),
+        FetchHistory(older, REST + "/api/v3/klines?symbol=BNBBTC&interval=1m&limit=5&endTime=1499039999999"),
+    ]
+    session.receive_history(first, example("rest klines").encode())
+    session.receive_history(older, example("rest error").encode())
+    page, refused = pages
+    assert (page.id, page.symbol, page.interval) == (first, "BNBBTC", "1m")
+    assert page.bars == [(1499040000000 * 1_000_000, 0.0163479, 0.8, 0.015758, 0.015771, 148976.11427815)]
+    assert page.next_end == 1499040000000 * 1_000_000  # a full page: there may be older bars
+    assert isinstance(refused, HistoryError) and refused.code == "fetch_failed" and "Invalid symbol" in str(refused)

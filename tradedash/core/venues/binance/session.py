@@ -11,7 +11,7 @@ import logging
 
 from tradedash.core import wire
 from tradedash.core.book import BookOutcome
-from tradedash.core.feed_session import FeedSession, MarketSink
+from tradedash.core.feed_session import FeedSession, HistoryError, MarketSink
 from tradedash.core.lifecycle import FeedEvent
 
 from .book_sync import RESYNC_CAUSES, BookSync, FetchDepth, SyncOutcome
@@ -25,9 +25,10 @@ from .messages import (
     decode_depth,
     decode_exchange_info,
     decode_frame,
+    decode_klines,
     encode_request,
 )
-from .rest import exchange_info_request
+from .rest import exchange_info_request, klines_request
 from .streams import combined_url, streams_of
 from .symbols import symbols_of
 
@@ -67,6 +68,8 @@ class BinanceSession(FeedSession):
       snapshot or a missed bridge empties the shown book (never a wrong one) and the feed is
       ``resyncing`` until the snapshot is in; every new connection (a drop, the 24 h cut, a
       ``serverShutdown``, after which the reconnect is immediate) starts every book over.
+    - History pages come from ``GET /api/v3/klines`` (``endTime`` just before the page's ``end``);
+      a page as long as asked for has an older one (``next_end``: its oldest bar's start).
     """
 
     greets = False
@@ -99,6 +102,7 @@ class BinanceSession(FeedSession):
         if symbols is not None:
             self.symbols = list(symbols)
         self._resyncing_books: set[str] = set()
+        self._history: dict[int, wire.HistoryRequest] = {}  # klines fetches under way
 
     # --- Connection --------------------------------------------------------------------
 
@@ -245,6 +249,33 @@ class BinanceSession(FeedSession):
         if sync is not None:  # the next depth event asks again
             sync.reset()
             self._tickets.pop(symbol, None)
+
+    def _request_history(self, request: wire.HistoryRequest) -> None:
+        path = klines_request(request.symbol, request.interval, request.count).path
+        if request.end is not None:
+            path += f"&endTime={request.end // 1_000_000 - 1}"
+        self._history[request.id] = request
+        self._fetch_history(request.id, self.rest_url + path)
+
+    def receive_history(self, request_id: int, body: bytes) -> None:
+        request = self._history.pop(request_id, None)
+        if request is None:
+            return
+        try:
+            rows = decode_klines(body)
+        except BinanceError as exc:
+            rows = ErrorBody(-1, str(exc))
+        if isinstance(rows, ErrorBody):
+            self._settle_history(request_id, HistoryError("fetch_failed", f"klines: error {rows.code}: {rows.msg}"))
+            return
+        bars = [(row[0] * 1_000_000, row[1], row[2], row[3], row[4], row[5]) for row in rows]
+        next_end = bars[0][0] if bars and len(bars) >= request.count else None
+        page = wire.History(request_id, request.symbol, request.interval, self._wall_clock_ns(), bars, next_end)
+        self._settle_history(request_id, page)
+
+    def history_fetch_failed(self, request_id: int, reason: str) -> None:
+        self._history.pop(request_id, None)
+        super().history_fetch_failed(request_id, reason)
 
     def _receive_exchange_info(self, body: bytes) -> None:
         try:
