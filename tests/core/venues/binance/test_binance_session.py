@@ -295,3 +295,15 @@ def test_history_pages_come_from_the_documented_klines_endpoint():
     assert page.bars == [(1499040000000 * 1_000_000, 0.0163479, 0.8, 0.015758, 0.015771, 148976.11427815)]
     assert page.next_end == 1499040000000 * 1_000_000  # a full page: there may be older bars
     assert isinstance(refused, HistoryError) and refused.code == "fetch_failed" and "Invalid symbol" in str(refused)
+
+
+def test_depth_updates_of_unwanted_books_are_never_applied():
+    session, clock, market = make(subs("book,trades", "BNBBTC"))
+    _, [request] = connect(session, clock, "BNBBTC")
+    session.receive_frame(json.dumps({"result": None, "id": request["id"]}).encode())
+    session.set_subscriptions(subs("trades", "BNBBTC"))
+    feed(session, clock, depth(157, 160, bids=[(0.0024, 10)]))  # before the UNSUBSCRIBE's reply: expected, ignored
+    assert session.stats.malformed == 0 and sent(session, clock)[0]["method"] == "UNSUBSCRIBE"
+    feed(session, clock, frame("depthUpdate", s="ETHBTC"))  # never wanted: counted as bad input
+    assert session.stats.malformed == 1
+    assert book_of(market, "BNBBTC") == ([], []) and session.books == {}

@@ -174,7 +174,8 @@ class BinanceSession(FeedSession):
     def _depth(self, event: DepthUpdate) -> None:
         symbol = event.symbol
         if wire.Subscription("book", symbol) not in self.subscriptions:
-            self._malformed(f"a depth update of {symbol!r}, whose book is not subscribed")
+            if symbol not in self._wanted_symbols:  # (late updates of a book just unsubscribed are expected)
+                self._malformed(f"a depth update of {symbol!r}, whose book is not subscribed")
             return
         sync = self.books.get(symbol)
         if sync is None:
