@@ -17,16 +17,17 @@ BENCH = Path(__file__).resolve().parent
 
 
 @contextlib.contextmanager
-def feed_stream(*args: str) -> Iterator[str]:
-    """Run the stream server with ``args``; yields its ws:// URL and stops it afterwards."""
+def feed_stream(*args: str, module: str = "bench.feed_stream") -> Iterator[str]:
+    """Run the stream server ``module`` (protocol v1's, or ``bench.binance_stream``) with ``args``;
+    yields its ws:// URL and stops it afterwards."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.feed_stream", *args], cwd=BENCH.parent, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", module, *args], cwd=BENCH.parent, stdout=subprocess.PIPE, text=True
     )
     try:
         assert process.stdout is not None
         url = process.stdout.readline().strip()
         if not url.startswith("ws://"):
-            raise RuntimeError(f"bench.feed_stream did not start (exit {process.wait()})")
+            raise RuntimeError(f"{module} did not start (exit {process.wait()})")
         yield url
     finally:
         process.terminate()

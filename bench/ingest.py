@@ -12,10 +12,13 @@ from bench/feed_stream.py
 connection options. Rounds alternate (a) and (b); the figure is the ratio of the medians.
 Then the batched case: the server packs ``--batch`` messages per frame; figure: updates applied/s.
 Two stream mixes: ticker+trades (like the guide's baseline) and the dashboard's (ticker, trades,
-book depth 10, 1 m candles). An in-process breakdown (no socket, every frame a burst of its own,
+book depth 10, 1 m candles). Then the Binance dialect: the dashboard's mix as Binance
+combined-stream frames with string-encoded numbers (bench/binance_stream.py), read by a
+``FeedClient`` with the Binance session (the book kept by the documented diff-depth procedure
+from a REST snapshot) against the same bare loop. An in-process breakdown (no socket, every frame a burst of its own,
 so clocks and checks run per frame) shows where the time goes.
 
-    .venv/bin/python -m bench.ingest [--messages 200000] [--rounds 3] [--batch 100]
+    .venv/bin/python -m bench.ingest [--messages 200000] [--rounds 3] [--batch 100] [--only-binance]
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import time
 
 from websockets.asyncio.client import connect
 
+from bench.binance_stream import binance_frames, venue_symbol
 from bench.feed_stream import CHANNELS, SYMBOLS, market_messages
 from bench.harness import feed_stream, report
 from tradedash.core import wire
@@ -34,6 +38,7 @@ from tradedash.core.alerts import ALERT_MESSAGE_TYPES, AlertEngine
 from tradedash.core.lifecycle import FeedState
 from tradedash.core.market import MarketState
 from tradedash.core.stats import FeedStats
+from tradedash.core.venues.binance.session import BinanceSession
 from tradedash.net.feed_client import FeedClient
 
 #: The connection options FeedClient uses by default (but its connection class), given to the bare loop too.
@@ -71,6 +76,67 @@ async def pipeline(url: str, messages: int, channels: tuple[str, ...]) -> float:
     await client.close()
     await task
     return messages / elapsed
+
+
+async def bare_binance(url: str, frames: int) -> float:
+    """Frames per second of a bare receive loop on a Binance combined stream (no greeting, nothing to send)."""
+    started = time.perf_counter()
+    async with connect(url, **CONNECT) as websocket:
+        count = 0
+        async for _ in websocket:
+            count += 1
+            if count == frames:
+                break
+        return frames / (time.perf_counter() - started)
+
+
+async def pipeline_binance(base: str, messages: int, channels: tuple[str, ...]) -> float:
+    """Messages per second through FeedClient with the Binance session into MarketState."""
+    market = MarketState()
+    names = [venue_symbol(s) for s in SYMBOLS]
+    on_message = AlertEngine().on_message
+    session = BinanceSession(
+        market,
+        rest_url=base.replace("ws://", "http://"),
+        symbols=[wire.SymbolInfo(name, 0.01, 0.0001) for name in names],  # as exchangeInfo would list them
+        subscriptions=[wire.Subscription(c, s) for c in channels for s in names],
+        on_message=lambda message: on_message(message, "bench"),
+        on_message_types=ALERT_MESSAGE_TYPES,
+    )
+    client = FeedClient(base, session=session)
+    started = time.perf_counter()
+    task = asyncio.create_task(client.run())
+    while client.stats.messages < messages:
+        if task.done():
+            task.result()
+            raise RuntimeError(f"feed stopped after {client.stats.messages} messages")
+        await asyncio.sleep(0.002)
+    elapsed = time.perf_counter() - started
+    assert client.stats.malformed == 0, client.stats.last_errors
+    assert all(sync.synced and sync.resyncs == 0 for sync in session.books.values()), [(s.symbol, s.synced, s.resyncs, s.fetches, s.snapshots, s.applied) for s in session.books.values()]
+    await client.close()
+    await task
+    return messages / elapsed
+
+
+async def compare_binance(channels: tuple[str, ...], args: argparse.Namespace) -> dict:
+    """(a) and (b) alternating on the Binance-dialect stream."""
+    bare_rates: list[float] = []
+    pipe_rates: list[float] = []
+    streams = binance_frames(len(SYMBOLS) * len(channels), channels)[2]
+    with feed_stream("--messages", str(args.messages), "--channels", ",".join(channels), module="bench.binance_stream") as base:
+        url = f"{base}/stream?streams={'/'.join(streams)}"
+        for round_ in range(args.rounds):
+            runs = [("bare", lambda: bare_binance(url, args.messages)), ("pipe", lambda: pipeline_binance(base, args.messages, channels))]
+            for name, run in runs if round_ % 2 == 0 else runs[::-1]:
+                (bare_rates if name == "bare" else pipe_rates).append(await run())
+            print(f"  binance round {round_ + 1}: bare {bare_rates[-1]:,.0f} msg/s, pipeline {pipe_rates[-1]:,.0f} msg/s", flush=True)
+    return {
+        "channels": list(channels),
+        "bare_msgs_per_s": bare_rates,
+        "pipeline_msgs_per_s": pipe_rates,
+        "ratio": statistics.median(pipe_rates) / statistics.median(bare_rates),
+    }
 
 
 def breakdown(channels: tuple[str, ...], count: int = 50_000) -> dict[str, float]:
@@ -156,9 +222,10 @@ async def compare(channels: tuple[str, ...], args: argparse.Namespace) -> dict:
 
 
 async def run(args: argparse.Namespace) -> None:
-    mixes = {"ticker+trades": ("ticker", "trades"), "dashboard": CHANNELS}
+    mixes = {} if args.only_binance else {"ticker+trades": ("ticker", "trades"), "dashboard": CHANNELS}
     results = {name: await compare(channels, args) for name, channels in mixes.items()}
     rows = []
+    binance = await compare_binance(CHANNELS, args)
     for name, r in results.items():
         rows += [
             (f"{name}: bare websockets loop (msg/s)", f"{statistics.median(r['bare_msgs_per_s']):,.0f}", ""),
@@ -167,7 +234,12 @@ async def run(args: argparse.Namespace) -> None:
             (f"{name}: batched, {args.batch}/frame (updates/s)", f"{statistics.median(r['batched_updates_per_s']):,.0f}", "goal >= 500,000"),
         ]
         rows += [(f"{name}: in-process ns/msg, {stage}", f"{ns:,.0f}", "") for stage, ns in r["breakdown_ns_per_msg"].items()]
-    report("ingest", rows, {"messages": args.messages, "rounds": args.rounds, "batch": args.batch, "mixes": results})
+    rows += [
+        ("binance dialect (dashboard mix): bare websockets loop (msg/s)", f"{statistics.median(binance['bare_msgs_per_s']):,.0f}", ""),
+        ("binance dialect (dashboard mix): TradeDash pipeline (msg/s)", f"{statistics.median(binance['pipeline_msgs_per_s']):,.0f}", ""),
+        ("binance dialect (dashboard mix): pipeline / bare", f"{binance['ratio']:.2f}", "goal >= 0.8"),
+    ]
+    report("ingest", rows, {"messages": args.messages, "rounds": args.rounds, "batch": args.batch, "mixes": results, "binance": binance})
 
 
 def main() -> None:
@@ -175,6 +247,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--only-binance", action="store_true", help="run only the Binance-dialect comparison")
     asyncio.run(run(parser.parse_args()))
 
 

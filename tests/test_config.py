@@ -119,3 +119,22 @@ def test_errors_are_one_sentence_without_a_final_stop(tmp_path):
     path.write_text('[[feeds]]\nname = "x"\nurl = "http://example.com"\n')
     error = load_config(path).error
     assert error.endswith("(or be 'embedded')") and ".;" not in error
+
+
+def test_a_feed_names_its_venue_rest_url_and_compression(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[[feeds]]\nname = "binance"\nvenue = "binance"\nurl = "wss://stream.binance.com:9443"\n'
+        'rest_url = "https://api.binance.com"\ncompression = true\nsymbols = ["BTCUSDT"]\n'
+    )
+    feed = load_config(path).config.feeds[0]
+    assert (feed.venue, feed.rest_url, feed.compression) == ("binance", "https://api.binance.com", True)
+    path.write_text('[[feeds]]\nname = "x"\nvenue = "kraken"\n')
+    error = load_config(path).error
+    assert "kraken" in error and "binance" in error and "tradedash" in error
+    path.write_text('[[feeds]]\nname = "x"\nvenue = "binance"\nrest_url = "ftp://x"\n')
+    assert "http://" in load_config(path).error
+    assert Config().feeds[0].venue == "tradedash" and Config().feeds[0].url == "embedded"  # the default: the embedded mock
+    fresh = tmp_path / "fresh.toml"
+    assert save_config(load_config(fresh), Config())
+    assert "venue" not in fresh.read_text() and "compression" not in fresh.read_text()

@@ -176,3 +176,24 @@ async def test_a_record_file_that_cannot_be_written_is_a_usage_error_in_one_line
     code, out, err = await tape("--url", "ws://127.0.0.1:1", "--symbols", "BTC-USD", "--record", "/nonexistent/dir/f.jsonl")
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and "/nonexistent/dir/f.jsonl" in err and "Traceback" not in err
+
+
+async def test_tape_venue_binance_prints_trades_and_tickers_from_the_binance_dialect(exchange):
+    base = f"{exchange.url}/binance"
+    code, out, err = await tape(
+        "--venue", "binance", "--url", base, "--rest-url", "http" + base[2:], "--symbols", "btc-usd",
+        "--channels", "ticker,trades", "--duration", "2.5",
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    assert {line.split()[1] for line in lines} == {"BTCUSD"}  # the venue's name, whatever form was typed
+    assert {line.split()[2] for line in lines} == {"ticker", "trade"}
+
+
+async def test_tape_venue_binance_defaults_to_the_public_endpoint():
+    from tradedash.tape import _check, build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["--venue", "binance", "--symbols", "BTCUSDT"])
+    _check(parser, args)
+    assert args.url == ["wss://stream.binance.com:9443"]

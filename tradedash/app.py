@@ -28,7 +28,8 @@ from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.candle_store import CandleStore
 from tradedash.core.chart_state import ChartState
 from tradedash.core.market import MarketState
-from tradedash.core.redact import RedactingFilter
+from tradedash.core.redact import RedactingFilter, redact
+from tradedash.core.venues.registry import venue_of
 from tradedash.crash_report import enable_fault_log
 from tradedash.desktop_entry import ENTRY_ID
 from tradedash.net.feed_client import FatalFeedError, FeedClient
@@ -216,17 +217,27 @@ class Dashboard:
         return self.exchange.url
 
     async def _start_feed(self, feed_config: FeedConfig) -> None:
-        url = await self._embedded_url() if feed_config.url == EMBEDDED else feed_config.url
+        venue = venue_of(feed_config.venue)
+        url, rest_url = feed_config.url, feed_config.rest_url
+        if url == EMBEDDED:
+            url, embedded_rest = venue.mock_urls(await self._embedded_url())
+            rest_url = rest_url or embedded_rest
         market = MarketState()
-        client = FeedClient(
-            url,
-            market=market,
+        session = venue.session(
+            market,
+            rest_url=rest_url,
+            subscriptions=_subscriptions(feed_config),
             on_message=self.alerts.observer(feed_config.name),
             on_message_types=ALERT_MESSAGE_TYPES,
-            subscriptions=wire.subscriptions_of(feed_config.channels, feed_config.symbols),
+            name=redact(url),
+        )
+        client = FeedClient(
+            url,
+            session=session,
             token=feed_config.token or None,
             ca_file=feed_config.ca_file or None,
             policy=ReconnectPolicy(cap=feed_config.reconnect_max_delay),
+            compression=feed_config.compression,
         )
         self.alerts.attach_feed(feed_config.name, client.lifecycle, lambda: client.symbols, market)
         view = RunningFeed(feed_config, client, market)
@@ -270,7 +281,7 @@ class Dashboard:
                 continue
             view = self._running[name].feed
             view.config = feed
-            view.client.set_subscriptions(wire.subscriptions_of(feed.channels, feed.symbols))
+            view.client.set_subscriptions(_subscriptions(feed))
         self.save()
 
     def save(self) -> None:
@@ -300,9 +311,15 @@ class Dashboard:
             self.candles = None
 
 
+def _subscriptions(feed: FeedConfig) -> list[wire.Subscription]:
+    """The feed's subscriptions, its symbols in its venue's names (``BTC-USD`` -> ``BTCUSD`` on Binance)."""
+    venue = venue_of(feed.venue)
+    return list(wire.subscriptions_of(feed.channels, [venue.symbol(s) for s in feed.symbols]))
+
+
 def _connection_settings(feed: FeedConfig) -> tuple[object, ...]:
     """What a running feed cannot change without reconnecting."""
-    return feed.url, feed.token, feed.ca_file, feed.reconnect_max_delay
+    return feed.venue, feed.url, feed.rest_url, feed.compression, feed.token, feed.ca_file, feed.reconnect_max_delay
 
 
 def _log_failure(task: asyncio.Future) -> None:

@@ -20,6 +20,7 @@ import msgspec
 import tomli_w
 
 from tradedash.core import wire
+from tradedash.core.venues.registry import DEFAULT_VENUE, VENUES
 
 __all__ = [
     "EMBEDDED",
@@ -45,7 +46,16 @@ class FeedConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     """One exchange connection: where, with which credentials, and what to subscribe to."""
 
     name: str
+    #: Which venue's protocol the feed speaks (:data:`~tradedash.core.venues.registry.VENUES`).
+    venue: str = DEFAULT_VENUE
+    #: ``embedded``: the mock exchange inside the app (serving the venue's dialect); else a ws:// or wss://
+    #: URL (for Binance the stream endpoint without a path, ``wss://stream.binance.com:9443``).
     url: str = EMBEDDED
+    #: The venue's REST base (book snapshots, symbols), for venues that have one; empty: the venue's
+    #: default (``https://api.binance.com``), or the embedded mock's.
+    rest_url: str = ""
+    #: Offer permessage-deflate in the handshake (some venues break when it is offered).
+    compression: bool = False
     token: str = ""
     ca_file: str = ""
     symbols: list[str] = msgspec.field(default_factory=lambda: list(DEFAULT_SYMBOLS))
@@ -92,6 +102,10 @@ def validate_feed(feed: FeedConfig, known_symbols: list[str] | None = None) -> l
     problems: list[str] = []
     if not feed.name.strip():
         problems.append("The feed needs a name.")
+    if feed.venue not in VENUES:
+        problems.append(f"Unknown venue {feed.venue!r}; known: {', '.join(VENUES)}.")
+    if feed.rest_url and not feed.rest_url.startswith(("http://", "https://")):
+        problems.append(f"The REST URL {feed.rest_url!r} must start with http:// or https://.")
     if feed.url != EMBEDDED and not feed.url.startswith(("ws://", "wss://")):
         problems.append(f"The URL {feed.url!r} must start with ws:// or wss:// (or be {EMBEDDED!r}).")
     if feed.ca_file:

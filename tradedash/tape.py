@@ -26,6 +26,7 @@ from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.lifecycle import FeedState
 from tradedash.core.market import MarketState
 from tradedash.core.redact import RedactingFilter, redact
+from tradedash.core.venues.registry import DEFAULT_VENUE, VENUES, venue_of
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.feed_group import FeedGroup
 from tradedash.net.recorder import FrameRecorder
@@ -43,7 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 when stopped by --duration or Ctrl+C, 2 on a usage error, 3 when a feed fails "
         "for good (e.g. HTTP 401), 4 when a feed was never live (refused symbols, no server, wrong scheme).",
     )
-    parser.add_argument("--url", action="append", required=True, help="exchange WebSocket URL (repeat for several feeds)")
+    parser.add_argument(
+        "--venue", default=DEFAULT_VENUE, choices=sorted(VENUES),
+        help=f"the exchange's protocol (default: {DEFAULT_VENUE}); binance reads Binance Spot's public streams",
+    )
+    parser.add_argument(
+        "--url", action="append",
+        help="exchange WebSocket URL (repeat for several feeds; default: the venue's public endpoint, "
+        "e.g. wss://stream.binance.com:9443)",
+    )
+    parser.add_argument("--rest-url", help="the venue's REST base for snapshots and symbols (default: the venue's, e.g. https://api.binance.com)")
+    parser.add_argument("--compression", action="store_true", help="offer permessage-deflate in the handshake")
     parser.add_argument("--symbols", required=True, help="comma-separated symbols, e.g. BTC-USD,ETH-USD")
     parser.add_argument(
         "--channels", default=DEFAULT_CHANNELS,
@@ -67,6 +78,13 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Refuse what cannot work, as argparse does: message on stderr, exit 2."""
     if not _split(args.symbols):
         parser.error("--symbols needs at least one symbol")
+    if not args.url:
+        default = venue_of(args.venue).ws_url
+        if not default:
+            parser.error(f"--url is needed for the {args.venue} venue")
+        args.url = [default]
+    if args.rest_url and not args.rest_url.startswith(("http://", "https://")):
+        parser.error(f"--rest-url must start with http:// or https://, not {args.rest_url!r}")
     unknown = [c for c in _split(args.channels) if c not in wire.CHANNELS]
     if unknown or not _split(args.channels):
         parser.error(f"unknown channels {unknown}; known: {','.join(wire.CHANNELS)}")
@@ -132,7 +150,8 @@ class _Printer:
 
 
 async def run_tape(args: argparse.Namespace, recorder: FrameRecorder | None = None) -> int:
-    symbols, channels = _split(args.symbols), _split(args.channels)
+    venue = venue_of(args.venue)
+    symbols, channels = [venue.symbol(s) for s in _split(args.symbols)], _split(args.channels)
     market = MarketState()
     stop = asyncio.Event()
     printer = _Printer(sys.stdout, stop.set)
@@ -145,13 +164,14 @@ async def run_tape(args: argparse.Namespace, recorder: FrameRecorder | None = No
     feeds = [
         FeedClient(
             url,
-            market=market,
-            subscriptions=wire.subscriptions_of(channels, symbols),
-            on_message=on_message,
+            session=venue.session(
+                market, rest_url=args.rest_url or "", subscriptions=wire.subscriptions_of(channels, symbols),
+                on_message=on_message, recorder=recorder, name=redact(url),
+            ),
             token=args.token,
             ca_file=args.ca_file,
-            recorder=recorder,
             policy=ReconnectPolicy(),
+            compression=args.compression,
         )
         for url in args.url
     ]

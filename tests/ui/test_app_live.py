@@ -164,3 +164,32 @@ def test_closing_the_window_while_reconnecting_ends_run_dashboard_cleanly(qt_asy
     assert qt_warnings == []
     asyncio_errors = [r.getMessage() for r in caplog.records if r.name == "asyncio" or "Event loop is closed" in r.getMessage()]
     assert asyncio_errors == []
+
+
+BINANCE_CONFIG = """\
+[[feeds]]
+name = "binance (mock)"
+venue = "binance"
+symbols = ["BTC-USD", "ETH-USD"]
+channels = ["ticker", "trades", "book"]
+"""
+
+
+def test_a_binance_feed_on_the_embedded_mock_fills_the_watchlist_and_book(qt_async, tmp_path):
+    dashboard = _dashboard(tmp_path, BINANCE_CONFIG)
+
+    async def scenario():
+        await dashboard.start(show=False)
+        try:
+            window = dashboard.window
+            model = window.watchlist_model
+            client = dashboard.feeds[0].client
+            await until(lambda: model.rowCount() == 2 and client.state is FeedState.LIVE)
+            await until(lambda: all(model.index(r, 1).data() != "—" for r in range(2)))
+            await until(lambda: window.book.model.has_book and window.book.model.index(0, 0).data() is not None)
+            assert client.url.endswith("/binance") and type(client.session).__name__ == "BinanceSession"
+            return {model.index(r, 0).data() for r in range(2)}
+        finally:
+            await dashboard.stop()
+
+    assert qt_async.run(scenario()) == {"BTC-USD · Binance", "ETH-USD · Binance"}  # the venue beside the symbol

@@ -112,6 +112,7 @@ class FeedClient:
       ``run()`` with :class:`FatalFeedError` (its message is the reason for the user);
       they are never retried.
     - ``close()`` stops the feed; ``run()`` then returns and the lifecycle is ``closed``.
+    - ``compression`` offers permessage-deflate in the handshake (off by default).
     """
 
     def __init__(
@@ -139,6 +140,7 @@ class FeedClient:
         # Limits
         max_size: int = 2**20,
         max_queue: int = 4096,
+        compression: bool = False,
     ) -> None:
         self.url = url
         #: The URL as logs and messages show it: any token in it redacted.
@@ -171,9 +173,10 @@ class FeedClient:
             close_timeout=close_timeout,
             max_size=max_size,
             max_queue=max_queue,
-            # Small JSON messages: inflating each costs more CPU than it saves on the
-            # wire, and without compression there is no compression bomb to defuse.
-            compression=None,
+            # Off by default: small JSON messages cost more CPU to inflate than they save on
+            # the wire, there is no compression bomb to defuse, and some venues break when
+            # permessage-deflate is offered. ``compression=True`` offers it.
+            compression="deflate" if compression else None,
         )
         if token is not None:
             self._connect_options["additional_headers"] = {"Authorization": f"Bearer {token}"}

@@ -136,3 +136,25 @@ def test_about_shows_versions_and_paths(qtbot):
     for name, version in versions().items():
         assert name in text and version in text
     assert "/cfg/config.toml" in text and "/logs/tradedash.log" in text
+
+
+def test_choosing_binance_fills_its_public_urls_and_symbols_take_its_form(qtbot):
+    dialog = _dialog(qtbot)
+    applied = []
+    dialog.applied.connect(applied.append)
+    assert dialog.venue_box.currentData() == "tradedash"
+    index = dialog.venue_box.findData("binance")
+    dialog.venue_box.setCurrentIndex(index)
+    dialog.venue_box.activated.emit(index)  # as a user's choice does
+    assert dialog.url_edit.text() == "wss://stream.binance.com:9443"
+    assert dialog.rest_edit.text() == "https://api.binance.com"
+    _check(dialog, "BTC-USD", False)
+    dialog.symbol_edit.setText("btc/usdt")
+    dialog.symbol_edit.returnPressed.emit()
+    dialog.compression_box.setChecked(True)
+    assert dialog.apply()
+    [feed] = applied[0].feeds
+    assert (feed.venue, feed.url, feed.rest_url, feed.compression) == (
+        "binance", "wss://stream.binance.com:9443", "https://api.binance.com", True
+    )
+    assert feed.symbols == ["BTCUSDT"]

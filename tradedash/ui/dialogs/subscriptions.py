@@ -1,4 +1,4 @@
-"""The subscription manager: feeds (URL, token, CA file) and, per feed, symbols and channels."""
+"""The subscription manager: feeds (venue, URLs, token, CA file, compression) and, per feed, symbols and channels."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import msgspec
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from tradedash.config import EMBEDDED, Config, FeedConfig, validate_feed
 from tradedash.core import wire
+from tradedash.core.venues.registry import VENUES, venue_of
 from tradedash.ui.check_outline import CheckOutlineDelegate
 
 __all__ = ["SubscriptionDialog"]
@@ -35,7 +37,9 @@ __all__ = ["SubscriptionDialog"]
 class SubscriptionDialog(QDialog):
     """Edits a copy of the config's feeds; *Apply* validates every feed and emits ``applied(Config)``.
 
-    Contract: nothing changes until *Apply*; then either every feed is valid and
+    Contract: nothing changes until *Apply*; choosing a venue fills in its public URLs
+    (Binance: ``wss://stream.binance.com:9443`` and ``https://api.binance.com``), and symbols
+    typed are put in the venue's form (``btc-usdt`` -> ``BTCUSDT`` for Binance); then either every feed is valid and
     ``applied`` carries the new config (the app applies it live and saves it), or
     nothing is emitted and ``message`` lists each problem, naming the feed.
     Enter in the symbol box adds the symbol and presses no button; *Remove feed*
@@ -70,6 +74,12 @@ class SubscriptionDialog(QDialog):
         left.addLayout(buttons)
 
         self.name_edit = QLineEdit()
+        self.venue_box = QComboBox()
+        for venue in VENUES.values():
+            self.venue_box.addItem(venue.label, venue.key)
+        self.venue_box.activated.connect(self._venue_chosen)
+        self.rest_edit = QLineEdit(placeholderText="the venue's REST base, for venues that have one")
+        self.compression_box = QCheckBox("Offer permessage-deflate compression")
         self.url_edit = QLineEdit(placeholderText=f"ws://host:port, wss://host:port or {EMBEDDED}")
         self.token_edit = QLineEdit(placeholderText="optional", echoMode=QLineEdit.EchoMode.Password)
         self.ca_edit = QLineEdit(placeholderText="optional, for wss:// with a private CA")
@@ -80,9 +90,12 @@ class SubscriptionDialog(QDialog):
         ca_row.addWidget(browse)
         form = QFormLayout()
         form.addRow("Name", self.name_edit)
+        form.addRow("Venue", self.venue_box)
         form.addRow("URL", self.url_edit)
+        form.addRow("REST URL", self.rest_edit)
         form.addRow("Token", self.token_edit)
         form.addRow("CA file", ca_row)
+        form.addRow("", self.compression_box)
 
         self.symbol_list = QListWidget()
         self._check_outline = CheckOutlineDelegate(self.symbol_list)
@@ -205,7 +218,10 @@ class SubscriptionDialog(QDialog):
         self._current = row
         feed = self._feeds[row]
         self.name_edit.setText(feed.name)
+        self.venue_box.setCurrentIndex(max(0, self.venue_box.findData(feed.venue)))
         self.url_edit.setText(feed.url)
+        self.rest_edit.setText(feed.rest_url)
+        self.compression_box.setChecked(feed.compression)
         self.token_edit.setText(feed.token)
         self.ca_edit.setText(feed.ca_file)
         listed = self._listed(feed.name) or []
@@ -222,15 +238,24 @@ class SubscriptionDialog(QDialog):
         item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
         self.symbol_list.addItem(item)
 
+    def _venue_chosen(self, index: int) -> None:
+        """The user picked a venue: its public URLs go in (the mock exchange inside the app if it has none)."""
+        venue = venue_of(self.venue_box.itemData(index))
+        self.url_edit.setText(venue.ws_url or EMBEDDED)
+        self.rest_edit.setText(venue.rest_url)
+
     def _add_symbol(self) -> None:
-        symbol = self.symbol_edit.text().strip().upper()
+        symbol = venue_of(self.venue_box.currentData()).symbol(self.symbol_edit.text().strip().upper())
         if not symbol:
             return
         existing = [self.symbol_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.symbol_list.count())]
         if symbol in existing:
             self.symbol_list.item(existing.index(symbol)).setCheckState(Qt.CheckState.Checked)
         else:
-            listed = self._listed(self.name_edit.text())
+            listed = None
+            if self._current is not None:
+                shown = msgspec.structs.replace(self._feeds[self._current], name=self.name_edit.text(), venue=self.venue_box.currentData())
+                listed = self._listed_for(shown)
             self._add_symbol_item(symbol, True, listed=listed is None or symbol in listed)
         self.symbol_edit.clear()
 
@@ -241,7 +266,10 @@ class SubscriptionDialog(QDialog):
         self._feeds[self._current] = msgspec.structs.replace(  # keeps what the dialog does not show
             self._feeds[self._current],
             name=self.name_edit.text().strip(),
+            venue=self.venue_box.currentData(),
             url=self.url_edit.text().strip(),
+            rest_url=self.rest_edit.text().strip(),
+            compression=self.compression_box.isChecked(),
             token=self.token_edit.text().strip(),
             ca_file=self.ca_edit.text().strip(),
             symbols=[i.data(Qt.ItemDataRole.UserRole) for i in items if i.checkState() == Qt.CheckState.Checked],
@@ -259,8 +287,13 @@ class SubscriptionDialog(QDialog):
         for duplicate in sorted({n for n in names if names.count(n) > 1}):
             found.append(f"Two feeds are called {duplicate!r}; names must be unique.")
         for feed in self._feeds:
-            found += [f"{feed.name or '(no name)'}: {p}" for p in validate_feed(feed, self._listed(feed.name))]
+            found += [f"{feed.name or '(no name)'}: {p}" for p in validate_feed(feed, self._listed_for(feed))]
         return found
+
+    def _listed_for(self, feed: FeedConfig) -> list[str] | None:
+        """What the running feed lists, unless the feed was switched to another venue since (then nothing is known)."""
+        running = {f.name: f.venue for f in self._config.feeds}
+        return self._listed(feed.name) if running.get(feed.name) == feed.venue else None
 
     def apply(self) -> bool:
         problems = self.problems()

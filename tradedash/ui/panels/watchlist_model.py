@@ -12,6 +12,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from tradedash.core.market import SymbolState
+from tradedash.core.venues.registry import DEFAULT_VENUE, venue_of
 from tradedash.ui.formatting import HUGE, format_change_pct, format_price, format_volume
 from tradedash.ui.running_feed import RunningFeed, SymbolRef
 from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
@@ -50,6 +51,14 @@ _HEADER_TIPS = {
     "Trend": f"The last price over the last {TREND_SECONDS:.0f} seconds",
 }
 _NO_VALUES = ("—",) * (len(COLUMNS) - 2) + ("",)
+
+
+def _with_venue(symbol: str, venue_key: str) -> str:
+    """A symbol as shown: a real venue's in its display form with the venue beside it (``BTC-USDT · Binance``)."""
+    if venue_key == DEFAULT_VENUE:
+        return symbol
+    venue = venue_of(venue_key)
+    return f"{venue.display(symbol)} · {venue.label}"
 
 
 class WatchlistModel(ColumnTableModel):
@@ -128,7 +137,8 @@ class WatchlistModel(ColumnTableModel):
         return None
 
     def _row_cells(self, ref: SymbolRef, feed: RunningFeed, state: SymbolState) -> _Cells:
-        name = ref.symbol if len(self._feeds) < 2 else f"{ref.symbol}  ·  {ref.feed}"
+        shown = _with_venue(ref.symbol, feed.config.venue)
+        name = shown if len(self._feeds) < 2 else f"{shown}  ·  {ref.feed}"
         ticker = state.ticker
         if ticker is None:
             return _Cells((name,) + _NO_VALUES, (ref.symbol,) + (0.0,) * len(_NO_VALUES), None)

@@ -1,0 +1,309 @@
+"""The Binance session with values in and values out, on the documented examples.
+
+Frames (shaped as "WebSocket Streams for Binance" documents them), REST bodies and clock
+readings in; URLs, SUBSCRIBE frames, fetches, states and the book out. No sockets, no sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+
+import msgspec
+
+from tests.core.venues.binance.binance_docs import ERROR_TABLE, example
+from tradedash.core import wire
+from tradedash.core.feed_session import FetchSnapshot, SendText
+from tradedash.core.lifecycle import FeedState
+from tradedash.core.market import MarketState
+from tradedash.core.venues.binance.session import EXCHANGE_INFO, BinanceSession
+
+WS, REST = "ws://mock/binance", "http://mock/binance"
+INFO_URL = REST + "/api/v3/exchangeInfo"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def subs(channels: str, *symbols: str) -> set[wire.Subscription]:
+    return set(wire.subscriptions_of(channels.split(","), symbols))
+
+
+def make(subscriptions=(), **options) -> tuple[BinanceSession, Clock, MarketState]:
+    clock = Clock()
+    market = MarketState(clock=clock)
+    session = BinanceSession(market, subscriptions=subscriptions, clock=clock, rest_url=REST, **options)
+    return session, clock, market
+
+
+def sent(session: BinanceSession, clock: Clock) -> list:
+    """What the session asks for now, frames as JSON objects."""
+    return [json.loads(a.frame) if isinstance(a, SendText) else a for a in session.requests_to_send(clock.now)]
+
+
+def exchange_info(*names: str) -> bytes:
+    """The documented exchangeInfo body, its one symbol (ETHBTC) repeated under ``names``."""
+    body = json.loads(example("rest exchangeInfo"))
+    record = {**body["symbols"][0], "filters": [json.loads(example("PRICE_FILTER")), json.loads(example("LOT_SIZE"))]}
+    body["symbols"] = [{**record, "symbol": name, "baseAsset": name[:-3], "quoteAsset": name[-3:]} for name in names]
+    return json.dumps(body).encode()
+
+
+def connect(session: BinanceSession, clock: Clock, *listed: str) -> tuple[str, list]:
+    """A connection opens: returns its URL and what the session asks for (exchangeInfo answered with ``listed``)."""
+    session.connect_started()
+    url = session.connection_url(WS)
+    session.connection_opened(clock.now)
+    out = sent(session, clock)
+    if out == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]:
+        session.receive_snapshot(EXCHANGE_INFO, exchange_info(*listed), clock.now)
+        out = sent(session, clock)
+    return url, out
+
+
+def frame(name: str, **fields) -> bytes:
+    """A documented example with some fields changed."""
+    return json.dumps({**json.loads(example(name)), **fields}).encode()
+
+
+def combined(stream: str, payload: bytes) -> bytes:
+    """A payload in the combined-stream envelope ``{"stream", "data"}``."""
+    return b'{"stream":"' + stream.encode() + b'","data":' + payload + b"}"
+
+
+def depth(first: int, last: int, bids=(), asks=()) -> bytes:
+    return frame("depthUpdate", U=first, u=last, b=[list(map(str, l)) for l in bids], a=[list(map(str, l)) for l in asks])
+
+
+def snapshot(last: int, bids, asks) -> bytes:
+    return json.dumps({"lastUpdateId": last, "bids": [list(map(str, l)) for l in bids], "asks": [list(map(str, l)) for l in asks]}).encode()
+
+
+def feed(session: BinanceSession, clock: Clock, *frames: bytes) -> None:
+    session.begin_burst(clock.now)
+    for f in frames:
+        session.receive_frame(f)
+    session.end_burst(clock.now)
+
+
+def test_first_connection_reads_exchange_info_then_subscribes_with_ids():
+    session, clock, _ = make(subs("trades,ticker", "BNBBTC"))
+    session.connect_started()
+    assert session.connection_url(WS) == WS + "/stream"  # nothing listed yet: every stream by SUBSCRIBE
+    session.connection_opened(clock.now)
+    assert sent(session, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]  # subscriptions wait for the list
+    session.receive_snapshot(EXCHANGE_INFO, exchange_info("BNBBTC", "ETHBTC"), clock.now)
+    assert [(s.symbol, s.tick_size, s.lot_size) for s in session.symbols] == [
+        ("BNBBTC", 0.000001, 0.001), ("ETHBTC", 0.000001, 0.001)
+    ]
+    [request] = sent(session, clock)
+    assert request["method"] == "SUBSCRIBE" and sorted(request["params"]) == ["bnbbtc@ticker", "bnbbtc@trade"]
+    assert isinstance(request["id"], int)
+    assert session.confirmed == set()
+    session.receive_frame(json.dumps({"result": None, "id": request["id"]}).encode())  # the documented reply
+    assert session.confirmed == subs("trades,ticker", "BNBBTC")
+
+
+def test_later_connections_name_listed_streams_in_the_combined_url():
+    session, clock, _ = make(subs("trades", "BNBBTC", "NOPEBTC"))
+    connect(session, clock, "BNBBTC")
+    session.connection_lost(error="cut")
+    session.backoff_started(0.0)
+    url, out = connect(session, clock)  # exchangeInfo is not read again
+    assert url == WS + "/stream?streams=bnbbtc@trade"
+    assert [(f["method"], f["params"]) for f in out] == [("SUBSCRIBE", ["nopebtc@trade"])]  # unlisted: asked for
+    assert wire.Subscription("trades", "BNBBTC") in session.confirmed  # named in the URL: carried at once
+
+
+def test_an_error_reply_drops_only_unlisted_symbols_and_asks_again_for_the_rest():
+    session, clock, _ = make(subs("trades", "BNBBTC", "NOPEBTC"))
+    _, [request] = connect(session, clock, "BNBBTC")
+    error = json.loads(ERROR_TABLE[3])  # code 2, "Invalid request: ..."
+    session.receive_frame(json.dumps({"error": error, "id": request["id"]}).encode())
+    assert session.refused == subs("trades", "NOPEBTC")
+    assert session.subscriptions == subs("trades", "BNBBTC")
+    [again] = sent(session, clock)
+    assert again["method"] == "SUBSCRIBE" and again["params"] == ["bnbbtc@trade"] and again["id"] != request["id"]
+
+
+def test_live_unsubscribe_sends_unsubscribe_and_its_reply_settles_it():
+    session, clock, _ = make(subs("trades", "BNBBTC"))
+    _, [request] = connect(session, clock, "BNBBTC")
+    session.receive_frame(json.dumps({"result": None, "id": request["id"]}).encode())
+    session.set_subscriptions(subs("ticker", "BNBBTC"))
+    out = sent(session, clock)
+    assert [(f["method"], f["params"]) for f in out] == [("UNSUBSCRIBE", ["bnbbtc@trade"]), ("SUBSCRIBE", ["bnbbtc@ticker"])]
+    for f in out:
+        session.receive_frame(json.dumps({"result": None, "id": f["id"]}).encode())
+    assert session.confirmed == subs("ticker", "BNBBTC")
+
+
+def test_control_frames_never_exceed_four_a_second():
+    names = [f"S{i:02d}BTC" for i in range(10)]
+    session, clock, _ = make(subs("trades", *names), streams_per_frame=1)
+    _, first = connect(session, clock, *names)
+    assert len(first) == 4
+    clock.now += 0.5
+    assert len(sent(session, clock)) == 2
+    clock.now += 0.5
+    assert len(sent(session, clock)) == 2
+    clock.now += 1.0
+    assert len(sent(session, clock)) == 2
+    assert sent(session, clock) == []
+
+
+def test_documented_stream_frames_reach_the_market():
+    session, clock, market = make(subs("trades,ticker", "BNBBTC"))
+    connect(session, clock, "BNBBTC")
+    feed(session, clock, frame("trade"), frame("ticker"), combined("bnbusdt@bookTicker", frame("bookTicker")))
+    state = market.symbol("BNBBTC")
+    assert [(t.price, t.size, t.side) for t in state.trades] == [(0.001, 100.0, "sell")]
+    assert state.ticker is not None and state.ticker.last == 0.0025
+    assert session.stats.malformed == 0
+    assert session.state is FeedState.LIVE
+
+
+def book_of(market: MarketState, symbol: str):
+    book = market.symbol(symbol).book
+    return book.bids(), book.asks()
+
+
+def test_book_follows_the_documented_procedure_through_a_gap():
+    session, clock, market = make(subs("book", "BNBBTC"))
+    connect(session, clock, "BNBBTC")
+    feed(session, clock, depth(157, 160, bids=[(0.0024, 10)], asks=[(0.0026, 100)]))
+    [fetch] = sent(session, clock)
+    assert fetch == FetchSnapshot("BNBBTC", REST + "/api/v3/depth?symbol=BNBBTC&limit=1000")
+    feed(session, clock, depth(161, 162, bids=[(0.0023, 5)]))  # buffered too
+    session.receive_snapshot("BNBBTC", snapshot(158, [(0.0024, 1), (0.0022, 3)], [(0.0027, 4)]), clock.now)
+    # 158 is bridged by [157, 160]: snapshot, then both events
+    assert book_of(market, "BNBBTC") == ([(0.0024, 10.0), (0.0023, 5.0), (0.0022, 3.0)], [(0.0026, 100.0), (0.0027, 4.0)])
+    feed(session, clock, depth(161, 162, bids=[(0.0023, 7)]))  # old: ignored
+    assert book_of(market, "BNBBTC")[0][1] == (0.0023, 5.0)
+    # a gap: U 170 > 162 + 1 -> the book is emptied (never wrong), a snapshot fetched, the feed resyncing
+    feed(session, clock, depth(170, 171, bids=[(0.0021, 1)]))
+    assert book_of(market, "BNBBTC") == ([], [])
+    assert session.state is FeedState.RESYNCING
+    [refetch] = sent(session, clock)
+    assert refetch.symbol == "BNBBTC"
+    session.receive_snapshot("BNBBTC", snapshot(170, [(0.0020, 2)], [(0.0030, 2)]), clock.now)
+    assert book_of(market, "BNBBTC") == ([(0.0021, 1.0), (0.0020, 2.0)], [(0.0030, 2.0)])
+    assert session.state is FeedState.LIVE
+
+
+def test_a_stale_snapshot_is_fetched_again():
+    session, clock, market = make(subs("book", "BNBBTC"))
+    connect(session, clock, "BNBBTC")
+    feed(session, clock, depth(157, 160, bids=[(0.0024, 10)]))
+    sent(session, clock)
+    session.receive_snapshot("BNBBTC", snapshot(150, [(1.0, 1)], []), clock.now)  # 150 < U 157
+    assert book_of(market, "BNBBTC") == ([], [])
+    [again] = sent(session, clock)
+    assert again.symbol == "BNBBTC"
+    session.receive_snapshot("BNBBTC", snapshot(159, [(0.0025, 1)], []), clock.now)
+    assert book_of(market, "BNBBTC") == ([(0.0025, 1.0), (0.0024, 10.0)], [])
+
+
+def test_a_new_connection_starts_the_book_over_and_ignores_old_answers():
+    session, clock, market = make(subs("book", "BNBBTC"))
+    connect(session, clock, "BNBBTC")
+    feed(session, clock, depth(157, 160, bids=[(0.0024, 10)]))
+    sent(session, clock)
+    session.receive_snapshot("BNBBTC", snapshot(158, [], []), clock.now)
+    session.connection_lost(code=1000, error="the 24 h cut")
+    session.backoff_started(0.0)
+    connect(session, clock)
+    session.receive_snapshot("BNBBTC", snapshot(999, [(9.0, 9)], []), clock.now)  # asked on the old connection
+    assert book_of(market, "BNBBTC") == ([(0.0024, 10.0)], [])  # kept visible, not replaced by a stray answer
+    feed(session, clock, depth(5, 6, bids=[(0.5, 1)]))  # the new connection: numbering may restart
+    [fetch] = sent(session, clock)
+    assert fetch.symbol == "BNBBTC"
+    assert session.state is FeedState.RESYNCING
+    session.receive_snapshot("BNBBTC", snapshot(5, [(0.4, 1)], []), clock.now)
+    assert book_of(market, "BNBBTC") == ([(0.5, 1.0), (0.4, 1.0)], [])
+    assert session.state is FeedState.LIVE
+
+
+def test_a_failed_snapshot_is_asked_for_again_by_the_next_event():
+    session, clock, market = make(subs("book", "BNBBTC"))
+    connect(session, clock, "BNBBTC")
+    feed(session, clock, depth(157, 160))
+    sent(session, clock)
+    session.receive_snapshot("BNBBTC", example("rest error").encode(), clock.now)
+    assert "Invalid symbol" in session.stats.last_errors[-1]
+    feed(session, clock, depth(161, 162))
+    [again] = sent(session, clock)
+    assert again.symbol == "BNBBTC"
+
+
+def test_server_shutdown_asks_for_an_immediate_reconnect():
+    session, clock, _ = make(subs("trades", "BNBBTC"))
+    connect(session, clock, "BNBBTC")
+    feed(session, clock, example("serverShutdown combined").encode())
+    assert session.connection_lost(code=1000) is True
+
+
+def test_exchange_info_failure_still_subscribes_and_is_read_next_time():
+    session, clock, _ = make(subs("trades", "BNBBTC"))
+    session.connect_started()
+    session.connection_url(WS)
+    session.connection_opened(clock.now)
+    assert sent(session, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]
+    session.snapshot_failed(EXCHANGE_INFO, "HTTP Error 503")
+    [request] = sent(session, clock)
+    assert request["params"] == ["bnbbtc@trade"]
+    session.connection_lost(error="drop")
+    session.backoff_started(0.0)
+    session.connect_started()
+    session.connection_opened(clock.now)
+    assert sent(session, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]
+
+
+def test_symbols_given_up_front_put_every_stream_in_the_first_url_and_skip_exchange_info():
+    clock = Clock()
+    listed = [wire.SymbolInfo("BNBBTC", 0.000001, 0.001)]
+    session = BinanceSession(MarketState(clock=clock), subscriptions=subs("trades,book", "BNBBTC"), clock=clock,
+                             rest_url=REST, symbols=listed)
+    session.connect_started()
+    assert session.connection_url(WS) == WS + "/stream?streams=bnbbtc@depth@100ms/bnbbtc@trade"
+    session.connection_opened(clock.now)
+    assert sent(session, clock) == []  # nothing to ask: the URL carries it all
+    assert session.confirmed == subs("trades,book", "BNBBTC")
+
+
+def test_history_pages_come_from_the_documented_klines_endpoint():
+    from tradedash.core.feed_session import FetchHistory, HistoryError
+
+    session, clock, _ = make(subs("trades", "BNBBTC"))
+    connect(session, clock, "BNBBTC")
+    pages: list = []
+    first = session.request_history("BNBBTC", "1m", count=1, done=pages.append)
+    older = session.request_history("BNBBTC", "1m", count=5, end=1499040000000 * 1_000_000, done=pages.append)
+    fetches = sent(session, clock)
+    assert fetches == [
+        FetchHistory(first, REST + "/api/v3/klines?symbol=BNBBTC&interval=1m&limit=1"),
+        FetchHistory(older, REST + "/api/v3/klines?symbol=BNBBTC&interval=1m&limit=5&endTime=1499039999999"),
+    ]
+    session.receive_history(first, example("rest klines").encode())
+    session.receive_history(older, example("rest error").encode())
+    page, refused = pages
+    assert (page.id, page.symbol, page.interval) == (first, "BNBBTC", "1m")
+    assert page.bars == [(1499040000000 * 1_000_000, 0.0163479, 0.8, 0.015758, 0.015771, 148976.11427815)]
+    assert page.next_end == 1499040000000 * 1_000_000  # a full page: there may be older bars
+    assert isinstance(refused, HistoryError) and refused.code == "fetch_failed" and "Invalid symbol" in str(refused)
+
+
+def test_depth_updates_of_unwanted_books_are_never_applied():
+    session, clock, market = make(subs("book,trades", "BNBBTC"))
+    _, [request] = connect(session, clock, "BNBBTC")
+    session.receive_frame(json.dumps({"result": None, "id": request["id"]}).encode())
+    session.set_subscriptions(subs("trades", "BNBBTC"))
+    feed(session, clock, depth(157, 160, bids=[(0.0024, 10)]))  # before the UNSUBSCRIBE's reply: expected, ignored
+    assert session.stats.malformed == 0 and sent(session, clock)[0]["method"] == "UNSUBSCRIBE"
+    feed(session, clock, frame("depthUpdate", s="ETHBTC"))  # never wanted: counted as bad input
+    assert session.stats.malformed == 1
+    assert book_of(market, "BNBBTC") == ([], []) and session.books == {}

@@ -1,0 +1,298 @@
+"""Binance Spot public market data as a :class:`~tradedash.core.feed_session.FeedSession`.
+
+The pieces of this package put together (see its docstring): stream names from
+:mod:`.streams`, frames decoded by :mod:`.messages`, each book kept by a
+:class:`~.book_sync.BookSync` fed with REST snapshots, symbols from ``exchangeInfo``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from tradedash.core import wire
+from tradedash.core.book import BookOutcome
+from tradedash.core.feed_session import FeedSession, HistoryError, MarketSink
+from tradedash.core.lifecycle import FeedEvent
+
+from .book_sync import RESYNC_CAUSES, BookSync, FetchDepth, SyncOutcome
+from .messages import (
+    BinanceError,
+    DepthUpdate,
+    ErrorBody,
+    ErrorReply,
+    Reply,
+    StreamRequest,
+    decode_depth,
+    decode_exchange_info,
+    decode_frame,
+    decode_klines,
+    encode_request,
+)
+from .rest import exchange_info_request, klines_request
+from .streams import combined_url, streams_of
+from .symbols import symbols_of
+
+__all__ = ["BinanceSession", "EXCHANGE_INFO", "DEFAULT_WS_URL", "DEFAULT_REST_URL"]
+
+log = logging.getLogger("tradedash.feed")
+
+#: Binance's public endpoints (spot market data).
+DEFAULT_WS_URL = "wss://stream.binance.com:9443"
+DEFAULT_REST_URL = "https://api.binance.com"
+#: The ``symbol`` of the :class:`~tradedash.core.feed_session.FetchSnapshot` that reads ``exchangeInfo``
+#: (no Binance symbol is empty).
+EXCHANGE_INFO = ""
+#: Binance's error code for a request it cannot carry out (an invalid stream name among them).
+_INVALID_REQUEST = 2
+
+
+class BinanceSession(FeedSession):
+    """A :class:`FeedSession` reading Binance Spot's public streams ("WebSocket Streams for Binance").
+
+    - ``url`` given to the pump is the stream endpoint without a path (``wss://stream.binance.com:9443``,
+      or the mock exchange's ``ws://host:port/binance``); ``rest_url`` the REST base
+      (``https://api.binance.com``). The server never greets (:attr:`greets` is False).
+    - :meth:`connection_url` is the combined-stream URL (``/stream?streams=...``) naming up to
+      ``url_streams`` wanted streams whose symbols ``exchangeInfo`` listed; every other wanted stream
+      is asked for with ``SUBSCRIBE`` frames of up to ``streams_per_frame`` names, each with an id.
+    - ``exchangeInfo`` is fetched once (a :class:`~tradedash.core.feed_session.FetchSnapshot` for the
+      symbol :data:`EXCHANGE_INFO`) on the first connection, and again on later ones until it was read;
+      the subscriptions wait for it (or its failure), so that :attr:`symbols` (tick and lot sizes) tells
+      which requested symbols Binance does not list. An error reply to a ``SUBSCRIBE`` is handled as
+      protocol v1's ``unknown_symbol`` (:meth:`_refuse`): only unlisted symbols are dropped.
+      ``symbols`` given to the constructor stand for that list: then ``exchangeInfo`` is never fetched.
+    - Control frames are paced at ``requests_per_second`` (default 4: Binance closes a connection
+      that sends more than 5 messages a second, and the pump's keepalive ping counts too).
+    - Each ``book`` subscription has a :class:`~.book_sync.BookSync`: depth events in, snapshots fetched
+      from ``<rest_url>/api/v3/depth`` and handed back through :meth:`receive_snapshot`. A gap, a stale
+      snapshot or a missed bridge empties the shown book (never a wrong one) and the feed is
+      ``resyncing`` until the snapshot is in; every new connection (a drop, the 24 h cut, a
+      ``serverShutdown``, after which the reconnect is immediate) starts every book over.
+    - History pages come from ``GET /api/v3/klines`` (``endTime`` just before the page's ``end``);
+      a page as long as asked for has an older one (``next_end``: its oldest bar's start).
+    """
+
+    greets = False
+    _decode_errors = (BinanceError,)
+
+    def __init__(
+        self,
+        market: MarketSink,
+        *,
+        rest_url: str = DEFAULT_REST_URL,
+        depth_limit: int = 1000,
+        url_streams: int = 100,
+        streams_per_frame: int = 200,
+        requests_per_second: float = 4.0,
+        request_burst: int = 4,
+        symbols: list[wire.SymbolInfo] | None = None,
+        **options,  # type: ignore[no-untyped-def]
+    ) -> None:
+        super().__init__(market, requests_per_second=requests_per_second, request_burst=request_burst, **options)
+        self._decode = decode_frame
+        self.rest_url = rest_url.rstrip("/")
+        self.depth_limit = depth_limit
+        self.url_streams = url_streams
+        self.streams_per_frame = streams_per_frame
+        #: The book sync of each symbol whose book is wanted.
+        self.books: dict[str, BookSync] = {}
+        self._tickets: dict[str, int] = {}  # symbol -> the ticket of its depth fetch under way
+        self._in_url: set[wire.Subscription] = set()  # what this connection's URL names
+        self._symbols_read = symbols is not None
+        if symbols is not None:
+            self.symbols = list(symbols)
+        self._resyncing_books: set[str] = set()
+        self._history: dict[int, wire.HistoryRequest] = {}  # klines fetches under way
+
+    # --- Connection --------------------------------------------------------------------
+
+    def connection_url(self, url: str) -> str:
+        listed = {info.symbol for info in self.symbols}
+        named = sorted((s for s in self.subscriptions if s.symbol in listed), key=_order)[: self.url_streams]
+        self._in_url = set(named)
+        if not named:
+            return url.rstrip("/") + "/stream"
+        return combined_url(url, streams_of(named))
+
+    def connect_started(self) -> None:
+        super().connect_started()
+        for sync in self.books.values():
+            sync.reset()
+        self._tickets.clear()
+        self._resyncing_books.clear()
+
+    def connection_opened(self, now: float) -> None:
+        super().connection_opened(now)
+        if self._symbols_read:
+            self._subscribe_all()
+        else:
+            self._fetch(EXCHANGE_INFO, self.rest_url + exchange_info_request().path)
+
+    # --- Subscriptions -------------------------------------------------------------------
+
+    def set_subscriptions(self, wanted) -> None:  # type: ignore[no-untyped-def]
+        super().set_subscriptions(wanted)
+        books = {s.symbol for s in self.subscriptions if s.channel == "book"}
+        for symbol in set(self.books) - books:
+            del self.books[symbol]
+            self._tickets.pop(symbol, None)
+            self._resyncing_books.discard(symbol)
+
+    def _request_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
+        if op == "subscribe" and self._in_url:
+            named, self._in_url = subscriptions & self._in_url, set()
+            self.confirmed |= named
+            subscriptions = subscriptions - named
+        method = "SUBSCRIBE" if op == "subscribe" else "UNSUBSCRIBE"
+        ordered = sorted(subscriptions, key=_order)
+        step = self.streams_per_frame
+        for start in range(0, len(ordered), step):
+            part = ordered[start : start + step]
+            request_id = self._next_id()
+            self._track(request_id, op, part)
+            self._send(encode_request(StreamRequest(method, list(streams_of(part)), request_id)))
+
+    # --- Frames ----------------------------------------------------------------------------
+
+    def _control(self, message: object) -> None:
+        if type(message) is DepthUpdate:
+            self._depth(message)
+        elif isinstance(message, Reply):
+            self._confirm(message.id)  # type: ignore[arg-type]
+        elif isinstance(message, ErrorReply):
+            error = message.error
+            self._refuse(
+                message.id if isinstance(message.id, int) else None,  # type: ignore[arg-type]
+                f"server error {error.code}: {error.msg}",
+                unknown_symbols=error.code == _INVALID_REQUEST,
+            )
+        elif isinstance(message, wire.Shutdown):
+            self._shutdown_announced = True
+            log.info("feed %s: serverShutdown: reconnecting", self.name)
+        # Events TradeDash shows nothing of (bookTicker, miniTicker) pass silently.
+
+    def _depth(self, event: DepthUpdate) -> None:
+        symbol = event.symbol
+        if wire.Subscription("book", symbol) not in self.subscriptions:
+            if symbol not in self._wanted_symbols:  # (late updates of a book just unsubscribed are expected)
+                self._malformed(f"a depth update of {symbol!r}, whose book is not subscribed")
+            return
+        sync = self.books.get(symbol)
+        if sync is None:
+            sync = self.books[symbol] = BookSync(symbol, limit=self.depth_limit)
+        self._settle(sync, sync.apply_event(event))
+
+    def _settle(self, sync: BookSync, outcome: SyncOutcome) -> None:
+        """Pass on what ``sync`` produced (book messages to the market, fetches to the pump)."""
+        symbol = sync.symbol
+        if outcome in RESYNC_CAUSES:
+            log.info("feed %s: %s book: %s, resyncing", self.name, symbol, outcome.value)
+            self.stats.record_error(f"{symbol} book: {outcome.value}")
+            self.market.clear_book(symbol)  # an empty book rather than a wrong one until the snapshot
+        for out in sync.take():
+            if type(out) is FetchDepth:
+                self._tickets[symbol] = out.ticket
+                if sync.update_id is None and symbol not in self._resyncing_books and sync.applied + sync.snapshots:
+                    self._resyncing_books.add(symbol)
+                    self.lifecycle.handle(FeedEvent.GAP)
+                self._fetch(symbol, self.rest_url + out.request.path)
+            else:
+                self._deliver(out)
+        if sync.synced and symbol in self._resyncing_books:
+            self._resyncing_books.discard(symbol)
+            if not self._resyncing_books:
+                self.lifecycle.handle(FeedEvent.RESYNCED)
+
+    def _deliver(self, book: wire.Book) -> None:
+        """Apply one book message made by a book sync, as :meth:`receive_frame` applies a decoded one."""
+        outcome = self._handlers[wire.Book](book)
+        self.stats.record_market(book, outcome)  # type: ignore[arg-type]
+        if outcome is BookOutcome.DUPLICATE:
+            return
+        self._applied = self._book_data = True
+        if wire.Book in self._notified:
+            self._on_message(book)  # type: ignore[misc]
+
+    # --- REST ------------------------------------------------------------------------------
+
+    def _request_snapshot(self, symbol: str) -> None:
+        """The market asks for a fresh book: start its sync over (the next event fetches a snapshot)."""
+        sync = self.books.get(symbol)
+        if sync is not None:
+            sync.reset()
+            self._tickets.pop(symbol, None)
+
+    def receive_snapshot(self, symbol: str, body: bytes, now: float) -> None:
+        if symbol == EXCHANGE_INFO:
+            self._receive_exchange_info(body)
+            return
+        ticket = self._tickets.pop(symbol, None)
+        sync = self.books.get(symbol)
+        if ticket is None or sync is None:
+            return  # an answer from before a reconnect or an unsubscribe
+        try:
+            snapshot = decode_depth(body)
+        except BinanceError as exc:
+            snapshot = ErrorBody(-1, str(exc))
+        if isinstance(snapshot, ErrorBody):
+            self.snapshot_failed(symbol, f"error {snapshot.code}: {snapshot.msg}")
+            return
+        self._settle(sync, sync.apply_snapshot(snapshot, ticket))
+
+    def snapshot_failed(self, symbol: str, reason: str) -> None:
+        super().snapshot_failed(symbol, reason)
+        if symbol == EXCHANGE_INFO:
+            log.warning("feed %s: exchangeInfo: %s", self.name, reason)
+            if self._connected and not self._established:
+                self._subscribe_all()
+            return
+        sync = self.books.get(symbol)
+        if sync is not None:  # the next depth event asks again
+            sync.reset()
+            self._tickets.pop(symbol, None)
+
+    def _request_history(self, request: wire.HistoryRequest) -> None:
+        path = klines_request(request.symbol, request.interval, request.count).path
+        if request.end is not None:
+            path += f"&endTime={request.end // 1_000_000 - 1}"
+        self._history[request.id] = request
+        self._fetch_history(request.id, self.rest_url + path)
+
+    def receive_history(self, request_id: int, body: bytes) -> None:
+        request = self._history.pop(request_id, None)
+        if request is None:
+            return
+        try:
+            rows = decode_klines(body)
+        except BinanceError as exc:
+            rows = ErrorBody(-1, str(exc))
+        if isinstance(rows, ErrorBody):
+            self._settle_history(request_id, HistoryError("fetch_failed", f"klines: error {rows.code}: {rows.msg}"))
+            return
+        bars = [(row[0] * 1_000_000, row[1], row[2], row[3], row[4], row[5]) for row in rows]
+        next_end = bars[0][0] if bars and len(bars) >= request.count else None
+        page = wire.History(request_id, request.symbol, request.interval, self._wall_clock_ns(), bars, next_end)
+        self._settle_history(request_id, page)
+
+    def history_fetch_failed(self, request_id: int, reason: str) -> None:
+        self._history.pop(request_id, None)
+        super().history_fetch_failed(request_id, reason)
+
+    def _receive_exchange_info(self, body: bytes) -> None:
+        try:
+            info = decode_exchange_info(body)
+        except BinanceError as exc:
+            info = ErrorBody(-1, str(exc))
+        if isinstance(info, ErrorBody):
+            self.snapshot_failed(EXCHANGE_INFO, f"error {info.code}: {info.msg}")
+            return
+        self.symbols = [s.info() for s in symbols_of(info)]
+        self._symbols_read = True
+        if self._connected and not self._established:
+            self._subscribe_all()
+
+
+
+def _order(subscription: wire.Subscription) -> tuple[str, str]:
+    """Subscriptions in a stable order (symbol, then channel): the same URL and frames every time."""
+    return subscription.symbol, subscription.channel

@@ -1,0 +1,91 @@
+"""The venues TradeDash can read, as spec objects: one registry for the config, the app and ``tape``.
+
+A venue is a feed session (its protocol and book-sync rules) plus how to reach it (its default
+WebSocket and REST URLs) and how it names symbols. ``tradedash`` is TradeDash's own protocol v1
+(the mock exchange's default dialect); ``binance`` is Binance Spot's public market data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tradedash.core.feed_session import FeedSession, MarketSink
+from tradedash.core.venues.binance.session import DEFAULT_REST_URL, DEFAULT_WS_URL, BinanceSession
+from tradedash.core.venues.protocol_v1 import ProtocolV1Session
+
+__all__ = ["Venue", "VENUES", "DEFAULT_VENUE", "venue_of"]
+
+#: Quote assets a Binance name ends with, longest first (``BTCUSDT`` -> ``BTC-USDT``) when no
+#: ``exchangeInfo`` is at hand to say.
+_BINANCE_QUOTES = ("FDUSD", "USDT", "USDC", "TUSD", "BUSD", "EUR", "TRY", "BRL", "USD", "BTC", "ETH", "BNB", "JPY")
+
+
+@dataclass(frozen=True)
+class Venue:
+    """One venue: its key (``venue = "binance"`` in the config), the label shown beside its symbols,
+    its default endpoints, how to build its session, and its symbol names.
+
+    - :meth:`session` builds the venue's :class:`~tradedash.core.feed_session.FeedSession`
+      (``rest_url``: the REST base for venues that fetch over HTTP; empty: :attr:`rest_url`).
+    - :meth:`symbol` turns what a user typed into the venue's name (``btc/usdt`` -> ``BTCUSDT``);
+      :meth:`display` turns a venue name into the one form shown (``BTCUSDT`` -> ``BTC-USDT``).
+    - :attr:`mock_path` is where the mock exchange serves this dialect (appended to its URL).
+    """
+
+    key: str
+    label: str
+    ws_url: str
+    rest_url: str
+    mock_path: str
+    _build: Callable[..., FeedSession]
+    _symbol: Callable[[str], str]
+    _display: Callable[[str], str]
+
+    def session(self, market: MarketSink, *, rest_url: str = "", **options: object) -> FeedSession:
+        if self.rest_url:
+            options["rest_url"] = rest_url or self.rest_url
+        return self._build(market, **options)
+
+    def mock_urls(self, exchange_url: str) -> tuple[str, str]:
+        """The WebSocket and REST URLs of this dialect on the mock exchange at ``exchange_url`` (``ws://host:port``)."""
+        ws = exchange_url.rstrip("/") + self.mock_path
+        return ws, ("https" + ws[3:] if ws.startswith("wss") else "http" + ws[2:]) if self.rest_url else ""
+
+    def symbol(self, text: str) -> str:
+        return self._symbol(text.strip())
+
+    def display(self, symbol: str) -> str:
+        return self._display(symbol)
+
+
+def _binance_symbol(text: str) -> str:
+    return "".join(c for c in text if c not in "-/_ ").upper()
+
+
+def _binance_display(symbol: str) -> str:
+    for quote in _BINANCE_QUOTES:
+        if symbol.endswith(quote) and len(symbol) > len(quote):
+            return f"{symbol[: -len(quote)]}-{quote}"
+    return symbol
+
+
+def _same(text: str) -> str:
+    return text
+
+
+VENUES: dict[str, Venue] = {
+    "tradedash": Venue("tradedash", "TradeDash", "", "", "", ProtocolV1Session, _same, _same),
+    "binance": Venue(
+        "binance", "Binance", DEFAULT_WS_URL, DEFAULT_REST_URL, "/binance", BinanceSession, _binance_symbol, _binance_display
+    ),
+}
+DEFAULT_VENUE = "tradedash"
+
+
+def venue_of(key: str) -> Venue:
+    """The venue named ``key``; ``ValueError`` naming the known ones otherwise."""
+    try:
+        return VENUES[key]
+    except KeyError:
+        raise ValueError(f"unknown venue {key!r}; known: {', '.join(VENUES)}") from None
