@@ -20,6 +20,7 @@ from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
 from tradedash.ui.icons import icon
 from tradedash.ui.panels.book import BookPanel
 from tradedash.ui.panels.chart import INTERVALS, PriceChart
+from tradedash.ui.panels.depth import DepthPanel
 from tradedash.ui.panels.health import COLUMNS as HEALTH_COLUMNS
 from tradedash.ui.panels.health import FeedHealthPanel, StatusLight, state_colour, status_summary
 from tradedash.ui.panels.trades import TradesPanel
@@ -32,7 +33,7 @@ from tradedash.ui.theme import Theme, apply_theme, resolve_theme
 __all__ = ["MainWindow", "LAYOUT_VERSION"]
 
 #: Bumped when the set of panels changes, so an old saved layout is ignored.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 #: How often feed health and the status line repaint (their numbers change slowly).
 HEALTH_HZ = 5
 #: The least height of a dock added with a height share in the default layout (title, buttons, header, four rows).
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self._restore_chart_state(config)
         self.book = BookPanel(self.theme)
         self.trades = TradesPanel(self.theme)
+        self.depth = DepthPanel(self.theme)
         self.health = FeedHealthPanel(feeds, self.theme)
         self.watchlist.symbol_selected.connect(self.show_symbol)
         self.watchlist.symbol_activated.connect(self._open_in_chart)
@@ -105,6 +107,7 @@ class MainWindow(QMainWindow):
             ("chart", "Chart", self.chart),
             ("book", "Order book", self.book),
             ("trades", "Trades", self.trades),
+            ("depth", "Depth", self.depth),
             ("health", "Feed health", self.health),
         ):
             self.docks[name] = self._make_dock(name, title, widget)
@@ -172,6 +175,8 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(d["watchlist"], d["chart"], Qt.Orientation.Horizontal)
         self.splitDockWidget(d["chart"], d["book"], Qt.Orientation.Horizontal)
         self.splitDockWidget(d["book"], d["trades"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(d["book"], d["depth"])
+        d["book"].raise_()
         self.splitDockWidget(d["watchlist"], d["health"], Qt.Orientation.Vertical)
         self._size_default_docks()
 
@@ -366,6 +371,7 @@ class MainWindow(QMainWindow):
         self.chart.set_theme(theme)
         self.book.set_theme(theme)
         self.trades.set_theme(theme)
+        self.depth.set_theme(theme)
         self.health.model.set_theme(theme)
         for action in self.findChildren(QAction):
             if isinstance(action.data(), str):
@@ -382,6 +388,7 @@ class MainWindow(QMainWindow):
         self.chart.set_symbol(feed, ref.symbol)
         self.book.set_symbol(feed, ref.symbol)
         self.trades.set_symbol(feed, ref.symbol)
+        self.depth.set_symbol(feed, ref.symbol)
 
     def _show_again_or_first(self) -> None:
         """The shown symbol again if its feed came back under the same name, else the first row."""
@@ -417,6 +424,8 @@ class MainWindow(QMainWindow):
         self.chart.refresh()
         self.book.refresh()
         self.trades.refresh()
+        if self.depth.isVisible():  # a hidden tab need not be drawn
+            self.depth.refresh()
         if self.repaints % self._health_every == 0:
             self.health.refresh()
             self._refresh_status()
