@@ -17,6 +17,7 @@ from tradedash.core.chart_state import ChartState
 from tradedash.core.lifecycle import FeedState
 from tradedash.ui.dialogs.about import AboutDialog
 from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
+from tradedash.ui.dialogs.symbol_search import SymbolSearchPopup, searchable_symbols
 from tradedash.ui.icons import icon
 from tradedash.ui.panels.book import BookPanel
 from tradedash.ui.panels.chart import INTERVALS, PriceChart
@@ -291,6 +292,8 @@ class MainWindow(QMainWindow):
         view_menu = self.add_menu("view", "&View", before=None)
         self.filter_action = self._action("Find symbol", self._focus_filter, QKeySequence.StandardKey.Find)
         view_menu.addAction(self.filter_action)
+        self.symbol_search_action = self._action("&Open symbol…", self.open_symbol_search, "Ctrl+K")
+        view_menu.addAction(self.symbol_search_action)
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout, "Ctrl+Shift+R", "layout-reset")
         view_menu.addAction(self.reset_layout_action)
         theme_menu = view_menu.addMenu("&Theme")
@@ -328,6 +331,15 @@ class MainWindow(QMainWindow):
         dialog.applied.connect(self._apply_config)
         self.open_dialog(dialog)
         return dialog
+
+    def open_symbol_search(self) -> SymbolSearchPopup:
+        """The quick symbol search over every feed's symbols; the one chosen opens in the focused chart."""
+        popup = SymbolSearchPopup(lambda: searchable_symbols(self.feeds), self)
+        popup.chosen.connect(self._open_in_chart)
+        geometry = self.geometry()
+        popup.move(geometry.center().x() - popup.width() // 2, geometry.top() + 80)
+        self.open_dialog(popup)
+        return popup
 
     def open_about(self) -> AboutDialog:
         dialog = AboutDialog(self._config_path, self._log_path, self)
