@@ -12,7 +12,8 @@ import threading
 import pytest
 
 from mock_exchange.server import ExchangeConfig, ExchangeServer
-from tests.net.support import ScriptedExchange, wait_for
+from tests.net.support import ScriptedExchange
+from tests.support.waiting import wait_for
 from tradedash.core import wire
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 from tradedash.core.market import MarketState
