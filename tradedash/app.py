@@ -285,7 +285,7 @@ class Dashboard:
     async def stop(self) -> None:
         if self.window is not None:
             QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._system_scheme_changed)
-            self.window.chart.release()
+            self.window.chart_grid.release()
             self.window.close()
             self.window.deleteLater()
         if self.alerts is not None:

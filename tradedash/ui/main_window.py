@@ -21,6 +21,7 @@ from tradedash.ui.dialogs.symbol_search import SymbolSearchPopup, searchable_sym
 from tradedash.ui.icons import icon
 from tradedash.ui.panels.book import BookPanel
 from tradedash.ui.panels.chart import INTERVALS, PriceChart
+from tradedash.ui.panels.chart_grid import GRIDS, ChartGrid
 from tradedash.ui.panels.depth import DepthPanel
 from tradedash.ui.panels.health import COLUMNS as HEALTH_COLUMNS
 from tradedash.ui.panels.health import FeedHealthPanel, StatusLight, state_colour, status_summary
@@ -87,8 +88,11 @@ class MainWindow(QMainWindow):
         self.watchlist_model = WatchlistModel(feeds, self.theme)
         self.watchlist = WatchlistPanel(self.watchlist_model)
         self.candle_store = candle_store
+        #: The first chart (its state is the config's ``chart``); the grid may show up to three more.
         self.chart = PriceChart(self.theme, store=candle_store)
         self._restore_chart_state(config)
+        self.chart_grid = ChartGrid(self.chart, lambda: PriceChart(self.theme, store=self.candle_store), self.theme)
+        self.chart_grid.focus_changed.connect(self._chart_focused)
         self.book = BookPanel(self.theme)
         self.trades = TradesPanel(self.theme)
         self.depth = DepthPanel(self.theme)
@@ -105,7 +109,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         for name, title, widget in (
             ("watchlist", "Watchlist", self.watchlist),
-            ("chart", "Chart", self.chart),
+            ("chart", "Chart", self.chart_grid),
             ("book", "Order book", self.book),
             ("trades", "Trades", self.trades),
             ("depth", "Depth", self.depth),
@@ -278,16 +282,16 @@ class MainWindow(QMainWindow):
         feeds_menu.addAction(self.subscriptions_action)
 
         chart_menu = self.add_menu("chart", "&Chart", before=None)
-        self.follow_action = self._action("&Follow live", lambda: self.chart.set_follow(True), "End", "follow")
+        self.follow_action = self._action("&Follow live", lambda: self.focused_chart.set_follow(True), "End", "follow")
         chart_menu.addAction(self.follow_action)
-        chart_menu.addAction(self._action("&Line", lambda: self.chart.set_mode("line"), "L", "line-chart"))
-        chart_menu.addAction(self._action("&Candlesticks", lambda: self.chart.set_mode("candles"), "C", "candles"))
+        chart_menu.addAction(self._action("&Line", lambda: self.focused_chart.set_mode("line"), "L", "line-chart"))
+        chart_menu.addAction(self._action("&Candlesticks", lambda: self.focused_chart.set_mode("candles"), "C", "candles"))
         chart_menu.addSeparator()
         for number, interval in enumerate(INTERVALS, start=1):
-            chart_menu.addAction(self._action(f"Interval {interval}", lambda _=False, i=interval: self.chart.set_interval(i), f"Ctrl+{number}"))
+            chart_menu.addAction(self._action(f"Interval {interval}", lambda _=False, i=interval: self.focused_chart.set_interval(i), f"Ctrl+{number}"))
         chart_menu.addSeparator()
         for kind, label in (("linear", "Linear price scale"), ("log", "Logarithmic price scale"), ("percent", "Percent price scale")):
-            chart_menu.addAction(self._action(label, lambda _=False, k=kind: self.chart.set_scale(k)))
+            chart_menu.addAction(self._action(label, lambda _=False, k=kind: self.focused_chart.set_scale(k)))
 
         view_menu = self.add_menu("view", "&View", before=None)
         self.filter_action = self._action("Find symbol", self._focus_filter, QKeySequence.StandardKey.Find)
@@ -297,6 +301,7 @@ class MainWindow(QMainWindow):
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout, "Ctrl+Shift+R", "layout-reset")
         view_menu.addAction(self.reset_layout_action)
         theme_menu = view_menu.addMenu("&Theme")
+        self._build_grid_menu(view_menu)
         self.theme_actions = QActionGroup(self)
         for choice in ("system", "dark", "light"):
             action = QAction(choice.capitalize(), self, checkable=True, checked=choice == self.config.theme)
@@ -313,6 +318,26 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.log_action)
         self.about_action = self._action("&About TradeDash", self.open_about, QKeySequence.StandardKey.HelpContents, "about")
         help_menu.addAction(self.about_action)
+
+    def _build_grid_menu(self, view_menu: QMenu) -> None:
+        charts_menu = view_menu.addMenu("C&harts")
+        self.grid_actions: dict[int, QAction] = {}
+        group = QActionGroup(self)
+        for count, label in ((1, "&One chart"), (2, "&Two charts"), (4, "&Four charts (2x2)")):
+            action = self._action(label, lambda _=False, n=count: self.set_chart_count(n), f"Alt+{count}")
+            action.setCheckable(True)
+            action.setChecked(count == 1)
+            group.addAction(action)
+            charts_menu.addAction(action)
+            self.grid_actions[count] = action
+        self.next_chart_action = self._action("Focus &next chart", lambda: self.chart_grid.focus_next(), "F6")
+        charts_menu.addAction(self.next_chart_action)
+        charts_menu.addSeparator()
+        self.link_crosshair_action = self._action("Link &crosshair", self._apply_links)
+        self.link_range_action = self._action("Link time &range", self._apply_links)
+        for action in (self.link_crosshair_action, self.link_range_action):
+            action.setCheckable(True)
+            charts_menu.addAction(action)
 
     def _focus_filter(self) -> None:
         self.docks["watchlist"].show()
@@ -380,7 +405,7 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             apply_theme(app, theme)
         self.watchlist_model.set_theme(theme)
-        self.chart.set_theme(theme)
+        self.chart_grid.set_theme(theme)
         self.book.set_theme(theme)
         self.trades.set_theme(theme)
         self.depth.set_theme(theme)
@@ -397,14 +422,14 @@ class MainWindow(QMainWindow):
         if feed is None:
             return
         self._shown_feed = feed
-        self.chart.set_symbol(feed, ref.symbol)
+        self.focused_chart.set_symbol(feed, ref.symbol)
         self.book.set_symbol(feed, ref.symbol)
         self.trades.set_symbol(feed, ref.symbol)
         self.depth.set_symbol(feed, ref.symbol)
 
     def _show_again_or_first(self) -> None:
         """The shown symbol again if its feed came back under the same name, else the first row."""
-        shown = self.chart.symbol or self._wanted_symbol
+        shown = self.focused_chart.symbol or self._wanted_symbol
         if shown is not None and self.watchlist_model.row_of(shown) >= 0:
             ref = shown
         elif self.watchlist_model.rowCount():
@@ -424,6 +449,39 @@ class MainWindow(QMainWindow):
         self.chart.apply_state(state)
         self._wanted_symbol = SymbolRef(state.feed, state.symbol) if state.feed and state.symbol else None
 
+    @property
+    def focused_chart(self) -> PriceChart:
+        """The chart the Chart menu, the watchlist and the symbol search act on."""
+        return self.chart_grid.focused
+
+    def set_chart_count(self, count: int) -> None:
+        """Split the chart area into ``count`` charts (1, 2 or 4); a new chart opens a symbol not shown yet."""
+        if count not in GRIDS:
+            raise ValueError(f"the chart area shows 1, 2 or 4 charts, not {count!r}")
+        made = self.chart_grid.set_count(count)
+        self.grid_actions[count].setChecked(True)
+        shown = {chart.symbol for chart in self.chart_grid.charts}
+        rows = [self.watchlist_model.ref_at(row) for row in range(self.watchlist_model.rowCount())]
+        free = [ref for ref in rows if ref not in shown] or rows
+        for chart, ref in zip(made, free * len(made)):
+            feed = next((f for f in self.feeds if f.name == ref.feed), None)
+            if feed is not None:
+                chart.set_symbol(feed, ref.symbol)
+
+    def _apply_links(self) -> None:
+        self.chart_grid.set_links(self.link_crosshair_action.isChecked(), self.link_range_action.isChecked())
+
+    def _chart_focused(self, chart: PriceChart) -> None:
+        """The book, trades, depth and the watchlist's selection follow the focused chart's symbol."""
+        ref, feed = chart.symbol, chart.feed
+        if ref is None or feed is None:
+            return
+        self._shown_feed = feed
+        self.watchlist.select(ref)
+        self.book.set_symbol(feed, ref.symbol)
+        self.trades.set_symbol(feed, ref.symbol)
+        self.depth.set_symbol(feed, ref.symbol)
+
     def _open_in_chart(self, ref: SymbolRef) -> None:
         self.show_symbol(ref)
         self.docks["chart"].show()
@@ -433,7 +491,8 @@ class MainWindow(QMainWindow):
         self.watchlist_model.refresh()
         if not any(feed is self._shown_feed for feed in self.feeds):  # none yet, or its feed stopped or restarted
             self._show_again_or_first()
-        self.chart.refresh()
+            self.chart_grid.rebind(self.feeds)
+        self.chart_grid.refresh()
         self.book.refresh()
         self.trades.refresh()
         if self.depth.isVisible():  # a hidden tab need not be drawn
