@@ -71,3 +71,9 @@ def test_without_book_draws_nothing(feed, panel):
     panel.set_symbol(feed, "SOL-USD")
     assert panel.curve is None and len(panel.bid_line.getData()[0] or []) == 0
     assert "no book" in panel.caption.text()
+
+
+def test_axes_have_thousands_separators(panel):
+    axis = panel.plot.getPlotItem().getAxis("bottom")
+    assert axis.tickStrings([64010.0, 64020.0], 1.0, 10.0) == ["64,010", "64,020"]
+    assert axis.tickStrings([0.5], 1.0, 0.1) == ["0.5"]

@@ -19,6 +19,14 @@ __all__ = ["DepthPanel"]
 DEFAULT_DEPTH = 50
 
 
+class _ThousandsAxis(pg.AxisItem):
+    """An axis whose labels have thousands separators, as every other price in the window."""
+
+    def tickStrings(self, values, scale, spacing):
+        decimals = max(0, -int(np.floor(np.log10(spacing * scale)))) if spacing > 0 else 0
+        return [format_price(value * scale, decimals) for value in values]
+
+
 class DepthPanel(QWidget):
     """A step chart of the cumulative size on each side of one symbol's order book.
 
@@ -51,7 +59,7 @@ class DepthPanel(QWidget):
         top.addWidget(self.caption, 1)
         top.addWidget(self.depth_box)
 
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems={"bottom": _ThousandsAxis("bottom"), "left": _ThousandsAxis("left")})
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
