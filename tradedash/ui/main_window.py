@@ -15,6 +15,7 @@ from tradedash.config import Config
 from tradedash.core.candle_store import CandleStore
 from tradedash.core.chart_state import ChartState
 from tradedash.core.lifecycle import FeedState
+from tradedash.core.workspaces import Workspace
 from tradedash.ui.dialogs.about import AboutDialog
 from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
 from tradedash.ui.dialogs.symbol_search import SymbolSearchPopup, searchable_symbols
@@ -467,6 +468,29 @@ class MainWindow(QMainWindow):
             feed = next((f for f in self.feeds if f.name == ref.feed), None)
             if feed is not None:
                 chart.set_symbol(feed, ref.symbol)
+
+    def workspace(self, name: str) -> Workspace:
+        """What the window shows now, as a workspace called ``name``: its charts, focus, links and panel layout."""
+        grid = self.chart_grid
+        return Workspace(
+            name, tuple(grid.states()), grid.shown.index(grid.focused),
+            grid.link_crosshair, grid.link_time_range, bytes(self.saveState(LAYOUT_VERSION).data()),
+        )
+
+    def apply_workspace(self, workspace: Workspace) -> None:
+        """Show ``workspace``: its grid, each chart's state (a symbol whose feed is not running is left
+        as it was), the focused chart, the links and the panel layout (kept as it is if it does not fit)."""
+        self.set_chart_count(len(workspace.charts))
+        feeds = {feed.name: feed for feed in self.feeds}
+        for chart, state in zip(self.chart_grid.shown, workspace.charts):
+            chart.apply_state(state, feeds.get(state.feed or ""))
+        self.link_crosshair_action.setChecked(workspace.link_crosshair)
+        self.link_range_action.setChecked(workspace.link_time_range)
+        self._apply_links()
+        self.chart_grid.set_focused(self.chart_grid.shown[workspace.focused])
+        self._chart_focused(self.focused_chart)
+        if workspace.layout:
+            self.restoreState(QByteArray(workspace.layout), LAYOUT_VERSION)
 
     def _apply_links(self) -> None:
         self.chart_grid.set_links(self.link_crosshair_action.isChecked(), self.link_range_action.isChecked())
