@@ -13,7 +13,7 @@ from tradedash.ui.formatting import format_price
 from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.theme import Theme
 
-__all__ = ["DepthPanel"]
+__all__ = ["DEFAULT_DEPTH", "DepthPanel"]
 
 #: The depth shown before the user picks one (levels per side).
 DEFAULT_DEPTH = 50
