@@ -48,7 +48,7 @@ HEALTH_DROP_ORDER = tuple(HEALTH_COLUMNS.index(name) for name in ("Last error", 
 
 
 class MainWindow(QMainWindow):
-    """Every panel of the dashboard as a dock: watchlist, chart, order book, trades, feed health.
+    """Every panel of the dashboard as a dock: watchlist, charts, order book, depth chart, trades, feed health.
 
     Contract: widgets read the feeds' market state, lifecycle and statistics on
     one timer at ``repaint_hz`` (``refresh()``); nothing repaints per message.
@@ -58,6 +58,11 @@ class MainWindow(QMainWindow):
     ``config_applied(Config)`` and theme changes as ``theme_chosen(str)``, for
     the app to apply and save. ``add_dock()`` and ``add_menu()`` let another
     part (e.g. alerts) add its panel and menu; ``menu(key)`` finds a menu.
+    The chart dock holds a :class:`ChartGrid` of 1, 2 or 4 charts (``chart`` is
+    the first, always shown); the Chart menu, the watchlist and the symbol
+    search act on ``focused_chart``, and the book, trades and depth chart follow
+    its symbol. :meth:`workspace` and :meth:`apply_workspace` give and take the
+    grid, each chart's state and the panel layout as one value.
     """
 
     config_applied = Signal(object)
@@ -301,8 +306,8 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.symbol_search_action)
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout, "Ctrl+Shift+R", "layout-reset")
         view_menu.addAction(self.reset_layout_action)
-        theme_menu = view_menu.addMenu("&Theme")
         self._build_grid_menu(view_menu)
+        theme_menu = view_menu.addMenu("&Theme")
         self.theme_actions = QActionGroup(self)
         for choice in ("system", "dark", "light"):
             action = QAction(choice.capitalize(), self, checkable=True, checked=choice == self.config.theme)
