@@ -43,6 +43,7 @@ from ..venues.binance.market import BOOK_LEVELS, BinanceMarket
 from ..venues.binance.rest import RestApi
 from ..venues.binance.session import StreamSession
 from ..venues.binance.streams import Stream, SymbolNames
+from .closing import close_or_abort
 from .fanout import Fanout
 from .limits import RequestBudget
 from .outlet import text_frame
@@ -60,6 +61,9 @@ PREFIX = "/binance"
 _WS = PREFIX + "/ws"
 _STREAM = PREFIX + "/stream"
 _API = PREFIX + "/api/"
+#: Bars of the simulated market's past that klines start from: 1 s bars, and 1 m bars (25 hours of
+#: them, which also make the longer intervals' past; more would slow every start of the exchange).
+PAST_BARS = {"1s": 1500, "1m": 1500}
 #: Seconds between two market ticks (the period of ``@100ms`` streams).
 TICK = 0.1
 _encoder = msgspec.json.Encoder()
@@ -121,6 +125,10 @@ class BinanceEndpoint:
             [], batch=False, max_batch_messages=1, max_send_buffer=config.max_send_buffer,
             delay_of=delay_of, on_delayed=on_delayed,
         )
+        now_ms = time.time_ns() // 1_000_000
+        for symbol in market.symbols:  # klines start from the simulated market's past, where it has one
+            for interval, count in PAST_BARS.items():
+                self.market.seed_past(symbol, interval, market.history(symbol, interval, None, count)[0], now_ms)
         self._on_subscribed = on_subscribed
         self._closing: set[asyncio.Future[None]] = set()
         self._clients: dict[ServerConnection, _Client] = {}
@@ -237,7 +245,7 @@ class BinanceEndpoint:
         self._close(connection, 1000, f"connection age limit: {age:g} s")
 
     def _close(self, connection: ServerConnection, code: int, reason: str) -> None:
-        task = asyncio.ensure_future(_close_or_abort(connection, code, reason))
+        task = asyncio.ensure_future(close_or_abort(connection, code, reason))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
@@ -363,14 +371,6 @@ class FanoutPair:
     def flush(self) -> None:
         self._fanout.flush()
         self._binance.flush()
-
-
-async def _close_or_abort(connection: ServerConnection, code: int, reason: str, timeout: float = 2.0) -> None:
-    """Close with ``code``; a client that has not read the close frame within ``timeout`` seconds is cut off."""
-    try:
-        await asyncio.wait_for(connection.close(code, reason), timeout)
-    except asyncio.TimeoutError:
-        connection.transport.abort()
 
 
 class _WithAlways(Mapping[str, set[str]]):

@@ -28,6 +28,7 @@ from ..faults.admin import admin_fault
 from ..market import DEFAULT_SPECS, Market, PastOptions, ReplayMarket, past_available
 from .binance import BinanceEndpoint, FanoutPair, serves
 from .capacity import connection_capacity, install_accept_error_limiter, raise_descriptor_limit
+from .closing import close_or_abort
 from .fanout import Fanout
 from .heartbeats import Heartbeats
 from .limits import HandshakeGuard, RequestBudget
@@ -392,15 +393,7 @@ class ExchangeServer:
         self.forget_subscriptions(connection)
         self._fanout.drop(connection)
         client.dropped = True
-        self._spawn(_close_or_abort(connection, 1008, reason, CLOSE_TIMEOUT), "close slow client")
-
-
-async def _close_or_abort(connection: ServerConnection, code: int, reason: str, timeout: float) -> None:
-    """Close with ``code``; a client that has not read the close frame within ``timeout`` seconds is cut off."""
-    try:
-        await asyncio.wait_for(connection.close(code, reason), timeout)
-    except asyncio.TimeoutError:
-        connection.transport.abort()
+        self._spawn(close_or_abort(connection, 1008, reason, CLOSE_TIMEOUT), "close slow client")
 
 
 def _peer(connection: ServerConnection) -> str:

@@ -68,6 +68,11 @@ class KlineBar:
     taker_buy_quote_volume: float = 0.0
     closed: bool = False
 
+    @property
+    def empty(self) -> bool:
+        """No trade counted (a seeded past bar has volume but no trade count)."""
+        return not self.trades and not self.volume
+
 
 class KlineBuilder:
     """One symbol's bars of one interval, and the last ``keep`` closed ones.
@@ -113,7 +118,7 @@ class KlineBuilder:
         bar = self.current
         if bar is None:
             bar = self.current = self._open(ms, price)
-        if bar.trades == 0:
+        if bar.empty:
             bar.open = bar.high = bar.low = price
             bar.first_trade_id = trade_id
         bar.high = max(bar.high, price)
@@ -127,6 +132,15 @@ class KlineBuilder:
             bar.taker_buy_volume += size
             bar.taker_buy_quote_volume += price * size
         return closed
+
+    def seed(self, bars: list[KlineBar], now_ms: int) -> None:
+        """Start from a past (oldest first): bars that ended by ``now_ms`` are history, a later one is the open bar."""
+        for bar in bars:
+            if bar.end < now_ms:
+                bar.closed = True
+                self.history.append(bar)
+            else:
+                self.current = bar
 
     def take_closed(self) -> list[KlineBar]:
         """The bars closed since the last call (by a trade, a finer bar or :meth:`roll`), oldest first."""
@@ -162,9 +176,9 @@ class KlineBuilder:
 
 def _merge(target: KlineBar, bar: KlineBar) -> None:
     """Count ``bar``'s trades into ``target`` (a bar without trades changes nothing)."""
-    if not bar.trades:
+    if bar.empty:
         return
-    if not target.trades:
+    if target.empty:
         target.open, target.high, target.low = bar.open, bar.high, bar.low
         target.first_trade_id = bar.first_trade_id
     target.high = max(target.high, bar.high)

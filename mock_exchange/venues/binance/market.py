@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from tradedash.core import wire
 from tradedash.core.venues.binance import messages as bm
 
-from .klines import INTERVALS, KlineBar, KlineBuilder
+from .klines import INTERVALS, KlineBar, KlineBuilder, bar_end
 from .streams import SymbolNames
 
 __all__ = ["BinanceMarket", "amount", "BOOK_LEVELS"]
@@ -251,6 +251,24 @@ class BinanceMarket:
             for interval, builder in m.klines.items():
                 if interval not in _TRADE_FED:
                     builder.add_bar(bar)
+
+    def seed_past(self, symbol: str, interval: str, bars: list[tuple[int, float, float, float, float, float]], now_ms: int) -> None:
+        """Start ``interval`` (``1s`` or ``1m``) from the simulated market's past: ``(start ns, open, high,
+        low, close, volume)`` bars, oldest first. A past bar has no trade count, ids or taker volumes
+        (0, -1, 0) and its quote volume is the volume at the average of its four prices; the 1 m past also
+        makes the longer intervals' past."""
+        m = self._symbols[symbol]
+        builder = m.klines[interval]
+        past = []
+        for start_ns, open_, high, low, close, volume in bars:
+            start = start_ns // _MS
+            past.append(KlineBar(start, bar_end(interval, start) - 1, open_, high, low, close, volume,
+                                 volume * (open_ + high + low + close) / 4))
+        builder.seed(past, now_ms)
+        if interval == "1m":
+            self._fold(m, [bar for bar in past if bar.closed])
+            for other in m.klines.values():
+                other.take_closed()  # the past is history, not news
 
     # --- REST and shared shapes -------------------------------------------------------
 

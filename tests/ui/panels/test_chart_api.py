@@ -61,7 +61,7 @@ def test_a_link_moves_the_crosshair_and_the_time_range_of_the_others(feed, theme
 
 
 def test_a_second_symbol_is_compared_in_percent_and_kept_in_the_state(feed, theme, qtbot):
-    from ui_helpers import T0, trade
+    from tests.support.builders import T0, trade
 
     chart = PriceChart(theme)
     qtbot.addWidget(chart)

@@ -115,3 +115,19 @@ async def test_ticker_24hr(make_exchange):
     assert status == 200 and body["symbol"] == "ETHUSD" and int(headers["X-MBX-USED-WEIGHT-1M"]) % 2 == 0
     assert float(body["bidPrice"]) < float(body["askPrice"]) and isinstance(body["lastPrice"], str)
     assert body["closeTime"] - body["openTime"] == 86_400_000
+
+
+async def test_klines_start_from_the_simulated_markets_seeded_past(make_exchange):
+    server = await make_exchange(history_days=2, history_seconds=600)
+    status, _, body = await rest_get(server, "/api/v3/klines?symbol=BTCUSD&interval=1h&limit=1000")
+    assert status == 200 and len(body) >= 25  # 1500 minutes of the past, then the live bars
+    starts = [row[0] for row in body]
+    assert all(b - a == 3_600_000 for a, b in zip(starts, starts[1:]))  # one bar an hour, no gap
+    # The same hours as the v1 history op's bars (built by the simulator from the same minutes).
+    past, _ = server.market.history("BTC-USD", "1h", None, 1000)
+    v1 = {start // 1_000_000: bar for start, *bar in past}
+    for row in body[1:-2]:  # the oldest hour holds only the minutes of the past kept
+        o, h, l, c, v = v1[row[0]]
+        assert [float(x) for x in row[1:6]] == pytest.approx([o, h, l, c, v], rel=1e-6)
+    one_second = (await rest_get(server, "/api/v3/klines?symbol=BTCUSD&interval=1s&limit=1000"))[2]
+    assert len(one_second) >= 600  # history_seconds of 1 s bars, then the live ones

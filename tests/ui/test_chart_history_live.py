@@ -1,0 +1,74 @@
+"""End to end: the app on its embedded exchange (port 0) fills the chart's history through the protocol's
+history op, joins it to the live bars without a seam, keeps it on disk, and after a restart asks only for
+what is new."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from tests.support.waiting import wait_for as until
+
+from tradedash.app import AppOptions, Dashboard
+from tradedash.core.candle_store import CANDLE_FILE, SeriesKey
+from tradedash.core.lifecycle import FeedState
+from tradedash.ui.panels.chart import HISTORY_BARS
+
+CONFIG = """\
+theme = "dark"
+
+[chart]
+interval = "1m"
+
+[[feeds]]
+name = "demo"
+symbols = ["BTC-USD"]
+channels = ["ticker", "trades", "candles:1m"]
+"""
+
+
+def _dashboard(tmp_path: Path) -> Dashboard:
+    config = tmp_path / "config.toml"
+    if not config.exists():
+        config.write_text(CONFIG)
+    return Dashboard(AppOptions(config_path=config, log_path=tmp_path / "tradedash.log", exchange_rate=20.0))
+
+
+def test_the_chart_fills_its_history_from_the_exchange_and_a_restart_asks_only_for_what_is_new(qt_async, tmp_path):
+    async def first_run():
+        dashboard = _dashboard(tmp_path)
+        await dashboard.start(show=False)
+        try:
+            chart = dashboard.window.chart
+            await until(lambda: chart.symbol is not None and chart.loader is not None)
+            assert chart.interval == "1m"  # from the config's [chart]
+            await until(lambda: len(chart.history) >= HISTORY_BARS - 2 and not chart.loader.busy, timeout=30)
+            assert chart.loader.error is None
+            series = dashboard.feeds[0].market.symbols["BTC-USD"].candles["1m"]
+            await until(lambda: len(series.view().start) >= 1)
+            live = series.view()
+            joined = chart.history.tail(live, 200)
+            assert np.all(np.diff(joined.start) == 60_000_000_000)  # no seam between history and live bars
+            assert joined.start[-1] == live.start[-1]
+            stored = dashboard.candles.load(SeriesKey("demo", "BTC-USD", "1m"), 10_000)
+            assert len(stored.start) >= HISTORY_BARS - 2
+            return chart.loader.requests
+        finally:
+            await dashboard.stop()
+
+    async def second_run():
+        dashboard = _dashboard(tmp_path)
+        await dashboard.start(show=False)
+        try:
+            chart = dashboard.window.chart
+            await until(lambda: chart.symbol is not None and chart.loader is not None)
+            assert len(chart.history) >= HISTORY_BARS - 2  # at once, from the file
+            await until(lambda: dashboard.feeds[0].client.state is FeedState.LIVE and not chart.loader.busy)
+            return chart.loader.requests
+        finally:
+            await dashboard.stop()
+
+    assert qt_async.run(first_run(), timeout=60) >= HISTORY_BARS // 1000  # pages of at most 1,000 bars
+    assert (tmp_path / CANDLE_FILE).exists()
+    assert qt_async.run(second_run(), timeout=60) <= 1  # at most one page: the minutes since the first run
+    assert qt_async.errors == []
