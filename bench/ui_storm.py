@@ -1,13 +1,14 @@
 """ui-storm: the whole app (offscreen) subscribed to a message storm; event-loop lag, repaints, memory.
 
-    .venv/bin/python -m bench.ui_storm [--rate 50000] [--seconds 10]
+    .venv/bin/python -m bench.ui_storm [--rate 50000] [--seconds 10] [--charts 4]
 
 A mock exchange runs in another process (``--batch``, five symbols, ticker,
-trades, book and 1 s candles); the chart shows ``--indicators`` (default SMA and RSI). The dashboard runs here, in one qasync loop, with
+trades, book and 1 s candles); the chart shows ``--indicators`` (default SMA and RSI); ``--charts 4`` splits the chart
+area into the 2x2 grid, each chart on its own symbol with the same indicators. The dashboard runs here, in one qasync loop, with
 its window shown on Qt's offscreen platform. A 5 ms PreciseTimer measures how
 late the event loop serves it (lag). Phase 1 (baseline, same run): the calm
 default market for a few seconds. Phase 2: the storm. Printed as a table and
-written to ``bench/results/ui_storm.json``.
+written to ``bench/results/ui_storm.json`` (``ui_storm_grid<N>.json`` with ``--charts N`` above 1).
 """
 
 from __future__ import annotations
@@ -163,7 +164,8 @@ async def phase(dashboard: Dashboard, probe: LagProbe, painter: PaintCounter, se
     window.repaint_timer.timeout.connect(refresh.wrap(window.refresh))
     INGEST.reset()
     probe.start()
-    repaints0, chart0, paints0, messages0 = window.repaints, window.chart.repaints, painter.count, feed.client.stats.messages
+    charts = window.chart_grid.shown
+    repaints0, chart0, paints0, messages0 = window.repaints, sum(c.repaints for c in charts), painter.count, feed.client.stats.messages
     rss = [rss_mb()]
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
@@ -179,7 +181,7 @@ async def phase(dashboard: Dashboard, probe: LagProbe, painter: PaintCounter, se
         "lag_p99_ms": float(np.percentile(lag, 99)),
         "lag_max_ms": float(lag.max()),
         "ticks_per_s": (window.repaints - repaints0) / elapsed,
-        "chart_updates_per_s": (window.chart.repaints - chart0) / elapsed,
+        "chart_updates_per_s": (sum(c.repaints for c in charts) - chart0) / elapsed,
         "chart_paints_per_s": (painter.count - paints0) / elapsed,
         "rss_start_mb": rss[0],
         "rss_end_mb": rss[-1],
@@ -193,7 +195,7 @@ async def phase(dashboard: Dashboard, probe: LagProbe, painter: PaintCounter, se
 
 async def run(args: argparse.Namespace) -> dict:
     per_symbol = args.rate / (len(SYMBOLS) * MESSAGES_PER_STEP)
-    results: dict = {"target_msgs_per_s": args.rate, "rate_per_symbol": per_symbol, "indicators": args.indicators}
+    results: dict = {"target_msgs_per_s": args.rate, "rate_per_symbol": per_symbol, "indicators": args.indicators, "charts": args.charts}
     with tempfile.TemporaryDirectory() as tmp:
         calm, calm_url = start_exchange(5.0, args.batch)
         storm, storm_url = start_exchange(per_symbol, args.batch)
@@ -206,14 +208,17 @@ async def run(args: argparse.Namespace) -> dict:
                 dashboard = Dashboard(AppOptions(config_path=config, log_path=Path(tmp) / "log"))
                 await dashboard.start(show=False)
                 dashboard.window.resize(1600, 900)
-                for indicator in args.indicators:  # computed on every live bar, drawn on each repaint
-                    dashboard.window.chart.add_indicator(IndicatorState.of(indicator))
                 dashboard.window.show()
-                painter = PaintCounter()
-                dashboard.window.chart.graphics.viewport().installEventFilter(painter)
                 feed = dashboard.feeds[0]
-                while feed.client.stats.messages < 50:
+                while feed.client.stats.messages < 50 or dashboard.window.watchlist_model.rowCount() < min(args.charts, len(SYMBOLS)):
                     await asyncio.sleep(0.05)
+                dashboard.window.refresh()
+                dashboard.window.set_chart_count(args.charts)  # new charts open symbols not shown yet
+                painter = PaintCounter()
+                for chart in dashboard.window.chart_grid.shown:
+                    for indicator in args.indicators:  # computed on every live bar, drawn on each repaint
+                        chart.add_indicator(IndicatorState.of(indicator))
+                    chart.graphics.viewport().installEventFilter(painter)
                 await asyncio.sleep(1.0)  # warm-up: first paints, books, candles
                 results[name] = await phase(dashboard, LagProbe(), painter, seconds)
                 results[name]["resyncs"] = feed.client.stats.resyncs
@@ -235,6 +240,7 @@ def main() -> None:
         "--indicators", type=lambda text: [name for name in text.split(",") if name], default=["sma", "rsi"],
         help="indicators on the chart, comma-separated (default sma,rsi; '' for none)",
     )
+    parser.add_argument("--charts", type=int, choices=(1, 2, 4), default=1, help="charts in the chart area: 1, 2 or 4 (the 2x2 grid); default 1")
     parser.add_argument("--no-batch", dest="batch", action="store_false", help="one message per frame (default: batched frames)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -250,7 +256,7 @@ def main() -> None:
         ("event-loop lag p99 (ms)", "lag_p99_ms", "{:.2f}"),
         ("event-loop lag max (ms)", "lag_max_ms", "{:.1f}"),
         ("repaint ticks/s", "ticks_per_s", "{:.1f}"),
-        ("chart updates/s", "chart_updates_per_s", "{:.1f}"),
+        ("chart updates/s (all charts)", "chart_updates_per_s", "{:.1f}"),
         ("chart paints/s", "chart_paints_per_s", "{:.1f}"),
         ("UI refresh per tick p99 (ms)", "ui_refresh_p99_ms", "{:.2f}"),
         ("UI refresh per tick max (ms)", "ui_refresh_max_ms", "{:.1f}"),
@@ -262,14 +268,14 @@ def main() -> None:
         ("RSS max (MB)", "rss_max_mb", "{:.0f}"),
         ("RSS growth, 2nd half (MB)", "rss_growth_second_half_mb", "{:+.1f}"),
     ]
-    print(f"ui-storm: target {args.rate:,.0f} msgs/s for {args.seconds:g} s ({results['rate_per_symbol']:,.0f} steps/s x {len(SYMBOLS)} symbols x {MESSAGES_PER_STEP} channels, {'batched' if args.batch else 'one message per frame'}), chart indicators: {', '.join(args.indicators) or 'none'}")
+    print(f"ui-storm: target {args.rate:,.0f} msgs/s for {args.seconds:g} s ({results['rate_per_symbol']:,.0f} steps/s x {len(SYMBOLS)} symbols x {MESSAGES_PER_STEP} channels, {'batched' if args.batch else 'one message per frame'}), {args.charts} chart(s), indicators on each: {', '.join(args.indicators) or 'none'}")
     print(f"{'figure':<30}{'baseline':>12}{'storm':>12}")
     for label, key, fmt in rows:
         print(f"{label:<30}{fmt.format(base[key]):>12}{fmt.format(storm[key]):>12}")
     results["lag_p99_minus_baseline_ms"] = storm["lag_p99_ms"] - base["lag_p99_ms"]
     print(f"machine load average (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (other processes skew lag)")
     print(f"lag p99 storm - baseline: {results['lag_p99_minus_baseline_ms']:.2f} ms (goal: p99 < 16 ms, >= 30 repaints/s)")
-    out = ROOT / "bench" / "results" / "ui_storm.json"
+    out = ROOT / "bench" / "results" / ("ui_storm.json" if args.charts == 1 else f"ui_storm_grid{args.charts}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(f"written {out}")

@@ -2,12 +2,17 @@
 
     Xvfb :99 -screen 0 1440x900x24 & DISPLAY=:99 .venv/bin/python docs/screenshots.py [seconds]
     DISPLAY=:99 .venv/bin/python docs/screenshots.py charts
+    DISPLAY=:99 .venv/bin/python docs/screenshots.py views
 
 ``charts`` takes only the chart's screenshots, in the default 1440x900 window
 (dark): ``docs/chart-history-1m.png`` (two days of 1 m bars, filled from the
 exchange's history when the chart opened), ``docs/chart-history-1h.png`` (the
 1 h bars of the same past) and ``docs/chart-indicators.png`` (1 m bars with an
 EMA and Bollinger bands over the price and an RSI pane).
+
+``views`` takes the 2x2 chart grid, four symbols at 1 m with an SMA and an RSI
+pane each and the crosshair linked (``docs/chart-grid.png``, the whole window),
+and the depth chart next to the book at 50 levels (``docs/depth-chart.png``).
 
 Starts the app on its embedded mock exchange with a throw-away config, waits
 ``seconds`` (default 95) for every panel to have live data, and saves with
@@ -104,6 +109,40 @@ async def take_charts() -> None:
             await dashboard.stop()
 
 
+async def take_views() -> None:
+    from tradedash.core.chart_state import IndicatorState
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "config.toml"
+        config.write_text('theme = "dark"\n[chart]\ninterval = "1m"\n[[feeds]]\nname = "demo"\n'
+                          'symbols = ["BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "ADA-USD"]\n'
+                          'channels = ["ticker", "trades", "book", "candles:1m"]\n')
+        dashboard = Dashboard(AppOptions(config_path=config, log_path=Path(tmp) / "log.txt", exchange_rate=5.0))
+        await dashboard.start(show=False)
+        window = dashboard.window
+        window.resize(1440, 900)
+        window.show()
+        try:
+            await _until(lambda: window.watchlist_model.rowCount() >= 4, 30)
+            window.set_chart_count(4)
+            window.link_crosshair_action.trigger()
+            for chart in window.chart_grid.shown:
+                chart.set_interval("1m")
+                chart.add_indicator(IndicatorState.of("sma", {"period": 20}))
+                chart.add_indicator(IndicatorState.of("rsi"))
+            for chart in window.chart_grid.shown:
+                await _until(lambda c=chart: c.loader is not None and len(c.history) > 200 and not c.loader.busy, 60)
+            await asyncio.sleep(3)
+            _save(window, window, "chart-grid.png")
+            window.set_chart_count(1)
+            window.docks["depth"].show()
+            window.docks["depth"].raise_()
+            await asyncio.sleep(2)
+            _save(window, window.docks["depth"], "depth-chart.png")
+        finally:
+            await dashboard.stop()
+
+
 def _save(window, chart, name: str) -> None:
     path = ROOT / "docs" / name
     chart.grab().save(str(path))
@@ -114,6 +153,9 @@ def main() -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("tradedash-screenshots")
     app.setQuitOnLastWindowClosed(False)
+    if sys.argv[1:] == ["views"]:
+        qasync.run(take_views())
+        return
     if sys.argv[1:] == ["charts"]:
         qasync.run(take_charts())
         return

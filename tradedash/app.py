@@ -23,6 +23,7 @@ from mock_exchange.market import DEFAULT_SPECS
 from tradedash.config import EMBEDDED, Config, FeedConfig, LoadedConfig, load_config, save_config
 from tradedash.core import wire
 from tradedash.core.alert_store import AlertStore
+from tradedash.core.workspaces import WorkspaceStore
 from tradedash.core.alerts import ALERT_MESSAGE_TYPES
 from tradedash.core.backoff import ReconnectPolicy
 from tradedash.core.candle_store import CandleStore
@@ -39,6 +40,7 @@ from tradedash.ui.main_window import MainWindow
 from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.single_instance import SingleInstance, bring_to_front
 from tradedash.ui.theme import resolve_theme
+from tradedash.ui.workspace_menu import WorkspaceMenu
 
 __all__ = [
     "AppOptions",
@@ -129,6 +131,7 @@ class Dashboard:
         self._running: dict[str, _FeedTask] = {}
         self.window: MainWindow | None = None
         self.alerts: AlertCenter | None = None
+        self.workspaces: WorkspaceMenu | None = None
         self.candles: CandleStore | None = None
 
     @property
@@ -169,6 +172,9 @@ class Dashboard:
         self.alerts = AlertCenter(AlertStore(self.config_path.parent), self.window)
         for feed_config in self.config.feeds:
             await self._start_feed(feed_config)
+        # Workspaces (charts and panel layout by name) live next to the config file; the last one comes back.
+        self.workspaces = WorkspaceMenu(WorkspaceStore(self.config_path.parent), self.window)
+        self.workspaces.restore()
         if self.options.url or self.options.symbols:
             self.alerts.explain_absent_feeds("this run's only feed, 'command line', comes from --url/--symbols")
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
@@ -296,7 +302,9 @@ class Dashboard:
     async def stop(self) -> None:
         if self.window is not None:
             QGuiApplication.styleHints().colorSchemeChanged.disconnect(self._system_scheme_changed)
-            self.window.chart.release()
+            if self.workspaces is not None:
+                self.workspaces.save()
+            self.window.chart_grid.release()
             self.window.close()
             self.window.deleteLater()
         if self.alerts is not None:

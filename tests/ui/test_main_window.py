@@ -33,7 +33,7 @@ def _fill(feed) -> None:
 
 def test_every_panel_is_a_movable_dock(qtbot, feed, tmp_path):
     window = _window(qtbot, feed, tmp_path)
-    assert set(window.docks) == {"watchlist", "chart", "book", "trades", "health"}
+    assert set(window.docks) == {"watchlist", "chart", "book", "trades", "depth", "health"}
     for dock in window.docks.values():
         assert dock.features() & QDockWidget.DockWidgetFeature.DockWidgetMovable
         assert dock.toggleViewAction() in window.menu("panels").actions()
@@ -180,3 +180,14 @@ def test_a_number_longer_than_before_is_fitted_at_once_not_shown_cut_off(qtbot, 
     window.refresh()  # not a once-a-second tick
     assert header.sectionSize(1) > narrow
     assert header.sectionSize(1) >= window.watchlist.table.sizeHintForColumn(1)
+
+
+def test_depth_chart_is_a_dock_next_to_the_book_and_follows_the_symbol(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    window.show()
+    _fill(feed)
+    window.refresh()
+    assert window.depth.symbol == "BTC-USD"
+    assert window.depth in [dock.widget() for dock in window.tabifiedDockWidgets(window.docks["book"])]
+    window.show_symbol(SymbolRef("demo", "SOL-USD"))
+    assert window.depth.symbol == "SOL-USD"

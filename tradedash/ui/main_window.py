@@ -15,11 +15,15 @@ from tradedash.config import Config
 from tradedash.core.candle_store import CandleStore
 from tradedash.core.chart_state import ChartState
 from tradedash.core.lifecycle import FeedState
+from tradedash.core.workspaces import Workspace
 from tradedash.ui.dialogs.about import AboutDialog
 from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
+from tradedash.ui.dialogs.symbol_search import SymbolSearchPopup, searchable_symbols
 from tradedash.ui.icons import icon
 from tradedash.ui.panels.book import BookPanel
 from tradedash.ui.panels.chart import INTERVALS, PriceChart
+from tradedash.ui.panels.chart_grid import GRIDS, ChartGrid
+from tradedash.ui.panels.depth import DepthPanel
 from tradedash.ui.panels.health import COLUMNS as HEALTH_COLUMNS
 from tradedash.ui.panels.health import FeedHealthPanel, StatusLight, state_colour, status_summary
 from tradedash.ui.panels.trades import TradesPanel
@@ -32,7 +36,7 @@ from tradedash.ui.theme import Theme, apply_theme, resolve_theme
 __all__ = ["MainWindow", "LAYOUT_VERSION"]
 
 #: Bumped when the set of panels changes, so an old saved layout is ignored.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 #: How often feed health and the status line repaint (their numbers change slowly).
 HEALTH_HZ = 5
 #: The least height of a dock added with a height share in the default layout (title, buttons, header, four rows).
@@ -44,7 +48,7 @@ HEALTH_DROP_ORDER = tuple(HEALTH_COLUMNS.index(name) for name in ("Last error", 
 
 
 class MainWindow(QMainWindow):
-    """Every panel of the dashboard as a dock: watchlist, chart, order book, trades, feed health.
+    """Every panel of the dashboard as a dock: watchlist, charts, order book, depth chart, trades, feed health.
 
     Contract: widgets read the feeds' market state, lifecycle and statistics on
     one timer at ``repaint_hz`` (``refresh()``); nothing repaints per message.
@@ -54,6 +58,11 @@ class MainWindow(QMainWindow):
     ``config_applied(Config)`` and theme changes as ``theme_chosen(str)``, for
     the app to apply and save. ``add_dock()`` and ``add_menu()`` let another
     part (e.g. alerts) add its panel and menu; ``menu(key)`` finds a menu.
+    The chart dock holds a :class:`ChartGrid` of 1, 2 or 4 charts (``chart`` is
+    the first, always shown); the Chart menu, the watchlist and the symbol
+    search act on ``focused_chart``, and the book, trades and depth chart follow
+    its symbol. :meth:`workspace` and :meth:`apply_workspace` give and take the
+    grid, each chart's state and the panel layout as one value.
     """
 
     config_applied = Signal(object)
@@ -85,10 +94,14 @@ class MainWindow(QMainWindow):
         self.watchlist_model = WatchlistModel(feeds, self.theme)
         self.watchlist = WatchlistPanel(self.watchlist_model)
         self.candle_store = candle_store
+        #: The first chart (its state is the config's ``chart``); the grid may show up to three more.
         self.chart = PriceChart(self.theme, store=candle_store)
         self._restore_chart_state(config)
+        self.chart_grid = ChartGrid(self.chart, lambda: PriceChart(self.theme, store=self.candle_store), self.theme)
+        self.chart_grid.focus_changed.connect(self._chart_focused)
         self.book = BookPanel(self.theme)
         self.trades = TradesPanel(self.theme)
+        self.depth = DepthPanel(self.theme)
         self.health = FeedHealthPanel(feeds, self.theme)
         self.watchlist.symbol_selected.connect(self.show_symbol)
         self.watchlist.symbol_activated.connect(self._open_in_chart)
@@ -102,9 +115,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         for name, title, widget in (
             ("watchlist", "Watchlist", self.watchlist),
-            ("chart", "Chart", self.chart),
+            ("chart", "Chart", self.chart_grid),
             ("book", "Order book", self.book),
             ("trades", "Trades", self.trades),
+            ("depth", "Depth", self.depth),
             ("health", "Feed health", self.health),
         ):
             self.docks[name] = self._make_dock(name, title, widget)
@@ -172,6 +186,8 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(d["watchlist"], d["chart"], Qt.Orientation.Horizontal)
         self.splitDockWidget(d["chart"], d["book"], Qt.Orientation.Horizontal)
         self.splitDockWidget(d["book"], d["trades"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(d["book"], d["depth"])
+        d["book"].raise_()
         self.splitDockWidget(d["watchlist"], d["health"], Qt.Orientation.Vertical)
         self._size_default_docks()
 
@@ -272,22 +288,25 @@ class MainWindow(QMainWindow):
         feeds_menu.addAction(self.subscriptions_action)
 
         chart_menu = self.add_menu("chart", "&Chart", before=None)
-        self.follow_action = self._action("&Follow live", lambda: self.chart.set_follow(True), "End", "follow")
+        self.follow_action = self._action("&Follow live", lambda: self.focused_chart.set_follow(True), "End", "follow")
         chart_menu.addAction(self.follow_action)
-        chart_menu.addAction(self._action("&Line", lambda: self.chart.set_mode("line"), "L", "line-chart"))
-        chart_menu.addAction(self._action("&Candlesticks", lambda: self.chart.set_mode("candles"), "C", "candles"))
+        chart_menu.addAction(self._action("&Line", lambda: self.focused_chart.set_mode("line"), "L", "line-chart"))
+        chart_menu.addAction(self._action("&Candlesticks", lambda: self.focused_chart.set_mode("candles"), "C", "candles"))
         chart_menu.addSeparator()
         for number, interval in enumerate(INTERVALS, start=1):
-            chart_menu.addAction(self._action(f"Interval {interval}", lambda _=False, i=interval: self.chart.set_interval(i), f"Ctrl+{number}"))
+            chart_menu.addAction(self._action(f"Interval {interval}", lambda _=False, i=interval: self.focused_chart.set_interval(i), f"Ctrl+{number}"))
         chart_menu.addSeparator()
         for kind, label in (("linear", "Linear price scale"), ("log", "Logarithmic price scale"), ("percent", "Percent price scale")):
-            chart_menu.addAction(self._action(label, lambda _=False, k=kind: self.chart.set_scale(k)))
+            chart_menu.addAction(self._action(label, lambda _=False, k=kind: self.focused_chart.set_scale(k)))
 
         view_menu = self.add_menu("view", "&View", before=None)
         self.filter_action = self._action("Find symbol", self._focus_filter, QKeySequence.StandardKey.Find)
         view_menu.addAction(self.filter_action)
+        self.symbol_search_action = self._action("&Open symbol…", self.open_symbol_search, "Ctrl+K")
+        view_menu.addAction(self.symbol_search_action)
         self.reset_layout_action = self._action("&Reset layout", self.reset_layout, "Ctrl+Shift+R", "layout-reset")
         view_menu.addAction(self.reset_layout_action)
+        self._build_grid_menu(view_menu)
         theme_menu = view_menu.addMenu("&Theme")
         self.theme_actions = QActionGroup(self)
         for choice in ("system", "dark", "light"):
@@ -306,6 +325,26 @@ class MainWindow(QMainWindow):
         self.about_action = self._action("&About TradeDash", self.open_about, QKeySequence.StandardKey.HelpContents, "about")
         help_menu.addAction(self.about_action)
 
+    def _build_grid_menu(self, view_menu: QMenu) -> None:
+        charts_menu = view_menu.addMenu("C&harts")
+        self.grid_actions: dict[int, QAction] = {}
+        group = QActionGroup(self)
+        for count, label in ((1, "&One chart"), (2, "&Two charts"), (4, "&Four charts (2x2)")):
+            action = self._action(label, lambda _=False, n=count: self.set_chart_count(n), f"Alt+{count}")
+            action.setCheckable(True)
+            action.setChecked(count == 1)
+            group.addAction(action)
+            charts_menu.addAction(action)
+            self.grid_actions[count] = action
+        self.next_chart_action = self._action("Focus &next chart", lambda: self.chart_grid.focus_next(), "F6")
+        charts_menu.addAction(self.next_chart_action)
+        charts_menu.addSeparator()
+        self.link_crosshair_action = self._action("Link &crosshair", self._apply_links)
+        self.link_range_action = self._action("Link time &range", self._apply_links)
+        for action in (self.link_crosshair_action, self.link_range_action):
+            action.setCheckable(True)
+            charts_menu.addAction(action)
+
     def _focus_filter(self) -> None:
         self.docks["watchlist"].show()
         self.docks["watchlist"].raise_()
@@ -323,6 +362,15 @@ class MainWindow(QMainWindow):
         dialog.applied.connect(self._apply_config)
         self.open_dialog(dialog)
         return dialog
+
+    def open_symbol_search(self) -> SymbolSearchPopup:
+        """The quick symbol search over every feed's symbols; the one chosen opens in the focused chart."""
+        popup = SymbolSearchPopup(lambda: searchable_symbols(self.feeds), self)
+        popup.chosen.connect(self._open_in_chart)
+        geometry = self.geometry()
+        popup.move(geometry.center().x() - popup.width() // 2, geometry.top() + 80)
+        self.open_dialog(popup)
+        return popup
 
     def open_about(self) -> AboutDialog:
         dialog = AboutDialog(self._config_path, self._log_path, self)
@@ -363,9 +411,10 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             apply_theme(app, theme)
         self.watchlist_model.set_theme(theme)
-        self.chart.set_theme(theme)
+        self.chart_grid.set_theme(theme)
         self.book.set_theme(theme)
         self.trades.set_theme(theme)
+        self.depth.set_theme(theme)
         self.health.model.set_theme(theme)
         for action in self.findChildren(QAction):
             if isinstance(action.data(), str):
@@ -379,13 +428,14 @@ class MainWindow(QMainWindow):
         if feed is None:
             return
         self._shown_feed = feed
-        self.chart.set_symbol(feed, ref.symbol)
+        self.focused_chart.set_symbol(feed, ref.symbol)
         self.book.set_symbol(feed, ref.symbol)
         self.trades.set_symbol(feed, ref.symbol)
+        self.depth.set_symbol(feed, ref.symbol)
 
     def _show_again_or_first(self) -> None:
         """The shown symbol again if its feed came back under the same name, else the first row."""
-        shown = self.chart.symbol or self._wanted_symbol
+        shown = self.focused_chart.symbol or self._wanted_symbol
         if shown is not None and self.watchlist_model.row_of(shown) >= 0:
             ref = shown
         elif self.watchlist_model.rowCount():
@@ -405,6 +455,62 @@ class MainWindow(QMainWindow):
         self.chart.apply_state(state)
         self._wanted_symbol = SymbolRef(state.feed, state.symbol) if state.feed and state.symbol else None
 
+    @property
+    def focused_chart(self) -> PriceChart:
+        """The chart the Chart menu, the watchlist and the symbol search act on."""
+        return self.chart_grid.focused
+
+    def set_chart_count(self, count: int) -> None:
+        """Split the chart area into ``count`` charts (1, 2 or 4); a new chart opens a symbol not shown yet."""
+        if count not in GRIDS:
+            raise ValueError(f"the chart area shows 1, 2 or 4 charts, not {count!r}")
+        made = self.chart_grid.set_count(count)
+        self.grid_actions[count].setChecked(True)
+        shown = {chart.symbol for chart in self.chart_grid.charts}
+        rows = [self.watchlist_model.ref_at(row) for row in range(self.watchlist_model.rowCount())]
+        free = [ref for ref in rows if ref not in shown] or rows
+        for chart, ref in zip(made, free * len(made)):
+            feed = next((f for f in self.feeds if f.name == ref.feed), None)
+            if feed is not None:
+                chart.set_symbol(feed, ref.symbol)
+
+    def workspace(self, name: str) -> Workspace:
+        """What the window shows now, as a workspace called ``name``: its charts, focus, links and panel layout."""
+        grid = self.chart_grid
+        return Workspace(
+            name, tuple(grid.states()), grid.shown.index(grid.focused),
+            grid.link_crosshair, grid.link_time_range, bytes(self.saveState(LAYOUT_VERSION).data()),
+        )
+
+    def apply_workspace(self, workspace: Workspace) -> None:
+        """Show ``workspace``: its grid, each chart's state (a symbol whose feed is not running is left
+        as it was), the focused chart, the links and the panel layout (kept as it is if it does not fit)."""
+        self.set_chart_count(len(workspace.charts))
+        feeds = {feed.name: feed for feed in self.feeds}
+        for chart, state in zip(self.chart_grid.shown, workspace.charts):
+            chart.apply_state(state, feeds.get(state.feed or ""))
+        self.link_crosshair_action.setChecked(workspace.link_crosshair)
+        self.link_range_action.setChecked(workspace.link_time_range)
+        self._apply_links()
+        self.chart_grid.set_focused(self.chart_grid.shown[workspace.focused])
+        self._chart_focused(self.focused_chart)
+        if workspace.layout:
+            self.restoreState(QByteArray(workspace.layout), LAYOUT_VERSION)
+
+    def _apply_links(self) -> None:
+        self.chart_grid.set_links(self.link_crosshair_action.isChecked(), self.link_range_action.isChecked())
+
+    def _chart_focused(self, chart: PriceChart) -> None:
+        """The book, trades, depth and the watchlist's selection follow the focused chart's symbol."""
+        ref, feed = chart.symbol, chart.feed
+        if ref is None or feed is None:
+            return
+        self._shown_feed = feed
+        self.watchlist.select(ref)
+        self.book.set_symbol(feed, ref.symbol)
+        self.trades.set_symbol(feed, ref.symbol)
+        self.depth.set_symbol(feed, ref.symbol)
+
     def _open_in_chart(self, ref: SymbolRef) -> None:
         self.show_symbol(ref)
         self.docks["chart"].show()
@@ -414,9 +520,12 @@ class MainWindow(QMainWindow):
         self.watchlist_model.refresh()
         if not any(feed is self._shown_feed for feed in self.feeds):  # none yet, or its feed stopped or restarted
             self._show_again_or_first()
-        self.chart.refresh()
+            self.chart_grid.rebind(self.feeds)
+        self.chart_grid.refresh()
         self.book.refresh()
         self.trades.refresh()
+        if self.depth.isVisible():  # a hidden tab need not be drawn
+            self.depth.refresh()
         if self.repaints % self._health_every == 0:
             self.health.refresh()
             self._refresh_status()

@@ -1,0 +1,86 @@
+"""Several charts: 1, 2 or 4 in the chart area, each with its own symbol and interval, focus, linking."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtGui import QKeySequence
+from ui_helpers import make_feed
+
+from tests.support.builders import ticker, trade
+from tradedash.config import Config
+from tradedash.ui.main_window import MainWindow
+from tradedash.ui.running_feed import SymbolRef
+
+
+def _window(qtbot, feed, tmp_path) -> MainWindow:
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    window = MainWindow([feed], Config(feeds=[feed.config]), settings)
+    qtbot.addWidget(window)
+    for symbol, price in (("BTC-USD", 64000.0), ("SOL-USD", 145.0)):
+        feed.market.apply(ticker(symbol, price))
+        feed.market.apply(trade(symbol, price))
+    window.refresh()
+    return window
+
+
+def test_grid_of_one_two_and_four_charts(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    window.show()
+    grid = window.chart_grid
+    assert grid.shown == [window.chart] and window.grid_actions[1].isChecked()
+    assert window.grid_actions[4].shortcut() == QKeySequence("Alt+4")
+    window.grid_actions[4].trigger()
+    assert len(grid.shown) == 4 and all(chart.isVisible() for chart in grid.shown)
+    assert grid.shown[1].symbol == SymbolRef("demo", "SOL-USD")  # a new chart opens a symbol not shown yet
+    top_left, top_right, bottom_left = (chart.mapTo(grid, QPoint(0, 0)) for chart in grid.shown[:3])
+    assert top_left.y() == top_right.y() < bottom_left.y() and top_left.x() < top_right.x()
+    window.grid_actions[2].trigger()
+    assert len(grid.shown) == 2 and not grid.charts[3].isVisible()
+    window.set_chart_count(1)
+    assert grid.shown == [window.chart] and grid.focused is window.chart
+
+
+def test_each_chart_keeps_its_own_symbol_and_interval_and_menus_act_on_the_focused_one(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    window.show()
+    window.set_chart_count(2)
+    first, second = window.chart_grid.shown
+    qtbot.mouseClick(second.graphics.viewport(), Qt.MouseButton.LeftButton)
+    assert window.focused_chart is second
+    window.watchlist.symbol_selected.emit(SymbolRef("demo", "BTC-USD"))  # a watchlist click
+    assert second.symbol == SymbolRef("demo", "BTC-USD") and first.symbol == SymbolRef("demo", "BTC-USD")
+    next(a for a in window.menu("chart").actions() if a.text() == "Interval 1m").trigger()
+    assert second.interval == "1m" and first.interval != "1m"
+    window.chart_grid.set_focused(first)
+    window.show_symbol(SymbolRef("demo", "SOL-USD"))
+    assert first.symbol == SymbolRef("demo", "SOL-USD") and second.symbol == SymbolRef("demo", "BTC-USD")
+    window.next_chart_action.trigger()  # F6: the book and trades follow the focused chart
+    assert window.focused_chart is second and window.book.model.symbol == "BTC-USD" and window.depth.symbol == "BTC-USD"
+
+
+def test_linked_crosshair_and_time_range(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    window.show()
+    window.set_chart_count(4)
+    assert window.chart_grid.link is None
+    window.link_crosshair_action.trigger()
+    window.link_range_action.trigger()
+    first, *others = window.chart_grid.shown
+    first.crosshair_moved.emit(1_700_000_000.0)
+    assert all(chart.cross_v.isVisible() and chart.cross_v.value() == 1_700_000_000.0 for chart in others)
+    first.view_range_changed.emit(1_700_000_000.0, 1_700_003_600.0)
+    for chart in others:
+        left, right = chart.price_plot.viewRange()[0]
+        assert abs(left - 1_700_000_000.0) < 1 and abs(right - 1_700_003_600.0) < 1 and not chart.follow
+    window.link_range_action.trigger()  # unlinked: the others stay where they are
+    first.view_range_changed.emit(1_600_000_000.0, 1_600_003_600.0)
+    assert abs(others[0].price_plot.viewRange()[0][0] - 1_700_000_000.0) < 1
+
+
+def test_a_restarted_feed_is_picked_up_by_every_chart(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    window.set_chart_count(2)
+    restarted = make_feed("demo")
+    window.feeds[:] = [restarted]
+    window.refresh()
+    assert all(chart.feed is restarted for chart in window.chart_grid.shown)
