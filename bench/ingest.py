@@ -45,12 +45,14 @@ from tradedash.net.feed_client import FeedClient
 CONNECT = dict(compression=None, max_size=2**20, max_queue=4096)
 
 
-async def bare_loop(url: str, frames: int) -> float:
-    """Frames per second of a bare receive loop that only counts."""
+async def bare_loop(url: str, frames: int, *, greeted: bool = True) -> float:
+    """Frames per second of a bare receive loop that only counts; ``greeted``: protocol v1, which
+    greets and is asked for its symbols (a Binance combined stream does neither)."""
     started = time.perf_counter()
     async with connect(url, **CONNECT) as websocket:
-        await websocket.recv()  # hello
-        await websocket.send(wire.encode(wire.ListSymbols(id=1)), text=True)
+        if greeted:
+            await websocket.recv()  # hello
+            await websocket.send(wire.encode(wire.ListSymbols(id=1)), text=True)
         count = 0
         async for _ in websocket:
             count += 1
@@ -59,10 +61,9 @@ async def bare_loop(url: str, frames: int) -> float:
         return frames / (time.perf_counter() - started)
 
 
-async def pipeline(url: str, messages: int, channels: tuple[str, ...]) -> float:
-    """Messages per second through FeedClient into MarketState, from the connection attempt to the last applied."""
-    market = MarketState()
-    client = _client(url, market, channels)
+async def _run_until(client: FeedClient, messages: int) -> tuple[float, asyncio.Task[None]]:
+    """Run ``client`` from its connection attempt until it has taken ``messages``: the seconds that
+    took, and the task running it (close the client, then await the task)."""
     started = time.perf_counter()
     task = asyncio.create_task(client.run())
     while client.stats.messages < messages:
@@ -70,24 +71,19 @@ async def pipeline(url: str, messages: int, channels: tuple[str, ...]) -> float:
             task.result()
             raise RuntimeError(f"feed stopped after {client.stats.messages} messages")
         await asyncio.sleep(0.002)
-    elapsed = time.perf_counter() - started
+    return time.perf_counter() - started, task
+
+
+async def pipeline(url: str, messages: int, channels: tuple[str, ...]) -> float:
+    """Messages per second through FeedClient into MarketState, from the connection attempt to the last applied."""
+    market = MarketState()
+    client = _client(url, market, channels)
+    elapsed, task = await _run_until(client, messages)
     assert client.stats.malformed == 0 and client.state is FeedState.LIVE, (client.stats.malformed, client.state)
     assert client.stats.gaps == 0 and all(s.book.resyncing is False for s in market.symbols.values())
     await client.close()
     await task
     return messages / elapsed
-
-
-async def bare_binance(url: str, frames: int) -> float:
-    """Frames per second of a bare receive loop on a Binance combined stream (no greeting, nothing to send)."""
-    started = time.perf_counter()
-    async with connect(url, **CONNECT) as websocket:
-        count = 0
-        async for _ in websocket:
-            count += 1
-            if count == frames:
-                break
-        return frames / (time.perf_counter() - started)
 
 
 async def pipeline_binance(base: str, messages: int, channels: tuple[str, ...]) -> float:
@@ -104,14 +100,7 @@ async def pipeline_binance(base: str, messages: int, channels: tuple[str, ...]) 
         on_message_types=ALERT_MESSAGE_TYPES,
     )
     client = FeedClient(base, session=session)
-    started = time.perf_counter()
-    task = asyncio.create_task(client.run())
-    while client.stats.messages < messages:
-        if task.done():
-            task.result()
-            raise RuntimeError(f"feed stopped after {client.stats.messages} messages")
-        await asyncio.sleep(0.002)
-    elapsed = time.perf_counter() - started
+    elapsed, task = await _run_until(client, messages)
     assert client.stats.malformed == 0, client.stats.last_errors
     assert all(sync.synced and sync.resyncs == 0 for sync in session.books.values()), [(s.symbol, s.synced, s.resyncs, s.fetches, s.snapshots, s.applied) for s in session.books.values()]
     await client.close()
@@ -127,7 +116,7 @@ async def compare_binance(channels: tuple[str, ...], args: argparse.Namespace) -
     with feed_stream("--messages", str(args.messages), "--channels", ",".join(channels), module="bench.binance_stream") as base:
         url = f"{base}/stream?streams={'/'.join(streams)}"
         for round_ in range(args.rounds):
-            runs = [("bare", lambda: bare_binance(url, args.messages)), ("pipe", lambda: pipeline_binance(base, args.messages, channels))]
+            runs = [("bare", lambda: bare_loop(url, args.messages, greeted=False)), ("pipe", lambda: pipeline_binance(base, args.messages, channels))]
             for name, run in runs if round_ % 2 == 0 else runs[::-1]:
                 (bare_rates if name == "bare" else pipe_rates).append(await run())
             print(f"  binance round {round_ + 1}: bare {bare_rates[-1]:,.0f} msg/s, pipeline {pipe_rates[-1]:,.0f} msg/s", flush=True)
