@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
-from ui_helpers import make_feed
+from ui_helpers import make_feed, priced_window
 
-from tests.support.builders import ticker, trade
-from tradedash.config import Config
-from tradedash.ui.main_window import MainWindow
 from tradedash.ui.running_feed import SymbolRef
 
 
-def _window(qtbot, feed, tmp_path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
-    window = MainWindow([feed], Config(feeds=[feed.config]), settings)
-    qtbot.addWidget(window)
-    for symbol, price in (("BTC-USD", 64000.0), ("SOL-USD", 145.0)):
-        feed.market.apply(ticker(symbol, price))
-        feed.market.apply(trade(symbol, price))
-    window.refresh()
-    return window
-
-
 def test_grid_of_one_two_and_four_charts(qtbot, feed, tmp_path):
-    window = _window(qtbot, feed, tmp_path)
+    window = priced_window(qtbot, feed, tmp_path)
     window.show()
     grid = window.chart_grid
     assert grid.shown == [window.chart] and window.grid_actions[1].isChecked()
@@ -41,7 +27,7 @@ def test_grid_of_one_two_and_four_charts(qtbot, feed, tmp_path):
 
 
 def test_each_chart_keeps_its_own_symbol_and_interval_and_menus_act_on_the_focused_one(qtbot, feed, tmp_path):
-    window = _window(qtbot, feed, tmp_path)
+    window = priced_window(qtbot, feed, tmp_path)
     window.show()
     window.set_chart_count(2)
     first, second = window.chart_grid.shown
@@ -59,7 +45,7 @@ def test_each_chart_keeps_its_own_symbol_and_interval_and_menus_act_on_the_focus
 
 
 def test_linked_crosshair_and_time_range(qtbot, feed, tmp_path):
-    window = _window(qtbot, feed, tmp_path)
+    window = priced_window(qtbot, feed, tmp_path)
     window.show()
     window.set_chart_count(4)
     assert window.chart_grid.link is None
@@ -78,7 +64,7 @@ def test_linked_crosshair_and_time_range(qtbot, feed, tmp_path):
 
 
 def test_a_restarted_feed_is_picked_up_by_every_chart(qtbot, feed, tmp_path):
-    window = _window(qtbot, feed, tmp_path)
+    window = priced_window(qtbot, feed, tmp_path)
     window.set_chart_count(2)
     restarted = make_feed("demo")
     window.feeds[:] = [restarted]

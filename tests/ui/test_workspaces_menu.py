@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
+from ui_helpers import priced_window
 
-from tests.support.builders import ticker, trade
-from tradedash.config import Config
 from tradedash.core.chart_state import IndicatorState
 from tradedash.core.workspaces import WORKSPACES_FILE, WorkspaceStore
-from tradedash.ui.main_window import MainWindow
 from tradedash.ui.running_feed import SymbolRef
 from tradedash.ui.workspace_menu import WorkspaceMenu
 
 
-def _window(qtbot, feed, tmp_path) -> MainWindow:
-    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
-    window = MainWindow([feed], Config(feeds=[feed.config]), settings)
-    qtbot.addWidget(window)
-    for symbol, price in (("BTC-USD", 64000.0), ("SOL-USD", 145.0)):
-        feed.market.apply(ticker(symbol, price))
-        feed.market.apply(trade(symbol, price))
-    window.refresh()
-    return window
-
-
 def test_save_switch_and_restore_at_start(qtbot, feed, tmp_path):
-    window = _window(qtbot, feed, tmp_path)
+    window = priced_window(qtbot, feed, tmp_path)
     window.show()
     menu = WorkspaceMenu(WorkspaceStore(tmp_path), window)
     menu.save_as("Single")
@@ -42,7 +28,7 @@ def test_save_switch_and_restore_at_start(qtbot, feed, tmp_path):
     assert len(window.chart_grid.shown) == 1 and window.chart_grid.link is None
     assert window.docks["health"].isVisible()
 
-    again = _window(qtbot, feed, tmp_path / "again")  # a new start: the app restores the current workspace
+    again = priced_window(qtbot, feed, tmp_path / "again")  # a new start: the app restores the current workspace
     menu.switch("Grid")
     restored = WorkspaceMenu(WorkspaceStore(tmp_path), again)
     restored.restore()
@@ -54,7 +40,7 @@ def test_save_switch_and_restore_at_start(qtbot, feed, tmp_path):
 
 
 def test_switching_keeps_changes_of_the_workspace_left(qtbot, feed, tmp_path):
-    window = _window(qtbot, feed, tmp_path)
+    window = priced_window(qtbot, feed, tmp_path)
     menu = WorkspaceMenu(WorkspaceStore(tmp_path), window)
     menu.save_as("A")
     menu.save_as("B")
@@ -66,7 +52,7 @@ def test_switching_keeps_changes_of_the_workspace_left(qtbot, feed, tmp_path):
 
 
 def test_save_as_asks_a_name_without_a_nested_loop(qtbot, feed, tmp_path):
-    window = _window(qtbot, feed, tmp_path)
+    window = priced_window(qtbot, feed, tmp_path)
     menu = WorkspaceMenu(WorkspaceStore(tmp_path), window)
     dialog = menu.ask_name()
     assert dialog.isVisible()
@@ -77,7 +63,7 @@ def test_save_as_asks_a_name_without_a_nested_loop(qtbot, feed, tmp_path):
 
 def test_corrupt_file_is_reported_and_kept_aside(qtbot, feed, tmp_path):
     (tmp_path / WORKSPACES_FILE).write_text("not json")
-    window = _window(qtbot, feed, tmp_path)
+    window = priced_window(qtbot, feed, tmp_path)
     menu = WorkspaceMenu(WorkspaceStore(tmp_path), window)
     menu.restore()
     assert menu.workspaces == {} and "kept as" in window.statusBar().currentMessage()

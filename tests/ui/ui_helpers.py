@@ -7,10 +7,16 @@ a real MarketState to which the test applies wire messages.
 
 from __future__ import annotations
 
-from tradedash.config import FeedConfig
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from tests.support.builders import ticker, trade
+from tradedash.config import Config, FeedConfig
 from tradedash.core import wire
 from tradedash.core.market import MarketState
 from tradedash.net.feed_client import FeedClient
+from tradedash.ui.main_window import MainWindow
 from tradedash.ui.running_feed import RunningFeed
 
 
@@ -20,3 +26,16 @@ def make_feed(name: str = "demo") -> RunningFeed:
     client = FeedClient("ws://127.0.0.1:9", market=market, subscriptions=wire.subscriptions_of(config.channels, config.symbols))
     client.session.symbols = [wire.SymbolInfo("BTC-USD", 0.01, 0.0001), wire.SymbolInfo("SOL-USD", 0.001, 0.01)]
     return RunningFeed(config, client, market)
+
+
+def priced_window(qtbot, feed: RunningFeed, tmp_path: Path) -> MainWindow:
+    """A main window on ``feed`` (its layout kept in ``tmp_path``) with a ticker and a trade for
+    BTC-USD and SOL-USD applied and painted."""
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    window = MainWindow([feed], Config(feeds=[feed.config]), settings)
+    qtbot.addWidget(window)
+    for symbol, price in (("BTC-USD", 64000.0), ("SOL-USD", 145.0)):
+        feed.market.apply(ticker(symbol, price))
+        feed.market.apply(trade(symbol, price))
+    window.refresh()
+    return window
