@@ -27,7 +27,7 @@ from tradedash.core import wire
 from tradedash.core.venues.binance import messages as bm
 
 from .klines import INTERVALS, KlineBar, KlineBuilder, bar_end
-from .streams import SymbolNames
+from .streams import ALL_MARKET, SymbolNames
 
 __all__ = ["BinanceMarket", "amount", "BOOK_LEVELS"]
 
@@ -83,6 +83,8 @@ class _Symbol:
     def __init__(self, venue: str) -> None:
         self.venue = venue
         self.ticker: wire.Ticker | None = None
+        #: Counts the tickers seen: an all-market array holds the symbols whose count moved since its last one.
+        self.ticker_count = 0
         self.last_trade: wire.Trade | None = None
         self.day = _Day()
         #: Bars of every interval; 1m ones also make the rolling windows (a day is 1440 of them).
@@ -118,13 +120,17 @@ class BinanceMarket:
       ``depth`` event too;
     - :meth:`tick` returns the periodic events due at this 100 ms tick (``number`` counts ticks):
       partial depth, and every 10th tick ``depth``, ``ticker``, ``miniTicker``, the rolling
-      windows (from the 1 m bars), ``avgPrice`` (5 minutes), ``kline_1s``; every 20th the other klines;
+      windows (from the 1 m bars), ``avgPrice`` (5 minutes), ``kline_1s``, the all-market arrays
+      (:data:`~.streams.ALL_MARKET`: the events of every symbol whose ticker changed since the
+      stream's last array; none when none did); every 20th the other klines;
     - :meth:`depth_snapshot`, :meth:`klines` and :meth:`ticker` answer REST requests.
     """
 
     def __init__(self, names: SymbolNames) -> None:
         self.names = names
         self._symbols = {symbol: _Symbol(venue) for symbol, venue in names.venue_of.items()}
+        #: Per all-market stream, each symbol's ``ticker_count`` when it was last in the array.
+        self._arrays_sent: dict[str, dict[str, int]] = {name: {} for name in ALL_MARKET}
 
     # --- Real time ------------------------------------------------------------------
 
@@ -152,6 +158,7 @@ class BinanceMarket:
                 out.append((f"{prefix}@aggTrade", event2))
         elif isinstance(message, wire.Ticker):
             m.ticker = message
+            m.ticker_count += 1
             if f"{prefix}@bookTicker" in wanted:
                 t = message
                 event3 = bm.BookTickerEvent(
@@ -242,6 +249,29 @@ class BinanceMarket:
                 if name in wanted and current is not None:
                     for bar in (*closed, current):
                         out.append((name, bm.KlineEvent(now_ms, m.venue, self._kline(m.venue, interval, bar))))
+        if second:
+            for name in ALL_MARKET:
+                if name in wanted:
+                    array = self._all_market(name, now_ms)
+                    if array:
+                        out.append((name, array))
+        return out
+
+    def _all_market(self, name: str, now_ms: int) -> list[object]:
+        """The events of ``name``'s array: one per symbol whose ticker changed since the last array."""
+        kind, sent = ALL_MARKET[name], self._arrays_sent[name]
+        out: list[object] = []
+        for symbol, m in self._symbols.items():
+            if m.ticker is None or m.last_trade is None or sent.get(symbol) == m.ticker_count:
+                continue
+            sent[symbol] = m.ticker_count
+            if kind == "ticker":
+                out.append(self.ticker(symbol, now_ms))
+            elif kind == "miniTicker":
+                out.append(self._mini_ticker(m, now_ms))
+            else:
+                window = kind[len("ticker_"):]
+                out.append(self._rolling(m, _WINDOWS[window], _WINDOW_MS[window], now_ms))
         return out
 
     @staticmethod
