@@ -133,6 +133,8 @@ class Dashboard:
         self.alerts: AlertCenter | None = None
         self.workspaces: WorkspaceMenu | None = None
         self.candles: CandleStore | None = None
+        #: The REST request-weight budget of each (venue, REST host): every feed on it shares what this address may spend.
+        self._rest_budgets: dict[tuple[str, str], object] = {}
 
     @property
     def config(self) -> Config:
@@ -232,6 +234,7 @@ class Dashboard:
         session = venue.session(
             market,
             rest_url=rest_url,
+            budgets=self._rest_budgets,
             subscriptions=_subscriptions(feed_config),
             on_message=self.alerts.observer(feed_config.name),
             on_message_types=ALERT_MESSAGE_TYPES,

@@ -160,7 +160,8 @@ class FeedSession(abc.ABC):
       of these raises on bad input.
     - After anything you fed it, and after :meth:`tick`, send what
       :meth:`requests_to_send` returns (when :meth:`wants_to_send` says so), in order:
-      :class:`SendText`, :class:`CloseConnection`, :class:`FetchSnapshot`, :class:`FetchHistory`.
+      :class:`SendText`, :class:`CloseConnection`, :class:`FetchSnapshot`, :class:`FetchHistory`;
+      when a fetch ends, call :meth:`rest_answered` with its status and headers first.
     - Call :meth:`tick` at :meth:`next_deadline` (on the session's monotonic clock),
       or sooner: it marks a silent feed stale.
     - When a connection or an attempt ends, :meth:`connection_lost` (True: reconnect at
@@ -760,6 +761,11 @@ class FeedSession(abc.ABC):
     def snapshot_failed(self, symbol: str, reason: str) -> None:
         """A :class:`FetchSnapshot` failed; the book's resync is asked for again after its retry period."""
         self.stats.record_error(f"{symbol} snapshot: {reason}")
+
+    def rest_answered(self, status: int | None, headers: dict[str, str], now: float) -> None:
+        """A :class:`FetchSnapshot` or :class:`FetchHistory` ended (called before its body or failure
+        is handed back): ``status`` the HTTP status (None: no answer), ``headers`` the answer's, names in
+        lower case. A venue that limits its REST requests reads its budget from them."""
 
 
 def _ignore(_result: object) -> None:

@@ -15,8 +15,10 @@ import logging
 import random
 import ssl
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
 from functools import partial
 
 from websockets.asyncio.client import connect
@@ -429,22 +431,30 @@ class FeedClient:
         task.add_done_callback(self._fetches.discard)
 
     async def _fetch_snapshot(self, action: FetchSnapshot) -> None:
-        try:
-            body = await asyncio.to_thread(_http_get, action.url)
-        except (OSError, ValueError) as exc:  # network, HTTP status (URLError), or a URL urllib refuses
-            self.session.snapshot_failed(action.symbol, str(exc))
+        reply = await self._http_get(action.url)
+        if reply.failure is not None:
+            self.session.snapshot_failed(action.symbol, reply.failure)
         else:
-            self.session.receive_snapshot(action.symbol, body, self._clock())
+            self.session.receive_snapshot(action.symbol, reply.body, self._clock())
         self._wake_writer()
 
     async def _fetch_history(self, action: FetchHistory) -> None:
-        try:
-            body = await asyncio.to_thread(_http_get, action.url)
-        except OSError as exc:
-            self.session.history_fetch_failed(action.request_id, str(exc))
+        reply = await self._http_get(action.url)
+        if reply.failure is not None:
+            self.session.history_fetch_failed(action.request_id, reply.failure)
         else:
-            self.session.receive_history(action.request_id, body)
+            self.session.receive_history(action.request_id, reply.body)
         self._wake_writer()
+
+    async def _http_get(self, url: str) -> _HttpReply:
+        """GET ``url`` beside the connection; the session hears of every answer (its status and
+        headers: request weights, ``Retry-After``) before its body or failure is handed on."""
+        try:
+            reply = await asyncio.to_thread(_http_get, url)
+        except (OSError, ValueError) as exc:  # network, or a URL urllib refuses
+            reply = _HttpReply(None, {}, b"", str(exc))
+        self.session.rest_answered(reply.status, reply.headers, self._clock())
+        return reply
 
     async def _run_timers(self) -> None:
         """Call the session's tick at its deadlines, and at least four times per heartbeat interval."""
@@ -473,9 +483,29 @@ class FeedClient:
             self._send_due.set()
 
 
-def _http_get(url: str, timeout: float = 10.0) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - a venue's https URL
-        return response.read()
+@dataclass(frozen=True, slots=True)
+class _HttpReply:
+    """What a GET got: the status (None: no response), the headers (names in lower case), the body,
+    and why it failed (None for a 2xx answer)."""
+
+    status: int | None
+    headers: dict[str, str]
+    body: bytes
+    failure: str | None = None
+
+
+def _http_get(url: str, timeout: float = 10.0) -> _HttpReply:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - a venue's https URL
+            return _HttpReply(response.status, _lower(response.headers), response.read())
+    except urllib.error.HTTPError as exc:  # an answer all the same: its headers and body count
+        body = exc.read() if exc.fp is not None else b""
+        failure = f"HTTP Error {exc.code}: {exc.reason}" + (f": {body[:200].decode(errors='replace')}" if body else "")
+        return _HttpReply(exc.code, _lower(exc.headers), body, failure)
+
+
+def _lower(headers: object) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers.items()} if headers is not None else {}  # type: ignore[attr-defined]
 
 
 def _describe(exc: BaseException) -> str:

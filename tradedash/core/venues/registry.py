@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from tradedash.core.feed_session import FeedSession, MarketSink
+from tradedash.core.venues.binance.rest import WeightBudget
 from tradedash.core.venues.binance.session import DEFAULT_REST_URL, DEFAULT_WS_URL, BinanceSession
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 
@@ -27,7 +29,9 @@ class Venue:
     its default endpoints, how to build its session, and its symbol names.
 
     - :meth:`session` builds the venue's :class:`~tradedash.core.feed_session.FeedSession`
-      (``rest_url``: the REST base for venues that fetch over HTTP; empty: :attr:`rest_url`).
+      (``rest_url``: the REST base for venues that fetch over HTTP; empty: :attr:`rest_url`). A venue
+      that limits REST requests by weight gets the budget of its REST host from ``budgets`` (made
+      there the first time): feeds given the same ``budgets`` share what the address may spend.
     - :meth:`symbol` turns what a user typed into the venue's name (``btc/usdt`` -> ``BTCUSDT``);
       :meth:`display` turns a venue name into the one form shown (``BTCUSDT`` -> ``BTC-USDT``).
     - :attr:`mock_path` is where the mock exchange serves this dialect (appended to its URL).
@@ -41,10 +45,19 @@ class Venue:
     _build: Callable[..., FeedSession]
     _symbol: Callable[[str], str]
     _display: Callable[[str], str]
+    _budget: Callable[[], object] | None = None
 
-    def session(self, market: MarketSink, *, rest_url: str = "", **options: object) -> FeedSession:
+    def session(
+        self, market: MarketSink, *, rest_url: str = "", budgets: dict[tuple[str, str], object] | None = None,
+        **options: object,
+    ) -> FeedSession:
         if self.rest_url:
-            options["rest_url"] = rest_url or self.rest_url
+            options["rest_url"] = rest_url = rest_url or self.rest_url
+            if self._budget is not None and budgets is not None:
+                key = (self.key, urlsplit(rest_url).netloc)
+                if key not in budgets:
+                    budgets[key] = self._budget()
+                options["weight_budget"] = budgets[key]
         return self._build(market, **options)
 
     def mock_urls(self, exchange_url: str) -> tuple[str, str]:
@@ -77,7 +90,8 @@ def _same(text: str) -> str:
 VENUES: dict[str, Venue] = {
     "tradedash": Venue("tradedash", "TradeDash", "", "", "", ProtocolV1Session, _same, _same),
     "binance": Venue(
-        "binance", "Binance", DEFAULT_WS_URL, DEFAULT_REST_URL, "/binance", BinanceSession, _binance_symbol, _binance_display
+        "binance", "Binance", DEFAULT_WS_URL, DEFAULT_REST_URL, "/binance", BinanceSession, _binance_symbol, _binance_display,
+        WeightBudget,
     ),
 }
 DEFAULT_VENUE = "tradedash"
