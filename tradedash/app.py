@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import msgspec
@@ -34,6 +35,7 @@ from tradedash.core.venues.registry import venue_of
 from tradedash.crash_report import enable_fault_log
 from tradedash.desktop_entry import ENTRY_ID
 from tradedash.net.feed_client import FatalFeedError, FeedClient
+from tradedash.net.sharded_feed import ShardedFeed
 from tradedash.ui.alerts.center import AlertCenter
 from tradedash.ui.dialogs.crash import ExceptionReporter, forward_to_excepthook
 from tradedash.ui.main_window import MainWindow
@@ -231,23 +233,28 @@ class Dashboard:
             url, embedded_rest = venue.mock_urls(await self._embedded_url())
             rest_url = rest_url or embedded_rest
         market = MarketState()
-        session = venue.session(
-            market,
+        make_session = partial(
+            venue.session,
             rest_url=rest_url,
             budgets=self._rest_budgets,
-            subscriptions=_subscriptions(feed_config),
             on_message=self.alerts.observer(feed_config.name),
             on_message_types=ALERT_MESSAGE_TYPES,
             name=redact(url),
         )
-        client = FeedClient(
-            url,
-            session=session,
+        options = dict(
             token=feed_config.token or None,
             ca_file=feed_config.ca_file or None,
             policy=ReconnectPolicy(cap=feed_config.reconnect_max_delay),
             compression=feed_config.compression,
         )
+        client: FeedClient | ShardedFeed
+        if venue.max_streams is not None:  # as many connections as the subscriptions need
+            client = ShardedFeed(
+                url, market=market, make_session=make_session, subscriptions=_subscriptions(feed_config),
+                max_streams=venue.max_streams, **options,
+            )
+        else:
+            client = FeedClient(url, session=make_session(market, subscriptions=_subscriptions(feed_config)), **options)
         self.alerts.attach_feed(feed_config.name, client.lifecycle, lambda: client.symbols, market)
         view = RunningFeed(feed_config, client, market)
         self.feeds.append(view)

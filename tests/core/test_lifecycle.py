@@ -70,3 +70,33 @@ def test_an_event_that_means_nothing_in_a_state_keeps_it_and_tells_no_listener(s
     changes = []
     lifecycle.add_listener(lambda old, new: changes.append(new))
     assert lifecycle.handle(event) is state and changes == []
+
+
+def test_a_feed_of_several_connections_is_in_its_worst_connections_state():
+    from tradedash.core.lifecycle import CombinedLifecycle, combined_state
+
+    S = FeedState
+    assert combined_state([]) is S.CLOSED and combined_state([S.CLOSED, S.CLOSED]) is S.CLOSED
+    assert combined_state([S.LIVE, S.LIVE]) is S.LIVE
+    assert combined_state([S.LIVE, S.RESYNCING]) is S.RESYNCING
+    assert combined_state([S.RESYNCING, S.STALE, S.LIVE]) is S.STALE
+    assert combined_state([S.STALE, S.CONNECTING]) is S.CONNECTING
+    assert combined_state([S.CONNECTING, S.BACKING_OFF, S.LIVE]) is S.BACKING_OFF
+    assert combined_state([S.CLOSED, S.LIVE]) is S.LIVE  # (a connection closed for good is not a state of the rest)
+
+    now = [0.0]
+    combined = CombinedLifecycle(lambda: now[0])
+    seen = []
+    combined.add_listener(lambda old, new: seen.append((old, new)))
+    first, second = FeedLifecycle(lambda: now[0]), FeedLifecycle(lambda: now[0])
+    combined.add(first)
+    combined.add(second)
+    for event in (FeedEvent.CONNECT, FeedEvent.DATA):
+        for member in (first, second):
+            member.handle(event)
+    assert combined.state is S.LIVE and seen == [(S.CLOSED, S.CONNECTING), (S.CONNECTING, S.LIVE)]
+    now[0] = 5.0
+    second.handle(FeedEvent.GAP)
+    assert combined.state is S.RESYNCING and combined.since == 5.0
+    combined.remove(second)
+    assert combined.state is S.LIVE and combined.members == [first]

@@ -111,3 +111,23 @@ def test_after_a_reconnect_sequences_start_over_on_every_channel():
     assert market.apply(wire.Trade("BTC-USD", 1, T0 + 1, 2, 101.0, 1.0, "buy")) is None
     assert market.apply(_candle(1, 2.0)) is None
     assert [t.trade_id for t in market.symbols["BTC-USD"].trades] == [1, 2]
+
+
+def test_a_market_shard_checks_resyncs_and_resets_only_its_own_books():
+    from tradedash.core.market import MarketShard
+
+    market = MarketState(clock=lambda: 0.0)
+    mine, theirs = MarketShard(market, {"AAA"}), MarketShard(market, {"BBB"})
+    for symbol in ("AAA", "BBB"):
+        market.apply(wire.Book(symbol, 10, T0, "snapshot", [(99.0, 1.0)], [(101.0, 2.0)]))
+        market.apply(wire.Book(symbol, 12, T0, "update", [(99.0, 2.0)], [], prev_seq=11))  # a gap: resync
+    assert set(mine.take_snapshot_requests()) == {"AAA"} and mine.resyncing_symbols() == {"AAA"}
+    assert set(theirs.take_snapshot_requests()) == {"BBB"}
+    market.apply(wire.Book("BBB", 20, T0, "snapshot", [(98.0, 1.0)], []))
+    assert theirs.resyncing_symbols() == set() and market.symbols["BBB"].book.seq == 20
+    mine.reset_sequences()  # mine reconnected
+    assert market.symbols["BBB"].book.seq == 20  # theirs keeps its sequence
+    assert market.symbols["AAA"].book.seq is None
+    assert mine.handler(wire.Book) == market.handler(wire.Book) and mine.verify_books() == []
+    mine.clear_book("AAA")
+    assert market.resyncing_symbols() == set()

@@ -187,7 +187,7 @@ def test_a_binance_feed_on_the_embedded_mock_fills_the_watchlist_and_book(qt_asy
             await until(lambda: model.rowCount() == 2 and client.state is FeedState.LIVE)
             await until(lambda: all(model.index(r, 1).data() != "—" for r in range(2)))
             await until(lambda: window.book.model.has_book and window.book.model.index(0, 0).data() is not None)
-            assert client.url.endswith("/binance") and type(client.session).__name__ == "BinanceSession"
+            assert client.url.endswith("/binance") and type(client.connections[0].session).__name__ == "BinanceSession"
             return {model.index(r, 0).data() for r in range(2)}
         finally:
             await dashboard.stop()

@@ -225,6 +225,8 @@ class FeedSession(abc.ABC):
         # A held event loop (README, "When the dashboard's event loop is held")
         stall_limit: float = 5.0,
         late_limit: float = 0.5,
+        # Shared with the other connections of a feed that needs several (else its own)
+        stats: FeedStats | None = None,
     ) -> None:
         self.market = market
         #: Name used in log lines (the feed's URL).
@@ -237,7 +239,7 @@ class FeedSession(abc.ABC):
         self.refused: set[wire.Subscription] = set()
         self.lifecycle = FeedLifecycle(clock)
         self.lifecycle.add_listener(self._state_changed)
-        self.stats = FeedStats(clock, wall_clock_ns=wall_clock_ns)
+        self.stats = stats if stats is not None else FeedStats(clock, wall_clock_ns=wall_clock_ns)
         #: The symbols the venue lists (with tick and lot sizes), once it said.
         self.symbols: list[wire.SymbolInfo] = []
         #: Why the feed stopped for good, once :meth:`fail` was called.

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
-__all__ = ["FeedState", "FeedEvent", "TRANSITIONS", "IllegalTransition", "FeedLifecycle"]
+__all__ = ["FeedState", "FeedEvent", "TRANSITIONS", "IllegalTransition", "FeedLifecycle", "combined_state", "CombinedLifecycle"]
 
 
 class FeedState(enum.Enum):
@@ -140,3 +140,64 @@ class FeedLifecycle:
             for listener in self._listeners:
                 listener(old, new)
         return new
+
+
+#: A feed of several connections is in the state of its worst one, in this order (closed ones aside).
+_WORST_FIRST = (S.BACKING_OFF, S.CONNECTING, S.STALE, S.RESYNCING, S.LIVE)
+
+
+def combined_state(states: list[FeedState]) -> FeedState:
+    """The state of a feed made of connections in ``states``: ``closed`` when none is open or
+    trying; else the worst of the others (backing off, connecting, stale, resyncing, live)."""
+    for state in _WORST_FIRST:
+        if state in states:
+            return state
+    return S.CLOSED
+
+
+class CombinedLifecycle:
+    """The lifecycle of a feed of several connections, each with its :class:`FeedLifecycle`.
+
+    Contract: :attr:`state` is :func:`combined_state` of the members' states, :attr:`since`
+    when it last changed (monotonic seconds); listeners are called with ``(old, new)`` when it
+    changes, as :class:`FeedLifecycle`'s are. :meth:`add` and :meth:`remove` change the members.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._members: list[FeedLifecycle] = []
+        self._state = FeedState.CLOSED
+        self.since = clock()
+        self._listeners: list[Callable[[FeedState, FeedState], None]] = []
+
+    @property
+    def state(self) -> FeedState:
+        return self._state
+
+    @property
+    def members(self) -> list[FeedLifecycle]:
+        return list(self._members)
+
+    def add_listener(self, listener: Callable[[FeedState, FeedState], None]) -> None:
+        self._listeners.append(listener)
+
+    def add(self, member: FeedLifecycle) -> None:
+        self._members.append(member)
+        member.add_listener(self._member_changed)
+        self._update()
+
+    def remove(self, member: FeedLifecycle) -> None:
+        self._members.remove(member)
+        self._update()
+
+    def _member_changed(self, _old: FeedState, _new: FeedState) -> None:
+        self._update()
+
+    def _update(self) -> None:
+        new = combined_state([member.state for member in self._members])
+        old = self._state
+        if new is not old:
+            self._state = new
+            self.since = self._clock()
+            for listener in self._listeners:
+                listener(old, new)

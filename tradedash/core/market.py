@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Container
 
 from .book import RESYNC_CAUSES, BookOutcome, OrderBook
 from .candles import CandleSeries, CandleSet
 from .history import TimeSeriesRing
 from .wire import Book, Candle, MarketMessage, Ticker, Trade
 
-__all__ = ["SymbolState", "MarketState"]
+__all__ = ["SymbolState", "MarketState", "MarketShard"]
 
 HISTORY_CAPACITY = 20_000
 TRADES_KEPT = 500
@@ -187,10 +187,13 @@ class MarketState:
 
     # --- Resync contract --------------------------------------------------------------
 
-    def verify_books(self) -> list[tuple[str, BookOutcome]]:
-        """Check every book's newest unchecked update checksum; the books found wrong start a resync."""
+    def verify_books(self, only: Container[str] | None = None) -> list[tuple[str, BookOutcome]]:
+        """Check every book's (or ``only`` these symbols') newest unchecked update checksum; the books
+        found wrong start a resync."""
         wrong = []
         for symbol, state in self.symbols.items():
+            if only is not None and symbol not in only:
+                continue
             outcome = state.book.verify()  # None at once for a book with nothing to check
             if outcome is not None:
                 state.version += 1
@@ -198,13 +201,13 @@ class MarketState:
                 wrong.append((symbol, outcome))
         return wrong
 
-    def take_snapshot_requests(self) -> list[str]:
-        """Symbols whose book needs a snapshot requested now (each once per retry period)."""
+    def take_snapshot_requests(self, only: Container[str] | None = None) -> list[str]:
+        """Symbols (of ``only``, if given) whose book needs a snapshot requested now (each once per retry period)."""
         now = self._clock()
         due = [
             symbol
             for symbol, asked_at in self._awaiting_snapshot.items()
-            if asked_at is None or now - asked_at >= self._snapshot_retry
+            if (asked_at is None or now - asked_at >= self._snapshot_retry) and (only is None or symbol in only)
         ]
         for symbol in due:
             self._awaiting_snapshot[symbol] = now
@@ -222,15 +225,53 @@ class MarketState:
             state.version += 1
         self._awaiting_snapshot.pop(symbol, None)
 
-    def reset_sequences(self) -> None:
-        """Forget every sequence number, the books' and the other channels' (call after a reconnect).
+    def reset_sequences(self, only: Container[str] | None = None) -> None:
+        """Forget every sequence number (of ``only`` these symbols, if given), the books' and the other
+        channels' (call after a reconnect).
 
         Levels stay visible; each book's next update before a snapshot starts a
         resync, and a snapshot (the server sends one on subscribe) rebuilds it.
         """
-        for state in self.symbols.values():
+        for symbol, state in self.symbols.items():
+            if only is not None and symbol not in only:
+                continue
             state.book.forget_sequence()
             state.ticker_seq = state.trade_seq = _BEFORE_ANY
             state.candle_seqs.clear()
         for symbol in self._awaiting_snapshot:
-            self._awaiting_snapshot[symbol] = None  # the request died with the old connection
+            if only is None or symbol in only:
+                self._awaiting_snapshot[symbol] = None  # the request died with the old connection
+
+
+class MarketShard:
+    """The part of a shared :class:`MarketState` that one connection of a feed feeds.
+
+    A feed whose subscriptions need several connections (a venue's streams-per-connection
+    limit) gives each connection's session one of these: messages are applied to the shared
+    state as they come, while book checks, snapshot requests, resyncs and the sequence reset
+    after a reconnect touch only ``symbols`` (a live collection its owner keeps up to date),
+    so that losing one connection resyncs only its own books. It has the methods of
+    :class:`~tradedash.core.feed_session.MarketSink`.
+    """
+
+    def __init__(self, market: MarketState, symbols: Collection[str]) -> None:
+        self.market = market
+        self.symbols = symbols
+
+    def handler(self, kind: type) -> Callable[[MarketMessage], BookOutcome | None]:
+        return self.market.handler(kind)
+
+    def verify_books(self) -> list[tuple[str, BookOutcome]]:
+        return self.market.verify_books(self.symbols)
+
+    def take_snapshot_requests(self) -> list[str]:
+        return self.market.take_snapshot_requests(self.symbols)
+
+    def resyncing_symbols(self) -> set[str]:
+        return {symbol for symbol in self.market.resyncing_symbols() if symbol in self.symbols}
+
+    def reset_sequences(self) -> None:
+        self.market.reset_sequences(self.symbols)
+
+    def clear_book(self, symbol: str) -> None:
+        self.market.clear_book(symbol)

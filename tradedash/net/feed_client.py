@@ -196,6 +196,11 @@ class FeedClient:
         return self.session.market
 
     @property
+    def connections(self) -> list[FeedClient]:
+        """The feed's connections: this one (a :class:`~.sharded_feed.ShardedFeed` has several)."""
+        return [self]
+
+    @property
     def lifecycle(self) -> FeedLifecycle:
         return self.session.lifecycle
 

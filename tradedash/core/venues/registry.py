@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from tradedash.core.feed_session import FeedSession, MarketSink
 from tradedash.core.venues.binance.rest import WeightBudget
 from tradedash.core.venues.binance.session import DEFAULT_REST_URL, DEFAULT_WS_URL, BinanceSession
+from tradedash.core.venues.binance.subscriptions import MAX_STREAMS
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 
 __all__ = ["Venue", "VENUES", "DEFAULT_VENUE", "venue_of"]
@@ -35,6 +36,8 @@ class Venue:
     - :meth:`symbol` turns what a user typed into the venue's name (``btc/usdt`` -> ``BTCUSDT``);
       :meth:`display` turns a venue name into the one form shown (``BTCUSDT`` -> ``BTC-USDT``).
     - :attr:`mock_path` is where the mock exchange serves this dialect (appended to its URL).
+    - :attr:`max_streams`: the most subscriptions one connection may carry (None: no limit); a feed
+      that wants more runs several connections.
     """
 
     key: str
@@ -46,6 +49,7 @@ class Venue:
     _symbol: Callable[[str], str]
     _display: Callable[[str], str]
     _budget: Callable[[], object] | None = None
+    max_streams: int | None = None
 
     def session(
         self, market: MarketSink, *, rest_url: str = "", budgets: dict[tuple[str, str], object] | None = None,
@@ -91,7 +95,7 @@ VENUES: dict[str, Venue] = {
     "tradedash": Venue("tradedash", "TradeDash", "", "", "", ProtocolV1Session, _same, _same),
     "binance": Venue(
         "binance", "Binance", DEFAULT_WS_URL, DEFAULT_REST_URL, "/binance", BinanceSession, _binance_symbol, _binance_display,
-        WeightBudget,
+        WeightBudget, MAX_STREAMS,
     ),
 }
 DEFAULT_VENUE = "tradedash"
