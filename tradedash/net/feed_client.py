@@ -15,10 +15,7 @@ import logging
 import random
 import ssl
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass
 from functools import partial
 
 from websockets.asyncio.client import connect
@@ -43,6 +40,7 @@ from tradedash.core.redact import redact
 from tradedash.core.stats import FeedStats
 
 from .callback_connection import CallbackConnection
+from .http import HttpReply, http_get
 from .recorder import FrameRecorder
 
 __all__ = ["FeedClient", "FatalFeedError", "HistoryError", "MarketSink", "classify_failure"]
@@ -451,13 +449,13 @@ class FeedClient:
             self.session.receive_history(action.request_id, reply.body)
         self._wake_writer()
 
-    async def _http_get(self, url: str) -> _HttpReply:
+    async def _http_get(self, url: str) -> HttpReply:
         """GET ``url`` beside the connection; the session hears of every answer (its status and
         headers: request weights, ``Retry-After``) before its body or failure is handed on."""
         try:
-            reply = await asyncio.to_thread(_http_get, url)
+            reply = await asyncio.to_thread(http_get, url)
         except (OSError, ValueError) as exc:  # network, or a URL urllib refuses
-            reply = _HttpReply(None, {}, b"", str(exc))
+            reply = HttpReply(None, {}, b"", str(exc))
         self.session.rest_answered(reply.status, reply.headers, self._clock())
         return reply
 
@@ -486,31 +484,6 @@ class FeedClient:
     def _wake_writer(self) -> None:
         if self.session.wants_to_send():
             self._send_due.set()
-
-
-@dataclass(frozen=True, slots=True)
-class _HttpReply:
-    """What a GET got: the status (None: no response), the headers (names in lower case), the body,
-    and why it failed (None for a 2xx answer)."""
-
-    status: int | None
-    headers: dict[str, str]
-    body: bytes
-    failure: str | None = None
-
-
-def _http_get(url: str, timeout: float = 10.0) -> _HttpReply:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - a venue's https URL
-            return _HttpReply(response.status, _lower(response.headers), response.read())
-    except urllib.error.HTTPError as exc:  # an answer all the same: its headers and body count
-        body = exc.read() if exc.fp is not None else b""
-        failure = f"HTTP Error {exc.code}: {exc.reason}" + (f": {body[:200].decode(errors='replace')}" if body else "")
-        return _HttpReply(exc.code, _lower(exc.headers), body, failure)
-
-
-def _lower(headers: object) -> dict[str, str]:
-    return {name.lower(): value for name, value in headers.items()} if headers is not None else {}  # type: ignore[attr-defined]
 
 
 def _describe(exc: BaseException) -> str:

@@ -16,6 +16,7 @@ from tradedash.core.candle_store import CandleStore
 from tradedash.core.chart_state import ChartState
 from tradedash.core.lifecycle import FeedState
 from tradedash.core.workspaces import Workspace
+from tradedash.net.symbol_list import fetch_symbol_list
 from tradedash.ui.dialogs.about import AboutDialog
 from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
 from tradedash.ui.dialogs.symbol_search import SymbolSearchPopup, searchable_symbols
@@ -358,7 +359,7 @@ class MainWindow(QMainWindow):
     # --- Dialogs (opened with open(), never exec(), so the asyncio loop keeps running) ---
 
     def open_subscriptions(self) -> SubscriptionDialog:
-        dialog = SubscriptionDialog(self.config, self._listed_symbols, self)
+        dialog = SubscriptionDialog(self.config, self._listed_symbols, self, fetch_symbols=fetch_symbol_list)
         dialog.applied.connect(self._apply_config)
         self.open_dialog(dialog)
         return dialog
