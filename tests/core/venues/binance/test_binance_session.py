@@ -200,6 +200,7 @@ def test_book_follows_the_documented_procedure_through_a_gap():
     answered(session, clock).receive_snapshot("BNBBTC", snapshot(170, [(0.0020, 2)], [(0.0030, 2)]), clock.now)
     assert book_of(market, "BNBBTC") == ([(0.0021, 1.0), (0.0020, 2.0)], [(0.0030, 2.0)])
     assert session.state is FeedState.LIVE
+    assert (session.stats.gaps, session.stats.resyncs) == (1, 1)  # as feed health counts them
 
 
 def test_a_stale_snapshot_is_fetched_again():

@@ -199,6 +199,7 @@ class BinanceSession(FeedSession):
         if outcome in RESYNC_CAUSES:
             log.info("feed %s: %s book: %s, resyncing", self.name, symbol, outcome.value)
             self.stats.record_error(f"{symbol} book: {outcome.value}")
+            self.stats.record_book_outcome(symbol, BookOutcome.GAP)  # (feed health's Gaps)
             self.market.clear_book(symbol)  # an empty book rather than a wrong one until the snapshot
         for out in sync.take():
             if type(out) is FetchDepth:
@@ -212,6 +213,7 @@ class BinanceSession(FeedSession):
                 self._deliver(out)
         if sync.synced and symbol in self._resyncing_books:
             self._resyncing_books.discard(symbol)
+            self.stats.record_book_outcome(symbol, BookOutcome.RESYNCED)  # (feed health's Resyncs)
             if not self._resyncing_books:
                 self.lifecycle.handle(FeedEvent.RESYNCED)
 
