@@ -16,9 +16,9 @@ from tests.net.support import ScriptedExchange
 from tests.support.builders import ticker
 from tests.support.waiting import wait_for
 from tradedash.core import wire
-from tradedash.core.market import MarketState
-from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
+from tradedash.core.feed.backoff import ReconnectPolicy
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.feed_group import FeedGroup
 from tradedash.net.recorder import FrameRecorder
