@@ -12,7 +12,7 @@ import random
 import sys
 
 import pytest
-from app_process import run_app
+from tests.support.app_process import run_app
 from PySide6.QtCore import QSettings
 
 from tradedash.config import Config, load_config
