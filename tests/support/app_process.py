@@ -37,8 +37,9 @@ def app_env(home: Path, **overrides: str) -> dict[str, str]:
 class AppProcess:
     """``python -m tradedash ARGS`` (or ``command ARGS``) with its own data folder, so its own log
     folder; everything it prints (stdout and stderr) kept in one file. ``stop()`` sends Ctrl+C and
-    returns the exit status. ``env`` is used as given (see :func:`app_env`); without it, this
-    process's environment with the offscreen platform and the data folder."""
+    returns the exit status. ``env`` is used as given (see :func:`app_env`), with a data folder of
+    its own under ``tmp_path`` unless it names one; without it, this process's environment on the
+    offscreen platform."""
 
     def __init__(
         self,
@@ -50,9 +51,9 @@ class AppProcess:
         env: dict[str, str] | None = None,
     ) -> None:
         self.output_path = tmp_path / f"{name}.output"
-        if env is None:
-            env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(tmp_path / f"{name}-data")}
-        self.data_home = Path(env["XDG_DATA_HOME"]) if "XDG_DATA_HOME" in env else Path.home() / ".local" / "share"
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"} if env is None else dict(env)
+        env.setdefault("XDG_DATA_HOME", str(tmp_path / f"{name}-data"))
+        self.data_home = Path(env["XDG_DATA_HOME"])
         with open(self.output_path, "wb") as output:
             self.process = subprocess.Popen([*command, *args], cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
 
