@@ -14,7 +14,7 @@ import pytest
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tests.support.waiting import wait_for
 from tradedash.core import wire
-from tradedash.core.market import MarketState
+from tradedash.core.market.state import MarketState
 from tradedash.core.venues.binance.rest import WeightBudget
 from tradedash.core.venues.registry import venue_of
 from tradedash.net.feed_client import FeedClient

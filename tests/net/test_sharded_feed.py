@@ -12,8 +12,8 @@ from mock_exchange.market import SymbolSpec
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tests.support.waiting import wait_for
 from tradedash.core import wire
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
 from tradedash.core.venues.registry import venue_of
 from tradedash.net.sharded_feed import ShardedFeed
 

@@ -11,7 +11,7 @@ from mock_exchange.proxy import FaultProxy
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tests.support.waiting import wait_for as until
 from tradedash.app import AppOptions, Dashboard
-from tradedash.core.lifecycle import FeedState
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.ui.panels.book import DEPTH
 
 SYMBOL, VENUE_SYMBOL = "BTC-USD", "BTCUSD"

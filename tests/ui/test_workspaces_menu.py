@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ui_helpers import priced_window
 
-from tradedash.core.chart_state import IndicatorState
-from tradedash.core.workspaces import WORKSPACES_FILE, WorkspaceStore
+from tradedash.core.chart.chart_state import IndicatorState
+from tradedash.core.chart.workspaces import WORKSPACES_FILE, WorkspaceStore
 from tradedash.ui.running_feed import SymbolRef
 from tradedash.ui.workspace_menu import WorkspaceMenu
 

@@ -4,8 +4,8 @@ Binance carries at most 1024 streams a connection and asks a client to open anot
 that. :class:`ShardedFeed` splits the feed's subscriptions with a
 :class:`~tradedash.core.venues.binance.subscriptions.ShardPlanner` and runs one
 :class:`~.feed_client.FeedClient` per shard, each with a session of its own over its part
-of the feed's one market (:class:`~tradedash.core.market.MarketShard`), all counting into
-the feed's one :class:`~tradedash.core.stats.FeedStats`.
+of the feed's one market (:class:`~tradedash.core.market.state.MarketShard`), all counting into
+the feed's one :class:`~tradedash.core.feed.stats.FeedStats`.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from tradedash.core import wire
-from tradedash.core.feed_session import FatalFeedError, FeedSession
-from tradedash.core.lifecycle import CombinedLifecycle, FeedState
-from tradedash.core.market import MarketShard, MarketState
-from tradedash.core.redact import redact
-from tradedash.core.stats import FeedStats
+from tradedash.core.feed.session import FatalFeedError, FeedSession
+from tradedash.core.feed.lifecycle import CombinedLifecycle, FeedState
+from tradedash.core.market.state import MarketShard, MarketState
+from tradedash.core.feed.redact import redact
+from tradedash.core.feed.stats import FeedStats
 from tradedash.core.venues.binance.subscriptions import ShardPlanner
 
 from .feed_client import FeedClient
@@ -50,10 +50,10 @@ class ShardedFeed:
 
     Contract:
 
-    - ``url``, ``name``, ``market`` (the one :class:`~tradedash.core.market.MarketState`),
-      ``stats`` (one :class:`~tradedash.core.stats.FeedStats` every connection counts into),
+    - ``url``, ``name``, ``market`` (the one :class:`~tradedash.core.market.state.MarketState`),
+      ``stats`` (one :class:`~tradedash.core.feed.stats.FeedStats` every connection counts into),
       ``lifecycle`` and ``state`` (the worst connection's:
-      :class:`~tradedash.core.lifecycle.CombinedLifecycle`), ``subscriptions``, ``refused``,
+      :class:`~tradedash.core.feed.lifecycle.CombinedLifecycle`), ``subscriptions``, ``refused``,
       ``symbols``, ``fatal_reason`` and ``retry_delay`` read as a :class:`FeedClient`'s do;
       :attr:`connections` lists the connections' clients, one per shard in use.
     - A symbol's subscriptions are all on one connection, no connection carries more than

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 import logging
 
 from tradedash.config import Config
-from tradedash.core.candle_store import CandleStore
-from tradedash.core.chart_state import ChartState
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.workspaces import Workspace
+from tradedash.core.chart.candle_store import CandleStore
+from tradedash.core.chart.chart_state import ChartState
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.chart.workspaces import Workspace
 from tradedash.net.symbol_list import fetch_symbol_list
 from tradedash.ui.dialogs.about import AboutDialog
 from tradedash.ui.dialogs.subscriptions import SubscriptionDialog

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from ui_helpers import make_feed
 
-from tradedash.core.lifecycle import FeedEvent, FeedState
+from tradedash.core.feed.lifecycle import FeedEvent, FeedState
 from tradedash.ui.panels.health import COLUMNS, FeedHealthPanel, StatusLight, state_colour, state_text, status_summary
 
 
@@ -62,7 +62,7 @@ def test_a_feed_of_several_connections_is_one_row_with_its_connections(theme, qt
 
     from tradedash.config import FeedConfig
     from tradedash.core import wire
-    from tradedash.core.market import MarketState
+    from tradedash.core.market.state import MarketState
     from tradedash.core.venues.registry import venue_of
     from tradedash.net.sharded_feed import ShardedFeed
     from tradedash.ui.running_feed import RunningFeed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from tradedash.core import wire
-from tradedash.core.feed_session import FatalFeedError, FeedSession, HistoryError, MarketSink
+from tradedash.core.feed.session import FatalFeedError, FeedSession, HistoryError, MarketSink
 
 __all__ = ["ProtocolV1Session"]
 

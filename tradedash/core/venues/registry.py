@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from tradedash.core.feed_session import FeedSession, MarketSink
+from tradedash.core.feed.session import FeedSession, MarketSink
 from tradedash.core.venues.binance.rest import WeightBudget
 from tradedash.core.venues.binance.session import DEFAULT_REST_URL, DEFAULT_WS_URL, BinanceSession
 from tradedash.core.venues.binance.subscriptions import MAX_STREAMS
@@ -31,7 +31,7 @@ class Venue:
     """One venue: its key (``venue = "binance"`` in the config), the label shown beside its symbols,
     its default endpoints, how to build its session, and its symbol names.
 
-    - :meth:`session` builds the venue's :class:`~tradedash.core.feed_session.FeedSession`
+    - :meth:`session` builds the venue's :class:`~tradedash.core.feed.session.FeedSession`
       (``rest_url``: the REST base for venues that fetch over HTTP; empty: :attr:`rest_url`). A venue
       that limits REST requests by weight gets the budget of its REST host from ``budgets`` (made
       there the first time): feeds given the same ``budgets`` share what the address may spend.

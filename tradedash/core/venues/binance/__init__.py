@@ -9,7 +9,7 @@
 - :mod:`.streams`: TradeDash subscriptions to Binance stream names, and the combined-stream URL.
 - :mod:`.subscriptions`: which connection carries which subscriptions (:class:`.subscriptions.ShardPlanner`:
   at most 1024 streams a connection, a symbol's together).
-- :mod:`.session`: the :class:`~tradedash.core.feed_session.FeedSession` of one connection.
+- :mod:`.session`: the :class:`~tradedash.core.feed.session.FeedSession` of one connection.
 
 How the session puts them together (frames and clock readings in, actions out):
 
