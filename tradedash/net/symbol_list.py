@@ -26,10 +26,12 @@ async def fetch_symbol_list(venue: str, rest_url: str, *, timeout: float = 10.0)
         raise SymbolListError(f"{spec.label} has no symbol list at {rest_url or 'an empty REST URL'!r}")
     try:
         reply = await asyncio.to_thread(http_get, url, timeout)
-    except (OSError, ValueError) as exc:
-        raise SymbolListError(f"cannot read {url}: {exc}") from None
+    except (OSError, ValueError) as exc:  # (a URLError's reason is the OS error itself)
+        reason = getattr(exc, "reason", None)
+        text = getattr(reason, "strerror", None) or str(reason or exc)
+        raise SymbolListError(f"{url}: {text}") from None
     if reply.failure is not None:
-        raise SymbolListError(f"cannot read {url}: {reply.failure}")
+        raise SymbolListError(f"{url}: {reply.failure}")
     try:
         return spec.parse_symbol_list(reply.body)
     except ValueError as exc:

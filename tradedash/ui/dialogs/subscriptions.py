@@ -124,9 +124,8 @@ class SubscriptionDialog(QDialog):
         symbols_layout = QVBoxLayout(symbols_box)
         symbols_layout.addWidget(self.symbol_list)
         symbols_layout.addWidget(self.symbol_edit)
-        self.symbols_status = QLabel(wordWrap=True)
+        self.symbols_status = QLabel(wordWrap=True)  # the venue's symbol list: being read, read, or why not
         self.symbols_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        symbols_layout.addWidget(self.symbols_status)
 
         self.channel_boxes = {channel: QCheckBox(channel) for channel in wire.CHANNELS}
         channels_box = QGroupBox("Channels")
@@ -140,6 +139,7 @@ class SubscriptionDialog(QDialog):
         lists.addWidget(symbols_box, 3)
         lists.addWidget(channels_box, 2)
         right.addLayout(lists)
+        right.addWidget(self.symbols_status)
         self.editor = QWidget()
         self.editor.setLayout(right)
 
@@ -287,7 +287,7 @@ class SubscriptionDialog(QDialog):
         key = (venue, _base(rest_url))
         spec = venue_of(venue)
         if key in self._fetch_failed:
-            self._say(f"Could not read {spec.label}'s symbol list: {self._fetch_failed[key]}. Symbols typed here are"
+            self._say(f"Could not read {spec.label}'s symbol list ({self._fetch_failed[key]}). Symbols typed here are"
                       " checked when the feed connects.", error=True)
             return
         if self._fetch_symbols is None or spec.symbol_list_url(key[1]) is None:
