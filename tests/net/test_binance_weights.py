@@ -125,3 +125,28 @@ def test_feeds_that_reach_the_same_rest_host_share_one_budget():
     assert first.rest.budget is second.rest.budget  # one address, one host: one weight a minute
     assert other.rest.budget is not first.rest.budget
     assert venue_of("tradedash").session(MarketState(), budgets=budgets) is not None  # protocol v1 has no REST
+
+
+async def test_a_request_cut_short_by_closing_the_feed_leaves_the_shared_budget_free(limited):
+    server, _answers = limited
+    held: list[asyncio.StreamWriter] = []
+    silent = await asyncio.start_server(lambda _r, w: held.append(w), "127.0.0.1", 0)  # takes the GET, never answers
+    port = silent.sockets[0].getsockname()[1]
+    venue, budgets = venue_of("binance"), {}
+    ws_url, _ = venue.mock_urls(server.url)
+    session = venue.session(
+        MarketState(), rest_url=f"http://127.0.0.1:{port}", budgets=budgets,
+        subscriptions=wire.subscriptions_of(["book"], SYMBOLS),
+    )
+    client = FeedClient(ws_url, session=session)
+    task = asyncio.create_task(client.run())
+    try:
+        await wait_for(lambda: session.rest.budget.in_flight == 1, what="exchangeInfo under way")
+    finally:
+        await client.close()
+        with contextlib.suppress(Exception):
+            await task
+        silent.close()
+        for writer in held:
+            writer.close()
+    assert session.rest.budget.in_flight == 0  # the next feed on this budget is not kept waiting for its answer

@@ -456,6 +456,9 @@ class FeedClient:
             reply = await asyncio.to_thread(http_get, url)
         except (OSError, ValueError) as exc:  # network, or a URL urllib refuses
             reply = HttpReply(None, {}, b"", str(exc))
+        except asyncio.CancelledError:  # the feed stops: the request no longer counts as under way
+            self.session.rest_answered(None, {}, self._clock())
+            raise
         self.session.rest_answered(reply.status, reply.headers, self._clock())
         return reply
 
