@@ -193,3 +193,39 @@ def test_a_binance_feed_on_the_embedded_mock_fills_the_watchlist_and_book(qt_asy
             await dashboard.stop()
 
     assert qt_async.run(scenario()) == {"BTC-USD · Binance", "ETH-USD · Binance"}  # the venue beside the symbol
+
+
+def test_ctrl_k_on_a_symbol_not_subscribed_subscribes_it_live_and_saves_it(qt_async, tmp_path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from tradedash.ui.dialogs.symbol_search import SymbolSearchPopup
+    from tradedash.ui.running_feed import SymbolRef
+
+    dashboard = _dashboard(tmp_path, CONFIG.replace('["BTC-USD", "ETH-USD", "SOL-USD"]', '["BTC-USD"]'))
+
+    async def scenario():
+        await dashboard.start(show=False)
+        try:
+            window, feed = dashboard.window, dashboard.feeds[0]
+            model = window.watchlist_model
+            await until(lambda: model.rowCount() == 1 and any(info.symbol == "ETH-USD" for info in feed.client.symbols))
+            window.symbol_search_action.trigger()
+            popup = next(d for d in window.dialogs if isinstance(d, SymbolSearchPopup))
+            popup.filter.setText("ETH-USD")
+            QTest.keyClick(popup.filter, Qt.Key.Key_Return)
+            assert window.focused_chart.symbol == SymbolRef("demo", "ETH-USD")
+            assert "Subscribed to ETH-USD on demo" in window.statusBar().currentMessage()
+            await until(lambda: model.row_of(SymbolRef("demo", "ETH-USD")) >= 0)  # a watchlist row, with prices
+            live = lambda: feed.market.symbols["ETH-USD"].candles["1s"].view()  # noqa: E731
+            await until(lambda: len(live().start) >= 2)  # live bars keep coming...
+            painted = window.chart.repaints
+            await until(lambda: not window.chart.waiting and window.chart.repaints > painted + 1)  # ...onto the chart
+            assert {s.symbol for s in feed.client.subscriptions} == {"BTC-USD", "ETH-USD"}
+            assert feed.client.stats.reconnects == 0 and list(feed.client.stats.last_errors) == []
+        finally:
+            await dashboard.stop()
+
+    qt_async.run(scenario())
+    saved = load_config(tmp_path / "config.toml")
+    assert saved.error is None and saved.config.feeds[0].symbols == ["BTC-USD", "ETH-USD"]

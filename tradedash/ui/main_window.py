@@ -364,13 +364,33 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_symbol_search(self) -> SymbolSearchPopup:
-        """The quick symbol search over every feed's symbols; the one chosen opens in the focused chart."""
+        """The quick symbol search over every feed's symbols; the one chosen opens in the focused chart
+        (see :meth:`open_searched_symbol`)."""
         popup = SymbolSearchPopup(lambda: searchable_symbols(self.feeds), self)
-        popup.chosen.connect(self._open_in_chart)
+        popup.chosen.connect(self.open_searched_symbol)
         geometry = self.geometry()
         popup.move(geometry.center().x() - popup.width() // 2, geometry.top() + 80)
         self.open_dialog(popup)
         return popup
+
+    def open_searched_symbol(self, ref: SymbolRef) -> None:
+        """Open ``ref`` in the focused chart. A symbol its feed lists but is not subscribed to is added
+        to that feed's symbols first, as the Subscriptions dialog would: ``config_applied`` (the app
+        subscribes it live and saves the config), so the chart gets live bars and the watchlist a row."""
+        feed = next((f for f in self.feeds if f.name == ref.feed), None)
+        if feed is None:
+            return
+        subscribed = {subscription.symbol for subscription in feed.client.subscriptions}
+        if ref.symbol not in subscribed and ref.symbol not in feed.config.symbols:
+            feeds = [
+                msgspec.structs.replace(config, symbols=[*config.symbols, ref.symbol]) if config.name == ref.feed else config
+                for config in self.config.feeds
+            ]
+            self._apply_config(msgspec.structs.replace(self.config, feeds=feeds))
+            self.statusBar().showMessage(
+                f"Subscribed to {ref.symbol} on {ref.feed} (kept in the config; Feeds ▸ Subscriptions removes it)", 10_000
+            )
+        self._open_in_chart(ref)
 
     def open_about(self) -> AboutDialog:
         dialog = AboutDialog(self._config_path, self._log_path, self)
