@@ -16,10 +16,14 @@ import numpy as np
 
 from .book import OrderBook
 
-__all__ = ["DEPTH_CHOICES", "DepthCurve", "depth_curve"]
+__all__ = ["DEPTH_CHOICES", "LADDER_CHOICES", "LADDER_DEFAULT", "DEPTH_CHART_DEFAULT", "DepthCurve", "depth_curve"]
 
-#: Levels per side a user can choose for the depth chart and the book (None: every level).
+#: Levels per side a user can choose for the depth chart (None: every level).
 DEPTH_CHOICES: tuple[int | None, ...] = (10, 20, 50, 100, None)
+#: Levels per side a user can choose for the order book ladder (a row each: no "every level").
+LADDER_CHOICES: tuple[int, ...] = tuple(choice for choice in DEPTH_CHOICES if choice is not None)
+#: What the ladder and the depth chart show before the user picks.
+LADDER_DEFAULT, DEPTH_CHART_DEFAULT = 10, 50
 
 
 class DepthCurve(NamedTuple):

@@ -14,6 +14,7 @@ import logging
 from tradedash.config import Config
 from tradedash.core.candle_store import CandleStore
 from tradedash.core.chart_state import ChartState
+from tradedash.core.depth import DEPTH_CHOICES, LADDER_CHOICES, LADDER_DEFAULT
 from tradedash.core.lifecycle import FeedState
 from tradedash.core.workspaces import Workspace
 from tradedash.ui.dialogs.about import AboutDialog
@@ -62,11 +63,16 @@ class MainWindow(QMainWindow):
     the first, always shown); the Chart menu, the watchlist and the symbol
     search act on ``focused_chart``, and the book, trades and depth chart follow
     its symbol. :meth:`workspace` and :meth:`apply_workspace` give and take the
-    grid, each chart's state and the panel layout as one value.
+    grid, each chart's state, the panel layout and the book depths as one value.
+    The levels a side the ladder and the depth chart show (when on screen) of
+    their symbol's book leave as ``book_depths_wanted(feed name, {symbol: levels}``
+    or ``{}`` for the venue's default) whenever that changes, for the app to ask
+    the feed for; the depths chosen are saved with the layout.
     """
 
     config_applied = Signal(object)
     theme_chosen = Signal(str)
+    book_depths_wanted = Signal(str, object)
 
     def __init__(
         self,
@@ -90,6 +96,7 @@ class MainWindow(QMainWindow):
         self._fit_default_size(1440, 860)
         self.dialogs: list[QWidget] = []
         self._shown_feed: RunningFeed | None = None
+        self._book_wish: tuple[str, dict[str, int]] = ("", {})
 
         self.watchlist_model = WatchlistModel(feeds, self.theme)
         self.watchlist = WatchlistPanel(self.watchlist_model)
@@ -125,6 +132,7 @@ class MainWindow(QMainWindow):
         self._arrange_default()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._layout_restored = self._restore_layout()
+        self._restore_book_depths()
 
         self.status_light = StatusLight()
         self.status_text = QLabel()
@@ -223,6 +231,15 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         return isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
 
+    def _restore_book_depths(self) -> None:
+        """The ladder's and the depth chart's levels as last saved (anything else saved: the defaults stay)."""
+        book = _saved_choice(self._settings.value("panels/book_depth"), LADDER_CHOICES)
+        depth = _saved_choice(self._settings.value("panels/depth_chart_depth"), tuple(c or 0 for c in DEPTH_CHOICES))
+        if book is not None:
+            self.book.set_depth(book)
+        if depth is not None:
+            self.depth.set_depth(depth or None)
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._layout_restored:
@@ -238,6 +255,8 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self._settings.setValue("panels/book_depth", self.book.depth)
+        self._settings.setValue("panels/depth_chart_depth", self.depth.depth or 0)  # 0: every level
         self._settings.sync()
 
     def resizeEvent(self, event) -> None:
@@ -500,11 +519,13 @@ class MainWindow(QMainWindow):
         return Workspace(
             name, tuple(grid.states()), grid.shown.index(grid.focused),
             grid.link_crosshair, grid.link_time_range, bytes(self.saveState(LAYOUT_VERSION).data()),
+            self.book.depth, self.depth.depth,
         )
 
     def apply_workspace(self, workspace: Workspace) -> None:
         """Show ``workspace``: its grid, each chart's state (a symbol whose feed is not running is left
-        as it was), the focused chart, the links and the panel layout (kept as it is if it does not fit)."""
+        as it was), the focused chart, the links, the book depths and the panel layout (kept as it is if
+        it does not fit)."""
         self.set_chart_count(len(workspace.charts))
         feeds = {feed.name: feed for feed in self.feeds}
         for chart, state in zip(self.chart_grid.shown, workspace.charts):
@@ -514,6 +535,8 @@ class MainWindow(QMainWindow):
         self._apply_links()
         self.chart_grid.set_focused(self.chart_grid.shown[workspace.focused])
         self._chart_focused(self.focused_chart)
+        self.book.set_depth(workspace.book_depth)
+        self.depth.set_depth(workspace.depth_chart_depth)
         if workspace.layout:
             self.restoreState(QByteArray(workspace.layout), LAYOUT_VERSION)
 
@@ -542,6 +565,7 @@ class MainWindow(QMainWindow):
             self._show_again_or_first()
             self.chart_grid.rebind(self.feeds)
         self.chart_grid.refresh()
+        self._want_book_depth()
         self.book.refresh()
         self.trades.refresh()
         if self.depth.isVisible():  # a hidden tab need not be drawn
@@ -555,6 +579,22 @@ class MainWindow(QMainWindow):
             fit_columns(self.watchlist.table, WATCHLIST_DROP_ORDER)
         self.watchlist_model.widened = False
         self.repaints += 1
+
+    def _want_book_depth(self) -> None:
+        """Emit ``book_depths_wanted`` when the levels the ladder and the depth chart need of their
+        symbol's book changed: the most either shows while on screen (the depth chart's "every level":
+        the most the ladder offers); no more than the ladder's default: no wish."""
+        feed, symbol = self._shown_feed, self.book.model.symbol
+        # On screen: a dock behind another's tab is still "visible" to Qt, only moved out of sight.
+        needs = [self.book.depth] if not self.book.visibleRegion().isEmpty() else []
+        if not self.depth.visibleRegion().isEmpty():
+            needs.append(self.depth.depth or LADDER_CHOICES[-1])
+        levels = max(needs, default=LADDER_DEFAULT)
+        name = feed.name if feed is not None else ""
+        wish = (name, {symbol: levels}) if symbol is not None and levels > LADDER_DEFAULT else (name, {})
+        if wish != self._book_wish:
+            self._book_wish = wish
+            self.book_depths_wanted.emit(*wish)
 
     def fit_columns(self) -> None:
         """Size table columns to what they show, hiding the least needed ones where a panel is too
@@ -575,3 +615,12 @@ _SEVERITY = [FeedState.LIVE, FeedState.STALE, FeedState.RESYNCING, FeedState.CON
 
 def _severity(state: FeedState) -> int:
     return _SEVERITY.index(state)
+
+
+def _saved_choice(value: object, choices: tuple[int, ...]) -> int | None:
+    """A number saved in the layout file (QSettings gives text) if it is one of ``choices``, else None."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return number if number in choices else None

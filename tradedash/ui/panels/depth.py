@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from tradedash.core.depth import DEPTH_CHOICES, DepthCurve, depth_curve
+from tradedash.core.depth import DEPTH_CHART_DEFAULT, DEPTH_CHOICES, DepthCurve, depth_curve
 from tradedash.ui.formatting import format_price
 from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.theme import Theme
@@ -16,7 +16,7 @@ from tradedash.ui.theme import Theme
 __all__ = ["DEFAULT_DEPTH", "DepthPanel"]
 
 #: The depth shown before the user picks one (levels per side).
-DEFAULT_DEPTH = 50
+DEFAULT_DEPTH = DEPTH_CHART_DEFAULT
 
 
 class _ThousandsAxis(pg.AxisItem):
