@@ -22,14 +22,14 @@ from mock_exchange.server import ExchangeConfig, ExchangeServer
 from mock_exchange.market import DEFAULT_SPECS
 from tradedash.config import EMBEDDED, Config, FeedConfig, LoadedConfig, load_config, save_config
 from tradedash.core import wire
-from tradedash.core.alert_store import AlertStore
-from tradedash.core.workspaces import WorkspaceStore
-from tradedash.core.alerts import ALERT_MESSAGE_TYPES
-from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.candle_store import CandleStore
-from tradedash.core.chart_state import ChartState
-from tradedash.core.market import MarketState
-from tradedash.core.redact import RedactingFilter, redact
+from tradedash.core.alerts.store import AlertStore
+from tradedash.core.chart.workspaces import WorkspaceStore
+from tradedash.core.alerts.engine import ALERT_MESSAGE_TYPES
+from tradedash.core.feed.backoff import ReconnectPolicy
+from tradedash.core.chart.candle_store import CandleStore
+from tradedash.core.chart.chart_state import ChartState
+from tradedash.core.market.state import MarketState
+from tradedash.core.feed.redact import RedactingFilter, redact
 from tradedash.core.venues.registry import venue_of
 from tradedash.crash_report import enable_fault_log
 from tradedash.desktop_entry import ENTRY_ID

@@ -22,10 +22,10 @@ from collections.abc import Callable
 from typing import TextIO
 
 from tradedash.core import wire
-from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
-from tradedash.core.redact import RedactingFilter, redact
+from tradedash.core.feed.backoff import ReconnectPolicy
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
+from tradedash.core.feed.redact import RedactingFilter, redact
 from tradedash.core.venues.registry import DEFAULT_VENUE, VENUES, venue_of
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.feed_group import FeedGroup

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from tradedash.config import Config
-from tradedash.core.alert_store import AlertStore
+from tradedash.core.alerts.store import AlertStore
 from tradedash.ui.alerts.center import AlertCenter
 from tradedash.ui.main_window import MainWindow
 

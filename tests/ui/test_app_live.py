@@ -15,7 +15,7 @@ from tests.support.waiting import wait_for as until
 from tradedash.app import AppOptions, Dashboard, run_dashboard
 from tradedash.config import load_config
 from tradedash.core import wire
-from tradedash.core.lifecycle import FeedState
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.ui.main_window import MainWindow
 
 CONFIG = """\

@@ -10,8 +10,8 @@ import numpy as np
 from tests.support.waiting import wait_for as until
 
 from tradedash.app import AppOptions, Dashboard
-from tradedash.core.candle_store import CANDLE_FILE, SeriesKey
-from tradedash.core.lifecycle import FeedState
+from tradedash.core.chart.candle_store import CANDLE_FILE, SeriesKey
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.ui.panels.chart import HISTORY_BARS
 
 CONFIG = """\

@@ -12,11 +12,11 @@ import random
 import sys
 
 import pytest
-from app_process import run_app
+from tests.support.app_process import run_app
 from PySide6.QtCore import QSettings
 
 from tradedash.config import Config, load_config
-from tradedash.core.alert_store import HISTORY_FILE, RULES_FILE, AlertStore
+from tradedash.core.alerts.store import HISTORY_FILE, RULES_FILE, AlertStore
 from tradedash.ui.alerts.center import AlertCenter
 from tradedash.ui.main_window import MainWindow
 

@@ -6,8 +6,8 @@ from PySide6.QtCore import QSettings
 from ui_helpers import priced_window
 
 from tradedash.config import Config
-from tradedash.core.chart_state import IndicatorState
-from tradedash.core.workspaces import WORKSPACES_FILE, WorkspaceStore
+from tradedash.core.chart.chart_state import IndicatorState
+from tradedash.core.chart.workspaces import WORKSPACES_FILE, WorkspaceStore
 from tradedash.ui.main_window import MainWindow
 from tradedash.ui.running_feed import SymbolRef
 from tradedash.ui.workspace_menu import WorkspaceMenu

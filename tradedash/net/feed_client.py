@@ -1,11 +1,11 @@
-"""One persistent WebSocket feed: the I/O pump around a :class:`~tradedash.core.feed_session.FeedSession`.
+"""One persistent WebSocket feed: the I/O pump around a :class:`~tradedash.core.feed.session.FeedSession`.
 
 This is the only layer that owns sockets. The session (pure, in the core) decides
 everything about the feed; :class:`FeedClient` connects and backs off, hands every
 frame to the session as websockets parses it, writes what the session wants sent,
 and runs its timers. Which failures are retried is decided by
 :func:`classify_failure`; how long to wait comes from a
-:class:`~tradedash.core.backoff.ReconnectPolicy`.
+:class:`~tradedash.core.feed.backoff.ReconnectPolicy`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from websockets.client import process_exception
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tradedash.core import wire
-from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.feed_session import (
+from tradedash.core.feed.backoff import ReconnectPolicy
+from tradedash.core.feed.session import (
     CloseConnection,
     FatalFeedError,
     FeedSession,
@@ -36,9 +36,9 @@ from tradedash.core.feed_session import (
     SendText,
 )
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
-from tradedash.core.lifecycle import FeedLifecycle, FeedState
-from tradedash.core.redact import redact
-from tradedash.core.stats import FeedStats
+from tradedash.core.feed.lifecycle import FeedLifecycle, FeedState
+from tradedash.core.feed.redact import redact
+from tradedash.core.feed.stats import FeedStats
 
 from .callback_connection import CallbackConnection
 from .recorder import FrameRecorder

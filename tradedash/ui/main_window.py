@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 import logging
 
 from tradedash.config import Config
-from tradedash.core.candle_store import CandleStore
-from tradedash.core.chart_state import ChartState
-from tradedash.core.depth import DEPTH_CHOICES, LADDER_CHOICES, LADDER_DEFAULT
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.workspaces import Workspace
+from tradedash.core.chart.candle_store import CandleStore
+from tradedash.core.chart.chart_state import ChartState
+from tradedash.core.chart.depth import DEPTH_CHOICES, LADDER_CHOICES, LADDER_DEFAULT
+from tradedash.core.chart.workspaces import Workspace
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.ui.dialogs.about import AboutDialog
 from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
 from tradedash.ui.dialogs.symbol_search import SymbolSearchPopup, searchable_symbols

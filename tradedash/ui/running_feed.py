@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from tradedash.config import FeedConfig
-from tradedash.core.downtime import DowntimeLog
-from tradedash.core.market import MarketState, SymbolState
+from tradedash.core.feed.downtime import DowntimeLog
+from tradedash.core.market.state import MarketState, SymbolState
 from tradedash.core.wire import SymbolInfo
 from tradedash.net.feed_client import FeedClient
 from tradedash.ui.formatting import decimals_for_tick

@@ -6,8 +6,8 @@ import pytest
 
 from tests.ui.alert_window import alert_window
 from tests.ui.ui_helpers import make_feed
-from tradedash.core.alert_rules import PriceCross, PriceRange
-from tradedash.core.alert_store import AlertStore
+from tradedash.core.alerts.rules import PriceCross, PriceRange
+from tradedash.core.alerts.store import AlertStore
 from tradedash.ui.running_feed import SymbolRef
 
 

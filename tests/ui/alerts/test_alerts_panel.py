@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 
 from tests.ui.alert_window import alert_window
-from tradedash.core.alert_rules import LargeTrade, PriceCross
-from tradedash.core.alert_store import AlertStore
+from tradedash.core.alerts.rules import LargeTrade, PriceCross
+from tradedash.core.alerts.store import AlertStore
 from tradedash.core.wire import Trade
 
 
@@ -47,8 +47,8 @@ def test_panel_buttons_act_on_the_selected_rule_and_history_exports(qtbot, tmp_p
 
 
 def test_rules_are_suspended_while_the_market_rebuilds_their_book(qtbot, tmp_path):
-    from tradedash.core.lifecycle import FeedEvent, FeedLifecycle, FeedState
-    from tradedash.core.market import MarketState
+    from tradedash.core.feed.lifecycle import FeedEvent, FeedLifecycle, FeedState
+    from tradedash.core.market.state import MarketState
     from tradedash.core.wire import Book, SymbolInfo, Ticker
 
     alerts = alert_window(qtbot, tmp_path, current=lambda: ("demo", "BTC-USD"))

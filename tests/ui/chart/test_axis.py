@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
-from tradedash.core.chart_state import IndicatorState
+from tradedash.core.chart.chart_state import IndicatorState
 from tradedash.ui.chart.axis import LABEL_PITCH, PaneAxis
 from tradedash.ui.panels.chart import PriceChart
 

@@ -15,9 +15,9 @@ from test_price_chart import _fill
 
 from tests.support.builders import T0, trade
 from tradedash.config import Config
-from tradedash.core.candle_store import CandleStore, SeriesKey
-from tradedash.core.chart_state import IndicatorState
-from tradedash.core.lifecycle import FeedState
+from tradedash.core.chart.candle_store import CandleStore, SeriesKey
+from tradedash.core.chart.chart_state import IndicatorState
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.ui.main_window import MainWindow
 from tradedash.ui.panels import chart as chart_module
 from tradedash.ui.panels.chart import BARS_SHOWN, HISTORY_BARS, PriceChart

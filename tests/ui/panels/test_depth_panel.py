@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.builders import T0
 from tradedash.core import wire
-from tradedash.core.depth import DEPTH_CHOICES
+from tradedash.core.chart.depth import DEPTH_CHOICES
 from tradedash.ui.panels.depth import DEFAULT_DEPTH, DepthPanel
 
 _seq = itertools.count(1)

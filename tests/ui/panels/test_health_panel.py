@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ui_helpers import make_feed
 
-from tradedash.core.lifecycle import FeedEvent, FeedState
+from tradedash.core.feed.lifecycle import FeedEvent, FeedState
 from tradedash.ui.panels.health import COLUMNS, FeedHealthPanel, StatusLight, state_colour, state_text, status_summary
 
 

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 
 from tradedash.core import wire
-from tradedash.core.feed_session import FatalFeedError, FeedSession, HistoryError, MarketSink
+from tradedash.core.feed.session import FatalFeedError, FeedSession, HistoryError, MarketSink
 
 __all__ = ["ProtocolV1Session"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tradedash.core.feed_session import FeedSession, MarketSink
+from tradedash.core.feed.session import FeedSession, MarketSink
 from tradedash.core.venues.binance.session import DEFAULT_REST_URL, DEFAULT_WS_URL, BinanceSession
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 
@@ -26,7 +26,7 @@ class Venue:
     """One venue: its key (``venue = "binance"`` in the config), the label shown beside its symbols,
     its default endpoints, how to build its session, and its symbol names.
 
-    - :meth:`session` builds the venue's :class:`~tradedash.core.feed_session.FeedSession`
+    - :meth:`session` builds the venue's :class:`~tradedash.core.feed.session.FeedSession`
       (``rest_url``: the REST base for venues that fetch over HTTP; empty: :attr:`rest_url`).
     - :meth:`symbol` turns what a user typed into the venue's name (``btc/usdt`` -> ``BTCUSDT``);
       :meth:`display` turns a venue name into the one form shown (``BTCUSDT`` -> ``BTC-USDT``).

@@ -16,11 +16,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QToolBar, QVBoxLayout, QWidget
 
 from tradedash.core import wire
-from tradedash.core.alert_rules import AlertRule, Firing, PriceCross, new_rule_id
-from tradedash.core.alert_store import AlertStore, export_csv
-from tradedash.core.alerts import AlertEngine
-from tradedash.core.lifecycle import FeedLifecycle, FeedState
-from tradedash.core.market import MarketState
+from tradedash.core.alerts.rules import AlertRule, Firing, PriceCross, new_rule_id
+from tradedash.core.alerts.store import AlertStore, export_csv
+from tradedash.core.alerts.engine import AlertEngine
+from tradedash.core.feed.lifecycle import FeedLifecycle, FeedState
+from tradedash.core.market.state import MarketState
 from tradedash.ui.alerts.chart_layer import ChartAlerts
 from tradedash.ui.alerts.editor import AlertEditor
 from tradedash.ui.alerts.models import HistoryModel, RulesModel

@@ -9,10 +9,10 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from tradedash.core.alert_kinds import describe_rule
-from tradedash.core.alert_rules import AlertRule, PriceCross, PriceRange
-from tradedash.core.alerts import AlertEngine
-from tradedash.core.price_scale import PriceScale
+from tradedash.core.alerts.kinds import describe_rule
+from tradedash.core.alerts.rules import AlertRule, PriceCross, PriceRange
+from tradedash.core.alerts.engine import AlertEngine
+from tradedash.core.chart.price_scale import PriceScale
 
 __all__ = ["ChartAlerts", "LEVEL_COLOUR", "MARKER_COLOUR"]
 

@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsSimpleTextItem
 
-from tradedash.core.price_scale import PriceScale
+from tradedash.core.chart.price_scale import PriceScale
 from tradedash.ui.formatting import format_price
 
 __all__ = ["PriceAxis", "PaneAxis", "VolumeAxis", "AxisLabel", "LABEL_PITCH"]

@@ -7,10 +7,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from tradedash.core.candles import CandleView
-from tradedash.core.chart_state import IndicatorState
-from tradedash.core.indicators import LiveIndicator, Placement, indicator_spec
-from tradedash.core.price_scale import PriceScale
+from tradedash.core.market.candles import CandleView
+from tradedash.core.chart.chart_state import IndicatorState
+from tradedash.core.chart.indicators import LiveIndicator, Placement, indicator_spec
+from tradedash.core.chart.price_scale import PriceScale
 
 __all__ = ["IndicatorLayer", "describe"]
 

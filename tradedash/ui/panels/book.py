@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tradedash.core.depth import LADDER_CHOICES, LADDER_DEFAULT
+from tradedash.core.chart.depth import LADDER_CHOICES, LADDER_DEFAULT
 from tradedash.core.wire import Level
 from tradedash.ui.formatting import HUGE, format_price, format_size
 from tradedash.ui.guard import shielded

@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tradedash.core.bar_history import EMPTY_VIEW, BarHistory, slice_view
-from tradedash.core.candle_store import CandleStore, SeriesKey
-from tradedash.core.candles import CandleView
-from tradedash.core.chart_state import SCALES, ChartState, IndicatorState
-from tradedash.core.indicators import INDICATORS, Placement, indicator_spec
-from tradedash.core.price_scale import PriceScale
+from tradedash.core.chart.bar_history import EMPTY_VIEW, BarHistory, slice_view
+from tradedash.core.chart.candle_store import CandleStore, SeriesKey
+from tradedash.core.market.candles import CandleView
+from tradedash.core.chart.chart_state import SCALES, ChartState, IndicatorState
+from tradedash.core.chart.indicators import INDICATORS, Placement, indicator_spec
+from tradedash.core.chart.price_scale import PriceScale
 from tradedash.core.wire import INTERVAL_NS
 from tradedash.ui.chart.axis import AxisLabel, PaneAxis, PriceAxis, VolumeAxis
 from tradedash.ui.chart.comparison import Comparison

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
 
-from tradedash.core.chart_state import ChartState
+from tradedash.core.chart.chart_state import ChartState
 from tradedash.ui.chart.linking import ChartLink
 from tradedash.ui.panels.chart import PriceChart
 from tradedash.ui.running_feed import RunningFeed

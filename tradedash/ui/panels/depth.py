@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from tradedash.core.depth import DEPTH_CHART_DEFAULT, DEPTH_CHOICES, DepthCurve, depth_curve
+from tradedash.core.chart.depth import DEPTH_CHART_DEFAULT, DEPTH_CHOICES, DepthCurve, depth_curve
 from tradedash.ui.formatting import format_price
 from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.theme import Theme
@@ -31,7 +31,7 @@ class DepthPanel(QWidget):
     """A step chart of the cumulative size on each side of one symbol's order book.
 
     Contract: ``refresh()`` (called on the window's repaint timer) recomputes the
-    curve with :func:`~tradedash.core.depth.depth_curve` only when the symbol's
+    curve with :func:`~tradedash.core.chart.depth.depth_curve` only when the symbol's
     state version or the chosen depth moved, and sets it on two step lines made
     once (bids left of the mid in the "up" colour, asks right in the "down"
     colour). The depth (levels per side, from ``DEPTH_CHOICES``; None for every

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableView
 
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.stats import FeedStats
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.feed.stats import FeedStats
 from tradedash.ui.formatting import format_age
 from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex

@@ -12,9 +12,9 @@ import msgspec
 
 from tests.core.venues.binance.binance_docs import ERROR_TABLE, example
 from tradedash.core import wire
-from tradedash.core.feed_session import FetchSnapshot, SendText
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
+from tradedash.core.feed.session import FetchSnapshot, SendText
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
 from tradedash.core.venues.binance.session import EXCHANGE_INFO, BinanceSession
 
 WS, REST = "ws://mock/binance", "http://mock/binance"
@@ -276,7 +276,7 @@ def test_symbols_given_up_front_put_every_stream_in_the_first_url_and_skip_excha
 
 
 def test_history_pages_come_from_the_documented_klines_endpoint():
-    from tradedash.core.feed_session import FetchHistory, HistoryError
+    from tradedash.core.feed.session import FetchHistory, HistoryError
 
     session, clock, _ = make(subs("trades", "BNBBTC"))
     connect(session, clock, "BNBBTC")

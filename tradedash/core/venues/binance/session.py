@@ -1,4 +1,4 @@
-"""Binance Spot public market data as a :class:`~tradedash.core.feed_session.FeedSession`.
+"""Binance Spot public market data as a :class:`~tradedash.core.feed.session.FeedSession`.
 
 The pieces of this package put together (see its docstring): stream names from
 :mod:`.streams`, frames decoded by :mod:`.messages`, each book kept by a
@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 
 from tradedash.core import wire
-from tradedash.core.book import BookOutcome
-from tradedash.core.feed_session import FeedSession, HistoryError, MarketSink
-from tradedash.core.lifecycle import FeedEvent
+from tradedash.core.market.book import BookOutcome
+from tradedash.core.feed.session import FeedSession, HistoryError, MarketSink
+from tradedash.core.feed.lifecycle import FeedEvent
 
 from .book_sync import RESYNC_CAUSES, BookSync, FetchDepth, SyncOutcome
 from .messages import (
@@ -39,7 +39,7 @@ log = logging.getLogger("tradedash.feed")
 #: Binance's public endpoints (spot market data).
 DEFAULT_WS_URL = "wss://stream.binance.com:9443"
 DEFAULT_REST_URL = "https://api.binance.com"
-#: The ``symbol`` of the :class:`~tradedash.core.feed_session.FetchSnapshot` that reads ``exchangeInfo``
+#: The ``symbol`` of the :class:`~tradedash.core.feed.session.FetchSnapshot` that reads ``exchangeInfo``
 #: (no Binance symbol is empty).
 EXCHANGE_INFO = ""
 #: Binance's error code for a request it cannot carry out (an invalid stream name among them).
@@ -55,7 +55,7 @@ class BinanceSession(FeedSession):
     - :meth:`connection_url` is the combined-stream URL (``/stream?streams=...``) naming up to
       ``url_streams`` wanted streams whose symbols ``exchangeInfo`` listed; every other wanted stream
       is asked for with ``SUBSCRIBE`` frames of up to ``streams_per_frame`` names, each with an id.
-    - ``exchangeInfo`` is fetched once (a :class:`~tradedash.core.feed_session.FetchSnapshot` for the
+    - ``exchangeInfo`` is fetched once (a :class:`~tradedash.core.feed.session.FetchSnapshot` for the
       symbol :data:`EXCHANGE_INFO`) on the first connection, and again on later ones until it was read;
       the subscriptions wait for it (or its failure), so that :attr:`symbols` (tick and lot sizes) tells
       which requested symbols Binance does not list. An error reply to a ``SUBSCRIBE`` is handled as
