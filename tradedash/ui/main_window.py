@@ -306,17 +306,7 @@ class MainWindow(QMainWindow):
         self.subscriptions_action = self._action("&Subscriptions…", self.open_subscriptions, "Ctrl+Shift+S", "subscriptions")
         feeds_menu.addAction(self.subscriptions_action)
 
-        chart_menu = self.add_menu("chart", "&Chart", before=None)
-        self.follow_action = self._action("&Follow live", lambda: self.focused_chart.set_follow(True), "End", "follow")
-        chart_menu.addAction(self.follow_action)
-        chart_menu.addAction(self._action("&Line", lambda: self.focused_chart.set_mode("line"), "L", "line-chart"))
-        chart_menu.addAction(self._action("&Candlesticks", lambda: self.focused_chart.set_mode("candles"), "C", "candles"))
-        chart_menu.addSeparator()
-        for number, interval in enumerate(INTERVALS, start=1):
-            chart_menu.addAction(self._action(f"Interval {interval}", lambda _=False, i=interval: self.focused_chart.set_interval(i), f"Ctrl+{number}"))
-        chart_menu.addSeparator()
-        for kind, label in (("linear", "Linear price scale"), ("log", "Logarithmic price scale"), ("percent", "Percent price scale")):
-            chart_menu.addAction(self._action(label, lambda _=False, k=kind: self.focused_chart.set_scale(k)))
+        self._build_chart_menu()
 
         view_menu = self.add_menu("view", "&View", before=None)
         self.filter_action = self._action("Find symbol", self._focus_filter, QKeySequence.StandardKey.Find)
@@ -343,6 +333,46 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.log_action)
         self.about_action = self._action("&About TradeDash", self.open_about, QKeySequence.StandardKey.HelpContents, "about")
         help_menu.addAction(self.about_action)
+
+    def _build_chart_menu(self) -> None:
+        """The Chart menu, acting on the focused chart: its mode, interval and price scale (checked as that
+        chart has them when the menu opens) and its indicators (the chart's own menu, made when opened)."""
+        chart_menu = self.add_menu("chart", "&Chart", before=None)
+        self.follow_action = self._action("&Follow live", lambda: self.focused_chart.set_follow(True), "End", "follow")
+        chart_menu.addAction(self.follow_action)
+        #: The Chart menu's checkable choices by what they choose: ("mode", "line"), ("interval", "1m"), ("scale", "log").
+        self.chart_choices: dict[tuple[str, str], QAction] = {}
+        choices = (
+            ("mode", [("line", "&Line", "L", "line-chart"), ("candles", "&Candlesticks", "C", "candles")]),
+            ("interval", [(i, f"Interval {i}", f"Ctrl+{n}", None) for n, i in enumerate(INTERVALS, start=1)]),
+            ("scale", [("linear", "Linear price scale", None, None), ("log", "Logarithmic price scale", None, None),
+                       ("percent", "Percent price scale", None, None)]),
+        )
+        setters = {"mode": "set_mode", "interval": "set_interval", "scale": "set_scale"}
+        for kind, entries in choices:
+            chart_menu.addSeparator()
+            group = QActionGroup(self)
+            for value, label, shortcut, icon_name in entries:
+                slot = lambda _=False, k=kind, v=value: getattr(self.focused_chart, setters[k])(v)  # noqa: E731
+                action = self._action(label, slot, shortcut, icon_name)
+                action.setCheckable(True)
+                group.addAction(action)
+                chart_menu.addAction(action)
+                self.chart_choices[(kind, value)] = action
+        chart_menu.addSeparator()
+        self.chart_indicators_menu = chart_menu.addMenu("&Indicators")
+        self.chart_indicators_menu.aboutToShow.connect(self._fill_chart_indicators)
+        chart_menu.aboutToShow.connect(self._check_chart_choices)
+
+    def _check_chart_choices(self) -> None:
+        chart = self.focused_chart
+        for key in (("mode", chart.mode), ("interval", chart.interval), ("scale", chart.scale.kind)):
+            if key in self.chart_choices:
+                self.chart_choices[key].setChecked(True)
+
+    def _fill_chart_indicators(self) -> None:
+        self.chart_indicators_menu.clear()
+        self.focused_chart.add_chart_actions(self.chart_indicators_menu)
 
     def _build_grid_menu(self, view_menu: QMenu) -> None:
         charts_menu = view_menu.addMenu("C&harts")
