@@ -44,6 +44,22 @@ class DepthCurve(NamedTuple):
     ask_total: np.ndarray
     synced: bool
 
+    def total_at(self, price: float) -> tuple[str, float] | None:
+        """What a market order reaching ``price`` would meet: ``("bid", size of every bid at ``price``
+        or higher)`` left of the mid, ``("ask", size of every ask at ``price`` or lower)`` right of it
+        (0.0 between the mid and the best level); None without a mid or past the last level shown."""
+        if math.isnan(self.mid) or not math.isfinite(price):
+            return None
+        if price <= self.mid:
+            reached = int(np.searchsorted(-self.bid_price, -price, side="right"))  # bids at price or higher
+            if reached >= len(self.bid_price) and price < self.bid_price[-1]:
+                return None
+            return "bid", float(self.bid_total[reached - 1]) if reached else 0.0
+        reached = int(np.searchsorted(self.ask_price, price, side="right"))  # asks at price or lower
+        if reached >= len(self.ask_price) and price > self.ask_price[-1]:
+            return None
+        return "ask", float(self.ask_total[reached - 1]) if reached else 0.0
+
     def step_line(self, side: str) -> tuple[np.ndarray, np.ndarray]:
         """``(x, y)`` of one side (``"bid"`` or ``"ask"``) as a step line from the mid at 0 outward:
         flat between levels, rising at each level's price. Empty arrays for an empty side."""
