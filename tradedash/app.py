@@ -137,6 +137,8 @@ class Dashboard:
         self.candles: CandleStore | None = None
         #: The REST request-weight budget of each (venue, REST host): every feed on it shares what this address may spend.
         self._rest_budgets: dict[tuple[str, str], object] = {}
+        #: The feed and {symbol: levels} the window's book panels last asked for (see MainWindow.book_depths_wanted).
+        self._book_depths: tuple[str, dict[str, int]] = ("", {})
 
     @property
     def config(self) -> Config:
@@ -172,6 +174,7 @@ class Dashboard:
         self.window.chart.state_changed.connect(self._chart_changed)
         self.window.config_applied.connect(self._config_applied)
         self.window.theme_chosen.connect(lambda _choice: self.save())
+        self.window.book_depths_wanted.connect(self._book_depths_wanted)
         # Alerts: rules and history live next to the config file; every feed's messages reach the engine.
         self.alerts = AlertCenter(AlertStore(self.config_path.parent), self.window)
         for feed_config in self.config.feeds:
@@ -213,6 +216,12 @@ class Dashboard:
         now = {key: value for key, value in self.window.chart.state().to_dict().items() if key not in ("feed", "symbol")}
         if saved != now and (saved or now != ChartState().to_dict()):
             self.save()
+
+    def _book_depths_wanted(self, feed_name: str, depths: dict[str, int]) -> None:
+        """The book panels need ``depths`` of ``feed_name``'s books: ask that feed, and every other for its default."""
+        self._book_depths = (feed_name, depths)
+        for name, running in self._running.items():
+            running.feed.client.set_book_depths(depths if name == feed_name else {})
 
     def _system_scheme_changed(self, *_args) -> None:
         if self.window is not None and self.window.config.theme == "system":
@@ -256,6 +265,8 @@ class Dashboard:
         else:
             client = FeedClient(url, session=make_session(market, subscriptions=_subscriptions(feed_config)), **options)
         self.alerts.attach_feed(feed_config.name, client.lifecycle, lambda: client.symbols, market)
+        if self._book_depths[0] == feed_config.name:  # a restarted feed: the book panels' wish still holds
+            client.set_book_depths(self._book_depths[1])
         view = RunningFeed(feed_config, client, market)
         self.feeds.append(view)
         task = asyncio.create_task(self._run_feed(view), name=f"feed {feed_config.name} {url}")

@@ -119,7 +119,7 @@ def _window_with_alerts(qtbot, directory) -> AlertCenter:
     window = MainWindow([], Config(), QSettings(str(directory / "layout.ini"), QSettings.Format.IniFormat))
     window.repaint_timer.stop()
     qtbot.addWidget(window)
-    return AlertCenter(AlertStore(directory), window, current=lambda: ("", "BTC-USD"))
+    return AlertCenter(AlertStore(directory), window, symbol_of=lambda _chart: ("", "BTC-USD"))
 
 
 @pytest.mark.parametrize(

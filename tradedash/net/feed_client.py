@@ -15,7 +15,7 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from functools import partial
 
 from websockets.asyncio.client import connect
@@ -234,6 +234,13 @@ class FeedClient:
         """Want exactly ``wanted``; the requests it takes are sent at once when connected, and
         every wanted subscription after every reconnect."""
         self.session.set_subscriptions(wanted)
+        self._wake_writer()
+
+    def set_book_depths(self, depths: Mapping[str, int]) -> None:
+        """Want ``depths[symbol]`` levels a side of those symbols' books (every other book: the venue's
+        default); asked for at once when connected, and after every reconnect. See
+        :meth:`FeedSession.set_book_depths`."""
+        self.session.set_book_depths(depths)
         self._wake_writer()
 
     async def fetch_history(

@@ -92,3 +92,29 @@ def test_updates_and_removed_levels_show_at_once_and_a_stopped_book_is_marked():
     assert curve.bid_total.tolist() == [2.0, 3.0, 3.5, 7.5]
     book.apply(Book(symbol="BTC-USD", seq=9, prev_seq=7, ts=T0, kind="update", bids=[], asks=[]))  # a gap
     assert depth_curve(book).synced is False
+
+
+@pytest.mark.parametrize(
+    ("price", "expected"),
+    [
+        (99.5, ("bid", 0.0)),  # between the mid and the best bid: nothing met yet
+        (99.0, ("bid", 1.0)),
+        (98.7, ("bid", 1.0)),
+        (98.5, ("bid", 3.0)),
+        (97.0, ("bid", 7.5)),
+        (96.9, None),  # past the last bid shown
+        (100.0, ("bid", 0.0)),
+        (100.5, ("ask", 0.0)),
+        (101.0, ("ask", 0.25)),
+        (102.9, ("ask", 1.25)),
+        (103.0, ("ask", 4.25)),
+        (103.1, None),
+        (math.nan, None),
+    ],
+)
+def test_the_total_a_market_order_meets_down_or_up_to_a_price(price, expected):
+    assert depth_curve(book_with(BIDS, ASKS)).total_at(price) == expected
+
+
+def test_no_total_without_a_mid():
+    assert depth_curve(book_with(BIDS, [])).total_at(98.0) is None

@@ -12,7 +12,7 @@ from tradedash.core.chart.workspaces import WORKSPACES_FILE, Workspace, Workspac
 
 def _grid() -> Workspace:
     charts = tuple(ChartState(feed="demo", symbol=s, interval="1m", indicators=(IndicatorState.of("sma"),)) for s in ("BTC-USD", "ETH-USD", "SOL-USD", "ADA-USD"))
-    return Workspace("Grid", charts, focused=2, link_crosshair=True, layout=b"\x00\xffqt-state")
+    return Workspace("Grid", charts, focused=2, link_crosshair=True, layout=b"\x00\xffqt-state", book_depth=50, depth_chart_depth=None)
 
 
 def test_round_trip_keeps_every_chart_link_and_layout(tmp_path):
@@ -48,8 +48,16 @@ def test_a_bad_workspace_is_skipped_the_others_load(tmp_path):
 
 @pytest.mark.parametrize(
     "data",
-    [{"name": ""}, {"name": "x", "focused": 3}, {"name": "x", "charts": [{"interval": "7m"}]}, {"name": "x", "layout": "not base64!"}, []],
+    [
+        {"name": ""}, {"name": "x", "focused": 3}, {"name": "x", "charts": [{"interval": "7m"}]}, {"name": "x", "layout": "not base64!"}, [],
+        {"name": "x", "book_depth": 30}, {"name": "x", "book_depth": None}, {"name": "x", "depth_chart_depth": "all"},
+    ],
 )
 def test_invalid_workspaces_are_refused(data):
     with pytest.raises(ValueError):
         Workspace.from_dict(data)
+
+
+def test_a_workspace_saved_before_book_depths_were_kept_gets_the_defaults():
+    workspace = Workspace.from_dict({"name": "old", "charts": [{}]})
+    assert (workspace.book_depth, workspace.depth_chart_depth) == (10, 50)

@@ -156,6 +156,34 @@ def test_set_subscriptions_while_disconnected_sends_nothing_until_the_next_greet
     assert [(r.channels, r.symbols) for r in requests[1:]] == [(["ticker"], [BTC, ETH])]
 
 
+def test_a_book_depth_wish_subscribes_that_book_again_at_the_depth_and_is_kept_across_reconnects():
+    session, clock = make(subs("ticker,book", BTC, ETH))
+    ack_all(session, clock, connect(session, clock))
+    session.set_book_depths({BTC: 20})
+    [again] = sent(session, clock)
+    assert isinstance(again, wire.Subscribe) and (again.channels, again.symbols, again.depth) == (["book"], [BTC], 20)
+    session.set_book_depths({BTC: 20})  # the same wish: nothing to ask
+    assert sent(session, clock) == []
+    session.set_book_depths({BTC: 100, "DOGE-USD": 30})  # past the protocol's 50; a book not subscribed: nothing
+    assert [(r.symbols, r.depth) for r in sent(session, clock)] == [([BTC], wire.BOOK_MAX_DEPTH)]
+    reconnect(session)
+    requests = connect(session, clock)[1:]
+    assert sorted((r.channels, r.symbols, r.depth) for r in requests) == [
+        (["book"], [BTC], 50), (["book"], [ETH], None), (["ticker"], [BTC, ETH], None)
+    ]
+    session.set_book_depths({ETH: 10})  # BTC back to the default, ETH at 10
+    assert sorted((r.symbols, r.depth) for r in sent(session, clock)) == [([BTC], None), ([ETH], 10)]
+    session.set_book_depths({})
+    assert [(r.symbols, r.depth) for r in sent(session, clock)] == [([ETH], None)]
+
+
+def test_a_book_depth_wish_while_disconnected_waits_for_the_next_greeting():
+    session, clock = make(subs("book", BTC))
+    session.set_book_depths({BTC: 20})
+    assert sent(session, clock) == []
+    assert [(r.symbols, r.depth) for r in connect(session, clock)[1:]] == [([BTC], 20)]
+
+
 def test_messages_of_an_unsubscribed_symbol_count_as_malformed_once_the_unsubscribe_is_acked():
     session, clock = make(subs("ticker", BTC, ETH))
     ack_all(session, clock, connect(session, clock))

@@ -134,7 +134,7 @@ def test_a_switched_off_rule_shows_an_empty_box_in_the_dark_theme(qtbot, tmp_pat
     window = MainWindow([], Config(theme="light"), QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat))
     window.repaint_timer.stop()
     qtbot.addWidget(window)
-    alerts = AlertCenter(AlertStore(tmp_path), window, current=lambda: None)
+    alerts = AlertCenter(AlertStore(tmp_path), window, symbol_of=lambda _chart: None)
     try:
         alerts.put_rule(PriceCross(id="off", symbol="BTC-USD", direction="above", level=1.0, enabled=False))
         table = alerts.panel.rules_table

@@ -16,10 +16,14 @@ import numpy as np
 
 from tradedash.core.market.book import OrderBook
 
-__all__ = ["DEPTH_CHOICES", "DepthCurve", "depth_curve"]
+__all__ = ["DEPTH_CHOICES", "LADDER_CHOICES", "LADDER_DEFAULT", "DEPTH_CHART_DEFAULT", "DepthCurve", "depth_curve"]
 
-#: Levels per side a user can choose for the depth chart and the book (None: every level).
+#: Levels per side a user can choose for the depth chart (None: every level).
 DEPTH_CHOICES: tuple[int | None, ...] = (10, 20, 50, 100, None)
+#: Levels per side a user can choose for the order book ladder (a row each: no "every level").
+LADDER_CHOICES: tuple[int, ...] = tuple(choice for choice in DEPTH_CHOICES if choice is not None)
+#: What the ladder and the depth chart show before the user picks.
+LADDER_DEFAULT, DEPTH_CHART_DEFAULT = 10, 50
 
 
 class DepthCurve(NamedTuple):
@@ -39,6 +43,22 @@ class DepthCurve(NamedTuple):
     ask_price: np.ndarray
     ask_total: np.ndarray
     synced: bool
+
+    def total_at(self, price: float) -> tuple[str, float] | None:
+        """What a market order reaching ``price`` would meet: ``("bid", size of every bid at ``price``
+        or higher)`` left of the mid, ``("ask", size of every ask at ``price`` or lower)`` right of it
+        (0.0 between the mid and the best level); None without a mid or past the last level shown."""
+        if math.isnan(self.mid) or not math.isfinite(price):
+            return None
+        if price <= self.mid:
+            reached = int(np.searchsorted(-self.bid_price, -price, side="right"))  # bids at price or higher
+            if reached >= len(self.bid_price) and price < self.bid_price[-1]:
+                return None
+            return "bid", float(self.bid_total[reached - 1]) if reached else 0.0
+        reached = int(np.searchsorted(self.ask_price, price, side="right"))  # asks at price or lower
+        if reached >= len(self.ask_price) and price > self.ask_price[-1]:
+            return None
+        return "ask", float(self.ask_total[reached - 1]) if reached else 0.0
 
     def step_line(self, side: str) -> tuple[np.ndarray, np.ndarray]:
         """``(x, y)`` of one side (``"bid"`` or ``"ask"``) as a step line from the mid at 0 outward:

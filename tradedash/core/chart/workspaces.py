@@ -23,6 +23,7 @@ from typing import Any
 import msgspec
 
 from tradedash.core.chart.chart_state import ChartState
+from tradedash.core.chart.depth import DEPTH_CHART_DEFAULT, DEPTH_CHOICES, LADDER_CHOICES, LADDER_DEFAULT
 
 __all__ = ["GRID_SIZES", "Workspace", "LoadedWorkspaces", "WorkspaceStore", "WORKSPACES_FILE"]
 
@@ -35,10 +36,13 @@ GRID_SIZES = (1, 2, 4)
 @dataclass(frozen=True)
 class Workspace:
     """One named workspace: the charts in reading order (their count is the grid), which one has the
-    focus, whether crosshair and time range are linked, and the window's panel layout (opaque bytes).
+    focus, whether crosshair and time range are linked, the window's panel layout (opaque bytes), and
+    the levels per side the order book ladder and the depth chart show.
 
     Contract: ``len(charts)`` is one of :data:`GRID_SIZES` and ``0 <= focused < len(charts)``;
-    :meth:`from_dict` raises ``ValueError`` naming what is wrong for anything else.
+    ``book_depth`` is one of :data:`~.depth.LADDER_CHOICES` and ``depth_chart_depth`` one of
+    :data:`~.depth.DEPTH_CHOICES` (None: every level); a file from before they were kept gives the
+    defaults. :meth:`from_dict` raises ``ValueError`` naming what is wrong for anything else.
     """
 
     name: str
@@ -47,6 +51,8 @@ class Workspace:
     link_crosshair: bool = False
     link_time_range: bool = False
     layout: bytes = b""
+    book_depth: int = LADDER_DEFAULT
+    depth_chart_depth: int | None = DEPTH_CHART_DEFAULT
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -55,6 +61,10 @@ class Workspace:
             raise ValueError(f"{self.name}: {len(self.charts)} charts; a grid shows 1, 2 or 4")
         if not 0 <= self.focused < len(self.charts):
             raise ValueError(f"{self.name}: focused chart {self.focused} is not one of its charts")
+        if self.book_depth not in LADDER_CHOICES:
+            raise ValueError(f"{self.name}: book depth {self.book_depth!r} is not one of {LADDER_CHOICES}")
+        if self.depth_chart_depth not in DEPTH_CHOICES:
+            raise ValueError(f"{self.name}: depth chart depth {self.depth_chart_depth!r} is not one of {DEPTH_CHOICES}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +74,8 @@ class Workspace:
             "link_crosshair": self.link_crosshair,
             "link_time_range": self.link_time_range,
             "layout": base64.b64encode(self.layout).decode("ascii"),
+            "book_depth": self.book_depth,
+            "depth_chart_depth": self.depth_chart_depth,
         }
 
     @classmethod
@@ -82,7 +94,9 @@ class Workspace:
         focused, crosshair, time_range = data.get("focused", 0), data.get("link_crosshair", False), data.get("link_time_range", False)
         if not isinstance(focused, int) or not isinstance(crosshair, bool) or not isinstance(time_range, bool):
             raise ValueError(f"{name}: focused must be a number, the links true or false")
-        return cls(name, states, focused, crosshair, time_range, layout)
+        book_depth = data.get("book_depth", LADDER_DEFAULT)
+        depth_chart_depth = data.get("depth_chart_depth", DEPTH_CHART_DEFAULT)
+        return cls(name, states, focused, crosshair, time_range, layout, book_depth, depth_chart_depth)
 
 
 @dataclass

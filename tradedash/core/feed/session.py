@@ -19,7 +19,7 @@ import abc
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, Union
 
@@ -170,6 +170,7 @@ class FeedSession(abc.ABC):
     - :meth:`set_subscriptions` may be called at any time; the requests it needs come
       out of :meth:`requests_to_send` while connected, and after every reconnect every
       wanted subscription is requested again.
+    - :meth:`set_book_depths` may be called at any time, like :meth:`set_subscriptions`.
     - :meth:`request_history` may be called at any time; its ``done`` is called exactly
       once (unless :meth:`cancel_history` comes first) with the page or a :class:`HistoryError`.
 
@@ -274,6 +275,8 @@ class FeedSession(abc.ABC):
         #: True once the current connection went live: only then does the next failure start a fresh backoff.
         self.went_live = False
         self._in_outage = False  # backing off since the feed was last live (or since the start)
+        #: Levels per side wanted of some symbols' books (:meth:`set_book_depths`); every other book: the venue's default.
+        self.book_depths: dict[str, int] = {}
         #: Symbols whose messages are applied: wanted, or unsubscribed but not yet acknowledged.
         self._wanted_symbols: frozenset[str] = frozenset(s.symbol for s in self.subscriptions)
         # One connection's state (reset by connect_started).
@@ -321,6 +324,13 @@ class FeedSession(abc.ABC):
                 self._request_subscriptions("unsubscribe", removed)
             if added:
                 self._request_subscriptions("subscribe", added)
+
+    def set_book_depths(self, depths: Mapping[str, int]) -> None:
+        """Want ``depths[symbol]`` levels a side of those symbols' books from now on (every other book:
+        the venue's default), now while connected and after every reconnect. The base keeps the wish
+        and asks nothing: right for a venue whose book stream carries every level anyway (Binance's
+        diff-depth stream over a 1,000-level snapshot); a venue with a depth per subscription overrides it."""
+        self.book_depths = dict(depths)
 
     def _forget_books(self, subscriptions: Iterable[wire.Subscription]) -> None:
         """Books no longer subscribed are emptied, and no longer wait for a snapshot."""
