@@ -106,3 +106,23 @@ async def test_subscriptions_changed_live_open_and_close_connections():
         with contextlib.suppress(Exception):
             await task
         await server.stop()
+
+
+def test_book_depth_wishes_reach_the_connection_of_each_symbol_and_follow_a_symbol_that_moves():
+    venue = venue_of("binance")
+    channels = ["ticker", "trades", "book", "candles:1m"]  # 4 streams a symbol, 8 a connection: 2 symbols each
+    feed = ShardedFeed(
+        "ws://127.0.0.1:1/stream", market=MarketState(), make_session=partial(venue.session, rest_url="http://127.0.0.1:1"),
+        subscriptions=wire.subscriptions_of(channels, ["BTCUSD", "ETHUSD", "SOLUSD"]), max_streams=8,
+    )
+    feed.set_book_depths({"BTCUSD": 50, "SOLUSD": 20})
+    wishes = [(c.subscriptions, c.session.book_depths) for c in feed.connections]
+    assert len(wishes) == 2
+    for subscriptions, depths in wishes:
+        carried = {s.symbol for s in subscriptions}
+        assert depths == {symbol: levels for symbol, levels in {"BTCUSD": 50, "SOLUSD": 20}.items() if symbol in carried}
+    feed.set_subscriptions(wire.subscriptions_of(channels, ["SOLUSD"]))  # one connection left, carrying SOLUSD
+    assert [c.session.book_depths for c in feed.connections] == [{"SOLUSD": 20}]
+    feed.set_subscriptions(wire.subscriptions_of(channels, ["SOLUSD", "ADAUSD", "XRPUSD"]))  # a second one opens
+    assert len(feed.connections) == 2
+    assert sorted(len(c.session.book_depths) for c in feed.connections) == [0, 1]

@@ -12,7 +12,6 @@ from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tests.support.waiting import wait_for as until
 from tradedash.app import AppOptions, Dashboard
 from tradedash.core.feed.lifecycle import FeedState
-from tradedash.ui.panels.book import DEPTH
 
 SYMBOL, VENUE_SYMBOL = "BTC-USD", "BTCUSD"
 
@@ -37,7 +36,7 @@ class ShownBook:
             return
         if model._painted != state.version:  # the window has not repainted since the book changed
             return
-        server = self.server.binance.market.depth_snapshot(SYMBOL, DEPTH)
+        server = self.server.binance.market.depth_snapshot(SYMBOL, model.depth)
         if server.last_update_id != state.book.seq:
             return
         shown = ([(p, s) for p, s in model._bids], [(p, s) for p, s in model._asks])

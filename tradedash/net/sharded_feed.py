@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tradedash.core import wire
@@ -61,6 +61,7 @@ class ShardedFeed:
       view touches only its symbols), and each connection paces its own control frames.
     - :meth:`set_subscriptions` plans the change: each connection subscribes and unsubscribes
       its part live, a connection left with nothing closes, a new one opens when needed.
+    - :meth:`set_book_depths` reaches each connection with its own symbols' wishes.
     - :meth:`fetch_history` goes through the connection that carries the symbol (else the first).
     - ``run()`` runs every connection until :meth:`close`; a fatal failure of one stops them
       all and ends ``run()`` with :class:`FatalFeedError`.
@@ -94,6 +95,7 @@ class ShardedFeed:
         self._fatal: FatalFeedError | None = None
         self._closes: set[asyncio.Task[None]] = set()
         self._wanted: set[wire.Subscription] = set()
+        self._book_depths: dict[str, int] = {}
         self.set_subscriptions(subscriptions)
 
     # --- Read as a FeedClient ---------------------------------------------------------------
@@ -153,6 +155,18 @@ class ShardedFeed:
             if self._shards[index] is not None:
                 self._retire(index)
         del self._shards[len(plan):]
+        self.set_book_depths(self._book_depths)  # symbols may have moved between connections
+
+    def set_book_depths(self, depths: Mapping[str, int]) -> None:
+        """Want ``depths[symbol]`` levels a side of those books, as :meth:`FeedClient.set_book_depths`:
+        each connection is told the wishes of the symbols it carries, a connection opened later too."""
+        self._book_depths = dict(depths)
+        for shard in self._shards:
+            if shard is not None:
+                shard.client.set_book_depths(self._depths_of(shard.symbols))
+
+    def _depths_of(self, symbols: set[str]) -> dict[str, int]:
+        return {symbol: levels for symbol, levels in self._book_depths.items() if symbol in symbols}
 
     async def fetch_history(self, symbol: str, *args: Any, **kwargs: Any) -> wire.History:
         """One page of past bars, as :meth:`FeedClient.fetch_history`, through the connection of ``symbol``."""
@@ -194,6 +208,7 @@ class ShardedFeed:
         session = self._make_session(MarketShard(self.market, symbols), subscriptions=part, stats=self.stats, symbols=listed)
         client = FeedClient(self.url, session=session, **self._client_options)
         shard = self._shards[index] = _Shard(client, symbols)
+        client.set_book_depths(self._depths_of(symbols))
         self.lifecycle.add(client.lifecycle)
         if self._running and not self._closing:
             self._start(shard)
