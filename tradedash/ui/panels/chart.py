@@ -26,14 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tradedash.core.bar_history import EMPTY_VIEW, BarHistory, slice_view
-from tradedash.core.candle_store import CandleStore, SeriesKey
-from tradedash.core.candles import CandleView
-from tradedash.core.chart_state import SCALES, ChartState, IndicatorState
-from tradedash.core.indicators import INDICATORS, Placement, indicator_spec
-from tradedash.core.price_scale import PriceScale
+from tradedash.core.chart.bar_history import EMPTY_VIEW, BarHistory, slice_view
+from tradedash.core.chart.candle_store import CandleStore, SeriesKey
+from tradedash.core.market.candles import CandleView
+from tradedash.core.chart.chart_state import SCALES, ChartState, IndicatorState
+from tradedash.core.chart.indicators import INDICATORS, Placement, indicator_spec
+from tradedash.core.chart.price_scale import PriceScale
 from tradedash.core.wire import INTERVAL_NS
-from tradedash.ui.chart.axis import AxisLabel, PriceAxis, VolumeAxis
+from tradedash.ui.chart.axis import AxisLabel, PaneAxis, PriceAxis, VolumeAxis
 from tradedash.ui.chart.comparison import Comparison
 from tradedash.ui.chart.history_loader import HistoryLoader, history_fetch_of
 from tradedash.ui.chart.indicator_dialog import IndicatorDialog
@@ -461,7 +461,7 @@ class PriceChart(QWidget):
     def _add_layer(self, indicator: IndicatorState, index: int | None = None) -> None:
         pane = None
         if indicator_spec(indicator.name).placement is Placement.PANE:
-            pane = self._add_pane(pg.AxisItem("right"))
+            pane = self._add_pane(PaneAxis("right"))
         layer = IndicatorLayer(indicator, self.price_plot, pane, None if pane is not None else self.legend)
         if pane is not None:
             layer.cross = self._pane_cross(pane)
