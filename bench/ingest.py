@@ -217,6 +217,7 @@ def breakdown_binance(channels: tuple[str, ...], count: int = 50_000) -> dict[st
             receive(frame)
             if end_burst(clock()):  # a fetch asked for: answered at once
                 for action in session.requests_to_send(clock()):
+                    session.rest_answered(200, {}, clock())
                     session.receive_snapshot(action.symbol, depth[action.symbol], clock())
         assert session.stats.malformed == 0 and all(sync.synced for sync in session.books.values())
 
