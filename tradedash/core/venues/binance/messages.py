@@ -571,7 +571,10 @@ def decode_frame(
     event of :func:`decode_event` itself (a :class:`DepthUpdate` for the book sync, a reply,
     an error, an event TradeDash shows nothing of). Raises :class:`BinanceError` only."""
     stream, event = decode_event(frame)
-    message = market_message(stream, event)
+    normalize = _NORMALIZERS.get(type(event))
+    if normalize is None:
+        return event
+    message = normalize(stream, event)  # type: ignore[operator]
     return event if message is None else message
 
 
