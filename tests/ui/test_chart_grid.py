@@ -53,7 +53,7 @@ def test_linked_crosshair_and_time_range(qtbot, feed, tmp_path):
     window.link_range_action.trigger()
     first, *others = window.chart_grid.shown
     first.crosshair_moved.emit(1_700_000_000.0)
-    assert all(chart.cross_v.isVisible() and chart.cross_v.value() == 1_700_000_000.0 for chart in others)
+    assert all(chart.crosshair.vertical.isVisible() and chart.crosshair.vertical.value() == 1_700_000_000.0 for chart in others)
     first.view_range_changed.emit(1_700_000_000.0, 1_700_003_600.0)
     for chart in others:
         left, right = chart.price_plot.viewRange()[0]
