@@ -191,3 +191,18 @@ def test_depth_chart_is_a_dock_next_to_the_book_and_follows_the_symbol(qtbot, fe
     assert window.depth in [dock.widget() for dock in window.tabifiedDockWidgets(window.docks["book"])]
     window.show_symbol(SymbolRef("demo", "SOL-USD"))
     assert window.depth.symbol == "SOL-USD"
+
+
+def test_the_charts_are_repainted_half_a_tick_after_the_panels(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    window.repaint_timer.stop()
+    _fill(feed)
+    window.refresh()
+    assert window.repaint_timer.interval() == 33 and window.chart_timer.interval() == 17
+    feed.market.apply(trade("BTC-USD", 64001.0))
+    ticks, charts = window.repaints, window.chart.repaints
+    window.repaint_timer.timeout.emit()  # a tick: the panels, not the charts yet
+    assert window.repaints == ticks + 1 and window.chart.repaints == charts
+    assert window.chart_timer.isActive() and window.chart_timer.isSingleShot()
+    qtbot.waitUntil(lambda: window.chart.repaints == charts + 1, timeout=1000)  # half a tick later
+    assert window.repaints == ticks + 1

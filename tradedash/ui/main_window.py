@@ -51,7 +51,10 @@ class MainWindow(QMainWindow):
     """Every panel of the dashboard as a dock: watchlist, charts, order book, depth chart, trades, feed health.
 
     Contract: widgets read the feeds' market state, lifecycle and statistics on
-    one timer at ``repaint_hz`` (``refresh()``); nothing repaints per message.
+    one timer at ``repaint_hz``; nothing repaints per message. Each tick
+    repaints the panels (:meth:`refresh_panels`), and the charts half a tick
+    later (``chart_timer``), so one Qt paint draws either the tables or the
+    charts, not both at once. :meth:`refresh` does both at once.
     The dock arrangement and window geometry are saved to ``settings`` on close
     and restored on start; *Reset layout* brings back the default arrangement.
     The window never touches the network: subscription changes leave as
@@ -135,10 +138,12 @@ class MainWindow(QMainWindow):
         self.repaint_timer = QTimer(self, timerType=Qt.TimerType.PreciseTimer)
         repaint_hz = max(10, min(60, config.repaint_hz))
         self.repaint_timer.setInterval(round(1000 / repaint_hz))
+        self.chart_timer = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer, interval=round(500 / repaint_hz))
+        self.chart_timer.timeout.connect(self._refresh_charts)
         #: Feed health and the status line change slowly: repainted about 5 times a second.
         self._health_every = max(1, repaint_hz // HEALTH_HZ)
         self._fit_every = repaint_hz
-        self.repaint_timer.timeout.connect(self.refresh)
+        self.repaint_timer.timeout.connect(self._tick)
         self.repaint_timer.start()
         self.apply_theme(self.theme)
         self.refresh()
@@ -247,6 +252,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.save_layout()
         self.repaint_timer.stop()
+        self.chart_timer.stop()
         for dialog in self.dialogs:
             dialog.close()
         super().closeEvent(event)
@@ -517,11 +523,23 @@ class MainWindow(QMainWindow):
         self.docks["chart"].raise_()
 
     def refresh(self) -> None:
+        """A whole repaint tick: the panels, then the charts."""
+        self.refresh_panels()
+        self.chart_grid.refresh()
+
+    def _tick(self) -> None:
+        self.refresh_panels()
+        self.chart_timer.start()
+
+    def _refresh_charts(self) -> None:
+        self.chart_grid.refresh()
+
+    def refresh_panels(self) -> None:
+        """Everything but the charts, and count the tick in :attr:`repaints`."""
         self.watchlist_model.refresh()
         if not any(feed is self._shown_feed for feed in self.feeds):  # none yet, or its feed stopped or restarted
             self._show_again_or_first()
             self.chart_grid.rebind(self.feeds)
-        self.chart_grid.refresh()
         self.book.refresh()
         self.trades.refresh()
         if self.depth.isVisible():  # a hidden tab need not be drawn

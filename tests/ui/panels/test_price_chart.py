@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsView
 
 from tests.support.builders import T0, ticker, trade
 from tradedash.core.lifecycle import FeedState
@@ -131,3 +131,26 @@ def test_a_live_update_redraws_the_newest_bar_only(feed, theme, qtbot):
     _fill(feed, 1, start=100)  # a new bar: the one before it is now an older bar
     chart.refresh()
     assert chart.plots.candles.older_builds == builds + 1
+
+
+def test_the_last_price_line_is_relabelled_once_per_move(feed, theme, qtbot, monkeypatch):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    _fill(feed)
+    chart.set_symbol(feed, "BTC-USD")
+    label = chart.plots.last_line.label
+    relabels = []
+    monkeypatch.setattr(label, "setText", lambda text: relabels.append(text))
+    feed.market.apply(trade("BTC-USD", 123.25, ts=T0 + 119_900_000_000))
+    chart.refresh()
+    assert chart.plots.last_line.value() == 123.25 and relabels == ["123.25"]  # one relabel, with the new price
+    feed.market.apply(trade("BTC-USD", 123.25, ts=T0 + 119_950_000_000, size=2.0))
+    chart.refresh()  # the volume changed, the last price did not
+    assert relabels == ["123.25"]
+
+
+def test_the_plots_paint_their_background_without_a_cached_pixmap(theme, qtbot):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    # a background pixmap the size of the view, blended in on every paint, costs more than filling one colour
+    assert chart.graphics.cacheMode() == QGraphicsView.CacheModeFlag.CacheNone

@@ -101,7 +101,8 @@ class ChartDrawing:
         if follow:
             last = float(candles.time[-1]) + seconds
             left, right = last - BARS_SHOWN * seconds, last + BARS_SHOWN * seconds / 4  # room for the last-price label
-            plots.price_plot.setXRange(left, right, padding=0)
+            if plots.price_plot.getViewBox().state["targetRange"][0] != [left, right]:
+                plots.price_plot.setXRange(left, right, padding=0)
         in_view = (candles.time + seconds > left) & (candles.time < right)
         if scale.kind == "percent":
             visible = np.flatnonzero(in_view)
@@ -120,11 +121,19 @@ class ChartDrawing:
             comparison.curve.setVisible(scale.kind == "percent")
             comparison.update(left, right, float(candles.time[0]), float(candles.time[-1]) + seconds, half)
         plots.price_axis.decimals = decimals
-        plots.last_line.setPos(float(drawn.close[-1]))
-        label = format_price(float(candles.close[-1]), decimals).replace("{", "{{").replace("}", "}}")
-        if label != plots.last_line.label.format:
-            plots.last_line.label.setFormat(label)
+        self._show_last(float(drawn.close[-1]), format_price(float(candles.close[-1]), decimals))
         self._fit_y(drawn, in_view, mode, layers, comparisons if scale.kind == "percent" else [], left - seconds, right)
+
+    def _show_last(self, position: float, text: str) -> None:
+        """Move the last-price line to ``position`` labelled ``text``: one relabel, none if neither changed
+        (pyqtgraph relabels on each ``setPos`` and each ``setFormat``, and a relabel measures the line)."""
+        line = self.plots.last_line
+        text = text.replace("{", "{{").replace("}", "}}")
+        if position != line.value():
+            line.label.format = text  # shown by the relabel setPos makes
+            line.setPos(position)
+        elif text != line.label.format:
+            line.label.setFormat(text)
 
     def _fit_y(
         self, drawn: CandleView, in_view: np.ndarray, mode: str, layers: list[IndicatorLayer], comparisons: list[Comparison],

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from tradedash.ui.chart.axis import PriceAxis, VolumeAxis
 from tradedash.ui.chart.candle_item import CandleItem
@@ -39,6 +39,9 @@ class ChartPlots:
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.ci.setContentsMargins(2, 2, 2, 2)
         self.graphics.ci.setSpacing(0)
+        # pyqtgraph caches the view's background as a pixmap the size of the view and blends it in on every
+        # paint, the most expensive part of a live chart's paint; the background is one colour, cheaper to fill.
+        self.graphics.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
         self.price_axis = PriceAxis("right")
         self.price_plot: pg.PlotItem = self.graphics.addPlot(row=0, col=0, axisItems={"right": self.price_axis})
         self.graphics.ci.layout.setRowStretchFactor(0, 4)
