@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
@@ -154,3 +154,29 @@ def test_the_plots_paint_their_background_without_a_cached_pixmap(theme, qtbot):
     qtbot.addWidget(chart)
     # a background pixmap the size of the view, blended in on every paint, costs more than filling one colour
     assert chart.graphics.cacheMode() == QGraphicsView.CacheModeFlag.CacheNone
+
+
+class _LayoutRequests(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, _watched, event) -> bool:
+        self.count += event.type() == QEvent.Type.LayoutRequest
+        return False
+
+
+def test_a_new_readout_repaints_its_line_without_laying_the_chart_out_again(feed, theme, qtbot):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    chart.show()
+    qtbot.waitExposed(chart)
+    _fill(feed)
+    chart.set_symbol(feed, "BTC-USD")
+    QApplication.processEvents()
+    requests = _LayoutRequests()
+    chart.installEventFilter(requests)
+    feed.market.apply(trade("BTC-USD", 123.25, ts=T0 + 119_900_000_000))
+    chart.refresh()
+    QApplication.processEvents()
+    assert "123.25" in chart.readout.text() and requests.count == 0

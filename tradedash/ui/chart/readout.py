@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy
+from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtGui import QPainter, QPalette, QStaticText, QTextOption
+from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from tradedash.core.candles import CandleView
 from tradedash.ui.formatting import format_price, format_volume
@@ -33,20 +35,45 @@ def readout_html(
     return "&nbsp; ".join(parts)
 
 
-class Readout(QLabel):
-    """A one-line rich-text label that never asks for more width than it gets.
+class Readout(QWidget):
+    """One line of rich text over the chart, painted by itself.
 
-    Contract: :meth:`show_text` sets the text only when it differs from what is shown (a label relays
-    itself out on every ``setText``); :meth:`clear` empties it.
+    Contract: :meth:`show_text` shows ``html`` (a :class:`QLabel` would ask
+    its window to lay itself out again on every new text; this never changes
+    its size, so a new text repaints this line alone); :meth:`text` gives it
+    back; :meth:`clear` empties it; :meth:`sizeHint` is the width the text needs
+    (text wider than the widget is cut off).
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setWordWrap(False)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setContentsMargins(8, 0, 4, 0)
+        self._html = ""
+        self._static = QStaticText()
+        self._static.setTextFormat(Qt.TextFormat.RichText)
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.NoWrap)
+        self._static.setTextOption(option)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self.fontMetrics().height() + 4)
+
+    def text(self) -> str:
+        return self._html
 
     def show_text(self, html: str) -> None:
-        if html != self.text():
-            self.setText(html)
+        if html != self._html:
+            self._html = html
+            self._static.setText(html)
+            self.update()
+
+    def clear(self) -> None:
+        self.show_text("")
+
+    def sizeHint(self) -> QSize:
+        """The width the whole text needs (the layout gives what there is: the line never wraps)."""
+        return QSize(math.ceil(self._static.size().width()) + 12, self.height())
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        height = self._static.size().height()
+        painter.drawStaticText(QPointF(8, (self.height() - height) / 2), self._static)
