@@ -180,3 +180,35 @@ def test_a_new_readout_repaints_its_line_without_laying_the_chart_out_again(feed
     chart.refresh()
     QApplication.processEvents()
     assert "123.25" in chart.readout.text() and requests.count == 0
+
+
+def test_the_price_axis_keeps_its_range_while_the_bars_stay_snugly_inside_it(feed, theme, qtbot):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    _fill(feed)  # closes between 100 and 106
+    chart.set_symbol(feed, "BTC-USD")
+    low, high = chart.price_plot.viewRange()[1]
+    assert low < 99.5 and 106 < high < 107
+    feed.market.apply(trade("BTC-USD", 106.2, ts=T0 + 119_900_000_000))  # a new high, still inside the range
+    chart.refresh()
+    assert chart.price_plot.viewRange()[1] == [low, high]  # no relabel, no repaint of the whole plot
+    feed.market.apply(trade("BTC-USD", 112.0, ts=T0 + 119_950_000_000))  # out of the range: fitted again
+    chart.refresh()
+    new_low, new_high = chart.price_plot.viewRange()[1]
+    assert new_high > 112.0 and new_low < 99.5
+
+
+def test_the_price_grid_is_its_own_item_and_the_cached_axis_covers_only_the_axis(feed, theme, qtbot):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    chart.resize(900, 560)
+    chart.show()
+    qtbot.waitExposed(chart)
+    _fill(feed)
+    chart.set_symbol(feed, "BTC-USD")
+    axis = chart.plots.price_axis
+    assert axis.boundingRect().width() < 2 * axis.width()  # not spread over the plot (it is cached as a pixmap)
+    low, high = chart.price_plot.viewRange()[1]
+    major, *_ = chart.plots.grid.levels()
+    assert len(major) >= 2 and all(low <= y <= high for y in major)
+    assert set(major) <= {value for _, values in axis.tickValues(low, high, axis.height()) for value in values}

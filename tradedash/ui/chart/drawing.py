@@ -75,8 +75,8 @@ class ChartDrawing:
     each compared symbol (percent scale only); following live, it moves the
     view to keep the newest bar in it with room for the last-price label.
     Each axis is fitted to what is in view: the prices and overlays, the
-    volumes, each pane's indicator; an axis already showing its range is not
-    set again.
+    volumes, each pane's indicator; an axis whose range holds what is in view
+    snugly (see :func:`_set_y`) is left as it is.
     """
 
     def __init__(self, plots: ChartPlots) -> None:
@@ -164,13 +164,22 @@ class ChartDrawing:
         _set_y(self.plots.volume_plot, 0.0, float(volume.max()) if len(volume) and volume.max() > 0 else 1.0, low_pad=False)
 
 
+#: A fitted axis keeps its range while what is in view stays inside it and fills at least this share of it.
+SNUG = 0.75
+
+
 def _set_y(plot: pg.PlotItem, low: float, high: float, low_pad: bool = True) -> None:
-    """Fit ``plot``'s y axis to ``[low, high]`` with a little room, unless it already shows exactly that."""
+    """Fit ``plot``'s y axis to ``[low, high]`` with a little room, unless it shows them already, snugly
+    (at least :data:`SNUG` of its range): a new range relabels the axis and repaints the whole plot, so a
+    price moving inside the view does not change it on every tick."""
     if not (np.isfinite(low) and np.isfinite(high)):
         return
+    shown_low, shown_high = plot.getViewBox().state["targetRange"][1]
+    if shown_low <= low and high <= shown_high and high - low >= SNUG * (shown_high - shown_low):
+        return
     span = high - low or max(abs(high) * 0.001, 1e-9)
-    wanted = (low - span * 0.06 if low_pad else low, high + span * 0.06)
-    if plot.getViewBox().state["targetRange"][1] != list(wanted):
+    wanted = [low - span * 0.06 if low_pad else low, high + span * 0.06]
+    if wanted != [shown_low, shown_high]:
         plot.setYRange(*wanted, padding=0)
 
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from tradedash.ui.chart.axis import PriceAxis, VolumeAxis
 from tradedash.ui.chart.candle_item import CandleItem
+from tradedash.ui.chart.price_grid import PriceGrid
 from tradedash.ui.theme import Theme
 
 __all__ = ["ChartPlots"]
@@ -27,7 +28,8 @@ class ChartPlots:
       axis is drawn under the lowest pane only.
     - Items are made once: ``curve`` (line mode), ``candles``, ``volume_bars``,
       ``last_line`` (the last price, labelled on the axis), ``legend`` (the
-      overlays' names), ``markers``.
+      overlays' names), ``markers``, ``grid`` (horizontal lines at the price
+      axis's ticks).
     - The user pans and zooms time only; ``on_manual_range`` is called when
       they do, on any plot. Nothing fits itself: the chart sets every range.
     - :meth:`set_theme` recolours the plots and items.
@@ -64,6 +66,8 @@ class ChartPlots:
         self.legend.setParentItem(self.price_plot.getViewBox())
         self.markers = pg.ScatterPlotItem(size=11, symbol="t1", pxMode=True)
         self.price_plot.addItem(self.markers)
+        self.grid = PriceGrid(self.price_axis, theme.grid)
+        self.price_plot.addItem(self.grid, ignoreBounds=True)
         self.set_theme(theme)
 
     @property
@@ -122,8 +126,7 @@ class ChartPlots:
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self.graphics.setBackground(theme.base)
-        # Horizontal price grid only: pyqtgraph's grid costs several ms a paint per axis.
-        self.price_plot.showGrid(x=False, y=True, alpha=0.3)
+        self.grid.set_colour(theme.grid)  # horizontal price lines only: a vertical grid costs more than it shows
         for plot in self.plots:
             self._style(plot)
         self.curve.setPen(pg.mkPen(theme.accent, width=1.5))
