@@ -24,7 +24,7 @@ import time
 from bench.harness import report
 from mock_exchange.market import DEFAULT_SPECS, SymbolSimulator
 from tradedash.core import wire
-from tradedash.core.alert_rules import (
+from tradedash.core.alerts.rules import (
     LargeTrade,
     PercentChange,
     PriceCross,
@@ -32,9 +32,9 @@ from tradedash.core.alert_rules import (
     SpreadWide,
     TradeVolume,
 )
-from tradedash.core.alerts import AlertEngine
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
+from tradedash.core.alerts.engine import AlertEngine
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
 
 SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD"]
 STEPS = 20_000

@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from bench.harness import report
-from tradedash.core.book import OrderBook
-from tradedash.core.candle_store import CandleStore, SeriesKey
-from tradedash.core.candles import CandleSeries
-from tradedash.core.depth import depth_curve
-from tradedash.core.indicators import INDICATORS, LiveIndicator
+from tradedash.core.market.book import OrderBook
+from tradedash.core.chart.candle_store import CandleStore, SeriesKey
+from tradedash.core.market.candles import CandleSeries
+from tradedash.core.chart.depth import depth_curve
+from tradedash.core.chart.indicators import INDICATORS, LiveIndicator
 from tradedash.core.wire import Book
 
 T0 = 1_764_061_200_000_000_000

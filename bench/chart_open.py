@@ -29,7 +29,7 @@ GOAL_MS = 300.0
 
 
 def fill_cache(path: Path, symbols: list[str], days: float) -> None:
-    from tradedash.core.candle_store import CandleStore, SeriesKey
+    from tradedash.core.chart.candle_store import CandleStore, SeriesKey
 
     store = CandleStore(path)
     now_min = int(time.time() // 60)
@@ -49,8 +49,8 @@ def measure(path: Path, symbols: list[str], interval: str, runs: int) -> list[fl
     from PySide6.QtWidgets import QApplication
 
     from tradedash.config import FeedConfig
-    from tradedash.core.candle_store import CandleStore
-    from tradedash.core.market import MarketState
+    from tradedash.core.chart.candle_store import CandleStore
+    from tradedash.core.market.state import MarketState
     from tradedash.net.feed_client import FeedClient
     from tradedash.ui.panels.chart import PriceChart
     from tradedash.ui.running_feed import RunningFeed

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from mock_exchange.market import ALL_CHANNELS, DEFAULT_SPECS, Market
 from tradedash.core import wire
-from tradedash.core.market import MarketState
-from tradedash.core.stats import FeedStats
+from tradedash.core.market.state import MarketState
+from tradedash.core.feed.stats import FeedStats
 
 SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD"]
 T0 = time.time_ns() // 3_600_000_000_000 * 3_600_000_000_000  # this hour, so latency samples are sane

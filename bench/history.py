@@ -23,7 +23,7 @@ import time
 from mock_exchange.market import DEFAULT_SPECS, Market, PastOptions
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tradedash.core import wire
-from tradedash.core.market import MarketState
+from tradedash.core.market.state import MarketState
 from tradedash.net.feed_client import FeedClient
 
 from .harness import report, wait_until

@@ -34,10 +34,10 @@ from bench.binance_stream import binance_frames, venue_symbol
 from bench.feed_stream import CHANNELS, SYMBOLS, market_messages
 from bench.harness import feed_stream, report
 from tradedash.core import wire
-from tradedash.core.alerts import ALERT_MESSAGE_TYPES, AlertEngine
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
-from tradedash.core.stats import FeedStats
+from tradedash.core.alerts.engine import ALERT_MESSAGE_TYPES, AlertEngine
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
+from tradedash.core.feed.stats import FeedStats
 from tradedash.core.venues.binance.session import BinanceSession
 from tradedash.net.feed_client import FeedClient
 

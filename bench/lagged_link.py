@@ -26,8 +26,8 @@ from bench.harness import report, wait_until
 from mock_exchange.proxy import FaultProxy
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tradedash.core import wire
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
 from tradedash.net.feed_client import FeedClient
 
 SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD")

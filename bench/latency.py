@@ -22,7 +22,7 @@ from websockets.asyncio.client import connect
 from bench.feed_stream import CHANNELS, SYMBOLS
 from bench.harness import feed_stream, report
 from tradedash.core import wire
-from tradedash.core.market import MarketState
+from tradedash.core.market.state import MarketState
 from tradedash.net.feed_client import FeedClient
 
 WARM_UP = 0.1  # share of samples left out at the start (connection, first allocations)

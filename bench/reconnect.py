@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 from bench.harness import report, wait_until
 from mock_exchange.process import ExchangeProcess, reusable_port
 from tradedash.core import wire
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
 from tradedash.net.feed_client import FeedClient
 
 SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD")

@@ -28,9 +28,9 @@ import numpy as np
 from bench.harness import report, wait_until
 from mock_exchange.process import ExchangeProcess
 from tradedash.core import wire
-from tradedash.core.alerts import ALERT_MESSAGE_TYPES, AlertEngine
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
+from tradedash.core.alerts.engine import ALERT_MESSAGE_TYPES, AlertEngine
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
 from tradedash.net.feed_client import FeedClient
 
 SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD", "ADA-USD")

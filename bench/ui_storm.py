@@ -31,7 +31,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tradedash.app import AppOptions, Dashboard
-from tradedash.core.chart_state import IndicatorState
+from tradedash.core.chart.chart_state import IndicatorState
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the QApplication

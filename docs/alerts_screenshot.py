@@ -22,7 +22,7 @@ import qasync  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tradedash.app import AppOptions, Dashboard  # noqa: E402
-from tradedash.core.alert_rules import FeedCondition, PercentChange, PriceCross, PriceRange, new_rule_id  # noqa: E402
+from tradedash.core.alerts.rules import FeedCondition, PercentChange, PriceCross, PriceRange, new_rule_id  # noqa: E402
 
 FEED, SYMBOL = "demo", "BTC-USD"
 

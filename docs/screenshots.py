@@ -73,7 +73,7 @@ async def _until(condition, timeout: float) -> None:
 
 
 async def take_charts() -> None:
-    from tradedash.core.chart_state import ChartState, IndicatorState
+    from tradedash.core.chart.chart_state import ChartState, IndicatorState
 
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.toml"
@@ -110,7 +110,7 @@ async def take_charts() -> None:
 
 
 async def take_views() -> None:
-    from tradedash.core.chart_state import IndicatorState
+    from tradedash.core.chart.chart_state import IndicatorState
 
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "config.toml"

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import msgspec
@@ -22,18 +23,19 @@ from mock_exchange.server import ExchangeConfig, ExchangeServer
 from mock_exchange.market import DEFAULT_SPECS
 from tradedash.config import EMBEDDED, Config, FeedConfig, LoadedConfig, load_config, save_config
 from tradedash.core import wire
-from tradedash.core.alert_store import AlertStore
-from tradedash.core.workspaces import WorkspaceStore
-from tradedash.core.alerts import ALERT_MESSAGE_TYPES
-from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.candle_store import CandleStore
-from tradedash.core.chart_state import ChartState
-from tradedash.core.market import MarketState
-from tradedash.core.redact import RedactingFilter, redact
+from tradedash.core.alerts.store import AlertStore
+from tradedash.core.chart.workspaces import WorkspaceStore
+from tradedash.core.alerts.engine import ALERT_MESSAGE_TYPES
+from tradedash.core.feed.backoff import ReconnectPolicy
+from tradedash.core.chart.candle_store import CandleStore
+from tradedash.core.chart.chart_state import ChartState
+from tradedash.core.market.state import MarketState
+from tradedash.core.feed.redact import RedactingFilter, redact
 from tradedash.core.venues.registry import venue_of
 from tradedash.crash_report import enable_fault_log
 from tradedash.desktop_entry import ENTRY_ID
 from tradedash.net.feed_client import FatalFeedError, FeedClient
+from tradedash.net.sharded_feed import ShardedFeed
 from tradedash.ui.alerts.center import AlertCenter
 from tradedash.ui.dialogs.crash import ExceptionReporter, forward_to_excepthook
 from tradedash.ui.main_window import MainWindow
@@ -133,6 +135,10 @@ class Dashboard:
         self.alerts: AlertCenter | None = None
         self.workspaces: WorkspaceMenu | None = None
         self.candles: CandleStore | None = None
+        #: The REST request-weight budget of each (venue, REST host): every feed on it shares what this address may spend.
+        self._rest_budgets: dict[tuple[str, str], object] = {}
+        #: The feed and {symbol: levels} the window's book panels last asked for (see MainWindow.book_depths_wanted).
+        self._book_depths: tuple[str, dict[str, int]] = ("", {})
 
     @property
     def config(self) -> Config:
@@ -168,6 +174,7 @@ class Dashboard:
         self.window.chart.state_changed.connect(self._chart_changed)
         self.window.config_applied.connect(self._config_applied)
         self.window.theme_chosen.connect(lambda _choice: self.save())
+        self.window.book_depths_wanted.connect(self._book_depths_wanted)
         # Alerts: rules and history live next to the config file; every feed's messages reach the engine.
         self.alerts = AlertCenter(AlertStore(self.config_path.parent), self.window)
         for feed_config in self.config.feeds:
@@ -210,6 +217,12 @@ class Dashboard:
         if saved != now and (saved or now != ChartState().to_dict()):
             self.save()
 
+    def _book_depths_wanted(self, feed_name: str, depths: dict[str, int]) -> None:
+        """The book panels need ``depths`` of ``feed_name``'s books: ask that feed, and every other for its default."""
+        self._book_depths = (feed_name, depths)
+        for name, running in self._running.items():
+            running.feed.client.set_book_depths(depths if name == feed_name else {})
+
     def _system_scheme_changed(self, *_args) -> None:
         if self.window is not None and self.window.config.theme == "system":
             self.window.apply_theme(resolve_theme("system"))
@@ -229,23 +242,31 @@ class Dashboard:
             url, embedded_rest = venue.mock_urls(await self._embedded_url())
             rest_url = rest_url or embedded_rest
         market = MarketState()
-        session = venue.session(
-            market,
+        make_session = partial(
+            venue.session,
             rest_url=rest_url,
-            subscriptions=_subscriptions(feed_config),
+            budgets=self._rest_budgets,
             on_message=self.alerts.observer(feed_config.name),
             on_message_types=ALERT_MESSAGE_TYPES,
             name=redact(url),
         )
-        client = FeedClient(
-            url,
-            session=session,
+        options = dict(
             token=feed_config.token or None,
             ca_file=feed_config.ca_file or None,
             policy=ReconnectPolicy(cap=feed_config.reconnect_max_delay),
             compression=feed_config.compression,
         )
+        client: FeedClient | ShardedFeed
+        if venue.max_streams is not None:  # as many connections as the subscriptions need
+            client = ShardedFeed(
+                url, market=market, make_session=make_session, subscriptions=_subscriptions(feed_config),
+                max_streams=venue.max_streams, **options,
+            )
+        else:
+            client = FeedClient(url, session=make_session(market, subscriptions=_subscriptions(feed_config)), **options)
         self.alerts.attach_feed(feed_config.name, client.lifecycle, lambda: client.symbols, market)
+        if self._book_depths[0] == feed_config.name:  # a restarted feed: the book panels' wish still holds
+            client.set_book_depths(self._book_depths[1])
         view = RunningFeed(feed_config, client, market)
         self.feeds.append(view)
         task = asyncio.create_task(self._run_feed(view), name=f"feed {feed_config.name} {url}")

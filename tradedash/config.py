@@ -67,7 +67,7 @@ class FeedConfig(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
 
 class Config(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """The whole file. ``repaint_hz`` is clamped to 10..60 by the window. ``chart`` is the price chart's
-    :class:`~tradedash.core.chart_state.ChartState` as plain values (checked when the window restores it)."""
+    :class:`~tradedash.core.chart.chart_state.ChartState` as plain values (checked when the window restores it)."""
 
     theme: Theme = "system"
     repaint_hz: int = 30

@@ -19,17 +19,19 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TextIO
 
 from tradedash.core import wire
-from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
-from tradedash.core.redact import RedactingFilter, redact
+from tradedash.core.feed.backoff import ReconnectPolicy
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
+from tradedash.core.feed.redact import RedactingFilter, redact
 from tradedash.core.venues.registry import DEFAULT_VENUE, VENUES, venue_of
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.feed_group import FeedGroup
 from tradedash.net.recorder import FrameRecorder
+from tradedash.net.sharded_feed import ShardedFeed
 
 __all__ = ["main", "build_parser", "format_event", "stats_line"]
 
@@ -119,7 +121,7 @@ def format_event(message: wire.MarketMessage) -> str:
     )
 
 
-def stats_line(feed: FeedClient) -> str:
+def stats_line(feed: FeedClient | ShardedFeed) -> str:
     """One JSON line of a feed's statistics: its state and every feed-wide figure of :class:`FeedStats`."""
     figures = feed.stats.as_dict()
     del figures["subscriptions"], figures["last_errors"]
@@ -161,21 +163,20 @@ async def run_tape(args: argparse.Namespace, recorder: FrameRecorder | None = No
         on_message = lambda message: printer.line(wire.encode(message).decode())  # noqa: E731
     else:
         on_message = lambda message: printer.line(format_event(message))  # noqa: E731
-    feeds = [
-        FeedClient(
-            url,
-            session=venue.session(
-                market, rest_url=args.rest_url or "", subscriptions=wire.subscriptions_of(channels, symbols),
-                on_message=on_message, recorder=recorder, name=redact(url),
-            ),
-            token=args.token,
-            ca_file=args.ca_file,
-            policy=ReconnectPolicy(),
-            compression=args.compression,
+    feeds: list[FeedClient | ShardedFeed] = []
+    for url in args.url:
+        make_session = partial(
+            venue.session, rest_url=args.rest_url or "", on_message=on_message, recorder=recorder, name=redact(url)
         )
-        for url in args.url
-    ]
-    ever_live: set[FeedClient] = set()
+        wanted = wire.subscriptions_of(channels, symbols)
+        options = dict(token=args.token, ca_file=args.ca_file, policy=ReconnectPolicy(), compression=args.compression)
+        if venue.max_streams is not None:  # as many connections as the streams need
+            feeds.append(ShardedFeed(
+                url, market=market, make_session=make_session, subscriptions=wanted, max_streams=venue.max_streams, **options
+            ))
+        else:
+            feeds.append(FeedClient(url, session=make_session(market, subscriptions=wanted), **options))
+    ever_live: set[FeedClient | ShardedFeed] = set()
     for feed in feeds:
         feed.lifecycle.add_listener(lambda old, new, feed=feed: new is FeedState.LIVE and ever_live.add(feed))
     group = FeedGroup(feeds)
@@ -207,7 +208,7 @@ async def run_tape(args: argparse.Namespace, recorder: FrameRecorder | None = No
     return EXIT_FATAL if failed else EXIT_NEVER_LIVE if never_live else EXIT_OK
 
 
-def _never_live_reason(feed: FeedClient, duration: float | None) -> str:
+def _never_live_reason(feed: FeedClient | ShardedFeed, duration: float | None) -> str:
     """Why a feed never went live, as one line: its last error, and a hint for symbols in the wrong case."""
     text = f"never live in {duration:g} s" if duration else "never live"
     errors = feed.stats.last_errors

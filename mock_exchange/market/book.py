@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import random
 
-from tradedash.core.wire import Level, book_checksum
+from tradedash.core.wire import BOOK_DEFAULT_DEPTH, BOOK_MAX_DEPTH, Level, book_checksum
 
 from .simulator import SimTrade, SymbolSimulator
 
 __all__ = ["MAX_BOOK_DEPTH", "DEFAULT_BOOK_DEPTH", "LevelBook", "DepthView"]
 
-MAX_BOOK_DEPTH = 50
-DEFAULT_BOOK_DEPTH = 10
+#: The protocol's book depths (docs/protocol.md), stated once in the wire module.
+MAX_BOOK_DEPTH, DEFAULT_BOOK_DEPTH = BOOK_MAX_DEPTH, BOOK_DEFAULT_DEPTH
 #: Levels a side whose size changes (or that vanish) on each step, besides the best.
 _CHURN = 3
 #: Typical distance between two levels, as a fraction of the price.

@@ -61,8 +61,9 @@ PREFIX = "/binance"
 _WS = PREFIX + "/ws"
 _STREAM = PREFIX + "/stream"
 _API = PREFIX + "/api/"
-#: Bars of the simulated market's past that klines start from: 1 s bars, and 1 m bars (25 hours of
-#: them, which also make the longer intervals' past; more would slow every start of the exchange).
+#: Bars of the simulated market's past that the kline streams start from: 1 s bars, and 1 m bars (25 hours
+#: of them, which also make the longer intervals' recent past; more would slow every start of the exchange).
+#: ``GET /api/v3/klines`` reads older bars from the simulated market's past itself.
 PAST_BARS = {"1s": 1500, "1m": 1500}
 #: Seconds between two market ticks (the period of ``@100ms`` streams).
 TICK = 0.1
@@ -115,7 +116,7 @@ class BinanceEndpoint:
         self._counters = counters
         self._faults = faults
         self.names = SymbolNames(market.symbols)
-        self.market = BinanceMarket(self.names)
+        self.market = BinanceMarket(self.names, past=market.history)
         specs = {info.symbol: (info.tick_size, info.lot_size) for info in market.symbol_infos()}
         self.rest = RestApi(
             self.market, specs, weight_limit=config.binance_weight_limit, book_of=self._publish_unwatched,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from mock_exchange.cli import build_parser, config_from_args
 from mock_exchange.market import SymbolSpec
 from tests.mock_exchange.raw_client import recv_json, recv_until, request
+from tests.support.exchange_process import exchange_process, start_exchange
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,19 +67,8 @@ def test_cli_errors_are_one_clear_line():
     assert result.stderr.strip() == "mock-exchange: unknown symbols ['NOPE-USD']; listed: ['ADA-USD', 'BTC-USD', 'DOGE-USD', 'ETH-USD', 'SOL-USD']"
 
 
-async def test_the_process_serves_with_a_token_and_scheduled_faults(tmp_path):
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "mock_exchange", "--port", "0", "--token", "t", "--admin-token", "a",
-        "--fault", "send_unknown_type@every=0.2", "--rate", "20",
-        cwd=ROOT, stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        url = None
-        while url is None:
-            line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
-            assert line, "the exchange exited early"
-            match = re.search(r"listening on (ws://\S+)", line)
-            url = match and match.group(1)
+async def test_the_process_serves_with_a_token_and_scheduled_faults():
+    async with exchange_process("--token", "t", "--admin-token", "a", "--fault", "send_unknown_type@every=0.2", "--rate", "20") as url:
         with pytest.raises(InvalidStatus):
             await connect(url)
         async with connect(url + "?token=t") as ws:
@@ -87,30 +76,12 @@ async def test_the_process_serves_with_a_token_and_scheduled_faults(tmp_path):
             await recv_until(ws, lambda m: m["type"] == "gossip")
             ack = await request(ws, {"op": "admin", "id": 1, "token": "a", "fault": "delay", "args": {"seconds": 0}})
             assert ack["type"] == "ack"
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 30)
-
-
-async def _start_exchange(*args: str, **kwargs) -> tuple[asyncio.subprocess.Process, str, list[str]]:
-    """Start ``python -m mock_exchange --port 0 ARGS``; returns the process, its URL and the log lines read so far."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "mock_exchange", "--port", "0", *args, cwd=ROOT, stderr=asyncio.subprocess.PIPE, **kwargs
-    )
-    lines: list[str] = []
-    while True:
-        line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
-        assert line, f"the exchange exited early: {lines}"
-        lines.append(line)
-        match = re.search(r"listening on (wss?://\S+)", line)
-        if match:
-            return process, match.group(1), lines
 
 
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 async def test_a_signal_closes_clients_with_1001_and_logs_stopped_even_with_sigint_ignored(number):
     # A script's background job (`mock-exchange &`) starts with SIGINT ignored.
-    process, url, lines = await _start_exchange(preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    process, url, lines = await start_exchange(preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
         async with connect(url) as ws:
             await recv_json(ws)

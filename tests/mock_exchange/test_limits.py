@@ -9,12 +9,12 @@ import ssl
 from pathlib import Path
 
 import pytest
-import trustme
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from mock_exchange.server.limits import RequestBudget
 from tests.mock_exchange.raw_client import masked_text, raw_websocket, read_close, recv_json, recv_until, request
+from tests.support.certificates import server_certificate
 from tests.support.waiting import wait_for
 
 
@@ -101,17 +101,8 @@ async def test_origin_allow_list_refuses_other_browsers_with_403(make_exchange):
     assert info.value.response.status_code == 403
 
 
-def _server_certificate(tmp_path) -> tuple[str, str, trustme.CA]:
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    certfile, keyfile = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert.cert_chain_pems[0].write_to_path(certfile)
-    cert.private_key_pem.write_to_path(keyfile)
-    return str(certfile), str(keyfile), ca
-
-
 async def test_tls_serves_wss_that_verifies_against_the_certificate(make_exchange, tmp_path):
-    certfile, keyfile, ca = _server_certificate(tmp_path)
+    certfile, keyfile, ca = server_certificate(tmp_path)
     exchange = await make_exchange(certfile=certfile, keyfile=keyfile)
     assert exchange.url.startswith("wss://127.0.0.1:")
     context = ssl.create_default_context()

@@ -12,8 +12,8 @@ import msgspec
 from mock_exchange.server import ExchangeServer
 from tests.support.waiting import wait_for
 from tradedash.core import wire
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
 from tradedash.core.venues.binance import messages as m
 from tradedash.core.venues.registry import venue_of
 from tradedash.net.feed_client import FeedClient

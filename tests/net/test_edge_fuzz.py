@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from tradedash.core import wire
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
-from tradedash.core.market import MarketState
+from tradedash.core.market.state import MarketState
 
 SYMBOLS = ["BTC-USD", "ETH-USD", "DOGE-USD", ""]
 TYPES = ["ticker", "trades", "book", "candles", "heartbeat", "hello", "ack", "error", "shutdown", "weather", 7, None]

@@ -10,15 +10,17 @@ import time
 
 import msgspec
 import pytest
+import trustme
 
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tests.net.support import ScriptedExchange
 from tests.support.builders import ticker
+from tests.support.certificates import server_certificate
 from tests.support.waiting import wait_for
 from tradedash.core import wire
-from tradedash.core.market import MarketState
-from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
+from tradedash.core.feed.backoff import ReconnectPolicy
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.feed_group import FeedGroup
 from tradedash.net.recorder import FrameRecorder
@@ -176,12 +178,8 @@ def test_recorder_keeps_each_frame_on_one_line(tmp_path):
 
 
 async def test_wss_with_a_ca_file_verifies_the_server_and_a_wrong_ca_is_fatal(tmp_path):
-    trustme = pytest.importorskip("trustme")
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1")
-    certfile, keyfile, cafile = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
-    cert.cert_chain_pems[0].write_to_path(certfile)
-    cert.private_key_pem.write_to_path(keyfile)
+    certfile, keyfile, ca = server_certificate(tmp_path)
+    cafile = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(cafile)
     other = tmp_path / "other-ca.pem"
     trustme.CA().cert_pem.write_to_path(other)

@@ -16,7 +16,7 @@ from tests.net.support import ScriptedExchange
 from tests.support.waiting import wait_for
 from tradedash.core import wire
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
-from tradedash.core.market import MarketState
+from tradedash.core.market.state import MarketState
 from tradedash.net.feed_client import FeedClient, HistoryError
 
 BTC = "BTC-USD"

@@ -24,9 +24,9 @@ from tests.support.builders import ticker
 from tests.support.waiting import wait_for
 from tests.reference_book import ReferenceBook
 from tradedash.core import wire
-from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
+from tradedash.core.feed.backoff import ReconnectPolicy
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
 from tradedash.net.feed_client import FatalFeedError, FeedClient
 from tradedash.net.recorder import FrameRecorder
 

@@ -74,5 +74,5 @@ def test_the_installed_app_opens_its_window_and_quits_cleanly(app_venv, tmp_path
     try:
         app.wait_for_log("a second start with this config will bring this window to the front")  # the window is up
     finally:
-        assert app.stop() == 0, app.stderr_path.read_text()[-2000:]
-    assert "Traceback" not in app.stderr_path.read_text()
+        assert app.stop() == 0, app.output()[-2000:]
+    assert "Traceback" not in app.output()

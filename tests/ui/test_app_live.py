@@ -8,13 +8,14 @@ import time
 from pathlib import Path
 
 import msgspec
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from tests.support.waiting import wait_for as until
 from tradedash.app import AppOptions, Dashboard, run_dashboard
 from tradedash.config import load_config
 from tradedash.core import wire
-from tradedash.core.lifecycle import FeedState
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.ui.main_window import MainWindow
 
 CONFIG = """\
@@ -187,9 +188,88 @@ def test_a_binance_feed_on_the_embedded_mock_fills_the_watchlist_and_book(qt_asy
             await until(lambda: model.rowCount() == 2 and client.state is FeedState.LIVE)
             await until(lambda: all(model.index(r, 1).data() != "—" for r in range(2)))
             await until(lambda: window.book.model.has_book and window.book.model.index(0, 0).data() is not None)
-            assert client.url.endswith("/binance") and type(client.session).__name__ == "BinanceSession"
+            assert client.url.endswith("/binance") and type(client.connections[0].session).__name__ == "BinanceSession"
             return {model.index(r, 0).data() for r in range(2)}
         finally:
             await dashboard.stop()
 
     assert qt_async.run(scenario()) == {"BTC-USD · Binance", "ETH-USD · Binance"}  # the venue beside the symbol
+
+
+def test_ctrl_k_on_a_symbol_not_subscribed_subscribes_it_live_and_saves_it(qt_async, tmp_path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from tradedash.ui.dialogs.symbol_search import SymbolSearchPopup
+    from tradedash.ui.running_feed import SymbolRef
+
+    dashboard = _dashboard(tmp_path, CONFIG.replace('["BTC-USD", "ETH-USD", "SOL-USD"]', '["BTC-USD"]'))
+
+    async def scenario():
+        await dashboard.start(show=False)
+        try:
+            window, feed = dashboard.window, dashboard.feeds[0]
+            model = window.watchlist_model
+            await until(lambda: model.rowCount() == 1 and any(info.symbol == "ETH-USD" for info in feed.client.symbols))
+            window.symbol_search_action.trigger()
+            popup = next(d for d in window.dialogs if isinstance(d, SymbolSearchPopup))
+            popup.filter.setText("ETH-USD")
+            QTest.keyClick(popup.filter, Qt.Key.Key_Return)
+            assert window.focused_chart.symbol == SymbolRef("demo", "ETH-USD")
+            assert "Subscribed to ETH-USD on demo" in window.statusBar().currentMessage()
+            await until(lambda: model.row_of(SymbolRef("demo", "ETH-USD")) >= 0)  # a watchlist row, with prices
+            live = lambda: feed.market.symbols["ETH-USD"].candles["1s"].view()  # noqa: E731
+            await until(lambda: len(live().start) >= 2)  # live bars keep coming...
+            painted = window.chart.repaints
+            await until(lambda: not window.chart.waiting and window.chart.repaints > painted + 1)  # ...onto the chart
+            assert {s.symbol for s in feed.client.subscriptions} == {"BTC-USD", "ETH-USD"}
+            assert feed.client.stats.reconnects == 0 and list(feed.client.stats.last_errors) == []
+        finally:
+            await dashboard.stop()
+
+    qt_async.run(scenario())
+    saved = load_config(tmp_path / "config.toml")
+    assert saved.error is None and saved.config.feeds[0].symbols == ["BTC-USD", "ETH-USD"]
+
+
+def test_a_deeper_book_ladder_asks_the_feed_for_that_depth_and_back(qt_async, tmp_path):
+    dashboard = _dashboard(tmp_path)
+
+    async def scenario():
+        await dashboard.start(show=False)
+        window, feed = dashboard.window, dashboard.feeds[0]
+        window.show()  # only panels on screen ask for depth
+        try:
+            ladder = window.book
+            await until(lambda: ladder.model.has_book and window.focused_chart.symbol is not None)
+            symbol = ladder.model.symbol
+            levels = lambda: len(feed.market.symbols[symbol].book.bids(1000))  # noqa: E731
+            await until(lambda: levels() == 10)  # the protocol's default depth
+            ladder.depth_box.setCurrentIndex(ladder.depth_box.findData(50))
+            await until(lambda: levels() == 50)  # subscribed again at 50: a snapshot that deep
+            await until(lambda: ladder.model.index(0, 0).data() is not None)  # the 50th ask, at the top
+            assert ladder.model.rowCount() == 101
+            ladder.set_depth(100)  # past what protocol v1 sends (50): the most it has, the rows above it empty
+            await until(lambda: ladder.model.index(50, 0).data() is not None)
+            assert levels() == 50 and ladder.model.index(49, 0).data() is None
+            window.show_symbol(window.watchlist_model.ref_at(next(
+                row for row in range(window.watchlist_model.rowCount()) if window.watchlist_model.ref_at(row).symbol != symbol
+            )))  # another symbol: its book goes deep, the one left goes back to the default
+            other = ladder.model.symbol
+            await until(lambda: levels() == 10 and len(feed.market.symbols[other].book.bids(1000)) == 50)
+            ladder.set_depth(10)
+            await until(lambda: len(feed.market.symbols[other].book.bids(1000)) == 10)
+            window.docks["depth"].raise_()  # the depth chart's tab in front: its 50 levels are asked for
+            await until(lambda: len(feed.market.symbols[other].book.bids(1000)) == 50)
+            window.docks["book"].raise_()
+            await until(lambda: len(feed.market.symbols[other].book.bids(1000)) == 10)
+            assert feed.client.stats.reconnects == 0 and list(feed.client.stats.last_errors) == []
+            assert feed.client.state is FeedState.LIVE
+            ladder.set_depth(20)  # kept beside the config for the next start
+        finally:
+            window.hide()  # closing the last shown window would end the test's event loop
+            await dashboard.stop()
+
+    qt_async.run(scenario())
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    assert settings.value("panels/book_depth") in (20, "20")

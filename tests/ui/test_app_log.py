@@ -6,8 +6,8 @@ import asyncio
 import logging
 
 from tradedash.app import setup_logging
-from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.market import MarketState
+from tradedash.core.feed.backoff import ReconnectPolicy
+from tradedash.core.market.state import MarketState
 from tradedash.net.feed_client import FeedClient
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from app_process import app_env, run_app
+from tests.support.app_process import app_env, run_app
 
 
 def _firing(at: float) -> dict:

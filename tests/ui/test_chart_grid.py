@@ -93,3 +93,27 @@ def test_each_tick_repaints_the_focused_chart_and_one_other_in_turn(qtbot, feed,
     for _ in range(3):  # no new trade: each of the others catches up within three ticks
         grid.refresh()
     assert all(chart.plots.last_line.value() == price for chart in grid.shown)
+
+
+def test_the_chart_menu_shows_and_acts_on_the_focused_charts_choices_and_indicators(qtbot, feed, tmp_path):
+    window = priced_window(qtbot, feed, tmp_path)
+    window.show()
+    window.set_chart_count(2)
+    first, second = window.chart_grid.shown
+    second.set_interval("1m")
+    second.set_scale("log")
+    window.chart_grid.set_focused(second)
+    menu = window.menu("chart")
+    menu.aboutToShow.emit()
+    checked = {text for text in (a.text() for a in menu.actions() if a.isCheckable() and a.isChecked())}
+    assert checked == {"&Candlesticks", "Interval 1m", "Logarithmic price scale"}
+    assert window.chart_choices[("mode", "line")].shortcut() == QKeySequence("L")
+    window.chart_grid.set_focused(first)
+    menu.aboutToShow.emit()
+    checked = {text for text in (a.text() for a in menu.actions() if a.isCheckable() and a.isChecked())}
+    assert checked == {"&Candlesticks", "Interval 1s", "Linear price scale"}
+    window.chart_indicators_menu.aboutToShow.emit()
+    add = next(a for a in window.chart_indicators_menu.actions() if a.text() == "Add indicator").menu()
+    next(a for a in add.actions() if a.text() == "RSI…").trigger()
+    assert first.dialog is not None and second.dialog is None  # the focused chart's indicator dialog
+    first.dialog.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tradedash.app import AppOptions, Dashboard
 from tradedash.config import load_config
-from tradedash.core.chart_state import ChartState, IndicatorState
+from tradedash.core.chart.chart_state import ChartState, IndicatorState
 
 CONFIG = """\
 [[feeds]]

@@ -12,11 +12,11 @@ import random
 import sys
 
 import pytest
-from app_process import run_app
+from tests.support.app_process import run_app
 from PySide6.QtCore import QSettings
 
 from tradedash.config import Config, load_config
-from tradedash.core.alert_store import HISTORY_FILE, RULES_FILE, AlertStore
+from tradedash.core.alerts.store import HISTORY_FILE, RULES_FILE, AlertStore
 from tradedash.ui.alerts.center import AlertCenter
 from tradedash.ui.main_window import MainWindow
 
@@ -119,7 +119,7 @@ def _window_with_alerts(qtbot, directory) -> AlertCenter:
     window = MainWindow([], Config(), QSettings(str(directory / "layout.ini"), QSettings.Format.IniFormat))
     window.repaint_timer.stop()
     qtbot.addWidget(window)
-    return AlertCenter(AlertStore(directory), window, current=lambda: ("", "BTC-USD"))
+    return AlertCenter(AlertStore(directory), window, symbol_of=lambda _chart: ("", "BTC-USD"))
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from ui_helpers import make_feed
 
 from tests.support.builders import T0, ticker, trade
 from tradedash.config import Config
-from tradedash.core.alert_store import AlertStore
+from tradedash.core.alerts.store import AlertStore
 from tradedash.ui.alerts.center import AlertCenter
 from tradedash.ui.main_window import MainWindow
 

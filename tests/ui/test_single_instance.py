@@ -27,8 +27,8 @@ def test_a_second_start_with_the_same_config_raises_the_first_and_exits_0(tmp_pa
     first.wait_for_log(READY)
     second = AppProcess(tmp_path, "second", "--config", config)
     apps.append(second)
-    assert second.process.wait(30) == 0, second.stderr_path.read_text()
-    assert "already running with this config" in second.stderr_path.read_text()
+    assert second.process.wait(30) == 0, second.output()
+    assert "already running with this config" in second.output()
     first.wait_for_log(RAISED, timeout=10)
     assert first.log().count(RAISED) == 1
     assert not second.log_dir.exists()  # it handed over before opening a log of its own

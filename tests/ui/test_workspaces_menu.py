@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSettings
 from ui_helpers import priced_window
 
-from tradedash.core.chart_state import IndicatorState
-from tradedash.core.workspaces import WORKSPACES_FILE, WorkspaceStore
+from tradedash.config import Config
+from tradedash.core.chart.chart_state import IndicatorState
+from tradedash.core.chart.workspaces import WORKSPACES_FILE, WorkspaceStore
+from tradedash.ui.main_window import MainWindow
 from tradedash.ui.running_feed import SymbolRef
 from tradedash.ui.workspace_menu import WorkspaceMenu
 
@@ -68,3 +71,49 @@ def test_corrupt_file_is_reported_and_kept_aside(qtbot, feed, tmp_path):
     menu.restore()
     assert menu.workspaces == {} and "kept as" in window.statusBar().currentMessage()
     assert len(list(tmp_path.glob(f"{WORKSPACES_FILE}.bad-*"))) == 1
+
+
+def test_book_depths_are_kept_with_the_layout_and_with_each_workspace(qtbot, feed, tmp_path):
+    window = priced_window(qtbot, feed, tmp_path)
+    window.book.set_depth(50)
+    window.depth.set_depth(None)  # every level
+    workspace = window.workspace("deep")
+    assert (workspace.book_depth, workspace.depth_chart_depth) == (50, None)
+    window.close()  # the layout is saved on close
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    again = MainWindow([feed], Config(feeds=[feed.config]), settings)
+    qtbot.addWidget(again)
+    assert (again.book.depth, again.depth.depth) == (50, None)
+    again.book.set_depth(20)
+    again.depth.set_depth(10)
+    again.apply_workspace(workspace)
+    assert (again.book.depth, again.depth.depth) == (50, None)
+    assert again.book.depth_box.currentText() == "50 levels"
+    settings.setValue("panels/book_depth", "37")  # not a choice: the default stays
+    settings.setValue("panels/depth_chart_depth", "many")
+    third = MainWindow([feed], Config(feeds=[feed.config]), settings)
+    qtbot.addWidget(third)
+    assert (third.book.depth, third.depth.depth) == (10, 50)
+
+
+def test_the_window_asks_for_the_depth_its_book_panels_show_on_screen(qtbot, feed, tmp_path):
+    window = priced_window(qtbot, feed, tmp_path)
+    window.repaint_timer.stop()
+    wishes = []
+    window.book_depths_wanted.connect(lambda name, depths: wishes.append((name, depths)))
+    window.show()
+    qtbot.waitExposed(window)
+    window.refresh()
+    assert wishes == []  # the ladder at its default 10 levels, the depth chart behind its tab: nothing to ask
+    window.book.set_depth(20)
+    window.refresh()
+    assert wishes == [("demo", {"BTC-USD": 20})]
+    window.docks["depth"].raise_()  # the depth chart (50 levels) in front of the ladder
+    qtbot.waitUntil(lambda: window.refresh() or len(wishes) == 2)
+    assert wishes[-1] == ("demo", {"BTC-USD": 50})
+    window.docks["book"].raise_()
+    window.show_symbol(SymbolRef("demo", "SOL-USD"))
+    qtbot.waitUntil(lambda: window.refresh() or wishes[-1] == ("demo", {"SOL-USD": 20}))
+    window.book.set_depth(10)
+    window.refresh()
+    assert wishes[-1] == ("demo", {})

@@ -14,7 +14,7 @@ from PySide6.QtCore import QSettings
 from tests.support.builders import ticker, trade
 from tradedash.config import Config, FeedConfig
 from tradedash.core import wire
-from tradedash.core.market import MarketState
+from tradedash.core.market.state import MarketState
 from tradedash.net.feed_client import FeedClient
 from tradedash.ui.main_window import MainWindow
 from tradedash.ui.running_feed import RunningFeed

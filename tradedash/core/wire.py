@@ -43,6 +43,8 @@ __all__ = [
     "SymbolInfo",
     "MarketMessage",
     "ServerMessage",
+    "BOOK_MAX_DEPTH",
+    "BOOK_DEFAULT_DEPTH",
     "Subscribe",
     "Unsubscribe",
     "ListSubscriptions",
@@ -280,8 +282,14 @@ ServerMessage = Union[Hello, Ack, Error, Ticker, Trade, Book, Candle, Heartbeat,
 # --- Client to server ---------------------------------------------------------------
 
 
+#: Book levels per side a ``subscribe`` may ask for (``depth``), and what it gets without one.
+BOOK_MAX_DEPTH, BOOK_DEFAULT_DEPTH = 50, 10
+
+
 class Subscribe(msgspec.Struct, tag_field="op", tag="subscribe", forbid_unknown_fields=True):
-    """Add (channel, symbol) pairs: every channel for every symbol. ``depth`` applies to book."""
+    """Add (channel, symbol) pairs: every channel for every symbol. ``depth`` (1..:data:`BOOK_MAX_DEPTH`,
+    default :data:`BOOK_DEFAULT_DEPTH`) applies to book; subscribing to a book again with another
+    depth replaces its depth and brings a new snapshot."""
 
     id: int
     channels: list[str]

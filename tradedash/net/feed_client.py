@@ -1,11 +1,11 @@
-"""One persistent WebSocket feed: the I/O pump around a :class:`~tradedash.core.feed_session.FeedSession`.
+"""One persistent WebSocket feed: the I/O pump around a :class:`~tradedash.core.feed.session.FeedSession`.
 
 This is the only layer that owns sockets. The session (pure, in the core) decides
 everything about the feed; :class:`FeedClient` connects and backs off, hands every
 frame to the session as websockets parses it, writes what the session wants sent,
 and runs its timers. Which failures are retried is decided by
 :func:`classify_failure`; how long to wait comes from a
-:class:`~tradedash.core.backoff.ReconnectPolicy`.
+:class:`~tradedash.core.feed.backoff.ReconnectPolicy`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ import logging
 import random
 import ssl
 import time
-import urllib.request
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from functools import partial
 
 from websockets.asyncio.client import connect
@@ -24,8 +23,8 @@ from websockets.client import process_exception
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tradedash.core import wire
-from tradedash.core.backoff import ReconnectPolicy
-from tradedash.core.feed_session import (
+from tradedash.core.feed.backoff import ReconnectPolicy
+from tradedash.core.feed.session import (
     CloseConnection,
     FatalFeedError,
     FeedSession,
@@ -36,11 +35,12 @@ from tradedash.core.feed_session import (
     SendText,
 )
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
-from tradedash.core.lifecycle import FeedLifecycle, FeedState
-from tradedash.core.redact import redact
-from tradedash.core.stats import FeedStats
+from tradedash.core.feed.lifecycle import FeedLifecycle, FeedState
+from tradedash.core.feed.redact import redact
+from tradedash.core.feed.stats import FeedStats
 
 from .callback_connection import CallbackConnection
+from .http import HttpReply, http_get
 from .recorder import FrameRecorder
 
 __all__ = ["FeedClient", "FatalFeedError", "HistoryError", "MarketSink", "classify_failure"]
@@ -194,6 +194,11 @@ class FeedClient:
         return self.session.market
 
     @property
+    def connections(self) -> list[FeedClient]:
+        """The feed's connections: this one (a :class:`~.sharded_feed.ShardedFeed` has several)."""
+        return [self]
+
+    @property
     def lifecycle(self) -> FeedLifecycle:
         return self.session.lifecycle
 
@@ -229,6 +234,13 @@ class FeedClient:
         """Want exactly ``wanted``; the requests it takes are sent at once when connected, and
         every wanted subscription after every reconnect."""
         self.session.set_subscriptions(wanted)
+        self._wake_writer()
+
+    def set_book_depths(self, depths: Mapping[str, int]) -> None:
+        """Want ``depths[symbol]`` levels a side of those symbols' books (every other book: the venue's
+        default); asked for at once when connected, and after every reconnect. See
+        :meth:`FeedSession.set_book_depths`."""
+        self.session.set_book_depths(depths)
         self._wake_writer()
 
     async def fetch_history(
@@ -429,22 +441,33 @@ class FeedClient:
         task.add_done_callback(self._fetches.discard)
 
     async def _fetch_snapshot(self, action: FetchSnapshot) -> None:
-        try:
-            body = await asyncio.to_thread(_http_get, action.url)
-        except (OSError, ValueError) as exc:  # network, HTTP status (URLError), or a URL urllib refuses
-            self.session.snapshot_failed(action.symbol, str(exc))
+        reply = await self._http_get(action.url)
+        if reply.failure is not None:
+            self.session.snapshot_failed(action.symbol, reply.failure)
         else:
-            self.session.receive_snapshot(action.symbol, body, self._clock())
+            self.session.receive_snapshot(action.symbol, reply.body, self._clock())
         self._wake_writer()
 
     async def _fetch_history(self, action: FetchHistory) -> None:
-        try:
-            body = await asyncio.to_thread(_http_get, action.url)
-        except OSError as exc:
-            self.session.history_fetch_failed(action.request_id, str(exc))
+        reply = await self._http_get(action.url)
+        if reply.failure is not None:
+            self.session.history_fetch_failed(action.request_id, reply.failure)
         else:
-            self.session.receive_history(action.request_id, body)
+            self.session.receive_history(action.request_id, reply.body)
         self._wake_writer()
+
+    async def _http_get(self, url: str) -> HttpReply:
+        """GET ``url`` beside the connection; the session hears of every answer (its status and
+        headers: request weights, ``Retry-After``) before its body or failure is handed on."""
+        try:
+            reply = await asyncio.to_thread(http_get, url)
+        except (OSError, ValueError) as exc:  # network, or a URL urllib refuses
+            reply = HttpReply(None, {}, b"", str(exc))
+        except asyncio.CancelledError:  # the feed stops: the request no longer counts as under way
+            self.session.rest_answered(None, {}, self._clock())
+            raise
+        self.session.rest_answered(reply.status, reply.headers, self._clock())
+        return reply
 
     async def _run_timers(self) -> None:
         """Call the session's tick at its deadlines, and at least four times per heartbeat interval."""
@@ -471,11 +494,6 @@ class FeedClient:
     def _wake_writer(self) -> None:
         if self.session.wants_to_send():
             self._send_due.set()
-
-
-def _http_get(url: str, timeout: float = 10.0) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - a venue's https URL
-        return response.read()
 
 
 def _describe(exc: BaseException) -> str:

@@ -6,12 +6,13 @@ import asyncio
 from collections.abc import Iterable
 
 from .feed_client import FatalFeedError, FeedClient
+from .sharded_feed import ShardedFeed
 
 __all__ = ["FeedGroup"]
 
 
 class FeedGroup:
-    """Runs several :class:`FeedClient`s at once.
+    """Runs several feeds (:class:`FeedClient`s, or :class:`ShardedFeed`s of several connections) at once.
 
     Contract: ``run()`` returns once every feed has stopped. A feed that fails
     fatally stops alone (its ``fatal_reason`` says why) and the others go on;
@@ -19,7 +20,7 @@ class FeedGroup:
     all have stopped. ``close()`` closes every feed.
     """
 
-    def __init__(self, feeds: Iterable[FeedClient]) -> None:
+    def __init__(self, feeds: Iterable[FeedClient | ShardedFeed]) -> None:
         self.feeds = list(feeds)
 
     async def run(self) -> None:

@@ -12,10 +12,12 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QM
 import logging
 
 from tradedash.config import Config
-from tradedash.core.candle_store import CandleStore
-from tradedash.core.chart_state import ChartState
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.workspaces import Workspace
+from tradedash.core.chart.candle_store import CandleStore
+from tradedash.core.chart.chart_state import ChartState
+from tradedash.core.chart.depth import DEPTH_CHOICES, LADDER_CHOICES, LADDER_DEFAULT
+from tradedash.core.chart.workspaces import Workspace
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.net.symbol_list import fetch_symbol_list
 from tradedash.ui.dialogs.about import AboutDialog
 from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
 from tradedash.ui.dialogs.symbol_search import SymbolSearchPopup, searchable_symbols
@@ -65,11 +67,16 @@ class MainWindow(QMainWindow):
     the first, always shown); the Chart menu, the watchlist and the symbol
     search act on ``focused_chart``, and the book, trades and depth chart follow
     its symbol. :meth:`workspace` and :meth:`apply_workspace` give and take the
-    grid, each chart's state and the panel layout as one value.
+    grid, each chart's state, the panel layout and the book depths as one value.
+    The levels a side the ladder and the depth chart show (when on screen) of
+    their symbol's book leave as ``book_depths_wanted(feed name, {symbol: levels}``
+    or ``{}`` for the venue's default) whenever that changes, for the app to ask
+    the feed for; the depths chosen are saved with the layout.
     """
 
     config_applied = Signal(object)
     theme_chosen = Signal(str)
+    book_depths_wanted = Signal(str, object)
 
     def __init__(
         self,
@@ -93,6 +100,7 @@ class MainWindow(QMainWindow):
         self._fit_default_size(1440, 860)
         self.dialogs: list[QWidget] = []
         self._shown_feed: RunningFeed | None = None
+        self._book_wish: tuple[str, dict[str, int]] = ("", {})
 
         self.watchlist_model = WatchlistModel(feeds, self.theme)
         self.watchlist = WatchlistPanel(self.watchlist_model)
@@ -128,6 +136,7 @@ class MainWindow(QMainWindow):
         self._arrange_default()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._layout_restored = self._restore_layout()
+        self._restore_book_depths()
 
         self.status_light = StatusLight()
         self.status_text = QLabel()
@@ -228,6 +237,15 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         return isinstance(state, QByteArray) and self.restoreState(state, LAYOUT_VERSION)
 
+    def _restore_book_depths(self) -> None:
+        """The ladder's and the depth chart's levels as last saved (anything else saved: the defaults stay)."""
+        book = _saved_choice(self._settings.value("panels/book_depth"), LADDER_CHOICES)
+        depth = _saved_choice(self._settings.value("panels/depth_chart_depth"), tuple(c or 0 for c in DEPTH_CHOICES))
+        if book is not None:
+            self.book.set_depth(book)
+        if depth is not None:
+            self.depth.set_depth(depth or None)
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._layout_restored:
@@ -243,6 +261,8 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         self._settings.setValue("window/geometry", self.saveGeometry())
         self._settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self._settings.setValue("panels/book_depth", self.book.depth)
+        self._settings.setValue("panels/depth_chart_depth", self.depth.depth or 0)  # 0: every level
         self._settings.sync()
 
     def resizeEvent(self, event) -> None:
@@ -293,17 +313,7 @@ class MainWindow(QMainWindow):
         self.subscriptions_action = self._action("&Subscriptions…", self.open_subscriptions, "Ctrl+Shift+S", "subscriptions")
         feeds_menu.addAction(self.subscriptions_action)
 
-        chart_menu = self.add_menu("chart", "&Chart", before=None)
-        self.follow_action = self._action("&Follow live", lambda: self.focused_chart.set_follow(True), "End", "follow")
-        chart_menu.addAction(self.follow_action)
-        chart_menu.addAction(self._action("&Line", lambda: self.focused_chart.set_mode("line"), "L", "line-chart"))
-        chart_menu.addAction(self._action("&Candlesticks", lambda: self.focused_chart.set_mode("candles"), "C", "candles"))
-        chart_menu.addSeparator()
-        for number, interval in enumerate(INTERVALS, start=1):
-            chart_menu.addAction(self._action(f"Interval {interval}", lambda _=False, i=interval: self.focused_chart.set_interval(i), f"Ctrl+{number}"))
-        chart_menu.addSeparator()
-        for kind, label in (("linear", "Linear price scale"), ("log", "Logarithmic price scale"), ("percent", "Percent price scale")):
-            chart_menu.addAction(self._action(label, lambda _=False, k=kind: self.focused_chart.set_scale(k)))
+        self._build_chart_menu()
 
         view_menu = self.add_menu("view", "&View", before=None)
         self.filter_action = self._action("Find symbol", self._focus_filter, QKeySequence.StandardKey.Find)
@@ -330,6 +340,46 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.log_action)
         self.about_action = self._action("&About TradeDash", self.open_about, QKeySequence.StandardKey.HelpContents, "about")
         help_menu.addAction(self.about_action)
+
+    def _build_chart_menu(self) -> None:
+        """The Chart menu, acting on the focused chart: its mode, interval and price scale (checked as that
+        chart has them when the menu opens) and its indicators (the chart's own menu, made when opened)."""
+        chart_menu = self.add_menu("chart", "&Chart", before=None)
+        self.follow_action = self._action("&Follow live", lambda: self.focused_chart.set_follow(True), "End", "follow")
+        chart_menu.addAction(self.follow_action)
+        #: The Chart menu's checkable choices by what they choose: ("mode", "line"), ("interval", "1m"), ("scale", "log").
+        self.chart_choices: dict[tuple[str, str], QAction] = {}
+        choices = (
+            ("mode", [("line", "&Line", "L", "line-chart"), ("candles", "&Candlesticks", "C", "candles")]),
+            ("interval", [(i, f"Interval {i}", f"Ctrl+{n}", None) for n, i in enumerate(INTERVALS, start=1)]),
+            ("scale", [("linear", "Linear price scale", None, None), ("log", "Logarithmic price scale", None, None),
+                       ("percent", "Percent price scale", None, None)]),
+        )
+        setters = {"mode": "set_mode", "interval": "set_interval", "scale": "set_scale"}
+        for kind, entries in choices:
+            chart_menu.addSeparator()
+            group = QActionGroup(self)
+            for value, label, shortcut, icon_name in entries:
+                slot = lambda _=False, k=kind, v=value: getattr(self.focused_chart, setters[k])(v)  # noqa: E731
+                action = self._action(label, slot, shortcut, icon_name)
+                action.setCheckable(True)
+                group.addAction(action)
+                chart_menu.addAction(action)
+                self.chart_choices[(kind, value)] = action
+        chart_menu.addSeparator()
+        self.chart_indicators_menu = chart_menu.addMenu("&Indicators")
+        self.chart_indicators_menu.aboutToShow.connect(self._fill_chart_indicators)
+        chart_menu.aboutToShow.connect(self._check_chart_choices)
+
+    def _check_chart_choices(self) -> None:
+        chart = self.focused_chart
+        for key in (("mode", chart.mode), ("interval", chart.interval), ("scale", chart.scale.kind)):
+            if key in self.chart_choices:
+                self.chart_choices[key].setChecked(True)
+
+    def _fill_chart_indicators(self) -> None:
+        self.chart_indicators_menu.clear()
+        self.focused_chart.add_chart_actions(self.chart_indicators_menu)
 
     def _build_grid_menu(self, view_menu: QMenu) -> None:
         charts_menu = view_menu.addMenu("C&harts")
@@ -364,19 +414,39 @@ class MainWindow(QMainWindow):
     # --- Dialogs (opened with open(), never exec(), so the asyncio loop keeps running) ---
 
     def open_subscriptions(self) -> SubscriptionDialog:
-        dialog = SubscriptionDialog(self.config, self._listed_symbols, self)
+        dialog = SubscriptionDialog(self.config, self._listed_symbols, self, fetch_symbols=fetch_symbol_list)
         dialog.applied.connect(self._apply_config)
         self.open_dialog(dialog)
         return dialog
 
     def open_symbol_search(self) -> SymbolSearchPopup:
-        """The quick symbol search over every feed's symbols; the one chosen opens in the focused chart."""
+        """The quick symbol search over every feed's symbols; the one chosen opens in the focused chart
+        (see :meth:`open_searched_symbol`)."""
         popup = SymbolSearchPopup(lambda: searchable_symbols(self.feeds), self)
-        popup.chosen.connect(self._open_in_chart)
+        popup.chosen.connect(self.open_searched_symbol)
         geometry = self.geometry()
         popup.move(geometry.center().x() - popup.width() // 2, geometry.top() + 80)
         self.open_dialog(popup)
         return popup
+
+    def open_searched_symbol(self, ref: SymbolRef) -> None:
+        """Open ``ref`` in the focused chart. A symbol its feed lists but is not subscribed to is added
+        to that feed's symbols first, as the Subscriptions dialog would: ``config_applied`` (the app
+        subscribes it live and saves the config), so the chart gets live bars and the watchlist a row."""
+        feed = next((f for f in self.feeds if f.name == ref.feed), None)
+        if feed is None:
+            return
+        subscribed = {subscription.symbol for subscription in feed.client.subscriptions}
+        if ref.symbol not in subscribed and ref.symbol not in feed.config.symbols:
+            feeds = [
+                msgspec.structs.replace(config, symbols=[*config.symbols, ref.symbol]) if config.name == ref.feed else config
+                for config in self.config.feeds
+            ]
+            self._apply_config(msgspec.structs.replace(self.config, feeds=feeds))
+            self.statusBar().showMessage(
+                f"Subscribed to {ref.symbol} on {ref.feed} (kept in the config; Feeds ▸ Subscriptions removes it)", 10_000
+            )
+        self._open_in_chart(ref)
 
     def open_about(self) -> AboutDialog:
         dialog = AboutDialog(self._config_path, self._log_path, self)
@@ -486,11 +556,13 @@ class MainWindow(QMainWindow):
         return Workspace(
             name, tuple(grid.states()), grid.shown.index(grid.focused),
             grid.link_crosshair, grid.link_time_range, bytes(self.saveState(LAYOUT_VERSION).data()),
+            self.book.depth, self.depth.depth,
         )
 
     def apply_workspace(self, workspace: Workspace) -> None:
         """Show ``workspace``: its grid, each chart's state (a symbol whose feed is not running is left
-        as it was), the focused chart, the links and the panel layout (kept as it is if it does not fit)."""
+        as it was), the focused chart, the links, the book depths and the panel layout (kept as it is if
+        it does not fit)."""
         self.set_chart_count(len(workspace.charts))
         feeds = {feed.name: feed for feed in self.feeds}
         for chart, state in zip(self.chart_grid.shown, workspace.charts):
@@ -500,6 +572,8 @@ class MainWindow(QMainWindow):
         self._apply_links()
         self.chart_grid.set_focused(self.chart_grid.shown[workspace.focused])
         self._chart_focused(self.focused_chart)
+        self.book.set_depth(workspace.book_depth)
+        self.depth.set_depth(workspace.depth_chart_depth)
         if workspace.layout:
             self.restoreState(QByteArray(workspace.layout), LAYOUT_VERSION)
 
@@ -540,6 +614,7 @@ class MainWindow(QMainWindow):
         if not any(feed is self._shown_feed for feed in self.feeds):  # none yet, or its feed stopped or restarted
             self._show_again_or_first()
             self.chart_grid.rebind(self.feeds)
+        self._want_book_depth()
         self.book.refresh()
         self.trades.refresh()
         if self.depth.isVisible():  # a hidden tab need not be drawn
@@ -553,6 +628,22 @@ class MainWindow(QMainWindow):
             fit_columns(self.watchlist.table, WATCHLIST_DROP_ORDER)
         self.watchlist_model.widened = False
         self.repaints += 1
+
+    def _want_book_depth(self) -> None:
+        """Emit ``book_depths_wanted`` when the levels the ladder and the depth chart need of their
+        symbol's book changed: the most either shows while on screen (the depth chart's "every level":
+        the most the ladder offers); no more than the ladder's default: no wish."""
+        feed, symbol = self._shown_feed, self.book.model.symbol
+        # On screen: a dock behind another's tab is still "visible" to Qt, only moved out of sight.
+        needs = [self.book.depth] if not self.book.visibleRegion().isEmpty() else []
+        if not self.depth.visibleRegion().isEmpty():
+            needs.append(self.depth.depth or LADDER_CHOICES[-1])
+        levels = max(needs, default=LADDER_DEFAULT)
+        name = feed.name if feed is not None else ""
+        wish = (name, {symbol: levels}) if symbol is not None and levels > LADDER_DEFAULT else (name, {})
+        if wish != self._book_wish:
+            self._book_wish = wish
+            self.book_depths_wanted.emit(*wish)
 
     def fit_columns(self) -> None:
         """Size table columns to what they show, hiding the least needed ones where a panel is too
@@ -573,3 +664,12 @@ _SEVERITY = [FeedState.LIVE, FeedState.STALE, FeedState.RESYNCING, FeedState.CON
 
 def _severity(state: FeedState) -> int:
     return _SEVERITY.index(state)
+
+
+def _saved_choice(value: object, choices: tuple[int, ...]) -> int | None:
+    """A number saved in the layout file (QSettings gives text) if it is one of ``choices``, else None."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return None
+    return number if number in choices else None

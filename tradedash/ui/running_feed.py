@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from tradedash.config import FeedConfig
-from tradedash.core.downtime import DowntimeLog
-from tradedash.core.market import MarketState, SymbolState
+from tradedash.core.feed.downtime import DowntimeLog
+from tradedash.core.market.state import MarketState, SymbolState
 from tradedash.core.wire import SymbolInfo
 from tradedash.net.feed_client import FeedClient
+from tradedash.net.sharded_feed import ShardedFeed
 from tradedash.ui.formatting import decimals_for_tick
 
 __all__ = ["RunningFeed", "SymbolRef"]
@@ -24,14 +25,15 @@ class SymbolRef(NamedTuple):
 
 @dataclass
 class RunningFeed:
-    """One running feed: its config, its client, its market state and its down periods.
+    """One running feed: its config, its client (one connection, or several for a venue that limits
+    the streams of one), its market state and its down periods.
 
     Contract: the window only reads ``client`` (state, stats, listed symbols) and
     ``market``; it never calls the client's network methods itself.
     """
 
     config: FeedConfig
-    client: FeedClient
+    client: FeedClient | ShardedFeed
     market: MarketState
     downtime: DowntimeLog = field(init=False)
 

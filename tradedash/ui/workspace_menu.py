@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QInputDialog
 
-from tradedash.core.workspaces import Workspace, WorkspaceStore
+from tradedash.core.chart.workspaces import Workspace, WorkspaceStore
 from tradedash.ui.main_window import MainWindow
 
 __all__ = ["WorkspaceMenu"]

@@ -26,10 +26,15 @@ from dataclasses import dataclass, field
 from tradedash.core import wire
 from tradedash.core.venues.binance import messages as bm
 
-from .klines import INTERVALS, KlineBar, KlineBuilder, bar_end
-from .streams import SymbolNames
+from .klines import INTERVALS, KlineBar, KlineBuilder, bar_end, bar_start
+from .streams import ALL_MARKET, SymbolNames
 
-__all__ = ["BinanceMarket", "amount", "BOOK_LEVELS"]
+__all__ = ["BinanceMarket", "PastSource", "amount", "BOOK_LEVELS"]
+
+#: The simulated market's past: ``(symbol, interval, end ns or None, count)`` -> the newest ``count``
+#: bars of ``interval`` (``1s``, ``1m``, ``5m``, ``1h``) that start before ``end``, oldest first, and
+#: whether older ones exist (``Market.history``).
+PastSource = Callable[[str, str, "int | None", int], "tuple[list[wire.Bar], int | None]"]
 
 #: Levels a side of the published book (and of the largest REST snapshot's answer).
 BOOK_LEVELS = 50
@@ -83,6 +88,8 @@ class _Symbol:
     def __init__(self, venue: str) -> None:
         self.venue = venue
         self.ticker: wire.Ticker | None = None
+        #: Counts the tickers seen: an all-market array holds the symbols whose count moved since its last one.
+        self.ticker_count = 0
         self.last_trade: wire.Trade | None = None
         self.day = _Day()
         #: Bars of every interval; 1m ones also make the rolling windows (a day is 1440 of them).
@@ -118,13 +125,20 @@ class BinanceMarket:
       ``depth`` event too;
     - :meth:`tick` returns the periodic events due at this 100 ms tick (``number`` counts ticks):
       partial depth, and every 10th tick ``depth``, ``ticker``, ``miniTicker``, the rolling
-      windows (from the 1 m bars), ``avgPrice`` (5 minutes), ``kline_1s``; every 20th the other klines;
-    - :meth:`depth_snapshot`, :meth:`klines` and :meth:`ticker` answer REST requests.
+      windows (from the 1 m bars), ``avgPrice`` (5 minutes), ``kline_1s``, the all-market arrays
+      (:data:`~.streams.ALL_MARKET`: the events of every symbol whose ticker changed since the
+      stream's last array; none when none did); every 20th the other klines;
+    - :meth:`depth_snapshot`, :meth:`klines` and :meth:`ticker` answer REST requests; klines older
+      than the bars kept here come from ``past`` (the simulated market's whole seeded past:
+      its own intervals as they are, the others made of its 1 m bars).
     """
 
-    def __init__(self, names: SymbolNames) -> None:
+    def __init__(self, names: SymbolNames, *, past: PastSource | None = None) -> None:
         self.names = names
+        self._past = past
         self._symbols = {symbol: _Symbol(venue) for symbol, venue in names.venue_of.items()}
+        #: Per all-market stream, each symbol's ``ticker_count`` when it was last in the array.
+        self._arrays_sent: dict[str, dict[str, int]] = {name: {} for name in ALL_MARKET}
 
     # --- Real time ------------------------------------------------------------------
 
@@ -152,6 +166,7 @@ class BinanceMarket:
                 out.append((f"{prefix}@aggTrade", event2))
         elif isinstance(message, wire.Ticker):
             m.ticker = message
+            m.ticker_count += 1
             if f"{prefix}@bookTicker" in wanted:
                 t = message
                 event3 = bm.BookTickerEvent(
@@ -242,6 +257,29 @@ class BinanceMarket:
                 if name in wanted and current is not None:
                     for bar in (*closed, current):
                         out.append((name, bm.KlineEvent(now_ms, m.venue, self._kline(m.venue, interval, bar))))
+        if second:
+            for name in ALL_MARKET:
+                if name in wanted:
+                    array = self._all_market(name, now_ms)
+                    if array:
+                        out.append((name, array))
+        return out
+
+    def _all_market(self, name: str, now_ms: int) -> list[object]:
+        """The events of ``name``'s array: one per symbol whose ticker changed since the last array."""
+        kind, sent = ALL_MARKET[name], self._arrays_sent[name]
+        out: list[object] = []
+        for symbol, m in self._symbols.items():
+            if m.ticker is None or m.last_trade is None or sent.get(symbol) == m.ticker_count:
+                continue
+            sent[symbol] = m.ticker_count
+            if kind == "ticker":
+                out.append(self.ticker(symbol, now_ms))
+            elif kind == "miniTicker":
+                out.append(self._mini_ticker(m, now_ms))
+            else:
+                window = kind[len("ticker_"):]
+                out.append(self._rolling(m, _WINDOWS[window], _WINDOW_MS[window], now_ms))
         return out
 
     @staticmethod
@@ -344,6 +382,13 @@ class BinanceMarket:
         self._fold(m, m.klines["1m"].roll(now_ms))
         m.klines[interval].roll(now_ms)
         bars = m.klines[interval].bars(None if interval in _TRADE_FED else m.klines["1m"].current)
+        if self._past is not None and interval not in _TRADE_FED and len(bars) > 1:
+            bars = bars[1:]  # the oldest may hold only the seeded minutes' part of it: the past has it whole
+        kept_from = bars[0].start if bars else now_ms
+        if start_ms is None or start_ms < kept_from:
+            older_than = kept_from if end_ms is None else min(kept_from, end_ms + 1)
+            wanted = limit if start_ms is None else _count_between(interval, start_ms, older_than)
+            bars = self._past_bars(symbol, interval, older_than, wanted) + bars
         chosen = [b for b in bars if (start_ms is None or b.start >= start_ms) and (end_ms is None or b.start <= end_ms)]
         chosen = chosen[:limit] if start_ms is not None else chosen[-limit:]
         return [
@@ -351,3 +396,56 @@ class BinanceMarket:
              amount(b.quote_volume), b.trades, amount(b.taker_buy_volume), amount(b.taker_buy_quote_volume), "0"]
             for b in chosen
         ]
+
+    def _past_bars(self, symbol: str, interval: str, before_ms: int, count: int) -> list[KlineBar]:
+        """The newest ``count`` (at least) closed bars of the simulated past that open before ``before_ms``."""
+        if self._past is None or count <= 0:
+            return []
+        if interval in wire.INTERVAL_NS:
+            rows = self._past(symbol, interval, before_ms * _MS, count)[0]
+            return [_past_bar(interval, row) for row in rows]
+        # Made of whole minutes: the minutes of ``count`` bars (a month counted as 31 days), at most the past's.
+        minutes = self._past(symbol, "1m", bar_start(interval, before_ms) * _MS, min(_MAX_PAST_MINUTES, count * _minutes_in(interval)))[0]
+        out: list[KlineBar] = []
+        for row in minutes:
+            minute = _past_bar("1m", row)
+            start = bar_start(interval, minute.start)
+            if not out or out[-1].start != start:
+                out.append(KlineBar(start, bar_end(interval, start) - 1, minute.open, minute.high, minute.low, minute.close))
+            _merge_past(out[-1], minute)
+        return out
+
+
+#: The most 1 m bars read from the past to make one page of a longer interval (the default past is 7 days).
+_MAX_PAST_MINUTES = 60 * 24 * 31
+#: The most bars read from the past for one request (a ``startTime`` far back reads the past from its start).
+_MAX_PAST_BARS = 100_000
+
+
+def _minutes_in(interval: str) -> int:
+    """Whole minutes in one bar of ``interval`` (a month counted as 31 days)."""
+    return 31 * 24 * 60 if interval == "1M" else (bar_end(interval, 0) - bar_start(interval, 0)) // _MINUTE_MS
+
+
+def _count_between(interval: str, start_ms: int, before_ms: int) -> int:
+    """How many bars of ``interval`` open in [start, before) (at most :data:`_MAX_PAST_BARS`)."""
+    if before_ms <= start_ms:
+        return 0
+    length = _MINUTE_MS * _minutes_in(interval) if interval != "1s" else 1000
+    return min((before_ms - start_ms) // length + 1, _MAX_PAST_BARS)
+
+
+def _past_bar(interval: str, row: wire.Bar) -> KlineBar:
+    """A bar of the simulated past: no trade count, ids or taker volumes; quote volume at the average price."""
+    start_ns, open_, high, low, close, volume = row
+    start = start_ns // _MS
+    return KlineBar(start, bar_end(interval, start) - 1, open_, high, low, close, volume,
+                    volume * (open_ + high + low + close) / 4, closed=True)
+
+
+def _merge_past(target: KlineBar, minute: KlineBar) -> None:
+    target.high = max(target.high, minute.high)
+    target.low = min(target.low, minute.low)
+    target.close = minute.close
+    target.volume += minute.volume
+    target.quote_volume += minute.quote_volume

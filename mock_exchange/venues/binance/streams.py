@@ -12,7 +12,11 @@ Kinds served (:func:`parse_stream` accepts these and no others):
 - ``kline_<interval>`` for every interval of :data:`.klines.INTERVALS`: every 1000 ms
   (``1s``) or 2000 ms (the others);
 - ``depth`` (1000 ms) and ``depth@100ms``: diff depth;
-- ``depth5``, ``depth10``, ``depth20``, each also ``@100ms``: partial depth (1000 ms default).
+- ``depth5``, ``depth10``, ``depth20``, each also ``@100ms``: partial depth (1000 ms default);
+- the all-market streams (:data:`ALL_MARKET`, no symbol): ``!miniTicker@arr``,
+  ``!ticker_1h@arr``, ``!ticker_4h@arr``, ``!ticker_1d@arr`` and the retired ``!ticker@arr``
+  (Binance removed it on 2026-03-26; served for clients written before): every 1000 ms, an
+  array of the symbol streams' events of every symbol whose ticker changed since the last one.
 
 Depth streams are also accepted with ``@1000ms`` spelled out (Binance's own Python connector
 subscribes so); the events go out under the name subscribed to.
@@ -25,9 +29,17 @@ from dataclasses import dataclass
 
 from .klines import INTERVALS
 
-__all__ = ["Stream", "SymbolNames", "parse_stream", "PARTIAL_LEVELS"]
+__all__ = ["Stream", "SymbolNames", "parse_stream", "PARTIAL_LEVELS", "ALL_MARKET"]
 
 PARTIAL_LEVELS = (5, 10, 20)
+#: The all-market streams: name -> the per-symbol kind whose events each array holds.
+ALL_MARKET: dict[str, str] = {
+    "!miniTicker@arr": "miniTicker",
+    "!ticker@arr": "ticker",
+    "!ticker_1h@arr": "ticker_1h",
+    "!ticker_4h@arr": "ticker_4h",
+    "!ticker_1d@arr": "ticker_1d",
+}
 _SIMPLE = frozenset({"trade", "aggTrade", "bookTicker", "ticker", "miniTicker", "ticker_1h", "ticker_4h", "ticker_1d", "avgPrice"})
 
 
@@ -35,7 +47,8 @@ _SIMPLE = frozenset({"trade", "aggTrade", "bookTicker", "ticker", "miniTicker", 
 class Stream:
     """One stream: its name, the mock's symbol (None for a symbol the mock does not list: such
     a stream is accepted, as Binance accepts it, and never carries anything), its kind
-    (``trade``, ``kline``, ``depth``, ``partial``, ...), and the interval or levels it has."""
+    (``trade``, ``kline``, ``depth``, ``partial``, ``all`` for an all-market stream, ...), and the
+    interval or levels it has."""
 
     name: str
     symbol: str | None
@@ -61,6 +74,8 @@ class SymbolNames:
 def parse_stream(name: str, names: SymbolNames) -> Stream | None:
     """The stream ``name`` stands for, or None if it is not a stream name Binance knows (no
     ``@``, a symbol not in lower case letters and digits, an unknown kind)."""
+    if name in ALL_MARKET:
+        return Stream(name, None, "all")
     venue, at, kind = name.partition("@")
     if not at or not venue or not (venue.isascii() and venue.isalnum()) or venue != venue.lower():
         return None

@@ -6,8 +6,9 @@ import pytest
 
 from tests.ui.alert_window import alert_window
 from tests.ui.ui_helpers import make_feed
-from tradedash.core.alert_rules import PriceCross, PriceRange
-from tradedash.core.alert_store import AlertStore
+from tradedash.core.alerts.rules import PriceCross, PriceRange
+from tradedash.core.alerts.store import AlertStore
+from tradedash.ui.running_feed import SymbolRef
 
 
 @pytest.fixture
@@ -100,3 +101,53 @@ def test_levels_sit_on_the_charts_log_scale_and_a_drag_there_reads_back_a_price(
     low.setValue(2.5)  # dragged to 10 ** 2.5 on the log scale
     low.sigPositionChangeFinished.emit(low)
     assert center.engine.rule("r").low == 316.23
+
+
+def test_every_chart_of_the_grid_shows_and_edits_the_levels_of_its_own_symbol(qtbot, tmp_path):
+    from tests.ui.ui_helpers import priced_window
+    from tradedash.ui.alerts.center import AlertCenter
+
+    feed = make_feed("demo")
+    window = priced_window(qtbot, feed, tmp_path)
+    center = AlertCenter(AlertStore(tmp_path), window)
+    center.attach_feed("demo", feed.client.lifecycle, lambda: feed.client.symbols, feed.market)
+    center.put_rule(PriceCross(id="btc", feed="demo", symbol="BTC-USD", direction="above", level=65_000.0))
+    center.put_rule(PriceCross(id="sol", feed="demo", symbol="SOL-USD", direction="below", level=140.0))
+    window.set_chart_count(4)  # charts made after the alert centre get a layer too
+    first, second, third, fourth = window.chart_grid.shown
+    assert (first.symbol.symbol, second.symbol.symbol) == ("BTC-USD", "SOL-USD")
+    center.tick()
+    assert list(center.layers[first].lines) == [("btc", "level")]
+    for chart in (second, third, fourth):
+        assert list(center.layers[chart].lines) == [("sol", "level")]
+        assert center.layers[chart].lines[("sol", "level")].value() == 140.0
+
+    line = center.layers[second].lines[("sol", "level")]  # dragged on a chart that is not focused
+    assert window.focused_chart is first
+    line.setValue(139.123456)
+    line.sigPositionChangeFinished.emit(line)
+    assert center.engine.rule("sol").level == 139.123  # on SOL-USD's tick, not BTC-USD's
+    center.tick()
+    assert center.layers[third].lines[("sol", "level")].value() == 139.123
+
+    menu = second.context_menu(150.0)  # its menu offers rules on its own symbol
+    assert menu.actions()[0].text() == "Alert when SOL-USD crosses above 150.000"
+    menu.actions()[0].trigger()
+    added = next(rule for rule in center.engine.rules if rule.id not in ("btc", "sol"))
+    assert (added.feed, added.symbol, added.level) == ("demo", "SOL-USD", 150.0)
+    assert set(center.layers[second].lines) == {("sol", "level"), (added.id, "level")}
+    assert list(center.layers[first].lines) == [("btc", "level")]
+
+    third.set_symbol(feed, "BTC-USD")  # another symbol: its levels at once
+    assert list(center.layers[third].lines) == [("btc", "level")]
+    window.chart_grid.set_focused(fourth)
+    assert center.chart is center.layers[fourth]
+    window.show_symbol(SymbolRef("demo", "BTC-USD"))  # a watchlist click opens it in the focused chart
+    center.tick()
+    assert list(center.layers[fourth].lines) == [("btc", "level")]
+    window.set_chart_count(1)
+    window.set_chart_count(2)
+    center.tick()
+    assert list(center.layers[window.chart_grid.shown[1]].lines) == [("sol", "level"), (added.id, "level")]
+    assert center.chart is center.layers[first]
+    center.close()

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QDateTime
 from PySide6.QtWidgets import QDialogButtonBox, QWidget
 
-from tradedash.core.alert_kinds import ALERT_KINDS
-from tradedash.core.alert_rules import AlertRule, FeedCondition, PercentChange, PriceRange
+from tradedash.core.alerts.kinds import ALERT_KINDS
+from tradedash.core.alerts.rules import AlertRule, FeedCondition, PercentChange, PriceRange
 from tradedash.ui.alerts.editor import AlertEditor
 
 SYMBOLS = ["BTC-USD", "ETH-USD"]

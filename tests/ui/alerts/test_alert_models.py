@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from tests.core.alert_helpers import FakeClock, engine_with
-from tradedash.core.alert_rules import FeedCondition, LargeTrade, PriceCross
+from tests.core.alerts.alert_helpers import FakeClock, engine_with
+from tradedash.core.alerts.rules import FeedCondition, LargeTrade, PriceCross
 from tradedash.ui.alerts.models import HISTORY_COLUMNS, RULE_COLUMNS, HistoryModel, RulesModel
 
 

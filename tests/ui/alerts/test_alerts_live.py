@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 
 from tradedash.app import AppOptions, Dashboard
-from tradedash.core.alert_rules import LargeTrade, PriceCross, new_rule_id
-from tradedash.core.alert_store import AlertSettings, AlertStore
-from tradedash.core.lifecycle import FeedState
+from tradedash.core.alerts.rules import LargeTrade, PriceCross, new_rule_id
+from tradedash.core.alerts.store import AlertSettings, AlertStore
+from tradedash.core.feed.lifecycle import FeedState
 
 #: The feed ``--symbols`` makes (see ``Dashboard.start``).
 FEED = "command line"
 
 
-async def _until(predicate, timeout: float = 15.0) -> None:
+async def _until(predicate, timeout: float = 30.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():
@@ -108,7 +108,7 @@ def test_a_corrupt_alert_file_is_reported_and_the_app_still_starts(qt_async, tmp
 
 
 def test_a_half_open_link_suspends_price_rules_and_fires_the_stale_feed_rule(qt_async, tmp_path):
-    from tradedash.core.alert_rules import FeedCondition
+    from tradedash.core.alerts.rules import FeedCondition
 
     dashboard = Dashboard(AppOptions(symbols=["BTC-USD"], config_path=tmp_path / "config.toml"))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 
 from tests.ui.alert_window import alert_window
-from tradedash.core.alert_rules import LargeTrade, PriceCross
-from tradedash.core.alert_store import AlertStore
+from tradedash.core.alerts.rules import LargeTrade, PriceCross
+from tradedash.core.alerts.store import AlertStore
 from tradedash.core.wire import Trade
 
 
@@ -47,8 +47,8 @@ def test_panel_buttons_act_on_the_selected_rule_and_history_exports(qtbot, tmp_p
 
 
 def test_rules_are_suspended_while_the_market_rebuilds_their_book(qtbot, tmp_path):
-    from tradedash.core.lifecycle import FeedEvent, FeedLifecycle, FeedState
-    from tradedash.core.market import MarketState
+    from tradedash.core.feed.lifecycle import FeedEvent, FeedLifecycle, FeedState
+    from tradedash.core.market.state import MarketState
     from tradedash.core.wire import Book, SymbolInfo, Ticker
 
     alerts = alert_window(qtbot, tmp_path, current=lambda: ("demo", "BTC-USD"))
@@ -134,7 +134,7 @@ def test_a_switched_off_rule_shows_an_empty_box_in_the_dark_theme(qtbot, tmp_pat
     window = MainWindow([], Config(theme="light"), QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat))
     window.repaint_timer.stop()
     qtbot.addWidget(window)
-    alerts = AlertCenter(AlertStore(tmp_path), window, current=lambda: None)
+    alerts = AlertCenter(AlertStore(tmp_path), window, symbol_of=lambda _chart: None)
     try:
         alerts.put_rule(PriceCross(id="off", symbol="BTC-USD", direction="above", level=1.0, enabled=False))
         table = alerts.panel.rules_table

@@ -7,9 +7,9 @@ import asyncio
 
 import numpy as np
 
-from tradedash.core.bar_history import BarHistory
-from tradedash.core.candle_store import CandleStore, SeriesKey
-from tradedash.core.candles import CandleView
+from tradedash.core.chart.bar_history import BarHistory
+from tradedash.core.chart.candle_store import CandleStore, SeriesKey
+from tradedash.core.market.candles import CandleView
 from tradedash.ui.chart.history_loader import PAGE_BARS, RETRY_AFTER, HistoryLoader, HistoryPage, bars_view
 
 MINUTE = 60_000_000_000

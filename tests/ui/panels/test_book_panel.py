@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from PySide6.QtCore import Qt
 
 from tests.support.builders import T0
 from tradedash.core import wire
-from tradedash.ui.panels.book import BAR_ROLE, DEPTH, BookPanel
+from tradedash.ui.panels.book import BAR_ROLE, DEFAULT_DEPTH, BookPanel
 
 _seq = itertools.count(1)
 
@@ -29,15 +31,15 @@ def test_ladder_shows_levels_spread_and_bars(feed, theme, qtbot, qtmodeltester):
     panel.set_symbol(feed, "BTC-USD")
     model = panel.model
     qtmodeltester.check(model)
-    assert model.rowCount() == 2 * DEPTH + 1
-    assert model.index(DEPTH - 1, 0).data() == "101.00"  # best ask just above the middle
+    assert model.rowCount() == 2 * DEFAULT_DEPTH + 1
+    assert model.index(DEFAULT_DEPTH - 1, 0).data() == "101.00"  # best ask just above the middle
     assert model.index(0, 0).data() == "110.00"  # tenth ask at the top
-    assert model.index(DEPTH + 1, 0).data() == "100.00"  # best bid just below
-    assert [model.index(DEPTH, c).data() for c in range(3)] == ["1.00", "spread", "99.5 bp"]
-    assert model.index(DEPTH + 2, 2).data() == "3.0000"  # cumulative size, to the lot size
-    fraction, side = model.index(DEPTH + 10, 1).data(BAR_ROLE)
+    assert model.index(DEFAULT_DEPTH + 1, 0).data() == "100.00"  # best bid just below
+    assert [model.index(DEFAULT_DEPTH, c).data() for c in range(3)] == ["1.00", "spread", "99.5 bp"]
+    assert model.index(DEFAULT_DEPTH + 2, 2).data() == "3.0000"  # cumulative size, to the lot size
+    fraction, side = model.index(DEFAULT_DEPTH + 10, 1).data(BAR_ROLE)
     assert side == "bid" and fraction == 1.0  # the largest size shown fills the cell
-    assert model.index(DEPTH + 1, 0).data(Qt.ItemDataRole.ForegroundRole).name() == theme.up
+    assert model.index(DEFAULT_DEPTH + 1, 0).data(Qt.ItemDataRole.ForegroundRole).name() == theme.up
     assert panel.table.isEnabled() and "resyncing" not in panel.caption.text()
 
 
@@ -51,7 +53,7 @@ def test_greys_out_while_resyncing(feed, theme, qtbot):
     panel.refresh()
     assert panel.model.resyncing and not panel.table.isEnabled()
     assert "resyncing" in panel.caption.text()
-    assert panel.model.index(DEPTH + 1, 0).data(Qt.ItemDataRole.ForegroundRole).name() == theme.muted
+    assert panel.model.index(DEFAULT_DEPTH + 1, 0).data(Qt.ItemDataRole.ForegroundRole).name() == theme.muted
 
 
 def test_no_book_says_how_to_get_one(feed, theme, qtbot):
@@ -71,5 +73,28 @@ def test_a_short_panel_keeps_the_spread_in_view(feed, theme, qtbot):
     feed.market.apply(_snapshot([(100.0 - i, 1.0) for i in range(12)], [(101.0 + i, 1.0) for i in range(12)]))
     panel.set_symbol(feed, "BTC-USD")
     panel.refresh()
-    spread_rect = panel.table.visualRect(panel.model.index(DEPTH, 0))
+    spread_rect = panel.table.visualRect(panel.model.index(DEFAULT_DEPTH, 0))
     assert panel.table.viewport().rect().contains(spread_rect.center())
+
+
+def test_a_deeper_ladder_chosen_in_its_box_shows_that_many_levels_each_side(feed, theme, qtbot, qtmodeltester):
+    panel = BookPanel(theme)
+    qtbot.addWidget(panel)
+    panel.resize(300, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    feed.market.apply(_snapshot([(1000.0 - i, 1.0) for i in range(60)], [(1001.0 + i, 1.0) for i in range(60)]))
+    panel.set_symbol(feed, "BTC-USD")
+    assert [panel.depth_box.itemText(i) for i in range(panel.depth_box.count())] == ["10 levels", "20 levels", "50 levels", "100 levels"]
+    panel.depth_box.setCurrentIndex(2)
+    model = panel.model
+    assert panel.depth == 50 and model.rowCount() == 101
+    assert model.index(0, 0).data() == "1,050.00" and model.index(100, 0).data() == "951.00"  # the 50th level each side
+    assert model.index(100, 2).data() == "50.0000"
+    qtmodeltester.check(model)
+    qtbot.waitUntil(lambda: panel.refresh() or panel.table.viewport().rect().contains(panel.table.visualRect(model.index(50, 0)).center()))
+    panel.set_depth(100)  # deeper than the book: the rows past its last level are empty
+    assert model.rowCount() == 201 and model.index(0, 0).data() is None and model.index(40, 0).data() == "1,060.00"
+    assert panel.depth_box.currentText() == "100 levels"
+    with pytest.raises(ValueError):
+        panel.set_depth(30)

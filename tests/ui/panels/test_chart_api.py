@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPointF
 from test_price_chart import _fill
 
-from tradedash.core.chart_state import ChartState, IndicatorState
+from tradedash.core.chart.chart_state import ChartState, IndicatorState
 from tradedash.ui.chart.linking import ChartLink
 from tradedash.ui.panels.chart import PriceChart
 

@@ -15,9 +15,9 @@ from test_price_chart import _fill
 
 from tests.support.builders import T0, trade
 from tradedash.config import Config
-from tradedash.core.candle_store import CandleStore, SeriesKey
-from tradedash.core.chart_state import IndicatorState
-from tradedash.core.lifecycle import FeedState
+from tradedash.core.chart.candle_store import CandleStore, SeriesKey
+from tradedash.core.chart.chart_state import IndicatorState
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.ui.main_window import MainWindow
 from tradedash.ui.chart import drawing as drawing_module
 from tradedash.ui.panels.chart import BARS_SHOWN, HISTORY_BARS, PriceChart
@@ -163,7 +163,7 @@ def test_price_axis_labels_have_separators_and_follow_log_and_percent_scales(fee
     assert -5 < low < 0 < high < 5
     assert chart.plots.price_axis.tickStrings([1.5], 1, 1) == ["+1.50 %"]
     assert chart.state().scale == "percent"
-    assert chart.volume_plot.getAxis("right").tickStrings([0.0, 1500.0], 1, 500) == ["0", "1.50 k"]
+    assert chart.volume_plot.getAxis("right").tickStrings([0.0, 1500.0], 1, 500) == ["0", "1.5 k"]
 
 
 def test_the_crosshair_puts_its_price_on_the_axis(feed, theme, qtbot, tmp_path):

@@ -6,10 +6,12 @@ import itertools
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtWidgets import QApplication
 
 from tests.support.builders import T0
 from tradedash.core import wire
-from tradedash.core.depth import DEPTH_CHOICES
+from tradedash.core.chart.depth import DEPTH_CHOICES
 from tradedash.ui.panels.depth import DEFAULT_DEPTH, DepthPanel
 
 _seq = itertools.count(1)
@@ -77,3 +79,21 @@ def test_axes_have_thousands_separators(panel):
     axis = panel.plot.getPlotItem().getAxis("bottom")
     assert axis.tickStrings([64010.0, 64020.0], 1.0, 10.0) == ["64,010", "64,020"]
     assert axis.tickStrings([0.5], 1.0, 0.1) == ["0.5"]
+
+
+def test_hovering_says_what_a_market_order_reaching_that_price_meets(feed, panel, qtbot):
+    feed.market.apply(_snapshot([(100.0 - i, 1.0) for i in range(80)], [(101.0 + i, 2.0) for i in range(80)]))
+    panel.resize(400, 300)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_symbol(feed, "BTC-USD")
+    assert panel.hover_text(98.0) == "bids ≥ 98.00: 3.0000"  # 100, 99 and 98
+    assert panel.hover_text(103.5) == "asks ≤ 103.50: 6.0000"
+    assert panel.hover_text(1_000.0) == ""  # past the levels shown
+    view = panel.plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: view.viewRange()[0][0] < 98.0 < view.viewRange()[0][1])  # auto-ranged on the first paint
+    panel.plot.scene().sigMouseMoved.emit(view.mapViewToScene(QPointF(98.0, 10.0)))
+    assert panel.cursor_line.isVisible() and abs(panel.cursor_line.value() - 98.0) < 0.5
+    assert panel.hover.text().startswith("bids ≥ 98.")
+    QApplication.sendEvent(panel.plot.viewport(), QEvent(QEvent.Type.Leave))
+    assert not panel.cursor_line.isVisible() and panel.hover.text() == ""

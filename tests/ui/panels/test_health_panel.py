@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from ui_helpers import make_feed
 
-from tradedash.core.lifecycle import FeedEvent, FeedState
+from tradedash.core.feed.lifecycle import FeedEvent, FeedState
 from tradedash.ui.panels.health import COLUMNS, FeedHealthPanel, StatusLight, state_colour, state_text, status_summary
 
 
@@ -54,3 +55,33 @@ def test_backing_off_says_when_and_a_fatal_stop_says_why():
     client.session.fatal_reason = "server refused the connection: HTTP 401"
     client.lifecycle.handle(FeedEvent.CLOSE)
     assert state_text(feed) == "stopped: server refused the connection: HTTP 401"
+
+
+def test_a_feed_of_several_connections_is_one_row_with_its_connections(theme, qtbot):
+    from functools import partial
+
+    from tradedash.config import FeedConfig
+    from tradedash.core import wire
+    from tradedash.core.market.state import MarketState
+    from tradedash.core.venues.registry import venue_of
+    from tradedash.net.sharded_feed import ShardedFeed
+    from tradedash.ui.running_feed import RunningFeed
+
+    venue, market = venue_of("binance"), MarketState()
+    client = ShardedFeed(
+        "ws://127.0.0.1:9/binance", market=market, make_session=partial(venue.session, rest_url="http://127.0.0.1:9"),
+        subscriptions=wire.subscriptions_of(["ticker", "trades"], [f"S{i}USDT" for i in range(600)]), max_streams=1024,
+    )
+    feed = RunningFeed(FeedConfig(name="binance", venue="binance"), client, market)
+    panel = FeedHealthPanel([feed], theme)
+    qtbot.addWidget(panel)
+    first, second = client.connections
+    for event in (FeedEvent.CONNECT, FeedEvent.DATA):
+        first.lifecycle.handle(event)
+    second.lifecycle.handle(FeedEvent.CONNECT)
+    panel.refresh()
+    assert panel.model.rowCount() == 1
+    assert panel.model.index(0, 1).data() == "connecting · 2 connections"  # the worst connection's state
+    assert panel.model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole) == (
+        "connection 1: live, 1,024 streams\nconnection 2: connecting, 176 streams"
+    )

@@ -9,7 +9,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
 from tests.support.builders import T0, ticker, trade
-from tradedash.core.lifecycle import FeedState
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.ui.panels.chart import BARS_SHOWN, ChartMarker, PriceChart
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from tradedash.core import wire
-from tradedash.core.feed_session import FatalFeedError, FeedSession, HistoryError, MarketSink
+from tradedash.core.feed.session import FatalFeedError, FeedSession, HistoryError, MarketSink
 
 __all__ = ["ProtocolV1Session"]
 
@@ -25,6 +26,9 @@ class ProtocolV1Session(FeedSession):
       subscribe drops what it asked for; ``shutdown`` makes the next reconnect immediate.
     - Snapshots are asked for with a ``snapshot`` request on the connection, history with a
       ``history`` request answered by a ``history`` message (or an ``error``) with its id.
+    - A book with a depth wish (:meth:`set_book_depths`) is subscribed with that ``depth`` (at most
+      :data:`~tradedash.core.wire.BOOK_MAX_DEPTH`); a changed wish subscribes the book again, which
+      brings a snapshot at the new depth.
     """
 
     _decode_errors = wire.DECODE_ERRORS
@@ -68,22 +72,47 @@ class ProtocolV1Session(FeedSession):
         else:
             self._malformed(f"unexpected {type(message).__name__} message")
 
+    def set_book_depths(self, depths: Mapping[str, int]) -> None:
+        books = {s.symbol for s in self.subscriptions if s.channel == "book"}
+        before = {symbol: self._book_depth(symbol) for symbol in books}
+        super().set_book_depths(depths)
+        changed = {wire.Subscription("book", symbol) for symbol in books if self._book_depth(symbol) != before[symbol]}
+        if changed and self._established:
+            self._request_subscriptions("subscribe", changed)
+
+    def _book_depth(self, symbol: str) -> int | None:
+        """The ``depth`` to subscribe ``symbol``'s book with (None: the server's default)."""
+        wanted = self.book_depths.get(symbol)
+        return None if wanted is None else max(1, min(wire.BOOK_MAX_DEPTH, wanted))
+
     def _request_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
-        """One request per group of channels sharing the same symbols, each group's symbols
-        split in halves until every request fits :attr:`max_request_size`."""
-        request_type = wire.Subscribe if op == "subscribe" else wire.Unsubscribe
-        for channels, symbols in wire.group_subscriptions(subscriptions):
-            parts = [symbols]
-            while parts:
-                part = parts.pop()
-                request_id = self._next_id()
-                frame = wire.encode(request_type(id=request_id, channels=channels, symbols=part))
-                if len(frame) > self.max_request_size and len(part) > 1:
-                    half = len(part) // 2
-                    parts += [part[half:], part[:half]]
-                    continue
-                self._track(request_id, op, wire.subscriptions_of(channels, part))
-                self._send(frame)
+        """One request per group of channels sharing the same symbols (books with a depth wish
+        apart, one request per depth), each group's symbols split in halves until every request
+        fits :attr:`max_request_size`."""
+        by_depth: dict[int | None, set[wire.Subscription]] = {}
+        for subscription in subscriptions:
+            depth = self._book_depth(subscription.symbol) if op == "subscribe" and subscription.channel == "book" else None
+            by_depth.setdefault(depth, set()).add(subscription)
+        for depth, group in sorted(by_depth.items(), key=lambda item: item[0] or 0):
+            for channels, symbols in wire.group_subscriptions(group):
+                self._request_split(op, channels, symbols, depth)
+
+    def _request_split(self, op: str, channels: list[str], symbols: list[str], depth: int | None) -> None:
+        parts = [symbols]
+        while parts:
+            part = parts.pop()
+            request_id = self._next_id()
+            if op == "subscribe":
+                request: wire.Subscribe | wire.Unsubscribe = wire.Subscribe(request_id, channels, part, depth)
+            else:
+                request = wire.Unsubscribe(request_id, channels, part)
+            frame = wire.encode(request)
+            if len(frame) > self.max_request_size and len(part) > 1:
+                half = len(part) // 2
+                parts += [part[half:], part[:half]]
+                continue
+            self._track(request_id, op, wire.subscriptions_of(channels, part))
+            self._send(frame)
 
     def _request_snapshot(self, symbol: str) -> None:
         self._send(wire.encode(wire.SnapshotRequest(id=self._next_id(), channel="book", symbol=symbol)))

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from tradedash.core.feed_session import FeedSession, MarketSink
+from tradedash.core.feed.session import FeedSession, MarketSink
+from tradedash.core.venues.binance.rest import WeightBudget
 from tradedash.core.venues.binance.session import DEFAULT_REST_URL, DEFAULT_WS_URL, BinanceSession
+from tradedash.core.venues.binance.subscriptions import MAX_STREAMS
+from tradedash.core.venues.binance.symbols import listed_symbols
+from tradedash.core.wire import SymbolInfo
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 
 __all__ = ["Venue", "VENUES", "DEFAULT_VENUE", "venue_of"]
@@ -26,11 +31,17 @@ class Venue:
     """One venue: its key (``venue = "binance"`` in the config), the label shown beside its symbols,
     its default endpoints, how to build its session, and its symbol names.
 
-    - :meth:`session` builds the venue's :class:`~tradedash.core.feed_session.FeedSession`
-      (``rest_url``: the REST base for venues that fetch over HTTP; empty: :attr:`rest_url`).
+    - :meth:`session` builds the venue's :class:`~tradedash.core.feed.session.FeedSession`
+      (``rest_url``: the REST base for venues that fetch over HTTP; empty: :attr:`rest_url`). A venue
+      that limits REST requests by weight gets the budget of its REST host from ``budgets`` (made
+      there the first time): feeds given the same ``budgets`` share what the address may spend.
     - :meth:`symbol` turns what a user typed into the venue's name (``btc/usdt`` -> ``BTCUSDT``);
       :meth:`display` turns a venue name into the one form shown (``BTCUSDT`` -> ``BTC-USDT``).
     - :attr:`mock_path` is where the mock exchange serves this dialect (appended to its URL).
+    - :attr:`max_streams`: the most subscriptions one connection may carry (None: no limit); a feed
+      that wants more runs several connections.
+    - :meth:`symbol_list_url` is where the venue lists its symbols over REST (None: it does not, or
+      only once connected), and :meth:`parse_symbol_list` reads that answer (``ValueError`` saying why).
     """
 
     key: str
@@ -41,16 +52,39 @@ class Venue:
     _build: Callable[..., FeedSession]
     _symbol: Callable[[str], str]
     _display: Callable[[str], str]
+    _budget: Callable[[], object] | None = None
+    max_streams: int | None = None
+    _symbol_list_path: str = ""
+    _parse_symbol_list: Callable[[bytes], list[SymbolInfo]] | None = None
 
-    def session(self, market: MarketSink, *, rest_url: str = "", **options: object) -> FeedSession:
+    def session(
+        self, market: MarketSink, *, rest_url: str = "", budgets: dict[tuple[str, str], object] | None = None,
+        **options: object,
+    ) -> FeedSession:
         if self.rest_url:
-            options["rest_url"] = rest_url or self.rest_url
+            options["rest_url"] = rest_url = rest_url or self.rest_url
+            if self._budget is not None and budgets is not None:
+                key = (self.key, urlsplit(rest_url).netloc)
+                if key not in budgets:
+                    budgets[key] = self._budget()
+                options["weight_budget"] = budgets[key]
         return self._build(market, **options)
 
     def mock_urls(self, exchange_url: str) -> tuple[str, str]:
         """The WebSocket and REST URLs of this dialect on the mock exchange at ``exchange_url`` (``ws://host:port``)."""
         ws = exchange_url.rstrip("/") + self.mock_path
         return ws, ("https" + ws[3:] if ws.startswith("wss") else "http" + ws[2:]) if self.rest_url else ""
+
+    def symbol_list_url(self, rest_url: str) -> str | None:
+        rest_url = rest_url.strip().rstrip("/")
+        if not self._symbol_list_path or not rest_url.startswith(("http://", "https://")):
+            return None
+        return rest_url + self._symbol_list_path
+
+    def parse_symbol_list(self, body: bytes) -> list[SymbolInfo]:
+        if self._parse_symbol_list is None:
+            raise ValueError(f"{self.label} lists no symbols over REST")
+        return self._parse_symbol_list(body)
 
     def symbol(self, text: str) -> str:
         return self._symbol(text.strip())
@@ -77,7 +111,8 @@ def _same(text: str) -> str:
 VENUES: dict[str, Venue] = {
     "tradedash": Venue("tradedash", "TradeDash", "", "", "", ProtocolV1Session, _same, _same),
     "binance": Venue(
-        "binance", "Binance", DEFAULT_WS_URL, DEFAULT_REST_URL, "/binance", BinanceSession, _binance_symbol, _binance_display
+        "binance", "Binance", DEFAULT_WS_URL, DEFAULT_REST_URL, "/binance", BinanceSession, _binance_symbol, _binance_display,
+        WeightBudget, MAX_STREAMS, "/api/v3/exchangeInfo", listed_symbols,
     ),
 }
 DEFAULT_VENUE = "tradedash"

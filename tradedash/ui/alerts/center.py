@@ -16,11 +16,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QToolBar, QVBoxLayout, QWidget
 
 from tradedash.core import wire
-from tradedash.core.alert_rules import AlertRule, Firing, PriceCross, new_rule_id
-from tradedash.core.alert_store import AlertStore, export_csv
-from tradedash.core.alerts import AlertEngine
-from tradedash.core.lifecycle import FeedLifecycle, FeedState
-from tradedash.core.market import MarketState
+from tradedash.core.alerts.rules import AlertRule, Firing, PriceCross, new_rule_id
+from tradedash.core.alerts.store import AlertStore, export_csv
+from tradedash.core.alerts.engine import AlertEngine
+from tradedash.core.feed.lifecycle import FeedLifecycle, FeedState
+from tradedash.core.market.state import MarketState
 from tradedash.ui.alerts.chart_layer import ChartAlerts
 from tradedash.ui.alerts.editor import AlertEditor
 from tradedash.ui.alerts.models import HistoryModel, RulesModel
@@ -28,6 +28,7 @@ from tradedash.ui.alerts.notifications import AlertBanner, Notifier
 from tradedash.ui.alerts.panel import AlertsPanel
 from tradedash.ui.formatting import decimals_for_tick, round_to_tick
 from tradedash.ui.main_window import MainWindow
+from tradedash.ui.panels.chart import PriceChart
 
 __all__ = ["AlertCenter", "TICK_MS", "HISTORY_SAVE_INTERVAL"]
 
@@ -55,8 +56,12 @@ class AlertCenter(QObject):
     Contract: made on a window in one step: it loads rules, settings and history
     from ``store`` (problems are in :attr:`problems` and shown in the banner),
     and adds to ``window`` a banner across the top, the Alerts panel as a dock,
-    an Alerts menu and a layer on the window's price chart. ``current`` says
-    which (feed, symbol) the chart shows (default: the window's chart). Rules are
+    an Alerts menu and a layer (:class:`ChartAlerts`) on every chart of the
+    window's grid, made now or later: each draws the levels and firings of the
+    symbol its own chart shows and offers rules at that symbol in its menu.
+    ``symbol_of(chart)`` says which (feed, symbol) a chart shows (default: its
+    ``symbol``); the editor opened from the Alerts menu starts on the focused
+    chart's. Rules are
     written back within one tick of every change, the history at most every
     ``HISTORY_SAVE_INTERVAL`` seconds, both on :meth:`close`. A feed attached with
     :meth:`attach_feed` passes every market message to the callable :meth:`observer`
@@ -72,7 +77,7 @@ class AlertCenter(QObject):
         store: AlertStore,
         window: MainWindow,
         *,
-        current: Callable[[], tuple[str, str] | None] | None = None,
+        symbol_of: Callable[[PriceChart], tuple[str, str] | None] | None = None,
     ) -> None:
         super().__init__()
         self.store = store
@@ -90,7 +95,9 @@ class AlertCenter(QObject):
         self.rules_model = RulesModel(self.engine, self.set_enabled)
         self.history_model = HistoryModel(self.engine)
         self.window = window
-        self._current = current or (lambda: window.chart.symbol)
+        self._symbol_of: Callable[[PriceChart], tuple[str, str] | None] = symbol_of or (lambda chart: chart.symbol)
+        #: The alert layer of each chart of the window's grid (shown or hidden), in the grid's order.
+        self.layers: dict[PriceChart, ChartAlerts] = {}
         self.editor: AlertEditor | None = None
 
         self.banner = AlertBanner()
@@ -104,12 +111,9 @@ class AlertCenter(QObject):
         menu.addAction(new_action)
         menu.addAction(dock.toggleViewAction())
         self.notifier = Notifier(window, sound=self.settings.sound)
-        self.chart = ChartAlerts(
-            window.chart.price_plot, self.engine, self._current, self.decimals, self.round_price, lambda: window.chart.scale
-        )
-        self.chart.level_moved.connect(self.move_level)
-        self.chart.rule_requested.connect(self.rule_from_chart)
-        window.chart.menu_layers.append(self.chart.add_to_menu)
+        for chart in window.chart_grid.charts:
+            self._add_layer(chart)
+        window.chart_grid.chart_added.connect(self._add_layer)
         if self.problems:
             self.banner.show_text("Alert files had problems: " + " | ".join(self.problems))
 
@@ -117,6 +121,28 @@ class AlertCenter(QObject):
         self.timer.timeout.connect(self.tick)
         self.timer.start()
         self.tick()
+
+    # --- Charts ---------------------------------------------------------------------------
+
+    def _add_layer(self, chart: PriceChart) -> None:
+        """Draw the alerts of whatever ``chart`` shows on it, and add the alert actions to its menu."""
+        layer = ChartAlerts(
+            chart.price_plot, self.engine, lambda: self._symbol_of(chart), self.decimals, self.round_price, lambda: chart.scale
+        )
+        layer.level_moved.connect(self.move_level)
+        layer.rule_requested.connect(self.rule_from_chart)
+        chart.menu_layers.append(layer.add_to_menu)
+        chart.symbol_changed.connect(lambda _ref: layer.refresh())  # the new symbol's levels at once, not at the next tick
+        self.layers[chart] = layer
+
+    @property
+    def chart(self) -> ChartAlerts:
+        """The alert layer of the focused chart."""
+        return self.layers[self.window.focused_chart]
+
+    def _current(self) -> tuple[str, str] | None:
+        """The (feed, symbol) the focused chart shows, or None."""
+        return self._symbol_of(self.window.focused_chart)
 
     def _add_banner_bar(self, window: MainWindow) -> None:
         """The banner in a fixed tool bar across the top of the window, shown only while it has news."""
@@ -243,12 +269,16 @@ class AlertCenter(QObject):
             self.engine.put(msgspec.structs.replace(self.engine.rule(rule_id), **{field: value}))
         except ValueError as exc:
             self.window.statusBar().showMessage(f"Alert level not changed: {exc}", 8000)
-            self.chart.invalidate()
+            for layer in self.layers.values():  # the line dragged may be on any chart showing that symbol
+                layer.invalidate()
         self.tick()
 
-    def open_editor(self, rule: AlertRule | None = None, *, price: float | None = None) -> AlertEditor:
-        """Open the editor (non-modal, ``open()``) on ``rule``, or on a new rule at ``price``."""
-        current = self._current()
+    def open_editor(
+        self, rule: AlertRule | None = None, *, price: float | None = None, symbol: tuple[str, str] | None = None
+    ) -> AlertEditor:
+        """Open the editor (non-modal, ``open()``) on ``rule``, or on a new rule at ``price`` on ``symbol``
+        ((feed, symbol); default: the focused chart's)."""
+        current = symbol or self._current()
         feed = current[0] if current else self.feed_names()[0]
         editor = AlertEditor(rule, symbols=self.symbols(feed), feeds=self.feed_names(), quote=self.quote, parent=self.window)
         if rule is None and current is not None:
@@ -267,15 +297,12 @@ class AlertCenter(QObject):
             self.editor = None
         editor.deleteLater()
 
-    def rule_from_chart(self, request: str, price: float) -> None:
-        current = self._current()
-        if current is None:
-            return
+    def rule_from_chart(self, request: str, feed: str, symbol: str, price: float) -> None:
+        """A rule asked for in a chart's menu: ``above``/``below`` ``price`` on ``symbol``, or the editor there."""
+        level = self.round_price(feed, symbol, price)
         if request == "editor":
-            self.open_editor(price=self.round_price(*current, price))
+            self.open_editor(price=level, symbol=(feed, symbol))
         else:
-            feed, symbol = current
-            level = self.round_price(feed, symbol, price)
             self.put_rule(PriceCross(id=new_rule_id(), feed=feed, symbol=symbol, direction=request, level=level))
 
     # --- Settings and history -------------------------------------------------------------
@@ -302,7 +329,8 @@ class AlertCenter(QObject):
             self.notifier.notify(pending[-1])
         self.rules_model.refresh()
         self.history_model.refresh()
-        self.chart.refresh()
+        for layer in self.layers.values():
+            layer.refresh()
         self._save_if_changed()
 
     def _save_if_changed(self, *, now: bool = False) -> None:

@@ -9,10 +9,10 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from tradedash.core.alert_kinds import describe_rule
-from tradedash.core.alert_rules import AlertRule, PriceCross, PriceRange
-from tradedash.core.alerts import AlertEngine
-from tradedash.core.price_scale import PriceScale
+from tradedash.core.alerts.kinds import describe_rule
+from tradedash.core.alerts.rules import AlertRule, PriceCross, PriceRange
+from tradedash.core.alerts.engine import AlertEngine
+from tradedash.core.chart.price_scale import PriceScale
 
 __all__ = ["ChartAlerts", "LEVEL_COLOUR", "MARKER_COLOUR"]
 
@@ -32,13 +32,13 @@ class ChartAlerts(QObject):
     ``level``, ``low`` or ``high``; the value on the symbol's tick grid).
     Firings of the shown symbol are star markers at (time fired, price then).
     The chart's right-click menu (through :meth:`add_to_menu`) offers rules at the clicked price, rounded to the
-    tick; choosing one emits ``rule_requested(kind_or_direction, price)`` with
-    ``above``, ``below`` or ``editor``. Lines and markers are drawn on the chart's
+    tick; choosing one emits ``rule_requested(request, feed, symbol, price)`` with the request
+    ``above``, ``below`` or ``editor`` and the symbol this chart shows. Lines and markers are drawn on the chart's
     price scale (``scale()``, linear by default), and a dragged level is read back through it.
     """
 
     level_moved = Signal(str, str, float)
-    rule_requested = Signal(str, float)
+    rule_requested = Signal(str, str, str, float)
 
     def __init__(
         self,
@@ -154,7 +154,9 @@ class ChartAlerts(QObject):
             ("editor", f"New alert at {text}…"),
         ):
             action = QAction(label, menu)
-            action.triggered.connect(lambda _checked=False, request=request: self.rule_requested.emit(request, price))
+            action.triggered.connect(
+                lambda _checked=False, request=request: self.rule_requested.emit(request, *current, price)
+            )
             menu.addAction(action)
 
 

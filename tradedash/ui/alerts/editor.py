@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tradedash.core.alert_kinds import ALERT_KINDS, kind_of
-from tradedash.core.alert_rules import AlertRule, check_rule, new_rule_id
+from tradedash.core.alerts.kinds import ALERT_KINDS, kind_of
+from tradedash.core.alerts.rules import AlertRule, check_rule, new_rule_id
 from tradedash.ui.formatting import round_to_tick
 
 __all__ = ["AlertEditor"]

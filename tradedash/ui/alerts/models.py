@@ -8,9 +8,9 @@ from datetime import datetime
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from tradedash.core.alert_kinds import describe_rule
-from tradedash.core.alert_rules import AlertRule, Firing
-from tradedash.core.alerts import AlertEngine
+from tradedash.core.alerts.kinds import describe_rule
+from tradedash.core.alerts.rules import AlertRule, Firing
+from tradedash.core.alerts.engine import AlertEngine
 from tradedash.ui.table_model import ColumnTableModel, ModelIndex
 
 __all__ = ["RulesModel", "HistoryModel", "RULE_COLUMNS", "HISTORY_COLUMNS"]

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tradedash.core.alert_rules import Firing
+from tradedash.core.alerts.rules import Firing
 
 __all__ = ["AlertBanner", "Notifier", "alert_icon"]
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tradedash.core.alert_rules import AlertRule
+from tradedash.core.alerts.rules import AlertRule
 from tradedash.ui.alerts.models import HistoryModel, RulesModel
 from tradedash.ui.check_outline import CheckOutlineDelegate
 from tradedash.ui.guard import shielded

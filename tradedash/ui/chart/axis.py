@@ -10,10 +10,10 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsSimpleTextItem
 
-from tradedash.core.price_scale import PriceScale
-from tradedash.ui.formatting import format_price, format_volume
+from tradedash.core.chart.price_scale import PriceScale
+from tradedash.ui.formatting import format_price
 
-__all__ = ["PriceAxis", "VolumeAxis", "AxisLabel"]
+__all__ = ["PriceAxis", "PaneAxis", "VolumeAxis", "AxisLabel", "LABEL_PITCH"]
 
 
 class PriceAxis(pg.AxisItem):
@@ -49,11 +49,55 @@ class PriceAxis(pg.AxisItem):
         return [self.label_of(value) for value in values]
 
 
-class VolumeAxis(pg.AxisItem):
-    """A volume axis: ``0``, ``500``, ``1.50 k``, ``2.00 M``."""
+class PaneAxis(pg.AxisItem):
+    """The right-hand axis of a pane below the price (volume, an indicator), which is short.
+
+    Contract: only major ticks are drawn and labelled, at most one label per
+    :data:`LABEL_PITCH` pixels of the pane's height (every other one dropped
+    until they fit, zero kept), and a label that would stick out of the pane, into
+    the labels of the pane next to it, is not drawn. Labels are short numbers:
+    ``0``, ``15``, ``800``, ``1.5 k``, ``2.25 M`` (three significant digits).
+    """
+
+    def __init__(self, orientation: str = "right") -> None:
+        super().__init__(orientation)
+        self.setStyle(hideOverlappingLabels=True, maxTickLevel=0, maxTextLevel=0)
+
+    def tickValues(self, minVal, maxVal, size):
+        levels = super().tickValues(minVal, maxVal, size)
+        if not levels:
+            return levels
+        spacing, values = levels[0]
+        most = max(1, int(size // LABEL_PITCH))
+        if len(values) > most and spacing > 0:
+            step = math.ceil(len(values) / most)
+            values = [value for value in values if round(value / spacing) % step == 0]
+            spacing *= step
+        return [(spacing, values)]
 
     def tickStrings(self, values, scale, spacing):
-        return ["0" if value == 0 else format_volume(value) for value in values]
+        return [_short_number(value) for value in values]
+
+
+#: The least height (pixels) a pane's axis gives each label.
+LABEL_PITCH = 24
+
+
+def _short_number(value: float) -> str:
+    """``0``, ``15``, ``0.32``, ``800``, ``1.5 k``, ``2.25 M``: three significant digits, a k/M/B suffix."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else ""
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit * 0.9995:
+            return f"{value / limit:.3g} {suffix}"
+    if abs(value) >= 1:
+        return f"{value:.3g}"
+    decimals = min(10, 2 - math.floor(math.log10(abs(value))))  # 0.32, 0.0042, 0.00001: never 1e-05
+    return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+
+
+class VolumeAxis(PaneAxis):
+    """The volume pane's axis (see :class:`PaneAxis`)."""
 
 
 class AxisLabel:

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPen, QPicture
 
-from tradedash.core.candles import CandleView
+from tradedash.core.market.candles import CandleView
 from tradedash.ui.guard import shielded
 
 __all__ = ["CandleItem"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from tradedash.core.bar_history import EMPTY_VIEW, BarHistory
-from tradedash.core.candle_store import CandleStore, SeriesKey
+from tradedash.core.chart.bar_history import EMPTY_VIEW, BarHistory
+from tradedash.core.chart.candle_store import CandleStore, SeriesKey
 from tradedash.ui.chart.history_loader import HistoryLoader, history_fetch_of
 from tradedash.ui.running_feed import RunningFeed
 

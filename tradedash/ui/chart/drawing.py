@@ -10,10 +10,10 @@ from typing import NamedTuple
 import numpy as np
 import pyqtgraph as pg
 
-from tradedash.core.bar_history import BarHistory, slice_view
-from tradedash.core.candles import CandleView
-from tradedash.core.downtime import DowntimeLog
-from tradedash.core.price_scale import PriceScale
+from tradedash.core.chart.bar_history import BarHistory, slice_view
+from tradedash.core.chart.price_scale import PriceScale
+from tradedash.core.feed.downtime import DowntimeLog
+from tradedash.core.market.candles import CandleView
 from tradedash.ui.chart.comparison import Comparison
 from tradedash.ui.chart.indicator_layer import IndicatorLayer
 from tradedash.ui.chart.plots import ChartPlots

@@ -1,4 +1,4 @@
-"""Fills a chart's :class:`~tradedash.core.bar_history.BarHistory`: cached bars at once, the missing
+"""Fills a chart's :class:`~tradedash.core.chart.bar_history.BarHistory`: cached bars at once, the missing
 range from the feed in the background, older bars on demand; closed live bars back to the cache.
 
 No Qt here: the chart calls these methods and repaints from the history's version.
@@ -17,9 +17,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tradedash.core.bar_history import BarHistory
-from tradedash.core.candle_store import CandleStore, SeriesKey
-from tradedash.core.candles import CandleView
+from tradedash.core.chart.bar_history import BarHistory
+from tradedash.core.chart.candle_store import CandleStore, SeriesKey
+from tradedash.core.market.candles import CandleView
 from tradedash.core.wire import INTERVAL_NS
 
 __all__ = ["HistoryFetch", "HistoryPage", "HistoryLoader", "history_fetch_of", "bars_view", "PAGE_BARS", "RETRY_AFTER"]

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tradedash.core.chart_state import IndicatorState
-from tradedash.core.indicators import Setting, SettingKind, Source, indicator_spec
+from tradedash.core.chart.chart_state import IndicatorState
+from tradedash.core.chart.indicators import Setting, SettingKind, Source, indicator_spec
 
 __all__ = ["IndicatorDialog"]
 

@@ -7,10 +7,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from tradedash.core.candles import CandleView
-from tradedash.core.chart_state import IndicatorState
-from tradedash.core.indicators import LiveIndicator, Placement, indicator_spec
-from tradedash.core.price_scale import PriceScale
+from tradedash.core.market.candles import CandleView
+from tradedash.core.chart.chart_state import IndicatorState
+from tradedash.core.chart.indicators import LiveIndicator, Placement, indicator_spec
+from tradedash.core.chart.price_scale import PriceScale
 
 __all__ = ["IndicatorLayer", "describe"]
 
@@ -36,7 +36,8 @@ class IndicatorLayer:
 
     - An overlay draws a line per output on ``price_plot`` (through the price
       scale); a pane indicator gets its own ``pane`` (made by the chart) with
-      its outputs (MACD's histogram as bars) and guide lines (RSI 30/70).
+      its outputs (MACD's histogram as bars) and guide lines (RSI 30/70,
+      which are then the only labels on its fixed axis).
     - :meth:`update` syncs with ``bars`` (incremental on the live bar) and
       draws the values from index ``first`` on at ``x``; items are created once
       and fed with ``setData``.
@@ -80,6 +81,8 @@ class IndicatorLayer:
             guide = pg.InfiniteLine(pos=level, angle=0, movable=False)
             self.plot.addItem(guide, ignoreBounds=True)
             self.guides.append(guide)
+        if pane is not None and self.spec.name in _FIXED_RANGES:  # a fixed scale (RSI): labelled at its guides only
+            pane.getAxis("right").setTicks([[(level, f"{level:g}") for level in _GUIDES.get(self.spec.name, ())]])
         self.set_colours()
 
     @property

@@ -9,8 +9,8 @@ from typing import Protocol
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
-from tradedash.core.indicators import INDICATORS
-from tradedash.core.price_scale import PriceScale
+from tradedash.core.chart.indicators import INDICATORS
+from tradedash.core.chart.price_scale import PriceScale
 from tradedash.ui.chart.comparison import Comparison
 from tradedash.ui.chart.indicator_layer import IndicatorLayer, describe
 from tradedash.ui.running_feed import RunningFeed, SymbolRef

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
-from tradedash.ui.chart.axis import PriceAxis, VolumeAxis
+from tradedash.ui.chart.axis import PaneAxis, PriceAxis, VolumeAxis
 from tradedash.ui.chart.candle_item import CandleItem
 from tradedash.ui.chart.price_grid import PriceGrid
 from tradedash.ui.theme import Theme
@@ -88,7 +88,7 @@ class ChartPlots:
     def add_pane(self, axis: pg.AxisItem | None = None) -> pg.PlotItem:
         """A plot below the others with ``axis`` on its right, sharing their time axis."""
         row = self.graphics.ci.layout.rowCount()
-        pane = self.graphics.addPlot(row=row, col=0, axisItems={"right": axis or pg.AxisItem("right"), "bottom": pg.DateAxisItem(orientation="bottom")})
+        pane = self.graphics.addPlot(row=row, col=0, axisItems={"right": axis or PaneAxis("right"), "bottom": pg.DateAxisItem(orientation="bottom")})
         self._setup(pane)
         pane.setXLink(self.price_plot)
         self.graphics.ci.layout.setRowStretchFactor(row, 1)

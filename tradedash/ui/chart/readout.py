@@ -9,8 +9,9 @@ from PySide6.QtCore import QPointF, QSize, Qt
 from PySide6.QtGui import QPainter, QPalette, QStaticText, QTextOption
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from tradedash.core.candles import CandleView
+from tradedash.core.market.candles import CandleView
 from tradedash.ui.formatting import format_price, format_volume
+from tradedash.ui.guard import shielded
 from tradedash.ui.theme import Theme
 
 __all__ = ["Readout", "readout_html"]
@@ -72,6 +73,7 @@ class Readout(QWidget):
         """The width the whole text needs (the layout gives what there is: the line never wraps)."""
         return QSize(math.ceil(self._static.size().width()) + 12, self.height())
 
+    @shielded()
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 
 import msgspec
 from PySide6.QtCore import Qt, Signal
@@ -45,13 +46,24 @@ class SubscriptionDialog(QDialog):
     Enter in the symbol box adds the symbol and presses no button; *Remove feed*
     and closing (Esc, *Close*) with edits not applied ask first (:attr:`confirmation`).
     ``listed_symbols(feed_name)`` returns the symbols that feed's exchange lists,
-    or None when it is not connected (then any symbol is accepted and the
-    exchange's own error will be shown in feed health).
+    or None when it is not connected. ``fetch_symbols(venue, rest_url)`` (optional) reads a
+    venue's list over REST: when a venue with one is chosen, its REST URL edited, or a feed
+    shown whose exchange has not listed its symbols yet, it runs in the background on the
+    running event loop (the dialog stays usable), the symbols it lists are offered, and
+    :attr:`symbols_status` says what is going on, or why the list could not be read. Without
+    a list any symbol is accepted and the exchange's own error will be shown in feed health.
     """
 
     applied = Signal(object)
 
-    def __init__(self, config: Config, listed_symbols: Callable[[str], list[str] | None], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        listed_symbols: Callable[[str], list[str] | None],
+        parent: QWidget | None = None,
+        *,
+        fetch_symbols: Callable[[str, str], Awaitable[list[wire.SymbolInfo]]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Subscriptions")
         self.resize(720, 480)
@@ -59,6 +71,11 @@ class SubscriptionDialog(QDialog):
         self._feeds = [msgspec.structs.replace(feed, symbols=list(feed.symbols), channels=list(feed.channels)) for feed in config.feeds]
         self._listed = listed_symbols
         self._current: int | None = None
+        self._fetch_symbols = fetch_symbols
+        #: Symbol lists read over REST, and why others could not be, by (venue, REST URL).
+        self._fetched: dict[tuple[str, str], list[str]] = {}
+        self._fetch_failed: dict[tuple[str, str], str] = {}
+        self._fetches: dict[tuple[str, str], asyncio.Task[None]] = {}
 
         self.feed_list = QListWidget()
         self.add_feed_button = QPushButton("Add feed")
@@ -79,6 +96,7 @@ class SubscriptionDialog(QDialog):
             self.venue_box.addItem(venue.label, venue.key)
         self.venue_box.activated.connect(self._venue_chosen)
         self.rest_edit = QLineEdit(placeholderText="the venue's REST base, for venues that have one")
+        self.rest_edit.editingFinished.connect(self._rest_url_edited)
         self.compression_box = QCheckBox("Offer permessage-deflate compression")
         self.url_edit = QLineEdit(placeholderText=f"ws://host:port, wss://host:port or {EMBEDDED}")
         self.token_edit = QLineEdit(placeholderText="optional", echoMode=QLineEdit.EchoMode.Password)
@@ -106,6 +124,8 @@ class SubscriptionDialog(QDialog):
         symbols_layout = QVBoxLayout(symbols_box)
         symbols_layout.addWidget(self.symbol_list)
         symbols_layout.addWidget(self.symbol_edit)
+        self.symbols_status = QLabel(wordWrap=True)  # the venue's symbol list: being read, read, or why not
+        self.symbols_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.channel_boxes = {channel: QCheckBox(channel) for channel in wire.CHANNELS}
         channels_box = QGroupBox("Channels")
@@ -119,6 +139,7 @@ class SubscriptionDialog(QDialog):
         lists.addWidget(symbols_box, 3)
         lists.addWidget(channels_box, 2)
         right.addLayout(lists)
+        right.addWidget(self.symbols_status)
         self.editor = QWidget()
         self.editor.setLayout(right)
 
@@ -137,6 +158,7 @@ class SubscriptionDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self.feed_list.currentRowChanged.connect(self._show_feed)
+        self.finished.connect(self._stop_fetches)
         self._fill_feed_list()
         # Enter belongs to the field it is typed in (the symbol box adds a symbol): no button is "default".
         for button in self.findChildren(QPushButton):
@@ -224,7 +246,12 @@ class SubscriptionDialog(QDialog):
         self.compression_box.setChecked(feed.compression)
         self.token_edit.setText(feed.token)
         self.ca_edit.setText(feed.ca_file)
-        listed = self._listed(feed.name) or []
+        listed = self._listed_for(feed)
+        if listed is None:
+            self._want_symbol_list(feed.venue, feed.rest_url)
+        else:
+            self._say_listed(feed.venue, len(listed))
+        listed = listed or []
         self.symbol_list.clear()
         for symbol in listed + [s for s in feed.symbols if s not in listed]:
             self._add_symbol_item(symbol, symbol in feed.symbols, listed=not listed or symbol in listed)
@@ -243,6 +270,67 @@ class SubscriptionDialog(QDialog):
         venue = venue_of(self.venue_box.itemData(index))
         self.url_edit.setText(venue.ws_url or EMBEDDED)
         self.rest_edit.setText(venue.rest_url)
+        self._rest_url_edited()
+
+    # --- The venue's symbol list, read in the background -----------------------------------
+
+    def _rest_url_edited(self) -> None:
+        """The venue or its REST URL changed: read that venue's list there (again, if it failed before)."""
+        key = (self.venue_box.currentData(), _base(self.rest_edit.text()))
+        self._fetch_failed.pop(key, None)
+        self._store_current()
+        if self._current is not None:
+            self._show_feed(self._current)
+
+    def _want_symbol_list(self, venue: str, rest_url: str) -> None:
+        """Start reading ``venue``'s list at ``rest_url`` unless it is read, failed, under way, or not to be had."""
+        key = (venue, _base(rest_url))
+        spec = venue_of(venue)
+        if key in self._fetch_failed:
+            self._say(f"Could not read {spec.label}'s symbol list ({self._fetch_failed[key]}). Symbols typed here are"
+                      " checked when the feed connects.", error=True)
+            return
+        if self._fetch_symbols is None or spec.symbol_list_url(key[1]) is None:
+            self._say("")
+            return
+        self._say(f"Reading {spec.label}'s symbol list from {spec.symbol_list_url(key[1])}…")
+        if key in self._fetches:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop runs the dialog: nothing can be read in the background
+            self._say("")
+            return
+        task = loop.create_task(self._read_symbol_list(key), name=f"symbol list {key}")
+        self._fetches[key] = task
+
+    async def _read_symbol_list(self, key: tuple[str, str]) -> None:
+        assert self._fetch_symbols is not None
+        try:
+            infos = await self._fetch_symbols(*key)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the fetcher's own error says why, in one line
+            self._fetch_failed[key] = str(exc) or type(exc).__name__
+        else:
+            self._fetched[key] = sorted(info.symbol for info in infos)
+        finally:
+            self._fetches.pop(key, None)
+        shown = (self.venue_box.currentData(), _base(self.rest_edit.text()))
+        if shown == key and self._current is not None:
+            self._show_feed(self._current)  # (what was edited is kept: it is stored first)
+
+    def _say_listed(self, venue: str, count: int) -> None:
+        self._say(f"{count:,} symbols listed by {venue_of(venue).label}.")
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.symbols_status.setStyleSheet("color: #ef5350;" if error else "")
+        self.symbols_status.setText(text)
+
+    def _stop_fetches(self) -> None:
+        for task in self._fetches.values():
+            task.cancel()
+        self._fetches.clear()
 
     def _add_symbol(self) -> None:
         symbol = venue_of(self.venue_box.currentData()).symbol(self.symbol_edit.text().strip().upper())
@@ -291,9 +379,13 @@ class SubscriptionDialog(QDialog):
         return found
 
     def _listed_for(self, feed: FeedConfig) -> list[str] | None:
-        """What the running feed lists, unless the feed was switched to another venue since (then nothing is known)."""
+        """What the running feed lists (unless the feed was switched to another venue since), else
+        what its venue listed at its REST URL when asked from here; None when nothing is known."""
         running = {f.name: f.venue for f in self._config.feeds}
-        return self._listed(feed.name) if running.get(feed.name) == feed.venue else None
+        listed = self._listed(feed.name) if running.get(feed.name) == feed.venue else None
+        if listed is None:
+            listed = self._fetched.get((feed.venue, _base(feed.rest_url)))
+        return listed
 
     def apply(self) -> bool:
         problems = self.problems()
@@ -306,3 +398,8 @@ class SubscriptionDialog(QDialog):
         self._config = msgspec.structs.replace(self._config, feeds=list(self._feeds))
         self.applied.emit(self._config)
         return True
+
+
+def _base(rest_url: str) -> str:
+    """A REST URL as the key of its symbol list (no spaces, no trailing slash)."""
+    return rest_url.strip().rstrip("/")

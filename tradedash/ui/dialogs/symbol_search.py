@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QDialog, QLineEdit, QTableView, QVBoxLayout, QWidget
 
-from tradedash.core.symbol_search import search
+from tradedash.core.chart.symbol_search import search
 from tradedash.ui.running_feed import RunningFeed, SymbolRef
 from tradedash.ui.table_model import ColumnTableModel, ModelIndex
 
@@ -56,7 +56,7 @@ class SymbolSearchPopup(QDialog):
     """A small popup: a filter line over the matching symbols.
 
     Contract: typing filters (prefix, substring, then fuzzy matches; see
-    :mod:`tradedash.core.symbol_search`); Up/Down (and Page keys) move the
+    :mod:`tradedash.core.chart.symbol_search`); Up/Down (and Page keys) move the
     selection while the focus stays in the filter; Enter or a double click
     emits ``chosen(SymbolRef)`` and closes; Esc closes without choosing.
     """

@@ -1,4 +1,4 @@
-"""The order book panel: a ladder of the top levels with size bars and the spread."""
+"""The order book panel: a ladder of the top levels (10, 20, 50 or 100 a side) with size bars and the spread."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import math
 from PySide6.QtCore import QModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QStyledItemDelegate,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tradedash.core.chart.depth import LADDER_CHOICES, LADDER_DEFAULT
 from tradedash.core.wire import Level
 from tradedash.ui.formatting import HUGE, format_price, format_size
 from tradedash.ui.guard import shielded
@@ -23,22 +26,23 @@ from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.table_model import ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from tradedash.ui.theme import Theme
 
-__all__ = ["BookModel", "BookPanel", "DEPTH", "BAR_ROLE"]
+__all__ = ["BookModel", "BookPanel", "DEFAULT_DEPTH", "BAR_ROLE"]
 
-#: Levels shown on each side.
-DEPTH = 10
+#: Levels shown on each side until the user picks another depth (one of ``LADDER_CHOICES``).
+DEFAULT_DEPTH = LADDER_DEFAULT
 #: The role that gives a size cell's bar: ``(fraction of the largest size shown, "bid" or "ask")``.
 BAR_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Price", "Size", "Total")
 
 
 class BookModel(ColumnTableModel):
-    """``2 * DEPTH + 1`` fixed rows: asks (worst at the top, best just above the middle),
+    """``2 * depth + 1`` fixed rows: asks (worst at the top, best just above the middle),
     the spread, then bids (best first).
 
-    Contract: ``refresh()`` copies the top levels of the shown symbol's book when
-    its state changed, and emits one ``dataChanged`` over the whole ladder. A
-    book that is resyncing is shown in the muted colour (``resyncing`` is True).
+    Contract: ``refresh()`` copies the top ``depth`` levels of the shown symbol's book
+    when its state changed, and emits one ``dataChanged`` over the whole ladder;
+    :meth:`set_depth` (one of ``LADDER_CHOICES``) resets the model to the new row
+    count. A book that is resyncing is shown in the muted colour (``resyncing`` is True).
     """
 
     columns = COLUMNS
@@ -51,6 +55,7 @@ class BookModel(ColumnTableModel):
         self._bids: list[Level] = []
         self._asks: list[Level] = []
         self._painted = -1
+        self.depth = DEFAULT_DEPTH
         self.resyncing = False
         self.has_book = False
 
@@ -66,18 +71,29 @@ class BookModel(ColumnTableModel):
         self._feed, self._symbol, self._painted = feed, symbol, -1
         self.refresh()
 
+    def set_depth(self, depth: int) -> None:
+        """Show ``depth`` levels a side (one of ``LADDER_CHOICES``)."""
+        if depth not in LADDER_CHOICES:
+            raise ValueError(f"the book shows one of {LADDER_CHOICES} levels a side, not {depth!r}")
+        if depth != self.depth:
+            self.beginResetModel()
+            self.depth, self._painted = depth, -1
+            self.endResetModel()
+            self.refresh()
+
     def row_count(self) -> int:
-        return 2 * DEPTH + 1
+        return 2 * self.depth + 1
 
     def alignment(self, column: int) -> int:
         return ALIGN_RIGHT
 
     def _level(self, row: int) -> tuple[str, int] | None:
         """("ask" or "bid", depth index) of a ladder row; None for the spread row."""
-        if row < DEPTH:
-            return "ask", DEPTH - 1 - row
-        if row > DEPTH:
-            return "bid", row - DEPTH - 1
+        depth = self.depth
+        if row < depth:
+            return "ask", depth - 1 - row
+        if row > depth:
+            return "bid", row - depth - 1
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -108,7 +124,7 @@ class BookModel(ColumnTableModel):
             if column == 0:
                 return self._theme.color("down" if side == "ask" else "up")
         if role == BAR_ROLE and column == 1:
-            largest = max((s for _, s in self._asks[:DEPTH] + self._bids[:DEPTH]), default=0.0)
+            largest = max((s for _, s in self._asks + self._bids), default=0.0)
             fraction = size / largest if largest else 0.0
             return (fraction if math.isfinite(fraction) else 0.0, side)
         return None
@@ -133,11 +149,11 @@ class BookModel(ColumnTableModel):
             return
         self._painted = version
         book = state.book if state is not None else None
-        self._bids = book.bids(DEPTH) if book is not None else []
-        self._asks = book.asks(DEPTH) if book is not None else []
+        self._bids = book.bids(self.depth) if book is not None else []
+        self._asks = book.asks(self.depth) if book is not None else []
         self.has_book = bool(self._bids or self._asks)
         self.resyncing = bool(book is not None and book.resyncing)
-        self.dataChanged.emit(self.index(0, 0), self.index(2 * DEPTH, len(COLUMNS) - 1))
+        self.dataChanged.emit(self.index(0, 0), self.index(2 * self.depth, len(COLUMNS) - 1))
 
 
 class _SizeBarDelegate(QStyledItemDelegate):
@@ -160,13 +176,20 @@ class _SizeBarDelegate(QStyledItemDelegate):
 
 
 class BookPanel(QWidget):
-    """The ladder view of a :class:`BookModel`, with a line saying whose book it is and its state."""
+    """The ladder view of a :class:`BookModel`, with a line saying whose book it is and its state,
+    and a box choosing how many levels a side it shows (:meth:`set_depth`, :attr:`depth`)."""
 
     def __init__(self, theme: Theme) -> None:
         super().__init__()
         self.model = BookModel(theme)
         self.caption = QLabel("No symbol")
         self.caption.setTextFormat(Qt.TextFormat.RichText)
+        self.depth_box = QComboBox()
+        self.depth_box.setToolTip("Levels shown on each side of the book")
+        for choice in LADDER_CHOICES:
+            self.depth_box.addItem(f"{choice} levels", choice)
+        self.depth_box.setCurrentIndex(LADDER_CHOICES.index(DEFAULT_DEPTH))
+        self.depth_box.currentIndexChanged.connect(lambda i: self.set_depth(self.depth_box.itemData(i)))
         self.table = QTableView()
         self.table.setModel(self.model)
         self._delegate = _SizeBarDelegate(theme)
@@ -180,7 +203,10 @@ class BookPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
-        layout.addWidget(self.caption)
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.depth_box)
+        layout.addLayout(top)
         layout.addWidget(self.table)
         self._theme = theme
         self._caption_key: tuple = ()
@@ -194,6 +220,18 @@ class BookPanel(QWidget):
         self.model.set_symbol(feed, symbol)
         self._update_caption()
 
+    @property
+    def depth(self) -> int:
+        """Levels shown on each side."""
+        return self.model.depth
+
+    def set_depth(self, depth: int) -> None:
+        """Show ``depth`` levels a side (one of ``LADDER_CHOICES``); the next :meth:`refresh` centres the spread."""
+        self.model.set_depth(depth)
+        index = LADDER_CHOICES.index(depth)
+        if self.depth_box.currentIndex() != index:
+            self.depth_box.setCurrentIndex(index)
+
     def refresh(self) -> None:
         self.model.refresh()
         self._update_caption()
@@ -203,7 +241,7 @@ class BookPanel(QWidget):
         """Keep the spread row in the middle when the ladder is taller than the panel."""
         bar = self.table.verticalScrollBar()
         if bar.maximum() > 0:
-            self.table.scrollTo(self.model.index(DEPTH, 0), QTableView.ScrollHint.PositionAtCenter)
+            self.table.scrollTo(self.model.index(self.model.depth, 0), QTableView.ScrollHint.PositionAtCenter)
 
     def _update_caption(self) -> None:
         model = self.model

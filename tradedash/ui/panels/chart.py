@@ -16,12 +16,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QVBoxLayout, QWidget
 
-from tradedash.core.bar_history import EMPTY_VIEW, BarHistory
-from tradedash.core.candle_store import CandleStore, SeriesKey
-from tradedash.core.candles import CandleView
-from tradedash.core.chart_state import SCALES, ChartState, IndicatorState
-from tradedash.core.indicators import Placement, indicator_spec
-from tradedash.core.price_scale import PriceScale
+from tradedash.core.chart.bar_history import EMPTY_VIEW, BarHistory
+from tradedash.core.chart.candle_store import CandleStore, SeriesKey
+from tradedash.core.chart.chart_state import SCALES, ChartState, IndicatorState
+from tradedash.core.chart.indicators import Placement, indicator_spec
+from tradedash.core.chart.price_scale import PriceScale
+from tradedash.core.market.candles import CandleView
 from tradedash.core.wire import INTERVAL_NS
 from tradedash.ui.chart.comparison import Comparison
 from tradedash.ui.chart.crosshair import Crosshair
@@ -362,6 +362,10 @@ class PriceChart(QWidget):
         menu = self.toolbar.indicator_menu
         menu.clear()
         self.hide_crosshair()
+        self.add_chart_actions(menu)
+
+    def add_chart_actions(self, menu: QMenu) -> None:
+        """Add the chart's own submenus to ``menu`` (see :func:`~tradedash.ui.chart.menus.add_chart_actions`)."""
         add_chart_actions(self, menu)
 
     def context_menu(self, price: float | None) -> QMenu:

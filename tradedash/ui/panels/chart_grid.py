@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
 
-from tradedash.core.chart_state import ChartState
+from tradedash.core.chart.chart_state import ChartState
 from tradedash.ui.chart.linking import ChartLink
 from tradedash.ui.panels.chart import PriceChart
 from tradedash.ui.running_feed import RunningFeed
@@ -32,9 +32,13 @@ class ChartGrid(QWidget):
     shown chart, the others in turn: one Qt paint draws at most two charts,
     the focused one is drawn on every tick and every shown chart at least every
     third tick (with four charts: 30 and 10 times a second at the app's 30 Hz).
+    ``chart_added(PriceChart)`` is emitted for each chart made after the first,
+    before it is shown, so a part that decorates every chart (the alert levels)
+    takes ``charts`` once and then follows this signal.
     """
 
     focus_changed = Signal(object)
+    chart_added = Signal(object)
 
     def __init__(self, first: PriceChart, make_chart: Callable[[], PriceChart], theme: Theme) -> None:
         super().__init__()
@@ -86,6 +90,7 @@ class ChartGrid(QWidget):
             chart = self._make_chart()
             self._adopt(chart)
             made.append(chart)
+            self.chart_added.emit(chart)
         self.count = count
         self._place()
         if self.focused not in self.shown:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from tradedash.core.depth import DEPTH_CHOICES, DepthCurve, depth_curve
-from tradedash.ui.formatting import format_price
+from tradedash.core.chart.depth import DEPTH_CHART_DEFAULT, DEPTH_CHOICES, DepthCurve, depth_curve
+from tradedash.ui.formatting import format_price, format_size
 from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.theme import Theme
 
 __all__ = ["DEFAULT_DEPTH", "DepthPanel"]
 
 #: The depth shown before the user picks one (levels per side).
-DEFAULT_DEPTH = 50
+DEFAULT_DEPTH = DEPTH_CHART_DEFAULT
 
 
 class _ThousandsAxis(pg.AxisItem):
@@ -31,13 +31,15 @@ class DepthPanel(QWidget):
     """A step chart of the cumulative size on each side of one symbol's order book.
 
     Contract: ``refresh()`` (called on the window's repaint timer) recomputes the
-    curve with :func:`~tradedash.core.depth.depth_curve` only when the symbol's
+    curve with :func:`~tradedash.core.chart.depth.depth_curve` only when the symbol's
     state version or the chosen depth moved, and sets it on two step lines made
     once (bids left of the mid in the "up" colour, asks right in the "down"
     colour). The depth (levels per side, from ``DEPTH_CHOICES``; None for every
     level) is chosen in the panel's combo box or with :meth:`set_depth`. A book
     waiting for a snapshot is drawn in the muted colour. ``curve`` is the last
-    curve drawn (None before any book).
+    curve drawn (None before any book). With the mouse over the chart a dotted
+    line marks its price and ``hover`` says what a market order reaching it
+    would meet (:meth:`hover_text`); both go when the mouse leaves.
     """
 
     def __init__(self, theme: Theme) -> None:
@@ -50,13 +52,15 @@ class DepthPanel(QWidget):
         self.curve: DepthCurve | None = None
 
         self.caption = QLabel("No symbol")
+        self.hover = QLabel()
         self.depth_box = QComboBox()
         for choice in DEPTH_CHOICES:
             self.depth_box.addItem("All levels" if choice is None else f"{choice} levels", choice)
         self.depth_box.setCurrentIndex(DEPTH_CHOICES.index(DEFAULT_DEPTH))
         self.depth_box.currentIndexChanged.connect(lambda i: self.set_depth(self.depth_box.itemData(i)))
         top = QHBoxLayout()
-        top.addWidget(self.caption, 1)
+        top.addWidget(self.caption)
+        top.addWidget(self.hover, 1, Qt.AlignmentFlag.AlignRight)
         top.addWidget(self.depth_box)
 
         self.plot = pg.PlotWidget(axisItems={"bottom": _ThousandsAxis("bottom"), "left": _ThousandsAxis("left")})
@@ -69,6 +73,11 @@ class DepthPanel(QWidget):
         self.mid_line = pg.InfiniteLine(angle=90, movable=False)
         self.mid_line.hide()
         self.plot.addItem(self.mid_line)
+        self.cursor_line = pg.InfiniteLine(angle=90, movable=False)
+        self.cursor_line.hide()
+        self.plot.addItem(self.cursor_line, ignoreBounds=True)
+        self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.plot.viewport().installEventFilter(self)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -99,8 +108,39 @@ class DepthPanel(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self.plot.setBackground(theme.base)
+        self.cursor_line.setPen(pg.mkPen(theme.text, style=Qt.PenStyle.DotLine))
+        self.hover.setStyleSheet(f"color: {theme.muted};")
         self._painted = ()
         self.refresh()
+
+    def hover_text(self, price: float) -> str:
+        """What a market order reaching ``price`` meets, as the panel says it (empty off the curve)."""
+        total = self.curve.total_at(price) if self.curve is not None and self._feed and self._symbol else None
+        if total is None:
+            return ""
+        side, size = total
+        where = "bids ≥" if side == "bid" else "asks ≤"
+        size_text = format_size(size, self._feed.size_decimals(self._symbol))
+        return f"{where} {format_price(price, self._feed.decimals(self._symbol))}: {size_text}"
+
+    def _mouse_moved(self, position: QPointF) -> None:
+        view = self.plot.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(position):
+            self._hide_hover()
+            return
+        price = float(view.mapSceneToView(position).x())
+        self.cursor_line.setValue(price)
+        self.cursor_line.show()
+        self.hover.setText(self.hover_text(price))
+
+    def _hide_hover(self) -> None:
+        self.cursor_line.hide()
+        self.hover.clear()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self._hide_hover()
+        return False
 
     def _style(self, synced: bool) -> None:
         up, down = (self._theme.up, self._theme.down) if synced else (self._theme.muted, self._theme.muted)

@@ -8,14 +8,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableView
 
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.stats import FeedStats
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.feed.stats import FeedStats
 from tradedash.ui.formatting import format_age
 from tradedash.ui.running_feed import RunningFeed
 from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
 from tradedash.ui.theme import Theme
 
-__all__ = ["FeedHealthModel", "FeedHealthPanel", "StatusLight", "state_text", "state_colour", "status_summary"]
+__all__ = [
+    "FeedHealthModel", "FeedHealthPanel", "StatusLight", "state_text", "state_colour", "status_summary", "connections_text",
+]
 
 COLUMNS = ("Feed", "State", "Latency", "Msgs/s", "Gaps", "Resyncs", "Reconnects", "Last msg", "Last error")
 HEADER_TIPS = {
@@ -41,9 +43,21 @@ def state_text(feed: RunningFeed) -> str:
         return f"backing off, retry in {left:.1f} s"
     if state is FeedState.CLOSED and client.fatal_reason:
         return f"stopped: {client.fatal_reason}"
+    text = state.value
     if client.refused:
-        return f"{state.value}, refused: {', '.join(sorted({s.symbol for s in client.refused}))}"
-    return state.value
+        text = f"{text}, refused: {', '.join(sorted({s.symbol for s in client.refused}))}"
+    connections = len(client.connections)
+    return f"{text} · {connections} connections" if connections > 1 else text
+
+
+def connections_text(feed: RunningFeed) -> str | None:
+    """Each connection of a feed that has several: its state and how many streams it carries."""
+    connections = feed.client.connections
+    if len(connections) < 2:
+        return None
+    return "\n".join(
+        f"connection {i}: {c.state.value}, {len(c.subscriptions):,} streams" for i, c in enumerate(connections, 1)
+    )
 
 
 def _reconnects_text(stats: FeedStats) -> str:
@@ -129,6 +143,8 @@ class FeedHealthModel(ColumnTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 0:
                 return feed.client.url
+            if column == 1:
+                return connections_text(feed) or "\n".join(stats.last_errors) or None
             if column == 2:
                 return f"clock skew {stats.clock_skew():+.3f} s, clock jumps {stats.clock_jumps}"
             if column == 4:

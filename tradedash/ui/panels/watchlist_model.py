@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from tradedash.core.market import SymbolState
+from tradedash.core.market.state import SymbolState
 from tradedash.core.venues.registry import DEFAULT_VENUE, venue_of
 from tradedash.ui.formatting import HUGE, format_change_pct, format_price, format_volume
 from tradedash.ui.running_feed import RunningFeed, SymbolRef

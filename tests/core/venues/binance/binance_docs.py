@@ -205,6 +205,49 @@ EXAMPLES: dict[str, tuple[str, str, str]] = {
     "n": 18151              // Total number of trades
 }
 """),
+    "rolling ticker": (STREAMS, "Individual Symbol Rolling Window Statistics Streams", """
+{
+    "e": "1hTicker",        // Event type
+    "E": 1672515782136,     // Event time
+    "s": "BNBBTC",          // Symbol
+    "p": "0.0015",          // Price change
+    "P": "250.00",          // Price change percent
+    "o": "0.0010",          // Open price
+    "h": "0.0025",          // High price
+    "l": "0.0010",          // Low price
+    "c": "0.0025",          // Last price
+    "w": "0.0018",          // Weighted average price
+    "v": "10000",           // Total traded base asset volume
+    "q": "18",              // Total traded quote asset volume
+    "O": 0,                 // Statistics open time
+    "C": 1675216573749,     // Statistics close time
+    "F": 0,                 // First trade ID
+    "L": 18150,             // Last trade Id
+    "n": 18151              // Total number of trades
+}
+"""),
+    "all market mini tickers": (STREAMS, "All Market Mini Tickers Stream (!miniTicker@arr)", """
+[
+    {
+        // Same as <symbol>@miniTicker payload
+    }
+]
+"""),
+    "all market tickers": (STREAMS, "All Market Tickers Stream (!ticker@arr), retired 2026-03-26", """
+[
+  {
+    // Same as <symbol>@ticker payload
+  }
+]
+"""),
+    "all market rolling window": (STREAMS, "All Market Rolling Window Statistics Streams (!ticker_<window-size>@arr)", """
+[
+    {
+        // Same as <symbol>@ticker_<window_size> payload,
+        // one for each symbol updated within the interval.
+    }
+]
+"""),
     "bookTicker": (STREAMS, "Individual Symbol Book Ticker Streams", """
 {
     "u": 400900217,         // order book updateId

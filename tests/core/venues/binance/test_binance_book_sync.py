@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from tests.core.venues.binance.binance_docs import example
 from tests.core.venues.binance.depth_server import DepthServer
 from tradedash.core import wire
-from tradedash.core.book import BookOutcome, OrderBook
+from tradedash.core.market.book import BookOutcome, OrderBook
 from tradedash.core.venues.binance import messages as m
 from tradedash.core.venues.binance.book_sync import RESYNC_CAUSES, BookSync, FetchDepth, SyncOutcome
 from tradedash.core.venues.binance.rest import RestRequest

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tests.core.venues.binance.binance_docs import example
 from tradedash.core.venues.binance import messages as m
 from tradedash.core.venues.binance.rest import (
-    DEFAULT_WEIGHT_LIMIT, RestRequest, WeightBudget, depth_request, depth_weight, exchange_info_request,
+    DEFAULT_WEIGHT_LIMIT, RestQueue, RestRequest, WeightBudget, depth_request, depth_weight, exchange_info_request,
     klines_request, weight_limit,
 )
 
@@ -73,3 +73,80 @@ def test_requests_sent_when_the_budget_says_never_exceed_the_limit_in_any_minute
         sent.append((now, weight))
     for start, _ in sent:
         assert sum(w for t, w in sent if start <= t < start + 60.0) <= 600
+
+
+def test_what_this_budget_spent_since_the_servers_count_adds_to_it():
+    budget = WeightBudget(limit=100)
+    budget.observe(80, 0.0)  # the address had spent 80 (others too) when this answer came
+    budget.spend(10, 1.0)
+    assert budget.used(2.0) == 90
+    assert budget.ready_at(10, 2.0) == 2.0 and budget.ready_at(11, 2.0) == 60.0  # the count holds for a minute
+    assert budget.used(60.5) == 10  # then only what this budget spent in the last minute
+
+
+def _queue(limit: int = 100) -> RestQueue:
+    return RestQueue(WeightBudget(limit=limit))
+
+
+def test_queue_releases_in_order_within_the_weight_and_holds_the_rest():
+    queue = _queue(100)
+    queue.submit("info", 20)
+    assert queue.release(0.0) == ["info"]
+    assert queue.answered(200, {"x-mbx-used-weight-1m": "20"}, 0.0) is None
+    for name in ("a", "b", "c"):
+        queue.submit(name, 30)
+    queue.submit("klines", 2)  # light, but never before an earlier request
+    assert queue.release(1.0) == ["a", "b"]  # 20 + 30 + 30 = 80; c would make 110
+    assert queue.next_release() == 60.0  # when the 20 spent at 0 leaves the window
+    for _ in "ab":
+        queue.answered(200, {"x-mbx-used-weight-1m": "80"}, 2.0)
+    assert queue.next_release() == 62.0  # the server's count of 80 holds for a minute
+    assert queue.release(61.9) == []
+    assert queue.release(62.0) == ["c"]  # (the count is a minute old: one at a time again)
+    queue.answered(200, {"x-mbx-used-weight-1m": "30"}, 62.5)
+    assert queue.release(62.5) == ["klines"]
+    assert queue.next_release() is None and len(queue) == 0
+
+
+def test_queue_sends_one_at_a_time_until_an_answer_says_what_the_address_spent():
+    queue = _queue(100)
+    for name in ("a", "b"):
+        queue.submit(name, 5)
+    assert queue.release(0.0) == ["a"]
+    assert queue.release(0.5) == [] and queue.next_release() is None  # waiting for a's answer
+    queue.answered(200, {"x-mbx-used-weight-1m": "97"}, 1.0)  # others spent 92
+    assert queue.release(1.0) == []  # 97 + 5 > 100
+    assert queue.next_release() == 61.0  # when the count of 97 is a minute old
+    assert queue.release(61.0) == ["b"]
+
+
+def test_a_429_holds_every_request_back_for_its_retry_after():
+    queue = _queue(100)
+    queue.submit("a", 5)
+    queue.submit("b", 5)
+    assert queue.release(0.0) == ["a"]
+    said = queue.answered(429, {"x-mbx-used-weight-1m": "105", "retry-after": "17"}, 1.0)
+    assert said is not None and "429" in said and "17 s" in said
+    assert queue.next_release() == 61.0  # the count of 105 outlasts the Retry-After here
+    assert queue.release(18.0) == [] and queue.release(61.0) == ["b"]
+
+
+def test_a_418_stops_requests_until_the_ban_ends_and_says_so():
+    queue = _queue(6000)
+    queue.submit("a", 5)
+    queue.submit("b", 5)
+    assert queue.release(0.0) == ["a"]
+    said = queue.answered(418, {"x-mbx-used-weight-1m": "10", "retry-after": "120"}, 1.0)
+    assert said is not None and "banned" in said and "418" in said and "120 s" in said
+    assert queue.budget.blocked_until == 121.0
+    assert queue.release(120.9) == [] and queue.next_release() == 121.0
+    assert queue.release(121.0) == ["b"]
+
+
+def test_a_failed_request_is_no_longer_in_flight():
+    queue = _queue(100)
+    queue.submit("a", 5)
+    queue.submit("b", 5)
+    assert queue.release(0.0) == ["a"]
+    assert queue.answered(None, {}, 0.5) is None  # a network error: no answer, no count
+    assert queue.release(0.5) == ["b"]

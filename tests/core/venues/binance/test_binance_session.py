@@ -12,9 +12,9 @@ import msgspec
 
 from tests.core.venues.binance.binance_docs import ERROR_TABLE, example
 from tradedash.core import wire
-from tradedash.core.feed_session import FetchSnapshot, SendText
-from tradedash.core.lifecycle import FeedState
-from tradedash.core.market import MarketState
+from tradedash.core.feed.session import FetchSnapshot, SendText
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.market.state import MarketState
 from tradedash.core.venues.binance.session import EXCHANGE_INFO, BinanceSession
 
 WS, REST = "ws://mock/binance", "http://mock/binance"
@@ -45,6 +45,13 @@ def sent(session: BinanceSession, clock: Clock) -> list:
     return [json.loads(a.frame) if isinstance(a, SendText) else a for a in session.requests_to_send(clock.now)]
 
 
+def answered(session: BinanceSession, clock: Clock, status: int | None = 200, headers: dict[str, str] | None = None) -> BinanceSession:
+    """As the pump does when a fetch ends: its status and headers first (then its body or failure);
+    by default a 200 whose ``X-MBX-USED-WEIGHT-1M`` (Binance sends it with every answer) says little was spent."""
+    session.rest_answered(status, {"x-mbx-used-weight-1m": "25"} if headers is None else headers, clock.now)
+    return session
+
+
 def exchange_info(*names: str) -> bytes:
     """The documented exchangeInfo body, its one symbol (ETHBTC) repeated under ``names``."""
     body = json.loads(example("rest exchangeInfo"))
@@ -60,7 +67,7 @@ def connect(session: BinanceSession, clock: Clock, *listed: str) -> tuple[str, l
     session.connection_opened(clock.now)
     out = sent(session, clock)
     if out == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]:
-        session.receive_snapshot(EXCHANGE_INFO, exchange_info(*listed), clock.now)
+        answered(session, clock).receive_snapshot(EXCHANGE_INFO, exchange_info(*listed), clock.now)
         out = sent(session, clock)
     return url, out
 
@@ -96,7 +103,7 @@ def test_first_connection_reads_exchange_info_then_subscribes_with_ids():
     assert session.connection_url(WS) == WS + "/stream"  # nothing listed yet: every stream by SUBSCRIBE
     session.connection_opened(clock.now)
     assert sent(session, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]  # subscriptions wait for the list
-    session.receive_snapshot(EXCHANGE_INFO, exchange_info("BNBBTC", "ETHBTC"), clock.now)
+    answered(session, clock).receive_snapshot(EXCHANGE_INFO, exchange_info("BNBBTC", "ETHBTC"), clock.now)
     assert [(s.symbol, s.tick_size, s.lot_size) for s in session.symbols] == [
         ("BNBBTC", 0.000001, 0.001), ("ETHBTC", 0.000001, 0.001)
     ]
@@ -179,7 +186,7 @@ def test_book_follows_the_documented_procedure_through_a_gap():
     [fetch] = sent(session, clock)
     assert fetch == FetchSnapshot("BNBBTC", REST + "/api/v3/depth?symbol=BNBBTC&limit=1000")
     feed(session, clock, depth(161, 162, bids=[(0.0023, 5)]))  # buffered too
-    session.receive_snapshot("BNBBTC", snapshot(158, [(0.0024, 1), (0.0022, 3)], [(0.0027, 4)]), clock.now)
+    answered(session, clock).receive_snapshot("BNBBTC", snapshot(158, [(0.0024, 1), (0.0022, 3)], [(0.0027, 4)]), clock.now)
     # 158 is bridged by [157, 160]: snapshot, then both events
     assert book_of(market, "BNBBTC") == ([(0.0024, 10.0), (0.0023, 5.0), (0.0022, 3.0)], [(0.0026, 100.0), (0.0027, 4.0)])
     feed(session, clock, depth(161, 162, bids=[(0.0023, 7)]))  # old: ignored
@@ -190,9 +197,10 @@ def test_book_follows_the_documented_procedure_through_a_gap():
     assert session.state is FeedState.RESYNCING
     [refetch] = sent(session, clock)
     assert refetch.symbol == "BNBBTC"
-    session.receive_snapshot("BNBBTC", snapshot(170, [(0.0020, 2)], [(0.0030, 2)]), clock.now)
+    answered(session, clock).receive_snapshot("BNBBTC", snapshot(170, [(0.0020, 2)], [(0.0030, 2)]), clock.now)
     assert book_of(market, "BNBBTC") == ([(0.0021, 1.0), (0.0020, 2.0)], [(0.0030, 2.0)])
     assert session.state is FeedState.LIVE
+    assert (session.stats.gaps, session.stats.resyncs) == (1, 1)  # as feed health counts them
 
 
 def test_a_stale_snapshot_is_fetched_again():
@@ -200,11 +208,11 @@ def test_a_stale_snapshot_is_fetched_again():
     connect(session, clock, "BNBBTC")
     feed(session, clock, depth(157, 160, bids=[(0.0024, 10)]))
     sent(session, clock)
-    session.receive_snapshot("BNBBTC", snapshot(150, [(1.0, 1)], []), clock.now)  # 150 < U 157
+    answered(session, clock).receive_snapshot("BNBBTC", snapshot(150, [(1.0, 1)], []), clock.now)  # 150 < U 157
     assert book_of(market, "BNBBTC") == ([], [])
     [again] = sent(session, clock)
     assert again.symbol == "BNBBTC"
-    session.receive_snapshot("BNBBTC", snapshot(159, [(0.0025, 1)], []), clock.now)
+    answered(session, clock).receive_snapshot("BNBBTC", snapshot(159, [(0.0025, 1)], []), clock.now)
     assert book_of(market, "BNBBTC") == ([(0.0025, 1.0), (0.0024, 10.0)], [])
 
 
@@ -213,17 +221,17 @@ def test_a_new_connection_starts_the_book_over_and_ignores_old_answers():
     connect(session, clock, "BNBBTC")
     feed(session, clock, depth(157, 160, bids=[(0.0024, 10)]))
     sent(session, clock)
-    session.receive_snapshot("BNBBTC", snapshot(158, [], []), clock.now)
+    answered(session, clock).receive_snapshot("BNBBTC", snapshot(158, [], []), clock.now)
     session.connection_lost(code=1000, error="the 24 h cut")
     session.backoff_started(0.0)
     connect(session, clock)
-    session.receive_snapshot("BNBBTC", snapshot(999, [(9.0, 9)], []), clock.now)  # asked on the old connection
+    answered(session, clock).receive_snapshot("BNBBTC", snapshot(999, [(9.0, 9)], []), clock.now)  # asked on the old connection
     assert book_of(market, "BNBBTC") == ([(0.0024, 10.0)], [])  # kept visible, not replaced by a stray answer
     feed(session, clock, depth(5, 6, bids=[(0.5, 1)]))  # the new connection: numbering may restart
     [fetch] = sent(session, clock)
     assert fetch.symbol == "BNBBTC"
     assert session.state is FeedState.RESYNCING
-    session.receive_snapshot("BNBBTC", snapshot(5, [(0.4, 1)], []), clock.now)
+    answered(session, clock).receive_snapshot("BNBBTC", snapshot(5, [(0.4, 1)], []), clock.now)
     assert book_of(market, "BNBBTC") == ([(0.5, 1.0), (0.4, 1.0)], [])
     assert session.state is FeedState.LIVE
 
@@ -233,7 +241,7 @@ def test_a_failed_snapshot_is_asked_for_again_by_the_next_event():
     connect(session, clock, "BNBBTC")
     feed(session, clock, depth(157, 160))
     sent(session, clock)
-    session.receive_snapshot("BNBBTC", example("rest error").encode(), clock.now)
+    answered(session, clock).receive_snapshot("BNBBTC", example("rest error").encode(), clock.now)
     assert "Invalid symbol" in session.stats.last_errors[-1]
     feed(session, clock, depth(161, 162))
     [again] = sent(session, clock)
@@ -253,7 +261,7 @@ def test_exchange_info_failure_still_subscribes_and_is_read_next_time():
     session.connection_url(WS)
     session.connection_opened(clock.now)
     assert sent(session, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]
-    session.snapshot_failed(EXCHANGE_INFO, "HTTP Error 503")
+    answered(session, clock).snapshot_failed(EXCHANGE_INFO, "HTTP Error 503")
     [request] = sent(session, clock)
     assert request["params"] == ["bnbbtc@trade"]
     session.connection_lost(error="drop")
@@ -276,7 +284,7 @@ def test_symbols_given_up_front_put_every_stream_in_the_first_url_and_skip_excha
 
 
 def test_history_pages_come_from_the_documented_klines_endpoint():
-    from tradedash.core.feed_session import FetchHistory, HistoryError
+    from tradedash.core.feed.session import FetchHistory, HistoryError
 
     session, clock, _ = make(subs("trades", "BNBBTC"))
     connect(session, clock, "BNBBTC")
@@ -288,8 +296,8 @@ def test_history_pages_come_from_the_documented_klines_endpoint():
         FetchHistory(first, REST + "/api/v3/klines?symbol=BNBBTC&interval=1m&limit=1"),
         FetchHistory(older, REST + "/api/v3/klines?symbol=BNBBTC&interval=1m&limit=5&endTime=1499039999999"),
     ]
-    session.receive_history(first, example("rest klines").encode())
-    session.receive_history(older, example("rest error").encode())
+    answered(session, clock).receive_history(first, example("rest klines").encode())
+    answered(session, clock).receive_history(older, example("rest error").encode())
     page, refused = pages
     assert (page.id, page.symbol, page.interval) == (first, "BNBBTC", "1m")
     assert page.bars == [(1499040000000 * 1_000_000, 0.0163479, 0.8, 0.015758, 0.015771, 148976.11427815)]
@@ -307,3 +315,56 @@ def test_depth_updates_of_unwanted_books_are_never_applied():
     feed(session, clock, frame("depthUpdate", s="ETHBTC"))  # never wanted: counted as bad input
     assert session.stats.malformed == 1
     assert book_of(market, "BNBBTC") == ([], []) and session.books == {}
+
+
+def wait(session: BinanceSession, clock: Clock, seconds: float) -> None:
+    """Let ``seconds`` pass the way the pump lets them: a turn of the loop every 0.5 s."""
+    end = clock.now + seconds
+    while clock.now < end:
+        clock.now = min(end, clock.now + 0.5)
+        session.tick(clock.now)
+
+
+def test_rest_requests_wait_for_the_request_weight_binance_documents():
+    from tradedash.core.feed.session import FetchHistory
+    from tradedash.core.venues.binance.rest import WeightBudget
+
+    budget = WeightBudget()
+    session, clock, _ = make(subs("book", "BNBBTC", "ETHBTC"), weight_budget=budget)  # depth limit 1000: weight 50
+    session.connect_started()
+    session.connection_opened(clock.now)
+    assert sent(session, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]  # weight 20
+    info = json.loads(exchange_info("BNBBTC", "ETHBTC"))
+    info["rateLimits"] = [{"rateLimitType": "REQUEST_WEIGHT", "interval": "MINUTE", "intervalNum": 1, "limit": 100}]
+    answered(session, clock, headers={"x-mbx-used-weight-1m": "20"}).receive_snapshot(EXCHANGE_INFO, json.dumps(info).encode(), clock.now)
+    assert budget.limit == 100  # as exchangeInfo's rateLimits says
+    sent(session, clock)  # the SUBSCRIBE
+    feed(session, clock, combined("bnbbtc@depth@100ms", depth(157, 160)), combined("ethbtc@depth@100ms", frame("depthUpdate", s="ETHBTC", b=[], a=[])))
+    session.request_history("BNBBTC", "1m", count=10, done=lambda _page: None)  # weight 2, after them
+    first = sent(session, clock)
+    assert [f.symbol for f in first] == ["BNBBTC"]  # 20 + 50 = 70; the next 50 would make 120
+    answered(session, clock, headers={"x-mbx-used-weight-1m": "70"}).receive_snapshot("BNBBTC", snapshot(158, [], []), clock.now)
+    assert session.next_deadline() <= clock.now + 60.0
+    wait(session, clock, 59.0)
+    assert sent(session, clock) == []
+    wait(session, clock, 1.0)  # a minute after the exchangeInfo (and the count the server gave with it)
+    later = sent(session, clock)
+    assert [type(a) for a in later] == [FetchSnapshot] and later[0].symbol == "ETHBTC"
+    answered(session, clock, headers={"x-mbx-used-weight-1m": "50"}).receive_snapshot("ETHBTC", snapshot(158, [], []), clock.now)
+    assert [type(a) for a in sent(session, clock)] == [FetchHistory]
+
+
+def test_a_418_stops_rest_requests_and_says_so():
+    session, clock, _ = make(subs("book", "BNBBTC"))
+    connect(session, clock, "BNBBTC")
+    feed(session, clock, combined("bnbbtc@depth@100ms", depth(157, 160)))
+    [fetch] = sent(session, clock)
+    answered(session, clock, 418, {"x-mbx-used-weight-1m": "7000", "retry-after": "120"}).snapshot_failed(
+        "BNBBTC", "HTTP Error 418: I'm a teapot"
+    )
+    assert any("banned" in error and "418" in error for error in session.stats.last_errors)
+    feed(session, clock, combined("bnbbtc@depth@100ms", depth(161, 162)))  # the book asks again: held back
+    wait(session, clock, 119.0)
+    assert sent(session, clock) == []
+    wait(session, clock, 1.0)
+    assert sent(session, clock) == [fetch]  # (the same request, once the ban ended)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import sys
 from pathlib import Path
 
 import aiohttp
@@ -13,6 +11,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from mock_exchange.cli import build_parser, config_from_args
+from tests.support.exchange_process import exchange_process
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -28,17 +27,7 @@ def test_binance_options_reach_the_config():
 
 
 async def test_the_process_serves_binance_streams_and_rest_and_cuts_old_connections():
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "mock_exchange", "--port", "0", "--rate", "20", "--binance-max-connection-age", "1",
-        cwd=ROOT, stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        url = None
-        while url is None:
-            line = (await asyncio.wait_for(process.stderr.readline(), 30)).decode()
-            assert line, "the exchange exited early"
-            match = re.search(r"listening on (ws://\S+)", line)
-            url = match and match.group(1)
+    async with exchange_process("--rate", "20", "--binance-max-connection-age", "1") as url:
         async with connect(f"{url}/binance/stream?streams=btcusd@trade") as ws:
             frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
             assert frame["stream"] == "btcusd@trade" and frame["data"]["e"] == "trade"
@@ -52,6 +41,3 @@ async def test_the_process_serves_binance_streams_and_rest_and_cuts_old_connecti
             async with session.get(url.replace("ws://", "http://") + "/binance/api/v3/depth?symbol=ETHUSD&limit=5") as response:
                 body = await response.json()
                 assert response.status == 200 and len(body["bids"]) == 5
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 30)

@@ -9,12 +9,12 @@ import time
 
 import aiohttp
 import pytest
-import trustme
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from mock_exchange.proxy import FaultProxy
 from tests.mock_exchange.venues.binance.helpers import reply_to, rest_base, rest_get, ws_base
+from tests.support.certificates import server_certificate
 from tradedash.core.venues.binance import messages as m
 
 
@@ -121,17 +121,8 @@ async def test_token_guards_streams_and_rest(make_exchange):
             assert response.status == 200 and await response.json() == {}
 
 
-def _certificate(tmp_path) -> tuple[str, str, trustme.CA]:
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    certfile, keyfile = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert.cert_chain_pems[0].write_to_path(certfile)
-    cert.private_key_pem.write_to_path(keyfile)
-    return str(certfile), str(keyfile), ca
-
-
 async def test_tls_serves_wss_streams_and_https_rest(make_exchange, tmp_path):
-    certfile, keyfile, ca = _certificate(tmp_path)
+    certfile, keyfile, ca = server_certificate(tmp_path)
     server = await make_exchange(certfile=certfile, keyfile=keyfile)
     context = ssl.create_default_context()
     ca.configure_trust(context)

@@ -131,3 +131,50 @@ async def test_klines_start_from_the_simulated_markets_seeded_past(make_exchange
         assert [float(x) for x in row[1:6]] == pytest.approx([o, h, l, c, v], rel=1e-6)
     one_second = (await rest_get(server, "/api/v3/klines?symbol=BTCUSD&interval=1s&limit=1000"))[2]
     assert len(one_second) >= 600  # history_seconds of 1 s bars, then the live ones
+
+
+async def test_klines_page_back_through_the_whole_seeded_past_with_end_time(make_exchange):
+    server = await make_exchange(history_days=3, history_seconds=600)
+    pages, end = [], None
+    while True:  # newest first, as a chart pages back: endTime just before the oldest bar seen
+        query = "/api/v3/klines?symbol=BTCUSD&interval=1m&limit=1000" + (f"&endTime={end}" if end is not None else "")
+        status, _, body = await rest_get(server, query)
+        assert status == 200 and len(body) <= 1000
+        if not body:
+            break
+        pages.append(body)
+        end = body[0][0] - 1
+        if len(body) < 1000:
+            break
+    starts = [row[0] for page in reversed(pages) for row in page]
+    assert all(b - a == 60_000 for a, b in zip(starts, starts[1:]))  # one bar a minute, no gap, no repeat
+    assert len(starts) >= 3 * 24 * 60  # three days of 1 m bars, then the live ones
+    past, _ = server.market.history("BTC-USD", "1m", None, 5000)
+    v1 = {start // 1_000_000: bar for start, *bar in past}
+    rows = {row[0]: row for page in pages for row in page}
+    shared = sorted(set(v1) & set(rows))[:-2]  # (the newest bars may still be changing)
+    assert len(shared) > 4000
+    for start in shared:
+        assert [float(x) for x in rows[start][1:6]] == pytest.approx(list(v1[start]), rel=1e-6)
+    # startTime pages forward from the oldest bar; limit defaults to 500
+    status, _, first = await rest_get(server, f"/api/v3/klines?symbol=BTCUSD&interval=1m&startTime={starts[0]}")
+    assert status == 200 and [row[0] for row in first] == starts[:500]
+    status, _, window = await rest_get(
+        server, f"/api/v3/klines?symbol=BTCUSD&interval=1m&startTime={starts[10]}&endTime={starts[19]}&limit=1000"
+    )
+    assert [row[0] for row in window] == starts[10:20]
+
+
+async def test_klines_of_longer_intervals_are_made_of_the_whole_past(make_exchange):
+    server = await make_exchange(history_days=3, history_seconds=600)
+    status, _, body = await rest_get(server, "/api/v3/klines?symbol=BTCUSD&interval=4h&limit=1000")
+    starts = [row[0] for row in body]
+    assert status == 200 and len(body) >= 3 * 6  # three days of 4 h bars, not only the 25 h kept for the streams
+    assert all(b - a == 4 * 3_600_000 for a, b in zip(starts, starts[1:]))
+    hours, _ = server.market.history("BTC-USD", "1h", None, 1000)
+    hourly = {start // 1_000_000: bar for start, *bar in hours}
+    for row in body[1:-1]:  # (the oldest holds only the hours of the past; the newest is open)
+        inside = [hourly[row[0] + i * 3_600_000] for i in range(4)]
+        assert float(row[2]) == pytest.approx(max(bar[1] for bar in inside), rel=1e-6)
+        assert float(row[3]) == pytest.approx(min(bar[2] for bar in inside), rel=1e-6)
+        assert float(row[5]) == pytest.approx(sum(bar[4] for bar in inside), rel=1e-6)

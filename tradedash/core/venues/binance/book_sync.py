@@ -18,7 +18,7 @@ for Binance" documents it:
 is a stream of :class:`~tradedash.core.wire.Book` messages (a ``snapshot`` at
 ``lastUpdateId``, then each applied event as an ``update`` with ``seq = u`` and
 ``prev_seq`` the book's id before it) that TradeDash's venue-blind
-:class:`~tradedash.core.book.OrderBook` applies in sequence, and :class:`FetchDepth`
+:class:`~tradedash.core.market.book.OrderBook` applies in sequence, and :class:`FetchDepth`
 actions: the REST request to make, whose answer is handed back to
 :meth:`BookSync.apply_snapshot` with the action's ``ticket``.
 
@@ -97,8 +97,8 @@ class BookSync:
       ``UNSOLICITED``): call it when the connection is lost or cut (the 24 h cut). The next
       snapshot may be older than the last update passed on (a lagging REST server, a venue
       that restarted its numbering): make the book downstream forget its sequence too
-      (:meth:`~tradedash.core.book.OrderBook.forget_sequence`, which
-      :meth:`~tradedash.core.market.MarketState.reset_sequences` does for every book).
+      (:meth:`~tradedash.core.market.book.OrderBook.forget_sequence`, which
+      :meth:`~tradedash.core.market.state.MarketState.reset_sequences` does for every book).
     - Counters (never reset): ``applied``, ``old``, ``resyncs`` (every
       :data:`RESYNC_CAUSES` outcome), ``snapshots`` (taken), ``fetches`` (asked for).
     """

@@ -7,13 +7,14 @@ says what the IP has spent this minute; a 429 (over the limit) or 418 (banned fo
 comes with ``Retry-After`` seconds to wait.
 
 Used by :mod:`.book_sync` (the depth request of each :class:`~.book_sync.FetchDepth`) and
-the Binance session to come: ``exchangeInfo`` at start, klines for history, and a
-:class:`WeightBudget` that says when each request may go.
+the Binance session: ``exchangeInfo`` at start, klines for history, and a :class:`RestQueue`
+over a :class:`WeightBudget` (shared by every feed on the address) that says when each request may go.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
 from urllib.parse import quote
 
 import msgspec
@@ -28,10 +29,15 @@ __all__ = [
     "klines_request",
     "weight_limit",
     "WeightBudget",
+    "RestQueue",
+    "KLINES_WEIGHT",
+    "EXCHANGE_INFO_WEIGHT",
 ]
 
 #: ``GET /api/v3/depth`` request weight by limit: (largest limit, weight), as documented.
 _DEPTH_WEIGHTS = ((100, 5), (500, 25), (1000, 50), (5000, 250))
+#: ``GET /api/v3/klines`` and ``GET /api/v3/exchangeInfo`` request weights, as documented.
+KLINES_WEIGHT, EXCHANGE_INFO_WEIGHT = 2, 20
 #: The ``REQUEST_WEIGHT`` limit a minute when ``exchangeInfo`` says none.
 DEFAULT_WEIGHT_LIMIT = 6000
 
@@ -59,27 +65,27 @@ def depth_request(symbol: str, limit: int) -> RestRequest:
 def exchange_info_request(symbols: list[str] | None = None) -> RestRequest:
     """``GET /api/v3/exchangeInfo`` (weight 20), of every symbol or of ``symbols`` (a JSON array)."""
     if not symbols:
-        return RestRequest("/api/v3/exchangeInfo", 20)
+        return RestRequest("/api/v3/exchangeInfo", EXCHANGE_INFO_WEIGHT)
     listed = quote(msgspec.json.encode(symbols).decode(), safe=",")
-    return RestRequest(f"/api/v3/exchangeInfo?symbols={listed}", 20)
+    return RestRequest(f"/api/v3/exchangeInfo?symbols={listed}", EXCHANGE_INFO_WEIGHT)
 
 
 def klines_request(symbol: str, interval: str, limit: int = 500) -> RestRequest:
     """``GET /api/v3/klines`` (weight 2): the newest ``limit`` bars (at most 1000) of one interval."""
-    return RestRequest(f"/api/v3/klines?symbol={quote(symbol)}&interval={interval}&limit={min(limit, 1000)}", 2)
+    return RestRequest(f"/api/v3/klines?symbol={quote(symbol)}&interval={interval}&limit={min(limit, 1000)}", KLINES_WEIGHT)
 
 
-def weight_limit(info: ExchangeInfo) -> int:
+def weight_limit(info: ExchangeInfo, default: int = DEFAULT_WEIGHT_LIMIT) -> int:
     """The request weight an IP may spend a minute, as ``exchangeInfo``'s ``rateLimits`` says
-    (a limit over N minutes counts as its share of one); :data:`DEFAULT_WEIGHT_LIMIT` if it says nothing."""
+    (a limit over N minutes counts as its share of one); ``default`` if it says nothing."""
     for rule in info.rate_limits:
         if rule.rate_limit_type == "REQUEST_WEIGHT" and rule.interval == "MINUTE" and rule.limit > 0:
             return rule.limit // max(1, rule.interval_num)
-    return DEFAULT_WEIGHT_LIMIT
+    return default
 
 
 class WeightBudget:
-    """The request weight spent in the last minute, and when the next request fits.
+    """The request weight an address spent in the last minute, and when the next request fits.
 
     Contract:
 
@@ -87,49 +93,139 @@ class WeightBudget:
       so that no 60 s window holds more than ``limit`` (a sliding window: every clock minute
       Binance counts lies inside one). :meth:`spend` counts a request that went.
     - :meth:`observe` takes the ``X-MBX-USED-WEIGHT-1M`` of a response: for the next 60 s
-      the weight spent is taken to be at least that (other programs on the IP spend too).
+      the weight spent is taken to be at least that plus what this budget spent since (other
+      programs on the address spend too).
     - :meth:`back_off` takes a 429's or 418's ``Retry-After``: nothing fits before it ends.
+    - :attr:`in_flight` counts requests sent and not answered (kept by whoever sends them);
+      :meth:`knows_the_address` is True while a response of the last 60 s said what the address
+      spent: until then a careful client sends one request at a time.
+    - One budget is meant to be shared by every feed that uses the same address and REST host.
     - ``now`` is a monotonic clock in seconds that never goes back.
     """
 
     def __init__(self, limit: int = DEFAULT_WEIGHT_LIMIT) -> None:
         self.limit = limit
+        self.in_flight = 0
         self._spent: deque[tuple[float, int]] = deque()  # (when, weight), oldest first
-        self._in_window = 0
-        self._reported = (0, float("-inf"))  # (weight the server reported, until when it holds)
+        self._reported = (0, float("-inf"))  # (weight the server reported, when)
         self._blocked_until = float("-inf")
+
+    @property
+    def blocked_until(self) -> float:
+        """Until when (clock seconds) a 429's or 418's ``Retry-After`` holds every request back."""
+        return self._blocked_until
+
+    def knows_the_address(self, now: float) -> bool:
+        return now < self._reported[1] + 60.0
 
     def used(self, now: float) -> int:
         """The weight taken as spent in the 60 s before ``now``."""
         self._expire(now)
-        reported, until = self._reported
-        return max(self._in_window, reported if now < until else 0)
+        return self._used_at(now)
 
     def ready_at(self, weight: int, now: float) -> float:
-        at = max(now, self._blocked_until)
         self._expire(now)
-        reported, until = self._reported
-        if now < until and reported + weight > self.limit:
-            at = max(at, until)
-        excess = self._in_window + weight - self.limit
-        for when, spent in self._spent:  # the window frees as the oldest spends leave it
-            if excess <= 0:
-                break
-            excess -= spent
-            at = max(at, when + 60.0)
-        return at
+        at = max(now, self._blocked_until)
+        # The estimate only falls when a spend leaves the window or the server's report expires.
+        moments = sorted({at, self._reported[1] + 60.0, *(when + 60.0 for when, _ in self._spent)})
+        for moment in moments:
+            if moment >= at and self._used_at(moment) + weight <= self.limit:
+                return moment
+        return max(moments)
 
     def spend(self, weight: int, now: float) -> None:
         self._spent.append((now, weight))
-        self._in_window += weight
 
     def observe(self, used: int, now: float) -> None:
-        self._reported = (used, now + 60.0)
+        self._reported = (used, now)
 
     def back_off(self, retry_after: float, now: float) -> None:
         self._blocked_until = max(self._blocked_until, now + retry_after)
 
+    def _used_at(self, moment: float) -> int:
+        own = sum(weight for when, weight in self._spent if when + 60.0 > moment)
+        reported, when_reported = self._reported
+        if moment >= when_reported + 60.0:
+            return own
+        since = sum(weight for when, weight in self._spent if when > when_reported)
+        return max(own, reported + since)
+
     def _expire(self, now: float) -> None:
         spent = self._spent
         while spent and spent[0][0] + 60.0 <= now:
-            self._in_window -= spent.popleft()[1]
+            spent.popleft()
+
+
+class RestQueue:
+    """REST requests waiting for their turn under a shared :class:`WeightBudget`, in order.
+
+    Contract:
+
+    - :meth:`submit` queues an action (whatever the pump is to carry out) of a request weight.
+    - :meth:`release` returns the actions whose turn has come, oldest first: each then counts
+      as spent and in flight. A request never overtakes an earlier one; while the budget does
+      not know what the address spent (no response in the last 60 s), one is in flight at a time.
+    - :meth:`answered` is called once for every released action, when it ended: ``status`` the
+      HTTP status (None: no response, e.g. a network error) and ``headers`` the response's, names
+      in lower case. It reads ``x-mbx-used-weight-1m``; a 429 or 418 holds every request back for
+      its ``retry-after`` (60 s without one) and returns what to tell the user; else None.
+    - :meth:`next_release` is when :meth:`release` may give something (None: nothing queued, or
+      waiting for an answer); :meth:`clear` drops what is queued (what is in flight stays counted).
+    """
+
+    def __init__(self, budget: WeightBudget) -> None:
+        self.budget = budget
+        self._queue: deque[tuple[object, int]] = deque()
+        self._now = 0.0
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def submit(self, action: object, weight: int) -> None:
+        self._queue.append((action, weight))
+
+    def release(self, now: float) -> list[object]:
+        self._now = now
+        budget, queue, out = self.budget, self._queue, []
+        while queue:
+            action, weight = queue[0]
+            if budget.in_flight and not budget.knows_the_address(now):
+                break
+            if budget.ready_at(weight, now) > now:
+                break
+            queue.popleft()
+            budget.spend(weight, now)
+            budget.in_flight += 1
+            out.append(action)
+        return out
+
+    def next_release(self) -> float | None:
+        if not self._queue:
+            return None
+        budget, now = self.budget, self._now
+        if budget.in_flight and not budget.knows_the_address(now):
+            return None  # the answer under way wakes the pump
+        return budget.ready_at(self._queue[0][1], now)
+
+    def answered(self, status: int | None, headers: Mapping[str, str], now: float) -> str | None:
+        budget = self.budget
+        budget.in_flight = max(0, budget.in_flight - 1)
+        used = headers.get("x-mbx-used-weight-1m", "")
+        if used.isdigit():
+            budget.observe(int(used), now)
+        if status not in (418, 429):
+            return None
+        try:
+            retry_after = max(0.0, float(headers.get("retry-after", "")))
+        except ValueError:
+            retry_after = 60.0
+        budget.back_off(retry_after, now)
+        if status == 418:
+            return (
+                f"the REST API banned this address for {retry_after:g} s (HTTP 418) for going on after a 429:"
+                " no book snapshot, symbol list or history is fetched until the ban ends"
+            )
+        return f"REST request weight over the limit (HTTP 429): no REST request for {retry_after:g} s"
+
+    def clear(self) -> None:
+        self._queue.clear()

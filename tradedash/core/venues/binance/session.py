@@ -1,4 +1,4 @@
-"""Binance Spot public market data as a :class:`~tradedash.core.feed_session.FeedSession`.
+"""Binance Spot public market data as a :class:`~tradedash.core.feed.session.FeedSession`.
 
 The pieces of this package put together (see its docstring): stream names from
 :mod:`.streams`, frames decoded by :mod:`.messages`, each book kept by a
@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 
 from tradedash.core import wire
-from tradedash.core.book import BookOutcome
-from tradedash.core.feed_session import FeedSession, HistoryError, MarketSink
-from tradedash.core.lifecycle import FeedEvent
+from tradedash.core.market.book import BookOutcome
+from tradedash.core.feed.session import FeedSession, FetchHistory, FetchSnapshot, HistoryError, MarketSink, Outgoing
+from tradedash.core.feed.lifecycle import FeedEvent
 
 from .book_sync import RESYNC_CAUSES, BookSync, FetchDepth, SyncOutcome
 from .messages import (
@@ -28,7 +28,7 @@ from .messages import (
     decode_klines,
     encode_request,
 )
-from .rest import exchange_info_request, klines_request
+from .rest import RestQueue, WeightBudget, exchange_info_request, klines_request, weight_limit
 from .streams import combined_url, streams_of
 from .symbols import symbols_of
 
@@ -39,7 +39,7 @@ log = logging.getLogger("tradedash.feed")
 #: Binance's public endpoints (spot market data).
 DEFAULT_WS_URL = "wss://stream.binance.com:9443"
 DEFAULT_REST_URL = "https://api.binance.com"
-#: The ``symbol`` of the :class:`~tradedash.core.feed_session.FetchSnapshot` that reads ``exchangeInfo``
+#: The ``symbol`` of the :class:`~tradedash.core.feed.session.FetchSnapshot` that reads ``exchangeInfo``
 #: (no Binance symbol is empty).
 EXCHANGE_INFO = ""
 #: Binance's error code for a request it cannot carry out (an invalid stream name among them).
@@ -55,7 +55,7 @@ class BinanceSession(FeedSession):
     - :meth:`connection_url` is the combined-stream URL (``/stream?streams=...``) naming up to
       ``url_streams`` wanted streams whose symbols ``exchangeInfo`` listed; every other wanted stream
       is asked for with ``SUBSCRIBE`` frames of up to ``streams_per_frame`` names, each with an id.
-    - ``exchangeInfo`` is fetched once (a :class:`~tradedash.core.feed_session.FetchSnapshot` for the
+    - ``exchangeInfo`` is fetched once (a :class:`~tradedash.core.feed.session.FetchSnapshot` for the
       symbol :data:`EXCHANGE_INFO`) on the first connection, and again on later ones until it was read;
       the subscriptions wait for it (or its failure), so that :attr:`symbols` (tick and lot sizes) tells
       which requested symbols Binance does not list. An error reply to a ``SUBSCRIBE`` is handled as
@@ -70,6 +70,12 @@ class BinanceSession(FeedSession):
       ``serverShutdown``, after which the reconnect is immediate) starts every book over.
     - History pages come from ``GET /api/v3/klines`` (``endTime`` just before the page's ``end``);
       a page as long as asked for has an older one (``next_end``: its oldest bar's start).
+    - Every REST request (depth by its limit, ``exchangeInfo`` 20, klines 2) waits its turn in a
+      :class:`~.rest.RestQueue` over ``weight_budget`` (share one between the feeds that reach the same
+      REST host from this address; its limit becomes what ``exchangeInfo`` says): no minute holds
+      more than the limit, the ``X-MBX-USED-WEIGHT-1M`` of each answer counts what others spent, a 429
+      holds every request back for its ``Retry-After``, and a 418 (banned) stops them until the ban
+      ends, with an error saying so.
     """
 
     greets = False
@@ -86,6 +92,7 @@ class BinanceSession(FeedSession):
         requests_per_second: float = 4.0,
         request_burst: int = 4,
         symbols: list[wire.SymbolInfo] | None = None,
+        weight_budget: WeightBudget | None = None,
         **options,  # type: ignore[no-untyped-def]
     ) -> None:
         super().__init__(market, requests_per_second=requests_per_second, request_burst=request_burst, **options)
@@ -103,6 +110,8 @@ class BinanceSession(FeedSession):
             self.symbols = list(symbols)
         self._resyncing_books: set[str] = set()
         self._history: dict[int, wire.HistoryRequest] = {}  # klines fetches under way
+        #: REST requests waiting for the request-weight budget.
+        self.rest = RestQueue(weight_budget or WeightBudget())
 
     # --- Connection --------------------------------------------------------------------
 
@@ -120,13 +129,15 @@ class BinanceSession(FeedSession):
             sync.reset()
         self._tickets.clear()
         self._resyncing_books.clear()
+        self.rest.clear()  # (the books start over, history requests failed with the connection)
 
     def connection_opened(self, now: float) -> None:
         super().connection_opened(now)
         if self._symbols_read:
             self._subscribe_all()
         else:
-            self._fetch(EXCHANGE_INFO, self.rest_url + exchange_info_request().path)
+            request = exchange_info_request()
+            self.rest.submit(FetchSnapshot(EXCHANGE_INFO, self.rest_url + request.path), request.weight)
 
     # --- Subscriptions -------------------------------------------------------------------
 
@@ -188,6 +199,7 @@ class BinanceSession(FeedSession):
         if outcome in RESYNC_CAUSES:
             log.info("feed %s: %s book: %s, resyncing", self.name, symbol, outcome.value)
             self.stats.record_error(f"{symbol} book: {outcome.value}")
+            self.stats.record_book_outcome(symbol, BookOutcome.GAP)  # (feed health's Gaps)
             self.market.clear_book(symbol)  # an empty book rather than a wrong one until the snapshot
         for out in sync.take():
             if type(out) is FetchDepth:
@@ -195,11 +207,13 @@ class BinanceSession(FeedSession):
                 if sync.update_id is None and symbol not in self._resyncing_books and sync.applied + sync.snapshots:
                     self._resyncing_books.add(symbol)
                     self.lifecycle.handle(FeedEvent.GAP)
-                self._fetch(symbol, self.rest_url + out.request.path)
+                request = out.request
+                self.rest.submit(FetchSnapshot(symbol, self.rest_url + request.path), request.weight)
             else:
                 self._deliver(out)
         if sync.synced and symbol in self._resyncing_books:
             self._resyncing_books.discard(symbol)
+            self.stats.record_book_outcome(symbol, BookOutcome.RESYNCED)  # (feed health's Resyncs)
             if not self._resyncing_books:
                 self.lifecycle.handle(FeedEvent.RESYNCED)
 
@@ -214,6 +228,28 @@ class BinanceSession(FeedSession):
             self._on_message(book)  # type: ignore[misc]
 
     # --- REST ------------------------------------------------------------------------------
+
+    def requests_to_send(self, now: float) -> list[Outgoing]:
+        return super().requests_to_send(now) + self.rest.release(now)  # type: ignore[operator]
+
+    def wants_to_send(self) -> bool:
+        return super().wants_to_send() or bool(self.rest)
+
+    def end_burst(self, now: float) -> bool:
+        return super().end_burst(now) or bool(self.rest)
+
+    def next_deadline(self) -> float | None:
+        deadline = super().next_deadline()
+        release = self.rest.next_release()
+        if deadline is None or release is None:
+            return deadline
+        return min(deadline, release)
+
+    def rest_answered(self, status: int | None, headers: dict[str, str], now: float) -> None:
+        refusal = self.rest.answered(status, headers, now)
+        if refusal is not None:
+            self.stats.record_error(refusal)
+            log.warning("feed %s: %s", self.name, refusal)
 
     def _request_snapshot(self, symbol: str) -> None:
         """The market asks for a fresh book: start its sync over (the next event fetches a snapshot)."""
@@ -252,11 +288,12 @@ class BinanceSession(FeedSession):
             self._tickets.pop(symbol, None)
 
     def _request_history(self, request: wire.HistoryRequest) -> None:
-        path = klines_request(request.symbol, request.interval, request.count).path
+        klines = klines_request(request.symbol, request.interval, request.count)
+        path = klines.path
         if request.end is not None:
             path += f"&endTime={request.end // 1_000_000 - 1}"
         self._history[request.id] = request
-        self._fetch_history(request.id, self.rest_url + path)
+        self.rest.submit(FetchHistory(request.id, self.rest_url + path), klines.weight)
 
     def receive_history(self, request_id: int, body: bytes) -> None:
         request = self._history.pop(request_id, None)
@@ -288,6 +325,7 @@ class BinanceSession(FeedSession):
             return
         self.symbols = [s.info() for s in symbols_of(info)]
         self._symbols_read = True
+        self.rest.budget.limit = weight_limit(info, self.rest.budget.limit)
         if self._connected and not self._established:
             self._subscribe_all()
 

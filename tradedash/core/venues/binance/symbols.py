@@ -22,9 +22,9 @@ import msgspec
 
 from tradedash.core import wire
 
-from .messages import ExchangeInfo, SymbolRecord
+from .messages import ErrorBody, ExchangeInfo, SymbolRecord, decode_exchange_info
 
-__all__ = ["VENUE", "VENUE_LABEL", "VenueSymbol", "symbols_of", "SymbolDirectory"]
+__all__ = ["VENUE", "VENUE_LABEL", "VenueSymbol", "symbols_of", "listed_symbols", "SymbolDirectory"]
 
 #: The venue's key in TradeDash (feeds, config) and the name shown beside its symbols.
 VENUE = "binance"
@@ -123,3 +123,12 @@ class SymbolDirectory:
             if sep:
                 return self._by_pair.get((base, quote))
         return None
+
+
+def listed_symbols(body: bytes | str) -> list[wire.SymbolInfo]:
+    """The symbols a ``GET /api/v3/exchangeInfo`` body lists, with their tick and lot sizes.
+    Raises ``ValueError`` saying why for an error body (``{"code", "msg"}``) or one that is not exchangeInfo."""
+    info = decode_exchange_info(body)
+    if isinstance(info, ErrorBody):
+        raise ValueError(f"error {info.code}: {info.msg}")
+    return [symbol.info() for symbol in symbols_of(info)]

@@ -1,0 +1,1 @@
+"""The feed, venue-blind: the feed session contract, its lifecycle, reconnect pacing, statistics and what is shown or logged of it."""
