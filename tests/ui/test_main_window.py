@@ -193,16 +193,30 @@ def test_depth_chart_is_a_dock_next_to_the_book_and_follows_the_symbol(qtbot, fe
     assert window.depth.symbol == "SOL-USD"
 
 
-def test_the_charts_are_repainted_half_a_tick_after_the_panels(qtbot, feed, tmp_path):
+def test_a_tick_is_done_in_steps_one_part_of_the_window_each(qtbot, feed, tmp_path):
     window = _window(qtbot, feed, tmp_path)
     window.repaint_timer.stop()
     _fill(feed)
+    window.set_chart_count(2)
     window.refresh()
-    assert window.repaint_timer.interval() == 33 and window.chart_timer.interval() == 17
+    first, second = window.chart_grid.shown
+    second.set_symbol(feed, "BTC-USD")
+    assert window.repaint_timer.interval() == 33 and window.step_timer.interval() == 8
     feed.market.apply(trade("BTC-USD", 64001.0))
-    ticks, charts = window.repaints, window.chart.repaints
-    window.repaint_timer.timeout.emit()  # a tick: the panels, not the charts yet
-    assert window.repaints == ticks + 1 and window.chart.repaints == charts
-    assert window.chart_timer.isActive() and window.chart_timer.isSingleShot()
-    qtbot.waitUntil(lambda: window.chart.repaints == charts + 1, timeout=1000)  # half a tick later
-    assert window.repaints == ticks + 1
+    books = []
+    book_refresh = window.book.refresh
+    window.book.refresh = lambda: (books.append(1), book_refresh())
+
+    def drawn() -> tuple[int, int, int, int]:
+        return (window.repaints, len(books), first.repaints, second.repaints)
+
+    before = drawn()
+    steps = []
+    window.repaint_timer.timeout.emit()  # the tick: its first step at once, each next one on the step timer
+    while True:
+        steps.append(tuple(now - then for now, then in zip(drawn(), before)))
+        if not window.step_timer.isActive():
+            break
+        window.step_timer.stop()
+        window.step_timer.timeout.emit()
+    assert steps == [(1, 0, 0, 0), (1, 1, 0, 0), (1, 1, 1, 0), (1, 1, 1, 1)]  # lists, book, focused chart, other

@@ -28,10 +28,11 @@ class ChartGrid(QWidget):
     ``focused`` (framed in the accent colour): a mouse press anywhere in a chart
     focuses it and emits ``focus_changed(PriceChart)``. ``set_links()`` links the
     crosshair and/or the time range of the shown charts with a :class:`ChartLink`.
-    ``refresh()`` (each repaint tick) repaints the focused chart and one other
-    shown chart, the others in turn: one Qt paint draws at most two charts,
-    the focused one is drawn on every tick and every shown chart at least every
-    third tick (with four charts: 30 and 10 times a second at the app's 30 Hz).
+    A repaint tick repaints the focused chart (``refresh_focused()``) and one
+    other shown chart (``refresh_other()``, the others in turn; ``refresh()``
+    does both): the focused one is drawn on every tick and every shown chart at
+    least every third tick (with four charts: 30 and 10 times a second at the
+    app's 30 Hz).
     ``chart_added(PriceChart)`` is emitted for each chart made after the first,
     before it is shown, so a part that decorates every chart (the alert levels)
     takes ``charts`` once and then follows this signal.
@@ -159,7 +160,15 @@ class ChartGrid(QWidget):
                 chart.set_symbol(by_name[ref.feed], ref.symbol)
 
     def refresh(self) -> None:
+        """A whole tick's charts: :meth:`refresh_focused`, then :meth:`refresh_other`."""
+        self.refresh_focused()
+        self.refresh_other()
+
+    def refresh_focused(self) -> None:
         self.focused.refresh()
+
+    def refresh_other(self) -> None:
+        """The next shown chart after the last one refreshed here, skipping the focused one."""
         others = [chart for chart in self.shown if chart is not self.focused]
         if others:
             self._turn = (self._turn + 1) % len(others)
