@@ -48,6 +48,8 @@ MIN_STRIP_HEIGHT = 210
 WATCHLIST_DROP_ORDER = (COLUMNS.index("Chg"), COLUMNS.index("Bid"), COLUMNS.index("Ask"), COLUMNS.index("Vol 24h"), COLUMNS.index("Spread"))
 TRADES_DROP_ORDER = (1,)  # Side: the price's colour says it too
 HEALTH_DROP_ORDER = tuple(HEALTH_COLUMNS.index(name) for name in ("Last error", "Resyncs", "Gaps", "Last msg", "Reconnects", "Msgs/s"))
+#: How long a status-bar message said before the window showed stays once it shows.
+STARTUP_MESSAGE_MS = 30_000
 
 
 class MainWindow(QMainWindow):
@@ -272,6 +274,13 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         QTimer.singleShot(0, self.fit_columns)  # after the docks took their new sizes
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        message = self.statusBar().currentMessage()
+        if message:  # said before the window showed: Qt would draw it over the feeds' summary
+            self.statusBar().clearMessage()  # (the same text again would be ignored)
+            self.statusBar().showMessage(message, STARTUP_MESSAGE_MS)
 
     def closeEvent(self, event) -> None:
         self.save_layout()
