@@ -460,6 +460,9 @@ class MainWindow(QMainWindow):
                 f"Subscribed to {ref.symbol} on {ref.feed} (kept in the config; Feeds ▸ Subscriptions removes it)", 10_000
             )
         self._open_in_chart(ref)
+        down = _down_reason(feed)
+        if down is not None:
+            self.statusBar().showMessage(f"{ref.symbol}: feed {ref.feed} {down}; no live data until it is live", 15_000)
 
     def open_about(self) -> AboutDialog:
         dialog = AboutDialog(self._config_path, self._log_path, self)
@@ -682,6 +685,17 @@ class MainWindow(QMainWindow):
         worst = max(states, key=_severity) if states else None
         self.status_light.set_colour(state_colour(worst, self.theme) if worst else self.theme.muted)
         self.status_text.setText(status_summary(self.feeds))
+
+
+def _down_reason(feed: RunningFeed) -> str | None:
+    """Why ``feed`` gives no live data now, in words for the status bar (None: it is live or catching up)."""
+    client = feed.client
+    if client.fatal_reason is not None:
+        return f"stopped: {client.fatal_reason}"
+    if client.state in (FeedState.LIVE, FeedState.STALE, FeedState.RESYNCING):
+        return None
+    error = client.stats.last_error
+    return f"is {client.state.value}" + (f" ({error})" if error else "")
 
 
 _SEVERITY = [FeedState.LIVE, FeedState.STALE, FeedState.RESYNCING, FeedState.CONNECTING, FeedState.CLOSED, FeedState.BACKING_OFF]
