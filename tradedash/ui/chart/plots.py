@@ -62,6 +62,9 @@ class ChartPlots:
         self.volume_plot.addItem(self.volume_bars)
         self.last_line = pg.InfiniteLine(angle=0, movable=False, label="", labelOpts={"position": 1.0, "anchors": [(1, 1), (1, 1)]})
         self.price_plot.addItem(self.last_line, ignoreBounds=True)
+        # The label moves with the line (it is its child); pyqtgraph would also re-measure the line and
+        # re-place the label on every move: the chart sets the label's text itself (ChartDrawing).
+        self.last_line.sigPositionChanged.disconnect(self.last_line.label.valueChanged)
         self.legend = pg.LegendItem(offset=(4, 2))
         self.legend.setParentItem(self.price_plot.getViewBox())
         self.markers = pg.ScatterPlotItem(size=11, symbol="t1", pxMode=True)

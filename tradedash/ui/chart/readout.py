@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtCore import QPointF, QSize, QSizeF, Qt
 from PySide6.QtGui import QPainter, QPalette, QStaticText, QTextOption
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -54,8 +54,11 @@ class Readout(QWidget):
         option = QTextOption()
         option.setWrapMode(QTextOption.WrapMode.NoWrap)
         self._static.setTextOption(option)
+        self._size = QSizeF()
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.fontMetrics().height() + 4)
+        # Opaque: a new text repaints this line alone, not the chart, frame and dock beneath it.
+        self.setAutoFillBackground(True)
 
     def text(self) -> str:
         return self._html
@@ -64,6 +67,7 @@ class Readout(QWidget):
         if html != self._html:
             self._html = html
             self._static.setText(html)
+            self._size = self._static.size()
             self.update()
 
     def clear(self) -> None:
@@ -71,11 +75,11 @@ class Readout(QWidget):
 
     def sizeHint(self) -> QSize:
         """The width the whole text needs (the layout gives what there is: the line never wraps)."""
-        return QSize(math.ceil(self._static.size().width()) + 12, self.height())
+        return QSize(math.ceil(self._size.width()) + 12, self.height())
 
     @shielded()
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
         painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
-        height = self._static.size().height()
+        height = self._size.height()
         painter.drawStaticText(QPointF(8, (self.height() - height) / 2), self._static)
