@@ -201,7 +201,7 @@ def test_a_tick_is_done_in_steps_one_part_of_the_window_each(qtbot, feed, tmp_pa
     window.refresh()
     first, second = window.chart_grid.shown
     second.set_symbol(feed, "BTC-USD")
-    assert window.repaint_timer.interval() == 8  # four steps make a tick of 1/30 s
+    assert window.repaint_timer.interval() == 33 and window.step_timer.interval() == 8  # four steps in a tick
     books = []
     book_refresh = window.book.refresh
     window.book.refresh = lambda: (books.append(1), book_refresh())
@@ -209,12 +209,22 @@ def test_a_tick_is_done_in_steps_one_part_of_the_window_each(qtbot, feed, tmp_pa
     def drawn() -> tuple[int, int, int, int]:
         return (window.repaints, len(books), first.repaints, second.repaints)
 
-    for _ in range(2):  # two ticks
+    def trade_now() -> None:
         feed.market.apply(trade("BTC-USD", first.plots.last_line.value() + 1.0))
-        steps = []
-        for _ in range(4):
-            before = drawn()
-            window.repaint_timer.timeout.emit()
-            steps.append(tuple(now - then for now, then in zip(drawn(), before)))
-        # one part each: the lists (and the tick counted), the book, the focused chart, the other chart
-        assert steps == [(1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)]
+
+    trade_now()
+    steps = []
+    for fire in [window.repaint_timer] + [window.step_timer] * 3:
+        before = drawn()
+        window.step_timer.stop()
+        fire.timeout.emit()
+        steps.append(tuple(now - then for now, then in zip(drawn(), before)))
+    # one part each: the lists (and the tick counted), the book, the focused chart, the other chart
+    assert steps == [(1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)] and not window.step_timer.isActive()
+    trade_now()
+    window.repaint_timer.timeout.emit()
+    window.step_timer.stop()  # the loop comes too late for this tick's other steps ...
+    trade_now()
+    before = drawn()
+    window.repaint_timer.timeout.emit()  # ... so the next tick does them first, then its own first step
+    assert tuple(now - then for now, then in zip(drawn(), before)) == (1, 1, 1, 1)

@@ -54,12 +54,12 @@ class MainWindow(QMainWindow):
     """Every panel of the dashboard as a dock: watchlist, charts, order book, depth chart, trades, feed health.
 
     Contract: widgets read the feeds' market state, lifecycle and statistics on
-    one timer (``repaint_timer``); nothing repaints per message. A tick
-    (``repaint_hz`` a second) is done in steps (:meth:`tick_steps`), one per
-    firing of the timer, so one Qt paint draws one part of the window (a list,
-    the symbol's panels, one chart), never all of it at once, and a late step
-    delays the next instead of being dropped. :meth:`refresh` does a whole
-    tick at once.
+    a timer (``repaint_timer``, ``repaint_hz``); nothing repaints per message.
+    A tick's work is done in steps (:meth:`tick_steps`) spread over the tick
+    (``step_timer``), so one Qt paint draws one part of the window (a list, the
+    symbol's panels, one chart), never all of it at once; steps the event loop
+    came too late for are done at the next tick, before its own, so every part
+    is repainted on every tick. :meth:`refresh` does a whole tick at once.
     The dock arrangement and window geometry are saved to ``settings`` on close
     and restored on start; *Reset layout* brings back the default arrangement.
     The window never touches the network: subscription changes leave as
@@ -149,12 +149,15 @@ class MainWindow(QMainWindow):
         self.repaints = 0
         self.repaint_timer = QTimer(self, timerType=Qt.TimerType.PreciseTimer)
         repaint_hz = max(10, min(60, config.repaint_hz))
-        self.repaint_timer.setInterval(round(1000 / repaint_hz / len(self.tick_steps())))  # one step of a tick
-        self._steps_done = 0
+        self.repaint_timer.setInterval(round(1000 / repaint_hz))
+        steps = len(self.tick_steps())
+        self.step_timer = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer, interval=round(1000 / repaint_hz / steps))
+        self.step_timer.timeout.connect(self._next_step)
+        self._steps_left: list[Callable[[], None]] = []  # the rest of this tick's steps
         #: Feed health and the status line change slowly: repainted about 5 times a second.
         self._health_every = max(1, repaint_hz // HEALTH_HZ)
         self._fit_every = repaint_hz
-        self.repaint_timer.timeout.connect(self._next_step)
+        self.repaint_timer.timeout.connect(self._tick)
         self.repaint_timer.start()
         self.apply_theme(self.theme)
         self.refresh()
@@ -274,6 +277,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.save_layout()
         self.repaint_timer.stop()
+        self.step_timer.stop()
         for dialog in self.dialogs:
             dialog.close()
         super().closeEvent(event)
@@ -607,10 +611,17 @@ class MainWindow(QMainWindow):
         the charted symbol's panels (book, trades, depth), the focused chart, one other chart."""
         return [self.refresh_lists, self.refresh_symbol_panels, self.chart_grid.refresh_focused, self.chart_grid.refresh_other]
 
+    def _tick(self) -> None:
+        for step in self._steps_left:  # the loop was too late for the last tick's steps: now, before this tick's
+            step()
+        self._steps_left = self.tick_steps()
+        self._next_step()
+
     def _next_step(self) -> None:
-        steps = self.tick_steps()
-        steps[self._steps_done % len(steps)]()
-        self._steps_done += 1
+        if self._steps_left:
+            self._steps_left.pop(0)()
+        if self._steps_left:
+            self.step_timer.start()
 
     def refresh_lists(self) -> None:
         """The watchlist and (a few times a second) feed health and the status line; counts the tick in
