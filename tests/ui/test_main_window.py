@@ -201,30 +201,32 @@ def test_a_tick_is_done_in_steps_one_part_of_the_window_each(qtbot, feed, tmp_pa
     window.refresh()
     first, second = window.chart_grid.shown
     second.set_symbol(feed, "BTC-USD")
-    assert window.repaint_timer.interval() == 33 and window.step_timer.interval() == 8  # four steps in a tick
-    books = []
-    book_refresh = window.book.refresh
+    assert window.repaint_timer.interval() == 33 and window.step_timer.interval() == 7  # five steps in a tick
+    books, trades = [], []
+    book_refresh, trades_refresh = window.book.refresh, window.trades.refresh
     window.book.refresh = lambda: (books.append(1), book_refresh())
+    window.trades.refresh = lambda: (trades.append(1), trades_refresh())
 
-    def drawn() -> tuple[int, int, int, int]:
-        return (window.repaints, len(books), first.repaints, second.repaints)
+    def drawn() -> tuple[int, int, int, int, int]:
+        return (window.repaints, len(books), len(trades), first.repaints, second.repaints)
 
     def trade_now() -> None:
         feed.market.apply(trade("BTC-USD", first.plots.last_line.value() + 1.0))
 
     trade_now()
     steps = []
-    for fire in [window.repaint_timer] + [window.step_timer] * 3:
+    for fire in [window.repaint_timer] + [window.step_timer] * 4:
         before = drawn()
         window.step_timer.stop()
         fire.timeout.emit()
         steps.append(tuple(now - then for now, then in zip(drawn(), before)))
-    # one part each: the lists (and the tick counted), the book, the focused chart, the other chart
-    assert steps == [(1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)] and not window.step_timer.isActive()
+    # one part each: the lists (and the tick counted), the book, the trades, the focused chart, the other chart
+    assert steps == [(1, 0, 0, 0, 0), (0, 1, 0, 0, 0), (0, 0, 1, 0, 0), (0, 0, 0, 1, 0), (0, 0, 0, 0, 1)]
+    assert not window.step_timer.isActive()
     trade_now()
     window.repaint_timer.timeout.emit()
     window.step_timer.stop()  # the loop comes too late for this tick's other steps ...
     trade_now()
     before = drawn()
     window.repaint_timer.timeout.emit()  # ... so the next tick does them first, then its own first step
-    assert tuple(now - then for now, then in zip(drawn(), before)) == (1, 1, 1, 1)
+    assert tuple(now - then for now, then in zip(drawn(), before)) == (1, 1, 1, 1, 1)

@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
     a timer (``repaint_timer``, ``repaint_hz``); nothing repaints per message.
     A tick's work is done in steps (:meth:`tick_steps`) spread over the tick
     (``step_timer``), so one Qt paint draws one part of the window (a list, the
-    symbol's panels, one chart), never all of it at once; steps the event loop
+    book, the trades, one chart), never all of it at once; steps the event loop
     came too late for are done at the next tick, before its own, so every part
     is repainted on every tick. :meth:`refresh` does a whole tick at once.
     The dock arrangement and window geometry are saved to ``settings`` on close
@@ -608,8 +608,8 @@ class MainWindow(QMainWindow):
 
     def tick_steps(self) -> list[Callable[[], None]]:
         """A repaint tick's work in the order the timer does it: the lists (watchlist, feed health),
-        the charted symbol's panels (book, trades, depth), the focused chart, one other chart."""
-        return [self.refresh_lists, self.refresh_symbol_panels, self.chart_grid.refresh_focused, self.chart_grid.refresh_other]
+        the charted symbol's book (or depth chart), its trades, the focused chart, one other chart."""
+        return [self.refresh_lists, self.refresh_book, self.trades.refresh, self.chart_grid.refresh_focused, self.chart_grid.refresh_other]
 
     def _tick(self) -> None:
         for step in self._steps_left:  # the loop was too late for the last tick's steps: now, before this tick's
@@ -640,11 +640,10 @@ class MainWindow(QMainWindow):
         self.watchlist_model.widened = False
         self.repaints += 1
 
-    def refresh_symbol_panels(self) -> None:
-        """The charted symbol's book, trades and (when on screen) depth chart."""
+    def refresh_book(self) -> None:
+        """The charted symbol's book and (when on screen) depth chart."""
         self._want_book_depth()
         self.book.refresh()
-        self.trades.refresh()
         if self.depth.isVisible():  # a hidden tab need not be drawn
             self.depth.refresh()
 
