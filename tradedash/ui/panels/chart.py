@@ -37,7 +37,7 @@ from tradedash.ui.chart.axis import AxisLabel, PaneAxis, PriceAxis, VolumeAxis
 from tradedash.ui.chart.comparison import Comparison
 from tradedash.ui.chart.history_loader import HistoryLoader, history_fetch_of
 from tradedash.ui.chart.indicator_dialog import IndicatorDialog
-from tradedash.ui.chart.indicator_layer import IndicatorLayer, describe
+from tradedash.ui.chart.indicator_layer import IndicatorLayer, describe, style_legend
 from tradedash.ui.formatting import HUGE, format_price, format_volume
 from tradedash.ui.icons import icon
 from tradedash.ui.panels.candle_item import CandleItem
@@ -303,8 +303,9 @@ class PriceChart(QWidget):
             line.setPen(cross)
         for region in self._downtime_items:
             region.setBrush(pg.mkBrush(theme.downtime))
+        style_legend(self.legend, theme.muted, theme.base)
         for layer in self.layers:
-            layer.set_colours(theme.muted, theme.up, theme.down)
+            layer.set_colours(theme.muted, theme.up, theme.down, backdrop=theme.base)
         self.line_button.setIcon(icon("line-chart", theme.text))
         self.candle_button.setIcon(icon("candles", theme.text))
         self.follow_button.setIcon(icon("follow", theme.text))
@@ -465,7 +466,7 @@ class PriceChart(QWidget):
         layer = IndicatorLayer(indicator, self.price_plot, pane, None if pane is not None else self.legend)
         if pane is not None:
             layer.cross = self._pane_cross(pane)
-        layer.set_colours(self._theme.muted, self._theme.up, self._theme.down)
+        layer.set_colours(self._theme.muted, self._theme.up, self._theme.down, backdrop=self._theme.base)
         self.layers.insert(len(self.layers) if index is None else index, layer)
 
     def _remove_layer(self, index: int) -> None:
