@@ -18,7 +18,7 @@ combined-stream frames with string-encoded numbers (bench/binance_stream.py), re
 from a REST snapshot) against the same bare loop. An in-process breakdown (no socket, every frame a burst of its own,
 so clocks and checks run per frame) shows where the time goes.
 
-    .venv/bin/python -m bench.ingest [--messages 200000] [--rounds 3] [--batch 100] [--only-binance]
+    .venv/bin/python -m bench.ingest [--messages 200000] [--rounds 3] [--batch 100] [--only-binance] [--only-breakdown]
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from tradedash.core.alerts.engine import ALERT_MESSAGE_TYPES, AlertEngine
 from tradedash.core.feed.lifecycle import FeedState
 from tradedash.core.market.state import MarketState
 from tradedash.core.feed.stats import FeedStats
+from tradedash.core.venues.binance.book_sync import BookSync, FetchDepth
+from tradedash.core.venues.binance.messages import DepthUpdate, decode_depth, decode_frame
 from tradedash.core.venues.binance.session import BinanceSession
 from tradedash.net.feed_client import FeedClient
 
@@ -89,16 +91,7 @@ async def pipeline(url: str, messages: int, channels: tuple[str, ...]) -> float:
 async def pipeline_binance(base: str, messages: int, channels: tuple[str, ...]) -> float:
     """Messages per second through FeedClient with the Binance session into MarketState."""
     market = MarketState()
-    names = [venue_symbol(s) for s in SYMBOLS]
-    on_message = AlertEngine().on_message
-    session = BinanceSession(
-        market,
-        rest_url=base.replace("ws://", "http://"),
-        symbols=[wire.SymbolInfo(name, 0.01, 0.0001) for name in names],  # as exchangeInfo would list them
-        subscriptions=[wire.Subscription(c, s) for c in channels for s in names],
-        on_message=lambda message: on_message(message, "bench"),
-        on_message_types=ALERT_MESSAGE_TYPES,
-    )
+    session = _binance_session(base.replace("ws://", "http://"), market, channels)
     client = FeedClient(base, session=session)
     elapsed, task = await _run_until(client, messages)
     assert client.stats.malformed == 0, client.stats.last_errors
@@ -125,6 +118,7 @@ async def compare_binance(channels: tuple[str, ...], args: argparse.Namespace) -
         "bare_msgs_per_s": bare_rates,
         "pipeline_msgs_per_s": pipe_rates,
         "ratio": statistics.median(pipe_rates) / statistics.median(bare_rates),
+        "breakdown_ns_per_msg": breakdown_binance(channels),
     }
 
 
@@ -163,6 +157,86 @@ def breakdown(channels: tuple[str, ...], count: int = 50_000) -> dict[str, float
 
     stages = {"decode": decode_only, "+ apply": decode_apply, "+ stats": decode_apply_stats, "+ feed client, alerts": feed_client}
     return {name: best(run) for name, run in stages.items()}
+
+
+def breakdown_binance(channels: tuple[str, ...], count: int = 50_000) -> dict[str, float]:
+    """Where the Binance pipeline's time goes, in process (no socket): ns per message for each
+    stage added, like :func:`breakdown`. Each book's REST snapshot is handed over the moment it
+    is asked for, as if the fetch took no time."""
+    frames, depth, _ = binance_frames(count, channels)
+    decode = decode_frame
+
+    def best(run) -> float:
+        return min(_timed(run) for _ in range(3)) / len(frames) * 1e9
+
+    def decode_only() -> None:
+        for frame in frames:
+            decode(frame)
+
+    def applier(record=None):  # the session's routing: depth events through each symbol's BookSync
+        market = MarketState()
+        apply, books = market.apply, {}
+
+        def apply_frame(frame: bytes) -> None:
+            message = decode(frame)
+            if type(message) is not DepthUpdate:
+                outcome = apply(message)
+                if record is not None:
+                    record(message, outcome)
+                return
+            sync = books.get(message.symbol) or books.setdefault(message.symbol, BookSync(message.symbol))
+            sync.apply_event(message)
+            for out in sync.take():
+                if type(out) is FetchDepth:
+                    sync.apply_snapshot(decode_depth(depth[out.symbol]), out.ticket)
+                    for book in sync.take():
+                        apply(book)
+                else:
+                    outcome = apply(out)
+                    if record is not None:
+                        record(out, outcome)
+        return apply_frame
+
+    def decode_apply() -> None:
+        apply_frame = applier()
+        for frame in frames:
+            apply_frame(frame)
+
+    def decode_apply_stats() -> None:
+        stats = FeedStats()
+        apply_frame, count = applier(stats.record_market), stats.record_messages
+        for frame in frames:
+            apply_frame(frame)
+            count(1)
+
+    def session() -> None:
+        session = _binance_session("http://unused", MarketState(), channels)
+        session.connect_started()
+        receive, end_burst, clock = session.receive_frame, session.end_burst, time.monotonic
+        for frame in frames:
+            receive(frame)
+            if end_burst(clock()):  # a fetch asked for: answered at once
+                for action in session.requests_to_send(clock()):
+                    session.rest_answered(200, {}, clock())
+                    session.receive_snapshot(action.symbol, depth[action.symbol], clock())
+        assert session.stats.malformed == 0 and all(sync.synced for sync in session.books.values())
+
+    stages = {"decode": decode_only, "+ apply": decode_apply, "+ stats": decode_apply_stats, "+ session, alerts": session}
+    return {name: best(run) for name, run in stages.items()}
+
+
+def _binance_session(rest_url: str, market: MarketState, channels: tuple[str, ...]) -> BinanceSession:
+    """A Binance session wired as the app wires one, its symbols given (as ``exchangeInfo`` would list them)."""
+    names = [venue_symbol(s) for s in SYMBOLS]
+    on_message = AlertEngine().on_message
+    return BinanceSession(
+        market,
+        rest_url=rest_url,
+        symbols=[wire.SymbolInfo(name, 0.01, 0.0001) for name in names],
+        subscriptions=[wire.Subscription(c, s) for c in channels for s in names],
+        on_message=lambda message: on_message(message, "bench"),
+        on_message_types=ALERT_MESSAGE_TYPES,
+    )
 
 
 def _client(url: str, market: MarketState, channels: tuple[str, ...]) -> FeedClient:
@@ -211,6 +285,12 @@ async def compare(channels: tuple[str, ...], args: argparse.Namespace) -> dict:
 
 
 async def run(args: argparse.Namespace) -> None:
+    if args.only_breakdown:
+        rows = [(f"{name}: in-process ns/msg, {stage}", f"{ns:,.0f}", "")
+                for name, stages in (("dashboard", breakdown(CHANNELS)), ("binance dialect", breakdown_binance(CHANNELS)))
+                for stage, ns in stages.items()]
+        report("ingest_breakdown", rows, {"rows": rows})
+        return
     mixes = {} if args.only_binance else {"ticker+trades": ("ticker", "trades"), "dashboard": CHANNELS}
     results = {name: await compare(channels, args) for name, channels in mixes.items()}
     rows = []
@@ -228,6 +308,7 @@ async def run(args: argparse.Namespace) -> None:
         ("binance dialect (dashboard mix): TradeDash pipeline (msg/s)", f"{statistics.median(binance['pipeline_msgs_per_s']):,.0f}", ""),
         ("binance dialect (dashboard mix): pipeline / bare", f"{binance['ratio']:.2f}", "goal >= 0.8"),
     ]
+    rows += [(f"binance dialect: in-process ns/msg, {stage}", f"{ns:,.0f}", "") for stage, ns in binance["breakdown_ns_per_msg"].items()]
     report("ingest", rows, {"messages": args.messages, "rounds": args.rounds, "batch": args.batch, "mixes": results, "binance": binance})
 
 
@@ -237,6 +318,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--only-binance", action="store_true", help="run only the Binance-dialect comparison")
+    parser.add_argument("--only-breakdown", action="store_true", help="run only the in-process breakdowns (no socket)")
     asyncio.run(run(parser.parse_args()))
 
 

@@ -6,6 +6,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
 from ui_helpers import make_feed, priced_window
 
+from tests.support.builders import trade
 from tradedash.ui.running_feed import SymbolRef
 
 
@@ -53,7 +54,7 @@ def test_linked_crosshair_and_time_range(qtbot, feed, tmp_path):
     window.link_range_action.trigger()
     first, *others = window.chart_grid.shown
     first.crosshair_moved.emit(1_700_000_000.0)
-    assert all(chart.cross_v.isVisible() and chart.cross_v.value() == 1_700_000_000.0 for chart in others)
+    assert all(chart.crosshair.vertical.isVisible() and chart.crosshair.vertical.value() == 1_700_000_000.0 for chart in others)
     first.view_range_changed.emit(1_700_000_000.0, 1_700_003_600.0)
     for chart in others:
         left, right = chart.price_plot.viewRange()[0]
@@ -70,6 +71,28 @@ def test_a_restarted_feed_is_picked_up_by_every_chart(qtbot, feed, tmp_path):
     window.feeds[:] = [restarted]
     window.refresh()
     assert all(chart.feed is restarted for chart in window.chart_grid.shown)
+
+
+def test_each_tick_repaints_the_focused_chart_and_one_other_in_turn(qtbot, feed, tmp_path):
+    window = priced_window(qtbot, feed, tmp_path)
+    window.show()
+    window.set_chart_count(4)
+    grid = window.chart_grid
+    for chart in grid.shown:
+        chart.set_symbol(feed, "BTC-USD")  # all four change on every trade
+    grid.set_focused(grid.shown[2])
+    before = [chart.repaints for chart in grid.shown]
+    price = 64000.0
+    for _ in range(6):
+        price += 1.0
+        feed.market.apply(trade("BTC-USD", price))
+        grid.refresh()
+    drawn = [chart.repaints - start for chart, start in zip(grid.shown, before)]
+    assert drawn == [2, 2, 6, 2]  # the focused one on every tick, the three others every third tick
+    assert all(chart.plots.last_line.value() == price for chart in grid.shown[2:3])
+    for _ in range(3):  # no new trade: each of the others catches up within three ticks
+        grid.refresh()
+    assert all(chart.plots.last_line.value() == price for chart in grid.shown)
 
 
 def test_the_chart_menu_shows_and_acts_on_the_focused_charts_choices_and_indicators(qtbot, feed, tmp_path):

@@ -191,3 +191,32 @@ def test_depth_chart_is_a_dock_next_to_the_book_and_follows_the_symbol(qtbot, fe
     assert window.depth in [dock.widget() for dock in window.tabifiedDockWidgets(window.docks["book"])]
     window.show_symbol(SymbolRef("demo", "SOL-USD"))
     assert window.depth.symbol == "SOL-USD"
+
+
+def test_a_tick_is_done_in_steps_one_part_of_the_window_each(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    window.repaint_timer.stop()
+    _fill(feed)
+    window.set_chart_count(2)
+    window.refresh()
+    first, second = window.chart_grid.shown
+    second.set_symbol(feed, "BTC-USD")
+    assert window.repaint_timer.interval() == 33 and window.step_timer.interval() == 8
+    feed.market.apply(trade("BTC-USD", 64001.0))
+    books = []
+    book_refresh = window.book.refresh
+    window.book.refresh = lambda: (books.append(1), book_refresh())
+
+    def drawn() -> tuple[int, int, int, int]:
+        return (window.repaints, len(books), first.repaints, second.repaints)
+
+    before = drawn()
+    steps = []
+    window.repaint_timer.timeout.emit()  # the tick: its first step at once, each next one on the step timer
+    while True:
+        steps.append(tuple(now - then for now, then in zip(drawn(), before)))
+        if not window.step_timer.isActive():
+            break
+        window.step_timer.stop()
+        window.step_timer.timeout.emit()
+    assert steps == [(1, 0, 0, 0), (1, 1, 0, 0), (1, 1, 1, 0), (1, 1, 1, 1)]  # lists, book, focused chart, other

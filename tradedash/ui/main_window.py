@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -53,7 +54,11 @@ class MainWindow(QMainWindow):
     """Every panel of the dashboard as a dock: watchlist, charts, order book, depth chart, trades, feed health.
 
     Contract: widgets read the feeds' market state, lifecycle and statistics on
-    one timer at ``repaint_hz`` (``refresh()``); nothing repaints per message.
+    one timer at ``repaint_hz``; nothing repaints per message. A tick's work
+    is done in steps (:meth:`tick_steps`) spread evenly over the tick
+    (``step_timer``), so one Qt paint draws one part of the window (a list,
+    the symbol's panels, one chart), never all of it at once. :meth:`refresh`
+    does a whole tick at once.
     The dock arrangement and window geometry are saved to ``settings`` on close
     and restored on start; *Reset layout* brings back the default arrangement.
     The window never touches the network: subscription changes leave as
@@ -144,10 +149,14 @@ class MainWindow(QMainWindow):
         self.repaint_timer = QTimer(self, timerType=Qt.TimerType.PreciseTimer)
         repaint_hz = max(10, min(60, config.repaint_hz))
         self.repaint_timer.setInterval(round(1000 / repaint_hz))
+        steps = len(self.tick_steps())
+        self.step_timer = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer, interval=round(1000 / steps / repaint_hz))
+        self.step_timer.timeout.connect(self._next_step)
+        self._steps_left: list[Callable[[], None]] = []  # the rest of this tick's steps
         #: Feed health and the status line change slowly: repainted about 5 times a second.
         self._health_every = max(1, repaint_hz // HEALTH_HZ)
         self._fit_every = repaint_hz
-        self.repaint_timer.timeout.connect(self.refresh)
+        self.repaint_timer.timeout.connect(self._tick)
         self.repaint_timer.start()
         self.apply_theme(self.theme)
         self.refresh()
@@ -267,6 +276,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.save_layout()
         self.repaint_timer.stop()
+        self.step_timer.stop()
         for dialog in self.dialogs:
             dialog.close()
         super().closeEvent(event)
@@ -591,16 +601,32 @@ class MainWindow(QMainWindow):
         self.docks["chart"].raise_()
 
     def refresh(self) -> None:
+        """A whole repaint tick at once (the timer spreads :meth:`tick_steps` over the tick)."""
+        for step in self.tick_steps():
+            step()
+
+    def tick_steps(self) -> list[Callable[[], None]]:
+        """A repaint tick's work in the order the timer does it: the lists (watchlist, feed health),
+        the charted symbol's panels (book, trades, depth), the focused chart, one other chart."""
+        return [self.refresh_lists, self.refresh_symbol_panels, self.chart_grid.refresh_focused, self.chart_grid.refresh_other]
+
+    def _tick(self) -> None:
+        self._steps_left = self.tick_steps()
+        self._next_step()
+
+    def _next_step(self) -> None:
+        if self._steps_left:
+            self._steps_left.pop(0)()
+        if self._steps_left:
+            self.step_timer.start()
+
+    def refresh_lists(self) -> None:
+        """The watchlist and (a few times a second) feed health and the status line; counts the tick in
+        :attr:`repaints`."""
         self.watchlist_model.refresh()
         if not any(feed is self._shown_feed for feed in self.feeds):  # none yet, or its feed stopped or restarted
             self._show_again_or_first()
             self.chart_grid.rebind(self.feeds)
-        self.chart_grid.refresh()
-        self._want_book_depth()
-        self.book.refresh()
-        self.trades.refresh()
-        if self.depth.isVisible():  # a hidden tab need not be drawn
-            self.depth.refresh()
         if self.repaints % self._health_every == 0:
             self.health.refresh()
             self._refresh_status()
@@ -610,6 +636,14 @@ class MainWindow(QMainWindow):
             fit_columns(self.watchlist.table, WATCHLIST_DROP_ORDER)
         self.watchlist_model.widened = False
         self.repaints += 1
+
+    def refresh_symbol_panels(self) -> None:
+        """The charted symbol's book, trades and (when on screen) depth chart."""
+        self._want_book_depth()
+        self.book.refresh()
+        self.trades.refresh()
+        if self.depth.isVisible():  # a hidden tab need not be drawn
+            self.depth.refresh()
 
     def _want_book_depth(self) -> None:
         """Emit ``book_depths_wanted`` when the levels the ladder and the depth chart need of their

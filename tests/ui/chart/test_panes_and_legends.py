@@ -45,7 +45,7 @@ def test_legends_sit_on_a_box_of_the_charts_background(qtbot, theme):
     chart.add_indicator(IndicatorState.of("sma"))
     chart.add_indicator(IndicatorState.of("rsi"))
     rsi = chart.layers[1]
-    for legend in (chart.legend, rsi.legend):
+    for legend in (chart.plots.legend, rsi.legend):
         brush = legend.opts["brush"]
         assert brush.color().name() == theme.base and 0 < brush.color().alpha() < 255  # readable over the lines
         assert legend.opts["labelTextColor"].name() == theme.muted

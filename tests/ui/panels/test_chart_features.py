@@ -19,7 +19,7 @@ from tradedash.core.chart.candle_store import CandleStore, SeriesKey
 from tradedash.core.chart.chart_state import IndicatorState
 from tradedash.core.feed.lifecycle import FeedState
 from tradedash.ui.main_window import MainWindow
-from tradedash.ui.panels import chart as chart_module
+from tradedash.ui.chart import drawing as drawing_module
 from tradedash.ui.panels.chart import BARS_SHOWN, HISTORY_BARS, PriceChart
 
 MINUTE = 60_000_000_000
@@ -107,7 +107,7 @@ def test_indicators_are_added_edited_and_removed_from_the_menu_and_kept_in_the_s
     chart.dialog._ok()
     assert [layer.state for layer in chart.layers] == [IndicatorState.of("sma", {"period": 10}), IndicatorState.of("rsi")]
     assert chart.layers[1].pane is not None and chart.layers[1].pane.getAxis("bottom").isVisible()
-    assert [label.text for _, label in chart.legend.items] == ["SMA 10"]  # named over the price
+    assert [label.text for _, label in chart.plots.legend.items] == ["SMA 10"]  # named over the price
     assert [label.text for _, label in chart.layers[1].legend.items] == ["RSI 14"]  # and in its pane
     assert chart.layers[1].pane.viewRange()[1][0] < 0 and chart.layers[1].pane.viewRange()[1][1] > 100
     assert not chart.volume_plot.getAxis("bottom").isVisible()  # the date axis is under the last pane
@@ -116,7 +116,7 @@ def test_indicators_are_added_edited_and_removed_from_the_menu_and_kept_in_the_s
     chart.dialog._ok()
     assert chart.state().indicators[0].settings["colour"] == "#ff0000"
     _action(chart.context_menu(None), "Remove indicator", "RSI 14").trigger()
-    assert [layer.spec.name for layer in chart.layers] == ["sma"] and chart._panes() == [chart.volume_plot]
+    assert [layer.spec.name for layer in chart.layers] == ["sma"] and chart.plots.panes == [chart.volume_plot]
 
 
 def _sma(values: np.ndarray, period: int) -> np.ndarray:
@@ -153,15 +153,15 @@ def test_price_axis_labels_have_separators_and_follow_log_and_percent_scales(fee
     chart = _chart(qtbot, theme, _cache(tmp_path, 500))
     chart.set_interval("1m")
     chart.set_symbol(feed, "BTC-USD")
-    assert chart.price_axis.tickStrings([64_000.0], 1, 100) == ["64,000.00"]
+    assert chart.plots.price_axis.tickStrings([64_000.0], 1, 100) == ["64,000.00"]
     chart.set_scale("log")
     low, high = chart.price_plot.viewRange()[1]
     assert 4.7 < low < high < 4.9  # log10 of ~64,000
-    assert chart.price_axis.tickStrings([np.log10(64_000.0)], 1, 0.01) == ["64,000.00"]
+    assert chart.plots.price_axis.tickStrings([np.log10(64_000.0)], 1, 0.01) == ["64,000.00"]
     chart.set_scale("percent")
     low, high = chart.price_plot.viewRange()[1]
     assert -5 < low < 0 < high < 5
-    assert chart.price_axis.tickStrings([1.5], 1, 1) == ["+1.50 %"]
+    assert chart.plots.price_axis.tickStrings([1.5], 1, 1) == ["+1.50 %"]
     assert chart.state().scale == "percent"
     assert chart.volume_plot.getAxis("right").tickStrings([0.0, 1500.0], 1, 500) == ["0", "1.5 k"]
 
@@ -173,7 +173,7 @@ def test_the_crosshair_puts_its_price_on_the_axis(feed, theme, qtbot, tmp_path):
     centre = chart.price_plot.getViewBox().sceneBoundingRect().center()
     chart._mouse_moved(QPointF(centre))
     price = chart.price_plot.getViewBox().mapSceneToView(QPointF(centre)).y()
-    assert chart.cross_label.isVisible() and chart.cross_label.text.text() == f"{price:,.2f}"
+    assert chart.crosshair.label.isVisible() and chart.crosshair.label.text.text() == f"{price:,.2f}"
 
 
 def test_the_price_axis_fits_the_bars_in_view_not_those_off_screen(feed, theme, qtbot, tmp_path):
@@ -205,9 +205,9 @@ def test_the_crosshair_hides_when_the_mouse_leaves_or_a_menu_opens(feed, theme, 
     chart.set_symbol(feed, "BTC-USD")
     centre = QPointF(chart.price_plot.getViewBox().sceneBoundingRect().center())
     chart._mouse_moved(centre)
-    assert chart.cross_v.isVisible() and "@" in chart.readout.text()
+    assert chart.crosshair.vertical.isVisible() and "@" in chart.readout.text()
     QApplication.sendEvent(chart.graphics.viewport(), QEvent(QEvent.Type.Leave))
-    assert not chart.cross_v.isVisible() and not chart.cross_label.isVisible() and "@" not in chart.readout.text()
+    assert not chart.crosshair.vertical.isVisible() and not chart.crosshair.label.isVisible() and "@" not in chart.readout.text()
     chart._mouse_moved(centre)
     menu = QMenu()
     menu.addAction("something")
@@ -216,7 +216,7 @@ def test_the_crosshair_hides_when_the_mouse_leaves_or_a_menu_opens(feed, theme, 
     _fill(feed, 1, start=120)
     chart.refresh()
     menu.close()
-    assert not chart.cross_v.isVisible() and "@" not in chart.readout.text()
+    assert not chart.crosshair.vertical.isVisible() and "@" not in chart.readout.text()
 
 
 class _Clock:
@@ -232,7 +232,7 @@ class _Clock:
 
 def test_a_down_feed_is_shaded_while_it_is_down(feed, theme, qtbot, monkeypatch):
     clock = _Clock(T0 / 1e9 + 120)
-    monkeypatch.setattr(chart_module, "time", clock)
+    monkeypatch.setattr(drawing_module, "time", clock)
     feed.downtime._clock = clock.time
     chart = _chart(qtbot, theme)
     _fill(feed)

@@ -112,7 +112,8 @@ VENUES: dict[str, Venue] = {
     "tradedash": Venue("tradedash", "TradeDash", "", "", "", ProtocolV1Session, _same, _same),
     "binance": Venue(
         "binance", "Binance", DEFAULT_WS_URL, DEFAULT_REST_URL, "/binance", BinanceSession, _binance_symbol, _binance_display,
-        WeightBudget, MAX_STREAMS, "/api/v3/exchangeInfo", listed_symbols,
+        _budget=WeightBudget, max_streams=MAX_STREAMS, _symbol_list_path="/api/v3/exchangeInfo",
+        _parse_symbol_list=listed_symbols,
     ),
 }
 DEFAULT_VENUE = "tradedash"

@@ -111,6 +111,45 @@ def test_diff_depth_goes_to_the_book_sync_unnormalized(stream):
     assert "pu" not in {f.encode_name for f in msgspec.structs.fields(m.DepthUpdate)}  # Spot has none (futures do)
 
 
+#: Each documented event that names its type (``e``), and the streams that carry it.
+CARRIED_BY = {
+    "trade": ["bnbbtc@trade"],
+    "aggTrade": ["bnbbtc@aggTrade"],
+    "kline": ["bnbbtc@kline_1m"],
+    "miniTicker": ["bnbbtc@miniTicker"],
+    "ticker": ["bnbbtc@ticker"],
+    "depthUpdate": ["bnbbtc@depth", "bnbbtc@depth@100ms"],
+    "serverShutdown raw": ["!serverShutdown"],
+}
+STREAMS = [stream for streams in CARRIED_BY.values() for stream in streams] + [
+    "bnbbtc@ticker_1h", "bnbbtc@avgPrice", "bnbbtc@bookTicker", "bnbbtc@depth5", "bnbbtc@kline_3m"]
+
+
+@pytest.mark.parametrize("name", CARRIED_BY)
+@pytest.mark.parametrize("stream", STREAMS)
+def test_a_combined_frame_is_its_payload_when_its_stream_carries_that_event(name, stream):
+    """Envelope and payload are read in one pass: the payload comes out exactly as it does on its own,
+    and only on a stream that carries that event (a kline stream of another interval carries klines too)."""
+    frame = combined(stream, example(name))
+    if stream in CARRIED_BY[name] or (name == "kline" and "@kline_" in stream):
+        assert m.decode_event(frame) == (stream, m.decode_event(example(name))[1])
+    else:
+        with pytest.raises(m.BinanceError):
+            m.decode_event(frame)
+
+
+def test_the_envelope_may_name_its_stream_after_its_data():
+    frame = '{"data": %s, "stream": "bnbbtc@trade"}' % example("trade")
+    assert m.decode_event(frame) == ("bnbbtc@trade", m.decode_event(example("trade"))[1])
+
+
+def test_an_unknown_stream_is_refused_every_time():
+    frame = combined("bnbbtc@nonsense", example("trade"))
+    for _ in range(2):  # stream names are looked up once; a refusal is not remembered as an answer
+        with pytest.raises(m.BinanceError, match="unknown stream"):
+            m.decode_event(frame)
+
+
 @pytest.mark.parametrize("name", ["serverShutdown raw", "serverShutdown combined"])
 def test_server_shutdown(name):
     assert m.decode_frame(example(name)) == wire.Shutdown(1770123456789 * MS, "serverShutdown")

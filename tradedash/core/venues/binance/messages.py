@@ -10,7 +10,10 @@ keep Binance's one-letter names on the wire and readable names in Python.
   (envelope unwrapped), a :class:`Reply` or an :class:`ErrorReply`.
 - :func:`market_message` turns an event into TradeDash's normalized message
   (:mod:`tradedash.core.wire`) where TradeDash has one; :func:`decode_frame` does both.
-- Decoding never raises anything but :class:`BinanceError` (deep nesting included).
+- Decoding never raises anything but :class:`BinanceError` (deep nesting included). A
+  combined-stream frame whose payload names its event type (``e``: every stream TradeDash
+  subscribes to) is read in one pass, envelope and payload together; any other frame is read
+  field by field, to the same result.
 
 Numbers. Prices and quantities arrive as decimal strings. They are parsed exactly once,
 by msgspec while decoding (lax mode, which turns a string into the type the field asks
@@ -34,6 +37,7 @@ serves with :func:`decode_event`.
 
 from __future__ import annotations
 
+import functools
 import sys
 from typing import Annotated, Any, Literal, Union
 
@@ -387,6 +391,14 @@ KlineRow = tuple[int, Amount, Amount, Amount, Amount, Amount, int, Amount, int, 
 # --- Decoding ------------------------------------------------------------------------------
 
 
+class _Combined(msgspec.Struct, gc=False):
+    """A combined-stream frame whose payload names its event type (``e``), as every stream
+    TradeDash subscribes to does: envelope and payload are read in one pass."""
+
+    stream: str
+    data: _TaggedEvent
+
+
 class _Frame(msgspec.Struct, gc=False):
     """What any frame on a stream connection may hold at its top level."""
 
@@ -404,6 +416,7 @@ def _lax(kind: object) -> msgspec.json.Decoder:
     return msgspec.json.Decoder(kind, strict=False)
 
 
+_combined_decoder = _lax(_Combined)
 _frame_decoder = msgspec.json.Decoder(_Frame)
 _tagged_decoder = _lax(_TaggedEvent)
 _reply_decoder = msgspec.json.Decoder(Reply)
@@ -412,33 +425,37 @@ _depth_decoder = _lax(DepthSnapshot)
 _exchange_info_decoder = _lax(ExchangeInfo)
 _klines_decoder = _lax(list[KlineRow])
 _error_body_decoder = msgspec.json.Decoder(ErrorBody)
-#: The payload decoder of each stream kind (the kind's first part: ``depth@100ms`` -> ``depth``).
-_payload_decoders: dict[str, msgspec.json.Decoder] = {
-    "trade": _lax(TradeEvent),
-    "aggTrade": _lax(AggTradeEvent),
-    "miniTicker": _lax(MiniTickerEvent),
-    "ticker": _lax(TickerEvent),
-    "bookTicker": _lax(BookTickerEvent),
-    "depth": _lax(DepthUpdate),
-    "!serverShutdown": _lax(ServerShutdown),
-    "ticker_1h": _lax(HourTickerEvent),
-    "ticker_4h": _lax(FourHourTickerEvent),
-    "ticker_1d": _lax(DayTickerEvent),
-    "avgPrice": _lax(AvgPriceEvent),
-    **{f"depth{levels}": _depth_decoder for levels in (5, 10, 20)},
+#: The event each stream kind carries (the kind's first part: ``depth@100ms`` -> ``depth``);
+#: every ``kline_<interval>`` stream carries a :class:`KlineEvent`.
+_STREAM_EVENTS: dict[str, type] = {
+    "trade": TradeEvent,
+    "aggTrade": AggTradeEvent,
+    "miniTicker": MiniTickerEvent,
+    "ticker": TickerEvent,
+    "bookTicker": BookTickerEvent,
+    "depth": DepthUpdate,
+    "!serverShutdown": ServerShutdown,
+    "ticker_1h": HourTickerEvent,
+    "ticker_4h": FourHourTickerEvent,
+    "ticker_1d": DayTickerEvent,
+    "avgPrice": AvgPriceEvent,
+    **{f"depth{levels}": DepthSnapshot for levels in (5, 10, 20)},
 }
-_kline_decoder = _lax(KlineEvent)
+_payload_decoders = {kind: _lax(kind) for kind in {*_STREAM_EVENTS.values(), KlineEvent}}
 _DECODE_ERRORS = (msgspec.DecodeError, UnicodeDecodeError, RecursionError)
 
 
-def _payload_decoder(stream: str) -> msgspec.json.Decoder:
+@functools.lru_cache(maxsize=4096)
+def _stream_event(stream: str) -> type:
+    """The event type a stream carries (looked up once per stream name). Raises :class:`BinanceError`
+    for a stream Binance does not document."""
     kind = split_stream(stream)[1].partition("@")[0]
-    decoder = _payload_decoders.get(kind)
-    if decoder is None:
+    event = _STREAM_EVENTS.get(kind)
+    if event is None:
         if not kind.startswith("kline_"):
             raise BinanceError(f"unknown stream {stream!r}")
-        decoder = _kline_decoder
-    return decoder
+        event = KlineEvent
+    return event
 
 
 def decode_event(frame: str | bytes) -> tuple[str | None, StreamEvent | Reply | ErrorReply]:
@@ -451,11 +468,18 @@ def decode_event(frame: str | bytes) -> tuple[str | None, StreamEvent | Reply | 
     table shows it) is an :class:`ErrorReply` too. Raises :class:`BinanceError` on anything else.
     """
     try:
+        try:
+            combined = _combined_decoder.decode(frame)
+        except msgspec.ValidationError:
+            pass  # not a combined-stream frame with an ``e`` in its payload: read field by field below
+        else:
+            if type(combined.data) is _stream_event(combined.stream):
+                return combined.stream, combined.data
         top = _frame_decoder.decode(frame)
         if top.stream is not None:
             if not top.data:
                 raise BinanceError("a combined-stream frame without data")
-            return top.stream, _payload_decoder(top.stream).decode(top.data)
+            return top.stream, _payload_decoders[_stream_event(top.stream)].decode(top.data)
         if top.e is not None:
             return None, _tagged_decoder.decode(frame)
         if top.error is not None:

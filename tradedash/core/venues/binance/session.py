@@ -130,6 +130,7 @@ class BinanceSession(FeedSession):
         self._tickets.clear()
         self._resyncing_books.clear()
         self.rest.clear()  # (the books start over, history requests failed with the connection)
+        self._history.clear()
 
     def connection_opened(self, now: float) -> None:
         super().connection_opened(now)
@@ -236,7 +237,10 @@ class BinanceSession(FeedSession):
         return super().wants_to_send() or bool(self.rest)
 
     def end_burst(self, now: float) -> bool:
-        return super().end_burst(now) or bool(self.rest)
+        if super().end_burst(now):
+            return True
+        release = self.rest.next_release() if self.rest else None
+        return release is not None and release <= now
 
     def next_deadline(self) -> float | None:
         deadline = super().next_deadline()
