@@ -40,6 +40,8 @@ __all__ = ["PriceChart", "ChartMarker", "BARS_SHOWN", "INTERVALS", "HISTORY_BARS
 
 #: Interval name -> seconds, in the order the chart offers them.
 INTERVALS: dict[str, int] = {name: ns // 1_000_000_000 for name, ns in INTERVAL_NS.items()}
+#: A readout narrower than this (pixels; a chart of the 2x2 grid) is written compactly (see readout_html).
+COMPACT_READOUT_BELOW = 520
 #: Bars loaded from the cache and fetched when a series opens, and again each time the view passes the oldest.
 HISTORY_BARS = 3000
 #: Closed live bars are written to the candle cache at most this often (seconds).
@@ -551,4 +553,8 @@ class PriceChart(QWidget):
             self.readout.clear()
             return
         decimals = self._feed.decimals(self._symbol)
-        self.readout.show_text(readout_html(candles, index, decimals, self._theme, cursor_price=cursor_price, undrawn=self.undrawn))
+        html = readout_html(
+            candles, index, decimals, self._theme, cursor_price=cursor_price, undrawn=self.undrawn,
+            bar_seconds=INTERVALS[self.interval], compact=self.readout.width() < COMPACT_READOUT_BELOW,
+        )
+        self.readout.show_text(html)
