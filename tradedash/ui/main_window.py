@@ -644,7 +644,7 @@ class MainWindow(QMainWindow):
         """The charted symbol's book and (when on screen) depth chart."""
         self._want_book_depth()
         self.book.refresh()
-        if self.depth.isVisible():  # a hidden tab need not be drawn
+        if not self.depth.visibleRegion().isEmpty():  # behind the book's tab Qt still calls it visible: not drawn
             self.depth.refresh()
 
     def _want_book_depth(self) -> None:
