@@ -168,15 +168,19 @@ async def phase(dashboard: Dashboard, probe: LagProbe, painter: PaintCounter, se
     charts = window.chart_grid.shown
     repaints0, chart0, paints0, messages0 = window.repaints, sum(c.repaints for c in charts), painter.count, feed.client.stats.messages
     rss = [rss_mb()]
+    cpu0 = time.process_time()
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
         await asyncio.sleep(0.5)
         rss.append(rss_mb())
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu0
     probe.stop()
     lag = np.array(probe.samples) * 1000
     return {
         "seconds": round(elapsed, 2),
+        "cpu_per_s": cpu / elapsed,
+        "cpu_ms_per_1k_messages": 1e6 * cpu / max(1, feed.client.stats.messages - messages0),
         "messages_per_s": (feed.client.stats.messages - messages0) / elapsed,
         "lag_p50_ms": float(np.percentile(lag, 50)),
         "lag_p99_ms": float(np.percentile(lag, 99)),
@@ -253,6 +257,8 @@ def main() -> None:
     base, storm = results["baseline"], results["storm"]
     rows = [
         ("messages/s received", "messages_per_s", "{:,.0f}"),
+        ("CPU s/s (this process)", "cpu_per_s", "{:.2f}"),
+        ("CPU ms per 1,000 messages", "cpu_ms_per_1k_messages", "{:.1f}"),
         ("event-loop lag p50 (ms)", "lag_p50_ms", "{:.2f}"),
         ("event-loop lag p99 (ms)", "lag_p99_ms", "{:.2f}"),
         ("event-loop lag max (ms)", "lag_max_ms", "{:.1f}"),

@@ -193,6 +193,30 @@ def test_depth_chart_is_a_dock_next_to_the_book_and_follows_the_symbol(qtbot, fe
     assert window.depth.symbol == "SOL-USD"
 
 
+def test_the_depth_chart_behind_the_books_tab_is_drawn_only_once_in_front(qtbot, feed, tmp_path):
+    from tradedash.core import wire
+
+    def book(seq: int, size: float) -> wire.Book:
+        bids, asks = [(63_999.0, size)], [(64_001.0, size)]
+        return wire.Book("BTC-USD", seq, 0, "snapshot", bids, asks, None, wire.book_checksum(bids, asks))
+
+    window = _window(qtbot, feed, tmp_path)
+    window.show()
+    qtbot.waitExposed(window)
+    _fill(feed)
+    feed.market.apply(book(1, 1.0))
+    window.refresh()
+    assert window.depth.symbol == "BTC-USD" and window.depth.isVisible()  # Qt's word, though the book's tab is in front
+    drawn = window.depth.curve
+    assert drawn is not None and drawn.bid_total[-1] == 1.0
+    feed.market.apply(book(2, 5.0))
+    window.refresh()
+    assert window.depth.curve is drawn  # not drawn behind the tab
+    window.docks["depth"].raise_()
+    qtbot.waitUntil(lambda: window.refresh() or window.depth.curve is not drawn)
+    assert window.depth.curve.bid_total[-1] == 5.0
+
+
 def test_a_tick_is_done_in_steps_one_part_of_the_window_each(qtbot, feed, tmp_path):
     window = _window(qtbot, feed, tmp_path)
     window.repaint_timer.stop()
@@ -201,22 +225,32 @@ def test_a_tick_is_done_in_steps_one_part_of_the_window_each(qtbot, feed, tmp_pa
     window.refresh()
     first, second = window.chart_grid.shown
     second.set_symbol(feed, "BTC-USD")
-    assert window.repaint_timer.interval() == 33 and window.step_timer.interval() == 8
-    feed.market.apply(trade("BTC-USD", 64001.0))
-    books = []
-    book_refresh = window.book.refresh
+    assert window.repaint_timer.interval() == 33 and window.step_timer.interval() == 7  # five steps in a tick
+    books, trades = [], []
+    book_refresh, trades_refresh = window.book.refresh, window.trades.refresh
     window.book.refresh = lambda: (books.append(1), book_refresh())
+    window.trades.refresh = lambda: (trades.append(1), trades_refresh())
 
-    def drawn() -> tuple[int, int, int, int]:
-        return (window.repaints, len(books), first.repaints, second.repaints)
+    def drawn() -> tuple[int, int, int, int, int]:
+        return (window.repaints, len(books), len(trades), first.repaints, second.repaints)
 
-    before = drawn()
+    def trade_now() -> None:
+        feed.market.apply(trade("BTC-USD", first.plots.last_line.value() + 1.0))
+
+    trade_now()
     steps = []
-    window.repaint_timer.timeout.emit()  # the tick: its first step at once, each next one on the step timer
-    while True:
-        steps.append(tuple(now - then for now, then in zip(drawn(), before)))
-        if not window.step_timer.isActive():
-            break
+    for fire in [window.repaint_timer] + [window.step_timer] * 4:
+        before = drawn()
         window.step_timer.stop()
-        window.step_timer.timeout.emit()
-    assert steps == [(1, 0, 0, 0), (1, 1, 0, 0), (1, 1, 1, 0), (1, 1, 1, 1)]  # lists, book, focused chart, other
+        fire.timeout.emit()
+        steps.append(tuple(now - then for now, then in zip(drawn(), before)))
+    # one part each: the lists (and the tick counted), the book, the trades, the focused chart, the other chart
+    assert steps == [(1, 0, 0, 0, 0), (0, 1, 0, 0, 0), (0, 0, 1, 0, 0), (0, 0, 0, 1, 0), (0, 0, 0, 0, 1)]
+    assert not window.step_timer.isActive()
+    trade_now()
+    window.repaint_timer.timeout.emit()
+    window.step_timer.stop()  # the loop comes too late for this tick's other steps ...
+    trade_now()
+    before = drawn()
+    window.repaint_timer.timeout.emit()  # ... so the next tick does them first, then its own first step
+    assert tuple(now - then for now, then in zip(drawn(), before)) == (1, 1, 1, 1, 1)

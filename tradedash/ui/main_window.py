@@ -57,11 +57,12 @@ class MainWindow(QMainWindow):
     """Every panel of the dashboard as a dock: watchlist, charts, order book, depth chart, trades, feed health.
 
     Contract: widgets read the feeds' market state, lifecycle and statistics on
-    one timer at ``repaint_hz``; nothing repaints per message. A tick's work
-    is done in steps (:meth:`tick_steps`) spread evenly over the tick
-    (``step_timer``), so one Qt paint draws one part of the window (a list,
-    the symbol's panels, one chart), never all of it at once. :meth:`refresh`
-    does a whole tick at once.
+    a timer (``repaint_timer``, ``repaint_hz``); nothing repaints per message.
+    A tick's work is done in steps (:meth:`tick_steps`) spread over the tick
+    (``step_timer``), so one Qt paint draws one part of the window (a list, the
+    book, the trades, one chart), never all of it at once; steps the event loop
+    came too late for are done at the next tick, before its own, so every part
+    is repainted on every tick. :meth:`refresh` does a whole tick at once.
     The dock arrangement and window geometry are saved to ``settings`` on close
     and restored on start; *Reset layout* brings back the default arrangement.
     The window never touches the network: subscription changes leave as
@@ -156,7 +157,7 @@ class MainWindow(QMainWindow):
         repaint_hz = max(10, min(60, config.repaint_hz))
         self.repaint_timer.setInterval(round(1000 / repaint_hz))
         steps = len(self.tick_steps())
-        self.step_timer = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer, interval=round(1000 / steps / repaint_hz))
+        self.step_timer = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer, interval=round(1000 / repaint_hz / steps))
         self.step_timer.timeout.connect(self._next_step)
         self._steps_left: list[Callable[[], None]] = []  # the rest of this tick's steps
         #: Feed health and the status line change slowly: repainted about 5 times a second.
@@ -625,10 +626,12 @@ class MainWindow(QMainWindow):
 
     def tick_steps(self) -> list[Callable[[], None]]:
         """A repaint tick's work in the order the timer does it: the lists (watchlist, feed health),
-        the charted symbol's panels (book, trades, depth), the focused chart, one other chart."""
-        return [self.refresh_lists, self.refresh_symbol_panels, self.chart_grid.refresh_focused, self.chart_grid.refresh_other]
+        the charted symbol's book (or depth chart), its trades, the focused chart, one other chart."""
+        return [self.refresh_lists, self.refresh_book, self.trades.refresh, self.chart_grid.refresh_focused, self.chart_grid.refresh_other]
 
     def _tick(self) -> None:
+        for step in self._steps_left:  # the loop was too late for the last tick's steps: now, before this tick's
+            step()
         self._steps_left = self.tick_steps()
         self._next_step()
 
@@ -655,12 +658,11 @@ class MainWindow(QMainWindow):
         self.watchlist_model.widened = False
         self.repaints += 1
 
-    def refresh_symbol_panels(self) -> None:
-        """The charted symbol's book, trades and (when on screen) depth chart."""
+    def refresh_book(self) -> None:
+        """The charted symbol's book and (when on screen) depth chart."""
         self._want_book_depth()
         self.book.refresh()
-        self.trades.refresh()
-        if self.depth.isVisible():  # a hidden tab need not be drawn
+        if not self.depth.visibleRegion().isEmpty():  # behind the book's tab Qt still calls it visible: not drawn
             self.depth.refresh()
 
     def _want_book_depth(self) -> None:

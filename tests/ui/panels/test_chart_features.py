@@ -267,3 +267,13 @@ def test_the_default_layout_gives_the_chart_half_the_width_and_a_one_line_readou
     assert chart.readout.sizeHint().height() < 2 * chart.readout.fontMetrics().height()
     _action(window.menu("chart"), "Logarithmic price scale").trigger()  # also in the window's Chart menu
     assert chart.scale.kind == "log"
+
+
+def test_indicator_lines_are_plain_curves_fed_with_set_data(feed, theme, qtbot, tmp_path):
+    chart = _chart(qtbot, theme, _cache(tmp_path, 600))
+    chart.set_interval("1m")
+    chart.set_symbol(feed, "BTC-USD")
+    chart.add_indicator(IndicatorState.of("sma", {"period": 10}))
+    curve = chart.layers[0].curves["sma"]
+    # a PlotCurveItem, not a PlotDataItem: a tenth of the cost of each setData on every repaint
+    assert type(curve) is pg.PlotCurveItem and len(curve.yData) == len(chart._candles.time)

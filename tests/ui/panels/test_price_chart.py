@@ -140,10 +140,12 @@ def test_the_last_price_line_is_relabelled_once_per_move(feed, theme, qtbot, mon
     chart.set_symbol(feed, "BTC-USD")
     label = chart.plots.last_line.label
     relabels = []
-    monkeypatch.setattr(label, "setText", lambda text: relabels.append(text))
+    set_text = label.setText
+    monkeypatch.setattr(label, "setText", lambda text: (relabels.append(text), set_text(text)))
     feed.market.apply(trade("BTC-USD", 123.25, ts=T0 + 119_900_000_000))
     chart.refresh()
     assert chart.plots.last_line.value() == 123.25 and relabels == ["123.25"]  # one relabel, with the new price
+    assert label.toPlainText() == "123.25" and label.mapToItem(chart.plots.last_line, 0, 0).y() == 0  # on the line
     feed.market.apply(trade("BTC-USD", 123.25, ts=T0 + 119_950_000_000, size=2.0))
     chart.refresh()  # the volume changed, the last price did not
     assert relabels == ["123.25"]
@@ -180,6 +182,7 @@ def test_a_new_readout_repaints_its_line_without_laying_the_chart_out_again(feed
     chart.refresh()
     QApplication.processEvents()
     assert "123.25" in chart.readout.text() and requests.count == 0
+    assert chart.readout.autoFillBackground()  # opaque: what is beneath it is not painted again either
 
 
 def test_the_price_axis_keeps_its_range_while_the_bars_stay_snugly_inside_it(feed, theme, qtbot):

@@ -125,15 +125,14 @@ class ChartDrawing:
         self._fit_y(drawn, in_view, mode, layers, comparisons if scale.kind == "percent" else [], left - seconds, right)
 
     def _show_last(self, position: float, text: str) -> None:
-        """Move the last-price line to ``position`` labelled ``text``: one relabel, none if neither changed
-        (pyqtgraph relabels on each ``setPos`` and each ``setFormat``, and a relabel measures the line)."""
+        """Move the last-price line to ``position`` labelled ``text``: the label moves with the line and
+        is set only when its text changed (pyqtgraph's own relabel on each move also re-measures the line)."""
         line = self.plots.last_line
-        text = text.replace("{", "{{").replace("}", "}}")
         if position != line.value():
-            line.label.format = text  # shown by the relabel setPos makes
             line.setPos(position)
-        elif text != line.label.format:
-            line.label.setFormat(text)
+        if text != line.label.toPlainText():
+            line.label.format = text.replace("{", "{{").replace("}", "}}")  # what pyqtgraph shows if it relabels
+            line.label.setText(text)
 
     def _fit_y(
         self, drawn: CandleView, in_view: np.ndarray, mode: str, layers: list[IndicatorLayer], comparisons: list[Comparison],

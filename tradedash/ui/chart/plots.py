@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from tradedash.ui.chart.axis import PaneAxis, PriceAxis, VolumeAxis
 from tradedash.ui.chart.candle_item import CandleItem
+from tradedash.ui.chart.indicator_layer import style_legend
 from tradedash.ui.chart.price_grid import PriceGrid
 from tradedash.ui.theme import Theme
 
@@ -62,6 +63,9 @@ class ChartPlots:
         self.volume_plot.addItem(self.volume_bars)
         self.last_line = pg.InfiniteLine(angle=0, movable=False, label="", labelOpts={"position": 1.0, "anchors": [(1, 1), (1, 1)]})
         self.price_plot.addItem(self.last_line, ignoreBounds=True)
+        # The label moves with the line (it is its child); pyqtgraph would also re-measure the line and
+        # re-place the label on every move: the chart sets the label's text itself (ChartDrawing).
+        self.last_line.sigPositionChanged.disconnect(self.last_line.label.valueChanged)
         self.legend = pg.LegendItem(offset=(4, 2))
         self.legend.setParentItem(self.price_plot.getViewBox())
         self.markers = pg.ScatterPlotItem(size=11, symbol="t1", pxMode=True)
@@ -134,3 +138,4 @@ class ChartPlots:
         self.volume_bars.setOpts(brush=pg.mkBrush(theme.grid), pen=pg.mkPen(None))
         self.last_line.setPen(pg.mkPen(theme.accent, style=Qt.PenStyle.DashLine))
         self.last_line.label.setColor(theme.accent)
+        style_legend(self.legend, theme.muted, theme.base)
