@@ -478,7 +478,7 @@ async def test_a_venue_whose_server_never_greets_subscribes_as_soon_as_the_conne
 
 async def test_a_server_that_never_greets_is_said_plainly_and_retried_not_taken_for_a_held_loop(exchange):
     """A protocol v1 feed pointed at Binance's streams (the mock's ``/binance/ws``: open, and silent)."""
-    client = FeedClient(f"{exchange.url}/binance/ws", market=MarketState(), subscriptions=wire.subscriptions_of(["ticker"], ["BTC-USD"]), open_timeout=0.5)
+    client = FeedClient(f"{exchange.url}/binance/ws", market=MarketState(), subscriptions=wire.subscriptions_of(["ticker"], ["BTC-USD"]), greeting_timeout=0.5)
     task = asyncio.create_task(client.run())
     try:
         await wait_for(lambda: client.stats.reconnects >= 2, what="two attempts", timeout=10)

@@ -83,7 +83,7 @@ def classify_failure(exc: BaseException) -> str | None:
 
 
 class NoGreeting(TimeoutError):
-    """The server of a venue that greets sent nothing within the open timeout after the handshake
+    """The server of a venue that greets sent nothing within ``greeting_timeout`` after the handshake
     (retried, as a timeout is; the message says what the URL may be instead)."""
 
 
@@ -140,6 +140,7 @@ class FeedClient:
         wall_clock_ns: Callable[[], int] = time.time_ns,
         # Timeouts
         open_timeout: float = 5.0,
+        greeting_timeout: float = 10.0,
         ping_interval: float = 5.0,
         ping_timeout: float = 5.0,
         close_timeout: float = 1.0,
@@ -188,7 +189,7 @@ class FeedClient:
         if token is not None:
             self._connect_options["additional_headers"] = {"Authorization": f"Bearer {token}"}
         self._ca_file = ca_file
-        self._greeting_timeout = open_timeout  # a greeting server greets at once: as long as the handshake may take
+        self._greeting_timeout = greeting_timeout  # after the handshake, for a venue whose server greets
         self._connection: CallbackConnection | None = None
         self._closing = False
         self._stop = asyncio.Event()
