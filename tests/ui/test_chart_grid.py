@@ -117,3 +117,31 @@ def test_the_chart_menu_shows_and_acts_on_the_focused_charts_choices_and_indicat
     next(a for a in add.actions() if a.text() == "RSI…").trigger()
     assert first.dialog is not None and second.dialog is None  # the focused chart's indicator dialog
     first.dialog.close()
+
+
+def test_each_charts_readout_fits_on_its_line_in_the_2x2_grid(qtbot, feed, tmp_path):
+    from datetime import datetime
+
+    from tests.support.builders import trade
+
+    window = priced_window(qtbot, feed, tmp_path)
+    window.resize(1440, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    noon = int(datetime.now().replace(hour=12, minute=0, second=0, microsecond=0).timestamp()) * 1_000_000_000
+    for second in range(120):  # today's bars (no date) at the widest prices the demo market prints, volume in thousands
+        feed.market.apply(trade("BTC-USD", 64_123.45 + second % 7, ts=noon + second * 1_000_000_000, size=1_234.5678))
+    window.set_chart_count(4)
+    for chart in window.chart_grid.shown:
+        chart.set_symbol(feed, "BTC-USD")
+        chart.set_interval("1m")
+    qtbot.wait(50)
+    window.refresh()
+    for chart in window.chart_grid.shown:
+        assert "V" in chart.readout.text()
+        assert chart.readout.sizeHint().width() <= chart.readout.width()
+    window.set_chart_count(1)
+    window.chart._painted = None
+    qtbot.wait(50)
+    window.refresh()
+    assert "&nbsp; O&nbsp;" in window.chart.readout.text()  # one wide chart: the readout in full

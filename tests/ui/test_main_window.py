@@ -193,6 +193,30 @@ def test_depth_chart_is_a_dock_next_to_the_book_and_follows_the_symbol(qtbot, fe
     assert window.depth.symbol == "SOL-USD"
 
 
+def test_the_depth_chart_behind_the_books_tab_is_drawn_only_once_in_front(qtbot, feed, tmp_path):
+    from tradedash.core import wire
+
+    def book(seq: int, size: float) -> wire.Book:
+        bids, asks = [(63_999.0, size)], [(64_001.0, size)]
+        return wire.Book("BTC-USD", seq, 0, "snapshot", bids, asks, None, wire.book_checksum(bids, asks))
+
+    window = _window(qtbot, feed, tmp_path)
+    window.show()
+    qtbot.waitExposed(window)
+    _fill(feed)
+    feed.market.apply(book(1, 1.0))
+    window.refresh()
+    assert window.depth.symbol == "BTC-USD" and window.depth.isVisible()  # Qt's word, though the book's tab is in front
+    drawn = window.depth.curve
+    assert drawn is not None and drawn.bid_total[-1] == 1.0
+    feed.market.apply(book(2, 5.0))
+    window.refresh()
+    assert window.depth.curve is drawn  # not drawn behind the tab
+    window.docks["depth"].raise_()
+    qtbot.waitUntil(lambda: window.refresh() or window.depth.curve is not drawn)
+    assert window.depth.curve.bid_total[-1] == 5.0
+
+
 def test_a_tick_is_done_in_steps_one_part_of_the_window_each(qtbot, feed, tmp_path):
     window = _window(qtbot, feed, tmp_path)
     window.repaint_timer.stop()

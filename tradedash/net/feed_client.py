@@ -15,6 +15,7 @@ import logging
 import random
 import ssl
 import time
+import urllib.parse
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from functools import partial
 
@@ -40,7 +41,7 @@ from tradedash.core.feed.redact import redact
 from tradedash.core.feed.stats import FeedStats
 
 from .callback_connection import CallbackConnection
-from .http import HttpReply, http_get
+from .http import HttpReply, http_get, no_answer_reason
 from .recorder import FrameRecorder
 
 __all__ = ["FeedClient", "FatalFeedError", "HistoryError", "MarketSink", "classify_failure"]
@@ -306,6 +307,8 @@ class FeedClient:
                     async with connection:
                         await self._greet(connection)
                         at_once = await self._serve(connection)
+                    if session.fatal_reason is not None:  # the session found the server unusable
+                        raise FatalFeedError(session.fatal_reason)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # classified here: fatal ones end the feed, the rest are retried
@@ -313,7 +316,8 @@ class FeedClient:
                         break
                     reason = classify_failure(exc)
                     if reason is not None:
-                        session.fail(reason)
+                        if session.fatal_reason is None:
+                            session.fail(reason)
                         raise FatalFeedError(reason) from exc
                     error = _describe(exc)
                     if self.url.startswith("wss://") and isinstance(exc, (ConnectionResetError, ssl.SSLError)):
@@ -462,7 +466,7 @@ class FeedClient:
         try:
             reply = await asyncio.to_thread(http_get, url)
         except (OSError, ValueError) as exc:  # network, or a URL urllib refuses
-            reply = HttpReply(None, {}, b"", str(exc))
+            reply = HttpReply(None, {}, b"", f"{no_answer_reason(exc)} ({_origin(url)})")
         except asyncio.CancelledError:  # the feed stops: the request no longer counts as under way
             self.session.rest_answered(None, {}, self._clock())
             raise
@@ -507,3 +511,9 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return f"cannot connect: {exc.strerror or str(exc) or _OS_ERRORS.get(type(exc), type(exc).__name__)}"
     return str(exc) or type(exc).__name__
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``: which server a REST failure is about, without the path and query."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url

@@ -7,7 +7,7 @@ import asyncio
 from tradedash.core.venues.registry import venue_of
 from tradedash.core.wire import SymbolInfo
 
-from .http import http_get
+from .http import http_get, no_answer_reason
 
 __all__ = ["SymbolListError", "fetch_symbol_list"]
 
@@ -26,10 +26,8 @@ async def fetch_symbol_list(venue: str, rest_url: str, *, timeout: float = 10.0)
         raise SymbolListError(f"{spec.label} has no symbol list at {rest_url or 'an empty REST URL'!r}")
     try:
         reply = await asyncio.to_thread(http_get, url, timeout)
-    except (OSError, ValueError) as exc:  # (a URLError's reason is the OS error itself)
-        reason = getattr(exc, "reason", None)
-        text = getattr(reason, "strerror", None) or str(reason or exc)
-        raise SymbolListError(f"{url}: {text}") from None
+    except (OSError, ValueError) as exc:
+        raise SymbolListError(f"{url}: {no_answer_reason(exc)}") from None
     if reply.failure is not None:
         raise SymbolListError(f"{url}: {reply.failure}")
     try:

@@ -48,6 +48,8 @@ MIN_STRIP_HEIGHT = 210
 WATCHLIST_DROP_ORDER = (COLUMNS.index("Chg"), COLUMNS.index("Bid"), COLUMNS.index("Ask"), COLUMNS.index("Vol 24h"), COLUMNS.index("Spread"))
 TRADES_DROP_ORDER = (1,)  # Side: the price's colour says it too
 HEALTH_DROP_ORDER = tuple(HEALTH_COLUMNS.index(name) for name in ("Last error", "Resyncs", "Gaps", "Last msg", "Reconnects", "Msgs/s"))
+#: How long a status-bar message said before the window showed stays once it shows.
+STARTUP_MESSAGE_MS = 30_000
 
 
 class MainWindow(QMainWindow):
@@ -274,6 +276,13 @@ class MainWindow(QMainWindow):
         super().resizeEvent(event)
         QTimer.singleShot(0, self.fit_columns)  # after the docks took their new sizes
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        message = self.statusBar().currentMessage()
+        if message:  # said before the window showed: Qt would draw it over the feeds' summary
+            self.statusBar().clearMessage()  # (the same text again would be ignored)
+            self.statusBar().showMessage(message, STARTUP_MESSAGE_MS)
+
     def closeEvent(self, event) -> None:
         self.save_layout()
         self.repaint_timer.stop()
@@ -452,6 +461,9 @@ class MainWindow(QMainWindow):
                 f"Subscribed to {ref.symbol} on {ref.feed} (kept in the config; Feeds ▸ Subscriptions removes it)", 10_000
             )
         self._open_in_chart(ref)
+        down = _down_reason(feed)
+        if down is not None:
+            self.statusBar().showMessage(f"{ref.symbol}: feed {ref.feed} {down}; no live data until it is live", 15_000)
 
     def open_about(self) -> AboutDialog:
         dialog = AboutDialog(self._config_path, self._log_path, self)
@@ -644,7 +656,7 @@ class MainWindow(QMainWindow):
         """The charted symbol's book and (when on screen) depth chart."""
         self._want_book_depth()
         self.book.refresh()
-        if self.depth.isVisible():  # a hidden tab need not be drawn
+        if not self.depth.visibleRegion().isEmpty():  # behind the book's tab Qt still calls it visible: not drawn
             self.depth.refresh()
 
     def _want_book_depth(self) -> None:
@@ -675,6 +687,17 @@ class MainWindow(QMainWindow):
         worst = max(states, key=_severity) if states else None
         self.status_light.set_colour(state_colour(worst, self.theme) if worst else self.theme.muted)
         self.status_text.setText(status_summary(self.feeds))
+
+
+def _down_reason(feed: RunningFeed) -> str | None:
+    """Why ``feed`` gives no live data now, in words for the status bar (None: it is live or catching up)."""
+    client = feed.client
+    if client.fatal_reason is not None:
+        return f"stopped: {client.fatal_reason}"
+    if client.state in (FeedState.LIVE, FeedState.STALE, FeedState.RESYNCING):
+        return None
+    error = client.stats.last_error
+    return f"is {client.state.value}" + (f" ({error})" if error else "")
 
 
 _SEVERITY = [FeedState.LIVE, FeedState.STALE, FeedState.RESYNCING, FeedState.CONNECTING, FeedState.CLOSED, FeedState.BACKING_OFF]

@@ -6,18 +6,29 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
 from tradedash.core.market.candles import CandleView
 from tradedash.core.chart.chart_state import IndicatorState
 from tradedash.core.chart.indicators import LiveIndicator, Placement, indicator_spec
 from tradedash.core.chart.price_scale import PriceScale
 
-__all__ = ["IndicatorLayer", "describe"]
+__all__ = ["IndicatorLayer", "describe", "style_legend"]
 
 #: Horizontal guide lines drawn in a pane, by indicator name.
 _GUIDES = {"rsi": (30.0, 70.0), "macd": (0.0,)}
 #: Panes whose axis is fixed, not fitted to the values in view.
 _FIXED_RANGES = {"rsi": (0.0, 100.0)}
+
+
+def style_legend(legend: pg.LegendItem, text: str, backdrop: str | None) -> None:
+    """Legend names in ``text``, on a box of ``backdrop`` (the chart's background, a little see-through)
+    so that they stay readable over the candles and lines they sit on; no box without a backdrop."""
+    legend.setLabelTextColor(text)
+    if backdrop is not None:
+        fill = QColor(backdrop)
+        fill.setAlpha(210)
+        legend.setBrush(pg.mkBrush(fill))
 
 
 def describe(state: IndicatorState) -> str:
@@ -89,7 +100,10 @@ class IndicatorLayer:
     def is_overlay(self) -> bool:
         return self.spec.placement is Placement.OVERLAY
 
-    def set_colours(self, muted: str = "#888888", up: str = "#26a69a", down: str = "#ef5350") -> None:
+    def set_colours(
+        self, muted: str = "#888888", up: str = "#26a69a", down: str = "#ef5350", backdrop: str | None = None
+    ) -> None:
+        """Draw in the theme's colours; the legend's names in ``muted`` on ``backdrop`` (see :func:`style_legend`)."""
         settings = self.state.settings
         colour = settings.get("colour", "#1f77b4")
         for output, curve in self.curves.items():
@@ -108,7 +122,7 @@ class IndicatorLayer:
             guide.setPen(pg.mkPen(muted, style=Qt.PenStyle.DotLine))
         self._colours = (muted, up, down)
         if self.legend is not None:
-            self.legend.setLabelTextColor(muted)
+            style_legend(self.legend, muted, backdrop)
 
     def update(self, bars: CandleView, first: int, x: np.ndarray, scale: PriceScale | None, width: float) -> None:
         self.live.sync(bars)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from tradedash.ui.chart.axis import PaneAxis, PriceAxis, VolumeAxis
 from tradedash.ui.chart.candle_item import CandleItem
+from tradedash.ui.chart.indicator_layer import style_legend
 from tradedash.ui.chart.price_grid import PriceGrid
 from tradedash.ui.theme import Theme
 
@@ -137,3 +138,4 @@ class ChartPlots:
         self.volume_bars.setOpts(brush=pg.mkBrush(theme.grid), pen=pg.mkPen(None))
         self.last_line.setPen(pg.mkPen(theme.accent, style=Qt.PenStyle.DashLine))
         self.last_line.label.setColor(theme.accent)
+        style_legend(self.legend, theme.muted, theme.base)

@@ -10,7 +10,7 @@ from PySide6.QtGui import QPainter, QPalette, QStaticText, QTextOption
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from tradedash.core.market.candles import CandleView
-from tradedash.ui.formatting import format_price, format_volume
+from tradedash.ui.formatting import format_price, format_short, format_volume
 from tradedash.ui.guard import shielded
 from tradedash.ui.theme import Theme
 
@@ -18,22 +18,38 @@ __all__ = ["Readout", "readout_html"]
 
 
 def readout_html(
-    candles: CandleView, index: int, decimals: int, theme: Theme, *, cursor_price: float | None = None, undrawn: int = 0
+    candles: CandleView,
+    index: int,
+    decimals: int,
+    theme: Theme,
+    *,
+    cursor_price: float | None = None,
+    undrawn: int = 0,
+    bar_seconds: int = 1,
+    compact: bool = False,
 ) -> str:
-    """Bar ``index`` of ``candles`` as one line of rich text: its time (the date too if not today), O H L C
-    coloured by direction, V; the price at the cursor and how many bars are out of range, when given."""
+    """Bar ``index`` of ``candles`` as one line of rich text: its time (the date too if not today; no
+    seconds for bars of ``bar_seconds`` >= 60, which start on the minute), O H L C coloured by direction,
+    V; the price at the cursor and how many bars are out of range, when given. ``compact`` (a narrow
+    chart, e.g. in the 2x2 grid) sets each letter against its number, one space between the parts and
+    the volume to three digits (``V 12.3 k``), about a sixth shorter."""
     colour = theme.up if candles.close[index] >= candles.open[index] else theme.down
     moment = datetime.fromtimestamp(float(candles.time[index]))
-    when = moment.strftime("%H:%M:%S" if moment.date() == datetime.now().date() else "%d&nbsp;%b&nbsp;%H:%M")
+    if moment.date() != datetime.now().date():
+        when = moment.strftime("%d&nbsp;%b&nbsp;%H:%M")
+    else:
+        when = moment.strftime("%H:%M:%S" if bar_seconds < 60 else "%H:%M")
+    gap = "" if compact else "&nbsp;"
     parts = [f'<span style="color:{theme.muted}">{when}</span>']
     for name, values in (("O", candles.open), ("H", candles.high), ("L", candles.low), ("C", candles.close)):
-        parts.append(f'{name}&nbsp;<span style="color:{colour}">{format_price(float(values[index]), decimals)}</span>')
-    parts.append(f"V&nbsp;{format_volume(float(candles.volume[index]))}")
+        parts.append(f'{name}{gap}<span style="color:{colour}">{format_price(float(values[index]), decimals)}</span>')
+    volume = float(candles.volume[index])
+    parts.append(f"V{gap}{format_short(volume).replace(' ', '&nbsp;') if compact else format_volume(volume)}")
     if cursor_price is not None:
-        parts.append(f'<span style="color:{theme.muted}">@&nbsp;{format_price(cursor_price, decimals)}</span>')
+        parts.append(f'<span style="color:{theme.muted}">@{gap}{format_price(cursor_price, decimals)}</span>')
     if undrawn:
         parts.append(f'<span style="color:{theme.warning}">⚠&nbsp;{undrawn}&nbsp;bars&nbsp;out&nbsp;of&nbsp;range&nbsp;not&nbsp;drawn</span>')
-    return "&nbsp; ".join(parts)
+    return (" " if compact else "&nbsp; ").join(parts)
 
 
 class Readout(QWidget):

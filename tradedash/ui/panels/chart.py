@@ -40,6 +40,8 @@ __all__ = ["PriceChart", "ChartMarker", "BARS_SHOWN", "INTERVALS", "HISTORY_BARS
 
 #: Interval name -> seconds, in the order the chart offers them.
 INTERVALS: dict[str, int] = {name: ns // 1_000_000_000 for name, ns in INTERVAL_NS.items()}
+#: A readout narrower than this (pixels; a chart of the 2x2 grid) is written compactly (see readout_html).
+COMPACT_READOUT_BELOW = 520
 #: Bars loaded from the cache and fetched when a series opens, and again each time the view passes the oldest.
 HISTORY_BARS = 3000
 #: Closed live bars are written to the candle cache at most this often (seconds).
@@ -156,7 +158,7 @@ class PriceChart(QWidget):
         self.crosshair.set_colours(theme.muted, theme.base)
         self.downtime.set_colour(theme.downtime)
         for layer in self.layers:
-            layer.set_colours(theme.muted, theme.up, theme.down)
+            layer.set_colours(theme.muted, theme.up, theme.down, backdrop=theme.base)
         self._painted = None
         self.refresh()
 
@@ -304,7 +306,7 @@ class PriceChart(QWidget):
     def _add_layer(self, indicator: IndicatorState, index: int | None = None) -> None:
         pane = self.plots.add_pane() if indicator_spec(indicator.name).placement is Placement.PANE else None
         layer = IndicatorLayer(indicator, self.price_plot, pane, None if pane is not None else self.plots.legend)
-        layer.set_colours(self._theme.muted, self._theme.up, self._theme.down)
+        layer.set_colours(self._theme.muted, self._theme.up, self._theme.down, backdrop=self._theme.base)
         self.layers.insert(len(self.layers) if index is None else index, layer)
         self.crosshair.sync_panes()
 
@@ -551,4 +553,8 @@ class PriceChart(QWidget):
             self.readout.clear()
             return
         decimals = self._feed.decimals(self._symbol)
-        self.readout.show_text(readout_html(candles, index, decimals, self._theme, cursor_price=cursor_price, undrawn=self.undrawn))
+        html = readout_html(
+            candles, index, decimals, self._theme, cursor_price=cursor_price, undrawn=self.undrawn,
+            bar_seconds=INTERVALS[self.interval], compact=self.readout.width() < COMPACT_READOUT_BELOW,
+        )
+        self.readout.show_text(html)

@@ -1,4 +1,4 @@
-"""The axes of the panes below the price (volume, indicators): few labels, short numbers, none outside the pane."""
+"""The panes below the price (volume, indicators): few labels, short numbers, none outside the pane; legends readable over what they sit on."""
 
 from __future__ import annotations
 
@@ -37,3 +37,15 @@ def test_the_rsi_pane_is_labelled_at_30_and_70_only(qtbot, theme):
     assert rsi._tickLevels == [[(30.0, "30"), (70.0, "70")]]
     assert macd._tickLevels is None  # fitted to its values
     assert isinstance(chart.price_plot.getAxis("right"), pg.AxisItem)
+
+
+def test_legends_sit_on_a_box_of_the_charts_background(qtbot, theme):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    chart.add_indicator(IndicatorState.of("sma"))
+    chart.add_indicator(IndicatorState.of("rsi"))
+    rsi = chart.layers[1]
+    for legend in (chart.plots.legend, rsi.legend):
+        brush = legend.opts["brush"]
+        assert brush.color().name() == theme.base and 0 < brush.color().alpha() < 255  # readable over the lines
+        assert legend.opts["labelTextColor"].name() == theme.muted
