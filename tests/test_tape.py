@@ -228,7 +228,7 @@ async def test_tape_binance_venue_at_a_protocol_v1_url_stops_saying_so_exits_3(e
     )
     assert code == 3, err
     assert "speaks TradeDash protocol v1, not Binance" in err and "Traceback" not in err
-    assert err.count("malformed frame") <= 1  # not one per heartbeat
+    assert "malformed frame" not in err  # the reason once, not a malformed frame per heartbeat
 
 
 async def test_tape_binance_unreachable_rest_url_says_connection_refused_in_plain_words(exchange):

@@ -21,6 +21,7 @@ from functools import partial
 
 from websockets.asyncio.client import connect
 from websockets.client import process_exception
+from websockets.protocol import State
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tradedash.core import wire
@@ -44,7 +45,7 @@ from .callback_connection import CallbackConnection
 from .http import HttpReply, http_get, no_answer_reason
 from .recorder import FrameRecorder
 
-__all__ = ["FeedClient", "FatalFeedError", "HistoryError", "MarketSink", "classify_failure"]
+__all__ = ["FeedClient", "FatalFeedError", "HistoryError", "MarketSink", "NoGreeting", "classify_failure"]
 
 log = logging.getLogger("tradedash.feed")
 
@@ -79,6 +80,11 @@ def classify_failure(exc: BaseException) -> str | None:
     if process_exception(exc) is None:  # type: ignore[arg-type]
         return None
     return f"{type(exc).__name__}: {exc}"
+
+
+class NoGreeting(TimeoutError):
+    """The server of a venue that greets sent nothing within the open timeout after the handshake
+    (retried, as a timeout is; the message says what the URL may be instead)."""
 
 
 class FeedClient:
@@ -182,6 +188,7 @@ class FeedClient:
         if token is not None:
             self._connect_options["additional_headers"] = {"Authorization": f"Bearer {token}"}
         self._ca_file = ca_file
+        self._greeting_timeout = open_timeout  # a greeting server greets at once: as long as the handshake may take
         self._connection: CallbackConnection | None = None
         self._closing = False
         self._stop = asyncio.Event()
@@ -386,10 +393,15 @@ class FeedClient:
             return
         closed = asyncio.ensure_future(connection.wait_closed())
         try:
-            await asyncio.wait((connection.greeting, closed), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((connection.greeting, closed), timeout=self._greeting_timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             closed.cancel()
         if not connection.greeting.done():
+            if connection.protocol.state is not State.CLOSED:  # open, and silent
+                raise NoGreeting(
+                    f"the server sent no greeting within {self._greeting_timeout:g} s after connecting: is it a TradeDash"
+                    " protocol v1 server? (Binance's streams need the venue binance)"
+                )
             raise connection.protocol.close_exc
         try:
             self.session.receive_greeting(connection.greeting.result(), self._clock())
@@ -508,6 +520,8 @@ def _describe(exc: BaseException) -> str:
         return f"connection closed: {frame.code}{' ' + frame.reason if frame.reason else ''}"
     if isinstance(exc, InvalidStatus):
         return f"server refused the connection: HTTP {exc.response.status_code}"
+    if isinstance(exc, NoGreeting):
+        return str(exc)
     if isinstance(exc, OSError):
         return f"cannot connect: {exc.strerror or str(exc) or _OS_ERRORS.get(type(exc), type(exc).__name__)}"
     return str(exc) or type(exc).__name__

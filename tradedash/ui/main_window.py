@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import msgspec
@@ -92,8 +93,11 @@ class MainWindow(QMainWindow):
         config_path: str = "",
         log_path: str = "",
         candle_store: CandleStore | None = None,
+        rest_budgets: dict[tuple[str, str], object] | None = None,
     ) -> None:
         super().__init__()
+        #: The feeds' REST request-weight budgets: the Subscriptions dialog's symbol-list reads spend from them too.
+        self._rest_budgets = rest_budgets
         self.feeds = feeds
         self.config = config
         self._settings = settings
@@ -425,7 +429,9 @@ class MainWindow(QMainWindow):
     # --- Dialogs (opened with open(), never exec(), so the asyncio loop keeps running) ---
 
     def open_subscriptions(self) -> SubscriptionDialog:
-        dialog = SubscriptionDialog(self.config, self._listed_symbols, self, fetch_symbols=fetch_symbol_list)
+        dialog = SubscriptionDialog(
+            self.config, self._listed_symbols, self, fetch_symbols=partial(fetch_symbol_list, budgets=self._rest_budgets)
+        )
         dialog.applied.connect(self._apply_config)
         self.open_dialog(dialog)
         return dialog

@@ -143,8 +143,8 @@ def test_a_protocol_v1_server_greeting_a_binance_feed_stops_it_saying_so():
     session.receive_frame(wire.encode(wire.Hello(version=wire.PROTOCOL_VERSION, server="mock", heartbeat_interval=1.0)))
     assert session.fatal_reason is not None and "speaks TradeDash protocol v1, not Binance" in session.fatal_reason
     assert session.state is FeedState.CLOSED
-    session.receive_frame(b'{"type":"heartbeat"}')  # later frames are malformed, nothing more
-    assert session.fatal_reason.startswith("the server speaks")
+    session.receive_frame(b'{"type":"heartbeat","server_time":1}')  # until the close: read as nothing
+    assert session.stats.malformed == 0 and session.fatal_reason.startswith("the server speaks")
 
 
 def test_an_error_reply_drops_only_unlisted_symbols_and_asks_again_for_the_rest():

@@ -155,6 +155,8 @@ class BinanceSession(FeedSession):
                     'choose the venue "tradedash" for it, or a Binance stream URL'
                 )
                 self._close_connection(1002, "not a Binance stream endpoint")
+                self._decode = _unread  # said once, as the reason: no malformed frame per heartbeat until the close
+                return []
             raise
 
     # --- Subscriptions -------------------------------------------------------------------
@@ -364,6 +366,11 @@ class BinanceSession(FeedSession):
         if self._connected and not self._established:
             self._subscribe_all()
 
+
+
+def _unread(frame: bytes | bytearray) -> list[object]:
+    """The frames a connection still brings after its feed stopped: none is read."""
+    return []
 
 
 def _is_v1_hello(frame: bytes | bytearray) -> bool:
