@@ -7,7 +7,9 @@ trades, book and 1 s candles); the chart shows ``--indicators`` (default SMA and
 area into the 2x2 grid, each chart on its own symbol with the same indicators. The dashboard runs here, in one qasync loop, with
 its window shown on Qt's offscreen platform. A 5 ms PreciseTimer measures how
 late the event loop serves it (lag). Phase 1 (baseline, same run): the calm
-default market for a few seconds. Phase 2: the storm. Printed as a table and
+default market for a few seconds. Phase 2: the storm. Each step of a repaint tick is timed
+(``UI refresh/tick step``), and the process's CPU time is given per second and per 1,000
+messages (what a busy machine distorts least). Printed as a table and
 written to ``bench/results/ui_storm.json`` (``ui_storm_grid<N>.json`` with ``--charts N`` above 1).
 """
 

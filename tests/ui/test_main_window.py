@@ -254,3 +254,13 @@ def test_a_tick_is_done_in_steps_one_part_of_the_window_each(qtbot, feed, tmp_pa
     before = drawn()
     window.repaint_timer.timeout.emit()  # ... so the next tick does them first, then its own first step
     assert tuple(now - then for now, then in zip(drawn(), before)) == (1, 1, 1, 1, 1)
+
+
+def test_the_first_show_without_a_saved_layout_gives_the_chart_over_half_the_width(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    window.statusBar().showMessage("said before the window shows")  # the other thing the first show does
+    window.resize(1440, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.docks["chart"].width() >= 0.5 * window.width())  # no reset_layout() needed
+    assert window.statusBar().currentMessage() == "said before the window shows"

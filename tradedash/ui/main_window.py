@@ -257,12 +257,6 @@ class MainWindow(QMainWindow):
         if depth is not None:
             self.depth.set_depth(depth or None)
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if not self._layout_restored:
-            self._layout_restored = True
-            QTimer.singleShot(0, self._size_default_docks)
-
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)
         for dock in self.docks.values():
@@ -282,6 +276,9 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if not self._layout_restored:  # no saved layout: the default proportions, once the window has its size
+            self._layout_restored = True
+            QTimer.singleShot(0, self._size_default_docks)
         message = self.statusBar().currentMessage()
         if message:  # said before the window showed: Qt would draw it over the feeds' summary
             self.statusBar().clearMessage()  # (the same text again would be ignored)
