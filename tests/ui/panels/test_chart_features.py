@@ -302,3 +302,25 @@ def test_zoomed_out_past_a_bar_per_three_pixels_bars_are_drawn_merged_and_read_a
     drawn = chart.plots.candles.bars
     assert float(drawn.time[1] - drawn.time[0]) == 60.0
     assert np.any(drawn.close < drawn.open)
+
+
+@pytest.mark.parametrize("direction", [1, -1], ids=["last-at-the-top", "last-at-the-bottom"])
+def test_the_last_price_label_stays_inside_the_chart_wherever_the_price_is(feed, theme, qtbot, tmp_path, direction):
+    store = CandleStore(tmp_path / "candles.sqlite3")
+    rows = [(minute * MINUTE, p, p + 0.5 * (direction > 0), p - 0.5 * (direction < 0), p, 1.0)
+            for minute, p in ((m, 64_000.0 + direction * 5 * (m - T0_MIN)) for m in range(T0_MIN - 300, T0_MIN))]
+    store.save_bars(SeriesKey("demo", "BTC-USD", "1m"), rows)
+    chart = _chart(qtbot, theme, store)
+    chart.set_interval("1m")
+    chart.set_symbol(feed, "BTC-USD")
+    low, high = chart.price_plot.viewRange()[1]
+    last = chart.plots.last_line.value()
+    # The price at the very top (or bottom) of an axis that holds the bars snugly, so it is kept as it is.
+    chart.price_plot.setYRange(*((low, last + 0.6) if direction > 0 else (last - 0.6, high)), padding=0)
+    chart._painted = None
+    chart.refresh()
+    chart.grab()  # painted: the label's place on screen is known
+    label = chart.plots.last_line.label
+    view = chart.price_plot.getViewBox().sceneBoundingRect()
+    shown = label.sceneBoundingRect()
+    assert label.toPlainText() and view.contains(shown), (shown, view)

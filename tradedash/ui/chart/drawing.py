@@ -130,6 +130,7 @@ class ChartDrawing:
         plots.price_axis.decimals = decimals
         self._show_last(float(drawn.close[-1]), format_price(float(candles.close[-1]), decimals))
         self._fit_y(drawn, in_view, mode, layers, comparisons if scale.kind == "percent" else [], left - seconds, right)
+        self._place_last_label()
         volume = coarse.volume[(coarse.time + seconds * factor > left) & (coarse.time < right)]
         _set_y(plots.volume_plot, 0.0, float(volume.max()) if len(volume) and volume.max() > 0 else 1.0, low_pad=False)
 
@@ -142,6 +143,16 @@ class ChartDrawing:
         if text != line.label.toPlainText():
             line.label.format = text.replace("{", "{{").replace("}", "}}")  # what pyqtgraph shows if it relabels
             line.label.setText(text)
+
+    def _place_last_label(self) -> None:
+        """The last-price label sits above its line, or under it when the line is in the top
+        :data:`LABEL_ROOM` of the view (above, it would be cut off by the view's top edge)."""
+        line = self.plots.last_line
+        low, high = self.plots.price_plot.viewRange()[1]
+        anchor = (1, 0) if line.value() > high - (high - low) * LABEL_ROOM else (1, 1)
+        if line.label.anchors[0] != anchor:
+            line.label.anchors = [anchor, anchor]
+            line.label.updatePosition()
 
     def _fit_y(
         self, drawn: CandleView, in_view: np.ndarray, mode: str, layers: list[IndicatorLayer], comparisons: list[Comparison],
@@ -169,6 +180,9 @@ class ChartDrawing:
         if ranges:
             _set_y(self.plots.price_plot, min(r[0] for r in ranges), max(r[1] for r in ranges))
 
+
+#: The share of the price view at its top where the last-price label goes under its line.
+LABEL_ROOM = 0.1
 
 #: A fitted axis keeps its range while what is in view stays inside it and fills at least this share of it.
 SNUG = 0.75
