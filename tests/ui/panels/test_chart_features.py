@@ -277,3 +277,50 @@ def test_indicator_lines_are_plain_curves_fed_with_set_data(feed, theme, qtbot, 
     curve = chart.layers[0].curves["sma"]
     # a PlotCurveItem, not a PlotDataItem: a tenth of the cost of each setData on every repaint
     assert type(curve) is pg.PlotCurveItem and len(curve.yData) == len(chart._candles.time)
+
+
+def test_zoomed_out_past_a_bar_per_three_pixels_bars_are_drawn_merged_and_read_as_the_market_moved(feed, theme, qtbot, tmp_path):
+    store = CandleStore(tmp_path / "candles.sqlite3")
+    rows = []
+    for i, minute in enumerate(range(T0_MIN - 2 * 1440, T0_MIN)):  # two days, rising: three small red bars to one tall green
+        open_ = 60_000.0 + i
+        close = open_ + 3.0 if minute % 4 == 0 else open_ - 0.5
+        rows.append((minute * MINUTE, open_, max(open_, close) + 1, min(open_, close) - 1, close, 1.0))
+    store.save_bars(SeriesKey("demo", "BTC-USD", "1m"), rows)
+    chart = _chart(qtbot, theme, store, size=(760, 560))
+    chart.set_interval("1m")
+    chart.set_symbol(feed, "BTC-USD")
+    chart.set_view_range((T0_MIN - 2 * 1440) * 60, T0_MIN * 60)
+    drawn = chart.plots.candles.bars
+    pixels = chart.price_plot.getViewBox().width()
+    in_view = (drawn.time >= (T0_MIN - 2 * 1440) * 60) & (drawn.time < T0_MIN * 60)
+    assert in_view.sum() <= pixels / 3 < 2 * 1440  # no drawn bar narrower than three pixels
+    assert np.all(drawn.close[in_view] > drawn.open[in_view])  # the market rose, and so do the bars drawn
+    bar = float(drawn.time[1] - drawn.time[0])
+    assert bar * pixels / (2 * 86_400) >= 3
+    chart.set_view_range((T0_MIN - 100) * 60, T0_MIN * 60)  # zoomed in: every bar its own
+    drawn = chart.plots.candles.bars
+    assert float(drawn.time[1] - drawn.time[0]) == 60.0
+    assert np.any(drawn.close < drawn.open)
+
+
+@pytest.mark.parametrize("direction", [1, -1], ids=["last-at-the-top", "last-at-the-bottom"])
+def test_the_last_price_label_stays_inside_the_chart_wherever_the_price_is(feed, theme, qtbot, tmp_path, direction):
+    store = CandleStore(tmp_path / "candles.sqlite3")
+    rows = [(minute * MINUTE, p, p + 0.5 * (direction > 0), p - 0.5 * (direction < 0), p, 1.0)
+            for minute, p in ((m, 64_000.0 + direction * 5 * (m - T0_MIN)) for m in range(T0_MIN - 300, T0_MIN))]
+    store.save_bars(SeriesKey("demo", "BTC-USD", "1m"), rows)
+    chart = _chart(qtbot, theme, store)
+    chart.set_interval("1m")
+    chart.set_symbol(feed, "BTC-USD")
+    low, high = chart.price_plot.viewRange()[1]
+    last = chart.plots.last_line.value()
+    # The price at the very top (or bottom) of an axis that holds the bars snugly, so it is kept as it is.
+    chart.price_plot.setYRange(*((low, last + 0.6) if direction > 0 else (last - 0.6, high)), padding=0)
+    chart._painted = None
+    chart.refresh()
+    chart.grab()  # painted: the label's place on screen is known
+    label = chart.plots.last_line.label
+    view = chart.price_plot.getViewBox().sceneBoundingRect()
+    shown = label.sceneBoundingRect()
+    assert label.toPlainText() and view.contains(shown), (shown, view)

@@ -11,6 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from tradedash.core.chart.bar_history import BarHistory, slice_view
+from tradedash.core.chart.coarse_bars import coarsen, merge_factor
 from tradedash.core.chart.price_scale import PriceScale
 from tradedash.core.feed.downtime import DowntimeLog
 from tradedash.core.market.candles import CandleView
@@ -74,7 +75,9 @@ class ChartDrawing:
     line) through the price scale, their volumes, each indicator layer and
     each compared symbol (percent scale only); following live, it moves the
     view to keep the newest bar in it with room for the last-price label.
-    Each axis is fitted to what is in view: the prices and overlays, the
+    Zoomed out past a bar per three pixels, candles and volumes are drawn
+    merged (:mod:`~tradedash.core.chart.coarse_bars`); lines, indicators and
+    the readout keep every bar. Each axis is fitted to what is in view: the prices and overlays, the
     volumes, each pane's indicator; an axis whose range holds what is in view
     snugly (see :func:`_set_y`) is left as it is.
     """
@@ -110,11 +113,15 @@ class ChartDrawing:
             plots.price_axis.relabel()
         to_axis = scale.to_axis
         drawn = candles._replace(open=to_axis(candles.open), high=to_axis(candles.high), low=to_axis(candles.low), close=to_axis(candles.close))
+        # Zoomed out past a bar per few pixels, neighbouring bars are drawn merged (see coarse_bars).
+        pixels = plots.price_plot.getViewBox().width()
+        factor = merge_factor(seconds, (right - left) / pixels) if pixels > 0 else 1
+        coarse = coarsen(drawn, seconds, factor)
         if mode == "line":
             plots.curve.setData(candles.time + half, drawn.close, connect="finite")
         else:
-            plots.candles.set_candles(drawn, seconds)
-        plots.volume_bars.setOpts(x=candles.time + half, height=candles.volume, width=seconds * 0.8)
+            plots.candles.set_candles(coarse, seconds * factor)
+        plots.volume_bars.setOpts(x=coarse.time + half * factor, height=coarse.volume, width=seconds * factor * 0.8)
         for layer in layers:
             layer.update(selection.bars, selection.extra, candles.time + half, scale, seconds)
         for comparison in comparisons:  # percent lines: shown on the percent scale only
@@ -123,6 +130,9 @@ class ChartDrawing:
         plots.price_axis.decimals = decimals
         self._show_last(float(drawn.close[-1]), format_price(float(candles.close[-1]), decimals))
         self._fit_y(drawn, in_view, mode, layers, comparisons if scale.kind == "percent" else [], left - seconds, right)
+        self._place_last_label()
+        volume = coarse.volume[(coarse.time + seconds * factor > left) & (coarse.time < right)]
+        _set_y(plots.volume_plot, 0.0, float(volume.max()) if len(volume) and volume.max() > 0 else 1.0, low_pad=False)
 
     def _show_last(self, position: float, text: str) -> None:
         """Move the last-price line to ``position`` labelled ``text``: the label moves with the line and
@@ -133,6 +143,16 @@ class ChartDrawing:
         if text != line.label.toPlainText():
             line.label.format = text.replace("{", "{{").replace("}", "}}")  # what pyqtgraph shows if it relabels
             line.label.setText(text)
+
+    def _place_last_label(self) -> None:
+        """The last-price label sits above its line, or under it when the line is in the top
+        :data:`LABEL_ROOM` of the view (above, it would be cut off by the view's top edge)."""
+        line = self.plots.last_line
+        low, high = self.plots.price_plot.viewRange()[1]
+        anchor = (1, 0) if line.value() > high - (high - low) * LABEL_ROOM else (1, 1)
+        if line.label.anchors[0] != anchor:
+            line.label.anchors = [anchor, anchor]
+            line.label.updatePosition()
 
     def _fit_y(
         self, drawn: CandleView, in_view: np.ndarray, mode: str, layers: list[IndicatorLayer], comparisons: list[Comparison],
@@ -159,9 +179,10 @@ class ChartDrawing:
                 ranges.append(found)
         if ranges:
             _set_y(self.plots.price_plot, min(r[0] for r in ranges), max(r[1] for r in ranges))
-        volume = drawn.volume[in_view]
-        _set_y(self.plots.volume_plot, 0.0, float(volume.max()) if len(volume) and volume.max() > 0 else 1.0, low_pad=False)
 
+
+#: The share of the price view at its top where the last-price label goes under its line.
+LABEL_ROOM = 0.1
 
 #: A fitted axis keeps its range while what is in view stays inside it and fills at least this share of it.
 SNUG = 0.75

@@ -86,8 +86,8 @@ class IndicatorLayer:
             legend.setParentItem(pane.getViewBox())
         self.legend = legend
         if legend is not None:
-            first = next(iter(self.curves.values()), self.histogram)
-            legend.addItem(first, describe(state))
+            for item, name in self._legend_entries():
+                legend.addItem(item, name)
         for level in _GUIDES.get(self.spec.name, ()):
             guide = pg.InfiniteLine(pos=level, angle=0, movable=False)
             self.plot.addItem(guide, ignoreBounds=True)
@@ -95,6 +95,16 @@ class IndicatorLayer:
         if pane is not None and self.spec.name in _FIXED_RANGES:  # a fixed scale (RSI): labelled at its guides only
             pane.getAxis("right").setTicks([[(level, f"{level:g}") for level in _GUIDES.get(self.spec.name, ())]])
         self.set_colours()
+
+    def _legend_entries(self) -> list[tuple[pg.GraphicsObject, str]]:
+        """The legend's lines: the indicator's name by its first line; in a pane of its own, each
+        further line by its output's name too (MACD's signal and histogram), which its colour alone
+        would not tell. An overlay's further lines (Bollinger's bands) are one indicator's parts."""
+        items = [*(self.curves[o] if o in self.curves else self.histogram for o in self.spec.outputs)]
+        entries = [(items[0], describe(self.state))]
+        if self.pane is not None:
+            entries += [(item, output) for item, output in zip(items[1:], self.spec.outputs[1:], strict=True)]
+        return entries
 
     @property
     def is_overlay(self) -> bool:
@@ -156,8 +166,8 @@ class IndicatorLayer:
 
     def remove(self) -> None:
         if self.legend is not None:
-            first = next(iter(self.curves.values()), self.histogram)
-            self.legend.removeItem(first)  # a pane's own legend goes with the pane
+            for item, _ in self._legend_entries():
+                self.legend.removeItem(item)  # a pane's own legend goes with the pane
             self.legend = None
         for item in [*self.curves.values(), *self.guides, *([self.histogram] if self.histogram is not None else [])]:
             self.plot.removeItem(item)

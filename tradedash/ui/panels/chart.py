@@ -487,8 +487,9 @@ class PriceChart(QWidget):
         left, right = self.price_plot.viewRange()[0]
         # Only the bars in and around the view are drawn: redraw when the data or the view moved.
         shown = "follow" if self.follow else (int(left // seconds), int(right // seconds))
+        pixels = int(self.price_plot.getViewBox().width())  # a wider or narrower chart may merge bars otherwise
         downtime = self._feed.downtime if self._feed else None
-        key = (series.version if series is not None else -1, self.history.version, DowntimeShading.key(downtime), self.mode, self.interval, self.scale.kind, shown, len(self.layers), tuple(c.key() for c in self.comparisons))
+        key = (series.version if series is not None else -1, self.history.version, DowntimeShading.key(downtime), self.mode, self.interval, self.scale.kind, shown, pixels, len(self.layers), tuple(c.key() for c in self.comparisons))
         if key == self._painted:
             return
         self._painted = key
