@@ -12,7 +12,8 @@ EMA and Bollinger bands over the price and an RSI pane).
 
 ``views`` takes the 2x2 chart grid, four symbols at 1 m with an SMA and an RSI
 pane each and the crosshair linked (``docs/chart-grid.png``, the whole window),
-and the depth chart next to the book at 50 levels (``docs/depth-chart.png``).
+and the depth chart next to the book at 50 levels with the mouse over the 30th
+bid (``docs/depth-chart.png``).
 
 Starts the app on its embedded mock exchange with a throw-away config, waits
 ``seconds`` (default 95) for every panel to have live data, and saves with
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import qasync  # noqa: E402
+from PySide6.QtCore import QPointF  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from tradedash.app import AppOptions, Dashboard  # noqa: E402
@@ -138,6 +140,10 @@ async def take_views() -> None:
             window.docks["depth"].show()
             window.docks["depth"].raise_()
             await asyncio.sleep(2)
+            depth = window.depth
+            if depth.curve is not None and len(depth.curve.bid_price) > 30:  # the mouse over the 30th bid: what selling down to it meets
+                view = depth.plot.getPlotItem().getViewBox()
+                depth.plot.scene().sigMouseMoved.emit(view.mapViewToScene(QPointF(float(depth.curve.bid_price[29]), float(depth.curve.bid_total[-1]) / 2)))
             _save(window, window.docks["depth"], "depth-chart.png")
         finally:
             await dashboard.stop()

@@ -197,3 +197,58 @@ async def test_tape_venue_binance_defaults_to_the_public_endpoint():
     args = parser.parse_args(["--venue", "binance", "--symbols", "BTCUSDT"])
     _check(parser, args)
     assert args.url == ["wss://stream.binance.com:9443"]
+
+
+# --- Hostile use of the Binance venue: one clear line each, never a traceback or silence --------------
+
+
+def _binance_urls(exchange) -> list[str]:
+    base = f"{exchange.url}/binance"
+    return ["--venue", "binance", "--url", base, "--rest-url", "http" + base[2:]]
+
+
+async def test_tape_binance_symbol_the_venue_does_not_list_is_named_and_never_live_exits_4(exchange):
+    code, out, err = await tape(*_binance_urls(exchange), "--symbols", "NOPEUSD", "--duration", "2")
+    assert code == 4 and out == ""
+    assert "not listed by Binance (exchangeInfo), asked for all the same: NOPEUSD" in err
+    assert "never live in 2 s: not listed by Binance" in err and "Traceback" not in err
+
+
+async def test_tape_binance_unlisted_symbol_among_listed_ones_is_named_and_the_rest_stream(exchange):
+    code, out, err = await tape(*_binance_urls(exchange), "--symbols", "NOPEUSD,BTCUSD", "--channels", "ticker", "--duration", "2")
+    assert code == 0, err
+    assert "not listed by Binance (exchangeInfo), asked for all the same: NOPEUSD" in err
+    assert {line.split()[1] for line in out.splitlines()} == {"BTCUSD"}
+
+
+async def test_tape_binance_venue_at_a_protocol_v1_url_stops_saying_so_exits_3(exchange):
+    base = f"{exchange.url}/binance"
+    code, out, err = await tape(
+        "--venue", "binance", "--url", exchange.url, "--rest-url", "http" + base[2:], "--symbols", "BTCUSD", "--duration", "5"
+    )
+    assert code == 3, err
+    assert "speaks TradeDash protocol v1, not Binance" in err and "Traceback" not in err
+    assert "malformed frame" not in err  # the reason once, not a malformed frame per heartbeat
+
+
+async def test_tape_binance_unreachable_rest_url_says_connection_refused_in_plain_words(exchange):
+    from mock_exchange.process import reusable_port
+
+    ws_url = f"{exchange.url}/binance"
+    rest = f"http://127.0.0.1:{reusable_port()}/binance"
+    code, out, err = await tape(
+        "--venue", "binance", "--url", ws_url, "--rest-url", rest, "--symbols", "BTCUSD", "--channels", "book", "--duration", "2"
+    )
+    assert code == 4
+    assert f"exchangeInfo: Connection refused (http://127.0.0.1:{rest.split(':')[2].split('/')[0]})" in err
+    assert "<urlopen" not in err and "Traceback" not in err
+
+
+async def test_a_feed_that_cannot_connect_says_why_once_while_it_retries():
+    from mock_exchange.process import reusable_port
+
+    url = f"ws://127.0.0.1:{reusable_port()}"
+    code, out, err = await tape("--url", url, "--symbols", "BTC-USD", "--duration", "3")
+    assert code == 4
+    retrying = [line for line in err.splitlines() if line.endswith("; retrying")]
+    assert len(retrying) == 1 and retrying[0].startswith(f"tradedash tape: {url}: cannot connect: ")

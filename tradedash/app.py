@@ -170,6 +170,7 @@ class Dashboard:
             config_path=str(self.config_path),
             log_path=str(self.log_path),
             candle_store=self.candles,
+            rest_budgets=self._rest_budgets,
         )
         self.window.chart.state_changed.connect(self._chart_changed)
         self.window.config_applied.connect(self._config_applied)

@@ -179,6 +179,7 @@ async def run_tape(args: argparse.Namespace, recorder: FrameRecorder | None = No
     ever_live: set[FeedClient | ShardedFeed] = set()
     for feed in feeds:
         feed.lifecycle.add_listener(lambda old, new, feed=feed: new is FeedState.LIVE and ever_live.add(feed))
+        feed.lifecycle.add_listener(_RetryNotice(feed))
     group = FeedGroup(feeds)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -206,6 +207,22 @@ async def run_tape(args: argparse.Namespace, recorder: FrameRecorder | None = No
     for feed in never_live:
         print(redact(f"tradedash tape: {feed.url}: {_never_live_reason(feed, args.duration)}"), file=sys.stderr)
     return EXIT_FATAL if failed else EXIT_NEVER_LIVE if never_live else EXIT_OK
+
+
+class _RetryNotice:
+    """Says on stderr, in one line, why a feed is retrying: at its first retry and whenever the reason
+    changes (the same failure again is quiet; ``--verbose`` logs every attempt)."""
+
+    def __init__(self, feed: FeedClient | ShardedFeed) -> None:
+        self._feed = feed
+        self._said: str | None = None
+
+    def __call__(self, old: FeedState, new: FeedState) -> None:
+        error = self._feed.stats.last_error
+        if new is not FeedState.BACKING_OFF or error is None or error == self._said:
+            return
+        self._said = error
+        print(redact(f"tradedash tape: {self._feed.url}: {self._said}; retrying"), file=sys.stderr, flush=True)
 
 
 def _never_live_reason(feed: FeedClient | ShardedFeed, duration: float | None) -> str:

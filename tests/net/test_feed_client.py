@@ -474,3 +474,20 @@ async def test_a_venue_whose_server_never_greets_subscribes_as_soon_as_the_conne
         await wait_for(lambda: client.state is FeedState.LIVE, what="live without a greeting")
         assert market.symbols["BTC-USD"].ticker is not None and session.confirmed == {wire.Subscription("ticker", "BTC-USD")}
         await _stop(client, task)
+
+
+async def test_a_server_that_never_greets_is_said_plainly_and_retried_not_taken_for_a_held_loop(exchange):
+    """A protocol v1 feed pointed at Binance's streams (the mock's ``/binance/ws``: open, and silent)."""
+    client = FeedClient(f"{exchange.url}/binance/ws", market=MarketState(), subscriptions=wire.subscriptions_of(["ticker"], ["BTC-USD"]), greeting_timeout=0.5)
+    task = asyncio.create_task(client.run())
+    try:
+        await wait_for(lambda: client.stats.reconnects >= 2, what="two attempts", timeout=10)
+        assert client.stats.last_error == (
+            "the server sent no greeting within 0.5 s after connecting: is it a TradeDash protocol v1 server?"
+            " (Binance's streams need the venue binance)"
+        )
+        assert not any("event loop was held" in error for error in client.stats.last_errors)
+        assert client.fatal_reason is None  # retried: a slow server may greet next time
+    finally:
+        await client.close()
+        await task

@@ -273,3 +273,33 @@ def test_a_deeper_book_ladder_asks_the_feed_for_that_depth_and_back(qt_async, tm
     qt_async.run(scenario())
     settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
     assert settings.value("panels/book_depth") in (20, "20")
+
+
+def test_ctrl_k_subscribes_a_binance_symbol_in_the_venues_name(qt_async, tmp_path):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from tradedash.ui.dialogs.symbol_search import SymbolSearchPopup
+    from tradedash.ui.running_feed import SymbolRef
+
+    dashboard = _dashboard(tmp_path, BINANCE_CONFIG)
+
+    async def scenario():
+        await dashboard.start(show=False)
+        try:
+            window, feed = dashboard.window, dashboard.feeds[0]
+            await until(lambda: window.watchlist_model.rowCount() == 2 and any(i.symbol == "SOLUSD" for i in feed.client.symbols))
+            window.symbol_search_action.trigger()
+            popup = next(d for d in window.dialogs if isinstance(d, SymbolSearchPopup))
+            popup.filter.setText("SOLUSD")
+            QTest.keyClick(popup.filter, Qt.Key.Key_Return)
+            ref = SymbolRef("binance (mock)", "SOLUSD")
+            assert window.focused_chart.symbol == ref
+            await until(lambda: window.watchlist_model.row_of(ref) >= 0)
+            await until(lambda: feed.market.symbols["SOLUSD"].ticker is not None)
+            assert list(feed.client.stats.last_errors) == []
+        finally:
+            await dashboard.stop()
+
+    qt_async.run(scenario())
+    assert load_config(tmp_path / "config.toml").config.feeds[0].symbols == ["BTC-USD", "ETH-USD", "SOLUSD"]

@@ -6,6 +6,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
 from ui_helpers import make_feed, priced_window
 
+from tests.support.builders import trade
 from tradedash.ui.running_feed import SymbolRef
 
 
@@ -53,7 +54,7 @@ def test_linked_crosshair_and_time_range(qtbot, feed, tmp_path):
     window.link_range_action.trigger()
     first, *others = window.chart_grid.shown
     first.crosshair_moved.emit(1_700_000_000.0)
-    assert all(chart.cross_v.isVisible() and chart.cross_v.value() == 1_700_000_000.0 for chart in others)
+    assert all(chart.crosshair.vertical.isVisible() and chart.crosshair.vertical.value() == 1_700_000_000.0 for chart in others)
     first.view_range_changed.emit(1_700_000_000.0, 1_700_003_600.0)
     for chart in others:
         left, right = chart.price_plot.viewRange()[0]
@@ -70,6 +71,28 @@ def test_a_restarted_feed_is_picked_up_by_every_chart(qtbot, feed, tmp_path):
     window.feeds[:] = [restarted]
     window.refresh()
     assert all(chart.feed is restarted for chart in window.chart_grid.shown)
+
+
+def test_each_tick_repaints_the_focused_chart_and_one_other_in_turn(qtbot, feed, tmp_path):
+    window = priced_window(qtbot, feed, tmp_path)
+    window.show()
+    window.set_chart_count(4)
+    grid = window.chart_grid
+    for chart in grid.shown:
+        chart.set_symbol(feed, "BTC-USD")  # all four change on every trade
+    grid.set_focused(grid.shown[2])
+    before = [chart.repaints for chart in grid.shown]
+    price = 64000.0
+    for _ in range(6):
+        price += 1.0
+        feed.market.apply(trade("BTC-USD", price))
+        grid.refresh()
+    drawn = [chart.repaints - start for chart, start in zip(grid.shown, before)]
+    assert drawn == [2, 2, 6, 2]  # the focused one on every tick, the three others every third tick
+    assert all(chart.plots.last_line.value() == price for chart in grid.shown[2:3])
+    for _ in range(3):  # no new trade: each of the others catches up within three ticks
+        grid.refresh()
+    assert all(chart.plots.last_line.value() == price for chart in grid.shown)
 
 
 def test_the_chart_menu_shows_and_acts_on_the_focused_charts_choices_and_indicators(qtbot, feed, tmp_path):
@@ -94,3 +117,31 @@ def test_the_chart_menu_shows_and_acts_on_the_focused_charts_choices_and_indicat
     next(a for a in add.actions() if a.text() == "RSI…").trigger()
     assert first.dialog is not None and second.dialog is None  # the focused chart's indicator dialog
     first.dialog.close()
+
+
+def test_each_charts_readout_fits_on_its_line_in_the_2x2_grid(qtbot, feed, tmp_path):
+    from datetime import datetime
+
+    from tests.support.builders import trade
+
+    window = priced_window(qtbot, feed, tmp_path)
+    window.resize(1440, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    noon = int(datetime.now().replace(hour=12, minute=0, second=0, microsecond=0).timestamp()) * 1_000_000_000
+    for second in range(120):  # today's bars (no date) at the widest prices the demo market prints, volume in thousands
+        feed.market.apply(trade("BTC-USD", 64_123.45 + second % 7, ts=noon + second * 1_000_000_000, size=1_234.5678))
+    window.set_chart_count(4)
+    for chart in window.chart_grid.shown:
+        chart.set_symbol(feed, "BTC-USD")
+        chart.set_interval("1m")
+    qtbot.wait(50)
+    window.refresh()
+    for chart in window.chart_grid.shown:
+        assert "V" in chart.readout.text()
+        assert chart.readout.sizeHint().width() <= chart.readout.width()
+    window.set_chart_count(1)
+    window.chart._painted = None
+    qtbot.wait(50)
+    window.refresh()
+    assert "&nbsp; O&nbsp;" in window.chart.readout.text()  # one wide chart: the readout in full

@@ -191,3 +191,76 @@ def test_depth_chart_is_a_dock_next_to_the_book_and_follows_the_symbol(qtbot, fe
     assert window.depth in [dock.widget() for dock in window.tabifiedDockWidgets(window.docks["book"])]
     window.show_symbol(SymbolRef("demo", "SOL-USD"))
     assert window.depth.symbol == "SOL-USD"
+
+
+def test_the_depth_chart_behind_the_books_tab_is_drawn_only_once_in_front(qtbot, feed, tmp_path):
+    from tradedash.core import wire
+
+    def book(seq: int, size: float) -> wire.Book:
+        bids, asks = [(63_999.0, size)], [(64_001.0, size)]
+        return wire.Book("BTC-USD", seq, 0, "snapshot", bids, asks, None, wire.book_checksum(bids, asks))
+
+    window = _window(qtbot, feed, tmp_path)
+    window.show()
+    qtbot.waitExposed(window)
+    _fill(feed)
+    feed.market.apply(book(1, 1.0))
+    window.refresh()
+    assert window.depth.symbol == "BTC-USD" and window.depth.isVisible()  # Qt's word, though the book's tab is in front
+    drawn = window.depth.curve
+    assert drawn is not None and drawn.bid_total[-1] == 1.0
+    feed.market.apply(book(2, 5.0))
+    window.refresh()
+    assert window.depth.curve is drawn  # not drawn behind the tab
+    window.docks["depth"].raise_()
+    qtbot.waitUntil(lambda: window.refresh() or window.depth.curve is not drawn)
+    assert window.depth.curve.bid_total[-1] == 5.0
+
+
+def test_a_tick_is_done_in_steps_one_part_of_the_window_each(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    window.repaint_timer.stop()
+    _fill(feed)
+    window.set_chart_count(2)
+    window.refresh()
+    first, second = window.chart_grid.shown
+    second.set_symbol(feed, "BTC-USD")
+    assert window.repaint_timer.interval() == 33 and window.step_timer.interval() == 7  # five steps in a tick
+    books, trades = [], []
+    book_refresh, trades_refresh = window.book.refresh, window.trades.refresh
+    window.book.refresh = lambda: (books.append(1), book_refresh())
+    window.trades.refresh = lambda: (trades.append(1), trades_refresh())
+
+    def drawn() -> tuple[int, int, int, int, int]:
+        return (window.repaints, len(books), len(trades), first.repaints, second.repaints)
+
+    def trade_now() -> None:
+        feed.market.apply(trade("BTC-USD", first.plots.last_line.value() + 1.0))
+
+    trade_now()
+    steps = []
+    for fire in [window.repaint_timer] + [window.step_timer] * 4:
+        before = drawn()
+        window.step_timer.stop()
+        fire.timeout.emit()
+        steps.append(tuple(now - then for now, then in zip(drawn(), before)))
+    # one part each: the lists (and the tick counted), the book, the trades, the focused chart, the other chart
+    assert steps == [(1, 0, 0, 0, 0), (0, 1, 0, 0, 0), (0, 0, 1, 0, 0), (0, 0, 0, 1, 0), (0, 0, 0, 0, 1)]
+    assert not window.step_timer.isActive()
+    trade_now()
+    window.repaint_timer.timeout.emit()
+    window.step_timer.stop()  # the loop comes too late for this tick's other steps ...
+    trade_now()
+    before = drawn()
+    window.repaint_timer.timeout.emit()  # ... so the next tick does them first, then its own first step
+    assert tuple(now - then for now, then in zip(drawn(), before)) == (1, 1, 1, 1, 1)
+
+
+def test_the_first_show_without_a_saved_layout_gives_the_chart_over_half_the_width(qtbot, feed, tmp_path):
+    window = _window(qtbot, feed, tmp_path)
+    window.statusBar().showMessage("said before the window shows")  # the other thing the first show does
+    window.resize(1440, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.docks["chart"].width() >= 0.5 * window.width())  # no reset_layout() needed
+    assert window.statusBar().currentMessage() == "said before the window shows"

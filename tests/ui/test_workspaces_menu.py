@@ -117,3 +117,14 @@ def test_the_window_asks_for_the_depth_its_book_panels_show_on_screen(qtbot, fee
     window.book.set_depth(10)
     window.refresh()
     assert wishes[-1] == ("demo", {})
+
+
+def test_a_corrupt_file_reported_before_the_window_shows_hides_the_feeds_summary_under_it(qtbot, feed, tmp_path):
+    (tmp_path / WORKSPACES_FILE).write_text("not json")
+    window = priced_window(qtbot, feed, tmp_path)
+    window.hide()
+    WorkspaceMenu(WorkspaceStore(tmp_path), window)  # as the app starts: the menu reads the file before the window shows
+    window.show()
+    qtbot.waitExposed(window)
+    assert "kept as" in window.statusBar().currentMessage()
+    assert not window.status_text.isVisible()  # not drawn under the message, the two texts over each other

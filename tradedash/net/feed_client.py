@@ -15,11 +15,13 @@ import logging
 import random
 import ssl
 import time
+import urllib.parse
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from functools import partial
 
 from websockets.asyncio.client import connect
 from websockets.client import process_exception
+from websockets.protocol import State
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tradedash.core import wire
@@ -40,10 +42,10 @@ from tradedash.core.feed.redact import redact
 from tradedash.core.feed.stats import FeedStats
 
 from .callback_connection import CallbackConnection
-from .http import HttpReply, http_get
+from .http import HttpReply, http_get, no_answer_reason
 from .recorder import FrameRecorder
 
-__all__ = ["FeedClient", "FatalFeedError", "HistoryError", "MarketSink", "classify_failure"]
+__all__ = ["FeedClient", "FatalFeedError", "HistoryError", "MarketSink", "NoGreeting", "classify_failure"]
 
 log = logging.getLogger("tradedash.feed")
 
@@ -78,6 +80,11 @@ def classify_failure(exc: BaseException) -> str | None:
     if process_exception(exc) is None:  # type: ignore[arg-type]
         return None
     return f"{type(exc).__name__}: {exc}"
+
+
+class NoGreeting(TimeoutError):
+    """The server of a venue that greets sent nothing within ``greeting_timeout`` after the handshake
+    (retried, as a timeout is; the message says what the URL may be instead)."""
 
 
 class FeedClient:
@@ -133,6 +140,7 @@ class FeedClient:
         wall_clock_ns: Callable[[], int] = time.time_ns,
         # Timeouts
         open_timeout: float = 5.0,
+        greeting_timeout: float = 10.0,
         ping_interval: float = 5.0,
         ping_timeout: float = 5.0,
         close_timeout: float = 1.0,
@@ -181,6 +189,7 @@ class FeedClient:
         if token is not None:
             self._connect_options["additional_headers"] = {"Authorization": f"Bearer {token}"}
         self._ca_file = ca_file
+        self._greeting_timeout = greeting_timeout  # after the handshake, for a venue whose server greets
         self._connection: CallbackConnection | None = None
         self._closing = False
         self._stop = asyncio.Event()
@@ -306,6 +315,8 @@ class FeedClient:
                     async with connection:
                         await self._greet(connection)
                         at_once = await self._serve(connection)
+                    if session.fatal_reason is not None:  # the session found the server unusable
+                        raise FatalFeedError(session.fatal_reason)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # classified here: fatal ones end the feed, the rest are retried
@@ -313,7 +324,8 @@ class FeedClient:
                         break
                     reason = classify_failure(exc)
                     if reason is not None:
-                        session.fail(reason)
+                        if session.fatal_reason is None:
+                            session.fail(reason)
                         raise FatalFeedError(reason) from exc
                     error = _describe(exc)
                     if self.url.startswith("wss://") and isinstance(exc, (ConnectionResetError, ssl.SSLError)):
@@ -382,10 +394,15 @@ class FeedClient:
             return
         closed = asyncio.ensure_future(connection.wait_closed())
         try:
-            await asyncio.wait((connection.greeting, closed), return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait((connection.greeting, closed), timeout=self._greeting_timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             closed.cancel()
         if not connection.greeting.done():
+            if connection.protocol.state is not State.CLOSED:  # open, and silent
+                raise NoGreeting(
+                    f"the server sent no greeting within {self._greeting_timeout:g} s after connecting: is it a TradeDash"
+                    " protocol v1 server? (Binance's streams need the venue binance)"
+                )
             raise connection.protocol.close_exc
         try:
             self.session.receive_greeting(connection.greeting.result(), self._clock())
@@ -462,7 +479,7 @@ class FeedClient:
         try:
             reply = await asyncio.to_thread(http_get, url)
         except (OSError, ValueError) as exc:  # network, or a URL urllib refuses
-            reply = HttpReply(None, {}, b"", str(exc))
+            reply = HttpReply(None, {}, b"", f"{no_answer_reason(exc)} ({_origin(url)})")
         except asyncio.CancelledError:  # the feed stops: the request no longer counts as under way
             self.session.rest_answered(None, {}, self._clock())
             raise
@@ -504,6 +521,14 @@ def _describe(exc: BaseException) -> str:
         return f"connection closed: {frame.code}{' ' + frame.reason if frame.reason else ''}"
     if isinstance(exc, InvalidStatus):
         return f"server refused the connection: HTTP {exc.response.status_code}"
+    if isinstance(exc, NoGreeting):
+        return str(exc)
     if isinstance(exc, OSError):
         return f"cannot connect: {exc.strerror or str(exc) or _OS_ERRORS.get(type(exc), type(exc).__name__)}"
     return str(exc) or type(exc).__name__
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``: which server a REST failure is about, without the path and query."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url

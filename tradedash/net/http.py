@@ -6,7 +6,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-__all__ = ["HttpReply", "http_get"]
+__all__ = ["HttpReply", "http_get", "no_answer_reason"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +34,10 @@ def http_get(url: str, timeout: float = 10.0) -> HttpReply:
 
 def _lower(headers: object) -> dict[str, str]:
     return {name.lower(): value for name, value in headers.items()} if headers is not None else {}  # type: ignore[attr-defined]
+
+
+def no_answer_reason(exc: BaseException) -> str:
+    """Why a GET got no answer, in one line for the user: the OS's words for a network failure
+    (``Connection refused``, ``timed out``), not urllib's ``<urlopen error ...>`` wrapper."""
+    reason = getattr(exc, "reason", None)  # (a URLError's reason is the OS error itself)
+    return getattr(reason, "strerror", None) or getattr(exc, "strerror", None) or str(reason or exc) or type(exc).__name__

@@ -94,7 +94,6 @@ class ShardedFeed:
         self._stopped = asyncio.Event()
         self._fatal: FatalFeedError | None = None
         self._closes: set[asyncio.Task[None]] = set()
-        self._wanted: set[wire.Subscription] = set()
         self._book_depths: dict[str, int] = {}
         self.set_subscriptions(subscriptions)
 
@@ -133,8 +132,7 @@ class ShardedFeed:
 
     def set_subscriptions(self, wanted: Iterable[wire.Subscription]) -> None:
         """Want exactly ``wanted``, split over as many connections as it takes."""
-        self._wanted = set(wanted)
-        plan = self._planner.plan(self._wanted)
+        plan = self._planner.plan(wanted)
         self._shards += [None] * (len(plan) - len(self._shards))
         for index, shard in enumerate(self._shards):  # first let go of what moves, then take it up
             part = plan[index] if index < len(plan) else frozenset()

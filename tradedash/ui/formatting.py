@@ -12,6 +12,7 @@ __all__ = [
     "format_price",
     "format_change_pct",
     "format_volume",
+    "format_short",
     "format_size",
     "format_time",
     "format_age",
@@ -57,6 +58,19 @@ def format_volume(volume: float) -> str:
         if abs(volume) >= limit * 0.999995:
             return f"{volume / limit:,.2f} {suffix}"
     return f"{volume:,.2f}"
+
+
+def format_short(value: float) -> str:
+    """``0``, ``15``, ``0.32``, ``800``, ``1.5 k``, ``2.25 M``: three significant digits, a k/M/B suffix."""
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else ""
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit * 0.9995:
+            return f"{value / limit:.3g} {suffix}"
+    if abs(value) >= 1:
+        return f"{value:.3g}"
+    decimals = min(10, 2 - math.floor(math.log10(abs(value))))  # 0.32, 0.0042, 0.00001: never 1e-05
+    return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def format_size(size: float, decimals: int = 4) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import msgspec
@@ -47,13 +49,20 @@ MIN_STRIP_HEIGHT = 210
 WATCHLIST_DROP_ORDER = (COLUMNS.index("Chg"), COLUMNS.index("Bid"), COLUMNS.index("Ask"), COLUMNS.index("Vol 24h"), COLUMNS.index("Spread"))
 TRADES_DROP_ORDER = (1,)  # Side: the price's colour says it too
 HEALTH_DROP_ORDER = tuple(HEALTH_COLUMNS.index(name) for name in ("Last error", "Resyncs", "Gaps", "Last msg", "Reconnects", "Msgs/s"))
+#: How long a status-bar message said before the window showed stays once it shows.
+STARTUP_MESSAGE_MS = 30_000
 
 
 class MainWindow(QMainWindow):
     """Every panel of the dashboard as a dock: watchlist, charts, order book, depth chart, trades, feed health.
 
     Contract: widgets read the feeds' market state, lifecycle and statistics on
-    one timer at ``repaint_hz`` (``refresh()``); nothing repaints per message.
+    a timer (``repaint_timer``, ``repaint_hz``); nothing repaints per message.
+    A tick's work is done in steps (:meth:`tick_steps`) spread over the tick
+    (``step_timer``), so one Qt paint draws one part of the window (a list, the
+    book, the trades, one chart), never all of it at once; steps the event loop
+    came too late for are done at the next tick, before its own, so every part
+    is repainted on every tick. :meth:`refresh` does a whole tick at once.
     The dock arrangement and window geometry are saved to ``settings`` on close
     and restored on start; *Reset layout* brings back the default arrangement.
     The window never touches the network: subscription changes leave as
@@ -84,8 +93,11 @@ class MainWindow(QMainWindow):
         config_path: str = "",
         log_path: str = "",
         candle_store: CandleStore | None = None,
+        rest_budgets: dict[tuple[str, str], object] | None = None,
     ) -> None:
         super().__init__()
+        #: The feeds' REST request-weight budgets: the Subscriptions dialog's symbol-list reads spend from them too.
+        self._rest_budgets = rest_budgets
         self.feeds = feeds
         self.config = config
         self._settings = settings
@@ -144,10 +156,14 @@ class MainWindow(QMainWindow):
         self.repaint_timer = QTimer(self, timerType=Qt.TimerType.PreciseTimer)
         repaint_hz = max(10, min(60, config.repaint_hz))
         self.repaint_timer.setInterval(round(1000 / repaint_hz))
+        steps = len(self.tick_steps())
+        self.step_timer = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer, interval=round(1000 / repaint_hz / steps))
+        self.step_timer.timeout.connect(self._next_step)
+        self._steps_left: list[Callable[[], None]] = []  # the rest of this tick's steps
         #: Feed health and the status line change slowly: repainted about 5 times a second.
         self._health_every = max(1, repaint_hz // HEALTH_HZ)
         self._fit_every = repaint_hz
-        self.repaint_timer.timeout.connect(self.refresh)
+        self.repaint_timer.timeout.connect(self._tick)
         self.repaint_timer.start()
         self.apply_theme(self.theme)
         self.refresh()
@@ -241,12 +257,6 @@ class MainWindow(QMainWindow):
         if depth is not None:
             self.depth.set_depth(depth or None)
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        if not self._layout_restored:
-            self._layout_restored = True
-            QTimer.singleShot(0, self._size_default_docks)
-
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)
         for dock in self.docks.values():
@@ -264,9 +274,20 @@ class MainWindow(QMainWindow):
         super().resizeEvent(event)
         QTimer.singleShot(0, self.fit_columns)  # after the docks took their new sizes
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._layout_restored:  # no saved layout: the default proportions, once the window has its size
+            self._layout_restored = True
+            QTimer.singleShot(0, self._size_default_docks)
+        message = self.statusBar().currentMessage()
+        if message:  # said before the window showed: Qt would draw it over the feeds' summary
+            self.statusBar().clearMessage()  # (the same text again would be ignored)
+            self.statusBar().showMessage(message, STARTUP_MESSAGE_MS)
+
     def closeEvent(self, event) -> None:
         self.save_layout()
         self.repaint_timer.stop()
+        self.step_timer.stop()
         for dialog in self.dialogs:
             dialog.close()
         super().closeEvent(event)
@@ -408,7 +429,9 @@ class MainWindow(QMainWindow):
     # --- Dialogs (opened with open(), never exec(), so the asyncio loop keeps running) ---
 
     def open_subscriptions(self) -> SubscriptionDialog:
-        dialog = SubscriptionDialog(self.config, self._listed_symbols, self, fetch_symbols=fetch_symbol_list)
+        dialog = SubscriptionDialog(
+            self.config, self._listed_symbols, self, fetch_symbols=partial(fetch_symbol_list, budgets=self._rest_budgets)
+        )
         dialog.applied.connect(self._apply_config)
         self.open_dialog(dialog)
         return dialog
@@ -441,6 +464,9 @@ class MainWindow(QMainWindow):
                 f"Subscribed to {ref.symbol} on {ref.feed} (kept in the config; Feeds ▸ Subscriptions removes it)", 10_000
             )
         self._open_in_chart(ref)
+        down = _down_reason(feed)
+        if down is not None:
+            self.statusBar().showMessage(f"{ref.symbol}: feed {ref.feed} {down}; no live data until it is live", 15_000)
 
     def open_about(self) -> AboutDialog:
         dialog = AboutDialog(self._config_path, self._log_path, self)
@@ -591,16 +617,34 @@ class MainWindow(QMainWindow):
         self.docks["chart"].raise_()
 
     def refresh(self) -> None:
+        """A whole repaint tick at once (the timer spreads :meth:`tick_steps` over the tick)."""
+        for step in self.tick_steps():
+            step()
+
+    def tick_steps(self) -> list[Callable[[], None]]:
+        """A repaint tick's work in the order the timer does it: the lists (watchlist, feed health),
+        the charted symbol's book (or depth chart), its trades, the focused chart, one other chart."""
+        return [self.refresh_lists, self.refresh_book, self.trades.refresh, self.chart_grid.refresh_focused, self.chart_grid.refresh_other]
+
+    def _tick(self) -> None:
+        for step in self._steps_left:  # the loop was too late for the last tick's steps: now, before this tick's
+            step()
+        self._steps_left = self.tick_steps()
+        self._next_step()
+
+    def _next_step(self) -> None:
+        if self._steps_left:
+            self._steps_left.pop(0)()
+        if self._steps_left:
+            self.step_timer.start()
+
+    def refresh_lists(self) -> None:
+        """The watchlist and (a few times a second) feed health and the status line; counts the tick in
+        :attr:`repaints`."""
         self.watchlist_model.refresh()
         if not any(feed is self._shown_feed for feed in self.feeds):  # none yet, or its feed stopped or restarted
             self._show_again_or_first()
             self.chart_grid.rebind(self.feeds)
-        self.chart_grid.refresh()
-        self._want_book_depth()
-        self.book.refresh()
-        self.trades.refresh()
-        if self.depth.isVisible():  # a hidden tab need not be drawn
-            self.depth.refresh()
         if self.repaints % self._health_every == 0:
             self.health.refresh()
             self._refresh_status()
@@ -610,6 +654,13 @@ class MainWindow(QMainWindow):
             fit_columns(self.watchlist.table, WATCHLIST_DROP_ORDER)
         self.watchlist_model.widened = False
         self.repaints += 1
+
+    def refresh_book(self) -> None:
+        """The charted symbol's book and (when on screen) depth chart."""
+        self._want_book_depth()
+        self.book.refresh()
+        if not self.depth.visibleRegion().isEmpty():  # behind the book's tab Qt still calls it visible: not drawn
+            self.depth.refresh()
 
     def _want_book_depth(self) -> None:
         """Emit ``book_depths_wanted`` when the levels the ladder and the depth chart need of their
@@ -639,6 +690,17 @@ class MainWindow(QMainWindow):
         worst = max(states, key=_severity) if states else None
         self.status_light.set_colour(state_colour(worst, self.theme) if worst else self.theme.muted)
         self.status_text.setText(status_summary(self.feeds))
+
+
+def _down_reason(feed: RunningFeed) -> str | None:
+    """Why ``feed`` gives no live data now, in words for the status bar (None: it is live or catching up)."""
+    client = feed.client
+    if client.fatal_reason is not None:
+        return f"stopped: {client.fatal_reason}"
+    if client.state in (FeedState.LIVE, FeedState.STALE, FeedState.RESYNCING):
+        return None
+    error = client.stats.last_error
+    return f"is {client.state.value}" + (f" ({error})" if error else "")
 
 
 _SEVERITY = [FeedState.LIVE, FeedState.STALE, FeedState.RESYNCING, FeedState.CONNECTING, FeedState.CLOSED, FeedState.BACKING_OFF]

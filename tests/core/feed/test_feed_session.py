@@ -514,6 +514,20 @@ def test_after_a_25_s_pause_the_old_data_is_dropped_and_the_feed_reconnects_to_r
     assert session.connection_lost(code=1000, error="connection closed: 1000") is True  # reconnect at once
 
 
+def test_a_wait_for_the_greeting_is_no_held_event_loop():
+    """The pump runs no timers while it waits for the server's greeting: a keepalive pong read 6 s
+    after the connection opened is no stall (before, the feed closed it "to resync")."""
+    session, clock = make(wire.subscriptions_of(["ticker"], [BTC]))
+    session.connect_started()
+    session.connection_opened(clock.now)
+    clock.now += 6.0
+    session.begin_burst(clock.now)  # (a pong: no text frame)
+    session.end_burst(clock.now)
+    assert sent(session, clock) == [] and not session.stats.last_errors
+    session.receive_greeting(wire.encode(wire.Hello(wire.PROTOCOL_VERSION, "test", 1.0)), clock.now)
+    assert [type(a) for a in sent(session, clock)] and session.state is not FeedState.STALE
+
+
 def test_a_pause_noticed_first_by_the_timer_is_handled_the_same():
     session, clock = live_session()
     clock.now += 25.0

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 
 from tests.support.waiting import wait_for as until
 from tradedash.app import AppOptions, Dashboard
+from tradedash.core.venues.registry import venue_of
 
 CONFIG = """\
 [[feeds]]
@@ -65,6 +67,8 @@ def test_choosing_binance_offers_its_symbols_before_any_binance_feed_connected(q
             assert set(_shown(dialog)) == set(listed) and dialog.symbols_status.text() == f"{len(listed)} symbols listed by Binance."
             item = next(dialog.symbol_list.item(i) for i in range(dialog.symbol_list.count()) if dialog.symbol_list.item(i).text() == "BTCUSD")
             assert item.checkState() == Qt.CheckState.Checked  # what was typed stays chosen
+            budget = venue_of("binance").rest_budget(rest, dashboard._rest_budgets)  # the feeds' budget of that host
+            assert budget.used(time.monotonic()) >= 20  # the read spent exchangeInfo's weight from it
             dialog.symbol_edit.setText("NOPEUSD")
             dialog.symbol_edit.returnPressed.emit()
             assert "NOPEUSD  (not listed)" in _shown(dialog)

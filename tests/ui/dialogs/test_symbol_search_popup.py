@@ -78,3 +78,39 @@ def test_ctrl_k_opens_the_chosen_symbol_in_the_chart(qtbot, tmp_path):
     qtbot.keyClicks(popup.filter, "ETHUSDT")
     qtbot.keyClick(popup.filter, Qt.Key.Key_Return)
     assert window.chart.symbol == SymbolRef("binance", "ETHUSDT")
+
+
+def test_no_match_and_no_symbols_at_all_are_said_under_the_filter(qtbot):
+    feeds = _feeds()
+    popup = SymbolSearchPopup(lambda: searchable_symbols(feeds))
+    qtbot.addWidget(popup)
+    popup.show()
+    assert not popup.note.isVisible()
+    popup.filter.setText("zzz")
+    assert popup.note.isVisible() and "No symbol of any feed matches “zzz”" in popup.note.text()
+    popup.filter.setText("")
+    assert not popup.note.isVisible()
+
+    empty = SymbolSearchPopup(lambda: [])  # Ctrl+K before any feed listed a symbol, nothing typed
+    qtbot.addWidget(empty)
+    empty.show()
+    assert empty.note.isVisible() and "No feed lists a symbol yet" in empty.note.text()
+
+
+def test_ctrl_k_on_a_symbol_of_a_feed_that_is_down_says_so_in_the_status_bar(qtbot, tmp_path):
+    feeds = _feeds()
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(feeds, Config(feeds=[f.config for f in feeds]), settings)
+    qtbot.addWidget(window)
+    session = feeds[1].client.session
+    session.connect_started()
+    session.connection_lost(error="cannot connect: Connection refused")
+    session.backoff_started(1.0)
+    window.open_searched_symbol(SymbolRef("binance", "ETHUSDT"))
+    assert window.chart.symbol == SymbolRef("binance", "ETHUSDT")
+    message = window.statusBar().currentMessage()
+    assert message == "ETHUSDT: feed binance is backing off (cannot connect: Connection refused); no live data until it is live"
+
+    session.fail("the server refused the connection: HTTP 404 Not Found")
+    window.open_searched_symbol(SymbolRef("binance", "BTCUSDT"))
+    assert "feed binance stopped: the server refused the connection: HTTP 404" in window.statusBar().currentMessage()

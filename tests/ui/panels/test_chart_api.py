@@ -31,7 +31,7 @@ def test_two_charts_keep_their_own_state_and_give_it_back(feed, theme, qtbot):
     assert second.state() == ChartState(feed="demo", symbol="BTC-USD")
     assert len(first.layers) == 2 and first.layers[1].pane is not None and not second.layers
     first.apply_state(ChartState(feed="demo", symbol="BTC-USD"), feed)  # indicators and panes go
-    assert first.layers == [] and first._panes() == [first.volume_plot]
+    assert first.layers == [] and first.plots.panes == [first.volume_plot]
 
 
 def test_a_link_moves_the_crosshair_and_the_time_range_of_the_others(feed, theme, qtbot):
@@ -46,10 +46,10 @@ def test_a_link_moves_the_crosshair_and_the_time_range_of_the_others(feed, theme
     link = ChartLink(charts)
     centre = charts[0].price_plot.sceneBoundingRect().center()
     charts[0]._mouse_moved(QPointF(centre))
-    assert charts[1].cross_v.isVisible()
-    assert math.isclose(charts[1].cross_v.value(), charts[0].cross_v.value())
+    assert charts[1].crosshair.vertical.isVisible()
+    assert math.isclose(charts[1].crosshair.vertical.value(), charts[0].crosshair.vertical.value())
     charts[0].hide_crosshair()
-    assert not charts[1].cross_v.isVisible()
+    assert not charts[1].crosshair.vertical.isVisible()
     left, right = charts[0].price_plot.viewRange()[0]
     charts[0].price_plot.setXRange(left - 50, right - 50, padding=0)
     charts[0].price_plot.getViewBox().sigRangeChangedManually.emit([True, False])
@@ -57,7 +57,7 @@ def test_a_link_moves_the_crosshair_and_the_time_range_of_the_others(feed, theme
     assert [round(v) for v in charts[1].price_plot.viewRange()[0]] == [round(left - 50), round(right - 50)]
     link.unlink()
     charts[0]._mouse_moved(QPointF(centre))
-    assert not charts[1].cross_v.isVisible()
+    assert not charts[1].crosshair.vertical.isVisible()
 
 
 def test_a_second_symbol_is_compared_in_percent_and_kept_in_the_state(feed, theme, qtbot):

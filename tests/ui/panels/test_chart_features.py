@@ -19,7 +19,7 @@ from tradedash.core.chart.candle_store import CandleStore, SeriesKey
 from tradedash.core.chart.chart_state import IndicatorState
 from tradedash.core.feed.lifecycle import FeedState
 from tradedash.ui.main_window import MainWindow
-from tradedash.ui.panels import chart as chart_module
+from tradedash.ui.chart import drawing as drawing_module
 from tradedash.ui.panels.chart import BARS_SHOWN, HISTORY_BARS, PriceChart
 
 MINUTE = 60_000_000_000
@@ -107,7 +107,7 @@ def test_indicators_are_added_edited_and_removed_from_the_menu_and_kept_in_the_s
     chart.dialog._ok()
     assert [layer.state for layer in chart.layers] == [IndicatorState.of("sma", {"period": 10}), IndicatorState.of("rsi")]
     assert chart.layers[1].pane is not None and chart.layers[1].pane.getAxis("bottom").isVisible()
-    assert [label.text for _, label in chart.legend.items] == ["SMA 10"]  # named over the price
+    assert [label.text for _, label in chart.plots.legend.items] == ["SMA 10"]  # named over the price
     assert [label.text for _, label in chart.layers[1].legend.items] == ["RSI 14"]  # and in its pane
     assert chart.layers[1].pane.viewRange()[1][0] < 0 and chart.layers[1].pane.viewRange()[1][1] > 100
     assert not chart.volume_plot.getAxis("bottom").isVisible()  # the date axis is under the last pane
@@ -116,7 +116,7 @@ def test_indicators_are_added_edited_and_removed_from_the_menu_and_kept_in_the_s
     chart.dialog._ok()
     assert chart.state().indicators[0].settings["colour"] == "#ff0000"
     _action(chart.context_menu(None), "Remove indicator", "RSI 14").trigger()
-    assert [layer.spec.name for layer in chart.layers] == ["sma"] and chart._panes() == [chart.volume_plot]
+    assert [layer.spec.name for layer in chart.layers] == ["sma"] and chart.plots.panes == [chart.volume_plot]
 
 
 def _sma(values: np.ndarray, period: int) -> np.ndarray:
@@ -153,15 +153,15 @@ def test_price_axis_labels_have_separators_and_follow_log_and_percent_scales(fee
     chart = _chart(qtbot, theme, _cache(tmp_path, 500))
     chart.set_interval("1m")
     chart.set_symbol(feed, "BTC-USD")
-    assert chart.price_axis.tickStrings([64_000.0], 1, 100) == ["64,000.00"]
+    assert chart.plots.price_axis.tickStrings([64_000.0], 1, 100) == ["64,000.00"]
     chart.set_scale("log")
     low, high = chart.price_plot.viewRange()[1]
     assert 4.7 < low < high < 4.9  # log10 of ~64,000
-    assert chart.price_axis.tickStrings([np.log10(64_000.0)], 1, 0.01) == ["64,000.00"]
+    assert chart.plots.price_axis.tickStrings([np.log10(64_000.0)], 1, 0.01) == ["64,000.00"]
     chart.set_scale("percent")
     low, high = chart.price_plot.viewRange()[1]
     assert -5 < low < 0 < high < 5
-    assert chart.price_axis.tickStrings([1.5], 1, 1) == ["+1.50 %"]
+    assert chart.plots.price_axis.tickStrings([1.5], 1, 1) == ["+1.50 %"]
     assert chart.state().scale == "percent"
     assert chart.volume_plot.getAxis("right").tickStrings([0.0, 1500.0], 1, 500) == ["0", "1.5 k"]
 
@@ -173,7 +173,7 @@ def test_the_crosshair_puts_its_price_on_the_axis(feed, theme, qtbot, tmp_path):
     centre = chart.price_plot.getViewBox().sceneBoundingRect().center()
     chart._mouse_moved(QPointF(centre))
     price = chart.price_plot.getViewBox().mapSceneToView(QPointF(centre)).y()
-    assert chart.cross_label.isVisible() and chart.cross_label.text.text() == f"{price:,.2f}"
+    assert chart.crosshair.label.isVisible() and chart.crosshair.label.text.text() == f"{price:,.2f}"
 
 
 def test_the_price_axis_fits_the_bars_in_view_not_those_off_screen(feed, theme, qtbot, tmp_path):
@@ -205,9 +205,9 @@ def test_the_crosshair_hides_when_the_mouse_leaves_or_a_menu_opens(feed, theme, 
     chart.set_symbol(feed, "BTC-USD")
     centre = QPointF(chart.price_plot.getViewBox().sceneBoundingRect().center())
     chart._mouse_moved(centre)
-    assert chart.cross_v.isVisible() and "@" in chart.readout.text()
+    assert chart.crosshair.vertical.isVisible() and "@" in chart.readout.text()
     QApplication.sendEvent(chart.graphics.viewport(), QEvent(QEvent.Type.Leave))
-    assert not chart.cross_v.isVisible() and not chart.cross_label.isVisible() and "@" not in chart.readout.text()
+    assert not chart.crosshair.vertical.isVisible() and not chart.crosshair.label.isVisible() and "@" not in chart.readout.text()
     chart._mouse_moved(centre)
     menu = QMenu()
     menu.addAction("something")
@@ -216,7 +216,7 @@ def test_the_crosshair_hides_when_the_mouse_leaves_or_a_menu_opens(feed, theme, 
     _fill(feed, 1, start=120)
     chart.refresh()
     menu.close()
-    assert not chart.cross_v.isVisible() and "@" not in chart.readout.text()
+    assert not chart.crosshair.vertical.isVisible() and "@" not in chart.readout.text()
 
 
 class _Clock:
@@ -232,7 +232,7 @@ class _Clock:
 
 def test_a_down_feed_is_shaded_while_it_is_down(feed, theme, qtbot, monkeypatch):
     clock = _Clock(T0 / 1e9 + 120)
-    monkeypatch.setattr(chart_module, "time", clock)
+    monkeypatch.setattr(drawing_module, "time", clock)
     feed.downtime._clock = clock.time
     chart = _chart(qtbot, theme)
     _fill(feed)
@@ -267,3 +267,60 @@ def test_the_default_layout_gives_the_chart_half_the_width_and_a_one_line_readou
     assert chart.readout.sizeHint().height() < 2 * chart.readout.fontMetrics().height()
     _action(window.menu("chart"), "Logarithmic price scale").trigger()  # also in the window's Chart menu
     assert chart.scale.kind == "log"
+
+
+def test_indicator_lines_are_plain_curves_fed_with_set_data(feed, theme, qtbot, tmp_path):
+    chart = _chart(qtbot, theme, _cache(tmp_path, 600))
+    chart.set_interval("1m")
+    chart.set_symbol(feed, "BTC-USD")
+    chart.add_indicator(IndicatorState.of("sma", {"period": 10}))
+    curve = chart.layers[0].curves["sma"]
+    # a PlotCurveItem, not a PlotDataItem: a tenth of the cost of each setData on every repaint
+    assert type(curve) is pg.PlotCurveItem and len(curve.yData) == len(chart._candles.time)
+
+
+def test_zoomed_out_past_a_bar_per_three_pixels_bars_are_drawn_merged_and_read_as_the_market_moved(feed, theme, qtbot, tmp_path):
+    store = CandleStore(tmp_path / "candles.sqlite3")
+    rows = []
+    for i, minute in enumerate(range(T0_MIN - 2 * 1440, T0_MIN)):  # two days, rising: three small red bars to one tall green
+        open_ = 60_000.0 + i
+        close = open_ + 3.0 if minute % 4 == 0 else open_ - 0.5
+        rows.append((minute * MINUTE, open_, max(open_, close) + 1, min(open_, close) - 1, close, 1.0))
+    store.save_bars(SeriesKey("demo", "BTC-USD", "1m"), rows)
+    chart = _chart(qtbot, theme, store, size=(760, 560))
+    chart.set_interval("1m")
+    chart.set_symbol(feed, "BTC-USD")
+    chart.set_view_range((T0_MIN - 2 * 1440) * 60, T0_MIN * 60)
+    drawn = chart.plots.candles.bars
+    pixels = chart.price_plot.getViewBox().width()
+    in_view = (drawn.time >= (T0_MIN - 2 * 1440) * 60) & (drawn.time < T0_MIN * 60)
+    assert in_view.sum() <= pixels / 3 < 2 * 1440  # no drawn bar narrower than three pixels
+    assert np.all(drawn.close[in_view] > drawn.open[in_view])  # the market rose, and so do the bars drawn
+    bar = float(drawn.time[1] - drawn.time[0])
+    assert bar * pixels / (2 * 86_400) >= 3
+    chart.set_view_range((T0_MIN - 100) * 60, T0_MIN * 60)  # zoomed in: every bar its own
+    drawn = chart.plots.candles.bars
+    assert float(drawn.time[1] - drawn.time[0]) == 60.0
+    assert np.any(drawn.close < drawn.open)
+
+
+@pytest.mark.parametrize("direction", [1, -1], ids=["last-at-the-top", "last-at-the-bottom"])
+def test_the_last_price_label_stays_inside_the_chart_wherever_the_price_is(feed, theme, qtbot, tmp_path, direction):
+    store = CandleStore(tmp_path / "candles.sqlite3")
+    rows = [(minute * MINUTE, p, p + 0.5 * (direction > 0), p - 0.5 * (direction < 0), p, 1.0)
+            for minute, p in ((m, 64_000.0 + direction * 5 * (m - T0_MIN)) for m in range(T0_MIN - 300, T0_MIN))]
+    store.save_bars(SeriesKey("demo", "BTC-USD", "1m"), rows)
+    chart = _chart(qtbot, theme, store)
+    chart.set_interval("1m")
+    chart.set_symbol(feed, "BTC-USD")
+    low, high = chart.price_plot.viewRange()[1]
+    last = chart.plots.last_line.value()
+    # The price at the very top (or bottom) of an axis that holds the bars snugly, so it is kept as it is.
+    chart.price_plot.setYRange(*((low, last + 0.6) if direction > 0 else (last - 0.6, high)), padding=0)
+    chart._painted = None
+    chart.refresh()
+    chart.grab()  # painted: the label's place on screen is known
+    label = chart.plots.last_line.label
+    view = chart.price_plot.getViewBox().sceneBoundingRect()
+    shown = label.sceneBoundingRect()
+    assert label.toPlainText() and view.contains(shown), (shown, view)

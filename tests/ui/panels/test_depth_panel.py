@@ -94,6 +94,6 @@ def test_hovering_says_what_a_market_order_reaching_that_price_meets(feed, panel
     qtbot.waitUntil(lambda: view.viewRange()[0][0] < 98.0 < view.viewRange()[0][1])  # auto-ranged on the first paint
     panel.plot.scene().sigMouseMoved.emit(view.mapViewToScene(QPointF(98.0, 10.0)))
     assert panel.cursor_line.isVisible() and abs(panel.cursor_line.value() - 98.0) < 0.5
-    assert panel.hover.text().startswith("bids ≥ 98.")
+    assert panel.hover.isVisible() and panel.hover.textItem.toPlainText().startswith("bids ≥ 98.")
     QApplication.sendEvent(panel.plot.viewport(), QEvent(QEvent.Type.Leave))
-    assert not panel.cursor_line.isVisible() and panel.hover.text() == ""
+    assert not panel.cursor_line.isVisible() and not panel.hover.isVisible()

@@ -612,7 +612,9 @@ class FeedSession(abc.ABC):
           until a burst's oldest message is at most :attr:`late_limit` late.
         """
         pause, self._last_turn = now - self._last_turn, now
-        if not self._connected or pause <= self._pause_limit or self._discarding:
+        # Not before the connection is established (a greeting awaited, the venue's symbols read): no
+        # market data flows yet, and the pump's timers may not run (it waits for the greeting).
+        if not self._established or pause <= self._pause_limit or self._discarding:
             return
         self.lifecycle.handle(FeedEvent.QUIET)
         self._held = True

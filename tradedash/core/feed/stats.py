@@ -314,6 +314,11 @@ class FeedStats:
 
     # --- Reading ----------------------------------------------------------------------
 
+    @property
+    def last_error(self) -> str | None:
+        """The latest error's text without its repeat count (None before the first)."""
+        return self._last_error if self.last_errors else None
+
     def message_rate(self) -> float:
         """Messages (all kinds) per second over about the last ``window`` seconds."""
         return self._meter.rate(self._clock(), self.messages)

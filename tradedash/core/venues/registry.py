@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tradedash.core.feed.session import FeedSession, MarketSink
-from tradedash.core.venues.binance.rest import WeightBudget
+from tradedash.core.venues.binance.rest import WeightBudget, exchange_info_request
 from tradedash.core.venues.binance.session import DEFAULT_REST_URL, DEFAULT_WS_URL, BinanceSession
 from tradedash.core.venues.binance.subscriptions import MAX_STREAMS
 from tradedash.core.venues.binance.symbols import listed_symbols
@@ -41,7 +41,8 @@ class Venue:
     - :attr:`max_streams`: the most subscriptions one connection may carry (None: no limit); a feed
       that wants more runs several connections.
     - :meth:`symbol_list_url` is where the venue lists its symbols over REST (None: it does not, or
-      only once connected), and :meth:`parse_symbol_list` reads that answer (``ValueError`` saying why).
+      only once connected), :attr:`symbol_list_weight` what reading it costs of the budget, and
+      :meth:`parse_symbol_list` reads that answer (``ValueError`` saying why).
     """
 
     key: str
@@ -55,6 +56,7 @@ class Venue:
     _budget: Callable[[], object] | None = None
     max_streams: int | None = None
     _symbol_list_path: str = ""
+    symbol_list_weight: int = 0
     _parse_symbol_list: Callable[[bytes], list[SymbolInfo]] | None = None
 
     def session(
@@ -63,12 +65,20 @@ class Venue:
     ) -> FeedSession:
         if self.rest_url:
             options["rest_url"] = rest_url = rest_url or self.rest_url
-            if self._budget is not None and budgets is not None:
-                key = (self.key, urlsplit(rest_url).netloc)
-                if key not in budgets:
-                    budgets[key] = self._budget()
-                options["weight_budget"] = budgets[key]
+            budget = self.rest_budget(rest_url, budgets)
+            if budget is not None:
+                options["weight_budget"] = budget
         return self._build(market, **options)
+
+    def rest_budget(self, rest_url: str, budgets: dict[tuple[str, str], object] | None) -> object | None:
+        """The request-weight budget of ``rest_url``'s host in ``budgets`` (made there the first time);
+        None for a venue without one, or without ``budgets``."""
+        if self._budget is None or budgets is None:
+            return None
+        key = (self.key, urlsplit(rest_url or self.rest_url).netloc)
+        if key not in budgets:
+            budgets[key] = self._budget()
+        return budgets[key]
 
     def mock_urls(self, exchange_url: str) -> tuple[str, str]:
         """The WebSocket and REST URLs of this dialect on the mock exchange at ``exchange_url`` (``ws://host:port``)."""
@@ -112,7 +122,9 @@ VENUES: dict[str, Venue] = {
     "tradedash": Venue("tradedash", "TradeDash", "", "", "", ProtocolV1Session, _same, _same),
     "binance": Venue(
         "binance", "Binance", DEFAULT_WS_URL, DEFAULT_REST_URL, "/binance", BinanceSession, _binance_symbol, _binance_display,
-        WeightBudget, MAX_STREAMS, "/api/v3/exchangeInfo", listed_symbols,
+        _budget=WeightBudget, max_streams=MAX_STREAMS, _symbol_list_path="/api/v3/exchangeInfo",
+        symbol_list_weight=exchange_info_request().weight,
+        _parse_symbol_list=listed_symbols,
     ),
 }
 DEFAULT_VENUE = "tradedash"

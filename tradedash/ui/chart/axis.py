@@ -11,7 +11,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsSimpleTextItem
 
 from tradedash.core.chart.price_scale import PriceScale
-from tradedash.ui.formatting import format_price
+from tradedash.ui.formatting import format_price, format_short
 
 __all__ = ["PriceAxis", "PaneAxis", "VolumeAxis", "AxisLabel", "LABEL_PITCH"]
 
@@ -76,24 +76,11 @@ class PaneAxis(pg.AxisItem):
         return [(spacing, values)]
 
     def tickStrings(self, values, scale, spacing):
-        return [_short_number(value) for value in values]
+        return [format_short(value) for value in values]
 
 
 #: The least height (pixels) a pane's axis gives each label.
 LABEL_PITCH = 24
-
-
-def _short_number(value: float) -> str:
-    """``0``, ``15``, ``0.32``, ``800``, ``1.5 k``, ``2.25 M``: three significant digits, a k/M/B suffix."""
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else ""
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= limit * 0.9995:
-            return f"{value / limit:.3g} {suffix}"
-    if abs(value) >= 1:
-        return f"{value:.3g}"
-    decimals = min(10, 2 - math.floor(math.log10(abs(value))))  # 0.32, 0.0042, 0.00001: never 1e-05
-    return f"{value:.{decimals}f}".rstrip("0").rstrip(".")
 
 
 class VolumeAxis(PaneAxis):

@@ -6,18 +6,29 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
 from tradedash.core.market.candles import CandleView
 from tradedash.core.chart.chart_state import IndicatorState
 from tradedash.core.chart.indicators import LiveIndicator, Placement, indicator_spec
 from tradedash.core.chart.price_scale import PriceScale
 
-__all__ = ["IndicatorLayer", "describe"]
+__all__ = ["IndicatorLayer", "describe", "style_legend"]
 
 #: Horizontal guide lines drawn in a pane, by indicator name.
 _GUIDES = {"rsi": (30.0, 70.0), "macd": (0.0,)}
 #: Panes whose axis is fixed, not fitted to the values in view.
 _FIXED_RANGES = {"rsi": (0.0, 100.0)}
+
+
+def style_legend(legend: pg.LegendItem, text: str, backdrop: str | None) -> None:
+    """Legend names in ``text``, on a box of ``backdrop`` (the chart's background, a little see-through)
+    so that they stay readable over the candles and lines they sit on; no box without a backdrop."""
+    legend.setLabelTextColor(text)
+    if backdrop is not None:
+        fill = QColor(backdrop)
+        fill.setAlpha(210)
+        legend.setBrush(pg.mkBrush(fill))
 
 
 def describe(state: IndicatorState) -> str:
@@ -57,7 +68,7 @@ class IndicatorLayer:
         self.price_plot = price_plot
         self.pane = pane
         self.plot = pane if pane is not None else price_plot
-        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.curves: dict[str, pg.PlotCurveItem] = {}
         self.histogram: pg.BarGraphItem | None = None
         self.guides: list[pg.InfiniteLine] = []
         self._drawn: dict[str, np.ndarray] = {}
@@ -66,7 +77,7 @@ class IndicatorLayer:
                 self.histogram = pg.BarGraphItem(x=[0.0], height=[0.0], width=1.0)
                 self.plot.addItem(self.histogram)
                 continue
-            curve = pg.PlotDataItem()
+            curve = pg.PlotCurveItem()  # not a PlotDataItem: a tenth of its cost per setData, and nothing of it used
             curve.setZValue(5)
             self.plot.addItem(curve)
             self.curves[output] = curve
@@ -75,8 +86,8 @@ class IndicatorLayer:
             legend.setParentItem(pane.getViewBox())
         self.legend = legend
         if legend is not None:
-            first = next(iter(self.curves.values()), self.histogram)
-            legend.addItem(first, describe(state))
+            for item, name in self._legend_entries():
+                legend.addItem(item, name)
         for level in _GUIDES.get(self.spec.name, ()):
             guide = pg.InfiniteLine(pos=level, angle=0, movable=False)
             self.plot.addItem(guide, ignoreBounds=True)
@@ -85,11 +96,24 @@ class IndicatorLayer:
             pane.getAxis("right").setTicks([[(level, f"{level:g}") for level in _GUIDES.get(self.spec.name, ())]])
         self.set_colours()
 
+    def _legend_entries(self) -> list[tuple[pg.GraphicsObject, str]]:
+        """The legend's lines: the indicator's name by its first line; in a pane of its own, each
+        further line by its output's name too (MACD's signal and histogram), which its colour alone
+        would not tell. An overlay's further lines (Bollinger's bands) are one indicator's parts."""
+        items = [*(self.curves[o] if o in self.curves else self.histogram for o in self.spec.outputs)]
+        entries = [(items[0], describe(self.state))]
+        if self.pane is not None:
+            entries += [(item, output) for item, output in zip(items[1:], self.spec.outputs[1:], strict=True)]
+        return entries
+
     @property
     def is_overlay(self) -> bool:
         return self.spec.placement is Placement.OVERLAY
 
-    def set_colours(self, muted: str = "#888888", up: str = "#26a69a", down: str = "#ef5350") -> None:
+    def set_colours(
+        self, muted: str = "#888888", up: str = "#26a69a", down: str = "#ef5350", backdrop: str | None = None
+    ) -> None:
+        """Draw in the theme's colours; the legend's names in ``muted`` on ``backdrop`` (see :func:`style_legend`)."""
         settings = self.state.settings
         colour = settings.get("colour", "#1f77b4")
         for output, curve in self.curves.items():
@@ -108,7 +132,7 @@ class IndicatorLayer:
             guide.setPen(pg.mkPen(muted, style=Qt.PenStyle.DotLine))
         self._colours = (muted, up, down)
         if self.legend is not None:
-            self.legend.setLabelTextColor(muted)
+            style_legend(self.legend, muted, backdrop)
 
     def update(self, bars: CandleView, first: int, x: np.ndarray, scale: PriceScale | None, width: float) -> None:
         self.live.sync(bars)
@@ -142,8 +166,8 @@ class IndicatorLayer:
 
     def remove(self) -> None:
         if self.legend is not None:
-            first = next(iter(self.curves.values()), self.histogram)
-            self.legend.removeItem(first)  # a pane's own legend goes with the pane
+            for item, _ in self._legend_entries():
+                self.legend.removeItem(item)  # a pane's own legend goes with the pane
             self.legend = None
         for item in [*self.curves.values(), *self.guides, *([self.histogram] if self.histogram is not None else [])]:
             self.plot.removeItem(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtWidgets import QDialog, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget
 
 from tradedash.core.chart.symbol_search import search
 from tradedash.ui.running_feed import RunningFeed, SymbolRef
@@ -58,7 +58,8 @@ class SymbolSearchPopup(QDialog):
     Contract: typing filters (prefix, substring, then fuzzy matches; see
     :mod:`tradedash.core.chart.symbol_search`); Up/Down (and Page keys) move the
     selection while the focus stays in the filter; Enter or a double click
-    emits ``chosen(SymbolRef)`` and closes; Esc closes without choosing.
+    emits ``chosen(SymbolRef)`` and closes; Esc closes without choosing. When nothing
+    matches, a line under the filter says so (:attr:`note`), and says when no feed has a symbol yet.
     """
 
     chosen = Signal(object)
@@ -79,7 +80,10 @@ class SymbolSearchPopup(QDialog):
         self.table.doubleClicked.connect(lambda index: self._choose(index.row()))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
         layout.addWidget(self.filter)
+        layout.addWidget(self.note)
         layout.addWidget(self.table)
         self.resize(360, 320)
         self.filter.textChanged.connect(self._filter)
@@ -90,6 +94,13 @@ class SymbolSearchPopup(QDialog):
         self.model.set_query(text)
         if self.model.matches:
             self.table.selectRow(0)
+            self.note.hide()
+            return
+        if text.strip():
+            self.note.setText(f"No symbol of any feed matches “{text.strip()}”.")
+        else:
+            self.note.setText("No feed lists a symbol yet: a feed's symbols appear once it connects.")
+        self.note.show()
 
     def current(self) -> SymbolRef | None:
         """The selected match (None when nothing matches)."""

@@ -39,7 +39,8 @@ class DepthPanel(QWidget):
     waiting for a snapshot is drawn in the muted colour. ``curve`` is the last
     curve drawn (None before any book). With the mouse over the chart a dotted
     line marks its price and ``hover`` says what a market order reaching it
-    would meet (:meth:`hover_text`); both go when the mouse leaves.
+    would meet (:meth:`hover_text`), across the top of the plot; both go when
+    the mouse leaves.
     """
 
     def __init__(self, theme: Theme) -> None:
@@ -52,15 +53,13 @@ class DepthPanel(QWidget):
         self.curve: DepthCurve | None = None
 
         self.caption = QLabel("No symbol")
-        self.hover = QLabel()
         self.depth_box = QComboBox()
         for choice in DEPTH_CHOICES:
             self.depth_box.addItem("All levels" if choice is None else f"{choice} levels", choice)
         self.depth_box.setCurrentIndex(DEPTH_CHOICES.index(DEFAULT_DEPTH))
         self.depth_box.currentIndexChanged.connect(lambda i: self.set_depth(self.depth_box.itemData(i)))
         top = QHBoxLayout()
-        top.addWidget(self.caption)
-        top.addWidget(self.hover, 1, Qt.AlignmentFlag.AlignRight)
+        top.addWidget(self.caption, 1)
         top.addWidget(self.depth_box)
 
         self.plot = pg.PlotWidget(axisItems={"bottom": _ThousandsAxis("bottom"), "left": _ThousandsAxis("left")})
@@ -76,6 +75,12 @@ class DepthPanel(QWidget):
         self.cursor_line = pg.InfiniteLine(angle=90, movable=False)
         self.cursor_line.hide()
         self.plot.addItem(self.cursor_line, ignoreBounds=True)
+        #: What the mouse points at, across the top of the plot (a box of the background, hidden without text).
+        self.hover = pg.TextItem(anchor=(0.5, 0.0))
+        view = self.plot.getPlotItem().getViewBox()
+        self.hover.setParentItem(view)
+        view.sigResized.connect(lambda box: self.hover.setPos(box.width() / 2, 2))
+        self.hover.hide()
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.plot.viewport().installEventFilter(self)
 
@@ -109,7 +114,10 @@ class DepthPanel(QWidget):
         self._theme = theme
         self.plot.setBackground(theme.base)
         self.cursor_line.setPen(pg.mkPen(theme.text, style=Qt.PenStyle.DotLine))
-        self.hover.setStyleSheet(f"color: {theme.muted};")
+        fill = QColor(theme.base)
+        fill.setAlpha(210)
+        self.hover.fill = pg.mkBrush(fill)
+        self.hover.setColor(theme.text)
         self._painted = ()
         self.refresh()
 
@@ -131,11 +139,13 @@ class DepthPanel(QWidget):
         price = float(view.mapSceneToView(position).x())
         self.cursor_line.setValue(price)
         self.cursor_line.show()
-        self.hover.setText(self.hover_text(price))
+        text = self.hover_text(price)
+        self.hover.setText(text)
+        self.hover.setVisible(bool(text))
 
     def _hide_hover(self) -> None:
         self.cursor_line.hide()
-        self.hover.clear()
+        self.hover.hide()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Leave:

@@ -126,6 +126,27 @@ def test_later_connections_name_listed_streams_in_the_combined_url():
     assert wire.Subscription("trades", "BNBBTC") in session.confirmed  # named in the URL: carried at once
 
 
+def test_a_symbol_exchange_info_does_not_list_is_named_once_as_an_error():
+    session, clock, _ = make(subs("trades,book", "BNBBTC", "NOPEBTC"))
+    connect(session, clock, "BNBBTC")
+    said = "not listed by Binance (exchangeInfo), asked for all the same: NOPEBTC"
+    assert session.stats.last_error == said
+    session.connection_lost(error="cut")
+    session.backoff_started(0.0)
+    connect(session, clock)
+    assert [e for e in session.stats.last_errors if e.startswith("not listed")] == [said]  # not again per reconnect
+
+
+def test_a_protocol_v1_server_greeting_a_binance_feed_stops_it_saying_so():
+    session, clock, _ = make(subs("trades", "BNBBTC"))
+    session.connect_started()
+    session.receive_frame(wire.encode(wire.Hello(version=wire.PROTOCOL_VERSION, server="mock", heartbeat_interval=1.0)))
+    assert session.fatal_reason is not None and "speaks TradeDash protocol v1, not Binance" in session.fatal_reason
+    assert session.state is FeedState.CLOSED
+    session.receive_frame(b'{"type":"heartbeat","server_time":1}')  # until the close: read as nothing
+    assert session.stats.malformed == 0 and session.fatal_reason.startswith("the server speaks")
+
+
 def test_an_error_reply_drops_only_unlisted_symbols_and_asks_again_for_the_rest():
     session, clock, _ = make(subs("trades", "BNBBTC", "NOPEBTC"))
     _, [request] = connect(session, clock, "BNBBTC")

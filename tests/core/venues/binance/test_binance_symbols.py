@@ -60,3 +60,21 @@ def test_directory_resolves_what_a_user_types():
     assert directory.resolve("ETH-BTC").name == "ETHBTC"
     for text in ("BTC-ETH", "XRPUSDT", "", "BTC-", "-USDT"):
         assert directory.resolve(text) is None, text
+
+
+def test_the_symbol_list_a_venue_reads_over_rest_before_connecting():
+    import pytest
+
+    from tradedash.core.venues.binance.symbols import listed_symbols
+    from tradedash.core.venues.registry import venue_of
+
+    body = json.loads(example("rest exchangeInfo"))
+    body["symbols"][0]["filters"] = [json.loads(example("PRICE_FILTER")), json.loads(example("LOT_SIZE"))]
+    assert listed_symbols(json.dumps(body).encode()) == [wire.SymbolInfo("ETHBTC", 1e-6, 0.001)]
+    with pytest.raises(ValueError, match="error -1121: Invalid symbol"):
+        listed_symbols(example("rest error").encode())
+    binance = venue_of("binance")
+    assert binance.symbol_list_url("https://api.binance.com/ ") == "https://api.binance.com/api/v3/exchangeInfo"
+    assert binance.symbol_list_url("") is None and binance.symbol_list_url("wss://x") is None
+    assert binance.parse_symbol_list(json.dumps(body).encode())[0].symbol == "ETHBTC"
+    assert venue_of("tradedash").symbol_list_url("http://127.0.0.1:8765") is None  # lists its symbols once connected

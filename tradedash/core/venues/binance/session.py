@@ -109,6 +109,7 @@ class BinanceSession(FeedSession):
         if symbols is not None:
             self.symbols = list(symbols)
         self._resyncing_books: set[str] = set()
+        self._unlisted_said: set[str] = set()  # symbols already named as not listed
         self._history: dict[int, wire.HistoryRequest] = {}  # klines fetches under way
         #: REST requests waiting for the request-weight budget.
         self.rest = RestQueue(weight_budget or WeightBudget())
@@ -125,11 +126,13 @@ class BinanceSession(FeedSession):
 
     def connect_started(self) -> None:
         super().connect_started()
+        self._decode = self._decode_first
         for sync in self.books.values():
             sync.reset()
         self._tickets.clear()
         self._resyncing_books.clear()
         self.rest.clear()  # (the books start over, history requests failed with the connection)
+        self._history.clear()
 
     def connection_opened(self, now: float) -> None:
         super().connection_opened(now)
@@ -138,6 +141,23 @@ class BinanceSession(FeedSession):
         else:
             request = exchange_info_request()
             self.rest.submit(FetchSnapshot(EXCHANGE_INFO, self.rest_url + request.path), request.weight)
+
+    def _decode_first(self, frame: bytes | bytearray) -> object:
+        """Decode a connection's first frame; one that is TradeDash protocol v1's ``hello`` means the
+        URL is a protocol v1 server, not Binance: the feed stops, saying so (retrying cannot help)."""
+        self._decode = decode_frame
+        try:
+            return decode_frame(frame)
+        except BinanceError:
+            if _is_v1_hello(frame):
+                self.fail(
+                    "the server speaks TradeDash protocol v1, not Binance's streams: "
+                    'choose the venue "tradedash" for it, or a Binance stream URL'
+                )
+                self._close_connection(1002, "not a Binance stream endpoint")
+                self._decode = _unread  # said once, as the reason: no malformed frame per heartbeat until the close
+                return []
+            raise
 
     # --- Subscriptions -------------------------------------------------------------------
 
@@ -150,6 +170,8 @@ class BinanceSession(FeedSession):
             self._resyncing_books.discard(symbol)
 
     def _request_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
+        if op == "subscribe" and self._symbols_read and self.symbols:
+            self._say_unlisted(subscriptions)
         if op == "subscribe" and self._in_url:
             named, self._in_url = subscriptions & self._in_url, set()
             self.confirmed |= named
@@ -162,6 +184,18 @@ class BinanceSession(FeedSession):
             request_id = self._next_id()
             self._track(request_id, op, part)
             self._send(encode_request(StreamRequest(method, list(streams_of(part)), request_id)))
+
+    def _say_unlisted(self, subscriptions: set[wire.Subscription]) -> None:
+        """Name, once each, the symbols of ``subscriptions`` that ``exchangeInfo`` does not list: they are
+        asked for all the same (the list may be older than a new symbol), but Binance accepts a stream of
+        any name and may never send a thing on it, so the user learns why nothing comes."""
+        listed = {info.symbol for info in self.symbols}
+        unlisted = sorted({s.symbol for s in subscriptions if s.symbol not in listed} - self._unlisted_said)
+        if unlisted:
+            self._unlisted_said.update(unlisted)
+            text = f"not listed by Binance (exchangeInfo), asked for all the same: {', '.join(unlisted)}"
+            self.stats.record_error(text)
+            log.warning("feed %s: %s", self.name, text)
 
     # --- Frames ----------------------------------------------------------------------------
 
@@ -236,7 +270,10 @@ class BinanceSession(FeedSession):
         return super().wants_to_send() or bool(self.rest)
 
     def end_burst(self, now: float) -> bool:
-        return super().end_burst(now) or bool(self.rest)
+        if super().end_burst(now):
+            return True
+        release = self.rest.next_release() if self.rest else None
+        return release is not None and release <= now
 
     def next_deadline(self) -> float | None:
         deadline = super().next_deadline()
@@ -329,6 +366,18 @@ class BinanceSession(FeedSession):
         if self._connected and not self._established:
             self._subscribe_all()
 
+
+
+def _unread(frame: bytes | bytearray) -> list[object]:
+    """The frames a connection still brings after its feed stopped: none is read."""
+    return []
+
+
+def _is_v1_hello(frame: bytes | bytearray) -> bool:
+    try:
+        return any(isinstance(message, wire.Hello) for message in wire.decode_server_frame(bytes(frame)))
+    except wire.WireError:
+        return False
 
 
 def _order(subscription: wire.Subscription) -> tuple[str, str]:

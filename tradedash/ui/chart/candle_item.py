@@ -18,7 +18,8 @@ class CandleItem(pg.GraphicsObject):
     """Draws OHLC bars: wick from low to high, body from open to close, up and down coloured.
 
     Contract: created once per chart; ``set_candles()`` asks for one repaint.
-    ``width`` is the bar width in x units (seconds). The older bars are one
+    ``width`` is the bar width in x units (seconds); ``bars`` is what it was
+    last given to draw. The older bars are one
     picture, kept while they are the same bars with the same values; the
     newest bar (the live one, which changes on every trade) is a picture of
     its own, so a live update redraws one bar, not all of them.
@@ -31,6 +32,7 @@ class CandleItem(pg.GraphicsObject):
         self._older_key: tuple | None = None
         self._bounds = QRectF()
         self._colours = (QColor(up), QColor(down))
+        self.bars: CandleView | None = None
         self.older_builds = 0  # how often the older bars' picture was rebuilt (for tests and benchmarks)
 
     def set_colours(self, up: str, down: str) -> None:
@@ -40,6 +42,7 @@ class CandleItem(pg.GraphicsObject):
     def set_candles(self, candles: CandleView, width: float) -> None:
         """Draw ``candles`` (bars start at ``candles.time``, in seconds) ``width`` seconds wide."""
         self.prepareGeometryChange()
+        self.bars = candles
         count = len(candles.time)
         older = CandleView(*(array[: count - 1] for array in candles)) if count else candles
         key = (width, *(array.tobytes() for array in (older.time, older.open, older.high, older.low, older.close)))

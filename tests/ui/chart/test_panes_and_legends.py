@@ -1,4 +1,4 @@
-"""The axes of the panes below the price (volume, indicators): few labels, short numbers, none outside the pane."""
+"""The panes below the price (volume, indicators): few labels, short numbers, none outside the pane; legends readable over what they sit on."""
 
 from __future__ import annotations
 
@@ -37,3 +37,31 @@ def test_the_rsi_pane_is_labelled_at_30_and_70_only(qtbot, theme):
     assert rsi._tickLevels == [[(30.0, "30"), (70.0, "70")]]
     assert macd._tickLevels is None  # fitted to its values
     assert isinstance(chart.price_plot.getAxis("right"), pg.AxisItem)
+
+
+def test_legends_sit_on_a_box_of_the_charts_background(qtbot, theme):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    chart.add_indicator(IndicatorState.of("sma"))
+    chart.add_indicator(IndicatorState.of("rsi"))
+    rsi = chart.layers[1]
+    for legend in (chart.plots.legend, rsi.legend):
+        brush = legend.opts["brush"]
+        assert brush.color().name() == theme.base and 0 < brush.color().alpha() < 255  # readable over the lines
+        assert legend.opts["labelTextColor"].name() == theme.muted
+
+
+def test_a_pane_of_several_lines_names_each_in_its_legend_and_an_overlays_bands_stay_one_entry(qtbot, theme):
+    chart = PriceChart(theme)
+    qtbot.addWidget(chart)
+    chart.add_indicator(IndicatorState.of("bollinger"))
+    chart.add_indicator(IndicatorState.of("macd"))
+    bollinger, macd = chart.layers
+    names = [label.text for _, label in macd.legend.items]
+    assert len(names) == 3 and names[0].startswith("MACD") and names[1:] == ["signal", "histogram"]
+    overlay_names = [label.text for _, label in chart.plots.legend.items]
+    assert len(overlay_names) == 1 and overlay_names[0].startswith("Bollinger")  # three bands, one indicator
+    chart.remove_indicator(1)
+    assert macd.legend is None and macd.curves == {}
+    chart.remove_indicator(0)
+    assert chart.plots.legend.items == []
