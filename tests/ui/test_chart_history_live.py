@@ -1,6 +1,6 @@
-"""End to end: the app fills the chart's history through the protocol's history op, joins it to the live
-bars without a seam, keeps it on disk, and after a restart asks only for what is new; the embedded
-exchange's bars (a new market each start) are not kept."""
+"""End to end: the app on its embedded exchange (port 0) fills the chart's history through the protocol's
+history op, joins it to the live bars without a seam, keeps it on disk, and after a restart asks only for
+what is new."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 from tests.support.waiting import wait_for as until
 
-from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tradedash.app import AppOptions, Dashboard
 from tradedash.core.chart.candle_store import CANDLE_FILE, SeriesKey
 from tradedash.core.feed.lifecycle import FeedState
@@ -28,17 +27,16 @@ channels = ["ticker", "trades", "candles:1m"]
 """
 
 
-def _dashboard(tmp_path: Path, url: str | None = None) -> Dashboard:
+def _dashboard(tmp_path: Path) -> Dashboard:
     config = tmp_path / "config.toml"
-    config.write_text(CONFIG + (f'url = "{url}"\n' if url else ""))
+    if not config.exists():
+        config.write_text(CONFIG)
     return Dashboard(AppOptions(config_path=config, log_path=tmp_path / "tradedash.log", exchange_rate=20.0))
 
 
 def test_the_chart_fills_its_history_from_the_exchange_and_a_restart_asks_only_for_what_is_new(qt_async, tmp_path):
-    """Against an exchange that outlives the app (one market across both runs)."""
-
-    async def first_run(url: str):
-        dashboard = _dashboard(tmp_path, url)
+    async def first_run():
+        dashboard = _dashboard(tmp_path)
         await dashboard.start(show=False)
         try:
             chart = dashboard.window.chart
@@ -52,15 +50,14 @@ def test_the_chart_fills_its_history_from_the_exchange_and_a_restart_asks_only_f
             joined = chart.history.tail(live, 200)
             assert np.all(np.diff(joined.start) == 60_000_000_000)  # no seam between history and live bars
             assert joined.start[-1] == live.start[-1]
-            assert dashboard.feeds[0].cache_name == f"demo {url}"
-            stored = dashboard.candles.load(SeriesKey(f"demo {url}", "BTC-USD", "1m"), 10_000)
+            stored = dashboard.candles.load(SeriesKey("demo", "BTC-USD", "1m"), 10_000)
             assert len(stored.start) >= HISTORY_BARS - 2
             return chart.loader.requests
         finally:
             await dashboard.stop()
 
-    async def second_run(url: str):
-        dashboard = _dashboard(tmp_path, url)
+    async def second_run():
+        dashboard = _dashboard(tmp_path)
         await dashboard.start(show=False)
         try:
             chart = dashboard.window.chart
@@ -71,37 +68,10 @@ def test_the_chart_fills_its_history_from_the_exchange_and_a_restart_asks_only_f
         finally:
             await dashboard.stop()
 
-    async def scenario():
-        server = ExchangeServer(ExchangeConfig(port=0, rate=20.0, symbols=["BTC-USD"]))
-        await server.start()
-        try:
-            return await first_run(server.url), await second_run(server.url)
-        finally:
-            await server.stop()
-
-    first, second = qt_async.run(scenario(), timeout=120)
-    assert first >= HISTORY_BARS // 1000  # pages of at most 1,000 bars
+    assert qt_async.run(first_run(), timeout=60) >= HISTORY_BARS // 1000  # pages of at most 1,000 bars
     assert (tmp_path / CANDLE_FILE).exists()
-    assert second <= 1  # at most one page: the minutes since the first run
+    assert qt_async.run(second_run(), timeout=60) <= 1  # at most one page: the minutes since the first run
     assert qt_async.errors == []
-
-
-def test_the_embedded_exchange_makes_a_new_market_each_start_so_its_bars_are_not_kept_on_disk(qt_async, tmp_path):
-    async def run():
-        dashboard = _dashboard(tmp_path)
-        await dashboard.start(show=False)
-        try:
-            chart = dashboard.window.chart
-            await until(lambda: chart.symbol is not None and chart.loader is not None)
-            await until(lambda: len(chart.history) >= HISTORY_BARS - 2 and not chart.loader.busy, timeout=30)
-            assert dashboard.feeds[0].cache_name is None and chart.loader.store is None
-            chart.loader.save_closed(dashboard.feeds[0].market.symbols["BTC-USD"].candles["1m"].view())
-            return dashboard.candles.load(SeriesKey("demo", "BTC-USD", "1m"), 10_000)
-        finally:
-            await dashboard.stop()
-
-    stored = qt_async.run(run(), timeout=60)
-    assert len(stored.start) == 0  # the next start's market has another past: its bars would not join these
 
 
 BINANCE_CONFIG = """\

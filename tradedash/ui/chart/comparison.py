@@ -33,9 +33,7 @@ class Comparison:
         self.interval = interval
         self.plot = plot
         self.history = BarHistory()
-        cache = feed.cache_name
-        key = SeriesKey(cache or feed.name, symbol, interval)
-        self.loader = HistoryLoader(key, self.history, store if cache is not None else None, history_fetch_of(feed.client))
+        self.loader = HistoryLoader(SeriesKey(feed.name, symbol, interval), self.history, store, history_fetch_of(feed.client))
         self.loader.load_cached(history_bars)
         self.loader.fill_recent(history_bars)
         self.curve = pg.PlotDataItem(pen=pg.mkPen(colour, width=1.5))

@@ -426,10 +426,8 @@ class PriceChart(QWidget):
         self._painted = None
         if self._feed is None or self._symbol is None:
             return
-        cache = self._feed.cache_name
-        key = SeriesKey(cache or self._feed.name, self._symbol, self.interval)
-        store = self.store if cache is not None else None  # a market made anew at this start: not kept on disk
-        self.loader = HistoryLoader(key, self.history, store, history_fetch_of(self._feed.client))
+        key = SeriesKey(self._feed.name, self._symbol, self.interval)
+        self.loader = HistoryLoader(key, self.history, self.store, history_fetch_of(self._feed.client))
         self.loader.load_cached(HISTORY_BARS)
         self.loader.fill_recent(HISTORY_BARS)
         for symbol in compared:
