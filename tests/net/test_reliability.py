@@ -20,9 +20,10 @@ from mock_exchange.process import ExchangeProcess, reusable_port
 from mock_exchange.proxy import FaultProxy
 from mock_exchange.server import ExchangeConfig, ExchangeServer
 from tests.net.support import ScriptedExchange
-from tests.support.builders import ticker
-from tests.support.waiting import wait_for
 from tests.reference_book import ReferenceBook
+from tests.support.builders import ticker
+from tests.support.spread import busiest_window
+from tests.support.waiting import wait_for
 from tradedash.core import wire
 from tradedash.core.feed.backoff import ReconnectPolicy
 from tradedash.core.feed.lifecycle import FeedState
@@ -175,16 +176,6 @@ async def test_scenario_3_backing_off_is_idle():
 # --- 4: a herd of clients loses the server ----------------------------------------------
 
 
-def _busiest_window(times: list[float], window: float = 0.1) -> int:
-    """The most of ``times`` in any ``window``-long stretch."""
-    times, start, most = sorted(times), 0, 0
-    for end, t in enumerate(times):
-        while times[start] < t - window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
-
-
 async def test_scenario_4_a_herd_of_200_clients_spreads_its_retries_and_all_come_back(tmp_path, caplog):
     """200 feeds with the app's default policy; the server is killed, down 3 s, and restarted on its port."""
     caplog.set_level(logging.ERROR)
@@ -212,7 +203,7 @@ async def test_scenario_4_a_herd_of_200_clients_spreads_its_retries_and_all_come
             await client.close()
         await asyncio.wait_for(asyncio.gather(*tasks), 30)
         await exchange.kill()
-    busiest = _busiest_window(first_retries)
+    busiest = busiest_window(first_retries)
     spread = max(first_retries) - min(first_retries)
     print(f"scenario 4: {busiest} of {herd} first retries ({busiest / herd:.0%}) in the busiest 100 ms, "
           f"spread over {spread * 1000:.0f} ms; the last client live {last_live * 1000:.0f} ms after the server listened again")

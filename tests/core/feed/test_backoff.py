@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.spread import busiest_window
 from tradedash.core.feed.backoff import ReconnectPolicy
 
 policies = st.builds(
@@ -58,21 +59,11 @@ def test_nonsense_policies_are_refused(kwargs):
         ReconnectPolicy(**kwargs)
 
 
-def _busiest_window(times: list[float], window: float = 0.1) -> int:
-    """The most of ``times`` in any ``window``-long stretch."""
-    times, start, most = sorted(times), 0, 0
-    for end, t in enumerate(times):
-        while times[start] < t - window:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
-
-
 def test_a_crowd_that_lost_its_server_spreads_its_first_retries():
     policy = ReconnectPolicy()
     rng = random.Random(4)
     first = [next(policy.delays(rng, lost=True)) for _ in range(200)]
-    assert _busiest_window(first) <= 40  # at most 20 % of 200 in any 100 ms
+    assert busiest_window(first) <= 40  # at most 20 % of 200 in any 100 ms
     assert max(first) <= policy.cap
 
 
@@ -88,4 +79,4 @@ def test_an_announced_shutdown_is_jittered_not_at_delay_0_for_everyone():
     rng = random.Random(1)
     delays = [policy.shutdown_delay(rng) for _ in range(200)]
     assert max(delays) <= policy.shutdown_spread <= 0.5  # live within half a second (scenario 2)
-    assert len({round(d, 3) for d in delays}) > 150 and _busiest_window(delays) < 100
+    assert len({round(d, 3) for d in delays}) > 150 and busiest_window(delays) < 100
