@@ -44,6 +44,7 @@ DEFAULT_REST_URL = "https://api.binance.com"
 EXCHANGE_INFO = ""
 #: Binance's error code for a request it cannot carry out (an invalid stream name among them).
 _INVALID_REQUEST = 2
+_APPLIED = SyncOutcome.APPLIED
 
 
 class BinanceSession(FeedSession):
@@ -109,6 +110,7 @@ class BinanceSession(FeedSession):
         if symbols is not None:
             self.symbols = list(symbols)
         self._resyncing_books: set[str] = set()
+        self._book_subscriptions: dict[str, wire.Subscription] = {}  # symbol -> ("book", symbol), made once
         self._unlisted_said: set[str] = set()  # symbols already named as not listed
         self._history: dict[int, wire.HistoryRequest] = {}  # klines fetches under way
         #: REST requests waiting for the request-weight budget.
@@ -218,7 +220,12 @@ class BinanceSession(FeedSession):
 
     def _depth(self, event: DepthUpdate) -> None:
         symbol = event.symbol
-        if wire.Subscription("book", symbol) not in self.subscriptions:
+        book = self._book_subscriptions.get(symbol)
+        if book is None:
+            book = wire.Subscription("book", symbol)
+            if book in self.subscriptions:
+                self._book_subscriptions[symbol] = book  # (kept for the symbols subscribed only)
+        if book not in self.subscriptions:
             if symbol not in self._wanted_symbols:  # (late updates of a book just unsubscribed are expected)
                 self._malformed(f"a depth update of {symbol!r}, whose book is not subscribed")
             return
@@ -230,7 +237,7 @@ class BinanceSession(FeedSession):
     def _settle(self, sync: BookSync, outcome: SyncOutcome) -> None:
         """Pass on what ``sync`` produced (book messages to the market, fetches to the pump)."""
         symbol = sync.symbol
-        if outcome in RESYNC_CAUSES:
+        if outcome is not _APPLIED and outcome in RESYNC_CAUSES:
             log.info("feed %s: %s book: %s, resyncing", self.name, symbol, outcome.value)
             self.stats.record_error(f"{symbol} book: {outcome.value}")
             self.stats.record_book_outcome(symbol, BookOutcome.GAP)  # (feed health's Gaps)
@@ -245,7 +252,7 @@ class BinanceSession(FeedSession):
                 self.rest.submit(FetchSnapshot(symbol, self.rest_url + request.path), request.weight)
             else:
                 self._deliver(out)
-        if sync.synced and symbol in self._resyncing_books:
+        if symbol in self._resyncing_books and sync.synced:
             self._resyncing_books.discard(symbol)
             self.stats.record_book_outcome(symbol, BookOutcome.RESYNCED)  # (feed health's Resyncs)
             if not self._resyncing_books:
