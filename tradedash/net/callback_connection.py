@@ -1,4 +1,4 @@
-"""A websockets client connection that hands each message to a callback as soon as it is parsed."""
+"""A websockets client connection that hands each message to a callback as soon as it is read."""
 
 from __future__ import annotations
 
@@ -56,8 +56,8 @@ class CallbackConnection(ClientConnection):
       tells when the connection is over and ``protocol.close_exc`` how.
     - Once the connection is open, without extensions (no permessage-deflate),
       the bytes read are cut into frames here (RFC 6455, section 5.2): an
-      unfragmented, unmasked text frame within ``max_size`` is handed on at
-      once; every other frame (control frames, fragments, binary, anything
+      unfragmented, unmasked text frame shorter than 64 KiB and within
+      ``max_size`` is handed on at once; every other frame (control frames, fragments, binary, anything
       malformed or too big) goes to websockets whole, so it answers, joins or
       fails the connection exactly as it would have. websockets' parser only
       ever sees whole frames then, so it stays between two frames.
