@@ -442,10 +442,10 @@ def test_a_read_whose_connection_ends_before_it_went_is_taken_over_by_a_waiting_
     (first, second), clock, shared = shared_sessions(subs("trades", "BNBBTC"), subs("trades", "ETHBTC"))
     first.rest.budget.back_off(30.0, clock.now)  # a 429's Retry-After: the read waits in the first one's queue
     assert sent(first, clock) == [] and len(first.rest) == 1
-    first.connection_lost(error="drop")
+    first.connection_lost(error="drop")  # nothing goes out before its next connection, whose queue starts over
+    assert len(first.rest) == 0 and len(second.rest) == 1  # the second connection reads it instead, now
     first.backoff_started(1.0)
-    first.connect_started()  # its queue starts over: the read would never go
-    assert len(first.rest) == 0 and len(second.rest) == 1  # the second connection reads it instead
+    first.connect_started()
     clock.now += 30.0
     assert sent(second, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]
     first.connection_opened(clock.now)

@@ -134,7 +134,6 @@ class BinanceSession(FeedSession):
 
     def connect_started(self) -> None:
         super().connect_started()
-        self._leave_symbol_list()
         if self.symbol_list.symbols is not None:
             self.symbols = self.symbol_list.symbols  # (read by another connection, or again)
         self._decode = self._decode_first
@@ -175,13 +174,16 @@ class BinanceSession(FeedSession):
         if self._connected and not self._established:
             self._subscribe_all()
 
-    def _leave_symbol_list(self) -> None:
-        """This connection ended: stop waiting for the list, and give up reading it if the request has
-        not gone out (it never will: the queue starts over), so that another connection reads it."""
+    def connection_lost(self, *, code: int | None = None, error: str | None = None) -> bool:
+        """As :meth:`FeedSession.connection_lost`; besides, stop waiting for the symbol list, and give up
+        reading it if the request has not gone out (it never will: nothing is sent until the next
+        connection, whose queue starts over), so that another connection reads it at once."""
+        at_once = super().connection_lost(code=code, error=error)
         self.symbol_list.stop_waiting(self)
         if self._list_fetch is not None and self.rest.withdraw(self._list_fetch):
             self._list_fetch = None
             self.symbol_list.give_up(self)
+        return at_once
 
     def closed(self) -> None:
         super().closed()
