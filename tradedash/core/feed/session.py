@@ -712,7 +712,7 @@ class FeedSession(abc.ABC):
         up, quiet until the burst's oldest message is at most :attr:`late_limit` late."""
         if self._discarding:
             return FeedEvent.QUIET  # frames too old to show: stale until the new connection
-        latency = self.stats.last_latency()
+        latency = self.stats.last_burst_lag()
         if latency is None or latency > self.late_limit:
             return FeedEvent.QUIET
         self._held = False
