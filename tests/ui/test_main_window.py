@@ -163,6 +163,53 @@ def test_the_watchlist_selection_survives_apply_and_a_feed_restart(qtbot, feed, 
     assert window._shown_feed is restarted
 
 
+def test_a_restarted_feed_keeps_the_chart_while_another_feed_has_rows(qtbot, tmp_path):
+    """Apply of a new URL restarts the charted feed: until its first message the other feed's rows are
+    the only ones, and the chart must wait for its own symbol, not jump to the first of them."""
+    demo, other = make_feed("demo"), make_feed("other")
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    window = MainWindow([demo, other], Config(feeds=[demo.config, other.config]), settings)
+    qtbot.addWidget(window)
+    demo.market.apply(ticker("BTC-USD", 100.0))
+    other.market.apply(ticker("SOL-USD", 20.0))
+    window.refresh()
+    window.watchlist.select(SymbolRef("other", "SOL-USD"))
+    assert window.chart.symbol == ("other", "SOL-USD")
+    restarted = make_feed("other")
+    window.feeds[:] = [demo, restarted]
+    window.refresh()
+    assert window.chart.symbol == ("other", "SOL-USD") and window.chart.feed is restarted
+    assert window.book.model.symbol == "SOL-USD"
+    restarted.market.apply(ticker("SOL-USD", 21.0))
+    window.refresh()
+    assert _selected(window) == [SymbolRef("other", "SOL-USD")]
+
+
+def test_the_saved_symbol_of_a_feed_slower_to_start_is_shown_at_start(qtbot, tmp_path):
+    """The config names the chart's symbol; the first rows to come are another feed's."""
+    demo, other = make_feed("demo"), make_feed("other")
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    config = Config(feeds=[demo.config, other.config], chart={"feed": "other", "symbol": "SOL-USD"})
+    window = MainWindow([demo, other], config, settings)
+    qtbot.addWidget(window)
+    demo.market.apply(ticker("BTC-USD", 100.0))
+    window.refresh()
+    assert window.chart.symbol == ("other", "SOL-USD")
+    other.market.apply(ticker("SOL-USD", 20.0))
+    window.refresh()
+    assert _selected(window) == [SymbolRef("other", "SOL-USD")]
+
+
+def test_a_saved_symbol_no_longer_subscribed_gives_way_to_the_first_row(qtbot, tmp_path):
+    demo = make_feed("demo")
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    window = MainWindow([demo], Config(feeds=[demo.config], chart={"feed": "gone", "symbol": "X"}), settings)
+    qtbot.addWidget(window)
+    demo.market.apply(ticker("BTC-USD", 100.0))
+    window.refresh()
+    assert window.chart.symbol == ("demo", "BTC-USD")
+
+
 def _selected(window: MainWindow) -> list[SymbolRef]:
     rows = window.watchlist.table.selectionModel().selectedRows()
     return [window.watchlist._ref(index) for index in rows]

@@ -530,9 +530,11 @@ class MainWindow(QMainWindow):
         self.depth.set_symbol(feed, ref.symbol)
 
     def _show_again_or_first(self) -> None:
-        """The shown symbol again if its feed came back under the same name, else the first row."""
+        """The shown (or saved) symbol again if a feed of that name runs and subscribes to it, even
+        before its first message (a restarted or slower feed: another feed's rows may come first),
+        else the first row."""
         shown = self.focused_chart.symbol or self._wanted_symbol
-        if shown is not None and self.watchlist_model.row_of(shown) >= 0:
+        if shown is not None and (self.watchlist_model.row_of(shown) >= 0 or self._subscribed(shown)):
             ref = shown
         elif self.watchlist_model.rowCount():
             ref = self.watchlist_model.ref_at(0)
@@ -540,6 +542,9 @@ class MainWindow(QMainWindow):
             return
         self.watchlist.select(ref)
         self.show_symbol(ref)
+
+    def _subscribed(self, ref: SymbolRef) -> bool:
+        return any(feed.name == ref.feed and ref.symbol in feed.config.symbols for feed in self.feeds)
 
     def _restore_chart_state(self, config: Config) -> None:
         """Show the chart as the config left it (interval, mode, scale, indicators; its symbol once listed)."""
