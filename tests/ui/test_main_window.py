@@ -6,7 +6,7 @@ import msgspec
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
-from ui_helpers import make_feed
+from ui_helpers import make_binance_feed, make_feed
 
 from tests.support.builders import ticker, trade
 from tradedash.config import Config
@@ -208,6 +208,31 @@ def test_a_saved_symbol_no_longer_subscribed_gives_way_to_the_first_row(qtbot, t
     demo.market.apply(ticker("BTC-USD", 100.0))
     window.refresh()
     assert window.chart.symbol == ("demo", "BTC-USD")
+
+
+def test_a_binance_symbol_is_named_alike_in_every_panel_and_the_search(qtbot, feed, tmp_path):
+    """The watchlist's form (``BTC-USDT · Binance``) in the chart's title, the book's and the depth
+    chart's captions and the symbol search, not the venue's ``BTCUSDT`` beside it."""
+    binance = make_binance_feed()
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    window = MainWindow([feed, binance], Config(feeds=[feed.config, binance.config]), settings)
+    qtbot.addWidget(window)
+    binance.market.apply(ticker("BTCUSDT", 64000.0))
+    window.refresh()
+    window.show_symbol(SymbolRef("binance", "BTCUSDT"))
+    window.refresh()
+    assert window.watchlist_model.index(0, 0).data().startswith("BTC-USDT · Binance")
+    assert window.chart.toolbar.title.text() == "BTC-USDT · Binance"
+    assert window.book.caption.text().startswith("<b>BTC-USDT · Binance</b>")
+    window.depth.refresh()
+    assert window.depth.caption.text().startswith("BTC-USDT · Binance")
+    popup = window.open_symbol_search()
+    popup.filter.setText("btcusdt")
+    assert popup.model.index(0, 0).data() == "BTC-USDT · Binance" and popup.current() == ("binance", "BTCUSDT")
+    popup.close()
+    window.show_symbol(SymbolRef("demo", "BTC-USD"))  # protocol v1's names as they are
+    window.refresh()
+    assert window.chart.toolbar.title.text() == "BTC-USD"
 
 
 def _selected(window: MainWindow) -> list[SymbolRef]:

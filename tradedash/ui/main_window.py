@@ -439,7 +439,7 @@ class MainWindow(QMainWindow):
     def open_symbol_search(self) -> SymbolSearchPopup:
         """The quick symbol search over every feed's symbols; the one chosen opens in the focused chart
         (see :meth:`open_searched_symbol`)."""
-        popup = SymbolSearchPopup(lambda: searchable_symbols(self.feeds), self)
+        popup = SymbolSearchPopup(lambda: searchable_symbols(self.feeds), self, label=self._label)
         popup.chosen.connect(self.open_searched_symbol)
         geometry = self.geometry()
         popup.move(geometry.center().x() - popup.width() // 2, geometry.top() + 80)
@@ -542,6 +542,10 @@ class MainWindow(QMainWindow):
             return
         self.watchlist.select(ref)
         self.show_symbol(ref)
+
+    def _label(self, ref: SymbolRef) -> str:
+        feed = next((f for f in self.feeds if f.name == ref.feed), None)
+        return feed.label(ref.symbol) if feed is not None else ref.symbol
 
     def _subscribed(self, ref: SymbolRef) -> bool:
         return any(feed.name == ref.feed and ref.symbol in feed.config.symbols for feed in self.feeds)

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from tradedash.config import FeedConfig
 from tradedash.core.feed.downtime import DowntimeLog
 from tradedash.core.market.state import MarketState, SymbolState
+from tradedash.core.venues.registry import DEFAULT_VENUE, venue_of
 from tradedash.core.wire import SymbolInfo
 from tradedash.net.feed_client import FeedClient
 from tradedash.net.sharded_feed import ShardedFeed
@@ -55,6 +56,14 @@ class RunningFeed:
         if len(listed) < len(subscribed):
             listed += sorted(symbol for symbol in subscribed - set(self.config.symbols) if symbol in known)
         return listed
+
+    def label(self, symbol: str) -> str:
+        """``symbol`` as the window shows it: a real venue's in its display form with the venue beside
+        it (``BTCUSDT`` -> ``BTC-USDT · Binance``), protocol v1's as it is."""
+        if self.config.venue == DEFAULT_VENUE:
+            return symbol
+        venue = venue_of(self.config.venue)
+        return f"{venue.display(symbol)} · {venue.label}"
 
     def symbol_state(self, symbol: str) -> SymbolState | None:
         return self.market.symbols.get(symbol)

@@ -67,6 +67,11 @@ class BookModel(ColumnTableModel):
         self._theme = theme
         self._painted = -1
 
+    @property
+    def label(self) -> str | None:
+        """The shown symbol as the window names it (:meth:`RunningFeed.label`)."""
+        return self._feed.label(self._symbol) if self._feed and self._symbol else None
+
     def set_symbol(self, feed: RunningFeed, symbol: str) -> None:
         self._feed, self._symbol, self._painted = feed, symbol, -1
         self.refresh()
@@ -245,17 +250,17 @@ class BookPanel(QWidget):
 
     def _update_caption(self) -> None:
         model = self.model
-        key = (model.symbol, model.resyncing, model.has_book)
+        key = (model.label, model.resyncing, model.has_book)
         if key == self._caption_key:
             return
         self._caption_key = key
         if model.symbol is None:
             text = "No symbol"
         elif model.resyncing:
-            text = f'<b>{model.symbol}</b> <span style="color:{self._theme.warning}">resyncing…</span>'
+            text = f'<b>{model.label}</b> <span style="color:{self._theme.warning}">resyncing…</span>'
         elif not model.has_book:
-            text = f'<b>{model.symbol}</b> <span style="color:{self._theme.muted}">no book (subscribe to "book")</span>'
+            text = f'<b>{model.label}</b> <span style="color:{self._theme.muted}">no book (subscribe to "book")</span>'
         else:
-            text = f"<b>{model.symbol}</b>"
+            text = f"<b>{model.label}</b>"
         self.caption.setText(text)
         self.table.setEnabled(not model.resyncing)

@@ -173,7 +173,7 @@ class DepthPanel(QWidget):
             self.bid_line.setData([], [])
             self.ask_line.setData([], [])
             self.mid_line.hide()
-            self.caption.setText(f"{self._symbol}: no book" if self._symbol else "No symbol")
+            self.caption.setText(f"{self._feed.label(self._symbol)}: no book" if self._feed and self._symbol else "No symbol")
             return
         curve = self.curve = depth_curve(book, self.depth)
         self._style(curve.synced)
@@ -188,4 +188,4 @@ class DepthPanel(QWidget):
             self.mid_line.show()
             mid = format_price(curve.mid, self._feed.decimals(self._symbol))
         state_text = "" if curve.synced else " (resyncing)"
-        self.caption.setText(f"{self._symbol}  mid {mid}{state_text}")
+        self.caption.setText(f"{self._feed.label(self._symbol)}  mid {mid}{state_text}")

@@ -12,7 +12,6 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from tradedash.core.market.state import SymbolState
-from tradedash.core.venues.registry import DEFAULT_VENUE, venue_of
 from tradedash.ui.formatting import HUGE, format_change_pct, format_price, format_volume
 from tradedash.ui.running_feed import RunningFeed, SymbolRef
 from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
@@ -51,14 +50,6 @@ _HEADER_TIPS = {
     "Trend": f"The last price over the last {TREND_SECONDS:.0f} seconds",
 }
 _NO_VALUES = ("—",) * (len(COLUMNS) - 2) + ("",)
-
-
-def _with_venue(symbol: str, venue_key: str) -> str:
-    """A symbol as shown: a real venue's in its display form with the venue beside it (``BTC-USDT · Binance``)."""
-    if venue_key == DEFAULT_VENUE:
-        return symbol
-    venue = venue_of(venue_key)
-    return f"{venue.display(symbol)} · {venue.label}"
 
 
 class WatchlistModel(ColumnTableModel):
@@ -137,7 +128,7 @@ class WatchlistModel(ColumnTableModel):
         return None
 
     def _row_cells(self, ref: SymbolRef, feed: RunningFeed, state: SymbolState) -> _Cells:
-        shown = _with_venue(ref.symbol, feed.config.venue)
+        shown = feed.label(ref.symbol)
         name = shown if len(self._feeds) < 2 else f"{shown}  ·  {ref.feed}"
         ticker = state.ticker
         if ticker is None:
