@@ -244,6 +244,21 @@ async def test_tape_binance_unreachable_rest_url_says_connection_refused_in_plai
     assert "<urlopen" not in err and "Traceback" not in err
 
 
+async def test_tape_binance_rest_url_without_the_dialects_path_names_the_url_in_one_line(exchange):
+    """``--rest-url`` at the exchange's root, not its /binance: the WebSocket server answers 426 with a
+    text of several lines; the user reads one line naming the URL that answered so."""
+    rest = "http" + exchange.url[2:]
+    code, out, err = await tape(
+        "--venue", "binance", "--url", f"{exchange.url}/binance", "--rest-url", rest, "--symbols", "BTCUSD",
+        "--channels", "book", "--duration", "2",
+    )
+    assert code == 4
+    [said] = [line for line in err.splitlines() if "never live" in line]
+    assert "BTCUSD snapshot: HTTP Error 426: Upgrade Required: " in said
+    assert f"({rest}/api/v3/depth)" in said and "Traceback" not in err
+    assert not any(line.startswith("You cannot") or not line.strip() for line in err.splitlines())
+
+
 async def test_a_feed_that_cannot_connect_says_why_once_while_it_retries():
     from mock_exchange.process import reusable_port
 

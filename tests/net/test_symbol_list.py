@@ -60,3 +60,21 @@ async def test_an_unreachable_host_is_said_in_plain_words_and_frees_the_budget()
     assert str(error.value) == f"{url}/api/v3/exchangeInfo: Connection refused"
     [budget] = budgets.values()
     assert budget.in_flight == 0
+
+
+async def test_https_at_a_plain_server_asks_whether_it_speaks_tls(exchange: ExchangeServer):
+    url = _rest(exchange).replace("http://", "https://")
+    with pytest.raises(SymbolListError) as error:
+        await fetch_symbol_list("binance", url)
+    assert str(error.value).startswith(f"{url}/api/v3/exchangeInfo: ")
+    assert str(error.value).endswith("(an https:// URL: does the server speak TLS?)")
+
+
+async def test_a_rest_url_that_is_no_rest_api_is_said_in_one_line(exchange: ExchangeServer):
+    """The exchange's root (its WebSocket server, not /binance) answers 426 with a text of several lines."""
+    url = exchange.url.replace("ws://", "http://")
+    with pytest.raises(SymbolListError) as error:
+        await fetch_symbol_list("binance", url)
+    said = str(error.value)
+    assert said.startswith(f"{url}/api/v3/exchangeInfo: HTTP Error 426: Upgrade Required: ")
+    assert "\n" not in said and len(said) < 300

@@ -11,6 +11,7 @@ and runs its timers. Which failures are retried is decided by
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import ssl
@@ -483,6 +484,9 @@ class FeedClient:
         except asyncio.CancelledError:  # the feed stops: the request no longer counts as under way
             self.session.rest_answered(None, {}, self._clock())
             raise
+        else:
+            if reply.failure is not None:  # which URL answered so (a REST base without its path, say)
+                reply = dataclasses.replace(reply, failure=f"{reply.failure} ({url.split('?')[0]})")
         self.session.rest_answered(reply.status, reply.headers, self._clock())
         return reply
 
