@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tradedash.core.feed.session import FeedSession, MarketSink
-from tradedash.core.venues.binance.rest import WeightBudget, exchange_info_request
+from tradedash.core.venues.binance.rest import WeightBudget, exchange_info_request, rest_base
 from tradedash.core.venues.binance.session import DEFAULT_REST_URL, DEFAULT_WS_URL, BinanceSession
 from tradedash.core.venues.binance.subscriptions import MAX_STREAMS
 from tradedash.core.venues.binance.symbols import listed_symbols
@@ -86,7 +86,7 @@ class Venue:
         return ws, ("https" + ws[3:] if ws.startswith("wss") else "http" + ws[2:]) if self.rest_url else ""
 
     def symbol_list_url(self, rest_url: str) -> str | None:
-        rest_url = rest_url.strip().rstrip("/")
+        rest_url = rest_base(rest_url)
         if not self._symbol_list_path or not rest_url.startswith(("http://", "https://")):
             return None
         return rest_url + self._symbol_list_path
