@@ -99,6 +99,7 @@ class SubscriptionDialog(QDialog):
         self.rest_edit.editingFinished.connect(self._rest_url_edited)
         self.compression_box = QCheckBox("Offer permessage-deflate compression")
         self.url_edit = QLineEdit(placeholderText=f"ws://host:port, wss://host:port or {EMBEDDED}")
+        self.url_edit.editingFinished.connect(self._url_edited)
         self.token_edit = QLineEdit(placeholderText="optional", echoMode=QLineEdit.EchoMode.Password)
         self.ca_edit = QLineEdit(placeholderText="optional, for wss:// with a private CA")
         browse = QPushButton("Browse…")
@@ -282,6 +283,12 @@ class SubscriptionDialog(QDialog):
         if self._current is not None:
             self._show_feed(self._current)
 
+    def _url_edited(self) -> None:
+        """The URL changed: the running feed's list (of the exchange it was at) may no longer hold."""
+        self._store_current()
+        if self._current is not None:
+            self._show_feed(self._current)
+
     def _want_symbol_list(self, venue: str, rest_url: str) -> None:
         """Start reading ``venue``'s list at ``rest_url`` unless it is read, failed, under way, or not to be had."""
         key = (venue, _base(rest_url))
@@ -379,10 +386,10 @@ class SubscriptionDialog(QDialog):
         return found
 
     def _listed_for(self, feed: FeedConfig) -> list[str] | None:
-        """What the running feed lists (unless the feed was switched to another venue since), else
-        what its venue listed at its REST URL when asked from here; None when nothing is known."""
-        running = {f.name: f.venue for f in self._config.feeds}
-        listed = self._listed(feed.name) if running.get(feed.name) == feed.venue else None
+        """What the running feed lists (unless the feed was pointed at another venue, URL or REST URL
+        since), else what its venue listed at its REST URL when asked from here; None when nothing is known."""
+        running = {f.name: _endpoint(f) for f in self._config.feeds}
+        listed = self._listed(feed.name) if running.get(feed.name) == _endpoint(feed) else None
         if listed is None:
             listed = self._fetched.get((feed.venue, _base(feed.rest_url)))
         return listed
@@ -398,6 +405,11 @@ class SubscriptionDialog(QDialog):
         self._config = msgspec.structs.replace(self._config, feeds=list(self._feeds))
         self.applied.emit(self._config)
         return True
+
+
+def _endpoint(feed: FeedConfig) -> tuple[str, str, str]:
+    """Where a feed reads its symbols: its venue, URL and REST URL."""
+    return feed.venue, feed.url.strip().rstrip("/"), _base(feed.rest_url)
 
 
 def _base(rest_url: str) -> str:
