@@ -57,11 +57,29 @@ def test_greys_out_while_resyncing(feed, theme, qtbot):
 
 
 def test_no_book_says_how_to_get_one(feed, theme, qtbot):
+    feed.client.set_subscriptions(wire.subscriptions_of(["ticker"], ["BTC-USD", "SOL-USD"]))
     panel = BookPanel(theme)
     qtbot.addWidget(panel)
     panel.set_symbol(feed, "SOL-USD")
     assert 'subscribe to "book"' in panel.caption.text()
     assert panel.model.index(0, 0).data() is None
+
+
+def test_a_subscribed_book_not_there_yet_is_waited_for_and_a_failed_snapshot_said(feed, theme, qtbot):
+    """Subscribed to "book" (a Binance book waits for its REST snapshot): not 'subscribe to "book"'."""
+    panel = BookPanel(theme)
+    qtbot.addWidget(panel)
+    panel.set_symbol(feed, "SOL-USD")
+    panel.refresh()
+    assert "waiting for the book" in panel.caption.text() and "subscribe" not in panel.caption.text()
+    feed.client.stats.record_error("SOL-USD snapshot: Connection refused (http://127.0.0.1:1)")
+    panel.refresh()
+    assert "snapshot failed" in panel.caption.text()
+    assert panel.caption.toolTip() == "SOL-USD snapshot: Connection refused (http://127.0.0.1:1)"
+    feed.market.apply(wire.Book(symbol="SOL-USD", seq=1, ts=T0, kind="snapshot", bids=[(1.0, 1.0)], asks=[(2.0, 1.0)],
+                                checksum=wire.book_checksum([(1.0, 1.0)], [(2.0, 1.0)])))
+    panel.refresh()
+    assert panel.caption.text() == "<b>SOL-USD</b>" and panel.caption.toolTip() == ""
 
 
 def test_a_short_panel_keeps_the_spread_in_view(feed, theme, qtbot):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from tradedash.core.chart.depth import LADDER_CHOICES, LADDER_DEFAULT
-from tradedash.core.wire import Level
+from tradedash.core.wire import Level, Subscription
 from tradedash.ui.formatting import HUGE, format_price, format_size
 from tradedash.ui.guard import shielded
 from tradedash.ui.running_feed import RunningFeed
@@ -66,6 +66,15 @@ class BookModel(ColumnTableModel):
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self._painted = -1
+
+    def book_subscribed(self) -> bool:
+        """Whether the shown symbol's feed subscribes to its book (it may still wait for it)."""
+        return bool(self._feed and self._symbol) and Subscription("book", self._symbol) in self._feed.client.subscriptions
+
+    def snapshot_error(self) -> str | None:
+        """The feed's last error when it is the shown symbol's failed book snapshot (Binance's REST depth)."""
+        error = self._feed.client.stats.last_error if self._feed else None
+        return error if error and error.startswith(f"{self._symbol} snapshot:") else None
 
     @property
     def label(self) -> str | None:
@@ -250,7 +259,9 @@ class BookPanel(QWidget):
 
     def _update_caption(self) -> None:
         model = self.model
-        key = (model.label, model.resyncing, model.has_book)
+        waiting = not model.has_book and model.book_subscribed()
+        failure = model.snapshot_error() if waiting else None
+        key = (model.label, model.resyncing, model.has_book, waiting, failure)
         if key == self._caption_key:
             return
         self._caption_key = key
@@ -258,9 +269,14 @@ class BookPanel(QWidget):
             text = "No symbol"
         elif model.resyncing:
             text = f'<b>{model.label}</b> <span style="color:{self._theme.warning}">resyncing…</span>'
+        elif failure:  # the reason, long, in the tooltip (and in feed health)
+            text = f'<b>{model.label}</b> <span style="color:{self._theme.warning}">snapshot failed, retrying…</span>'
+        elif waiting:
+            text = f'<b>{model.label}</b> <span style="color:{self._theme.muted}">waiting for the book…</span>'
         elif not model.has_book:
             text = f'<b>{model.label}</b> <span style="color:{self._theme.muted}">no book (subscribe to "book")</span>'
         else:
             text = f"<b>{model.label}</b>"
         self.caption.setText(text)
+        self.caption.setToolTip(failure or "")
         self.table.setEnabled(not model.resyncing)
