@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from tradedash.config import FeedConfig
 from tradedash.core.feed.downtime import DowntimeLog
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.core.market.state import MarketState, SymbolState
 from tradedash.core.venues.registry import DEFAULT_VENUE, venue_of
 from tradedash.core.wire import SymbolInfo
@@ -15,6 +16,9 @@ from tradedash.net.sharded_feed import ShardedFeed
 from tradedash.ui.formatting import decimals_for_tick
 
 __all__ = ["RunningFeed", "SymbolRef"]
+
+#: Feed states in which no message keeps the shown data current.
+_DOWN = frozenset((FeedState.CONNECTING, FeedState.STALE, FeedState.BACKING_OFF, FeedState.CLOSED))
 
 
 class SymbolRef(NamedTuple):
@@ -56,6 +60,12 @@ class RunningFeed:
         if len(listed) < len(subscribed):
             listed += sorted(symbol for symbol in subscribed - set(self.config.symbols) if symbol in known)
         return listed
+
+    def down_state(self) -> FeedState | None:
+        """The feed's state when no message keeps its books current (connecting, stale, backing off,
+        closed): the panels grey what they show then; None while it is live or resyncing."""
+        state = self.client.state
+        return state if state in _DOWN else None
 
     def label(self, symbol: str) -> str:
         """``symbol`` as the window shows it: a real venue's in its display form with the venue beside

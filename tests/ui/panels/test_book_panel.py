@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from tests.support.builders import T0
 from tradedash.core import wire
+from tradedash.core.feed.lifecycle import FeedEvent
 from tradedash.ui.panels.book import BAR_ROLE, DEFAULT_DEPTH, BookPanel
 
 _seq = itertools.count(1)
@@ -22,7 +23,13 @@ def _snapshot(bids, asks) -> wire.Book:
     )
 
 
+def _live(feed) -> None:
+    feed.client.lifecycle.handle(FeedEvent.CONNECT)
+    feed.client.lifecycle.handle(FeedEvent.DATA)
+
+
 def test_ladder_shows_levels_spread_and_bars(feed, theme, qtbot, qtmodeltester):
+    _live(feed)
     panel = BookPanel(theme)
     qtbot.addWidget(panel)
     bids = [(100.0 - i, 1.0 + i) for i in range(12)]
@@ -67,6 +74,7 @@ def test_no_book_says_how_to_get_one(feed, theme, qtbot):
 
 def test_a_subscribed_book_not_there_yet_is_waited_for_and_a_failed_snapshot_said(feed, theme, qtbot):
     """Subscribed to "book" (a Binance book waits for its REST snapshot): not 'subscribe to "book"'."""
+    _live(feed)
     panel = BookPanel(theme)
     qtbot.addWidget(panel)
     panel.set_symbol(feed, "SOL-USD")
@@ -121,3 +129,23 @@ def test_a_deeper_ladder_chosen_in_its_box_shows_that_many_levels_each_side(feed
     assert panel.depth_box.currentText() == "100 levels"
     with pytest.raises(ValueError):
         panel.set_depth(30)
+
+
+def test_a_book_of_a_feed_that_lost_its_exchange_is_greyed_and_says_so(feed, theme, qtbot):
+    """The last levels stay in view (the book comes back in a moment, usually), greyed: not as live."""
+    panel = BookPanel(theme)
+    qtbot.addWidget(panel)
+    _live(feed)
+    feed.market.apply(_snapshot([(100.0, 1.0)], [(101.0, 1.0)]))
+    panel.set_symbol(feed, "BTC-USD")
+    panel.refresh()
+    assert panel.table.isEnabled() and panel.caption.text() == "<b>BTC-USD</b>"
+    feed.client.lifecycle.handle(FeedEvent.DISCONNECTED)  # backing off: no new message can change the book
+    panel.refresh()
+    assert not panel.table.isEnabled() and "feed backing off" in panel.caption.text()
+    assert panel.model.index(DEFAULT_DEPTH + 1, 0).data() == "100.00"
+    assert panel.model.index(DEFAULT_DEPTH + 1, 0).data(Qt.ItemDataRole.ForegroundRole).name() == theme.muted
+    _live(feed)
+    panel.refresh()
+    assert panel.table.isEnabled() and panel.caption.text() == "<b>BTC-USD</b>"
+    assert panel.model.index(DEFAULT_DEPTH + 1, 0).data(Qt.ItemDataRole.ForegroundRole).name() != theme.muted

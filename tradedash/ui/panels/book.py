@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from tradedash.core.chart.depth import LADDER_CHOICES, LADDER_DEFAULT
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.core.wire import Level, Subscription
 from tradedash.ui.formatting import HUGE, format_price, format_size
 from tradedash.ui.guard import shielded
@@ -35,6 +36,7 @@ BAR_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Price", "Size", "Total")
 
 
+
 class BookModel(ColumnTableModel):
     """``2 * depth + 1`` fixed rows: asks (worst at the top, best just above the middle),
     the spread, then bids (best first).
@@ -42,7 +44,8 @@ class BookModel(ColumnTableModel):
     Contract: ``refresh()`` copies the top ``depth`` levels of the shown symbol's book
     when its state changed, and emits one ``dataChanged`` over the whole ladder;
     :meth:`set_depth` (one of ``LADDER_CHOICES``) resets the model to the new row
-    count. A book that is resyncing is shown in the muted colour (``resyncing`` is True).
+    count. A book that is resyncing is shown in the muted colour (``resyncing`` is True), and so
+    is the book of a feed that is not connected or has gone quiet (``feed_down``: its state).
     """
 
     columns = COLUMNS
@@ -58,6 +61,7 @@ class BookModel(ColumnTableModel):
         self.depth = DEFAULT_DEPTH
         self.resyncing = False
         self.has_book = False
+        self.feed_down: FeedState | None = None
 
     @property
     def symbol(self) -> str | None:
@@ -138,7 +142,7 @@ class BookModel(ColumnTableModel):
                 return format_size(size, size_decimals)
             return format_size(sum(s for _, s in levels[: depth + 1]), size_decimals)
         if role == Qt.ItemDataRole.ForegroundRole:
-            if self.resyncing:
+            if self.resyncing or self.feed_down:
                 return self._theme.color("muted")
             if column == 0:
                 return self._theme.color("down" if side == "ask" else "up")
@@ -164,9 +168,10 @@ class BookModel(ColumnTableModel):
     def refresh(self) -> None:
         state = self._feed.symbol_state(self._symbol) if self._feed and self._symbol else None
         version = state.version if state is not None else -2
-        if version == self._painted:
+        down = self._feed.down_state() if self._feed else None
+        if version == self._painted and down is self.feed_down:
             return
-        self._painted = version
+        self._painted, self.feed_down = version, down
         book = state.book if state is not None else None
         self._bids = book.bids(self.depth) if book is not None else []
         self._asks = book.asks(self.depth) if book is not None else []
@@ -266,7 +271,7 @@ class BookPanel(QWidget):
         model = self.model
         waiting = not model.has_book and model.book_subscribed()
         failure = model.snapshot_error() if waiting else None
-        key = (model.label, model.resyncing, model.has_book, waiting, failure)
+        key = (model.label, model.resyncing, model.has_book, waiting, failure, model.feed_down)
         if key == self._caption_key:
             return
         self._caption_key = key
@@ -274,6 +279,8 @@ class BookPanel(QWidget):
             text = "No symbol"
         elif model.resyncing:
             text = f'<b>{model.label}</b> <span style="color:{self._theme.warning}">resyncing…</span>'
+        elif model.feed_down and model.has_book:  # the last levels, greyed: not live
+            text = f'<b>{model.label}</b> <span style="color:{self._theme.warning}">feed {model.feed_down.value}…</span>'
         elif failure:  # the reason, long, in the tooltip (and in feed health)
             text = f'<b>{model.label}</b> <span style="color:{self._theme.warning}">snapshot failed, retrying…</span>'
         elif waiting:
@@ -284,4 +291,4 @@ class BookPanel(QWidget):
             text = f"<b>{model.label}</b>"
         self.caption.setText(text)
         self.caption.setToolTip(failure or "")
-        self.table.setEnabled(not model.resyncing)
+        self.table.setEnabled(not (model.resyncing or model.feed_down))
