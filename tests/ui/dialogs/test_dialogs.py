@@ -165,10 +165,12 @@ def test_choosing_binance_fills_its_public_urls_and_symbols_take_its_form(qtbot)
     applied = []
     dialog.applied.connect(applied.append)
     assert dialog.venue_box.currentData() == "tradedash"
+    assert "e.g. BTC-USD," in dialog.symbol_edit.placeholderText()
     index = dialog.venue_box.findData("binance")
     dialog.venue_box.setCurrentIndex(index)
     dialog.venue_box.activated.emit(index)  # as a user's choice does
     assert dialog.url_edit.text() == "wss://stream.binance.com:9443"
+    assert "e.g. BTCUSDT," in dialog.symbol_edit.placeholderText()  # a name in the venue's form
     assert dialog.rest_edit.text() == "https://api.binance.com"
     _check(dialog, "BTC-USD", False)
     dialog.symbol_edit.setText("btc/usdt")

@@ -36,7 +36,8 @@ class Venue:
       that limits REST requests by weight gets the budget of its REST host from ``budgets`` (made
       there the first time): feeds given the same ``budgets`` share what the address may spend.
     - :meth:`symbol` turns what a user typed into the venue's name (``btc/usdt`` -> ``BTCUSDT``);
-      :meth:`display` turns a venue name into the one form shown (``BTCUSDT`` -> ``BTC-USDT``).
+      :meth:`display` turns a venue name into the one form shown (``BTCUSDT`` -> ``BTC-USDT``);
+      :attr:`example_symbol` is one of its names, to show a user the form.
     - :attr:`mock_path` is where the mock exchange serves this dialect (appended to its URL).
     - :attr:`max_streams`: the most subscriptions one connection may carry (None: no limit); a feed
       that wants more runs several connections.
@@ -58,6 +59,7 @@ class Venue:
     _symbol_list_path: str = ""
     symbol_list_weight: int = 0
     _parse_symbol_list: Callable[[bytes], list[SymbolInfo]] | None = None
+    example_symbol: str = "BTC-USD"
 
     def session(
         self, market: MarketSink, *, rest_url: str = "", budgets: dict[tuple[str, str], object] | None = None,
@@ -124,7 +126,7 @@ VENUES: dict[str, Venue] = {
         "binance", "Binance", DEFAULT_WS_URL, DEFAULT_REST_URL, "/binance", BinanceSession, _binance_symbol, _binance_display,
         _budget=WeightBudget, max_streams=MAX_STREAMS, _symbol_list_path="/api/v3/exchangeInfo",
         symbol_list_weight=exchange_info_request().weight,
-        _parse_symbol_list=listed_symbols,
+        _parse_symbol_list=listed_symbols, example_symbol="BTCUSDT",
     ),
 }
 DEFAULT_VENUE = "tradedash"

@@ -247,6 +247,7 @@ class SubscriptionDialog(QDialog):
         self.compression_box.setChecked(feed.compression)
         self.token_edit.setText(feed.token)
         self.ca_edit.setText(feed.ca_file)
+        self.symbol_edit.setPlaceholderText(f"Add a symbol, e.g. {venue_of(feed.venue).example_symbol}, then Enter")
         listed = self._listed_for(feed)
         if listed is None:
             self._want_symbol_list(feed.venue, feed.rest_url)
