@@ -56,8 +56,8 @@ class WatchlistModel(ColumnTableModel):
     """A read-only table of every symbol of every feed.
 
     Contract: the model never reacts to single messages. ``refresh()`` (called by
-    the repaint timer) appends rows for symbols with data that the feed's config
-    subscribes to, drops rows of removed feeds and unsubscribed symbols,
+    the repaint timer) adds rows for symbols with data that the feed's config
+    subscribes to (in the feeds' and their configs' order, whichever symbol has data first), drops rows of removed feeds and unsubscribed symbols,
     and emits at most one ``dataChanged`` covering the rows whose state changed
     (or whose price flash is fading) since the last call. ``SORT_ROLE`` gives raw
     values for sorting. ``clock`` is monotonic seconds, injected for tests.
@@ -225,13 +225,31 @@ class WatchlistModel(ColumnTableModel):
                 self._flash.pop(ref, None)
             self.endResetModel()
         new = [ref for ref in wanted if ref not in self._painted]
-        if new:
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(new) - 1)
-            self._rows.extend(new)
-            for ref in new:
-                self._painted[ref] = -1
-                self._cells[ref] = _Cells((ref.symbol,) + _NO_VALUES, (ref.symbol,) + (0.0,) * len(_NO_VALUES), None)
-            self.endInsertRows()
+        if not new:
+            return
+        for ref in new:
+            self._painted[ref] = -1
+            self._cells[ref] = _Cells((ref.symbol,) + _NO_VALUES, (ref.symbol,) + (0.0,) * len(_NO_VALUES), None)
+        shown = set(self._rows)
+        if [ref for ref in wanted if ref in shown] != self._rows:  # (not in the feeds' order: new ones go last)
+            self._insert(len(self._rows), new)
+            return
+        row, run = 0, []  # each run of new rows goes to its place in the feeds' order (config order)
+        for ref in wanted:
+            if ref in shown:
+                if run:
+                    self._insert(row, run)
+                    row, run = row + len(run), []
+                row += 1
+            else:
+                run.append(ref)
+        if run:
+            self._insert(row, run)
+
+    def _insert(self, row: int, refs: list[SymbolRef]) -> None:
+        self.beginInsertRows(QModelIndex(), row, row + len(refs) - 1)
+        self._rows[row:row] = refs
+        self.endInsertRows()
 
 
 def _trend(state: SymbolState) -> tuple[np.ndarray | None, float]:
