@@ -98,7 +98,8 @@ class FeedClient:
       (:class:`~.callback_connection.CallbackConnection`: one socket read's worth of
       frames per turn of the event loop, so a backlog never freezes the UI), each read
       begun and ended as a burst. What the session wants sent is sent at once, in
-      order; snapshots it wants fetched over HTTP are fetched and handed back; its
+      order; snapshots it wants fetched over HTTP are fetched (with the connection's ``token``
+      and trusting its ``ca_file``) and handed back; its
       timers run while connected (at least four times per heartbeat
       interval, since the session's clock may not be the event loop's).
     - The session is ``session`` if given (a venue's), else a
@@ -477,8 +478,9 @@ class FeedClient:
     async def _http_get(self, url: str) -> HttpReply:
         """GET ``url`` beside the connection; the session hears of every answer (its status and
         headers: request weights, ``Retry-After``) before its body or failure is handed on."""
+        options = self._connect_options  # the stream connection's token and CA file hold for REST too
         try:
-            reply = await asyncio.to_thread(http_get, url)
+            reply = await asyncio.to_thread(http_get, url, headers=options.get("additional_headers"), context=options.get("ssl"))
         except (OSError, ValueError) as exc:  # network, or a URL urllib refuses
             reply = HttpReply(None, {}, b"", f"{no_answer_reason(exc)} ({_origin(url)})")
         except asyncio.CancelledError:  # the feed stops: the request no longer counts as under way

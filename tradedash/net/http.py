@@ -5,6 +5,7 @@ from __future__ import annotations
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 __all__ = ["HttpReply", "http_get", "no_answer_reason"]
@@ -21,11 +22,16 @@ class HttpReply:
     failure: str | None = None
 
 
-def http_get(url: str, timeout: float = 10.0) -> HttpReply:
-    """GET ``url``: any HTTP answer, 4xx and 5xx included, as an :class:`HttpReply`. Raises ``OSError``
-    when no answer came (network, timeout, TLS) and ``ValueError`` for a URL urllib refuses."""
+def http_get(
+    url: str, timeout: float = 10.0, *, headers: Mapping[str, str] | None = None, context: ssl.SSLContext | None = None,
+) -> HttpReply:
+    """GET ``url`` with ``headers`` (a feed's ``Authorization``), trusting what ``context`` trusts for
+    https (a feed's CA file; None: the system's): any HTTP answer, 4xx and 5xx included, as an
+    :class:`HttpReply`. Raises ``OSError`` when no answer came (network, timeout, TLS) and
+    ``ValueError`` for a URL urllib refuses."""
+    request = urllib.request.Request(url, headers=dict(headers or {}))
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - a venue's https URL
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310 - a venue's https URL
             return HttpReply(response.status, _lower(response.headers), response.read())
     except urllib.error.HTTPError as exc:  # an answer all the same: its headers and body count
         body = exc.read() if exc.fp is not None else b""
