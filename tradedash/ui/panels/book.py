@@ -36,7 +36,6 @@ BAR_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Price", "Size", "Total")
 
 
-
 class BookModel(ColumnTableModel):
     """``2 * depth + 1`` fixed rows: asks (worst at the top, best just above the middle),
     the spread, then bids (best first).

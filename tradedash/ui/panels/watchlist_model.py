@@ -57,8 +57,8 @@ class WatchlistModel(ColumnTableModel):
 
     Contract: the model never reacts to single messages. ``refresh()`` (called by
     the repaint timer) adds rows for symbols with data that the feed's config
-    subscribes to (in the feeds' and their configs' order, whichever symbol has data first), drops rows of removed feeds and unsubscribed symbols,
-    and emits at most one ``dataChanged`` covering the rows whose state changed
+    subscribes to (in the feeds' and their configs' order, whichever symbol has data
+    first), drops rows of removed feeds and unsubscribed symbols, and emits at most one ``dataChanged`` covering the rows whose state changed
     (or whose price flash is fading) since the last call. ``SORT_ROLE`` gives raw
     values for sorting. ``clock`` is monotonic seconds, injected for tests.
     """
