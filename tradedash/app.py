@@ -269,7 +269,7 @@ class Dashboard:
         self.alerts.attach_feed(feed_config.name, client.lifecycle, lambda: client.symbols, market)
         if self._book_depths[0] == feed_config.name:  # a restarted feed: the book panels' wish still holds
             client.set_book_depths(self._book_depths[1])
-        view = RunningFeed(feed_config, client, market)
+        view = RunningFeed(feed_config, client, market, fresh_market=feed_config.url == EMBEDDED)
         self.feeds.append(view)
         task = asyncio.create_task(self._run_feed(view), name=f"feed {feed_config.name} {url}")
         self._running[feed_config.name] = _FeedTask(view, task)

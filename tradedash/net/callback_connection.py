@@ -10,7 +10,8 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 from websockets.frames import Frame, Opcode
-from websockets.protocol import Event
+from websockets.protocol import Event, State
+from websockets.streams import StreamReader
 
 __all__ = ["CallbackConnection", "MessageHandler"]
 
@@ -23,6 +24,10 @@ _TEXT = Opcode.TEXT
 SLICE = 0.002
 #: Messages handled between two looks at the clock.
 _CHECK_EVERY = 16
+#: The first byte of an unfragmented text frame without extension bits (FIN set, opcode 1).
+_WHOLE_TEXT = 0x81
+#: What websockets' frame parser is paused in between two frames.
+_AT_FRAME_BOUNDARY = StreamReader.at_eof.__code__
 
 
 class CallbackConnection(ClientConnection):
@@ -48,10 +53,20 @@ class CallbackConnection(ClientConnection):
     - Handshake, pings, pongs, close and the ``max_size`` limit are websockets'
       as usual; ``recv()`` is never needed and gets nothing. ``wait_closed()``
       tells when the connection is over and ``protocol.close_exc`` how.
+    - Once the connection is open, without extensions (no permessage-deflate),
+      the bytes read are cut into frames here (RFC 6455, section 5.2): an
+      unfragmented, unmasked text frame within ``max_size`` is handed on at
+      once; every other frame (control frames, fragments, binary, anything
+      malformed or too big) goes to websockets whole, so it answers, joins or
+      fails the connection exactly as it would have. websockets' parser only
+      ever sees whole frames then, so it stays between two frames.
 
     Why: the queue behind ``recv()`` (put, get, the awaits between them) costs
     about as much per message as everything a feed does with it, and a feed
-    that handles every message at once has no use for it. Built through the
+    that handles every message at once has no use for it; websockets' frame
+    parser (a generator reading a few bytes at a time) costs as much again,
+    where cutting a plain text frame out of the bytes read takes a few
+    comparisons and one slice. Built through the
     documented ``create_connection`` hook of :func:`websockets.asyncio.client.connect`
     and :meth:`process_event`, which subclasses override for this.
     """
@@ -80,19 +95,172 @@ class CallbackConnection(ClientConnection):
         self._backlog: deque[bytes | bytearray] = deque()
         self._slice_ends = 0.0
         self._unchecked = 0  # messages handled since the clock was last read
+        self._cutting = False  # whether the bytes read are cut into frames here
+        self._response_head = bytearray()  # the handshake's response as read so far
+        self._rest: bytes | None = None  # bytes read whose cutting a slice's end put off, from _rest_at
+        self._rest_at = 0
+        self._unread = bytearray()  # the start of a frame not read whole yet
+        self._unread_needs = 0  # the bytes _unread must reach before it is looked at again
+        self._paused = False  # reading paused until the rest is handled in later turns
 
     def data_received(self, data: bytes) -> None:
         self._slice_ends = time.perf_counter() + SLICE
         self._on_read_start()
-        super().data_received(data)
+        if self._cutting or self._can_cut():
+            self._cut(data)
+        elif self.protocol.state is State.CONNECTING:
+            self._handshake_received(data)
+        else:
+            super().data_received(data)
         self._on_read_done()
 
+    def eof_received(self) -> bool | None:
+        self._flush()
+        if self._unread:  # websockets judges a stream that ends inside a frame
+            unread, self._unread = bytes(self._unread), bytearray()
+            super().data_received(unread)
+        return super().eof_received()
+
     def connection_lost(self, exc: Exception | None) -> None:
+        self._flush()
+        super().connection_lost(exc)
+
+    def _flush(self) -> None:
+        """Handle every message still waiting (the connection ends: none is dropped)."""
         self._on_read_start()
         while self._backlog:
             self._on_message(self._backlog.popleft())
+        self._slice_ends = float("inf")
+        self._cut(b"")
         self._on_read_done()
-        super().connection_lost(exc)
+
+    def _handshake_received(self, data: bytes) -> None:
+        """Hand websockets the handshake's response alone, up to the blank line that ends it (a
+        101 response has no body), so that the frames after it, often read with it, are cut here."""
+        seen = len(self._response_head)
+        self._response_head += data
+        end = self._response_head.find(b"\r\n\r\n", max(seen - 3, 0))
+        if end < 0:
+            super().data_received(data)
+            return
+        self._response_head = bytearray()
+        end += 4 - seen
+        super().data_received(data[:end])
+        if end < len(data):
+            if self._can_cut():
+                self._cut(data[end:])
+            else:
+                super().data_received(data[end:])
+
+    @property
+    def cutting(self) -> bool:
+        """Whether the frames read are cut here (else websockets parses them)."""
+        return self._cutting
+
+    def _can_cut(self) -> bool:
+        """Whether cutting frames here can start: the connection is open, has no extension, and
+        websockets' parser is between two frames with nothing buffered."""
+        protocol = self.protocol
+        if protocol.state is not State.OPEN or protocol.extensions or protocol.reader.buffer:
+            return False
+        waiting = protocol.parser  # the generator the parser waits in, innermost
+        while getattr(waiting, "gi_yieldfrom", None) is not None:
+            waiting = waiting.gi_yieldfrom
+        self._cutting = getattr(waiting, "gi_code", None) is _AT_FRAME_BOUNDARY
+        return self._cutting
+
+    def _cut(self, data: bytes) -> None:
+        """Cut what was left and ``data`` into frames: hand on each whole plain text frame, pass
+        every other whole frame to websockets; keep the rest (what the slice had no time for, an
+        unfinished frame) for later."""
+        start = 0
+        if self._rest is not None:  # what the last slice had no time for comes first
+            rest, start, self._rest = self._rest, self._rest_at, None
+            if data:  # read while paused (not expected): after the rest all the same
+                data, start = rest[start:] + data, 0
+            else:
+                data = rest
+        elif self._unread:
+            self._unread += data
+            if len(self._unread) < self._unread_needs:
+                return
+            data, self._unread = bytes(self._unread), bytearray()
+        if len(data) - start < 2:
+            self._unread += data[start:]
+            self._unread_needs = 2
+            return
+        protocol, clock = self.protocol, time.perf_counter
+        handle = None if self._deliver == self._greet else self._on_message  # None: a greeting awaited
+        limits = [size for size in (protocol.max_message_size, protocol.max_fragment_size) if size is not None]
+        limit = min(limits) if limits else float("inf")
+        plain = protocol.current_size is None  # no fragmented message under way
+        end, needs, unchecked = len(data), 2, 0
+        while end - start >= 2:
+            second = data[start + 1]
+            length, payload = second & 0x7F, start + 2
+            if length == 126:
+                length, payload = int.from_bytes(data[start + 2 : start + 4]), start + 4
+            elif length == 127:
+                length, payload = int.from_bytes(data[start + 2 : start + 10]), start + 10
+            if payload > end:
+                needs = payload - start
+                break
+            if second & 0x80 or length > limit:  # masked by the server, or too big: websockets fails it
+                self._cutting = False
+                super().data_received(data[start:])
+                return
+            stop = payload + length
+            if stop > end:
+                needs = stop - start
+                break
+            if data[start] == _WHOLE_TEXT and plain:
+                if handle is None:
+                    self._greet(data[payload:stop])
+                    handle = self._on_message
+                else:
+                    handle(data[payload:stop])
+                unchecked += 1
+                if unchecked == _CHECK_EVERY:
+                    unchecked = 0
+                    if clock() >= self._slice_ends and stop < end:  # the rest waits for a later turn
+                        self._rest, self._rest_at = data, stop
+                        self._pause()
+                        return
+            else:
+                super().data_received(data[start:stop])
+                if protocol.state is not State.OPEN:  # closing: websockets discards the rest
+                    self._cutting = False
+                    if stop < end:
+                        super().data_received(data[stop:])
+                    return
+                if self._backlog:  # a message websockets joined waits for a later turn: so does the rest
+                    self._rest, self._rest_at = data, stop
+                    return
+                plain = protocol.current_size is None
+                handle = None if self._deliver == self._greet else self._on_message
+            start, needs = stop, 2
+        if start < end:
+            self._unread += data[start:]
+            self._unread_needs = needs
+
+    def _pause(self) -> None:
+        if not self._paused:
+            self._paused = True
+            self.transport.pause_reading()
+            self.loop.call_soon(self._resume)
+
+    def _resume(self) -> None:
+        """Go on with what was left unread (or with the backlog) for another slice; read again when done."""
+        self._paused = False
+        self._slice_ends = time.perf_counter() + SLICE
+        self._on_read_start()
+        if self._backlog:
+            self._handle_backlog()
+        else:
+            self._cut(b"")
+        self._on_read_done()
+        if not self._paused and not self.transport.is_closing():
+            self.transport.resume_reading()
 
     def process_event(self, event: Event) -> None:
         if self.response is None or event.opcode not in _DATA_OPCODES:  # type: ignore[union-attr]
@@ -125,23 +293,17 @@ class CallbackConnection(ClientConnection):
             self._unchecked = 0
             if time.perf_counter() >= self._slice_ends:
                 self._backlog.append(message)
-                self.transport.pause_reading()
-                self.loop.call_soon(self._handle_backlog)
+                self._pause()
                 return
         self._on_message(message)
 
     def _handle_backlog(self) -> None:
         backlog, handle = self._backlog, self._on_message
-        ends = time.perf_counter() + SLICE
-        self._on_read_start()
         handled = 0
         while backlog:
             handle(backlog.popleft())
             handled += 1
-            if handled % _CHECK_EVERY == 0 and backlog and time.perf_counter() >= ends:
-                self.loop.call_soon(self._handle_backlog)
-                self._on_read_done()
+            if handled % _CHECK_EVERY == 0 and backlog and time.perf_counter() >= self._slice_ends:
+                self._pause()
                 return
-        self._on_read_done()
-        if not self.transport.is_closing():
-            self.transport.resume_reading()
+        self._cut(b"")

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from tradedash.config import FeedConfig
 from tradedash.core.feed.downtime import DowntimeLog
 from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.feed.redact import redact
 from tradedash.core.market.state import MarketState, SymbolState
 from tradedash.core.venues.registry import DEFAULT_VENUE, venue_of
 from tradedash.core.wire import SymbolInfo
@@ -34,12 +35,16 @@ class RunningFeed:
     the streams of one), its market state and its down periods.
 
     Contract: the window only reads ``client`` (state, stats, listed symbols) and
-    ``market``; it never calls the client's network methods itself.
+    ``market``; it never calls the client's network methods itself. Charts cache its
+    bars under :attr:`cache_name`, or not at all when it is None.
     """
 
     config: FeedConfig
     client: FeedClient | ShardedFeed
     market: MarketState
+    #: True when the feed reads a market made anew at this start (the app's embedded mock exchange,
+    #: a new random past each run): its bars are not cached on disk, where they would not join.
+    fresh_market: bool = False
     downtime: DowntimeLog = field(init=False)
 
     def __post_init__(self) -> None:
@@ -49,6 +54,13 @@ class RunningFeed:
     @property
     def name(self) -> str:
         return self.config.name
+
+    @property
+    def cache_name(self) -> str | None:
+        """The name its candles are cached under on disk: the feed's name and where it reads from
+        (the same name pointed at another market is another cache; secrets redacted); None for a
+        :attr:`fresh_market`."""
+        return None if self.fresh_market else f"{self.name} {redact(self.config.url)}"
 
     def shown_symbols(self) -> list[str]:
         """The symbols the window shows (the watchlist's rows, the status bar's count): subscribed on

@@ -78,16 +78,25 @@ def times_of(symbol_steps):
     return times
 
 
+#: The last price known when the rule is put (the one the user saw), or None: none known yet.
+known_prices = st.one_of(st.none(), st.integers(94, 106).map(float))
+
+
+def trusted_steps(path, known):
+    """(index, price) of the trusted updates, after the price known when the rule was put (index -1)."""
+    return [(-1, known)] * (known is not None) + [(i, price) for i, (_, price, reason) in enumerate(path) if reason is None]
+
+
 @settings(max_examples=300, deadline=None)
-@given(steps, st.sampled_from(["above", "below"]), modes, cooldowns, hystereses)
-def test_cross_fires_exactly_where_the_trusted_path_crosses(path, direction, mode, cooldown, hysteresis):
+@given(steps, st.sampled_from(["above", "below"]), modes, cooldowns, hystereses, known_prices)
+def test_cross_fires_exactly_where_the_trusted_path_crosses(path, direction, mode, cooldown, hysteresis, known):
     clock = FakeClock()
     rule = PriceCross(id="x", symbol="BTC-USD", direction=direction, level=LEVEL,
                       mode=mode, cooldown=cooldown, hysteresis=hysteresis)
-    engine = engine_with([rule], clock)
+    engine = engine_with([rule], clock, last_price=lambda _feed, _symbol: known)
     fired = run_path(engine, clock, path)
 
-    trusted = [(i, price) for i, (_, price, reason) in enumerate(path) if reason is None]
+    trusted = trusted_steps(path, known)
     if direction == "above":
         candidates = crossings(trusted, lambda p: p >= LEVEL, lambda p: p < LEVEL - hysteresis)
     else:
@@ -103,16 +112,16 @@ def test_cross_fires_exactly_where_the_trusted_path_crosses(path, direction, mod
 
 
 @settings(max_examples=200, deadline=None)
-@given(steps, st.sampled_from(["enters", "leaves"]), modes, cooldowns, st.sampled_from([0.0, 1.0]))
-def test_range_fires_when_the_trusted_path_enters_or_leaves(path, event, mode, cooldown, hysteresis):
+@given(steps, st.sampled_from(["enters", "leaves"]), modes, cooldowns, st.sampled_from([0.0, 1.0]), known_prices)
+def test_range_fires_when_the_trusted_path_enters_or_leaves(path, event, mode, cooldown, hysteresis, known):
     low, high = 98.0, 102.0
     clock = FakeClock()
     rule = PriceRange(id="r", symbol="BTC-USD", event=event, low=low, high=high,
                       mode=mode, cooldown=cooldown, hysteresis=hysteresis)
-    engine = engine_with([rule], clock)
+    engine = engine_with([rule], clock, last_price=lambda _feed, _symbol: known)
     fired = run_path(engine, clock, path)
 
-    trusted = [(i, price) for i, (_, price, reason) in enumerate(path) if reason is None]
+    trusted = trusted_steps(path, known)
     inside = lambda p: low <= p <= high  # noqa: E731
     if event == "enters":
         candidates = crossings(trusted, inside,
@@ -210,6 +219,33 @@ def test_the_cooldown_ends_exactly_cooldown_seconds_after_the_last_firing(cooldo
         clock.now = float(second)
         fired += [f.value for f in engine.on_message(clock.ticker(price))]
     assert fired == firings
+
+
+def test_a_rule_put_a_tick_from_the_last_price_fires_on_the_first_price_past_its_level():
+    """The last price the user saw when making the rule tells its side: the very next price past the level
+    is a crossing. (Taking the side from the first price after the rule missed that crossing, and a
+    market that then ran away never fired the rule at all.)"""
+    clock = FakeClock()
+    shown = {"BTC-USD": 64_000.00}
+    engine = engine_with([], clock, last_price=lambda _feed, symbol: shown.get(symbol))
+    engine.set_feed_state(FeedState.LIVE)
+    engine.put(PriceCross(id="up", symbol="BTC-USD", direction="above", level=64_000.01))
+    engine.put(PriceCross(id="down", symbol="BTC-USD", direction="below", level=63_999.99))
+    engine.put(PriceRange(id="out", symbol="BTC-USD", event="leaves", low=63_999.0, high=64_001.0))
+    assert engine.status("up") == engine.status("down") == engine.status("out") == "armed"
+    clock.now += 0.2
+    assert [f.rule_id for f in engine.on_message(clock.ticker(64_003.50))] == ["up", "out"]  # the next trade, at the ask
+
+
+def test_a_price_the_app_does_not_trust_never_tells_a_new_rule_its_side():
+    clock = FakeClock()
+    engine = engine_with([], clock, last_price=lambda _feed, _symbol: 99.0)
+    engine.set_feed_state(FeedState.STALE)  # 99 may be long gone
+    engine.put(PriceCross(id="x", symbol="BTC-USD", direction="above", level=LEVEL))
+    assert engine.status("x") == "suspended: feed stale"
+    engine.set_feed_state(FeedState.LIVE)
+    assert engine.on_message(clock.ticker(101.0)) == []  # only tells the side: already above
+    assert engine.status("x").startswith("price already above 100")
 
 
 def test_a_new_rule_on_a_price_already_past_its_level_says_so_not_re_arm():

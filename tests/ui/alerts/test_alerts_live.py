@@ -13,7 +13,7 @@ from tradedash.core.feed.lifecycle import FeedState
 FEED = "command line"
 
 
-async def _until(predicate, timeout: float = 60.0) -> None:
+async def _until(predicate, timeout: float = 30.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():
@@ -56,7 +56,7 @@ def test_a_rule_near_the_price_fires_into_banner_history_and_chart(qt_async, tmp
         finally:
             await dashboard.stop()
 
-    firing = qt_async.run(scenario(), timeout=90)  # a quiet simulated market may take a while to move a tick
+    firing = qt_async.run(scenario())
     assert AlertStore(tmp_path).load().history[-1] == firing
 
 

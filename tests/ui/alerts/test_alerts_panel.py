@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 
 from tests.ui.alert_window import alert_window
 from tradedash.core.alerts.rules import LargeTrade, PriceCross
@@ -154,3 +155,34 @@ def test_a_switched_off_rule_shows_an_empty_box_in_the_dark_theme(qtbot, tmp_pat
     finally:
         alerts.close()
         app.setPalette(palette)
+
+
+def test_a_rule_put_a_tick_from_the_shown_price_fires_on_the_next_price_past_it(qtbot, tmp_path):
+    """The rule is judged against the last price the window shows when it is made (the market's), so the
+    next trade past its level fires it: no price needs to come first to tell which side it is on."""
+    from tradedash.core.feed.lifecycle import FeedEvent, FeedLifecycle
+    from tradedash.core.market.state import MarketState
+    from tradedash.core.wire import SymbolInfo, Ticker
+
+    alerts = alert_window(qtbot, tmp_path, current=lambda: ("demo", "BTC-USD"))
+    try:
+        market, lifecycle = MarketState(), FeedLifecycle(lambda: 0.0)
+        alerts.attach_feed("demo", lifecycle, lambda: [SymbolInfo("BTC-USD", 0.01, 0.0001)], market)
+        lifecycle.handle(FeedEvent.CONNECT)
+        lifecycle.handle(FeedEvent.DATA)
+
+        def trade_at(last: float) -> None:
+            message = Ticker("BTC-USD", 1, time.time_ns(), last - 2, 1.0, last + 2, 1.0, last, last, last, last, 0.0, 0.0)
+            market.apply(message)
+            alerts.observer("demo")(message)
+
+        trade_at(64_000.00)
+        shown = alerts.quote("demo", "BTC-USD")[0]
+        for direction, level in (("above", shown + 0.01), ("below", shown - 0.01)):
+            alerts.put_rule(PriceCross(id=direction, feed="demo", symbol="BTC-USD", direction=direction, level=level))
+        trade_at(64_003.50)  # the next trade, at the ask: past the level above
+        alerts.tick()
+        assert alerts.history_model.rowCount() == 1 and alerts.history_model.firing_at(0).rule_id == "above"
+        assert alerts.engine.status("below") == "armed"
+    finally:
+        alerts.close()

@@ -26,15 +26,15 @@ MINUTE = 60_000_000_000
 T0_MIN = T0 // MINUTE
 
 
-def _cache(tmp_path, count: int, spike_at: int | None = None) -> CandleStore:
-    """A candle file with ``count`` 1m bars of demo BTC-USD ending at T0 (prices around 64,000)."""
+def _cache(tmp_path, feed, count: int, spike_at: int | None = None) -> CandleStore:
+    """A candle file with ``count`` 1m bars of ``feed``'s BTC-USD ending at T0 (prices around 64,000)."""
     store = CandleStore(tmp_path / "candles.sqlite3")
     rows = []
     for i, minute in enumerate(range(T0_MIN - count, T0_MIN)):
         close = 64_000.0 + 50 * np.sin(i / 40)
         high = close + (10_000.0 if i == spike_at else 5.0)
         rows.append((minute * MINUTE, close - 2.0, high, close - 5.0, close, 1.0 + i % 5))
-    store.save_bars(SeriesKey("demo", "BTC-USD", "1m"), rows)
+    store.save_bars(SeriesKey(feed.cache_name, "BTC-USD", "1m"), rows)
     return store
 
 
@@ -58,7 +58,7 @@ def _action(menu: QMenu, *path: str):
 
 
 def test_opening_a_chart_shows_the_cached_history_at_once(feed, theme, qtbot, tmp_path):
-    store = _cache(tmp_path, 4 * 1440)  # four days of 1m bars
+    store = _cache(tmp_path, feed, 4 * 1440)  # four days of 1m bars
     chart = _chart(qtbot, theme, store)
     chart.set_interval("1m")
     chart.set_symbol(feed, "BTC-USD")  # no live data at all yet
@@ -71,7 +71,7 @@ def test_opening_a_chart_shows_the_cached_history_at_once(feed, theme, qtbot, tm
 
 
 def test_panning_past_the_oldest_bar_loads_older_ones(feed, theme, qtbot, tmp_path):
-    store = _cache(tmp_path, 5000)
+    store = _cache(tmp_path, feed, 5000)
     chart = _chart(qtbot, theme, store)
     chart.set_interval("1m")
     chart.set_symbol(feed, "BTC-USD")
@@ -87,7 +87,7 @@ def test_closed_live_bars_go_to_the_cache(feed, theme, qtbot, tmp_path, monkeypa
     chart.set_symbol(feed, "BTC-USD")
     monkeypatch.setattr(chart, "_saved_at", -1e9)
     chart.refresh()
-    saved = store.load(SeriesKey("demo", "BTC-USD", "1s"), 100)
+    saved = store.load(SeriesKey(feed.cache_name, "BTC-USD", "1s"), 100)
     assert list(saved.start) == [T0 + s * 1_000_000_000 for s in range(1, 9)]  # not the first (partial) nor the open one
 
 
@@ -95,7 +95,7 @@ def test_closed_live_bars_go_to_the_cache(feed, theme, qtbot, tmp_path, monkeypa
 
 
 def test_indicators_are_added_edited_and_removed_from_the_menu_and_kept_in_the_state(feed, theme, qtbot, tmp_path):
-    chart = _chart(qtbot, theme, _cache(tmp_path, 2000))
+    chart = _chart(qtbot, theme, _cache(tmp_path, feed, 2000))
     chart.set_interval("1m")
     chart.set_symbol(feed, "BTC-USD")
     menu = chart.context_menu(64_000.0)
@@ -150,7 +150,7 @@ def test_overlays_match_a_whole_series_reference_and_follow_the_live_bar_increme
 
 
 def test_price_axis_labels_have_separators_and_follow_log_and_percent_scales(feed, theme, qtbot, tmp_path):
-    chart = _chart(qtbot, theme, _cache(tmp_path, 500))
+    chart = _chart(qtbot, theme, _cache(tmp_path, feed, 500))
     chart.set_interval("1m")
     chart.set_symbol(feed, "BTC-USD")
     assert chart.plots.price_axis.tickStrings([64_000.0], 1, 100) == ["64,000.00"]
@@ -167,7 +167,7 @@ def test_price_axis_labels_have_separators_and_follow_log_and_percent_scales(fee
 
 
 def test_the_crosshair_puts_its_price_on_the_axis(feed, theme, qtbot, tmp_path):
-    chart = _chart(qtbot, theme, _cache(tmp_path, 500))
+    chart = _chart(qtbot, theme, _cache(tmp_path, feed, 500))
     chart.set_interval("1m")
     chart.set_symbol(feed, "BTC-USD")
     centre = chart.price_plot.getViewBox().sceneBoundingRect().center()
@@ -177,7 +177,7 @@ def test_the_crosshair_puts_its_price_on_the_axis(feed, theme, qtbot, tmp_path):
 
 
 def test_the_price_axis_fits_the_bars_in_view_not_those_off_screen(feed, theme, qtbot, tmp_path):
-    chart = _chart(qtbot, theme, _cache(tmp_path, 1000, spike_at=100))  # a spike 900 bars back
+    chart = _chart(qtbot, theme, _cache(tmp_path, feed, 1000, spike_at=100))  # a spike 900 bars back
     chart.set_interval("1m")
     chart.set_symbol(feed, "BTC-USD")
     low, high = chart.price_plot.viewRange()[1]
@@ -270,7 +270,7 @@ def test_the_default_layout_gives_the_chart_half_the_width_and_a_one_line_readou
 
 
 def test_indicator_lines_are_plain_curves_fed_with_set_data(feed, theme, qtbot, tmp_path):
-    chart = _chart(qtbot, theme, _cache(tmp_path, 600))
+    chart = _chart(qtbot, theme, _cache(tmp_path, feed, 600))
     chart.set_interval("1m")
     chart.set_symbol(feed, "BTC-USD")
     chart.add_indicator(IndicatorState.of("sma", {"period": 10}))
@@ -286,7 +286,7 @@ def test_zoomed_out_past_a_bar_per_three_pixels_bars_are_drawn_merged_and_read_a
         open_ = 60_000.0 + i
         close = open_ + 3.0 if minute % 4 == 0 else open_ - 0.5
         rows.append((minute * MINUTE, open_, max(open_, close) + 1, min(open_, close) - 1, close, 1.0))
-    store.save_bars(SeriesKey("demo", "BTC-USD", "1m"), rows)
+    store.save_bars(SeriesKey(feed.cache_name, "BTC-USD", "1m"), rows)
     chart = _chart(qtbot, theme, store, size=(760, 560))
     chart.set_interval("1m")
     chart.set_symbol(feed, "BTC-USD")
@@ -309,7 +309,7 @@ def test_the_last_price_label_stays_inside_the_chart_wherever_the_price_is(feed,
     store = CandleStore(tmp_path / "candles.sqlite3")
     rows = [(minute * MINUTE, p, p + 0.5 * (direction > 0), p - 0.5 * (direction < 0), p, 1.0)
             for minute, p in ((m, 64_000.0 + direction * 5 * (m - T0_MIN)) for m in range(T0_MIN - 300, T0_MIN))]
-    store.save_bars(SeriesKey("demo", "BTC-USD", "1m"), rows)
+    store.save_bars(SeriesKey(feed.cache_name, "BTC-USD", "1m"), rows)
     chart = _chart(qtbot, theme, store)
     chart.set_interval("1m")
     chart.set_symbol(feed, "BTC-USD")

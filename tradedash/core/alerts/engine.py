@@ -5,11 +5,14 @@ each kind reads is its watch, :mod:`.alert_watches`, named in :mod:`.alert_kinds
 each evaluation yields the rule's value, whether its condition holds, and
 whether the value is back far enough (by the hysteresis) to re-arm. An armed
 rule whose condition holds fires and disarms; a disarmed rule re-arms when the
-value is back. Crossing and range rules start disarmed, so the first price only
-tells which side the market is on; the others start armed. A firing is
-suppressed (but still disarms) within ``cooldown`` of the rule's last firing; a
-``once`` rule disables itself after firing. A large trade is an event: every
-trade larger than the size fires, cooldown permitting.
+value is back. Crossing and range rules start on the side of the last price
+known when they are put (``last_price``, if their symbol's data is trusted
+then), so the first price past the level fires; with no such price they start
+disarmed and the first price only tells which side the market is on. The
+others start armed. A firing is suppressed (but still disarms) within
+``cooldown`` of the rule's last firing; a ``once`` rule disables itself after
+firing. A large trade is an event: every trade larger than the size fires,
+cooldown permitting.
 
 Trust: rules on market data are suspended while the feed is not live (stale,
 resyncing, disconnected), while their symbol's book is resyncing, while their
@@ -36,12 +39,14 @@ from tradedash.core.feed.data_age import DataAge
 from tradedash.core.feed.lifecycle import FeedState
 from tradedash.core.wire import MarketMessage, Ticker
 
-__all__ = ["AlertEngine", "ALERT_MESSAGE_TYPES", "HISTORY_LIMIT", "STALENESS_LIMIT"]
+__all__ = ["AlertEngine", "ALERT_MESSAGE_TYPES", "HISTORY_LIMIT", "LastPrice", "STALENESS_LIMIT"]
 
 HISTORY_LIMIT = 1000
 STALENESS_LIMIT = 10.0
 
 Clock = Callable[[], float]
+#: ``last_price(feed, symbol)``: the symbol's last price as the user sees it, or None when there is none.
+LastPrice = Callable[[str, str], "float | None"]
 
 _FEED_CONDITIONS: dict[str, Callable[[FeedState, bool], bool]] = {
     "stale": lambda state, _resyncing: state is FeedState.STALE,
@@ -94,9 +99,10 @@ class AlertEngine:
     call returns the firings it caused, which are also appended to
     :attr:`history` (newest last, at most ``history_limit``) and passed to every
     listener. ``clock`` is monotonic seconds (windows, cooldowns, staleness);
-    ``wall_clock`` is epoch seconds (firing times, expiry). :attr:`rules_version`
-    and :attr:`fired_count` go up whenever the rules or the history change, so a
-    view can repaint cheaply.
+    ``wall_clock`` is epoch seconds (firing times, expiry). ``last_price`` is the
+    price a rule put now is judged against (the one the user saw when making it).
+    :attr:`rules_version` and :attr:`fired_count` go up whenever the rules or the
+    history change, so a view can repaint cheaply.
     """
 
     def __init__(
@@ -108,9 +114,11 @@ class AlertEngine:
         wall_clock: Clock = time.time,
         staleness_limit: float = STALENESS_LIMIT,
         history_limit: int = HISTORY_LIMIT,
+        last_price: LastPrice = lambda _feed, _symbol: None,
     ) -> None:
         self._clock = clock
         self._wall_clock = wall_clock
+        self._last_price = last_price
         self.staleness_limit = staleness_limit
         self.history: deque[Firing] = deque(history, maxlen=history_limit)
         self.fired_count = 0
@@ -134,12 +142,19 @@ class AlertEngine:
         return self._watches[rule_id].rule
 
     def put(self, rule: AlertRule) -> None:
-        """Add a rule, or replace the one with the same id (keeping its place); its state starts afresh.
+        """Add a rule, or replace the one with the same id (keeping its place); its state starts afresh,
+        from its symbol's last price if that is known and trusted now (see the module's docstring).
 
         Raises ``ValueError`` (see :func:`~.alert_rules.check_rule`) for an invalid rule.
         """
         rule = check_rule(rule)
-        self._watches[rule.id] = kind_of(rule).watch(rule, lambda condition, feed=rule.feed: self._condition_since(feed, condition))
+        watch = kind_of(rule).watch(rule, lambda condition, feed=rule.feed: self._condition_since(feed, condition))
+        symbol = getattr(rule, "symbol", None)
+        if symbol is not None and self.suspension(symbol, rule.feed) is None:
+            price = self._last_price(rule.feed, symbol)
+            if price is not None:
+                watch.start_at(price)
+        self._watches[rule.id] = watch
         self._reindex()
 
     def remove(self, rule_id: str) -> None:

@@ -27,6 +27,7 @@ from tradedash.core.wire import Ticker, Trade
 
 __all__ = [
     "Watch",
+    "SidedWatch",
     "Reading",
     "ConditionSince",
     "CrossWatch",
@@ -52,6 +53,8 @@ class Watch(Generic[R]):
     (value, condition holds, back far enough to re-arm) or None when the input
     says nothing about the rule; the engine judges arming, cooldown and mode.
     ``since(condition)`` tells when a feed condition began (feed rules read it).
+    ``start_at(price)`` takes the market's last price when the rule was made
+    (rules that start disarmed take their side from it).
     """
 
     starts_armed = True
@@ -65,6 +68,9 @@ class Watch(Generic[R]):
         self.armed = self.starts_armed
         self.last_fired: float | None = None
         self.seen = False  # has the rule judged any data since it was (re)made?
+
+    def start_at(self, price: float) -> None:
+        """The last price when the rule was made; the rules that start armed need no side."""
 
     def on_ticker(self, ticker: Ticker, now: float) -> Reading:
         return None
@@ -84,11 +90,26 @@ class Watch(Generic[R]):
         return "waiting to re-arm"
 
 
-class CrossWatch(Watch[PriceCross]):
+class SidedWatch(Watch[R]):
+    """A rule on which side of its levels the last price is (crossing, range): it starts disarmed and
+    takes its side from the first price it is given, the last price when it was made if one is known."""
+
     starts_armed = False
 
+    def start_at(self, price: float) -> None:
+        self.armed = self.reading_at(price)[2]
+        self.seen = True
+
     def on_ticker(self, ticker: Ticker, now: float) -> Reading:
-        price, rule = ticker.last, self.rule
+        return self.reading_at(ticker.last)
+
+    def reading_at(self, price: float) -> tuple[float, bool, bool]:
+        raise NotImplementedError
+
+
+class CrossWatch(SidedWatch[PriceCross]):
+    def reading_at(self, price: float) -> tuple[float, bool, bool]:
+        rule = self.rule
         if rule.direction == "above":
             return price, price >= rule.level, price < rule.level - rule.hysteresis
         return price, price <= rule.level, price > rule.level + rule.hysteresis
@@ -104,11 +125,9 @@ class CrossWatch(Watch[PriceCross]):
         return f"price already {self.rule.direction} {self.rule.level:,.10g}: fires after it goes back {back} and crosses again"
 
 
-class RangeWatch(Watch[PriceRange]):
-    starts_armed = False
-
-    def on_ticker(self, ticker: Ticker, now: float) -> Reading:
-        price, rule = ticker.last, self.rule
+class RangeWatch(SidedWatch[PriceRange]):
+    def reading_at(self, price: float) -> tuple[float, bool, bool]:
+        rule = self.rule
         inside = rule.low <= price <= rule.high
         well_inside = rule.low + rule.hysteresis <= price <= rule.high - rule.hysteresis
         well_outside = price < rule.low - rule.hysteresis or price > rule.high + rule.hysteresis

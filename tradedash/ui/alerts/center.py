@@ -86,10 +86,11 @@ class AlertCenter(QObject):
         for problem in self.problems:
             log.warning("alerts: %s", problem)
         self.settings = loaded.settings
-        self.engine = AlertEngine(loaded.rules, loaded.history, history_limit=store.history_limit)
+        self._feeds: dict[str, _Feed] = {}
+        # A rule made now is judged against the last price the window shows (the one the user saw).
+        self.engine = AlertEngine(loaded.rules, loaded.history, history_limit=store.history_limit, last_price=self.last_price)
         self._pending: list[Firing] = []
         self.engine.add_listener(self._pending.append)
-        self._feeds: dict[str, _Feed] = {}
         self._saved_rules, self._saved_fired = self.engine.rules_version, self.engine.fired_count
         self._history_saved_at = float("-inf")
         self.rules_model = RulesModel(self.engine, self.set_enabled)
@@ -236,6 +237,11 @@ class AlertCenter(QObject):
     def round_price(self, feed: str, symbol: str, price: float) -> float:
         """``price`` on ``symbol``'s tick grid (a level picked on the chart is a price the exchange can print)."""
         return round_to_tick(price, self.tick_size(feed, symbol))
+
+    def last_price(self, feed: str, symbol: str) -> float | None:
+        """The last price of ``symbol`` on ``feed`` as the window shows it, or None while it has none."""
+        quote = self.quote(feed, symbol)
+        return None if quote is None else quote[0]
 
     def quote(self, feed: str, symbol: str) -> tuple[float, float] | None:
         """(last price, tick size) of ``symbol`` on ``feed``, or None while it has no price."""

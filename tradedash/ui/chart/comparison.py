@@ -6,8 +6,8 @@ import numpy as np
 import pyqtgraph as pg
 
 from tradedash.core.chart.bar_history import EMPTY_VIEW, BarHistory
-from tradedash.core.chart.candle_store import CandleStore, SeriesKey
-from tradedash.ui.chart.history_loader import HistoryLoader, history_fetch_of
+from tradedash.core.chart.candle_store import CandleStore
+from tradedash.ui.chart.history_loader import feed_history_loader
 from tradedash.ui.running_feed import RunningFeed
 
 __all__ = ["Comparison"]
@@ -33,7 +33,7 @@ class Comparison:
         self.interval = interval
         self.plot = plot
         self.history = BarHistory()
-        self.loader = HistoryLoader(SeriesKey(feed.name, symbol, interval), self.history, store, history_fetch_of(feed.client))
+        self.loader = feed_history_loader(feed, symbol, interval, self.history, store)
         self.loader.load_cached(history_bars)
         self.loader.fill_recent(history_bars)
         self.curve = pg.PlotDataItem(pen=pg.mkPen(colour, width=1.5))

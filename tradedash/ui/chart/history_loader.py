@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -22,7 +22,13 @@ from tradedash.core.chart.candle_store import CandleStore, SeriesKey
 from tradedash.core.market.candles import CandleView
 from tradedash.core.wire import INTERVAL_NS
 
-__all__ = ["HistoryFetch", "HistoryPage", "HistoryLoader", "history_fetch_of", "bars_view", "PAGE_BARS", "RETRY_AFTER"]
+if TYPE_CHECKING:
+    from tradedash.ui.running_feed import RunningFeed
+
+__all__ = [
+    "HistoryFetch", "HistoryPage", "HistoryLoader", "history_fetch_of", "feed_history_loader", "bars_view", "PAGE_BARS",
+    "RETRY_AFTER",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +63,17 @@ def history_fetch_of(client: Any) -> HistoryFetch | None:
         return HistoryPage(bars_view(page.bars), page.next_end, page.ts)
 
     return fetch_page
+
+
+def feed_history_loader(
+    feed: RunningFeed, symbol: str, interval: str, history: BarHistory, store: CandleStore | None
+) -> HistoryLoader:
+    """The loader of ``feed``'s ``symbol`` at ``interval`` into ``history``: cached in ``store`` under the
+    feed's :attr:`~tradedash.ui.running_feed.RunningFeed.cache_name` (its name and address), or not on
+    disk at all when it has none (a market made anew at this start, whose past the next start's would not join)."""
+    cache = feed.cache_name
+    key = SeriesKey(cache or feed.name, symbol, interval)
+    return HistoryLoader(key, history, store if cache is not None else None, history_fetch_of(feed.client))
 
 
 def bars_view(bars: Sequence[Sequence[float]]) -> CandleView:

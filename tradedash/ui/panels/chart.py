@@ -17,7 +17,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QApplication, QLabel, QMenu, QVBoxLayout, QWidget
 
 from tradedash.core.chart.bar_history import EMPTY_VIEW, BarHistory
-from tradedash.core.chart.candle_store import CandleStore, SeriesKey
+from tradedash.core.chart.candle_store import CandleStore
 from tradedash.core.chart.chart_state import SCALES, ChartState, IndicatorState
 from tradedash.core.chart.indicators import Placement, indicator_spec
 from tradedash.core.chart.price_scale import PriceScale
@@ -26,7 +26,7 @@ from tradedash.core.wire import INTERVAL_NS
 from tradedash.ui.chart.comparison import Comparison
 from tradedash.ui.chart.crosshair import Crosshair
 from tradedash.ui.chart.drawing import BARS_SHOWN, WARMUP_BARS, ChartDrawing, DowntimeShading, select_bars
-from tradedash.ui.chart.history_loader import HistoryLoader, history_fetch_of
+from tradedash.ui.chart.history_loader import HistoryLoader, feed_history_loader
 from tradedash.ui.chart.indicator_dialog import IndicatorDialog
 from tradedash.ui.chart.indicator_layer import IndicatorLayer
 from tradedash.ui.chart.menus import add_chart_actions, context_menu
@@ -426,8 +426,7 @@ class PriceChart(QWidget):
         self._painted = None
         if self._feed is None or self._symbol is None:
             return
-        key = SeriesKey(self._feed.name, self._symbol, self.interval)
-        self.loader = HistoryLoader(key, self.history, self.store, history_fetch_of(self._feed.client))
+        self.loader = feed_history_loader(self._feed, self._symbol, self.interval, self.history, self.store)
         self.loader.load_cached(HISTORY_BARS)
         self.loader.fill_recent(HISTORY_BARS)
         for symbol in compared:
