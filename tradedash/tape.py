@@ -164,9 +164,11 @@ async def run_tape(args: argparse.Namespace, recorder: FrameRecorder | None = No
     else:
         on_message = lambda message: printer.line(format_event(message))  # noqa: E731
     feeds: list[FeedClient | ShardedFeed] = []
+    budgets: dict[tuple[str, str], object] = {}  # one REST weight budget per host, whatever spends from it
     for url in args.url:
         make_session = partial(
-            venue.session, rest_url=args.rest_url or "", on_message=on_message, recorder=recorder, name=redact(url)
+            venue.session, rest_url=args.rest_url or "", budgets=budgets, on_message=on_message, recorder=recorder,
+            name=redact(url),
         )
         wanted = wire.subscriptions_of(channels, symbols)
         options = dict(token=args.token, ca_file=args.ca_file, policy=ReconnectPolicy(), compression=args.compression)
