@@ -28,8 +28,8 @@ from .messages import (
     decode_klines,
     encode_request,
 )
-from .rest import RestQueue, WeightBudget, exchange_info_request, klines_request, weight_limit
-from .streams import combined_url, streams_of
+from .rest import RestQueue, WeightBudget, exchange_info_request, klines_request, rest_base, weight_limit
+from .streams import combined_url, stream_base, streams_of
 from .symbol_share import SharedSymbolList
 from .symbols import symbols_of
 
@@ -104,7 +104,7 @@ class BinanceSession(FeedSession):
     ) -> None:
         super().__init__(market, requests_per_second=requests_per_second, request_burst=request_burst, **options)
         self._decode = decode_frame
-        self.rest_url = rest_url.rstrip("/")
+        self.rest_url = rest_base(rest_url)
         self.depth_limit = depth_limit
         self.url_streams = url_streams
         self.streams_per_frame = streams_per_frame
@@ -131,8 +131,8 @@ class BinanceSession(FeedSession):
         named = sorted((s for s in self.subscriptions if s.symbol in listed), key=_order)[: self.url_streams]
         self._in_url = set(named)
         if not named:
-            return url.rstrip("/") + "/stream"
-        return combined_url(url, streams_of(named))
+            return stream_base(url) + "/stream"
+        return combined_url(stream_base(url), streams_of(named))
 
     def connect_started(self) -> None:
         super().connect_started()
