@@ -31,7 +31,7 @@ from tradedash.core.chart.candle_store import CandleStore
 from tradedash.core.chart.chart_state import ChartState
 from tradedash.core.market.state import MarketState
 from tradedash.core.feed.redact import RedactingFilter, redact
-from tradedash.core.venues.registry import venue_of
+from tradedash.core.venues.registry import DEFAULT_VENUE, venue_of
 from tradedash.crash_report import enable_fault_log
 from tradedash.desktop_entry import ENTRY_ID
 from tradedash.net.feed_client import FatalFeedError, FeedClient
@@ -97,6 +97,9 @@ class AppOptions:
 
     url: str | None = None
     symbols: list[str] | None = None
+    #: The command line's feed's venue and REST base (``--venue``, ``--rest-url``).
+    venue: str | None = None
+    rest_url: str | None = None
     config_path: Path | None = None
     log_path: Path | None = None
     #: Where window layout is kept (QSettings, INI); default: next to the config file.
@@ -151,10 +154,8 @@ class Dashboard:
         notice = self._missing_config_notice()
         if notice:
             log.warning("%s", notice)
-        if self.options.url or self.options.symbols:
-            feed = FeedConfig(name="command line", url=self.options.url or EMBEDDED)
-            if self.options.symbols:
-                feed.symbols = list(self.options.symbols)
+        if self.options.url or self.options.symbols or self.options.venue:
+            feed = _command_line_feed(self.options)
             overridden = msgspec.structs.replace(self.loaded.config, feeds=[feed])
             self.loaded = LoadedConfig(self.config_path, overridden, self.loaded.error, writable=False)
         settings_path = self.options.settings_path or self.config_path.with_name("layout.ini")
@@ -387,10 +388,24 @@ async def run_dashboard(options: AppOptions, instance: SingleInstance | None = N
     return 0
 
 
+def _command_line_feed(options: AppOptions) -> FeedConfig:
+    """The one feed of ``--venue``, ``--url``, ``--rest-url`` and ``--symbols`` (symbols in the venue's form)."""
+    venue = venue_of(options.venue or DEFAULT_VENUE)
+    feed = FeedConfig(name="command line", venue=venue.key, url=options.url or venue.ws_url or EMBEDDED)
+    feed.rest_url = options.rest_url or ""
+    feed.symbols = [venue.symbol(symbol) for symbol in options.symbols or feed.symbols]
+    return feed
+
+
 def usage_error(options: AppOptions) -> str | None:
     """What is wrong with the command line before anything starts (as ``tape`` checks it), or None."""
     if options.url is not None and options.url != EMBEDDED and not options.url.startswith(("ws://", "wss://")):
         return f"--url must start with ws:// or wss://, not {options.url!r}"
+    if options.rest_url is not None:
+        if not venue_of(options.venue or DEFAULT_VENUE).rest_url:
+            return f"--rest-url is for a venue with a REST API (--venue binance), not {options.venue or DEFAULT_VENUE}"
+        if not options.rest_url.startswith(("http://", "https://")):
+            return f"--rest-url must start with http:// or https://, not {options.rest_url!r}"
     if options.symbols is not None and not options.symbols:
         return "--symbols needs at least one symbol"
     return None

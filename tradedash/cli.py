@@ -16,8 +16,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="A desktop market-data dashboard. With no --url it starts an embedded mock exchange."
         " `tradedash tape --help`: the feed engine without a window.",
     )
+    from tradedash.core.venues.registry import VENUES
+
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--url", help="exchange WebSocket URL, e.g. ws://127.0.0.1:8765 (default: embedded mock exchange)")
+    parser.add_argument(
+        "--venue", choices=sorted(VENUES),
+        help="the exchange's protocol (default tradedash); binance reads Binance Spot's public streams",
+    )
+    parser.add_argument(
+        "--url", help="exchange WebSocket URL, e.g. ws://127.0.0.1:8765 (default: the venue's public endpoint;"
+        " for tradedash, and with 'embedded', the embedded mock exchange)",
+    )
+    parser.add_argument("--rest-url", help="the venue's REST base for snapshots and symbols (default: the venue's, e.g. https://api.binance.com)")
     parser.add_argument("--symbols", help="comma-separated symbols to watch (default BTC-USD,ETH-USD,SOL-USD)")
     # ui branch: the config file (see README, "Configuration")
     parser.add_argument("--config", metavar="PATH", help="TOML config file (default: config.toml in the platform config dir)")
@@ -46,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     from .app import AppOptions
     from .app import main as run_app
 
-    options = AppOptions(url=args.url, config_path=Path(args.config) if args.config else None, new_instance=args.new_instance)
+    options = AppOptions(
+        url=args.url, venue=args.venue, rest_url=args.rest_url,
+        config_path=Path(args.config) if args.config else None, new_instance=args.new_instance,
+    )
     if args.symbols:
         options.symbols = [s.strip() for s in args.symbols.split(",") if s.strip()]
     return run_app(options)

@@ -151,6 +151,8 @@ class ExchangeServer:
         if self.config.faults:
             self._spawn(run_schedule(self.faults, self.config.faults, self.seed), "fault schedule")
         log.info("listening on %s", self.url)
+        rest = ("https" if self._ssl is not None else "http") + self.url[self.url.index(":"):]
+        log.info("Binance Spot's dialect: streams %s/binance, REST %s/binance (docs/binance.md)", self.url, rest)
 
     async def stop(self) -> None:
         tasks = list(self._tasks)

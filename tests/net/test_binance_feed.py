@@ -121,3 +121,35 @@ async def test_binance_feed_through_the_fault_proxy_keeps_the_servers_book(excha
             await task
         await proxy.stop()
     assert watch.unequal == 0
+
+
+async def test_a_binance_feed_brings_its_token_and_ca_file_to_rest_too(tmp_path):
+    """The exchange wants a token and serves TLS on both sides: exchangeInfo, the depth snapshots and the
+    klines are asked with the token and trust the CA file the stream connection trusts."""
+    from mock_exchange.config import ExchangeConfig
+    from tests.support.certificates import server_certificate
+
+    certfile, keyfile, ca = server_certificate(tmp_path)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(ca_file)
+    server = ExchangeServer(ExchangeConfig(port=0, rate=50.0, heartbeat_interval=0.2, token="s3cret", certfile=certfile, keyfile=keyfile))
+    await server.start()
+    venue = venue_of("binance")
+    ws_url, rest_url = venue.mock_urls(server.url)
+    assert ws_url.startswith("wss://") and rest_url.startswith("https://")
+    market = MarketState()
+    watch = BookWatch(server, market)
+    session = venue.session(market, rest_url=rest_url, subscriptions=wire.subscriptions_of(["book"], [VENUE_SYMBOL]), on_message=watch)
+    client = FeedClient(ws_url, session=session, token="s3cret", ca_file=str(ca_file))
+    task = asyncio.create_task(client.run())
+    try:
+        await wait_for(lambda: watch.equal >= 3, what="the book, from a snapshot asked with the token over TLS")
+        assert any(info.symbol == VENUE_SYMBOL for info in client.symbols)  # exchangeInfo read
+        page = await client.fetch_history(VENUE_SYMBOL, "1m", count=5)
+        assert 1 <= len(page.bars) <= 5
+    finally:
+        await client.close()
+        with contextlib.suppress(Exception):
+            await task
+        await server.stop()
+    assert watch.unequal == 0 and not [e for e in session.stats.last_errors if "snapshot" in e]

@@ -60,3 +60,46 @@ async def test_an_unreachable_host_is_said_in_plain_words_and_frees_the_budget()
     assert str(error.value) == f"{url}/api/v3/exchangeInfo: Connection refused"
     [budget] = budgets.values()
     assert budget.in_flight == 0
+
+
+async def test_https_at_a_plain_server_asks_whether_it_speaks_tls(exchange: ExchangeServer):
+    url = _rest(exchange).replace("http://", "https://")
+    with pytest.raises(SymbolListError) as error:
+        await fetch_symbol_list("binance", url)
+    assert str(error.value).startswith(f"{url}/api/v3/exchangeInfo: ")
+    assert str(error.value).endswith("(an https:// URL: does the server speak TLS?)")
+
+
+async def test_a_rest_url_that_is_no_rest_api_is_said_in_one_line(exchange: ExchangeServer):
+    """The exchange's root (its WebSocket server, not /binance) answers 426 with a text of several lines."""
+    url = exchange.url.replace("ws://", "http://")
+    with pytest.raises(SymbolListError) as error:
+        await fetch_symbol_list("binance", url)
+    said = str(error.value)
+    assert said.startswith(f"{url}/api/v3/exchangeInfo: HTTP Error 426: Upgrade Required: ")
+    assert "\n" not in said and len(said) < 300
+
+
+async def test_the_read_brings_the_feeds_token_and_trusts_its_ca_file(tmp_path):
+    """An exchange that wants a token and serves TLS from a private CA lists its symbols to a read that
+    sends the feed's token and trusts the feed's CA file, and says why to one that does not."""
+    from mock_exchange.config import ExchangeConfig
+    from tests.support.certificates import server_certificate
+
+    certfile, keyfile, ca = server_certificate(tmp_path)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(ca_file)
+    server = ExchangeServer(ExchangeConfig(port=0, token="s3cret", certfile=certfile, keyfile=keyfile))
+    await server.start()
+    try:
+        rest = _rest(server)
+        symbols = await fetch_symbol_list("binance", rest, token="s3cret", ca_file=str(ca_file))
+        assert "BTCUSD" in {info.symbol for info in symbols}
+        with pytest.raises(SymbolListError, match="HTTP Error 401"):
+            await fetch_symbol_list("binance", rest, ca_file=str(ca_file))
+        with pytest.raises(SymbolListError, match="certificate verify failed"):
+            await fetch_symbol_list("binance", rest, token="s3cret")
+        with pytest.raises(SymbolListError, match="cannot use the CA file"):
+            await fetch_symbol_list("binance", rest, token="s3cret", ca_file=str(tmp_path / "none.pem"))
+    finally:
+        await server.stop()

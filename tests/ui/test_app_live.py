@@ -196,6 +196,30 @@ def test_a_binance_feed_on_the_embedded_mock_fills_the_watchlist_and_book(qt_asy
     assert qt_async.run(scenario()) == {"BTC-USD · Binance", "ETH-USD · Binance"}  # the venue beside the symbol
 
 
+def test_the_command_line_watches_a_binance_feed_and_writes_no_config(qt_async, tmp_path):
+    """``tradedash --venue binance --url embedded --symbols btc-usd``: the embedded mock's Binance dialect."""
+    config = tmp_path / "config.toml"
+    options = AppOptions(
+        config_path=config, log_path=tmp_path / "tradedash.log", exchange_rate=50.0,
+        venue="binance", url="embedded", symbols=["btc-usd"],
+    )
+    dashboard = Dashboard(options)
+
+    async def scenario():
+        await dashboard.start(show=False)
+        try:
+            [feed] = dashboard.feeds
+            assert (feed.config.venue, feed.config.symbols) == ("binance", ["BTCUSD"])
+            model = dashboard.window.watchlist_model
+            await until(lambda: model.rowCount() == 1 and feed.client.state is FeedState.LIVE)
+            return model.index(0, 0).data()
+        finally:
+            await dashboard.stop()
+
+    assert qt_async.run(scenario()) == "BTC-USD · Binance"
+    assert not config.exists()  # the command line's feed is for this run only
+
+
 def test_ctrl_k_on_a_symbol_not_subscribed_subscribes_it_live_and_saves_it(qt_async, tmp_path):
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest

@@ -31,6 +31,14 @@ def test_a_url_that_is_not_one_is_refused_in_one_line_with_exit_2(tmp_path):
     assert run.output.strip() == "tradedash: error: --url must start with ws:// or wss://, not 'notaurl'"
 
 
+def test_a_rest_url_is_refused_in_one_line_unless_its_venue_has_a_rest_api(tmp_path):
+    run = run_app(["--rest-url", "http://127.0.0.1:8765/binance"], tmp_path)
+    assert run.returncode == 2 and not run.shown
+    assert run.output.strip() == "tradedash: error: --rest-url is for a venue with a REST API (--venue binance), not tradedash"
+    run = run_app(["--venue", "binance", "--rest-url", "127.0.0.1:8765"], tmp_path)
+    assert run.returncode == 2 and run.output.strip() == "tradedash: error: --rest-url must start with http:// or https://, not '127.0.0.1:8765'"
+
+
 def test_without_a_display_the_app_says_what_is_missing_in_one_line(tmp_path):
     env = app_env(tmp_path)
     for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):

@@ -6,7 +6,7 @@ import msgspec
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence, QPalette
 from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
-from ui_helpers import make_feed
+from ui_helpers import make_binance_feed, make_feed
 
 from tests.support.builders import ticker, trade
 from tradedash.config import Config
@@ -161,6 +161,78 @@ def test_the_watchlist_selection_survives_apply_and_a_feed_restart(qtbot, feed, 
     assert _selected(window) == [SymbolRef("demo", "SOL-USD")]
     assert window.chart.symbol == ("demo", "SOL-USD") and window.book.model.rowCount() >= 0
     assert window._shown_feed is restarted
+
+
+def test_a_restarted_feed_keeps_the_chart_while_another_feed_has_rows(qtbot, tmp_path):
+    """Apply of a new URL restarts the charted feed: until its first message the other feed's rows are
+    the only ones, and the chart must wait for its own symbol, not jump to the first of them."""
+    demo, other = make_feed("demo"), make_feed("other")
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    window = MainWindow([demo, other], Config(feeds=[demo.config, other.config]), settings)
+    qtbot.addWidget(window)
+    demo.market.apply(ticker("BTC-USD", 100.0))
+    other.market.apply(ticker("SOL-USD", 20.0))
+    window.refresh()
+    window.watchlist.select(SymbolRef("other", "SOL-USD"))
+    assert window.chart.symbol == ("other", "SOL-USD")
+    restarted = make_feed("other")
+    window.feeds[:] = [demo, restarted]
+    window.refresh()
+    assert window.chart.symbol == ("other", "SOL-USD") and window.chart.feed is restarted
+    assert window.book.model.symbol == "SOL-USD"
+    restarted.market.apply(ticker("SOL-USD", 21.0))
+    window.refresh()
+    assert _selected(window) == [SymbolRef("other", "SOL-USD")]
+
+
+def test_the_saved_symbol_of_a_feed_slower_to_start_is_shown_at_start(qtbot, tmp_path):
+    """The config names the chart's symbol; the first rows to come are another feed's."""
+    demo, other = make_feed("demo"), make_feed("other")
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    config = Config(feeds=[demo.config, other.config], chart={"feed": "other", "symbol": "SOL-USD"})
+    window = MainWindow([demo, other], config, settings)
+    qtbot.addWidget(window)
+    demo.market.apply(ticker("BTC-USD", 100.0))
+    window.refresh()
+    assert window.chart.symbol == ("other", "SOL-USD")
+    other.market.apply(ticker("SOL-USD", 20.0))
+    window.refresh()
+    assert _selected(window) == [SymbolRef("other", "SOL-USD")]
+
+
+def test_a_saved_symbol_no_longer_subscribed_gives_way_to_the_first_row(qtbot, tmp_path):
+    demo = make_feed("demo")
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    window = MainWindow([demo], Config(feeds=[demo.config], chart={"feed": "gone", "symbol": "X"}), settings)
+    qtbot.addWidget(window)
+    demo.market.apply(ticker("BTC-USD", 100.0))
+    window.refresh()
+    assert window.chart.symbol == ("demo", "BTC-USD")
+
+
+def test_a_binance_symbol_is_named_alike_in_every_panel_and_the_search(qtbot, feed, tmp_path):
+    """The watchlist's form (``BTC-USDT · Binance``) in the chart's title, the book's and the depth
+    chart's captions and the symbol search, not the venue's ``BTCUSDT`` beside it."""
+    binance = make_binance_feed()
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    window = MainWindow([feed, binance], Config(feeds=[feed.config, binance.config]), settings)
+    qtbot.addWidget(window)
+    binance.market.apply(ticker("BTCUSDT", 64000.0))
+    window.refresh()
+    window.show_symbol(SymbolRef("binance", "BTCUSDT"))
+    window.refresh()
+    assert window.watchlist_model.index(0, 0).data().startswith("BTC-USDT · Binance")
+    assert window.chart.toolbar.title.text() == "BTC-USDT · Binance"
+    assert window.book.caption.text().startswith("<b>BTC-USDT · Binance</b>")
+    window.depth.refresh()
+    assert window.depth.caption.text().startswith("BTC-USDT · Binance")
+    popup = window.open_symbol_search()
+    popup.filter.setText("btcusdt")
+    assert popup.model.index(0, 0).data() == "BTC-USDT · Binance" and popup.current() == ("binance", "BTCUSDT")
+    popup.close()
+    window.show_symbol(SymbolRef("demo", "BTC-USD"))  # protocol v1's names as they are
+    window.refresh()
+    assert window.chart.toolbar.title.text() == "BTC-USD"
 
 
 def _selected(window: MainWindow) -> list[SymbolRef]:

@@ -15,6 +15,7 @@ from tests.support.builders import ticker, trade
 from tradedash.config import Config, FeedConfig
 from tradedash.core import wire
 from tradedash.core.market.state import MarketState
+from tradedash.core.venues.registry import venue_of
 from tradedash.net.feed_client import FeedClient
 from tradedash.ui.main_window import MainWindow
 from tradedash.ui.running_feed import RunningFeed
@@ -26,6 +27,18 @@ def make_feed(name: str = "demo") -> RunningFeed:
     client = FeedClient("ws://127.0.0.1:9", market=market, subscriptions=wire.subscriptions_of(config.channels, config.symbols))
     client.session.symbols = [wire.SymbolInfo("BTC-USD", 0.01, 0.0001), wire.SymbolInfo("SOL-USD", 0.001, 0.01)]
     return RunningFeed(config, client, market)
+
+
+def make_binance_feed(name: str = "binance") -> RunningFeed:
+    """A feed of the Binance venue (its real session, never run) listing BTCUSDT and ETHUSDT."""
+    market = MarketState()
+    config = FeedConfig(name=name, venue="binance", url="ws://127.0.0.1:9", symbols=["BTCUSDT", "ETHUSDT"])
+    symbols = [wire.SymbolInfo("BTCUSDT", 0.01, 0.00001), wire.SymbolInfo("ETHUSDT", 0.01, 0.0001)]
+    session = venue_of("binance").session(
+        market, rest_url="http://127.0.0.1:9", subscriptions=wire.subscriptions_of(config.channels, config.symbols),
+        symbols=symbols,
+    )
+    return RunningFeed(config, FeedClient(config.url, session=session), market)
 
 
 def priced_window(qtbot, feed: RunningFeed, tmp_path: Path) -> MainWindow:

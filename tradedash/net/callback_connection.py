@@ -1,8 +1,9 @@
-"""A websockets client connection that hands each message to a callback as soon as it is parsed."""
+"""A websockets client connection that hands each message to a callback as soon as it is read."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -55,8 +56,8 @@ class CallbackConnection(ClientConnection):
       tells when the connection is over and ``protocol.close_exc`` how.
     - Once the connection is open, without extensions (no permessage-deflate),
       the bytes read are cut into frames here (RFC 6455, section 5.2): an
-      unfragmented, unmasked text frame within ``max_size`` is handed on at
-      once; every other frame (control frames, fragments, binary, anything
+      unfragmented, unmasked text frame shorter than 64 KiB and within
+      ``max_size`` is handed on at once; every other frame (control frames, fragments, binary, anything
       malformed or too big) goes to websockets whole, so it answers, joins or
       fails the connection exactly as it would have. websockets' parser only
       ever sees whole frames then, so it stays between two frames.
@@ -189,14 +190,35 @@ class CallbackConnection(ClientConnection):
             self._unread += data[start:]
             self._unread_needs = 2
             return
-        protocol, clock = self.protocol, time.perf_counter
+        protocol, clock, whole_text = self.protocol, time.perf_counter, _WHOLE_TEXT
         handle = None if self._deliver == self._greet else self._on_message  # None: a greeting awaited
         limits = [size for size in (protocol.max_message_size, protocol.max_fragment_size) if size is not None]
-        limit = min(limits) if limits else float("inf")
-        plain = protocol.current_size is None  # no fragmented message under way
-        end, needs, unchecked = len(data), 2, 0
+        limit = min(limits) if limits else sys.maxsize
+        plain = protocol.current_size is None and handle is not None  # no fragmented message under way, greeted
+        end, needs, unchecked = len(data), 2, _CHECK_EVERY
         while end - start >= 2:
+            # The usual frame first: a whole unmasked text frame, unfragmented, shorter than 64 KiB.
             second = data[start + 1]
+            if second < 126:
+                payload = start + 2
+                stop = payload + second
+            elif second == 126 and end - start >= 4:
+                payload = start + 4
+                stop = payload + (data[start + 2] << 8 | data[start + 3])
+            else:
+                payload = stop = end + 1
+            if stop <= end and plain and data[start] == whole_text and stop - payload <= limit:
+                handle(data[payload:stop])  # type: ignore[misc]
+                start = stop
+                unchecked -= 1
+                if not unchecked:
+                    unchecked = _CHECK_EVERY
+                    if clock() >= self._slice_ends and stop < end:  # the rest waits for a later turn
+                        self._rest, self._rest_at = data, stop
+                        self._pause()
+                        return
+                continue
+            # Any other frame, or one not read whole yet.
             length, payload = second & 0x7F, start + 2
             if length == 126:
                 length, payload = int.from_bytes(data[start + 2 : start + 4]), start + 4
@@ -213,19 +235,8 @@ class CallbackConnection(ClientConnection):
             if stop > end:
                 needs = stop - start
                 break
-            if data[start] == _WHOLE_TEXT and plain:
-                if handle is None:
-                    self._greet(data[payload:stop])
-                    handle = self._on_message
-                else:
-                    handle(data[payload:stop])
-                unchecked += 1
-                if unchecked == _CHECK_EVERY:
-                    unchecked = 0
-                    if clock() >= self._slice_ends and stop < end:  # the rest waits for a later turn
-                        self._rest, self._rest_at = data, stop
-                        self._pause()
-                        return
+            if data[start] == whole_text and handle is None and protocol.current_size is None:
+                self._greet(data[payload:stop])
             else:
                 super().data_received(data[start:stop])
                 if protocol.state is not State.OPEN:  # closing: websockets discards the rest
@@ -236,8 +247,8 @@ class CallbackConnection(ClientConnection):
                 if self._backlog:  # a message websockets joined waits for a later turn: so does the rest
                     self._rest, self._rest_at = data, stop
                     return
-                plain = protocol.current_size is None
-                handle = None if self._deliver == self._greet else self._on_message
+            handle = None if self._deliver == self._greet else self._on_message
+            plain = protocol.current_size is None and handle is not None
             start, needs = stop, 2
         if start < end:
             self._unread += data[start:]

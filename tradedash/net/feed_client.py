@@ -11,6 +11,7 @@ and runs its timers. Which failures are retried is decided by
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import ssl
@@ -97,7 +98,8 @@ class FeedClient:
       (:class:`~.callback_connection.CallbackConnection`: one socket read's worth of
       frames per turn of the event loop, so a backlog never freezes the UI), each read
       begun and ended as a burst. What the session wants sent is sent at once, in
-      order; snapshots it wants fetched over HTTP are fetched and handed back; its
+      order; snapshots it wants fetched over HTTP are fetched (with the connection's ``token``
+      and trusting its ``ca_file``) and handed back; its
       timers run while connected (at least four times per heartbeat
       interval, since the session's clock may not be the event loop's).
     - The session is ``session`` if given (a venue's), else a
@@ -482,13 +484,17 @@ class FeedClient:
     async def _http_get(self, url: str) -> HttpReply:
         """GET ``url`` beside the connection; the session hears of every answer (its status and
         headers: request weights, ``Retry-After``) before its body or failure is handed on."""
+        options = self._connect_options  # the stream connection's token and CA file hold for REST too
         try:
-            reply = await asyncio.to_thread(http_get, url)
+            reply = await asyncio.to_thread(http_get, url, headers=options.get("additional_headers"), context=options.get("ssl"))
         except (OSError, ValueError) as exc:  # network, or a URL urllib refuses
             reply = HttpReply(None, {}, b"", f"{no_answer_reason(exc)} ({_origin(url)})")
         except asyncio.CancelledError:  # the feed stops: the request no longer counts as under way
             self.session.rest_answered(None, {}, self._clock())
             raise
+        else:
+            if reply.failure is not None:  # which URL answered so (a REST base without its path, say)
+                reply = dataclasses.replace(reply, failure=f"{reply.failure} ({url.split('?')[0]})")
         self.session.rest_answered(reply.status, reply.headers, self._clock())
         return reply
 

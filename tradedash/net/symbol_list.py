@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Callable
 
@@ -26,6 +27,8 @@ async def fetch_symbol_list(
     timeout: float = 10.0,
     budgets: dict[tuple[str, str], object] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    token: str = "",
+    ca_file: str = "",
 ) -> list[SymbolInfo]:
     """The symbols venue ``venue`` lists at its REST base ``rest_url``, read in a thread (the event loop
     goes on). Raises :class:`SymbolListError` naming the URL and the reason: no such list for this
@@ -36,17 +39,24 @@ async def fetch_symbol_list(
     its host's budget like a feed's request: it waits its turn, its answer's used weight and a 429's
     or 418's ``Retry-After`` count for every feed, and while such a hold lasts it is not sent at all
     (a request during a ban lengthens it) but fails at once, saying until when.
+
+    ``token`` and ``ca_file`` are the feed's, as its own REST requests send and trust them.
     """
     spec = venue_of(venue)
     url = spec.symbol_list_url(rest_url)
     if url is None:
         raise SymbolListError(f"{spec.label} has no symbol list at {rest_url or 'an empty REST URL'!r}")
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    try:
+        context = ssl.create_default_context(cafile=ca_file) if ca_file else None
+    except (OSError, ssl.SSLError) as exc:
+        raise SymbolListError(f"{url}: cannot use the CA file {ca_file}: {exc}") from None
     budget = spec.rest_budget(rest_url, budgets)
     queue = RestQueue(budget) if isinstance(budget, WeightBudget) else None
     if queue is not None:
         await _wait_turn(queue, url, spec.symbol_list_weight, clock)
     try:
-        reply = await asyncio.to_thread(http_get, url, timeout)
+        reply = await asyncio.to_thread(http_get, url, timeout, headers=headers, context=context)
     except (OSError, ValueError) as exc:
         _answered(queue, HttpReply(None, {}, b""), clock)
         raise SymbolListError(f"{url}: {no_answer_reason(exc)}") from None

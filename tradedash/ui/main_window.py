@@ -439,7 +439,7 @@ class MainWindow(QMainWindow):
     def open_symbol_search(self) -> SymbolSearchPopup:
         """The quick symbol search over every feed's symbols; the one chosen opens in the focused chart
         (see :meth:`open_searched_symbol`)."""
-        popup = SymbolSearchPopup(lambda: searchable_symbols(self.feeds), self)
+        popup = SymbolSearchPopup(lambda: searchable_symbols(self.feeds), self, label=self._label)
         popup.chosen.connect(self.open_searched_symbol)
         geometry = self.geometry()
         popup.move(geometry.center().x() - popup.width() // 2, geometry.top() + 80)
@@ -530,9 +530,11 @@ class MainWindow(QMainWindow):
         self.depth.set_symbol(feed, ref.symbol)
 
     def _show_again_or_first(self) -> None:
-        """The shown symbol again if its feed came back under the same name, else the first row."""
+        """The shown (or saved) symbol again if a feed of that name runs and subscribes to it, even
+        before its first message (a restarted or slower feed: another feed's rows may come first),
+        else the first row."""
         shown = self.focused_chart.symbol or self._wanted_symbol
-        if shown is not None and self.watchlist_model.row_of(shown) >= 0:
+        if shown is not None and (self.watchlist_model.row_of(shown) >= 0 or self._subscribed(shown)):
             ref = shown
         elif self.watchlist_model.rowCount():
             ref = self.watchlist_model.ref_at(0)
@@ -540,6 +542,13 @@ class MainWindow(QMainWindow):
             return
         self.watchlist.select(ref)
         self.show_symbol(ref)
+
+    def _label(self, ref: SymbolRef) -> str:
+        feed = next((f for f in self.feeds if f.name == ref.feed), None)
+        return feed.label(ref.symbol) if feed is not None else ref.symbol
+
+    def _subscribed(self, ref: SymbolRef) -> bool:
+        return any(feed.name == ref.feed and ref.symbol in feed.config.symbols for feed in self.feeds)
 
     def _restore_chart_state(self, config: Config) -> None:
         """Show the chart as the config left it (interval, mode, scale, indicators; its symbol once listed)."""

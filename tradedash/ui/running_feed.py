@@ -7,14 +7,19 @@ from typing import NamedTuple
 
 from tradedash.config import FeedConfig
 from tradedash.core.feed.downtime import DowntimeLog
+from tradedash.core.feed.lifecycle import FeedState
 from tradedash.core.feed.redact import redact
 from tradedash.core.market.state import MarketState, SymbolState
+from tradedash.core.venues.registry import DEFAULT_VENUE, venue_of
 from tradedash.core.wire import SymbolInfo
 from tradedash.net.feed_client import FeedClient
 from tradedash.net.sharded_feed import ShardedFeed
 from tradedash.ui.formatting import decimals_for_tick
 
 __all__ = ["RunningFeed", "SymbolRef"]
+
+#: Feed states in which no message keeps the shown data current.
+_DOWN = frozenset((FeedState.CONNECTING, FeedState.STALE, FeedState.BACKING_OFF, FeedState.CLOSED))
 
 
 class SymbolRef(NamedTuple):
@@ -67,6 +72,20 @@ class RunningFeed:
         if len(listed) < len(subscribed):
             listed += sorted(symbol for symbol in subscribed - set(self.config.symbols) if symbol in known)
         return listed
+
+    def down_state(self) -> FeedState | None:
+        """The feed's state when no message keeps its books current (connecting, stale, backing off,
+        closed): the panels grey what they show then; None while it is live or resyncing."""
+        state = self.client.state
+        return state if state in _DOWN else None
+
+    def label(self, symbol: str) -> str:
+        """``symbol`` as the window shows it: a real venue's in its display form with the venue beside
+        it (``BTCUSDT`` -> ``BTC-USDT · Binance``), protocol v1's as it is."""
+        if self.config.venue == DEFAULT_VENUE:
+            return symbol
+        venue = venue_of(self.config.venue)
+        return f"{venue.display(symbol)} · {venue.label}"
 
     def symbol_state(self, symbol: str) -> SymbolState | None:
         return self.market.symbols.get(symbol)

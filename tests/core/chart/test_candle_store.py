@@ -175,9 +175,19 @@ def test_a_save_that_meets_a_lock_is_skipped_and_reported(path):
 
 
 def test_a_directory_that_cannot_hold_the_file_means_memory(tmp_path):
-    store = CandleStore(tmp_path / "missing" / CANDLE_FILE)
+    (tmp_path / "a-file").write_text("not a directory")
+    store = CandleStore(tmp_path / "a-file" / CANDLE_FILE)
     assert store.in_memory and "cannot be opened" in store.problems[0]
     assert store.save_bars(KEY, bars(T0, 1))
+
+
+def test_a_first_start_makes_the_missing_config_directory(tmp_path):
+    """A first start: no config directory yet (the config file is only written on a change)."""
+    store = CandleStore.beside(tmp_path / "new" / "tradedash" / "config.toml")
+    assert store.problems == [] and not store.in_memory
+    assert store.save_bars(KEY, bars(T0, 3))
+    store.close()
+    assert rows_of(CandleStore(tmp_path / "new" / "tradedash" / CANDLE_FILE).load(KEY, 10)) == bars(T0, 3)
 
 
 def test_two_writers_at_once_lose_nothing(path):

@@ -53,6 +53,28 @@ def test_validation_names_the_feed_and_the_problem(qtbot):
     assert applied == []
 
 
+def test_the_running_feeds_list_is_not_offered_for_another_url(qtbot):
+    """The list the running feed's exchange gave holds for that exchange only: pointed elsewhere (another
+    URL or REST URL), the feed's symbols are no longer checked against it."""
+    dialog = _dialog(qtbot)
+    dialog.symbol_edit.setText("xyz-usd")
+    dialog.symbol_edit.returnPressed.emit()
+    assert "XYZ-USD  (not listed)" in [dialog.symbol_list.item(i).text() for i in range(dialog.symbol_list.count())]
+    dialog.url_edit.setText("ws://127.0.0.1:8766")
+    dialog.url_edit.editingFinished.emit()
+    assert [dialog.symbol_list.item(i).text() for i in range(dialog.symbol_list.count())] == ["BTC-USD", "XYZ-USD"]
+    assert "listed" not in dialog.symbols_status.text()
+    assert dialog.apply()
+    binance = FeedConfig(name="demo", venue="binance", url="ws://127.0.0.1:8765/binance",
+                         rest_url="http://127.0.0.1:8765/binance", symbols=["BTCUSD"])
+    dialog = _dialog(qtbot, Config(feeds=[binance]))
+    assert dialog.symbols_status.text() == "3 symbols listed by Binance."
+    dialog.rest_edit.setText("http://127.0.0.1:1/binance")
+    dialog.rest_edit.editingFinished.emit()
+    assert "listed" not in dialog.symbols_status.text()
+    assert [dialog.symbol_list.item(i).text() for i in range(dialog.symbol_list.count())] == ["BTCUSD"]
+
+
 def test_add_and_remove_feeds(qtbot, tmp_path):
     dialog = _dialog(qtbot)
     dialog.add_feed()
@@ -143,10 +165,12 @@ def test_choosing_binance_fills_its_public_urls_and_symbols_take_its_form(qtbot)
     applied = []
     dialog.applied.connect(applied.append)
     assert dialog.venue_box.currentData() == "tradedash"
+    assert "e.g. BTC-USD," in dialog.symbol_edit.placeholderText()
     index = dialog.venue_box.findData("binance")
     dialog.venue_box.setCurrentIndex(index)
     dialog.venue_box.activated.emit(index)  # as a user's choice does
     assert dialog.url_edit.text() == "wss://stream.binance.com:9443"
+    assert "e.g. BTCUSDT," in dialog.symbol_edit.placeholderText()  # a name in the venue's form
     assert dialog.rest_edit.text() == "https://api.binance.com"
     _check(dialog, "BTC-USD", False)
     dialog.symbol_edit.setText("btc/usdt")

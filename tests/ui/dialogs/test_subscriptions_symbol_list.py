@@ -80,3 +80,36 @@ def test_choosing_binance_offers_its_symbols_before_any_binance_feed_connected(q
 
     qt_async.run(scenario(), timeout=60)
     assert qt_async.errors == []
+
+
+def test_the_list_is_read_with_the_feeds_token_and_ca_file(qt_async, tmp_path: Path):
+    """A protected exchange over TLS from a private CA: the dialog reads its exchangeInfo as the feed would."""
+    from mock_exchange.config import ExchangeConfig
+    from mock_exchange.server import ExchangeServer
+    from tests.support.certificates import server_certificate
+    from tradedash.config import Config, FeedConfig
+    from tradedash.net.symbol_list import fetch_symbol_list
+    from tradedash.ui.dialogs.subscriptions import SubscriptionDialog
+
+    certfile, keyfile, ca = server_certificate(tmp_path)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(ca_file)
+
+    async def scenario():
+        server = ExchangeServer(ExchangeConfig(port=0, token="s3cret", certfile=certfile, keyfile=keyfile))
+        await server.start()
+        ws, rest = venue_of("binance").mock_urls(server.url)
+        feed = FeedConfig(name="lab", venue="binance", url=ws, rest_url=rest, token="s3cret", ca_file=str(ca_file), symbols=[])
+        dialog = SubscriptionDialog(Config(feeds=[feed]), lambda name: None, fetch_symbols=fetch_symbol_list)
+        try:
+            await until(lambda: "listed by Binance" in dialog.symbols_status.text() or "Could not" in dialog.symbols_status.text(),
+                        what="the list read")
+            return dialog.symbols_status.text(), _shown(dialog)
+        finally:
+            dialog.done(0)
+            dialog.deleteLater()
+            await server.stop()
+
+    status, shown = qt_async.run(scenario(), timeout=30)
+    assert status == f"{len(shown)} symbols listed by Binance." and "BTCUSD" in shown
+    assert qt_async.errors == []

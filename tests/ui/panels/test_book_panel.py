@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from tests.support.builders import T0
 from tradedash.core import wire
+from tradedash.core.feed.lifecycle import FeedEvent
 from tradedash.ui.panels.book import BAR_ROLE, DEFAULT_DEPTH, BookPanel
 
 _seq = itertools.count(1)
@@ -22,7 +23,13 @@ def _snapshot(bids, asks) -> wire.Book:
     )
 
 
+def _live(feed) -> None:
+    feed.client.lifecycle.handle(FeedEvent.CONNECT)
+    feed.client.lifecycle.handle(FeedEvent.DATA)
+
+
 def test_ladder_shows_levels_spread_and_bars(feed, theme, qtbot, qtmodeltester):
+    _live(feed)
     panel = BookPanel(theme)
     qtbot.addWidget(panel)
     bids = [(100.0 - i, 1.0 + i) for i in range(12)]
@@ -57,11 +64,35 @@ def test_greys_out_while_resyncing(feed, theme, qtbot):
 
 
 def test_no_book_says_how_to_get_one(feed, theme, qtbot):
+    feed.client.set_subscriptions(wire.subscriptions_of(["ticker"], ["BTC-USD", "SOL-USD"]))
     panel = BookPanel(theme)
     qtbot.addWidget(panel)
     panel.set_symbol(feed, "SOL-USD")
     assert 'subscribe to "book"' in panel.caption.text()
     assert panel.model.index(0, 0).data() is None
+
+
+def test_a_subscribed_book_not_there_yet_is_waited_for_and_a_failed_snapshot_said(feed, theme, qtbot):
+    """Subscribed to "book" (a Binance book waits for its REST snapshot): not 'subscribe to "book"'."""
+    _live(feed)
+    panel = BookPanel(theme)
+    qtbot.addWidget(panel)
+    panel.set_symbol(feed, "SOL-USD")
+    panel.refresh()
+    assert "waiting for the book" in panel.caption.text() and "subscribe" not in panel.caption.text()
+    feed.client.stats.record_error("SOL-USD snapshot: Connection refused (http://127.0.0.1:1)")
+    feed.client.stats.record_error("BTC-USD snapshot: Connection refused (http://127.0.0.1:1)")  # in turn
+    panel.refresh()
+    assert "snapshot failed" in panel.caption.text()
+    assert panel.caption.toolTip() == "SOL-USD snapshot: Connection refused (http://127.0.0.1:1)"
+    feed.client.stats.record_error("connection closed: 1006")  # a new connection: that failure is history
+    panel.refresh()
+    assert "waiting for the book" in panel.caption.text() and panel.caption.toolTip() == ""
+    feed.client.stats.record_error("SOL-USD snapshot: Connection refused (http://127.0.0.1:1)")
+    feed.market.apply(wire.Book(symbol="SOL-USD", seq=1, ts=T0, kind="snapshot", bids=[(1.0, 1.0)], asks=[(2.0, 1.0)],
+                                checksum=wire.book_checksum([(1.0, 1.0)], [(2.0, 1.0)])))
+    panel.refresh()
+    assert panel.caption.text() == "<b>SOL-USD</b>" and panel.caption.toolTip() == ""
 
 
 def test_a_short_panel_keeps_the_spread_in_view(feed, theme, qtbot):
@@ -98,3 +129,23 @@ def test_a_deeper_ladder_chosen_in_its_box_shows_that_many_levels_each_side(feed
     assert panel.depth_box.currentText() == "100 levels"
     with pytest.raises(ValueError):
         panel.set_depth(30)
+
+
+def test_a_book_of_a_feed_that_lost_its_exchange_is_greyed_and_says_so(feed, theme, qtbot):
+    """The last levels stay in view (the book comes back in a moment, usually), greyed: not as live."""
+    panel = BookPanel(theme)
+    qtbot.addWidget(panel)
+    _live(feed)
+    feed.market.apply(_snapshot([(100.0, 1.0)], [(101.0, 1.0)]))
+    panel.set_symbol(feed, "BTC-USD")
+    panel.refresh()
+    assert panel.table.isEnabled() and panel.caption.text() == "<b>BTC-USD</b>"
+    feed.client.lifecycle.handle(FeedEvent.DISCONNECTED)  # backing off: no new message can change the book
+    panel.refresh()
+    assert not panel.table.isEnabled() and "feed backing off" in panel.caption.text()
+    assert panel.model.index(DEFAULT_DEPTH + 1, 0).data() == "100.00"
+    assert panel.model.index(DEFAULT_DEPTH + 1, 0).data(Qt.ItemDataRole.ForegroundRole).name() == theme.muted
+    _live(feed)
+    panel.refresh()
+    assert panel.table.isEnabled() and panel.caption.text() == "<b>BTC-USD</b>"
+    assert panel.model.index(DEFAULT_DEPTH + 1, 0).data(Qt.ItemDataRole.ForegroundRole).name() != theme.muted

@@ -31,7 +31,15 @@ def panel(theme, qtbot):
     return widget
 
 
+def _live(feed) -> None:
+    from tradedash.core.feed.lifecycle import FeedEvent
+
+    feed.client.lifecycle.handle(FeedEvent.CONNECT)
+    feed.client.lifecycle.handle(FeedEvent.DATA)
+
+
 def test_draws_cumulative_sides_around_the_mid(feed, panel, theme):
+    _live(feed)
     feed.market.apply(_snapshot([(100.0 - i, 1.0) for i in range(80)], [(101.0 + i, 2.0) for i in range(80)]))
     panel.set_symbol(feed, "BTC-USD")
     x, y = panel.bid_line.getData()
@@ -67,6 +75,19 @@ def test_follows_updates_on_refresh_and_greys_while_resyncing(feed, panel, theme
     panel.refresh()
     assert not panel.curve.synced and "resyncing" in panel.caption.text()
     assert panel.bid_line.opts["pen"].color().name() == theme.muted
+
+
+def test_greys_while_its_feed_is_down(feed, panel, theme):
+    from tradedash.core.feed.lifecycle import FeedEvent
+
+    _live(feed)
+    feed.market.apply(_snapshot([(100.0, 1.0)], [(101.0, 1.0)]))
+    panel.set_symbol(feed, "BTC-USD")
+    panel.refresh()
+    assert panel.bid_line.opts["pen"].color().name() == theme.up and "(feed" not in panel.caption.text()
+    feed.client.lifecycle.handle(FeedEvent.DISCONNECTED)
+    panel.refresh()
+    assert panel.bid_line.opts["pen"].color().name() == theme.muted and "(feed backing off)" in panel.caption.text()
 
 
 def test_without_book_draws_nothing(feed, panel):

@@ -90,6 +90,23 @@ def test_rows_of_several_feeds_and_removed_feed(theme, qtmodeltester):
     assert model.rowCount() == 1 and model.ref_at(0).feed == "b"
 
 
+def test_rows_keep_the_config_order_whichever_symbol_has_data_first(theme, qtmodeltester):
+    """A venue's symbols start in any order (a Binance feed's books and tickers come as they come)."""
+    first, second = make_feed("a"), make_feed("b")
+    model = WatchlistModel([first, second], theme)
+    second.market.apply(ticker("SOL-USD", 2.0))
+    first.market.apply(ticker("SOL-USD", 1.0))
+    model.refresh()
+    second.market.apply(ticker("BTC-USD", 3.0))
+    model.refresh()
+    first.market.apply(ticker("BTC-USD", 4.0))
+    model.refresh()
+    qtmodeltester.check(model)
+    refs = [model.ref_at(row) for row in range(model.rowCount())]
+    assert refs == [("a", "BTC-USD"), ("a", "SOL-USD"), ("b", "BTC-USD"), ("b", "SOL-USD")]
+    assert model.index(0, 1).data() == "4.00" and model.index(3, 1).data() == "2.000"
+
+
 def test_trend_sparkline_of_the_last_two_minutes(feed, theme, qtbot):
     from tradedash.ui.panels.watchlist import WatchlistPanel
 

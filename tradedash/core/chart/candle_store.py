@@ -118,6 +118,11 @@ class CandleStore:
 
     def _open(self) -> sqlite3.Connection:
         try:
+            # A first start has no config directory yet (the config file is written later, on a change).
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            return self._use_memory(f"candle cache {self.path} cannot be opened ({error}); {_IN_MEMORY}")
+        try:
             return self._connect(str(self.path))
         except sqlite3.Error as error:
             trouble = _trouble(error)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tradedash.core.feed.session import FeedSession, MarketSink
-from tradedash.core.venues.binance.rest import WeightBudget, exchange_info_request
+from tradedash.core.venues.binance.rest import WeightBudget, exchange_info_request, rest_base
 from tradedash.core.venues.binance.session import DEFAULT_REST_URL, DEFAULT_WS_URL, BinanceSession
 from tradedash.core.venues.binance.subscriptions import MAX_STREAMS
 from tradedash.core.venues.binance.symbols import listed_symbols
@@ -36,7 +36,8 @@ class Venue:
       that limits REST requests by weight gets the budget of its REST host from ``budgets`` (made
       there the first time): feeds given the same ``budgets`` share what the address may spend.
     - :meth:`symbol` turns what a user typed into the venue's name (``btc/usdt`` -> ``BTCUSDT``);
-      :meth:`display` turns a venue name into the one form shown (``BTCUSDT`` -> ``BTC-USDT``).
+      :meth:`display` turns a venue name into the one form shown (``BTCUSDT`` -> ``BTC-USDT``);
+      :attr:`example_symbol` is one of its names, to show a user the form.
     - :attr:`mock_path` is where the mock exchange serves this dialect (appended to its URL).
     - :attr:`max_streams`: the most subscriptions one connection may carry (None: no limit); a feed
       that wants more runs several connections.
@@ -58,6 +59,7 @@ class Venue:
     _symbol_list_path: str = ""
     symbol_list_weight: int = 0
     _parse_symbol_list: Callable[[bytes], list[SymbolInfo]] | None = None
+    example_symbol: str = "BTC-USD"
 
     def session(
         self, market: MarketSink, *, rest_url: str = "", budgets: dict[tuple[str, str], object] | None = None,
@@ -86,7 +88,7 @@ class Venue:
         return ws, ("https" + ws[3:] if ws.startswith("wss") else "http" + ws[2:]) if self.rest_url else ""
 
     def symbol_list_url(self, rest_url: str) -> str | None:
-        rest_url = rest_url.strip().rstrip("/")
+        rest_url = rest_base(rest_url)
         if not self._symbol_list_path or not rest_url.startswith(("http://", "https://")):
             return None
         return rest_url + self._symbol_list_path
@@ -124,7 +126,7 @@ VENUES: dict[str, Venue] = {
         "binance", "Binance", DEFAULT_WS_URL, DEFAULT_REST_URL, "/binance", BinanceSession, _binance_symbol, _binance_display,
         _budget=WeightBudget, max_streams=MAX_STREAMS, _symbol_list_path="/api/v3/exchangeInfo",
         symbol_list_weight=exchange_info_request().weight,
-        _parse_symbol_list=listed_symbols,
+        _parse_symbol_list=listed_symbols, example_symbol="BTCUSDT",
     ),
 }
 DEFAULT_VENUE = "tradedash"

@@ -46,7 +46,7 @@ class SubscriptionDialog(QDialog):
     Enter in the symbol box adds the symbol and presses no button; *Remove feed*
     and closing (Esc, *Close*) with edits not applied ask first (:attr:`confirmation`).
     ``listed_symbols(feed_name)`` returns the symbols that feed's exchange lists,
-    or None when it is not connected. ``fetch_symbols(venue, rest_url)`` (optional) reads a
+    or None when it is not connected. ``fetch_symbols(venue, rest_url, token=, ca_file=)`` (optional) reads a
     venue's list over REST: when a venue with one is chosen, its REST URL edited, or a feed
     shown whose exchange has not listed its symbols yet, it runs in the background on the
     running event loop (the dialog stays usable), the symbols it lists are offered, and
@@ -62,7 +62,7 @@ class SubscriptionDialog(QDialog):
         listed_symbols: Callable[[str], list[str] | None],
         parent: QWidget | None = None,
         *,
-        fetch_symbols: Callable[[str, str], Awaitable[list[wire.SymbolInfo]]] | None = None,
+        fetch_symbols: Callable[..., Awaitable[list[wire.SymbolInfo]]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Subscriptions")
@@ -99,6 +99,7 @@ class SubscriptionDialog(QDialog):
         self.rest_edit.editingFinished.connect(self._rest_url_edited)
         self.compression_box = QCheckBox("Offer permessage-deflate compression")
         self.url_edit = QLineEdit(placeholderText=f"ws://host:port, wss://host:port or {EMBEDDED}")
+        self.url_edit.editingFinished.connect(self._url_edited)
         self.token_edit = QLineEdit(placeholderText="optional", echoMode=QLineEdit.EchoMode.Password)
         self.ca_edit = QLineEdit(placeholderText="optional, for wss:// with a private CA")
         browse = QPushButton("Browse…")
@@ -246,9 +247,10 @@ class SubscriptionDialog(QDialog):
         self.compression_box.setChecked(feed.compression)
         self.token_edit.setText(feed.token)
         self.ca_edit.setText(feed.ca_file)
+        self.symbol_edit.setPlaceholderText(f"Add a symbol, e.g. {venue_of(feed.venue).example_symbol}, then Enter")
         listed = self._listed_for(feed)
         if listed is None:
-            self._want_symbol_list(feed.venue, feed.rest_url)
+            self._want_symbol_list(feed)
         else:
             self._say_listed(feed.venue, len(listed))
         listed = listed or []
@@ -282,9 +284,17 @@ class SubscriptionDialog(QDialog):
         if self._current is not None:
             self._show_feed(self._current)
 
-    def _want_symbol_list(self, venue: str, rest_url: str) -> None:
-        """Start reading ``venue``'s list at ``rest_url`` unless it is read, failed, under way, or not to be had."""
-        key = (venue, _base(rest_url))
+    def _url_edited(self) -> None:
+        """The URL changed: the running feed's list (of the exchange it was at) may no longer hold."""
+        self._store_current()
+        if self._current is not None:
+            self._show_feed(self._current)
+
+    def _want_symbol_list(self, feed: FeedConfig) -> None:
+        """Start reading ``feed``'s venue's list at its REST URL (with its token and CA file) unless it
+        is read, failed, under way, or not to be had."""
+        venue = feed.venue
+        key = (venue, _base(feed.rest_url))
         spec = venue_of(venue)
         if key in self._fetch_failed:
             self._say(f"Could not read {spec.label}'s symbol list ({self._fetch_failed[key]}). Symbols typed here are"
@@ -301,13 +311,13 @@ class SubscriptionDialog(QDialog):
         except RuntimeError:  # no event loop runs the dialog: nothing can be read in the background
             self._say("")
             return
-        task = loop.create_task(self._read_symbol_list(key), name=f"symbol list {key}")
+        task = loop.create_task(self._read_symbol_list(key, feed.token, feed.ca_file), name=f"symbol list {key}")
         self._fetches[key] = task
 
-    async def _read_symbol_list(self, key: tuple[str, str]) -> None:
+    async def _read_symbol_list(self, key: tuple[str, str], token: str, ca_file: str) -> None:
         assert self._fetch_symbols is not None
         try:
-            infos = await self._fetch_symbols(*key)
+            infos = await self._fetch_symbols(*key, token=token, ca_file=ca_file)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the fetcher's own error says why, in one line
@@ -379,10 +389,10 @@ class SubscriptionDialog(QDialog):
         return found
 
     def _listed_for(self, feed: FeedConfig) -> list[str] | None:
-        """What the running feed lists (unless the feed was switched to another venue since), else
-        what its venue listed at its REST URL when asked from here; None when nothing is known."""
-        running = {f.name: f.venue for f in self._config.feeds}
-        listed = self._listed(feed.name) if running.get(feed.name) == feed.venue else None
+        """What the running feed lists (unless the feed was pointed at another venue, URL or REST URL
+        since), else what its venue listed at its REST URL when asked from here; None when nothing is known."""
+        running = {f.name: _endpoint(f) for f in self._config.feeds}
+        listed = self._listed(feed.name) if running.get(feed.name) == _endpoint(feed) else None
         if listed is None:
             listed = self._fetched.get((feed.venue, _base(feed.rest_url)))
         return listed
@@ -398,6 +408,11 @@ class SubscriptionDialog(QDialog):
         self._config = msgspec.structs.replace(self._config, feeds=list(self._feeds))
         self.applied.emit(self._config)
         return True
+
+
+def _endpoint(feed: FeedConfig) -> tuple[str, str, str]:
+    """Where a feed reads its symbols: its venue, URL and REST URL."""
+    return feed.venue, feed.url.strip().rstrip("/"), _base(feed.rest_url)
 
 
 def _base(rest_url: str) -> str:

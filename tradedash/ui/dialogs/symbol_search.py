@@ -28,13 +28,15 @@ def searchable_symbols(feeds: list[RunningFeed]) -> list[SymbolRef]:
 
 
 class SymbolSearchModel(ColumnTableModel):
-    """The matches of ``query`` among ``symbols()`` (read at each new query), best first: symbol and feed."""
+    """The matches of ``query`` among ``symbols()`` (read at each new query), best first: symbol (as
+    ``label`` names it, e.g. with its venue) and feed."""
 
     columns = ("Symbol", "Feed")
 
-    def __init__(self, symbols: Callable[[], list[SymbolRef]]) -> None:
+    def __init__(self, symbols: Callable[[], list[SymbolRef]], label: Callable[[SymbolRef], str] | None = None) -> None:
         super().__init__()
         self._symbols = symbols
+        self._label = label or (lambda ref: ref.symbol)
         self.matches: list[SymbolRef] = []
 
     def set_query(self, query: str) -> None:
@@ -49,7 +51,7 @@ class SymbolSearchModel(ColumnTableModel):
         if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
             return None
         ref = self.matches[index.row()]
-        return ref.symbol if index.column() == 0 else ref.feed
+        return self._label(ref) if index.column() == 0 else ref.feed
 
 
 class SymbolSearchPopup(QDialog):
@@ -64,10 +66,13 @@ class SymbolSearchPopup(QDialog):
 
     chosen = Signal(object)
 
-    def __init__(self, symbols: Callable[[], list[SymbolRef]], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, symbols: Callable[[], list[SymbolRef]], parent: QWidget | None = None,
+        label: Callable[[SymbolRef], str] | None = None,
+    ) -> None:
         super().__init__(parent, Qt.WindowType.Popup)
         self.setWindowTitle("Open symbol")
-        self.model = SymbolSearchModel(symbols)
+        self.model = SymbolSearchModel(symbols, label)
         self.filter = QLineEdit(placeholderText="Symbol…  (Enter opens, Esc closes)")
         self.table = QTableView()
         self.table.setModel(self.model)

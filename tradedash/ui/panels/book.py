@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from tradedash.core.chart.depth import LADDER_CHOICES, LADDER_DEFAULT
-from tradedash.core.wire import Level
+from tradedash.core.feed.lifecycle import FeedState
+from tradedash.core.wire import Level, Subscription
 from tradedash.ui.formatting import HUGE, format_price, format_size
 from tradedash.ui.guard import shielded
 from tradedash.ui.running_feed import RunningFeed
@@ -42,7 +43,8 @@ class BookModel(ColumnTableModel):
     Contract: ``refresh()`` copies the top ``depth`` levels of the shown symbol's book
     when its state changed, and emits one ``dataChanged`` over the whole ladder;
     :meth:`set_depth` (one of ``LADDER_CHOICES``) resets the model to the new row
-    count. A book that is resyncing is shown in the muted colour (``resyncing`` is True).
+    count. A book that is resyncing is shown in the muted colour (``resyncing`` is True), and so
+    is the book of a feed that is not connected or has gone quiet (``feed_down``: its state).
     """
 
     columns = COLUMNS
@@ -58,6 +60,7 @@ class BookModel(ColumnTableModel):
         self.depth = DEFAULT_DEPTH
         self.resyncing = False
         self.has_book = False
+        self.feed_down: FeedState | None = None
 
     @property
     def symbol(self) -> str | None:
@@ -66,6 +69,25 @@ class BookModel(ColumnTableModel):
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
         self._painted = -1
+
+    def book_subscribed(self) -> bool:
+        """Whether the shown symbol's feed subscribes to its book (it may still wait for it)."""
+        return bool(self._feed and self._symbol) and Subscription("book", self._symbol) in self._feed.client.subscriptions
+
+    def snapshot_error(self) -> str | None:
+        """The shown symbol's failed book snapshot (Binance's REST depth) among the feed's latest errors:
+        those since its last error of another kind (the books of several symbols fail in turn)."""
+        for error in reversed(self._feed.client.stats.last_errors if self._feed else ()):
+            if error.startswith(f"{self._symbol} snapshot: "):
+                return error
+            if " snapshot: " not in error:
+                return None
+        return None
+
+    @property
+    def label(self) -> str | None:
+        """The shown symbol as the window names it (:meth:`RunningFeed.label`)."""
+        return self._feed.label(self._symbol) if self._feed and self._symbol else None
 
     def set_symbol(self, feed: RunningFeed, symbol: str) -> None:
         self._feed, self._symbol, self._painted = feed, symbol, -1
@@ -119,7 +141,7 @@ class BookModel(ColumnTableModel):
                 return format_size(size, size_decimals)
             return format_size(sum(s for _, s in levels[: depth + 1]), size_decimals)
         if role == Qt.ItemDataRole.ForegroundRole:
-            if self.resyncing:
+            if self.resyncing or self.feed_down:
                 return self._theme.color("muted")
             if column == 0:
                 return self._theme.color("down" if side == "ask" else "up")
@@ -145,9 +167,10 @@ class BookModel(ColumnTableModel):
     def refresh(self) -> None:
         state = self._feed.symbol_state(self._symbol) if self._feed and self._symbol else None
         version = state.version if state is not None else -2
-        if version == self._painted:
+        down = self._feed.down_state() if self._feed else None
+        if version == self._painted and down is self.feed_down:
             return
-        self._painted = version
+        self._painted, self.feed_down = version, down
         book = state.book if state is not None else None
         self._bids = book.bids(self.depth) if book is not None else []
         self._asks = book.asks(self.depth) if book is not None else []
@@ -245,17 +268,26 @@ class BookPanel(QWidget):
 
     def _update_caption(self) -> None:
         model = self.model
-        key = (model.symbol, model.resyncing, model.has_book)
+        waiting = not model.has_book and model.book_subscribed()
+        failure = model.snapshot_error() if waiting else None
+        key = (model.label, model.resyncing, model.has_book, waiting, failure, model.feed_down)
         if key == self._caption_key:
             return
         self._caption_key = key
         if model.symbol is None:
             text = "No symbol"
         elif model.resyncing:
-            text = f'<b>{model.symbol}</b> <span style="color:{self._theme.warning}">resyncing…</span>'
+            text = f'<b>{model.label}</b> <span style="color:{self._theme.warning}">resyncing…</span>'
+        elif model.feed_down and model.has_book:  # the last levels, greyed: not live
+            text = f'<b>{model.label}</b> <span style="color:{self._theme.warning}">feed {model.feed_down.value}…</span>'
+        elif failure:  # the reason, long, in the tooltip (and in feed health)
+            text = f'<b>{model.label}</b> <span style="color:{self._theme.warning}">snapshot failed, retrying…</span>'
+        elif waiting:
+            text = f'<b>{model.label}</b> <span style="color:{self._theme.muted}">waiting for the book…</span>'
         elif not model.has_book:
-            text = f'<b>{model.symbol}</b> <span style="color:{self._theme.muted}">no book (subscribe to "book")</span>'
+            text = f'<b>{model.label}</b> <span style="color:{self._theme.muted}">no book (subscribe to "book")</span>'
         else:
-            text = f"<b>{model.symbol}</b>"
+            text = f"<b>{model.label}</b>"
         self.caption.setText(text)
-        self.table.setEnabled(not model.resyncing)
+        self.caption.setToolTip(failure or "")
+        self.table.setEnabled(not (model.resyncing or model.feed_down))

@@ -175,7 +175,7 @@ class PriceChart(QWidget):
     def set_symbol(self, feed: RunningFeed, symbol: str) -> None:
         if (feed, symbol) != (self._feed, self._symbol):
             self._feed, self._symbol = feed, symbol
-            self.toolbar.show_symbol(symbol)
+            self.toolbar.show_symbol(feed.label(symbol))
             self._open_series()
             self.set_follow(True)
             self.symbol_changed.emit(SymbolRef(feed.name, symbol))

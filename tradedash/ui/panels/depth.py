@@ -163,7 +163,8 @@ class DepthPanel(QWidget):
 
     def refresh(self) -> None:
         state = self._feed.symbol_state(self._symbol) if self._feed and self._symbol else None
-        key = (state.version if state is not None else None, self.depth, self._symbol)
+        down = self._feed.down_state() if self._feed else None
+        key = (state.version if state is not None else None, self.depth, self._symbol, down)
         if key == self._painted:
             return
         self._painted = key
@@ -173,10 +174,10 @@ class DepthPanel(QWidget):
             self.bid_line.setData([], [])
             self.ask_line.setData([], [])
             self.mid_line.hide()
-            self.caption.setText(f"{self._symbol}: no book" if self._symbol else "No symbol")
+            self.caption.setText(f"{self._feed.label(self._symbol)}: no book" if self._feed and self._symbol else "No symbol")
             return
         curve = self.curve = depth_curve(book, self.depth)
-        self._style(curve.synced)
+        self._style(curve.synced and down is None)
         for line, side in ((self.bid_line, "bid"), (self.ask_line, "ask")):
             x, y = curve.step_line(side)
             line.setData(x, y)
@@ -187,5 +188,5 @@ class DepthPanel(QWidget):
             self.mid_line.setValue(curve.mid)
             self.mid_line.show()
             mid = format_price(curve.mid, self._feed.decimals(self._symbol))
-        state_text = "" if curve.synced else " (resyncing)"
-        self.caption.setText(f"{self._symbol}  mid {mid}{state_text}")
+        state_text = " (resyncing)" if not curve.synced else f" (feed {down.value})" if down else ""
+        self.caption.setText(f"{self._feed.label(self._symbol)}  mid {mid}{state_text}")

@@ -12,7 +12,6 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from tradedash.core.market.state import SymbolState
-from tradedash.core.venues.registry import DEFAULT_VENUE, venue_of
 from tradedash.ui.formatting import HUGE, format_change_pct, format_price, format_volume
 from tradedash.ui.running_feed import RunningFeed, SymbolRef
 from tradedash.ui.table_model import ALIGN_LEFT, ALIGN_RIGHT, ColumnTableModel, ModelIndex
@@ -53,21 +52,13 @@ _HEADER_TIPS = {
 _NO_VALUES = ("—",) * (len(COLUMNS) - 2) + ("",)
 
 
-def _with_venue(symbol: str, venue_key: str) -> str:
-    """A symbol as shown: a real venue's in its display form with the venue beside it (``BTC-USDT · Binance``)."""
-    if venue_key == DEFAULT_VENUE:
-        return symbol
-    venue = venue_of(venue_key)
-    return f"{venue.display(symbol)} · {venue.label}"
-
-
 class WatchlistModel(ColumnTableModel):
     """A read-only table of every symbol of every feed.
 
     Contract: the model never reacts to single messages. ``refresh()`` (called by
-    the repaint timer) appends rows for symbols with data that the feed's config
-    subscribes to, drops rows of removed feeds and unsubscribed symbols,
-    and emits at most one ``dataChanged`` covering the rows whose state changed
+    the repaint timer) adds rows for symbols with data that the feed's config
+    subscribes to (in the feeds' and their configs' order, whichever symbol has data
+    first), drops rows of removed feeds and unsubscribed symbols, and emits at most one ``dataChanged`` covering the rows whose state changed
     (or whose price flash is fading) since the last call. ``SORT_ROLE`` gives raw
     values for sorting. ``clock`` is monotonic seconds, injected for tests.
     """
@@ -137,7 +128,7 @@ class WatchlistModel(ColumnTableModel):
         return None
 
     def _row_cells(self, ref: SymbolRef, feed: RunningFeed, state: SymbolState) -> _Cells:
-        shown = _with_venue(ref.symbol, feed.config.venue)
+        shown = feed.label(ref.symbol)
         name = shown if len(self._feeds) < 2 else f"{shown}  ·  {ref.feed}"
         ticker = state.ticker
         if ticker is None:
@@ -234,13 +225,31 @@ class WatchlistModel(ColumnTableModel):
                 self._flash.pop(ref, None)
             self.endResetModel()
         new = [ref for ref in wanted if ref not in self._painted]
-        if new:
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(new) - 1)
-            self._rows.extend(new)
-            for ref in new:
-                self._painted[ref] = -1
-                self._cells[ref] = _Cells((ref.symbol,) + _NO_VALUES, (ref.symbol,) + (0.0,) * len(_NO_VALUES), None)
-            self.endInsertRows()
+        if not new:
+            return
+        for ref in new:
+            self._painted[ref] = -1
+            self._cells[ref] = _Cells((ref.symbol,) + _NO_VALUES, (ref.symbol,) + (0.0,) * len(_NO_VALUES), None)
+        shown = set(self._rows)
+        if [ref for ref in wanted if ref in shown] != self._rows:  # (not in the feeds' order: new ones go last)
+            self._insert(len(self._rows), new)
+            return
+        row, run = 0, []  # each run of new rows goes to its place in the feeds' order (config order)
+        for ref in wanted:
+            if ref in shown:
+                if run:
+                    self._insert(row, run)
+                    row, run = row + len(run), []
+                row += 1
+            else:
+                run.append(ref)
+        if run:
+            self._insert(row, run)
+
+    def _insert(self, row: int, refs: list[SymbolRef]) -> None:
+        self.beginInsertRows(QModelIndex(), row, row + len(refs) - 1)
+        self._rows[row:row] = refs
+        self.endInsertRows()
 
 
 def _trend(state: SymbolState) -> tuple[np.ndarray | None, float]:

@@ -16,6 +16,7 @@ from tradedash.core.feed.session import FetchSnapshot, SendText
 from tradedash.core.feed.lifecycle import FeedState
 from tradedash.core.market.state import MarketState
 from tradedash.core.venues.binance.session import EXCHANGE_INFO, BinanceSession
+from tradedash.core.venues.registry import venue_of
 
 WS, REST = "ws://mock/binance", "http://mock/binance"
 INFO_URL = REST + "/api/v3/exchangeInfo"
@@ -471,3 +472,20 @@ def test_a_stopped_reader_hands_the_read_over_and_an_old_list_is_read_again_besi
     assert sent(second, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]  # the URL named the stream already
     answered(second, clock).receive_snapshot(EXCHANGE_INFO, exchange_info("ETHBTC", "BNBBTC"), clock.now)
     assert [s.symbol for s in shared.symbols] == ["ETHBTC", "BNBBTC"] and sent(second, clock) == []
+
+
+def test_a_base_url_written_with_binances_paths_means_the_endpoint_itself():
+    """``wss://stream.binance.com:9443/ws`` (or ``/stream``) and ``https://api.binance.com/api/v3`` are how
+    Binance's pages and many clients write the bases: they reach the same endpoints as without those paths."""
+    clock = Clock()
+    listed = [wire.SymbolInfo("BNBBTC", 0.000001, 0.001)]
+    for ws, rest in ((WS + "/ws", REST + "/api/v3/"), (WS + "/stream/", REST + "/api/v3"), (WS, REST)):
+        session = BinanceSession(MarketState(clock=clock), subscriptions=subs("trades,book", "BNBBTC"), clock=clock,
+                                 rest_url=rest, symbols=listed)
+        session.connect_started()
+        assert session.connection_url(ws) == WS + "/stream?streams=bnbbtc@depth@100ms/bnbbtc@trade"
+        assert session.rest_url == REST
+    assert venue_of("binance").symbol_list_url("https://api.binance.com/api/v3") == "https://api.binance.com/api/v3/exchangeInfo"
+    nothing = BinanceSession(MarketState(clock=clock), clock=clock, rest_url=REST)
+    nothing.connect_started()
+    assert nothing.connection_url(WS + "/ws/") == WS + "/stream"

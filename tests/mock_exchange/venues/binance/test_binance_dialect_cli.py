@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 
 import aiohttp
@@ -41,3 +42,11 @@ async def test_the_process_serves_binance_streams_and_rest_and_cuts_old_connecti
             async with session.get(url.replace("ws://", "http://") + "/binance/api/v3/depth?symbol=ETHUSD&limit=5") as response:
                 body = await response.json()
                 assert response.status == 200 and len(body["bids"]) == 5
+
+
+async def test_the_start_says_where_the_binance_dialect_is(make_exchange, caplog):
+    """A Binance client's developer reads the two base URLs to give it in the log of the start."""
+    caplog.set_level(logging.INFO, "mock_exchange")
+    exchange = await make_exchange()
+    said = f"streams ws://127.0.0.1:{exchange.port}/binance, REST http://127.0.0.1:{exchange.port}/binance"
+    assert said in caplog.text

@@ -23,6 +23,7 @@ from .messages import ExchangeInfo
 
 __all__ = [
     "RestRequest",
+    "rest_base",
     "depth_weight",
     "depth_request",
     "exchange_info_request",
@@ -47,6 +48,13 @@ class RestRequest(msgspec.Struct, frozen=True, gc=False):
 
     path: str
     weight: int
+
+
+def rest_base(url: str) -> str:
+    """The REST base the requests' paths follow, from what a user gave: ``https://api.binance.com/api/v3``
+    (the base with the API's path, as many clients write it) is ``https://api.binance.com``."""
+    base = url.strip().rstrip("/")
+    return base[: -len("/api/v3")] if base.endswith("/api/v3") else base
 
 
 def depth_weight(limit: int) -> int:

@@ -28,8 +28,8 @@ from .messages import (
     decode_klines,
     encode_request,
 )
-from .rest import RestQueue, WeightBudget, exchange_info_request, klines_request, weight_limit
-from .streams import combined_url, streams_of
+from .rest import RestQueue, WeightBudget, exchange_info_request, klines_request, rest_base, weight_limit
+from .streams import combined_url, stream_base, streams_of
 from .symbol_share import SharedSymbolList
 from .symbols import symbols_of
 
@@ -45,6 +45,7 @@ DEFAULT_REST_URL = "https://api.binance.com"
 EXCHANGE_INFO = ""
 #: Binance's error code for a request it cannot carry out (an invalid stream name among them).
 _INVALID_REQUEST = 2
+_APPLIED = SyncOutcome.APPLIED
 
 
 class BinanceSession(FeedSession):
@@ -103,7 +104,7 @@ class BinanceSession(FeedSession):
     ) -> None:
         super().__init__(market, requests_per_second=requests_per_second, request_burst=request_burst, **options)
         self._decode = decode_frame
-        self.rest_url = rest_url.rstrip("/")
+        self.rest_url = rest_base(rest_url)
         self.depth_limit = depth_limit
         self.url_streams = url_streams
         self.streams_per_frame = streams_per_frame
@@ -117,6 +118,7 @@ class BinanceSession(FeedSession):
             self.symbols = self.symbol_list.symbols
         self._list_fetch: FetchSnapshot | None = None  # this session's exchangeInfo request, from submitted to answered
         self._resyncing_books: set[str] = set()
+        self._book_subscriptions: dict[str, wire.Subscription] = {}  # symbol -> ("book", symbol), made once
         self._unlisted_said: set[str] = set()  # symbols already named as not listed
         self._history: dict[int, wire.HistoryRequest] = {}  # klines fetches under way
         #: REST requests waiting for the request-weight budget.
@@ -129,8 +131,8 @@ class BinanceSession(FeedSession):
         named = sorted((s for s in self.subscriptions if s.symbol in listed), key=_order)[: self.url_streams]
         self._in_url = set(named)
         if not named:
-            return url.rstrip("/") + "/stream"
-        return combined_url(url, streams_of(named))
+            return stream_base(url) + "/stream"
+        return combined_url(stream_base(url), streams_of(named))
 
     def connect_started(self) -> None:
         super().connect_started()
@@ -268,7 +270,12 @@ class BinanceSession(FeedSession):
 
     def _depth(self, event: DepthUpdate) -> None:
         symbol = event.symbol
-        if wire.Subscription("book", symbol) not in self.subscriptions:
+        book = self._book_subscriptions.get(symbol)
+        if book is None:
+            book = wire.Subscription("book", symbol)
+            if book in self.subscriptions:
+                self._book_subscriptions[symbol] = book  # (kept for the symbols subscribed only)
+        if book not in self.subscriptions:
             if symbol not in self._wanted_symbols:  # (late updates of a book just unsubscribed are expected)
                 self._malformed(f"a depth update of {symbol!r}, whose book is not subscribed")
             return
@@ -280,7 +287,7 @@ class BinanceSession(FeedSession):
     def _settle(self, sync: BookSync, outcome: SyncOutcome) -> None:
         """Pass on what ``sync`` produced (book messages to the market, fetches to the pump)."""
         symbol = sync.symbol
-        if outcome in RESYNC_CAUSES:
+        if outcome is not _APPLIED and outcome in RESYNC_CAUSES:
             log.info("feed %s: %s book: %s, resyncing", self.name, symbol, outcome.value)
             self.stats.record_error(f"{symbol} book: {outcome.value}")
             self.stats.record_book_outcome(symbol, BookOutcome.GAP)  # (feed health's Gaps)
@@ -295,7 +302,7 @@ class BinanceSession(FeedSession):
                 self.rest.submit(FetchSnapshot(symbol, self.rest_url + request.path), request.weight)
             else:
                 self._deliver(out)
-        if sync.synced and symbol in self._resyncing_books:
+        if symbol in self._resyncing_books and sync.synced:
             self._resyncing_books.discard(symbol)
             self.stats.record_book_outcome(symbol, BookOutcome.RESYNCED)  # (feed health's Resyncs)
             if not self._resyncing_books:

@@ -34,6 +34,7 @@ __all__ = [
     "streams_of",
     "subscription_of",
     "combined_url",
+    "stream_base",
 ]
 
 #: The stream kind (what follows ``<symbol>@``) that serves each TradeDash channel.
@@ -83,3 +84,15 @@ def combined_url(base: str, streams: Iterable[str]) -> str:
     """
     joined = "/".join(streams)
     return f"{base.rstrip('/')}/stream?streams={quote(joined, safe='@/_.-')}"
+
+
+def stream_base(url: str) -> str:
+    """The WebSocket endpoint without a path from what a user gave: Binance's pages (and many clients)
+    write the base with the path of a kind of connection, ``wss://stream.binance.com:9443/ws`` or
+    ``.../stream``; both mean ``wss://stream.binance.com:9443``. Any other path (the mock exchange's
+    ``/binance``) stays."""
+    base = url.strip().rstrip("/")
+    for path in ("/ws", "/stream"):
+        if base.endswith(path):
+            return base[: -len(path)]
+    return base
