@@ -172,7 +172,7 @@ class FeedClient:
         self._connect_options: dict[str, object] = dict(
             create_connection=partial(
                 CallbackConnection,
-                on_message=session.receive_frame,
+                on_messages=session.receive_frames,
                 on_binary=session.receive_binary,
                 on_read_start=self._begin_burst,
                 on_read_done=self._end_burst,
