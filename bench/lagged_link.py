@@ -6,8 +6,8 @@ The mock exchange and the fault proxy (``mock-exchange proxy``'s ``FaultProxy``)
 process; the proxy holds every chunk ``latency`` +- ``jitter`` seconds (uniform, never overtaking
 the chunk before it) in both directions. A feed with the app's default timeouts (ping every 5 s,
 5 s to answer) reads ticker, trades and book for three symbols through it. Goal (reliability
-guide): 0 reconnects, and the latency the feed shows (server stamp to applied, p50) within 10 %
-of the injected one. Since the proxy never lets a chunk overtake the one before it, what a stream
+guide): 0 reconnects, and the latency the feed shows (server stamp to applied of each read's newest
+message, p50: what the feed health panel shows) within 10 % of the injected one. Since the proxy never lets a chunk overtake the one before it, what a stream
 really suffers is more than the mean delay drawn; so "injected" is measured: a bare websockets
 client reads tickers through the same proxy at the same time and takes the server stamp to
 receipt on the same clock.

@@ -294,3 +294,48 @@ async def test_a_feed_that_cannot_connect_says_why_once_while_it_retries():
     assert code == 4
     retrying = [line for line in err.splitlines() if line.endswith("; retrying")]
     assert len(retrying) == 1 and retrying[0].startswith(f"tradedash tape: {url}: cannot connect: ")
+
+
+async def test_tape_binance_connections_of_one_feed_spend_one_rest_weight_budget():
+    import time
+
+    from mock_exchange.market import SymbolSpec
+    from mock_exchange.server import ExchangeConfig, ExchangeServer
+
+    # 150 symbols x 7 channels = 1,050 streams: two connections. The address may spend 100 a minute:
+    # exchangeInfo (20, read once) and one book snapshot (limit 1000: 50) fit; every other snapshot must
+    # wait for the next minute, whichever connection asks for it.
+    symbols = [f"S{i:03d}-USD" for i in range(150)]
+    server = ExchangeServer(ExchangeConfig(
+        port=0, rate=2.0, symbols=symbols, history_days=0.05, history_seconds=60, binance_weight_limit=100,
+        symbol_specs={s: SymbolSpec(s, 0.01, 0.001, 100.0) for s in symbols},
+    ))
+    await server.start()
+    answers: list[tuple[str, int]] = []
+    answer = server.binance.rest.answer
+
+    def recorded(path, query, address, now_ms):  # type: ignore[no-untyped-def]
+        out = answer(path, query, address, now_ms)
+        answers.append((path, out.status))
+        return out
+
+    server.binance.rest.answer = recorded  # type: ignore[method-assign]
+    handle, served = server.binance.handle, []
+
+    async def counted(connection):  # type: ignore[no-untyped-def]
+        served.append(connection)
+        await handle(connection)
+
+    server.binance.handle = counted  # type: ignore[method-assign]
+    try:
+        if time.time() % 60 > 45:  # the mock counts weight per clock minute: not across its turn
+            await asyncio.sleep(60.5 - time.time() % 60)
+        code, out, err = await tape(
+            *_binance_urls(server), "--symbols", ",".join(s.replace("-", "") for s in symbols),
+            "--channels", "ticker,trades,book,candles:1s,candles:1m,candles:5m,candles:1h", "--stats", "1", "--duration", "4",
+        )
+        assert "Traceback" not in err, err
+        assert len(served) == 2 and server.counters.rate_limited == 0
+        assert answers == [("/api/v3/exchangeInfo", 200), ("/api/v3/depth", 200)]  # no 429: one budget, kept to
+    finally:
+        await server.stop()

@@ -164,7 +164,7 @@ async def run_tape(args: argparse.Namespace, recorder: FrameRecorder | None = No
     else:
         on_message = lambda message: printer.line(format_event(message))  # noqa: E731
     feeds: list[FeedClient | ShardedFeed] = []
-    budgets: dict[tuple[str, str], object] = {}  # one REST weight budget per host, whatever spends from it
+    budgets: dict[tuple[str, str], object] = {}  # one REST weight budget per host, for every connection
     for url in args.url:
         make_session = partial(
             venue.session, rest_url=args.rest_url or "", budgets=budgets, on_message=on_message, recorder=recorder,

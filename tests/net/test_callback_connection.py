@@ -32,7 +32,7 @@ async def test_messages_arrive_in_order_after_the_greeting_fragments_joined():
         url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
         factory = partial(
             CallbackConnection,
-            on_message=lambda m: received.append(bytes(m)),
+            on_messages=lambda ms: received.extend(bytes(m) for m in ms),
             on_binary=lambda m: received.append(("binary", bytes(m))),
             on_read_start=lambda: starts.append(len(received)),
             on_read_done=lambda: reads.append(len(received)),
@@ -52,11 +52,12 @@ async def test_a_burst_longer_than_a_slice_lets_the_event_loop_run_and_loses_not
     received: list[int] = []
     turns: list[int] = []  # messages handled when another task got a turn
 
-    def slow_handler(message) -> None:
-        received.append(int(message))
-        deadline = time.perf_counter() + 50e-6  # 400 x 50 us = 20 ms, ten slices
-        while time.perf_counter() < deadline:
-            pass
+    def slow_handler(messages) -> None:
+        for message in messages:
+            received.append(int(message))
+            deadline = time.perf_counter() + 50e-6  # 400 x 50 us = 20 ms, ten slices
+            while time.perf_counter() < deadline:
+                pass
 
     async def other_task() -> None:
         while len(received) < count:
@@ -65,7 +66,7 @@ async def test_a_burst_longer_than_a_slice_lets_the_event_loop_run_and_loses_not
 
     async with await _serve_frames([str(i) for i in range(count)]) as server:
         url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-        factory = partial(CallbackConnection, on_message=slow_handler, on_binary=received.append,
+        factory = partial(CallbackConnection, on_messages=slow_handler, on_binary=received.append,
                           on_read_start=lambda: None, on_read_done=lambda: None)
         async with connect(url, create_connection=factory, compression=None) as connection:
             await connection.greeting

@@ -98,7 +98,7 @@ class RawServer:
 def _factory(received: list, *, greets: bool = False, **options):
     return partial(
         CallbackConnection,
-        on_message=lambda m: received.append(bytes(m)),
+        on_messages=lambda ms: received.extend(bytes(m) for m in ms),
         on_binary=lambda m: received.append(("binary", bytes(m))),
         on_read_start=lambda: None,
         on_read_done=lambda: None,

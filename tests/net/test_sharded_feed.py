@@ -126,3 +126,47 @@ def test_book_depth_wishes_reach_the_connection_of_each_symbol_and_follow_a_symb
     feed.set_subscriptions(wire.subscriptions_of(channels, ["SOLUSD", "ADAUSD", "XRPUSD"]))  # a second one opens
     assert len(feed.connections) == 2
     assert sorted(len(c.session.book_depths) for c in feed.connections) == [0, 1]
+
+
+async def test_the_connections_read_exchange_info_once_between_them_and_a_reconnect_reads_none():
+    symbols = ["BTC-USD", "ETH-USD", "SOL-USD", "ADA-USD"]
+    server = ExchangeServer(ExchangeConfig(port=0, rate=20.0, symbols=symbols, binance_max_streams=4, history_days=0.05))
+    await server.start()
+    rest, answer, paths = server.binance.rest, server.binance.rest.answer, []
+
+    def recorded(path, query, address, now_ms):  # type: ignore[no-untyped-def]
+        paths.append(path)
+        return answer(path, query, address, now_ms)
+
+    rest.answer = recorded  # type: ignore[method-assign]
+    venue = venue_of("binance")
+    ws_url, rest_url = venue.mock_urls(server.url)
+    budgets: dict = {}
+    channels = ["ticker", "trades", "book", "candles:1m"]  # 4 streams a symbol, 4 a connection: 4 connections
+    feed = ShardedFeed(
+        ws_url, market=MarketState(), make_session=partial(venue.session, rest_url=rest_url, budgets=budgets),
+        subscriptions=wire.subscriptions_of(channels, [s.replace("-", "") for s in symbols]), max_streams=4,
+    )
+    task = asyncio.create_task(feed.run())
+    try:
+        assert len(feed.connections) == 4
+        await wait_for(
+            lambda: feed.state is FeedState.LIVE and all(c.session.confirmed == c.subscriptions for c in feed.connections),
+            what="every connection live with what it carries",
+        )
+        assert paths.count("/api/v3/exchangeInfo") == 1  # weight 20 once, not once a connection
+        assert {s.symbol for s in feed.symbols} >= {"BTCUSD", "ETHUSD", "SOLUSD", "ADAUSD"}
+        assert all(c.symbols == feed.symbols for c in feed.connections)
+        [budget] = budgets.values()
+        assert all(c.session.rest.budget is budget for c in feed.connections) and budget.in_flight == 0
+        carrying = {c: {name.split("@")[0] for name in server.binance._clients[c].session.streams} for c in server.binance.connections}
+        [lost] = [c for c, names in carrying.items() if names == {"ethusd"}]
+        await server.faults.drop_one(lost)
+        await wait_for(lambda: feed.stats.reconnects >= 1, what="the dropped connection reconnecting")
+        await wait_for(lambda: feed.state is FeedState.LIVE, what="it live again")
+        assert paths.count("/api/v3/exchangeInfo") == 1  # the list is fresh: the reconnect reads none
+    finally:
+        await feed.close()
+        with contextlib.suppress(Exception):
+            await task
+        await server.stop()

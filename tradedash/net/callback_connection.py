@@ -1,11 +1,12 @@
-"""A websockets client connection that hands each message to a callback as soon as it is parsed."""
+"""A websockets client connection that hands each message to a callback as soon as it is read."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection
@@ -13,10 +14,12 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import Event, State
 from websockets.streams import StreamReader
 
-__all__ = ["CallbackConnection", "MessageHandler"]
+__all__ = ["CallbackConnection", "MessageHandler", "MessagesHandler"]
 
 #: Receives one whole message, undecoded (bytes or bytearray).
 MessageHandler = Callable[[bytes | bytearray], None]
+#: Receives whole messages, undecoded, in arrival order.
+MessagesHandler = Callable[[Sequence[bytes | bytearray]], None]
 
 _DATA_OPCODES = frozenset((Opcode.TEXT, Opcode.BINARY, Opcode.CONT))
 _TEXT = Opcode.TEXT
@@ -38,8 +41,9 @@ class CallbackConnection(ClientConnection):
     - With ``greets=True`` (the default) the first text message resolves
       :attr:`greeting` (a future of its bytes); with ``greets=False`` the
       greeting resolves to ``b""`` at once and the first message is like any other.
-      Every later one is passed to ``on_message`` in arrival order, from the
-      transport callback that parsed it. When handling one socket read's worth
+      Every later one is passed to ``on_messages`` in arrival order, a few
+      at a time (a sequence of at most :data:`_CHECK_EVERY`), from the
+      transport callback that read it. When handling one socket read's worth
       takes longer than :data:`SLICE`, the rest waits (reading paused) and is
       handled in later turns of the event loop, a slice at a time, so a burst
       never holds the loop (timers, the UI) for long. A fragmented message is
@@ -55,8 +59,8 @@ class CallbackConnection(ClientConnection):
       tells when the connection is over and ``protocol.close_exc`` how.
     - Once the connection is open, without extensions (no permessage-deflate),
       the bytes read are cut into frames here (RFC 6455, section 5.2): an
-      unfragmented, unmasked text frame within ``max_size`` is handed on at
-      once; every other frame (control frames, fragments, binary, anything
+      unfragmented, unmasked text frame shorter than 64 KiB and within
+      ``max_size`` is handed on at once; every other frame (control frames, fragments, binary, anything
       malformed or too big) goes to websockets whole, so it answers, joins or
       fails the connection exactly as it would have. websockets' parser only
       ever sees whole frames then, so it stays between two frames.
@@ -75,7 +79,7 @@ class CallbackConnection(ClientConnection):
         self,
         protocol: Any,
         *,
-        on_message: MessageHandler,
+        on_messages: MessagesHandler,
         on_binary: MessageHandler,
         on_read_start: Callable[[], None],
         on_read_done: Callable[[], None],
@@ -84,7 +88,7 @@ class CallbackConnection(ClientConnection):
     ) -> None:
         super().__init__(protocol, **kwargs)
         self.greeting: asyncio.Future[bytes] = self.loop.create_future()
-        self._on_message = on_message
+        self._on_messages = on_messages
         self._on_binary = on_binary
         self._on_read_start = on_read_start
         self._on_read_done = on_read_done
@@ -129,7 +133,7 @@ class CallbackConnection(ClientConnection):
         """Handle every message still waiting (the connection ends: none is dropped)."""
         self._on_read_start()
         while self._backlog:
-            self._on_message(self._backlog.popleft())
+            self._on_messages((self._backlog.popleft(),))
         self._slice_ends = float("inf")
         self._cut(b"")
         self._on_read_done()
@@ -189,14 +193,38 @@ class CallbackConnection(ClientConnection):
             self._unread += data[start:]
             self._unread_needs = 2
             return
-        protocol, clock = self.protocol, time.perf_counter
-        handle = None if self._deliver == self._greet else self._on_message  # None: a greeting awaited
+        protocol, clock, whole_text = self.protocol, time.perf_counter, _WHOLE_TEXT
+        handle = None if self._deliver == self._greet else self._on_messages  # None: a greeting awaited
         limits = [size for size in (protocol.max_message_size, protocol.max_fragment_size) if size is not None]
-        limit = min(limits) if limits else float("inf")
-        plain = protocol.current_size is None  # no fragmented message under way
-        end, needs, unchecked = len(data), 2, 0
+        limit = min(limits) if limits else sys.maxsize
+        plain = protocol.current_size is None and handle is not None  # no fragmented message under way, greeted
+        end, needs, batch, check_every = len(data), 2, [], _CHECK_EVERY
         while end - start >= 2:
+            # The usual frame first: a whole unmasked text frame, unfragmented, shorter than 64 KiB.
             second = data[start + 1]
+            if second < 126:
+                payload = start + 2
+                stop = payload + second
+            elif second == 126 and end - start >= 4:
+                payload = start + 4
+                stop = payload + (data[start + 2] << 8 | data[start + 3])
+            else:
+                payload = stop = end + 1
+            if stop <= end and plain and data[start] == whole_text and stop - payload <= limit:
+                batch.append(data[payload:stop])
+                start = stop
+                if len(batch) == check_every:
+                    handle(batch)  # type: ignore[misc]
+                    batch = []
+                    if clock() >= self._slice_ends and stop < end:  # the rest waits for a later turn
+                        self._rest, self._rest_at = data, stop
+                        self._pause()
+                        return
+                continue
+            # Any other frame, or one not read whole yet: what was cut before it first.
+            if batch:
+                handle(batch)  # type: ignore[misc]
+                batch = []
             length, payload = second & 0x7F, start + 2
             if length == 126:
                 length, payload = int.from_bytes(data[start + 2 : start + 4]), start + 4
@@ -213,19 +241,8 @@ class CallbackConnection(ClientConnection):
             if stop > end:
                 needs = stop - start
                 break
-            if data[start] == _WHOLE_TEXT and plain:
-                if handle is None:
-                    self._greet(data[payload:stop])
-                    handle = self._on_message
-                else:
-                    handle(data[payload:stop])
-                unchecked += 1
-                if unchecked == _CHECK_EVERY:
-                    unchecked = 0
-                    if clock() >= self._slice_ends and stop < end:  # the rest waits for a later turn
-                        self._rest, self._rest_at = data, stop
-                        self._pause()
-                        return
+            if data[start] == whole_text and handle is None and protocol.current_size is None:
+                self._greet(data[payload:stop])
             else:
                 super().data_received(data[start:stop])
                 if protocol.state is not State.OPEN:  # closing: websockets discards the rest
@@ -236,9 +253,11 @@ class CallbackConnection(ClientConnection):
                 if self._backlog:  # a message websockets joined waits for a later turn: so does the rest
                     self._rest, self._rest_at = data, stop
                     return
-                plain = protocol.current_size is None
-                handle = None if self._deliver == self._greet else self._on_message
+            handle = None if self._deliver == self._greet else self._on_messages
+            plain = protocol.current_size is None and handle is not None
             start, needs = stop, 2
+        if batch:
+            handle(batch)  # type: ignore[misc]
         if start < end:
             self._unread += data[start:]
             self._unread_needs = needs
@@ -295,13 +314,13 @@ class CallbackConnection(ClientConnection):
                 self._backlog.append(message)
                 self._pause()
                 return
-        self._on_message(message)
+        self._on_messages((message,))
 
     def _handle_backlog(self) -> None:
-        backlog, handle = self._backlog, self._on_message
+        backlog, handle = self._backlog, self._on_messages
         handled = 0
         while backlog:
-            handle(backlog.popleft())
+            handle((backlog.popleft(),))
             handled += 1
             if handled % _CHECK_EVERY == 0 and backlog and time.perf_counter() >= self._slice_ends:
                 self._pause()

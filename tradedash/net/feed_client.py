@@ -109,7 +109,8 @@ class FeedClient:
       ``lifecycle``, ``state``, ``stats``, ``subscriptions``, ``refused``, ``symbols``,
       ``fatal_reason`` and ``retry_delay``.
     - :meth:`set_subscriptions` changes what is wanted, live; :meth:`fetch_history` reads
-      past bars while the live stream flows.
+      past bars while the live stream flows; after changing the session from outside the pump
+      call :meth:`session_changed`.
     - Keepalive pings close a dead link after ``ping_interval + ping_timeout``
       (+ ``close_timeout``), and the feed reconnects.
     - Failures that :func:`classify_failure` calls transient are retried after the
@@ -171,7 +172,7 @@ class FeedClient:
         self._connect_options: dict[str, object] = dict(
             create_connection=partial(
                 CallbackConnection,
-                on_message=session.receive_frame,
+                on_messages=session.receive_frames,
                 on_binary=session.receive_binary,
                 on_read_start=self._begin_burst,
                 on_read_done=self._end_burst,
@@ -252,6 +253,11 @@ class FeedClient:
         default); asked for at once when connected, and after every reconnect. See
         :meth:`FeedSession.set_book_depths`."""
         self.session.set_book_depths(depths)
+        self._wake_writer()
+
+    def session_changed(self) -> None:
+        """The session was told something from outside this pump (news another connection of the
+        same feed brought): what it now wants sent is sent at once."""
         self._wake_writer()
 
     async def fetch_history(

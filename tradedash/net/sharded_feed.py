@@ -24,6 +24,7 @@ from tradedash.core.market.state import MarketShard, MarketState
 from tradedash.core.feed.redact import redact
 from tradedash.core.feed.stats import FeedStats
 from tradedash.core.venues.binance.subscriptions import ShardPlanner
+from tradedash.core.venues.binance.symbol_share import SharedSymbolList
 
 from .feed_client import FeedClient
 
@@ -31,8 +32,8 @@ __all__ = ["ShardedFeed", "SessionFactory"]
 
 log = logging.getLogger("tradedash.feed")
 
-#: Builds one connection's session: ``(market, subscriptions=..., stats=..., symbols=...)``; ``symbols``
-#: is the venue's list once another connection read it (None before: the session reads it itself).
+#: Builds one connection's session: ``(market, subscriptions=..., stats=..., symbol_list=...)``;
+#: ``symbol_list`` is the venue's list as the feed's connections share it (read by one of them).
 SessionFactory = Callable[..., FeedSession]
 
 
@@ -65,7 +66,12 @@ class ShardedFeed:
     - :meth:`fetch_history` goes through the connection that carries the symbol (else the first).
     - ``run()`` runs every connection until :meth:`close`; a fatal failure of one stops them
       all and ends ``run()`` with :class:`FatalFeedError`.
+    - The venue's symbol list (``exchangeInfo``) is read once for all the connections, by one of
+      them, the others waiting for it (:class:`~tradedash.core.venues.binance.symbol_share.SharedSymbolList`);
+      a connection that reconnects or opens later uses it as it is while it is fresh.
     - ``client_options`` go to every :class:`FeedClient` (token, CA file, policy, timeouts...).
+      Give ``make_session`` the REST weight budgets of the app (``budgets=``, see
+      :meth:`~tradedash.core.venues.registry.Venue.session`) so that the connections spend one budget.
     """
 
     def __init__(
@@ -95,6 +101,7 @@ class ShardedFeed:
         self._fatal: FatalFeedError | None = None
         self._closes: set[asyncio.Task[None]] = set()
         self._book_depths: dict[str, int] = {}
+        self._symbol_list = SharedSymbolList(on_news=self._wake_connections)
         self.set_subscriptions(subscriptions)
 
     # --- Read as a FeedClient ---------------------------------------------------------------
@@ -117,7 +124,7 @@ class ShardedFeed:
 
     @property
     def symbols(self) -> list[wire.SymbolInfo]:
-        return next((client.symbols for client in self.connections if client.symbols), [])
+        return self._symbol_list.symbols or []
 
     @property
     def fatal_reason(self) -> str | None:
@@ -202,8 +209,9 @@ class ShardedFeed:
 
     def _open(self, index: int, part: frozenset[wire.Subscription]) -> None:
         symbols = {s.symbol for s in part}
-        listed = self.symbols or None
-        session = self._make_session(MarketShard(self.market, symbols), subscriptions=part, stats=self.stats, symbols=listed)
+        session = self._make_session(
+            MarketShard(self.market, symbols), subscriptions=part, stats=self.stats, symbol_list=self._symbol_list
+        )
         client = FeedClient(self.url, session=session, **self._client_options)
         shard = self._shards[index] = _Shard(client, symbols)
         client.set_book_depths(self._depths_of(symbols))
@@ -227,6 +235,11 @@ class ShardedFeed:
             log.error("feed %s: a connection ended", self.name, exc_info=error)
             self._fatal = FatalFeedError(f"a connection ended: {type(error).__name__}: {error}")
             self._stopped.set()
+
+    def _wake_connections(self) -> None:
+        """The shared symbol list's news changed what some sessions want to send: let their pumps send it."""
+        for client in self.connections:
+            client.session_changed()
 
     def _retire(self, index: int) -> None:
         """Close the connection of a shard left with nothing to carry."""

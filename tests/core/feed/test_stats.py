@@ -164,27 +164,31 @@ def test_counters_per_subscription_and_book_outcomes():
     assert summary["messages"] == 7 and summary["gaps"] == 3
 
 
-def test_a_burst_gives_one_latency_sample_its_longest_wait_and_stamps_its_subscriptions():
+def test_a_burst_gives_one_latency_sample_its_newest_message_and_stamps_its_subscriptions():
     clocks = Clocks()
     stats = make_stats(clocks)
     clocks.advance(5.0)
-    # Three messages stamped 9, 4 and 1 ms ago arrive in one burst of frames.
-    for symbol, waited_ms in (("BTC-USD", 9), ("ETH-USD", 4), ("BTC-USD", 1)):
+    # Three messages stamped 9, 1 and 4 ms ago arrive in one burst of frames.
+    for symbol, waited_ms in (("BTC-USD", 9), ("ETH-USD", 1), ("BTC-USD", 4)):
         stats.record_market(ticker(symbol, ts=clocks.wall_ns() - waited_ms * 1_000_000))
-    assert stats.latencies() == [None, None]  # nothing is sampled before the burst ends
+    assert stats.latencies() == [None, None] and stats.last_burst_lag() is None  # nothing before the burst ends
     stats.record_messages(3)
-    assert stats.latencies() == [pytest.approx(0.009), pytest.approx(0.009)]
+    # The freshest data of the burst was 1 ms old when applied: the link's delay. The 9 ms of the
+    # first message include the time it waited for the others to arrive.
+    assert stats.latencies() == [pytest.approx(0.001), pytest.approx(0.001)]
+    assert stats.last_burst_lag() == pytest.approx(0.009)
     assert stats.subscription("ticker", "ETH-USD").last_message_at == clocks.monotonic()
     clocks.advance(2.0)
     stats.record_market(ticker("BTC-USD", ts=clocks.wall_ns() - 2_000_000))
     stats.record_messages(1)
-    assert stats.latencies((0.0, 0.99)) == [pytest.approx(0.002), pytest.approx(0.009)]
+    assert stats.latencies((0.0, 0.99)) == [pytest.approx(0.001), pytest.approx(0.002)]
+    assert stats.last_burst_lag() == pytest.approx(0.002)
     summary = stats.as_dict()["subscriptions"]
     assert summary["ticker/BTC-USD"]["last_message_age"] == 0.0
     assert summary["ticker/ETH-USD"]["last_message_age"] == pytest.approx(2.0)
     clocks.advance(1.0)
     stats.record_messages(1)  # a heartbeat-only frame: no market message, so no sample (none of ~1 s)
-    assert stats.latencies((0.0, 0.99)) == [pytest.approx(0.002), pytest.approx(0.009)]
+    assert stats.latencies((0.0, 0.99)) == [pytest.approx(0.001), pytest.approx(0.002)]
 
 
 def test_last_errors_are_bounded():

@@ -157,6 +157,64 @@ def test_a_switched_off_rule_shows_an_empty_box_in_the_dark_theme(qtbot, tmp_pat
         app.setPalette(palette)
 
 
+def test_a_feed_of_several_connections_suspends_its_rules_while_any_one_connection_is_down_or_resyncing(qtbot, tmp_path):
+    from functools import partial
+
+    from tradedash.core import wire
+    from tradedash.core.feed.lifecycle import FeedEvent, FeedState
+    from tradedash.core.market.state import MarketState
+    from tradedash.core.venues.registry import venue_of
+    from tradedash.core.wire import Ticker
+    from tradedash.net.sharded_feed import ShardedFeed
+
+    venue = venue_of("binance")
+    feed = ShardedFeed(  # never run: its connections' lifecycles are driven here, as their sessions would
+        "ws://127.0.0.1:1", market=MarketState(), make_session=partial(venue.session, rest_url="http://127.0.0.1:1"),
+        subscriptions=wire.subscriptions_of(["ticker", "trades"], ["BTCUSDT", "ETHUSDT"]), max_streams=2,
+    )
+    first, second = (client.lifecycle for client in feed.connections)
+    assert [c.subscriptions for c in feed.connections][0] == set(wire.subscriptions_of(["ticker", "trades"], ["BTCUSDT"]))
+    alerts = alert_window(qtbot, tmp_path, current=lambda: ("binance", "BTCUSDT"))
+    try:
+        alerts.attach_feed("binance", feed.lifecycle, lambda: feed.symbols, feed.market)
+        alerts.put_rule(PriceCross(id="x", feed="binance", symbol="BTCUSDT", direction="above", level=100.0, cooldown=0))
+
+        def price(last: float) -> None:  # BTCUSDT's ticker, which the first connection carries
+            message = Ticker("BTCUSDT", 1, 0, last, 1.0, last, 1.0, last, last, last, last, 0.0, 0.0)
+            feed.market.apply(message)
+            alerts.observer("binance")(message)
+            alerts.tick()
+
+        for lifecycle in (first, second):
+            lifecycle.handle(FeedEvent.CONNECT)
+        first.handle(FeedEvent.DATA)
+        assert alerts.engine.status("x") == "suspended: feed disconnected"  # the second one is still connecting
+        second.handle(FeedEvent.DATA)
+        assert feed.state is FeedState.LIVE
+        price(99.0)
+        assert alerts.engine.status("x") == "armed"
+
+        second.handle(FeedEvent.GAP)  # a book of the other connection resyncs: the whole feed is resyncing
+        assert alerts.engine.status("x") == "suspended: feed resyncing"
+        price(101.0)
+        assert alerts.history_model.rowCount() == 0
+        second.handle(FeedEvent.RESYNCED)
+        price(99.0)
+        assert alerts.engine.status("x") == "armed"
+
+        second.handle(FeedEvent.DISCONNECTED)  # the other connection drops and backs off
+        assert alerts.engine.status("x") == "suspended: feed disconnected"
+        price(101.0)
+        assert alerts.history_model.rowCount() == 0
+        second.handle(FeedEvent.CONNECT)
+        second.handle(FeedEvent.DATA)
+        price(99.0)
+        price(101.0)  # every connection live: the crossing fires
+        assert alerts.history_model.rowCount() == 1 and alerts.history_model.firing_at(0).value == 101.0
+    finally:
+        alerts.close()
+
+
 def test_a_rule_put_a_tick_from_the_shown_price_fires_on_the_next_price_past_it(qtbot, tmp_path):
     """The rule is judged against the last price the window shows when it is made (the market's), so the
     next trade past its level fires it: no price needs to come first to tell which side it is on."""

@@ -85,3 +85,30 @@ def test_a_feed_of_several_connections_is_one_row_with_its_connections(theme, qt
     assert panel.model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole) == (
         "connection 1: live, 1,024 streams\nconnection 2: connecting, 176 streams"
     )
+
+
+def test_latency_is_how_old_the_newest_message_of_each_read_was_when_applied(theme, qtbot):
+    from tests.support.builders import ticker
+    from tradedash.config import FeedConfig
+    from tradedash.core import wire
+    from tradedash.core.market.state import MarketState
+    from tradedash.net.feed_client import FeedClient
+    from tradedash.ui.panels.health import HEADER_TIPS
+    from tradedash.ui.running_feed import RunningFeed
+
+    wall_ns = 1_764_061_200_000_000_000
+    market = MarketState()
+    client = FeedClient(
+        "ws://127.0.0.1:9", market=market, subscriptions=wire.subscriptions_of(["ticker"], ["BTC-USD"]),
+        wall_clock_ns=lambda: wall_ns,
+    )
+    panel = FeedHealthPanel([RunningFeed(FeedConfig(name="a", symbols=["BTC-USD"]), client, market)], theme)
+    qtbot.addWidget(panel)
+    session = client.session
+    session.begin_burst(0.0)
+    for seq, age_ms in enumerate((300, 200, 100), start=1):  # one read: three tickers, the newest sent 100 ms ago
+        session.receive_frame(wire.encode(ticker("BTC-USD", seq=seq, ts=wall_ns - age_ms * 1_000_000)))
+    session.end_burst(0.0)
+    panel.refresh()
+    assert panel.model.index(0, COLUMNS.index("Latency")).data() == "100.0 / 100.0 ms"  # not the 300 ms of the oldest
+    assert "newest message" in HEADER_TIPS["Latency"]

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from typing import Protocol
 
-__all__ = ["FeedState", "FeedEvent", "TRANSITIONS", "IllegalTransition", "FeedLifecycle", "combined_state", "CombinedLifecycle"]
+__all__ = [
+    "FeedState", "FeedEvent", "TRANSITIONS", "IllegalTransition", "LifecycleView", "FeedLifecycle", "combined_state",
+    "CombinedLifecycle",
+]
 
 
 class FeedState(enum.Enum):
@@ -98,6 +102,22 @@ _ROWS: dict[FeedState, dict[FeedEvent, FeedState]] = {
 
 class IllegalTransition(RuntimeError):
     """An event arrived that the current state has no transition for."""
+
+
+class LifecycleView(Protocol):
+    """What a follower of a feed's state reads (the window, the alerts): the :class:`FeedLifecycle` of a
+    feed of one connection, or the :class:`CombinedLifecycle` of a feed of several.
+
+    - :attr:`state` is the feed's state, :attr:`since` when it was entered (monotonic seconds);
+    - listeners added with :meth:`add_listener` are called with ``(old, new)`` each time it changes.
+    """
+
+    @property
+    def state(self) -> FeedState: ...
+
+    since: float
+
+    def add_listener(self, listener: Callable[[FeedState, FeedState], None]) -> None: ...
 
 
 class FeedLifecycle:

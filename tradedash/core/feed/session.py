@@ -19,7 +19,7 @@ import abc
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, Union
 
@@ -628,54 +628,62 @@ class FeedSession(abc.ABC):
             log.info("feed %s: the event loop was held %.1f s: stale until caught up", self.name, pause)
 
     def receive_frame(self, frame: bytes | bytearray) -> None:
-        """Decode one text frame and apply it at once; never raises.
+        """Decode one text frame and apply it at once: :meth:`receive_frames` of that one frame."""
+        self.receive_frames((frame,))
+
+    def receive_frames(self, frames: Sequence[bytes | bytearray]) -> None:
+        """Decode text frames and apply each at once, in order; never raises.
 
         Market messages for symbols not wanted are counted as malformed and
         ignored. Message counters, clocks and book checks wait for :meth:`end_burst`.
         A frame that is not UTF-8 also asks for a close with 1007 (invalid data).
         """
         self._frames_taken = True
-        if self._discarding:
-            self.stats.dropped += 1
-            return
-        try:
-            decoded = self._decode(frame)
-        except self._decode_errors as exc:
-            self._malformed(f"malformed frame: {exc}")
-            if not _is_utf8(frame):
-                self._close_connection(CLOSE_INVALID_DATA, "invalid UTF-8 in a text frame")
-            return
-        messages = decoded if type(decoded) is list else (decoded,)
-        if self._recorder is not None:
-            self._recorder.write(self._wall_clock_ns(), frame)  # type: ignore[arg-type]
         applied = saw_book = False
         handlers, record = self._handlers, self.stats.record_market
         on_message, notified = self._on_message, self._notified
         wanted, duplicate = self._wanted_symbols, _DUPLICATE
-        for message in messages:
-            kind = type(message)
+        taken = 0
+        for frame in frames:
+            if self._discarding:
+                self.stats.dropped += 1
+                continue
             try:
-                apply = handlers.get(kind)
-                if apply is not None:
-                    if message.symbol not in wanted:  # type: ignore[union-attr]
-                        self._malformed(f"{message.symbol!r} is not subscribed")  # type: ignore[union-attr]
-                        continue
-                    outcome = apply(message)  # type: ignore[arg-type]
-                    record(message, outcome)  # type: ignore[arg-type]
-                    if outcome is duplicate:  # a repeat or an old message: counted, not passed on
-                        continue
-                    applied = True
-                    if kind is _Book:
-                        saw_book = True
-                    if kind in notified:
-                        on_message(message)  # type: ignore[misc]
-                elif kind is _Heartbeat:
-                    self.stats.record_heartbeat(message)  # type: ignore[arg-type]
-                else:
-                    self._control(message)
-            except Exception as exc:  # a message the state could not take must not end the feed, nor its frame
-                self._malformed(f"message not applied: {type(exc).__name__}: {exc}")
-        self._uncounted += len(messages)
+                decoded = self._decode(frame)
+            except self._decode_errors as exc:
+                self._malformed(f"malformed frame: {exc}")
+                if not _is_utf8(frame):
+                    self._close_connection(CLOSE_INVALID_DATA, "invalid UTF-8 in a text frame")
+                continue
+            messages = decoded if type(decoded) is list else (decoded,)
+            taken += len(messages)
+            if self._recorder is not None:
+                self._recorder.write(self._wall_clock_ns(), frame)  # type: ignore[arg-type]
+            for message in messages:
+                kind = type(message)
+                try:
+                    apply = handlers.get(kind)
+                    if apply is not None:
+                        if message.symbol not in wanted:  # type: ignore[union-attr]
+                            self._malformed(f"{message.symbol!r} is not subscribed")  # type: ignore[union-attr]
+                            continue
+                        outcome = apply(message)  # type: ignore[arg-type]
+                        record(message, outcome)  # type: ignore[arg-type]
+                        if outcome is duplicate:  # a repeat or an old message: counted, not passed on
+                            continue
+                        applied = True
+                        if kind is _Book:
+                            saw_book = True
+                        if kind in notified:
+                            on_message(message)  # type: ignore[misc]
+                    elif kind is _Heartbeat:
+                        self.stats.record_heartbeat(message)  # type: ignore[arg-type]
+                    else:
+                        self._control(message)
+                        wanted = self._wanted_symbols  # (a reply may have changed what is wanted)
+                except Exception as exc:  # a message the state could not take must not end the feed, nor its frame
+                    self._malformed(f"message not applied: {type(exc).__name__}: {exc}")
+        self._uncounted += taken
         if applied:
             self._applied = True
             if saw_book:
@@ -712,7 +720,7 @@ class FeedSession(abc.ABC):
         up, quiet until the burst's oldest message is at most :attr:`late_limit` late."""
         if self._discarding:
             return FeedEvent.QUIET  # frames too old to show: stale until the new connection
-        latency = self.stats.last_latency()
+        latency = self.stats.last_burst_lag()
         if latency is None or latency > self.late_limit:
             return FeedEvent.QUIET
         self._held = False

@@ -35,6 +35,8 @@ _CLOCK_CHECK_PERIOD = 0.05
 _MAX_OFFSET_NS = 86_400 * _NS
 #: The minimum of a bucket with no samples yet (every sample is smaller).
 _NO_SAMPLE = _MAX_OFFSET_NS
+#: The newest stamp of a burst before its first message (every stamp is later).
+_NO_STAMP = -(2**62)
 _CHANNEL_OF_TYPE: dict[type, str] = {Ticker: "ticker", Trade: "trades", Book: "book"}
 _NO_SUBSCRIPTIONS: dict[type, "SubscriptionStats"] = {}  # what a symbol not seen yet has (never written)
 
@@ -110,11 +112,14 @@ class FeedStats:
       caller has one): ``messages``, :meth:`message_rate` and
       :meth:`last_message_age` follow it, and so does ``last_message_at`` of
       every subscription that got a message since the previous call. It takes
-      one latency sample, ``wall_clock_ns() - ts`` of the first market message
-      recorded since the previous call: the longest wait in the burst, so under
-      load one message per burst is sampled and never the luckiest one. Ages
-      and rates are on the monotonic clock. ``record_heartbeat(heartbeat)``
-      takes a latency sample only.
+      one latency sample, ``wall_clock_ns() - ts`` of the newest market message
+      (the latest ``ts``) recorded since the previous call: how old the freshest
+      data of the burst was when it was applied. That is the link's delay (and
+      any backlog of ours: a late read's newest message is late too), not the
+      time the burst's older messages spent waiting for the ones after them to
+      arrive; how late the burst's oldest message was is
+      :meth:`last_burst_lag`. Ages and rates are on the monotonic clock.
+      ``record_heartbeat(heartbeat)`` takes a latency sample only.
     - ``record_book_outcome(symbol, outcome)`` counts a book outcome found after
       its message was recorded (a checksum mismatch found by a later check).
     - :meth:`clock_skew` estimates how far the server's clock is ahead of ours
@@ -172,15 +177,17 @@ class FeedStats:
         self._meter = RateMeter(now, window)
         #: Candle counters by (interval, symbol): a candle's type does not say which subscription it is.
         self._candle_subscription_of: dict[tuple[str, str], SubscriptionStats] = {}
-        #: Subscriptions that got a message since the last record_messages, and the first such message's stamp.
+        #: Subscriptions that got a message since the last record_messages, the first such message's stamp
+        #: and the latest stamp of them all.
         self._touched: list[SubscriptionStats] = []
         self._first_stamp: int | None = None
+        self._newest_stamp = _NO_STAMP
         # Latency: raw samples (local wall ns - server ns) in a ring the hot path writes into.
         self._samples: list[int] = [0] * latency_samples
         self._samples_size = latency_samples
         self._sample_next = 0
         self._samples_wrapped = False  # set when _sample_next first wraps to 0
-        self._last_raw_ns: int | None = None  # the newest sample
+        self._oldest_raw_ns: int | None = None  # the last burst's oldest message (or heartbeat): wall ns - its stamp
         # Skew: minimum raw sample per bucket of monotonic time; the current bucket is (_bucket_at, _bucket_min).
         self._skew_window = skew_window
         self._skew_threshold_ns = int(skew_threshold * _NS)
@@ -201,8 +208,12 @@ class FeedStats:
         if now - self._clocks_checked_at >= _CLOCK_CHECK_PERIOD:
             self._check_clocks(now)
         if self._first_stamp is not None:
-            self._sample(self._wall_clock_ns() - self._first_stamp)
-            self._first_stamp = None
+            wall_ns = self._wall_clock_ns()
+            oldest_ns = wall_ns - self._first_stamp
+            if -_MAX_OFFSET_NS < oldest_ns < _MAX_OFFSET_NS:
+                self._oldest_raw_ns = oldest_ns
+            self._sample(wall_ns - self._newest_stamp)
+            self._first_stamp, self._newest_stamp = None, _NO_STAMP
             for sub in self._touched:
                 sub.last_message_at = now
                 sub._touched = False
@@ -219,11 +230,14 @@ class FeedStats:
     def record_market(self, message: MarketMessage, outcome: BookOutcome | None = None) -> None:
         sub = self._subscription_of.get(message.symbol, _NO_SUBSCRIPTIONS).get(type(message)) or self._subscription_for(message)
         sub.messages += 1
+        ts = message.ts
+        if ts > self._newest_stamp:
+            self._newest_stamp = ts
         if not sub._touched:
             sub._touched = True
             self._touched.append(sub)
             if self._first_stamp is None:
-                self._first_stamp = message.ts
+                self._first_stamp = ts
         if outcome is not None and outcome is not BookOutcome.APPLIED:
             self._record_book_outcome(sub, outcome)
 
@@ -241,13 +255,15 @@ class FeedStats:
         return sub
 
     def record_heartbeat(self, heartbeat: Heartbeat) -> None:
-        self._sample(self._wall_clock_ns() - heartbeat.ts)
+        raw_ns = self._wall_clock_ns() - heartbeat.ts
+        if self._sample(raw_ns):
+            self._oldest_raw_ns = raw_ns
 
-    def _sample(self, raw_ns: int) -> None:
+    def _sample(self, raw_ns: int) -> bool:
+        """Keep one latency sample; False (counted in ``bad_stamps``) for a stamp too far from our clock."""
         if not -_MAX_OFFSET_NS < raw_ns < _MAX_OFFSET_NS:
             self.bad_stamps += 1
-            return
-        self._last_raw_ns = raw_ns
+            return False
         i = self._sample_next
         self._samples[i] = raw_ns
         if i + 1 < self._samples_size:
@@ -257,6 +273,7 @@ class FeedStats:
             self._samples_wrapped = True
         if raw_ns < self._bucket_min:
             self._bucket_min = raw_ns
+        return True
 
     def record_book_outcome(self, symbol: str, outcome: BookOutcome) -> None:
         """Count what a book found later than its message was recorded (a checksum mismatch)."""
@@ -341,15 +358,17 @@ class FeedStats:
         smallest = min(minima)
         return smallest if smallest < 0 or smallest > self._skew_threshold_ns else 0
 
-    def last_latency(self) -> float | None:
-        """The newest latency sample in seconds, skew removed (None before the first): how late
-        the oldest message of the last burst (or the last heartbeat) was."""
-        if self._last_raw_ns is None:
+    def last_burst_lag(self) -> float | None:
+        """How late the oldest message of the last burst (or the last heartbeat) was when applied, in
+        seconds, skew removed (None before the first): what catching up after a held event loop waits on.
+        Not a sample of :meth:`latency`, which takes each burst's newest message."""
+        if self._oldest_raw_ns is None:
             return None
-        return max(0, self._last_raw_ns - self._skew_ns()) / _NS
+        return max(0, self._oldest_raw_ns - self._skew_ns()) / _NS
 
     def latency(self, quantile: float) -> float | None:
-        """The ``quantile`` (0..1) of server-stamp-to-applied latency in seconds, skew removed; None if no samples."""
+        """The ``quantile`` (0..1) of server-stamp-to-applied latency in seconds (of each burst's newest
+        message, see ``record_messages``), skew removed; None if no samples."""
         return self.latencies((quantile,))[0]
 
     def latencies(self, quantiles: tuple[float, ...] = (0.5, 0.99)) -> list[float | None]:

@@ -19,7 +19,7 @@ from tradedash.core import wire
 from tradedash.core.alerts.rules import AlertRule, Firing, PriceCross, new_rule_id
 from tradedash.core.alerts.store import AlertStore, export_csv
 from tradedash.core.alerts.engine import AlertEngine
-from tradedash.core.feed.lifecycle import FeedLifecycle, FeedState
+from tradedash.core.feed.lifecycle import FeedState, LifecycleView
 from tradedash.core.market.state import MarketState
 from tradedash.ui.alerts.chart_layer import ChartAlerts
 from tradedash.ui.alerts.editor import AlertEditor
@@ -43,7 +43,7 @@ HISTORY_SAVE_INTERVAL = 2.0
 class _Feed:
     """One attached feed: its lifecycle, its listed symbols and its market (for resyncing books)."""
 
-    def __init__(self, lifecycle: FeedLifecycle, symbols: Callable[[], list[wire.SymbolInfo]], market: MarketState) -> None:
+    def __init__(self, lifecycle: LifecycleView, symbols: Callable[[], list[wire.SymbolInfo]], market: MarketState) -> None:
         self.lifecycle = lifecycle
         self.symbols = symbols
         self.market = market
@@ -165,9 +165,16 @@ class AlertCenter(QObject):
     # --- Feeds ----------------------------------------------------------------------------
 
     def attach_feed(
-        self, name: str, lifecycle: FeedLifecycle, symbols: Callable[[], list[wire.SymbolInfo]], market: MarketState
+        self, name: str, lifecycle: LifecycleView, symbols: Callable[[], list[wire.SymbolInfo]], market: MarketState
     ) -> None:
-        """Follow a feed's state and its market's resyncing books (a feed of the same name is replaced)."""
+        """Follow a feed's state and its market's resyncing books (a feed of the same name is replaced).
+
+        ``lifecycle`` is the whole feed's: for a feed of several connections (a
+        :class:`~tradedash.net.sharded_feed.ShardedFeed`) its
+        :class:`~tradedash.core.feed.lifecycle.CombinedLifecycle`, the worst connection's state, so that
+        every rule of the feed is suspended while any one connection is down, stale or resyncing, as for
+        a feed of one connection. ``market`` is the feed's one market: its resyncing books suspend the
+        rules of their symbols."""
         self._feeds[name] = _Feed(lifecycle, symbols, market)
         lifecycle.add_listener(lambda _old, new: self._feed_state_changed(name, lifecycle, new))
         self.engine.set_feed_state(lifecycle.state, name)
@@ -177,7 +184,7 @@ class AlertCenter(QObject):
         if self._feeds.pop(name, None) is not None:
             self.engine.set_feed_state(FeedState.CLOSED, name)
 
-    def _feed_state_changed(self, name: str, lifecycle: FeedLifecycle, state: FeedState) -> None:
+    def _feed_state_changed(self, name: str, lifecycle: LifecycleView, state: FeedState) -> None:
         feed = self._feeds.get(name)
         if feed is not None and feed.lifecycle is lifecycle:  # not a replaced or stopped client's late news
             self.engine.set_feed_state(state, name)

@@ -21,7 +21,10 @@ __all__ = [
 
 COLUMNS = ("Feed", "State", "Latency", "Msgs/s", "Gaps", "Resyncs", "Reconnects", "Last msg", "Last error")
 HEADER_TIPS = {
-    "Latency": "From the exchange's timestamp to the message applied here: median / 99th percentile",
+    "Latency": (
+        "How old the freshest data was when applied: from the exchange's timestamp of the newest message"
+        " of each read to its being applied here; median / 99th percentile"
+    ),
     "Msgs/s": "Messages a second over the last few seconds",
     "Gaps": "Sequence gaps seen (each one resyncs that symbol's book)",
     "Resyncs": "Order-book resyncs from a fresh snapshot",
@@ -78,7 +81,7 @@ def state_colour(state: FeedState, theme: Theme) -> str:
 
 
 def _latency_text(stats: FeedStats) -> str:
-    """Server-stamp-to-applied latency, ``p50 / p99`` in milliseconds."""
+    """Server-stamp-to-applied latency of each read's newest message, ``p50 / p99`` in milliseconds."""
     p50, p99 = stats.latencies((0.5, 0.99))
     if p50 is None or p99 is None:
         return "—"

@@ -407,6 +407,88 @@ def test_the_answers_of_requests_already_under_way_when_a_429_came_are_not_said_
     assert "(HTTP 429)" in session.stats.last_errors[-1] and len([e for e in session.stats.last_errors if "HTTP 4" in e]) == 3
 
 
+def shared_sessions(*parts: set[wire.Subscription], **share_options) -> tuple[list[BinanceSession], Clock, object]:
+    """Sessions of one feed's connections, one symbol list and one REST budget between them."""
+    from tradedash.core.venues.binance.rest import WeightBudget
+    from tradedash.core.venues.binance.symbol_share import SharedSymbolList
+
+    clock, budget = Clock(), WeightBudget()
+    shared = SharedSymbolList(**share_options)
+    sessions = [
+        BinanceSession(MarketState(clock=clock), subscriptions=part, clock=clock, rest_url=REST, symbol_list=shared, weight_budget=budget)
+        for part in parts
+    ]
+    for session in sessions:
+        session.connect_started()
+        session.connection_url(WS)
+        session.connection_opened(clock.now)
+    return sessions, clock, shared
+
+
+def test_connections_sharing_a_symbol_list_read_exchange_info_once_and_all_subscribe_with_it():
+    (first, second), clock, shared = shared_sessions(subs("trades", "BNBBTC"), subs("trades", "ETHBTC"))
+    assert sent(first, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]
+    assert sent(second, clock) == []  # it waits for the first one's read
+    answered(first, clock).receive_snapshot(EXCHANGE_INFO, exchange_info("BNBBTC", "ETHBTC"), clock.now)
+    assert [r["params"] for r in sent(first, clock)] == [["bnbbtc@trade"]]
+    assert [r["params"] for r in sent(second, clock)] == [["ethbtc@trade"]]
+    assert second.symbols == first.symbols == shared.symbols and len(shared.symbols) == 2
+    second.connection_lost(error="drop")
+    second.backoff_started(0.0)
+    second.connect_started()
+    assert second.connection_url(WS) == WS + "/stream?streams=ethbtc@trade"  # the list is in: the URL names it
+    second.connection_opened(clock.now)
+    assert sent(second, clock) == []  # no second read: the list is fresh
+
+
+def test_a_failed_shared_read_lets_every_waiting_connection_subscribe_and_the_next_connection_reads_again():
+    (first, second), clock, shared = shared_sessions(subs("trades", "BNBBTC"), subs("trades", "ETHBTC"))
+    sent(first, clock)
+    answered(first, clock, status=503).snapshot_failed(EXCHANGE_INFO, "HTTP Error 503")
+    assert [r["params"] for r in sent(first, clock)] == [["bnbbtc@trade"]]
+    assert [r["params"] for r in sent(second, clock)] == [["ethbtc@trade"]]
+    second.connection_lost(error="drop")
+    second.backoff_started(0.0)
+    second.connect_started()
+    second.connection_opened(clock.now)
+    assert sent(second, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]  # nobody has it: this one reads it
+
+
+def test_a_read_whose_connection_ends_before_it_went_is_taken_over_by_a_waiting_connection():
+    (first, second), clock, shared = shared_sessions(subs("trades", "BNBBTC"), subs("trades", "ETHBTC"))
+    first.rest.budget.back_off(30.0, clock.now)  # a 429's Retry-After: the read waits in the first one's queue
+    assert sent(first, clock) == [] and len(first.rest) == 1
+    first.connection_lost(error="drop")  # nothing goes out before its next connection, whose queue starts over
+    assert len(first.rest) == 0 and len(second.rest) == 1  # the second connection reads it instead, now
+    first.backoff_started(1.0)
+    first.connect_started()
+    clock.now += 30.0
+    assert sent(second, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]
+    first.connection_opened(clock.now)
+    assert sent(first, clock) == []  # waiting for the second one's read
+    answered(second, clock).receive_snapshot(EXCHANGE_INFO, exchange_info("BNBBTC", "ETHBTC"), clock.now)
+    assert [r["params"] for r in sent(first, clock)] == [["bnbbtc@trade"]]
+    assert [r["params"] for r in sent(second, clock)] == [["ethbtc@trade"]]
+
+
+def test_a_stopped_reader_hands_the_read_over_and_an_old_list_is_read_again_beside_the_subscription():
+    (first, second), clock, shared = shared_sessions(subs("trades", "BNBBTC"), subs("trades", "ETHBTC"), max_age=3600.0)
+    assert sent(first, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]  # under way...
+    answered(first, clock, status=None, headers={}).closed()  # ...and the connection stops: its fetch is cancelled
+    assert sent(second, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]
+    answered(second, clock).receive_snapshot(EXCHANGE_INFO, exchange_info("ETHBTC"), clock.now)
+    assert [r["params"] for r in sent(second, clock)] == [["ethbtc@trade"]]
+    clock.now += 3600.0  # the list is an hour old: the next connection uses it, and reads it again
+    second.connection_lost(error="drop")
+    second.backoff_started(0.0)
+    second.connect_started()
+    second.connection_url(WS)
+    second.connection_opened(clock.now)
+    assert sent(second, clock) == [FetchSnapshot(EXCHANGE_INFO, INFO_URL)]  # the URL named the stream already
+    answered(second, clock).receive_snapshot(EXCHANGE_INFO, exchange_info("ETHBTC", "BNBBTC"), clock.now)
+    assert [s.symbol for s in shared.symbols] == ["ETHBTC", "BNBBTC"] and sent(second, clock) == []
+
+
 def test_a_base_url_written_with_binances_paths_means_the_endpoint_itself():
     """``wss://stream.binance.com:9443/ws`` (or ``/stream``) and ``https://api.binance.com/api/v3`` are how
     Binance's pages and many clients write the bases: they reach the same endpoints as without those paths."""

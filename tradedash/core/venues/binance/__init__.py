@@ -9,6 +9,7 @@
 - :mod:`.streams`: TradeDash subscriptions to Binance stream names, and the combined-stream URL.
 - :mod:`.subscriptions`: which connection carries which subscriptions (:class:`.subscriptions.ShardPlanner`:
   at most 1024 streams a connection, a symbol's together).
+- :mod:`.symbol_share`: the symbol list read once for every connection of a feed.
 - :mod:`.session`: the :class:`~tradedash.core.feed.session.FeedSession` of one connection.
 
 How the session puts them together (frames and clock readings in, actions out):
@@ -22,5 +23,5 @@ How the session puts them together (frames and clock readings in, actions out):
   ``decode_depth`` and ``apply_snapshot``); a ``Shutdown`` or a lost connection -> reconnect,
   ``BookSync.reset`` and the market's ``reset_sequences``.
 - a feed of more than 1024 streams runs one session per shard of the planner
-  (:class:`tradedash.net.sharded_feed.ShardedFeed`).
+  (:class:`tradedash.net.sharded_feed.ShardedFeed`), all over one :class:`.symbol_share.SharedSymbolList`.
 """

@@ -178,7 +178,8 @@ class RestQueue:
       in lower case. It reads ``x-mbx-used-weight-1m``; a 429 or 418 holds every request back for
       its ``retry-after`` (60 s without one) and returns what to tell the user; else None.
     - :meth:`next_release` is when :meth:`release` may give something (None: nothing queued, or
-      waiting for an answer); :meth:`clear` drops what is queued (what is in flight stays counted).
+      waiting for an answer); :meth:`clear` drops what is queued (what is in flight stays counted),
+      :meth:`withdraw` one action still queued.
     """
 
     def __init__(self, budget: WeightBudget) -> None:
@@ -237,3 +238,11 @@ class RestQueue:
 
     def clear(self) -> None:
         self._queue.clear()
+
+    def withdraw(self, action: object) -> bool:
+        """Drop ``action`` if it is still queued; False if it was released (or never submitted)."""
+        for index, (queued, _weight) in enumerate(self._queue):
+            if queued is action:
+                del self._queue[index]
+                return True
+        return False

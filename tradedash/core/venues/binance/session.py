@@ -30,6 +30,7 @@ from .messages import (
 )
 from .rest import RestQueue, WeightBudget, exchange_info_request, klines_request, rest_base, weight_limit
 from .streams import combined_url, stream_base, streams_of
+from .symbol_share import SharedSymbolList
 from .symbols import symbols_of
 
 __all__ = ["BinanceSession", "EXCHANGE_INFO", "DEFAULT_WS_URL", "DEFAULT_REST_URL"]
@@ -44,6 +45,7 @@ DEFAULT_REST_URL = "https://api.binance.com"
 EXCHANGE_INFO = ""
 #: Binance's error code for a request it cannot carry out (an invalid stream name among them).
 _INVALID_REQUEST = 2
+_APPLIED = SyncOutcome.APPLIED
 
 
 class BinanceSession(FeedSession):
@@ -55,11 +57,15 @@ class BinanceSession(FeedSession):
     - :meth:`connection_url` is the combined-stream URL (``/stream?streams=...``) naming up to
       ``url_streams`` wanted streams whose symbols ``exchangeInfo`` listed; every other wanted stream
       is asked for with ``SUBSCRIBE`` frames of up to ``streams_per_frame`` names, each with an id.
-    - ``exchangeInfo`` is fetched once (a :class:`~tradedash.core.feed.session.FetchSnapshot` for the
+    - ``exchangeInfo`` is fetched (a :class:`~tradedash.core.feed.session.FetchSnapshot` for the
       symbol :data:`EXCHANGE_INFO`) on the first connection, and again on later ones until it was read;
       the subscriptions wait for it (or its failure), so that :attr:`symbols` (tick and lot sizes) tells
       which requested symbols Binance does not list. An error reply to a ``SUBSCRIBE`` is handled as
       protocol v1's ``unknown_symbol`` (:meth:`_refuse`): only unlisted symbols are dropped.
+      The list is kept in ``symbol_list`` (a :class:`~.symbol_share.SharedSymbolList`; by default one of
+      this session's own): the connections of one feed given the same one read it once between them,
+      each waiting for the read under way rather than making its own, and a connection that opens when
+      the list is older than its ``max_age`` subscribes with it and reads it again beside.
       ``symbols`` given to the constructor stand for that list: then ``exchangeInfo`` is never fetched.
     - Control frames are paced at ``requests_per_second`` (default 4: Binance closes a connection
       that sends more than 5 messages a second, and the pump's keepalive ping counts too).
@@ -92,6 +98,7 @@ class BinanceSession(FeedSession):
         requests_per_second: float = 4.0,
         request_burst: int = 4,
         symbols: list[wire.SymbolInfo] | None = None,
+        symbol_list: SharedSymbolList | None = None,
         weight_budget: WeightBudget | None = None,
         **options,  # type: ignore[no-untyped-def]
     ) -> None:
@@ -105,10 +112,13 @@ class BinanceSession(FeedSession):
         self.books: dict[str, BookSync] = {}
         self._tickets: dict[str, int] = {}  # symbol -> the ticket of its depth fetch under way
         self._in_url: set[wire.Subscription] = set()  # what this connection's URL names
-        self._symbols_read = symbols is not None
-        if symbols is not None:
-            self.symbols = list(symbols)
+        #: The venue's symbol list, read once for every connection that shares it.
+        self.symbol_list = symbol_list if symbol_list is not None else SharedSymbolList(None if symbols is None else list(symbols))
+        if self.symbol_list.symbols is not None:
+            self.symbols = self.symbol_list.symbols
+        self._list_fetch: FetchSnapshot | None = None  # this session's exchangeInfo request, from submitted to answered
         self._resyncing_books: set[str] = set()
+        self._book_subscriptions: dict[str, wire.Subscription] = {}  # symbol -> ("book", symbol), made once
         self._unlisted_said: set[str] = set()  # symbols already named as not listed
         self._history: dict[int, wire.HistoryRequest] = {}  # klines fetches under way
         self._refused_with: int | None = None  # the status of the last 429 or 418 said
@@ -127,6 +137,8 @@ class BinanceSession(FeedSession):
 
     def connect_started(self) -> None:
         super().connect_started()
+        if self.symbol_list.symbols is not None:
+            self.symbols = self.symbol_list.symbols  # (read by another connection, or again)
         self._decode = self._decode_first
         for sync in self.books.values():
             sync.reset()
@@ -137,11 +149,51 @@ class BinanceSession(FeedSession):
 
     def connection_opened(self, now: float) -> None:
         super().connection_opened(now)
-        if self._symbols_read:
-            self._subscribe_all()
+        shared = self.symbol_list
+        if shared.symbols is None:
+            shared.wait(self)  # symbol_list_news() subscribes
         else:
+            self.symbols = shared.symbols
+            self._subscribe_all()
+        self._read_symbol_list(now)
+
+    def _read_symbol_list(self, now: float) -> None:
+        """Fetch ``exchangeInfo`` if the shared list is to be read and no other connection is reading it."""
+        if self.symbol_list.take_read(self, now):
             request = exchange_info_request()
-            self.rest.submit(FetchSnapshot(EXCHANGE_INFO, self.rest_url + request.path), request.weight)
+            self._list_fetch = FetchSnapshot(EXCHANGE_INFO, self.rest_url + request.path)
+            self.rest.submit(self._list_fetch, request.weight)
+
+    def symbol_list_news(self) -> None:
+        """A read of the shared symbol list ended (subscribe, with the list if it is in), or its reader
+        gave it up (read it instead, unless another connection took that over)."""
+        shared = self.symbol_list
+        if shared.symbols is None and not shared.failed:
+            self._read_symbol_list(self._clock())
+            return
+        shared.stop_waiting(self)
+        if shared.symbols is not None:
+            self.symbols = shared.symbols
+        if self._connected and not self._established:
+            self._subscribe_all()
+
+    def connection_lost(self, *, code: int | None = None, error: str | None = None) -> bool:
+        """As :meth:`FeedSession.connection_lost`; besides, stop waiting for the symbol list, and give up
+        reading it if the request has not gone out (it never will: nothing is sent until the next
+        connection, whose queue starts over), so that another connection reads it at once."""
+        at_once = super().connection_lost(code=code, error=error)
+        self.symbol_list.stop_waiting(self)
+        if self._list_fetch is not None and self.rest.withdraw(self._list_fetch):
+            self._list_fetch = None
+            self.symbol_list.give_up(self)
+        return at_once
+
+    def closed(self) -> None:
+        super().closed()
+        self.symbol_list.stop_waiting(self)
+        if self._list_fetch is not None:  # (a fetch under way is cancelled with the feed)
+            self._list_fetch = None
+            self.symbol_list.give_up(self)
 
     def _decode_first(self, frame: bytes | bytearray) -> object:
         """Decode a connection's first frame; one that is TradeDash protocol v1's ``hello`` means the
@@ -171,7 +223,7 @@ class BinanceSession(FeedSession):
             self._resyncing_books.discard(symbol)
 
     def _request_subscriptions(self, op: str, subscriptions: set[wire.Subscription]) -> None:
-        if op == "subscribe" and self._symbols_read and self.symbols:
+        if op == "subscribe" and self.symbols:
             self._say_unlisted(subscriptions)
         if op == "subscribe" and self._in_url:
             named, self._in_url = subscriptions & self._in_url, set()
@@ -219,7 +271,12 @@ class BinanceSession(FeedSession):
 
     def _depth(self, event: DepthUpdate) -> None:
         symbol = event.symbol
-        if wire.Subscription("book", symbol) not in self.subscriptions:
+        book = self._book_subscriptions.get(symbol)
+        if book is None:
+            book = wire.Subscription("book", symbol)
+            if book in self.subscriptions:
+                self._book_subscriptions[symbol] = book  # (kept for the symbols subscribed only)
+        if book not in self.subscriptions:
             if symbol not in self._wanted_symbols:  # (late updates of a book just unsubscribed are expected)
                 self._malformed(f"a depth update of {symbol!r}, whose book is not subscribed")
             return
@@ -231,7 +288,7 @@ class BinanceSession(FeedSession):
     def _settle(self, sync: BookSync, outcome: SyncOutcome) -> None:
         """Pass on what ``sync`` produced (book messages to the market, fetches to the pump)."""
         symbol = sync.symbol
-        if outcome in RESYNC_CAUSES:
+        if outcome is not _APPLIED and outcome in RESYNC_CAUSES:
             log.info("feed %s: %s book: %s, resyncing", self.name, symbol, outcome.value)
             self.stats.record_error(f"{symbol} book: {outcome.value}")
             self.stats.record_book_outcome(symbol, BookOutcome.GAP)  # (feed health's Gaps)
@@ -246,7 +303,7 @@ class BinanceSession(FeedSession):
                 self.rest.submit(FetchSnapshot(symbol, self.rest_url + request.path), request.weight)
             else:
                 self._deliver(out)
-        if sync.synced and symbol in self._resyncing_books:
+        if symbol in self._resyncing_books and sync.synced:
             self._resyncing_books.discard(symbol)
             self.stats.record_book_outcome(symbol, BookOutcome.RESYNCED)  # (feed health's Resyncs)
             if not self._resyncing_books:
@@ -300,7 +357,7 @@ class BinanceSession(FeedSession):
 
     def receive_snapshot(self, symbol: str, body: bytes, now: float) -> None:
         if symbol == EXCHANGE_INFO:
-            self._receive_exchange_info(body)
+            self._receive_exchange_info(body, now)
             return
         ticket = self._tickets.pop(symbol, None)
         sync = self.books.get(symbol)
@@ -319,8 +376,8 @@ class BinanceSession(FeedSession):
         super().snapshot_failed(symbol, reason)
         if symbol == EXCHANGE_INFO:
             log.warning("feed %s: exchangeInfo: %s", self.name, reason)
-            if self._connected and not self._established:
-                self._subscribe_all()
+            self._list_fetch = None
+            self.symbol_list.read_failed(self)
             return
         sync = self.books.get(symbol)
         if sync is not None:  # the next depth event asks again
@@ -355,7 +412,7 @@ class BinanceSession(FeedSession):
         self._history.pop(request_id, None)
         super().history_fetch_failed(request_id, reason)
 
-    def _receive_exchange_info(self, body: bytes) -> None:
+    def _receive_exchange_info(self, body: bytes, now: float) -> None:
         try:
             info = decode_exchange_info(body)
         except BinanceError as exc:
@@ -363,11 +420,10 @@ class BinanceSession(FeedSession):
         if isinstance(info, ErrorBody):
             self.snapshot_failed(EXCHANGE_INFO, f"error {info.code}: {info.msg}")
             return
-        self.symbols = [s.info() for s in symbols_of(info)]
-        self._symbols_read = True
+        self._list_fetch = None
         self.rest.budget.limit = weight_limit(info, self.rest.budget.limit)
-        if self._connected and not self._established:
-            self._subscribe_all()
+        self.symbols = [s.info() for s in symbols_of(info)]
+        self.symbol_list.read(self.symbols, now)
 
 
 
