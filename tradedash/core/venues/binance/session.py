@@ -283,7 +283,12 @@ class BinanceSession(FeedSession):
         sync = self.books.get(symbol)
         if sync is None:
             sync = self.books[symbol] = BookSync(symbol, limit=self.depth_limit)
-        self._settle(sync, sync.apply_event(event))
+        outcome = sync.apply_event(event)
+        if outcome is _APPLIED:  # the usual: the event as a book update, in sequence (no fetch, no resync ended)
+            for book in sync.take():
+                self._deliver(book)
+        else:
+            self._settle(sync, outcome)
 
     def _settle(self, sync: BookSync, outcome: SyncOutcome) -> None:
         """Pass on what ``sync`` produced (book messages to the market, fetches to the pump)."""
