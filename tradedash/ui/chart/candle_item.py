@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLineF, QPointF, QRectF
+from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPen, QPicture
 
 from tradedash.core.market.candles import CandleView
@@ -74,12 +74,17 @@ class CandleItem(pg.GraphicsObject):
             painter.setPen(pen)
             painter.setBrush(colour)
             mid = candles.time[pick] + half
+            # A line of no length (or a rect of no height) is not drawn as nothing by Qt under the chart's
+            # transform: a bar with high == low (or open == close) was painted as a block over the whole
+            # view. A wick only where high > low; a flat body is a line across the bar.
             painter.drawLines(
-                [QLineF(QPointF(x, lo), QPointF(x, hi)) for x, lo, hi in zip(mid, candles.low[pick], candles.high[pick], strict=True)]
+                [QLineF(x, lo, x, hi) for x, lo, hi in zip(mid, candles.low[pick], candles.high[pick], strict=True) if hi != lo]
             )
             bottoms = np.minimum(candles.open[pick], candles.close[pick])
             heights = np.abs(candles.close[pick] - candles.open[pick])
-            painter.drawRects([QRectF(x - half * 0.8, b, width * 0.8, h) for x, b, h in zip(mid, bottoms, heights, strict=True)])
+            body = half * 0.8
+            painter.drawRects([QRectF(x - body, b, 2 * body, h) for x, b, h in zip(mid, bottoms, heights, strict=True) if h > 0])
+            painter.drawLines([QLineF(x - body, b, x + body, b) for x, b, h in zip(mid, bottoms, heights, strict=True) if not h > 0])
         painter.end()
         return picture
 

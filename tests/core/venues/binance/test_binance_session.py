@@ -392,6 +392,21 @@ def test_a_418_stops_rest_requests_and_says_so():
     assert sent(session, clock) == [fetch]  # (the same request, once the ban ended)
 
 
+def test_the_answers_of_requests_already_under_way_when_a_429_came_are_not_said_again(caplog):
+    """Requests out together come back refused together: one line per hold for the user (and the log),
+    not one per answer with the seconds left; a 418 after the 429 is said, being news."""
+    session, clock, _ = make()
+    for status, retry_after in ((429, "40"), (429, "40"), (429, "39"), (418, "120"), (418, "120")):
+        answered(session, clock, status, {"x-mbx-used-weight-1m": "7000", "retry-after": retry_after})
+        clock.now += 0.2
+    said = [error for error in session.stats.last_errors if "HTTP 4" in error]
+    assert [("(HTTP 429)" in error, "(HTTP 418)" in error) for error in said] == [(True, False), (False, True)]
+    assert len([r for r in caplog.records if "HTTP 4" in r.getMessage()]) == 2
+    clock.now += 121.0  # the ban over: a new refusal is news again
+    answered(session, clock, 429, {"x-mbx-used-weight-1m": "7000", "retry-after": "30"})
+    assert "(HTTP 429)" in session.stats.last_errors[-1] and len([e for e in session.stats.last_errors if "HTTP 4" in e]) == 3
+
+
 def shared_sessions(*parts: set[wire.Subscription], **share_options) -> tuple[list[BinanceSession], Clock, object]:
     """Sessions of one feed's connections, one symbol list and one REST budget between them."""
     from tradedash.core.venues.binance.rest import WeightBudget

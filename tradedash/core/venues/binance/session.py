@@ -121,6 +121,7 @@ class BinanceSession(FeedSession):
         self._book_subscriptions: dict[str, wire.Subscription] = {}  # symbol -> ("book", symbol), made once
         self._unlisted_said: set[str] = set()  # symbols already named as not listed
         self._history: dict[int, wire.HistoryRequest] = {}  # klines fetches under way
+        self._refused_with: int | None = None  # the status of the last 429 or 418 said
         #: REST requests waiting for the request-weight budget.
         self.rest = RestQueue(weight_budget or WeightBudget())
 
@@ -345,8 +346,10 @@ class BinanceSession(FeedSession):
         return min(deadline, release)
 
     def rest_answered(self, status: int | None, headers: dict[str, str], now: float) -> None:
+        held = self.rest.budget.blocked_until > now  # a 429's or 418's hold already said
         refusal = self.rest.answered(status, headers, now)
-        if refusal is not None:
+        if refusal is not None and not (held and status == self._refused_with):
+            self._refused_with = status  # (the other answers of the requests out with it: the same news)
             self.stats.record_error(refusal)
             log.warning("feed %s: %s", self.name, refusal)
 
