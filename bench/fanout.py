@@ -500,11 +500,35 @@ def _market_counters(clients: list[_CountingClient], pid: int) -> tuple[int, flo
     return sum(c.market_frames for c in clients), _cpu_seconds(pid), time.process_time(), time.monotonic()
 
 
+def _slow_summary(samples: list[dict]) -> list[dict]:
+    """Scenario 9 per N: the median over the rounds of the others' p99 (and of the server's CPU) without and
+    with the slow client, the growth of that median (one disturbed round does not move it), the largest RSS growth."""
+    rows = []
+    for n in sorted({s["clients"] for s in samples}):
+        alone = [s for s in samples if s["clients"] == n and not s["slow_client"]]
+        beside = [s for s in samples if s["clients"] == n and s["slow_client"]]
+        if not alone or not beside:
+            continue
+        p99, p99_slow = (median(s["latency_ms"]["p99"] for s in group) for group in (alone, beside))
+        rows.append({
+            "clients": n,
+            "rounds": min(len(alone), len(beside)),
+            "p99_ms": p99,
+            "p99_ms_slow": p99_slow,
+            "p99_growth": p99_slow / p99 - 1,
+            "server_cpu": median(s["server_cpu_fraction"] for s in alone),
+            "server_cpu_slow": median(s["server_cpu_fraction"] for s in beside),
+            "max_rss_growth_mb": max(s["server_rss_growth_mb"] for s in beside),
+        })
+    return rows
+
+
 def _latency_main(args: argparse.Namespace) -> None:
     started = time.monotonic()
     samples = []
     for round_number in range(args.rounds):
-        cases = [(n, slow) for n in args.clients or [1000] for slow in ((False, True) if args.slow else (False,))]
+        kinds = ((False, True) if round_number % 2 == 0 else (True, False)) if args.slow else (False,)  # taking turns first
+        cases = [(n, slow) for n in args.clients or [1000] for slow in kinds]
         for n, slow in cases:
             sample = asyncio.run(_measure_latency(n, args.subscriptions, args.symbols, args.msgs_per_s, args.warmup, args.window, slow))
             samples.append(sample)
@@ -520,9 +544,16 @@ def _latency_main(args: argparse.Namespace) -> None:
         f"\nscenario 18: {args.subscriptions} subscriptions per client, {args.msgs_per_s:g} market msgs/s over {args.symbols} symbols"
         " (ticker and trades); goal: stamp-to-received p99 < 50 ms, <= 100 KiB per idle connection"
     )
+    summary = _slow_summary(samples) if args.slow else []
+    for row in summary:
+        print(
+            f"scenario 9, N={row['clients']}: the others' p99 {row['p99_ms']:.1f} ms alone, {row['p99_ms_slow']:.1f} ms beside the slow"
+            f" client ({row['p99_growth']:+.0%}; goal < +10 %), server CPU {row['server_cpu']:.0%} -> {row['server_cpu_slow']:.0%},"
+            f" server RSS growth at most {row['max_rss_growth_mb']:+.1f} MB (goal < 50 MB); medians of {row['rounds']} rounds"
+        )
     out = ROOT / "bench" / "results" / "fanout_latency.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"args": vars(args), "samples": samples}, indent=2))
+    out.write_text(json.dumps({"args": vars(args), "slow_summary": summary, "samples": samples}, indent=2))
     print(f"wrote {out.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
 
 
