@@ -33,7 +33,10 @@ machine) as p50 / p99 / max, delivered frames per second, server CPU, and memory
 idle connection. Goal: p99 < 50 ms. With ``--slow`` each round runs again with one more client
 that subscribes to every symbol's ticker, trades and 50-level book and reads 10 KB/s
 (scenario 9: the exchange logs when it drops it; goals: the others' p99 grows < 10 %, the
-server's memory < 50 MB). Results go to bench/results/fanout_latency.json.
+server's memory < 50 MB), the two cases taking turns to go first; the summary compares the medians
+over the rounds, and beside the others' p99 the server's own share of it, measured in its process
+(stamp to written to every subscriber, which a busy machine disturbs less than a figure that also
+crosses the client process). Results go to bench/results/fanout_latency.json.
 """
 
 from __future__ import annotations
@@ -377,20 +380,48 @@ def _symbol_names(count: int) -> list[str]:
     return [f"S{i:03d}-USD" for i in range(count)]
 
 
-def _run_latency_server(symbols: int, rate: float, ports: multiprocessing.Queue) -> None:
-    asyncio.run(_serve_latency_exchange(symbols, rate, ports))
+def _run_latency_server(symbols: int, rate: float, ports: multiprocessing.Queue, commands: multiprocessing.Queue) -> None:
+    asyncio.run(_serve_latency_exchange(symbols, rate, ports, commands))
 
 
-async def _serve_latency_exchange(symbols: int, rate: float, ports: multiprocessing.Queue) -> None:
+async def _serve_latency_exchange(symbols: int, rate: float, ports: multiprocessing.Queue, commands: multiprocessing.Queue) -> None:
+    """The exchange, and on ``start`` / ``stop`` from ``commands`` the stamp-to-written times of the deliveries
+    in between (put on ``ports``)."""
     from mock_exchange.market import SymbolSpec
     from mock_exchange.server import ExchangeConfig, ExchangeServer
 
     names = _symbol_names(symbols)
     specs = {name: SymbolSpec(name, 0.01, 0.001, 100.0 + i) for i, name in enumerate(names)}
     server = ExchangeServer(ExchangeConfig(port=0, rate=rate, symbols=names, symbol_specs=specs, max_connections_per_address=0))
+    written = _time_deliveries(server)
     await server.start()
     ports.put(server.port)
-    await asyncio.Future()
+    loop = asyncio.get_running_loop()
+    while True:
+        command = await loop.run_in_executor(None, commands.get)
+        if command == "start":
+            written.clear()
+        else:
+            ports.put(list(written))
+
+
+def _time_deliveries(server) -> list[int]:
+    """Stamp-to-written (ns) of each delivery of market frames, taken in the exchange's own process: the
+    frames' ``ts`` against the wall clock once they are written to every subscriber (or held back for
+    one that does not keep up). The server's share of the latency, without the client process's or
+    the kernel's. A probe of the exchange's internals (its fan-out), for this bench only."""
+    fanout = server._fanout
+    flush = fanout.flush
+    written: list[int] = []
+
+    def timed_flush() -> None:
+        stamp = _TS.search(fanout._frames[0][1]) if fanout._frames else None
+        flush()
+        if stamp is not None:
+            written.append(time.time_ns() - int(stamp.group(1)))
+
+    fanout.flush = timed_flush
+    return written
 
 
 def _percentile(values: list[int], fraction: float) -> float:
@@ -438,8 +469,8 @@ async def _measure_latency(
     per_client = max(1, subscriptions // len(CHANNELS))
     rate = msgs_per_s / symbols / len(CHANNELS)
     context = multiprocessing.get_context("spawn")
-    ports = context.Queue()
-    process = context.Process(target=_run_latency_server, args=(symbols, rate, ports), daemon=True)
+    ports, commands = context.Queue(), context.Queue()
+    process = context.Process(target=_run_latency_server, args=(symbols, rate, ports, commands), daemon=True)
     process.start()
     latencies: list[int] = []
     clients: list[_CountingClient] = []
@@ -461,9 +492,12 @@ async def _measure_latency(
         await asyncio.sleep(warmup)
         latencies.clear()
         rss2 = _rss_bytes(process.pid)
+        commands.put("start")
         frames0, cpu0, _, t0 = _market_counters(clients, process.pid)
         await asyncio.sleep(window)
         frames1, cpu1, _, t1 = _market_counters(clients, process.pid)
+        commands.put("stop")
+        written = await asyncio.get_running_loop().run_in_executor(None, ports.get, True, 30)
         rss3 = _rss_bytes(process.pid)
         if slow:
             slow_client.transport.abort()
@@ -485,6 +519,7 @@ async def _measure_latency(
                 "max": _percentile(sample, 1.0),
                 "samples": len(sample),
             },
+            "server_written_ms": {"p50": _percentile(written, 0.50), "p99": _percentile(written, 0.99), "deliveries": len(written)},
             "kib_per_idle_connection": (rss1 - rss0) / n / 1024,
             "slow_client": slow,
             "server_rss_growth_mb": (rss3 - rss2) / 2**20,
@@ -500,11 +535,39 @@ def _market_counters(clients: list[_CountingClient], pid: int) -> tuple[int, flo
     return sum(c.market_frames for c in clients), _cpu_seconds(pid), time.process_time(), time.monotonic()
 
 
+def _slow_summary(samples: list[dict]) -> list[dict]:
+    """Scenario 9 per N: the median over the rounds of the others' p99 (and of the server's CPU) without and
+    with the slow client, the growth of that median (one disturbed round does not move it), the largest RSS growth."""
+    rows = []
+    for n in sorted({s["clients"] for s in samples}):
+        alone = [s for s in samples if s["clients"] == n and not s["slow_client"]]
+        beside = [s for s in samples if s["clients"] == n and s["slow_client"]]
+        if not alone or not beside:
+            continue
+        p99, p99_slow = (median(s["latency_ms"]["p99"] for s in group) for group in (alone, beside))
+        written, written_slow = (median(s["server_written_ms"]["p99"] for s in group) for group in (alone, beside))
+        rows.append({
+            "clients": n,
+            "rounds": min(len(alone), len(beside)),
+            "p99_ms": p99,
+            "p99_ms_slow": p99_slow,
+            "p99_growth": p99_slow / p99 - 1,
+            "server_written_p99_ms": written,
+            "server_written_p99_ms_slow": written_slow,
+            "server_written_growth": written_slow / written - 1,
+            "server_cpu": median(s["server_cpu_fraction"] for s in alone),
+            "server_cpu_slow": median(s["server_cpu_fraction"] for s in beside),
+            "max_rss_growth_mb": max(s["server_rss_growth_mb"] for s in beside),
+        })
+    return rows
+
+
 def _latency_main(args: argparse.Namespace) -> None:
     started = time.monotonic()
     samples = []
     for round_number in range(args.rounds):
-        cases = [(n, slow) for n in args.clients or [1000] for slow in ((False, True) if args.slow else (False,))]
+        kinds = ((False, True) if round_number % 2 == 0 else (True, False)) if args.slow else (False,)  # taking turns first
+        cases = [(n, slow) for n in args.clients or [1000] for slow in kinds]
         for n, slow in cases:
             sample = asyncio.run(_measure_latency(n, args.subscriptions, args.symbols, args.msgs_per_s, args.warmup, args.window, slow))
             samples.append(sample)
@@ -513,16 +576,24 @@ def _latency_main(args: argparse.Namespace) -> None:
                 f"  round {round_number + 1} N={n:5}{' +slow' if slow else '      '}: p50 {lat['p50']:7.1f} ms  p99 {lat['p99']:7.1f} ms  max {lat['max']:7.1f} ms  "
                 f"{sample['delivered_frames_per_s']:8,.0f} of {sample['expected_deliveries_per_s']:8,.0f} frames/s  "
                 f"server CPU {sample['server_cpu_fraction']:4.0%}  {sample['kib_per_idle_connection']:.1f} KiB/idle conn  "
-                f"RSS {sample['server_rss_growth_mb']:+.1f} MB over the window",
+                f"RSS {sample['server_rss_growth_mb']:+.1f} MB over the window  server's stamp-to-written p99 {sample['server_written_ms']['p99']:.2f} ms",
                 flush=True,
             )
     print(
         f"\nscenario 18: {args.subscriptions} subscriptions per client, {args.msgs_per_s:g} market msgs/s over {args.symbols} symbols"
         " (ticker and trades); goal: stamp-to-received p99 < 50 ms, <= 100 KiB per idle connection"
     )
+    summary = _slow_summary(samples) if args.slow else []
+    for row in summary:
+        print(
+            f"scenario 9, N={row['clients']}: the others' p99 {row['p99_ms']:.1f} ms alone, {row['p99_ms_slow']:.1f} ms beside the slow"
+            f" client ({row['p99_growth']:+.0%}; goal < +10 %); the server's own stamp-to-written p99 {row['server_written_p99_ms']:.2f}"
+            f" -> {row['server_written_p99_ms_slow']:.2f} ms ({row['server_written_growth']:+.0%}), server CPU {row['server_cpu']:.0%} -> {row['server_cpu_slow']:.0%},"
+            f" server RSS growth at most {row['max_rss_growth_mb']:+.1f} MB (goal < 50 MB); medians of {row['rounds']} rounds"
+        )
     out = ROOT / "bench" / "results" / "fanout_latency.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"args": vars(args), "samples": samples}, indent=2))
+    out.write_text(json.dumps({"args": vars(args), "slow_summary": summary, "samples": samples}, indent=2))
     print(f"wrote {out.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
 
 

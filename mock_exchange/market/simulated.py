@@ -101,7 +101,7 @@ class Market:
             if depth not in depths:
                 del m.views[depth]
         for depth in depths - m.views.keys():
-            m.views[depth] = DepthView(depth, *m.book_now().top(depth))
+            m.views[depth] = DepthView(depth, m.book_now())
 
     def book_snapshot(self, symbol: str, depth: int, ts: int) -> Book:
         m = self._symbols[symbol]
@@ -168,8 +168,7 @@ class Market:
             out.append(("ticker", 0, ticker))
         seq["book"] += 1
         for depth, view in m.views.items():
-            top = m.book.top(depth)
-            bids, asks, checksum = view.advance(*top)
+            bids, asks, checksum = view.advance(m.book)
             out.append(("book", depth, Book(symbol, seq["book"], ts, "update", bids, asks, seq["book"] - 1, checksum)))
         for channel, interval in _CANDLE_CHANNELS:
             for c in m.candles[interval].add(ts, t.price, t.size):

@@ -24,9 +24,14 @@ log = logging.getLogger("mock_exchange")
 
 #: Steps per symbol the loop may fall behind; beyond that it skips ahead.
 MAX_CATCH_UP_STEPS = 1000
-#: At most this many symbol steps between two deliveries, so that a loop catching up
-#: still writes in small pieces and lets the event loop serve sockets in between.
+#: At most this many symbol steps, and this long (seconds) of stepping, between two
+#: deliveries: a loop catching up still writes in small pieces and lets the event loop
+#: serve sockets in between, and what a step made never waits long behind dearer steps
+#: after it (a subscription to every 50-level book makes each step several times dearer).
 STEPS_PER_FLUSH = 64
+MAX_STEPPING_SECONDS = 0.002
+#: The clock that times a stretch of stepping.
+_stepping_clock = time.monotonic
 
 
 async def run_market(market: Market, fanout: Fanout, faults: FaultInjector, counters: ServerCounters, rate: float) -> None:
@@ -36,9 +41,9 @@ async def run_market(market: Market, fanout: Fanout, faults: FaultInjector, coun
     before the steps stamped at or after their end. The symbols take turns: symbol ``i`` of ``n`` steps at ``(k + i / n) / rate`` seconds
     after the start (step ``k``), so the market's messages are spread evenly over time
     instead of coming as one burst per period. After a stall the loop catches up, at
-    most :data:`STEPS_PER_FLUSH` steps (stamped with the same time) between two
-    deliveries, and skips what lies more than :data:`MAX_CATCH_UP_STEPS` steps per
-    symbol behind.
+    most :data:`STEPS_PER_FLUSH` steps (stamped with the same time) and
+    :data:`MAX_STEPPING_SECONDS` of stepping between two deliveries, and skips what lies
+    more than :data:`MAX_CATCH_UP_STEPS` steps per symbol behind.
     """
     loop = asyncio.get_running_loop()
     symbols = market.symbols
@@ -57,16 +62,19 @@ async def run_market(market: Market, fanout: Fanout, faults: FaultInjector, coun
         if ts >= market.next_close:  # candles close on the clock, trade or not
             for channel, symbol, candle in market.close_due(ts, wanted.__getitem__):
                 fanout.emit((channel, symbol, 0), candle)
-        for number in range(done, end):
-            symbol = symbols[number % count]
+        stepping_until = _stepping_clock() + MAX_STEPPING_SECONDS
+        while done < end:
+            symbol = symbols[done % count]
             skip_book = bool(faults.book_skips) and faults.take_book_skip(symbol)
             if skip_book:
                 counters.book_updates_skipped += 1
             for channel, depth, message in market.step(symbol, ts, wanted[symbol], step_seconds):
                 if not (skip_book and channel == "book"):
                     fanout.emit((channel, symbol, depth), message)
+            done += 1
+            if _stepping_clock() >= stepping_until:
+                break
         fanout.flush()
-        done = end
         until_step = started + done * slot - loop.time()
         until_close = (market.next_close - time.time_ns()) / 1e9 + 0.001
         await asyncio.sleep(max(0.0, min(until_step, until_close)))
