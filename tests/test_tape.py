@@ -259,33 +259,6 @@ async def test_tape_binance_rest_url_without_the_dialects_path_names_the_url_in_
     assert not any(line.startswith("You cannot") or not line.strip() for line in err.splitlines())
 
 
-async def test_tape_binance_connections_of_one_feed_share_the_rest_weight_budget():
-    """Over 1024 streams: two connections, each syncing its books from REST snapshots. They spend from one
-    budget of the host (as the app's feeds do), so together they keep to the exchange's weight a minute:
-    no 429, and so no 418 ban (each counting on the whole limit for itself, they were banned at once)."""
-    from mock_exchange.config import ExchangeConfig
-    from mock_exchange.market.simulator import SymbolSpec
-    from mock_exchange.server import ExchangeServer
-
-    names = [f"S{i:03d}-USDT" for i in range(260)]  # x 4 channels: 1040 streams
-    specs = {name: SymbolSpec(name, 0.01, 0.001, 100.0 + i) for i, name in enumerate(names)}
-    server = ExchangeServer(ExchangeConfig(
-        port=0, rate=2.0, symbols=names, symbol_specs=specs, history_days=0, history_seconds=0, binance_weight_limit=1000,
-    ))
-    await server.start()
-    try:
-        code, out, err = await tape(
-            "--venue", "binance", "--url", f"{server.url}/binance", "--rest-url", "http" + server.url[2:] + "/binance",
-            "--symbols", ",".join(name.replace("-", "") for name in names), "--channels", "ticker,trades,book,candles:1m",
-            "--stats", "1", "--duration", "6", timeout=60,
-        )
-    finally:
-        await server.stop()
-    assert code == 0, err
-    assert "HTTP 429" not in err and "HTTP 418" not in err, err[:2000]
-    assert json.loads(out.splitlines()[-1])["state"] == "live"
-
-
 async def test_a_feed_that_cannot_connect_says_why_once_while_it_retries():
     from mock_exchange.process import reusable_port
 
