@@ -19,7 +19,7 @@ from tradedash.core.venues.binance.symbols import listed_symbols
 from tradedash.core.wire import SymbolInfo
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 
-__all__ = ["Venue", "VENUES", "DEFAULT_VENUE", "venue_of"]
+__all__ = ["Venue", "VENUES", "DEFAULT_VENUE", "venue_of", "venue_of_url"]
 
 #: Quote assets a Binance name ends with, longest first (``BTCUSDT`` -> ``BTC-USDT``) when no
 #: ``exchangeInfo`` is at hand to say.
@@ -138,3 +138,19 @@ def venue_of(key: str) -> Venue:
         return VENUES[key]
     except KeyError:
         raise ValueError(f"unknown venue {key!r}; known: {', '.join(VENUES)}") from None
+
+
+def venue_of_url(url: str) -> Venue | None:
+    """The venue (other than protocol v1) whose endpoint ``url`` looks like: its default host
+    (``stream.binance.com``) or its path on the mock exchange (``/binance``, ``/binance/ws``); None
+    when it looks like none (what a protocol v1 feed refused by such a URL is told to choose)."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    for venue in VENUES.values():
+        if venue.key == DEFAULT_VENUE:
+            continue
+        if parts.hostname and parts.hostname == urlsplit(venue.ws_url).hostname:
+            return venue
+        if venue.mock_path and (path == venue.mock_path or path.startswith(venue.mock_path + "/")):
+            return venue
+    return None
