@@ -120,6 +120,23 @@ def test_queue_sends_one_at_a_time_until_an_answer_says_what_the_address_spent()
     assert queue.release(61.0) == ["b"]
 
 
+def test_at_most_max_in_flight_requests_are_under_way_at_once_however_much_weight_is_left():
+    queue = RestQueue(WeightBudget(limit=6000, max_in_flight=3))
+    queue.submit("info", 20)
+    assert queue.release(0.0) == ["info"]
+    queue.answered(200, {"x-mbx-used-weight-1m": "20"}, 0.1)
+    for n in range(10):
+        queue.submit(f"depth {n}", 50)
+    assert queue.release(0.2) == ["depth 0", "depth 1", "depth 2"]  # 170 of 6000 spent, but three under way
+    assert queue.release(0.3) == [] and queue.next_release() is None  # an answer wakes the pump
+    queue.answered(200, {"x-mbx-used-weight-1m": "70"}, 0.4)
+    assert queue.next_release() <= 0.4 and queue.release(0.4) == ["depth 3"]  # (due at once)
+    for _ in range(3):
+        queue.answered(429, {"retry-after": "30"}, 0.5)  # another program's spending: the answers under way
+    assert queue.release(0.6) == []  # nothing more went after the 429: only the three under way arrived late
+    assert queue.next_release() == 30.5
+
+
 def test_a_429_holds_every_request_back_for_its_retry_after():
     queue = _queue(100)
     queue.submit("a", 5)

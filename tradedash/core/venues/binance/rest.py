@@ -41,6 +41,10 @@ _DEPTH_WEIGHTS = ((100, 5), (500, 25), (1000, 50), (5000, 250))
 KLINES_WEIGHT, EXCHANGE_INFO_WEIGHT = 2, 20
 #: The ``REQUEST_WEIGHT`` limit a minute when ``exchangeInfo`` says none.
 DEFAULT_WEIGHT_LIMIT = 6000
+#: Requests in flight at once on an address whose spending is known. Requests that reach the server
+#: after it answered a 429 count as not backing off (and that brings the 418 ban): fewer under way at
+#: once, fewer arrive late.
+MAX_IN_FLIGHT = 4
 
 
 class RestRequest(msgspec.Struct, frozen=True, gc=False):
@@ -106,13 +110,16 @@ class WeightBudget:
     - :meth:`back_off` takes a 429's or 418's ``Retry-After``: nothing fits before it ends.
     - :attr:`in_flight` counts requests sent and not answered (kept by whoever sends them);
       :meth:`knows_the_address` is True while a response of the last 60 s said what the address
-      spent: until then a careful client sends one request at a time.
+      spent: until then a careful client sends one request at a time, and then at most
+      :attr:`max_in_flight` (another program on the address may bring a 429 at any time, and
+      every request still under way then arrives as one that did not back off).
     - One budget is meant to be shared by every feed that uses the same address and REST host.
     - ``now`` is a monotonic clock in seconds that never goes back.
     """
 
-    def __init__(self, limit: int = DEFAULT_WEIGHT_LIMIT) -> None:
+    def __init__(self, limit: int = DEFAULT_WEIGHT_LIMIT, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         self.limit = limit
+        self.max_in_flight = max_in_flight
         self.in_flight = 0
         self._spent: deque[tuple[float, int]] = deque()  # (when, weight), oldest first
         self._reported = (0, float("-inf"))  # (weight the server reported, when)
@@ -125,6 +132,12 @@ class WeightBudget:
 
     def knows_the_address(self, now: float) -> bool:
         return now < self._reported[1] + 60.0
+
+    def may_send_another(self, now: float) -> bool:
+        """Whether one more request may be under way now (weight aside)."""
+        if not self.in_flight:
+            return True
+        return self.in_flight < self.max_in_flight and self.knows_the_address(now)
 
     def used(self, now: float) -> int:
         """The weight taken as spent in the 60 s before ``now``."""
@@ -172,7 +185,8 @@ class RestQueue:
     - :meth:`submit` queues an action (whatever the pump is to carry out) of a request weight.
     - :meth:`release` returns the actions whose turn has come, oldest first: each then counts
       as spent and in flight. A request never overtakes an earlier one; while the budget does
-      not know what the address spent (no response in the last 60 s), one is in flight at a time.
+      not know what the address spent (no response in the last 60 s), one is in flight at a time,
+      and at most the budget's ``max_in_flight`` once it knows.
     - :meth:`answered` is called once for every released action, when it ended: ``status`` the
       HTTP status (None: no response, e.g. a network error) and ``headers`` the response's, names
       in lower case. It reads ``x-mbx-used-weight-1m``; a 429 or 418 holds every request back for
@@ -198,7 +212,7 @@ class RestQueue:
         budget, queue, out = self.budget, self._queue, []
         while queue:
             action, weight = queue[0]
-            if budget.in_flight and not budget.knows_the_address(now):
+            if not budget.may_send_another(now):
                 break
             if budget.ready_at(weight, now) > now:
                 break
@@ -212,8 +226,8 @@ class RestQueue:
         if not self._queue:
             return None
         budget, now = self.budget, self._now
-        if budget.in_flight and not budget.knows_the_address(now):
-            return None  # the answer under way wakes the pump
+        if not budget.may_send_another(now):
+            return None  # an answer under way wakes the pump
         return budget.ready_at(self._queue[0][1], now)
 
     def answered(self, status: int | None, headers: Mapping[str, str], now: float) -> str | None:
