@@ -231,6 +231,12 @@ async def test_tape_binance_venue_at_a_protocol_v1_url_stops_saying_so_exits_3(e
     assert "malformed frame" not in err  # the reason once, not a malformed frame per heartbeat
 
 
+async def test_tape_protocol_v1_venue_at_a_binance_url_stops_naming_the_venue_to_choose_exits_3(exchange):
+    code, out, err = await tape("--url", f"{exchange.url}/binance", "--symbols", "BTC-USD", "--duration", "5")
+    assert code == 3, err
+    assert "HTTP 404" in err and 'looks like a Binance endpoint: choose the venue "binance"' in err and "Traceback" not in err
+
+
 async def test_tape_binance_unreachable_rest_url_says_connection_refused_in_plain_words(exchange):
     from mock_exchange.process import reusable_port
 

@@ -51,6 +51,7 @@ __all__ = [
     "default_paths",
     "setup_logging",
     "usage_error",
+    "command_line_feed",
     "missing_display",
     "APP_NAME",
 ]
@@ -155,7 +156,7 @@ class Dashboard:
         if notice:
             log.warning("%s", notice)
         if self.options.url or self.options.symbols or self.options.venue:
-            feed = _command_line_feed(self.options)
+            feed = command_line_feed(self.options)
             overridden = msgspec.structs.replace(self.loaded.config, feeds=[feed])
             self.loaded = LoadedConfig(self.config_path, overridden, self.loaded.error, writable=False)
         settings_path = self.options.settings_path or self.config_path.with_name("layout.ini")
@@ -388,12 +389,16 @@ async def run_dashboard(options: AppOptions, instance: SingleInstance | None = N
     return 0
 
 
-def _command_line_feed(options: AppOptions) -> FeedConfig:
-    """The one feed of ``--venue``, ``--url``, ``--rest-url`` and ``--symbols`` (symbols in the venue's form)."""
+def command_line_feed(options: AppOptions) -> FeedConfig:
+    """The one feed of ``--venue``, ``--url``, ``--rest-url`` and ``--symbols`` (symbols in the venue's form;
+    without ``--symbols``, the venue's defaults at that URL: ``BTCUSDT``... on Binance's own endpoint)."""
     venue = venue_of(options.venue or DEFAULT_VENUE)
     feed = FeedConfig(name="command line", venue=venue.key, url=options.url or venue.ws_url or EMBEDDED)
     feed.rest_url = options.rest_url or ""
-    feed.symbols = [venue.symbol(symbol) for symbol in options.symbols or feed.symbols]
+    if options.symbols:
+        feed.symbols = [venue.symbol(symbol) for symbol in options.symbols]
+    else:
+        feed.symbols = venue.default_symbols_at(feed.url)
     return feed
 
 

@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         " for tradedash, and with 'embedded', the embedded mock exchange)",
     )
     parser.add_argument("--rest-url", help="the venue's REST base for snapshots and symbols (default: the venue's, e.g. https://api.binance.com)")
-    parser.add_argument("--symbols", help="comma-separated symbols to watch (default BTC-USD,ETH-USD,SOL-USD)")
+    parser.add_argument("--symbols", help="comma-separated symbols to watch (default BTC-USD,ETH-USD,SOL-USD; on Binance's own endpoint BTCUSDT,ETHUSDT,SOLUSDT)")
     # ui branch: the config file (see README, "Configuration")
     parser.add_argument("--config", metavar="PATH", help="TOML config file (default: config.toml in the platform config dir)")
     parser.add_argument(

@@ -37,7 +37,7 @@ __all__ = [
 
 #: A feed ``url`` of this value starts the mock exchange inside the app and connects to it.
 EMBEDDED = "embedded"
-DEFAULT_SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD"]
+DEFAULT_SYMBOLS = list(VENUES[DEFAULT_VENUE].default_symbols)
 DEFAULT_CHANNELS = ["ticker", "trades", "book", "candles:1m"]
 Theme = Literal["system", "dark", "light"]
 

@@ -548,6 +548,23 @@ async def test_scenario_20_refused_handshake_is_fatal_and_never_retried(status):
         assert client.state is FeedState.CLOSED and str(status) in client.fatal_reason
 
 
+async def test_scenario_20_a_protocol_v1_feed_refused_at_a_binance_path_is_told_to_choose_the_venue_binance(exchange):
+    client = FeedClient(f"{exchange.url}/binance", market=MarketState(), policy=FAST)
+    with pytest.raises(FatalFeedError, match="404"):
+        await asyncio.wait_for(client.run(), 5)
+    hint = 'the URL looks like a Binance endpoint: choose the venue "binance" for it'
+    assert hint in client.fatal_reason
+    assert any(hint in error for error in client.stats.last_errors)  # what feed health lists
+
+
+async def test_scenario_20_a_refused_protocol_v1_url_like_no_other_venue_gets_no_venue_hint():
+    async with ScriptedExchange(status=lambda attempt: 404) as server:
+        client = FeedClient(server.url, market=MarketState(), policy=FAST)
+        with pytest.raises(FatalFeedError, match="404"):
+            await asyncio.wait_for(client.run(), 5)
+        assert "venue" not in client.fatal_reason
+
+
 async def test_scenario_20_server_errors_are_retried_until_the_server_recovers():
     async with ScriptedExchange(status=lambda attempt: 503 if attempt <= 3 else None) as server:
         client = FeedClient(server.url, market=MarketState(), subscriptions=[wire.Subscription("ticker", "BTC-USD")], policy=FAST)

@@ -220,6 +220,20 @@ def test_the_command_line_watches_a_binance_feed_and_writes_no_config(qt_async, 
     assert not config.exists()  # the command line's feed is for this run only
 
 
+def test_the_command_line_without_symbols_watches_the_venues_own_defaults():
+    """``tradedash --venue binance`` watches symbols Binance lists (not the mock's ``BTCUSD``); at the
+    embedded mock's Binance dialect, the mock's own symbols in Binance's names."""
+    from tradedash.app import command_line_feed
+
+    assert command_line_feed(AppOptions(venue="binance")).symbols == ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
+    given = AppOptions(venue="binance", url="wss://stream.binance.com:9443/stream")
+    assert command_line_feed(given).symbols == ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
+    assert command_line_feed(AppOptions(venue="binance", url="embedded")).symbols == ["BTCUSD", "ETHUSD", "SOLUSD"]
+    assert command_line_feed(AppOptions(venue="binance", url="ws://127.0.0.1:8765/binance")).symbols == ["BTCUSD", "ETHUSD", "SOLUSD"]
+    assert command_line_feed(AppOptions(url="embedded")).symbols == ["BTC-USD", "ETH-USD", "SOL-USD"]
+    assert command_line_feed(AppOptions(venue="binance", symbols=["eth/usdt"])).symbols == ["ETHUSDT"]
+
+
 def test_ctrl_k_on_a_symbol_not_subscribed_subscribes_it_live_and_saves_it(qt_async, tmp_path):
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest

@@ -38,6 +38,7 @@ from tradedash.core.feed.session import (
     SendText,
 )
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
+from tradedash.core.venues.registry import venue_of_url
 from tradedash.core.feed.lifecycle import FeedLifecycle, FeedState
 from tradedash.core.feed.redact import redact
 from tradedash.core.feed.stats import FeedStats
@@ -331,6 +332,8 @@ class FeedClient:
                     if self._closing:
                         break
                     reason = classify_failure(exc)
+                    if reason is not None and isinstance(exc, InvalidStatus):
+                        reason += self._wrong_venue_hint()
                     if reason is not None:
                         if session.fatal_reason is None:
                             session.fail(reason)
@@ -355,6 +358,14 @@ class FeedClient:
             for fetch in self._fetches:
                 fetch.cancel()
             session.closed()
+
+    def _wrong_venue_hint(self) -> str:
+        """What to add to a refused handshake of a protocol v1 feed whose URL looks like another
+        venue's endpoint (e.g. the mock exchange's ``/binance``): the venue to choose; else nothing."""
+        venue = venue_of_url(self.url) if isinstance(self.session, ProtocolV1Session) else None
+        if venue is None:
+            return ""
+        return f' (the URL looks like a {venue.label} endpoint: choose the venue "{venue.key}" for it)'
 
     def _load_ca_file(self) -> None:
         """Trust ``ca_file`` for wss://; a CA file that cannot be used is a fatal error."""

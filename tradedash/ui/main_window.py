@@ -544,8 +544,13 @@ class MainWindow(QMainWindow):
         self.show_symbol(ref)
 
     def _label(self, ref: SymbolRef) -> str:
-        feed = next((f for f in self.feeds if f.name == ref.feed), None)
-        return feed.label(ref.symbol) if feed is not None else ref.symbol
+        return self.symbol_label(ref.feed, ref.symbol)
+
+    def symbol_label(self, feed_name: str, symbol: str) -> str:
+        """``symbol`` of the feed ``feed_name`` as the window shows it (:meth:`RunningFeed.label`);
+        as it is when no such feed runs."""
+        feed = next((f for f in self.feeds if f.name == feed_name), None)
+        return feed.label(symbol) if feed is not None else symbol
 
     def _subscribed(self, ref: SymbolRef) -> bool:
         return any(feed.name == ref.feed and ref.symbol in feed.config.symbols for feed in self.feeds)

@@ -227,3 +227,21 @@ def test_a_repeated_error_is_collapsed_into_one_line_with_its_count():
     assert list(stats.last_errors) == [
         "cannot connect: Connect call failed (x14)", "connection closed: 1001", "cannot connect: Connect call failed",
     ]
+
+
+def test_errors_that_differ_only_by_symbol_fold_into_one_line_naming_the_latest_symbols():
+    stats = make_stats(Clocks(), errors_kept=3)
+    stats.record_error("connection closed: 1006")
+    for _ in range(3):  # REST down: every book's snapshot fails, in turn
+        for symbol in ("BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT"):
+            stats.record_error(f"{symbol} snapshot: HTTP Error 503: Service Unavailable", symbol)
+    assert list(stats.last_errors) == [
+        "connection closed: 1006",  # still in view
+        "SOLUSDT, BNBUSDT, XRPUSDT (+2 more) snapshot: HTTP Error 503: Service Unavailable (x15)",
+    ]
+    assert stats.last_error == "XRPUSDT snapshot: HTTP Error 503: Service Unavailable"
+    assert stats.symbol_error("BTCUSDT") == "BTCUSDT snapshot: HTTP Error 503: Service Unavailable"
+    stats.record_error("BTCUSDT snapshot: timed out", "BTCUSDT")  # another kind of error: a line of its own
+    assert list(stats.last_errors)[-1] == "BTCUSDT snapshot: timed out"
+    stats.record_error("connection closed: 1006")  # an error of no symbol: the symbols' errors are history
+    assert stats.symbol_error("BTCUSDT") is None and len(stats.last_errors) == 3

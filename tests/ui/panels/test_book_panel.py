@@ -80,15 +80,15 @@ def test_a_subscribed_book_not_there_yet_is_waited_for_and_a_failed_snapshot_sai
     panel.set_symbol(feed, "SOL-USD")
     panel.refresh()
     assert "waiting for the book" in panel.caption.text() and "subscribe" not in panel.caption.text()
-    feed.client.stats.record_error("SOL-USD snapshot: Connection refused (http://127.0.0.1:1)")
-    feed.client.stats.record_error("BTC-USD snapshot: Connection refused (http://127.0.0.1:1)")  # in turn
+    feed.client.stats.record_error("SOL-USD snapshot: Connection refused (http://127.0.0.1:1)", "SOL-USD")
+    feed.client.stats.record_error("BTC-USD snapshot: Connection refused (http://127.0.0.1:1)", "BTC-USD")  # in turn
     panel.refresh()
     assert "snapshot failed" in panel.caption.text()
     assert panel.caption.toolTip() == "SOL-USD snapshot: Connection refused (http://127.0.0.1:1)"
     feed.client.stats.record_error("connection closed: 1006")  # a new connection: that failure is history
     panel.refresh()
     assert "waiting for the book" in panel.caption.text() and panel.caption.toolTip() == ""
-    feed.client.stats.record_error("SOL-USD snapshot: Connection refused (http://127.0.0.1:1)")
+    feed.client.stats.record_error("SOL-USD snapshot: Connection refused (http://127.0.0.1:1)", "SOL-USD")
     feed.market.apply(wire.Book(symbol="SOL-USD", seq=1, ts=T0, kind="snapshot", bids=[(1.0, 1.0)], asks=[(2.0, 1.0)],
                                 checksum=wire.book_checksum([(1.0, 1.0)], [(2.0, 1.0)])))
     panel.refresh()

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 
 import msgspec
 
-from tradedash.core.alerts.kinds import ALERT_KINDS, kind_of
+from tradedash.core.alerts.kinds import ALERT_KINDS, SymbolLabel, kind_of, symbol_as_is
 from tradedash.core.alerts.rules import AlertRule, Firing, check_rule
 from tradedash.core.alerts.watches import Reading, Watch
 from tradedash.core.feed.data_age import DataAge
@@ -101,6 +101,8 @@ class AlertEngine:
     listener. ``clock`` is monotonic seconds (windows, cooldowns, staleness);
     ``wall_clock`` is epoch seconds (firing times, expiry). ``last_price`` is the
     price a rule put now is judged against (the one the user saw when making it).
+    ``label`` writes a symbol in a firing's rule name and message as the window shows it (rules and
+    firings keep the venue's own name in ``symbol``).
     :attr:`rules_version` and :attr:`fired_count` go up whenever the rules or the
     history change, so a view can repaint cheaply.
     """
@@ -115,8 +117,10 @@ class AlertEngine:
         staleness_limit: float = STALENESS_LIMIT,
         history_limit: int = HISTORY_LIMIT,
         last_price: LastPrice = lambda _feed, _symbol: None,
+        label: SymbolLabel = symbol_as_is,
     ) -> None:
         self._clock = clock
+        self.label = label
         self._wall_clock = wall_clock
         self._last_price = last_price
         self.staleness_limit = staleness_limit
@@ -278,7 +282,8 @@ class AlertEngine:
                 return
             watch.last_fired = now
             symbol = getattr(rule, "symbol", None)
-            description = kind_of(rule).describe(rule)
+            shown = "" if symbol is None else self.label(rule.feed, symbol)
+            description = kind_of(rule).describe(rule, shown)
             firing = Firing(
                 at=self._wall_clock(),
                 rule_id=rule.id,
@@ -286,7 +291,7 @@ class AlertEngine:
                 feed=rule.feed,
                 symbol=symbol,
                 value=value,
-                message=watch.message(value, description),
+                message=watch.message(value, description, shown),
                 price=None if symbol is None else self._feed(rule.feed).last_price.get(symbol),
             )
             self.history.append(firing)

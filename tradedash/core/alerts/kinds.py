@@ -35,7 +35,15 @@ from tradedash.core.alerts.watches import (
     Watch,
 )
 
-__all__ = ["AlertKind", "FormField", "ALERT_KINDS", "kind_of", "describe_rule", "format_duration"]
+__all__ = ["AlertKind", "FormField", "ALERT_KINDS", "kind_of", "describe_rule", "format_duration", "SymbolLabel", "symbol_as_is"]
+
+#: (feed, symbol) -> the symbol as the window shows it (e.g. ``BTCUSDT`` -> ``BTC-USDT · Binance``).
+SymbolLabel = Callable[[str, str], str]
+
+
+def symbol_as_is(_feed: str, symbol: str) -> str:
+    """The :data:`SymbolLabel` that shows a symbol by the venue's own name."""
+    return symbol
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,8 @@ class AlertKind:
 
     - ``rule``: its record class; ``tag``: the ``kind`` written in files (the class's tag).
     - ``label``, ``fields``: what the editor shows, in order.
-    - ``describe(rule)``: one line saying what a rule of this kind watches.
+    - ``describe(rule, shown)``: one line saying what a rule of this kind watches, its symbol written
+      as ``shown`` (the form the window shows it in).
     - ``watch``: the class that evaluates it; ``timed``: time alone can change
       its value, so the engine also judges it on every tick.
     - ``has_symbol``: it watches one symbol's data (not the feed's connection);
@@ -68,7 +77,7 @@ class AlertKind:
     rule: type[RuleBase]
     label: str
     fields: tuple[FormField, ...]
-    describe: Callable[[AlertRule], str]
+    describe: Callable[[AlertRule, str], str]
     watch: type[Watch]
     timed: bool = False
     has_symbol: bool = True
@@ -95,7 +104,7 @@ _KINDS = (
         PriceCross,
         "Price crosses a level",
         (FormField("direction", "Direction", ("above", "below")), FormField("level", "Level", near_last=0.0)),
-        lambda r: f"{r.symbol} crosses {r.direction} {r.level:,.10g}",
+        lambda r, shown: f"{shown} crosses {r.direction} {r.level:,.10g}",
         CrossWatch,
     ),
     AlertKind(
@@ -106,7 +115,7 @@ _KINDS = (
             FormField("low", "Low", near_last=-0.01),
             FormField("high", "High", near_last=0.01),
         ),
-        lambda r: f"{r.symbol} {r.event} {r.low:,.10g} – {r.high:,.10g}",
+        lambda r, shown: f"{shown} {r.event} {r.low:,.10g} – {r.high:,.10g}",
         RangeWatch,
     ),
     AlertKind(
@@ -117,21 +126,21 @@ _KINDS = (
             FormField("percent", "More than (%)"),
             FormField("window", "Within (s)"),
         ),
-        lambda r: f"{r.symbol} {_MOVES[r.direction]} more than {r.percent:g} % within {format_duration(r.window)}",
+        lambda r, shown: f"{shown} {_MOVES[r.direction]} more than {r.percent:g} % within {format_duration(r.window)}",
         PercentWatch,
     ),
     AlertKind(
         SpreadWide,
         "Spread wider than",
         (FormField("limit", "Wider than"),),
-        lambda r: f"{r.symbol} spread wider than {r.limit:,.10g}",
+        lambda r, shown: f"{shown} spread wider than {r.limit:,.10g}",
         SpreadWatch,
     ),
     AlertKind(
         TradeVolume,
         "Trade volume in a window",
         (FormField("limit", "Volume above"), FormField("window", "Within (s)")),
-        lambda r: f"{r.symbol} volume above {r.limit:,.10g} within {format_duration(r.window)}",
+        lambda r, shown: f"{shown} volume above {r.limit:,.10g} within {format_duration(r.window)}",
         VolumeWatch,
         timed=True,
     ),
@@ -139,7 +148,7 @@ _KINDS = (
         LargeTrade,
         "Single large trade",
         (FormField("size", "Trade larger than"),),
-        lambda r: f"{r.symbol} trade larger than {r.size:,.10g}",
+        lambda r, shown: f"{shown} trade larger than {r.size:,.10g}",
         LargeTradeWatch,
         has_hysteresis=False,
     ),
@@ -147,7 +156,7 @@ _KINDS = (
         FeedCondition,
         "Feed problem",
         (FormField("condition", "Feed is", ("stale", "disconnected", "resyncing")), FormField("seconds", "For longer than (s)")),
-        lambda r: f"feed {r.condition} for more than {format_duration(r.seconds)}",
+        lambda r, _shown: f"feed {r.condition} for more than {format_duration(r.seconds)}",
         FeedWatch,
         timed=True,
         has_symbol=False,
@@ -163,6 +172,8 @@ def kind_of(rule: AlertRule) -> AlertKind:
     return ALERT_KINDS[rule.__struct_config__.tag]  # type: ignore[index]
 
 
-def describe_rule(rule: AlertRule) -> str:
-    """One line saying what the rule watches, e.g. ``BTC-USD crosses above 65,000``."""
-    return kind_of(rule).describe(rule)
+def describe_rule(rule: AlertRule, label: SymbolLabel = symbol_as_is) -> str:
+    """One line saying what the rule watches, e.g. ``BTC-USD crosses above 65,000``; its symbol as
+    ``label`` shows it (the rule keeps the venue's own name)."""
+    symbol = getattr(rule, "symbol", None)
+    return kind_of(rule).describe(rule, "" if symbol is None else label(rule.feed, symbol))

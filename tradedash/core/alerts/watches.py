@@ -81,8 +81,9 @@ class Watch(Generic[R]):
     def on_tick(self, now: float) -> Reading:
         return None
 
-    def message(self, value: float, description: str) -> str:
-        """What a firing at ``value`` says; ``description`` is the rule's one-line description."""
+    def message(self, value: float, description: str, shown: str) -> str:
+        """What a firing at ``value`` says; ``description`` is the rule's one-line description, ``shown``
+        its symbol as the window shows it."""
         return f"{description}: {value:,.10g}"
 
     def waiting(self) -> str:
@@ -114,8 +115,8 @@ class CrossWatch(SidedWatch[PriceCross]):
             return price, price >= rule.level, price < rule.level - rule.hysteresis
         return price, price <= rule.level, price > rule.level + rule.hysteresis
 
-    def message(self, value: float, description: str) -> str:
-        return f"{self.rule.symbol} crossed {self.rule.direction} {self.rule.level:,.10g}: last {value:,.10g}"
+    def message(self, value: float, description: str, shown: str) -> str:
+        return f"{shown} crossed {self.rule.direction} {self.rule.level:,.10g}: last {value:,.10g}"
 
     def waiting(self) -> str:
         if self.last_fired is not None:
@@ -141,10 +142,10 @@ class RangeWatch(SidedWatch[PriceRange]):
         where = "inside" if self.rule.event == "enters" else "outside"
         return f"price already {where} the range: fires when it next {self.rule.event} it"
 
-    def message(self, value: float, description: str) -> str:
+    def message(self, value: float, description: str, shown: str) -> str:
         rule = self.rule
         verb = "entered" if rule.event == "enters" else "left"
-        return f"{rule.symbol} {verb} {rule.low:,.10g} – {rule.high:,.10g}: last {value:,.10g}"
+        return f"{shown} {verb} {rule.low:,.10g} – {rule.high:,.10g}: last {value:,.10g}"
 
 
 class PercentWatch(Watch[PercentChange]):
@@ -174,7 +175,7 @@ class PercentWatch(Watch[PercentChange]):
         change = {"up": rise, "down": fall, "either": max(rise, fall)}[rule.direction]
         return change, change > rule.percent, change <= rule.percent - rule.hysteresis
 
-    def message(self, value: float, description: str) -> str:
+    def message(self, value: float, description: str, shown: str) -> str:
         return f"{description}: {value:.2f} %"
 
 
@@ -214,8 +215,8 @@ class LargeTradeWatch(Watch[LargeTrade]):
     def on_trade(self, trade: Trade, now: float) -> Reading:
         return trade.size, trade.size > self.rule.size, True
 
-    def message(self, value: float, description: str) -> str:
-        return f"{self.rule.symbol} trade of {value:,.10g} (larger than {self.rule.size:,.10g})"
+    def message(self, value: float, description: str, shown: str) -> str:
+        return f"{shown} trade of {value:,.10g} (larger than {self.rule.size:,.10g})"
 
 
 class FeedWatch(Watch[FeedCondition]):
@@ -230,5 +231,5 @@ class FeedWatch(Watch[FeedCondition]):
         duration = 0.0 if since is None else now - since
         return duration, since is not None and duration > self.rule.seconds, since is None
 
-    def message(self, value: float, description: str) -> str:
+    def message(self, value: float, description: str, shown: str) -> str:
         return f"feed {self.rule.condition} for {value:.0f} s (limit {self.rule.seconds:g} s)"

@@ -782,7 +782,7 @@ class FeedSession(abc.ABC):
 
     def snapshot_failed(self, symbol: str, reason: str) -> None:
         """A :class:`FetchSnapshot` failed; the book's resync is asked for again after its retry period."""
-        self.stats.record_error(f"{symbol} snapshot: {reason}")
+        self.stats.record_error(f"{symbol} snapshot: {reason}", symbol)
 
     def rest_answered(self, status: int | None, headers: dict[str, str], now: float) -> None:
         """A :class:`FetchSnapshot` or :class:`FetchHistory` ended (called before its body or failure

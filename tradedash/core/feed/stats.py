@@ -24,7 +24,7 @@ from tradedash.core.market.book import RESYNC_CAUSES, BookOutcome
 from tradedash.core import wire
 from tradedash.core.wire import Book, Heartbeat, MarketMessage, Ticker, Trade
 
-__all__ = ["RateMeter", "SubscriptionStats", "FeedStats"]
+__all__ = ["RateMeter", "SubscriptionStats", "FeedStats", "FOLDED_SYMBOLS_SHOWN"]
 
 _NS = 1_000_000_000
 #: A change of (wall clock - monotonic clock) larger than this is our wall clock jumping.
@@ -170,6 +170,11 @@ class FeedStats:
         self.last_errors: deque[str] = deque(maxlen=errors_kept)
         self._last_error: str | None = None
         self._repeats = 0
+        #: What the last line folds: its text less the symbol (or all of it), and the symbols folded, latest last.
+        self._last_kind: str | None = None
+        self._folded: dict[str, None] = {}
+        #: symbol -> its latest error, since the last error of no symbol (what a book panel says of its symbol).
+        self._symbol_errors: dict[str, str] = {}
         self.subscriptions: dict[tuple[str, str], SubscriptionStats] = {}
         #: The same counters by symbol, then message type, for every channel but candles (the hot path's keys).
         self._subscription_of: dict[str, dict[type, SubscriptionStats]] = {}
@@ -320,14 +325,42 @@ class FeedStats:
             sub = self.subscriptions[(channel, symbol)] = SubscriptionStats(channel, symbol, self._clock(), self._window)
         return sub
 
-    def record_error(self, text: str) -> None:
-        """Keep ``text``; the same text again right after it is one line with a count: "... (x14)"."""
-        if self._last_error == text and self.last_errors:
-            self._repeats += 1
-            self.last_errors[-1] = f"{text} (x{self._repeats})"
+    def record_error(self, text: str, symbol: str | None = None) -> None:
+        """Keep ``text``; the same text again right after it is one line with a count: "... (x14)".
+
+        ``symbol``: the error is about that symbol and ``text`` starts with it (``BTCUSDT snapshot: ...``).
+        Errors right after one another that differ only by their symbol are one line naming the latest
+        symbols (``ETHUSDT, BTCUSDT snapshot: ... (x14)``; :data:`FOLDED_SYMBOLS_SHOWN` at most, then how many
+        more), so that the books of many symbols failing in turn leave the other errors in view.
+        :meth:`symbol_error` keeps each symbol's own latest error."""
+        if symbol is not None and text.startswith(f"{symbol} "):
+            kind = text[len(symbol) + 1 :]
+            self._symbol_errors[symbol] = text
         else:
-            self._last_error, self._repeats = text, 1
-            self.last_errors.append(text)
+            kind, symbol = text, None
+            self._symbol_errors.clear()
+        folds = self._last_kind == kind and (symbol is None) == (not self._folded) and bool(self.last_errors)
+        self._last_error = text
+        if folds:
+            self._repeats += 1
+        else:
+            self._last_kind, self._repeats = kind, 1
+            self._folded = {}
+        if symbol is not None:
+            self._folded.pop(symbol, None)
+            self._folded[symbol] = None
+        line = f"{_symbols_text(list(self._folded))} {kind}" if symbol is not None else text
+        if self._repeats > 1:
+            line += f" (x{self._repeats})"
+        if folds:
+            self.last_errors[-1] = line
+        else:
+            self.last_errors.append(line)
+
+    def symbol_error(self, symbol: str) -> str | None:
+        """``symbol``'s latest error (as recorded, with the symbol first) if no error of no symbol came
+        since; else None."""
+        return self._symbol_errors.get(symbol)
 
     # --- Reading ----------------------------------------------------------------------
 
@@ -414,3 +447,14 @@ class FeedStats:
                 for sub in self.subscriptions.values()
             },
         }
+
+
+#: How many symbols a folded error line names (the latest ones).
+FOLDED_SYMBOLS_SHOWN = 3
+
+
+def _symbols_text(symbols: list[str]) -> str:
+    """``A, B, C`` of the latest :data:`FOLDED_SYMBOLS_SHOWN` symbols, oldest first, and how many more."""
+    shown = symbols[-FOLDED_SYMBOLS_SHOWN:]
+    more = len(symbols) - len(shown)
+    return ", ".join(shown) + (f" (+{more} more)" if more else "")

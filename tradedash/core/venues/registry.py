@@ -19,7 +19,7 @@ from tradedash.core.venues.binance.symbols import listed_symbols
 from tradedash.core.wire import SymbolInfo
 from tradedash.core.venues.protocol_v1 import ProtocolV1Session
 
-__all__ = ["Venue", "VENUES", "DEFAULT_VENUE", "venue_of"]
+__all__ = ["Venue", "VENUES", "DEFAULT_VENUE", "venue_of", "venue_of_url"]
 
 #: Quote assets a Binance name ends with, longest first (``BTCUSDT`` -> ``BTC-USDT``) when no
 #: ``exchangeInfo`` is at hand to say.
@@ -37,7 +37,8 @@ class Venue:
       there the first time): feeds given the same ``budgets`` share what the address may spend.
     - :meth:`symbol` turns what a user typed into the venue's name (``btc/usdt`` -> ``BTCUSDT``);
       :meth:`display` turns a venue name into the one form shown (``BTCUSDT`` -> ``BTC-USDT``);
-      :attr:`example_symbol` is one of its names, to show a user the form.
+      :attr:`example_symbol` is one of its names, to show a user the form; :attr:`default_symbols`
+      what a feed of it watches when none are named (:meth:`default_symbols_at` a URL).
     - :attr:`mock_path` is where the mock exchange serves this dialect (appended to its URL).
     - :attr:`max_streams`: the most subscriptions one connection may carry (None: no limit); a feed
       that wants more runs several connections.
@@ -60,6 +61,7 @@ class Venue:
     symbol_list_weight: int = 0
     _parse_symbol_list: Callable[[bytes], list[SymbolInfo]] | None = None
     example_symbol: str = "BTC-USD"
+    default_symbols: tuple[str, ...] = ("BTC-USD", "ETH-USD", "SOL-USD")
 
     def session(
         self, market: MarketSink, *, rest_url: str = "", budgets: dict[tuple[str, str], object] | None = None,
@@ -101,6 +103,14 @@ class Venue:
     def symbol(self, text: str) -> str:
         return self._symbol(text.strip())
 
+    def default_symbols_at(self, url: str) -> list[str]:
+        """The symbols a feed of this venue at ``url`` watches when none are named, in the venue's names:
+        :attr:`default_symbols` on the venue's own public host; elsewhere (the mock exchange's dialect of
+        it, which lists the mock's market) the mock's default symbols in the venue's names."""
+        own_host = bool(self.ws_url) and urlsplit(url).hostname == urlsplit(self.ws_url).hostname
+        symbols = self.default_symbols if own_host else VENUES[DEFAULT_VENUE].default_symbols
+        return [self.symbol(symbol) for symbol in symbols]
+
     def display(self, symbol: str) -> str:
         return self._display(symbol)
 
@@ -127,6 +137,7 @@ VENUES: dict[str, Venue] = {
         _budget=WeightBudget, max_streams=MAX_STREAMS, _symbol_list_path="/api/v3/exchangeInfo",
         symbol_list_weight=exchange_info_request().weight,
         _parse_symbol_list=listed_symbols, example_symbol="BTCUSDT",
+        default_symbols=("BTCUSDT", "ETHUSDT", "SOLUSDT"),
     ),
 }
 DEFAULT_VENUE = "tradedash"
@@ -138,3 +149,19 @@ def venue_of(key: str) -> Venue:
         return VENUES[key]
     except KeyError:
         raise ValueError(f"unknown venue {key!r}; known: {', '.join(VENUES)}") from None
+
+
+def venue_of_url(url: str) -> Venue | None:
+    """The venue (other than protocol v1) whose endpoint ``url`` looks like: its default host
+    (``stream.binance.com``) or its path on the mock exchange (``/binance``, ``/binance/ws``); None
+    when it looks like none (what a protocol v1 feed refused by such a URL is told to choose)."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    for venue in VENUES.values():
+        if venue.key == DEFAULT_VENUE:
+            continue
+        if parts.hostname and parts.hostname == urlsplit(venue.ws_url).hostname:
+            return venue
+        if venue.mock_path and (path == venue.mock_path or path.startswith(venue.mock_path + "/")):
+            return venue
+    return None

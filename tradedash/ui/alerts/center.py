@@ -88,7 +88,10 @@ class AlertCenter(QObject):
         self.settings = loaded.settings
         self._feeds: dict[str, _Feed] = {}
         # A rule made now is judged against the last price the window shows (the one the user saw).
-        self.engine = AlertEngine(loaded.rules, loaded.history, history_limit=store.history_limit, last_price=self.last_price)
+        # Symbols are written as the window shows them (``BTC-USDT · Binance``); rules keep the venue's name.
+        self.engine = AlertEngine(
+            loaded.rules, loaded.history, history_limit=store.history_limit, last_price=self.last_price, label=window.symbol_label
+        )
         self._pending: list[Firing] = []
         self.engine.add_listener(self._pending.append)
         self._saved_rules, self._saved_fired = self.engine.rules_version, self.engine.fired_count
@@ -293,10 +296,19 @@ class AlertCenter(QObject):
         ((feed, symbol); default: the focused chart's)."""
         current = symbol or self._current()
         feed = current[0] if current else self.feed_names()[0]
-        editor = AlertEditor(rule, symbols=self.symbols(feed), feeds=self.feed_names(), quote=self.quote, parent=self.window)
+        if rule is not None:
+            feed = rule.feed
+        editor = AlertEditor(
+            rule,
+            symbols=self.symbols(feed),
+            feeds=self.feed_names(),
+            quote=self.quote,
+            shown=lambda symbol: self.window.symbol_label(feed, symbol),
+            parent=self.window,
+        )
         if rule is None and current is not None:
             editor.feed.setCurrentIndex(max(0, editor.feed.findData(current[0])))
-            editor.symbol.setCurrentText(current[1])
+            editor.set_symbol(current[1])
         if price is not None:
             editor.set_number("level", price)
         editor.rule_accepted.connect(self.put_rule)

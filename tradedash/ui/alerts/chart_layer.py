@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from tradedash.core.alerts.kinds import describe_rule
+from tradedash.core.alerts.kinds import SymbolLabel, describe_rule
 from tradedash.core.alerts.rules import AlertRule, PriceCross, PriceRange
 from tradedash.core.alerts.engine import AlertEngine
 from tradedash.core.chart.price_scale import PriceScale
@@ -87,7 +87,7 @@ class ChartAlerts(QObject):
             for rule in self._engine.rules:
                 active = self._engine.status(rule.id) not in ("disabled", "expired")
                 if active and (rule.feed, getattr(rule, "symbol", None)) == current:
-                    wanted.update(_levels_of(rule))
+                    wanted.update(_levels_of(rule, self._engine.label))
         for key in list(self.lines):
             if key not in wanted:
                 self._plot.removeItem(self.lines.pop(key))
@@ -160,9 +160,9 @@ class ChartAlerts(QObject):
             menu.addAction(action)
 
 
-def _levels_of(rule: AlertRule) -> dict[tuple[str, str], tuple[float, tuple[str, str]]]:
+def _levels_of(rule: AlertRule, label: SymbolLabel) -> dict[tuple[str, str], tuple[float, tuple[str, str]]]:
     """The horizontal levels a rule has: (rule id, field) -> (price, (rule's name, mark before the price))."""
-    name = rule.name or describe_rule(rule)
+    name = rule.name or describe_rule(rule, label)
     if isinstance(rule, PriceCross):
         return {(rule.id, "level"): (rule.level, (name, "alert ▲" if rule.direction == "above" else "alert ▼"))}
     if isinstance(rule, PriceRange):

@@ -70,6 +70,7 @@ class AlertEditor(QDialog):
         symbols: Sequence[str] = (),
         feeds: Sequence[str] = ("",),
         quote: Quote = lambda _feed, _symbol: None,
+        shown: Callable[[str], str] = str,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -78,6 +79,7 @@ class AlertEditor(QDialog):
         self._rule_id = rule.id if rule else new_rule_id()
         self._symbols = list(symbols)
         self._quote = quote
+        self._shown = shown
         #: Number fields the user typed in (a new rule's price fields follow the symbol until then).
         self._typed: set[_NumberField] = set()
 
@@ -88,7 +90,8 @@ class AlertEditor(QDialog):
         for feed in feeds:
             self.feed.addItem(feed or "default", feed)
         self.symbol = QComboBox(editable=True)
-        self.symbol.addItems(self._symbols)
+        for symbol in self._symbols:  # shown as the window shows it; the rule keeps the venue's name
+            self.symbol.addItem(shown(symbol), symbol)
         self.name = QLineEdit(placeholderText="optional; the condition is shown otherwise")
 
         self.inputs: dict[str, dict[str, QComboBox | _NumberField]] = {}
@@ -165,7 +168,7 @@ class AlertEditor(QDialog):
 
     def _follow_last_price(self, *_args) -> None:
         """Start a new rule's untyped price fields near the symbol's last price, on its tick."""
-        quote = self._quote(self.feed.currentData() or "", self.symbol.currentText().strip())
+        quote = self._quote(self.feed.currentData() or "", self.chosen_symbol())
         if quote is None:
             return
         last, tick = quote
@@ -180,7 +183,7 @@ class AlertEditor(QDialog):
         self.kind.setCurrentIndex(self.kind.findData(kind.tag))
         self.feed.setCurrentIndex(max(0, self.feed.findData(rule.feed)))
         if hasattr(rule, "symbol"):
-            self.symbol.setCurrentText(rule.symbol)
+            self.set_symbol(rule.symbol)
         self.name.setText(rule.name)
         self.mode.setCurrentIndex(self.mode.findData(rule.mode))
         self.cooldown.set_value(rule.cooldown)
@@ -202,6 +205,20 @@ class AlertEditor(QDialog):
         assert isinstance(widget, _NumberField)
         widget.set_value(value)
         self._typed.add(widget)
+
+    def set_symbol(self, symbol: str) -> None:
+        """Choose ``symbol`` (the venue's name), shown as the window shows it when the feed lists it."""
+        index = self.symbol.findData(symbol)
+        if index >= 0:
+            self.symbol.setCurrentIndex(index)
+        else:
+            self.symbol.setCurrentText(symbol)
+
+    def chosen_symbol(self) -> str:
+        """The venue's name of the symbol chosen: a listed one picked or typed as shown, else the text typed."""
+        text = self.symbol.currentText().strip()
+        index = self.symbol.findText(text)
+        return self.symbol.itemData(index) if index >= 0 and text else text
 
     def current_kind(self) -> str:
         return self.kind.currentData()
@@ -226,9 +243,10 @@ class AlertEditor(QDialog):
                 raise ValueError(f"{field}: {edit.text()!r} is not a number")
             values[field] = number
         if ALERT_KINDS[kind].has_symbol:
-            symbol = self.symbol.currentText().strip()
+            symbol = self.chosen_symbol()
             if self._symbols and symbol and symbol not in self._symbols:
-                raise ValueError(f"symbol: {symbol} is not listed by the feed ({', '.join(self._symbols)})")
+                listed = ", ".join(self._shown(listed) for listed in self._symbols)
+                raise ValueError(f"symbol: {symbol} is not listed by the feed ({listed})")
             values["symbol"] = symbol
         expires_at = None
         if self.expires.isChecked():

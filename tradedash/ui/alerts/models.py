@@ -72,9 +72,9 @@ class RulesModel(ColumnTableModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 1:
-                return rule.name or describe_rule(rule)
+                return rule.name or describe_rule(rule, self._engine.label)
             if column == 2:
-                return describe_rule(rule)
+                return describe_rule(rule, self._engine.label)
             if column == 3:
                 return _trigger_text(rule)
             if column == 4:
@@ -88,7 +88,7 @@ class RulesModel(ColumnTableModel):
                 return _MUTED
         if role == Qt.ItemDataRole.ToolTipRole:
             feed = f"feed {rule.feed}: " if rule.feed else ""
-            return f"{feed}{describe_rule(rule)} — {self._engine.status(rule.id)}"
+            return f"{feed}{describe_rule(rule, self._engine.label)} — {self._engine.status(rule.id)}"
         return None
 
     def setData(self, index: ModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -150,7 +150,7 @@ class HistoryModel(ColumnTableModel):
             if column == 1:
                 return firing.rule_name
             if column == 2:
-                return firing.symbol or f"feed {firing.feed}".strip()
+                return self._engine.label(firing.feed, firing.symbol) if firing.symbol else f"feed {firing.feed}".strip()
             if column == 3:
                 return f"{firing.value:,.2f}" if abs(firing.value) >= 100 else f"{firing.value:,.6g}"
             return firing.message

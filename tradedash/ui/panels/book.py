@@ -75,14 +75,10 @@ class BookModel(ColumnTableModel):
         return bool(self._feed and self._symbol) and Subscription("book", self._symbol) in self._feed.client.subscriptions
 
     def snapshot_error(self) -> str | None:
-        """The shown symbol's failed book snapshot (Binance's REST depth) among the feed's latest errors:
-        those since its last error of another kind (the books of several symbols fail in turn)."""
-        for error in reversed(self._feed.client.stats.last_errors if self._feed else ()):
-            if error.startswith(f"{self._symbol} snapshot: "):
-                return error
-            if " snapshot: " not in error:
-                return None
-        return None
+        """The shown symbol's failed book snapshot (Binance's REST depth) if it is its latest error and no
+        error of another kind (about no symbol) came since (the books of several symbols fail in turn)."""
+        error = self._feed.client.stats.symbol_error(self._symbol) if self._feed and self._symbol else None
+        return error if error is not None and error.startswith(f"{self._symbol} snapshot: ") else None
 
     @property
     def label(self) -> str | None:

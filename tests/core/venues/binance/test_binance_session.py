@@ -504,3 +504,19 @@ def test_a_base_url_written_with_binances_paths_means_the_endpoint_itself():
     nothing = BinanceSession(MarketState(clock=clock), clock=clock, rest_url=REST)
     nothing.connect_started()
     assert nothing.connection_url(WS + "/ws/") == WS + "/stream"
+
+
+def test_books_whose_snapshots_fail_in_turn_are_one_error_line_and_leave_the_others_in_view():
+    session, clock, _ = make(subs("book", "BNBBTC", "ETHBTC"))
+    connect(session, clock, "BNBBTC", "ETHBTC")
+    session.stats.record_error("connection closed: 1006")
+    for first in (157, 161, 165):  # REST down: each book's snapshot fails, in turn, three times
+        feed(session, clock, frame("depthUpdate", s="BNBBTC", U=first, u=first + 1), frame("depthUpdate", s="ETHBTC", U=first, u=first + 1))
+        fetches = sent(session, clock)
+        assert sorted(f.symbol for f in fetches) == ["BNBBTC", "ETHBTC"]
+        for fetch in fetches:
+            answered(session, clock, status=503).snapshot_failed(fetch.symbol, "HTTP Error 503: Service Unavailable")
+    errors = list(session.stats.last_errors)
+    assert errors[0] == "connection closed: 1006" and len(errors) == 2
+    assert errors[1].endswith(" snapshot: HTTP Error 503: Service Unavailable (x6)")
+    assert {"BNBBTC", "ETHBTC"} <= set(errors[1].split(" snapshot: ")[0].split(", "))

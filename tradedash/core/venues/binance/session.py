@@ -295,7 +295,7 @@ class BinanceSession(FeedSession):
         symbol = sync.symbol
         if outcome is not _APPLIED and outcome in RESYNC_CAUSES:
             log.info("feed %s: %s book: %s, resyncing", self.name, symbol, outcome.value)
-            self.stats.record_error(f"{symbol} book: {outcome.value}")
+            self.stats.record_error(f"{symbol} book: {outcome.value}", symbol)
             self.stats.record_book_outcome(symbol, BookOutcome.GAP)  # (feed health's Gaps)
             self.market.clear_book(symbol)  # an empty book rather than a wrong one until the snapshot
         for out in sync.take():
