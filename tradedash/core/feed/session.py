@@ -52,6 +52,8 @@ MARKET_TYPES = frozenset((wire.Ticker, wire.Trade, wire.Book, wire.Candle))
 _Book, _Heartbeat = wire.Book, wire.Heartbeat
 _DATA, _HEARD = FeedEvent.DATA, FeedEvent.HEARD
 _DUPLICATE = BookOutcome.DUPLICATE
+#: What a frame that does not decode stands for in a batch (it was counted as malformed).
+_UNDECODED = object()
 _LIVE = FeedState.LIVE
 #: WebSocket close codes the session asks for.
 CLOSE_NORMAL, CLOSE_INVALID_DATA = 1000, 1007
@@ -639,21 +641,21 @@ class FeedSession(abc.ABC):
         A frame that is not UTF-8 also asks for a close with 1007 (invalid data).
         """
         self._frames_taken = True
+        if self._discarding:
+            self.stats.dropped += len(frames)
+            return
+        decode = self._decode
+        try:  # every frame decoded, then every message applied: two tight loops, kinder to the caches
+            decoded_frames = [decode(frame) for frame in frames]
+        except self._decode_errors:
+            decoded_frames = [self._decode_or_say(frame) for frame in frames]
         applied = saw_book = False
         handlers, record = self._handlers, self.stats.record_market
         on_message, notified = self._on_message, self._notified
         wanted, duplicate = self._wanted_symbols, _DUPLICATE
         taken = 0
-        for frame in frames:
-            if self._discarding:
-                self.stats.dropped += 1
-                continue
-            try:
-                decoded = self._decode(frame)
-            except self._decode_errors as exc:
-                self._malformed(f"malformed frame: {exc}")
-                if not _is_utf8(frame):
-                    self._close_connection(CLOSE_INVALID_DATA, "invalid UTF-8 in a text frame")
+        for frame, decoded in zip(frames, decoded_frames):
+            if decoded is _UNDECODED:
                 continue
             messages = decoded if type(decoded) is list else (decoded,)
             taken += len(messages)
@@ -688,6 +690,17 @@ class FeedSession(abc.ABC):
             self._applied = True
             if saw_book:
                 self._book_data = True
+
+    def _decode_or_say(self, frame: bytes | bytearray) -> object:
+        """``frame`` decoded, or :data:`_UNDECODED` once it is counted as malformed (and a close with
+        1007 asked for, if it is not UTF-8)."""
+        try:
+            return self._decode(frame)
+        except self._decode_errors as exc:
+            self._malformed(f"malformed frame: {exc}")
+            if not _is_utf8(frame):
+                self._close_connection(CLOSE_INVALID_DATA, "invalid UTF-8 in a text frame")
+            return _UNDECODED
 
     def receive_binary(self, frame: bytes | bytearray) -> None:
         """A binary frame: counted as malformed (the link is alive, though)."""
