@@ -29,6 +29,8 @@ SLICE = 0.002
 #: (cutting a run of frames, then handling the run, is much kinder to the CPU's caches than taking
 #: turns frame by frame: 64 at a time costs ~10 % less per message than 16).
 _CHECK_EVERY = 64
+#: ... or fewer, once a run holds this many bytes (frames that batch many updates each cost more).
+_RUN_BYTES = 16384
 #: The first byte of an unfragmented text frame without extension bits (FIN set, opcode 1).
 _WHOLE_TEXT = 0x81
 #: What websockets' frame parser is paused in between two frames.
@@ -43,9 +45,9 @@ class CallbackConnection(ClientConnection):
     - With ``greets=True`` (the default) the first text message resolves
       :attr:`greeting` (a future of its bytes); with ``greets=False`` the
       greeting resolves to ``b""`` at once and the first message is like any other.
-      Every later one is passed to ``on_messages`` in arrival order, a few
-      at a time (a sequence of at most :data:`_CHECK_EVERY`), from the
-      transport callback that read it. When handling one socket read's worth
+      Every later one is passed to ``on_messages`` in arrival order, a run
+      at a time (at most :data:`_CHECK_EVERY` messages or about
+      :data:`_RUN_BYTES` bytes), from the transport callback that read it. When handling one socket read's worth
       takes longer than :data:`SLICE`, the rest waits (reading paused) and is
       handled in later turns of the event loop, a slice at a time, so a burst
       never holds the loop (timers, the UI) for long. A fragmented message is
@@ -200,7 +202,7 @@ class CallbackConnection(ClientConnection):
         limits = [size for size in (protocol.max_message_size, protocol.max_fragment_size) if size is not None]
         limit = min(limits) if limits else sys.maxsize
         plain = protocol.current_size is None and handle is not None  # no fragmented message under way, greeted
-        end, needs, batch, check_every = len(data), 2, [], _CHECK_EVERY
+        end, needs, batch, check_every, run_bytes, run_start = len(data), 2, [], _CHECK_EVERY, _RUN_BYTES, 0
         while end - start >= 2:
             # The usual frame first: a whole unmasked text frame, unfragmented, shorter than 64 KiB.
             second = data[start + 1]
@@ -213,9 +215,11 @@ class CallbackConnection(ClientConnection):
             else:
                 payload = stop = end + 1
             if stop <= end and plain and data[start] == whole_text and stop - payload <= limit:
+                if not batch:
+                    run_start = start
                 batch.append(data[payload:stop])
                 start = stop
-                if len(batch) == check_every:
+                if len(batch) == check_every or stop - run_start >= run_bytes:
                     handle(batch)  # type: ignore[misc]
                     batch = []
                     if clock() >= self._slice_ends and stop < end:  # the rest waits for a later turn
