@@ -644,9 +644,9 @@ class FeedSession(abc.ABC):
         if self._discarding:
             self.stats.dropped += len(frames)
             return
-        decode = self._decode
         try:  # every frame decoded, then every message applied: two tight loops, kinder to the caches
-            decoded_frames = [decode(frame) for frame in frames]
+            # (self._decode looked up for each frame: a venue's first frame may change the decoder)
+            decoded_frames = [self._decode(frame) for frame in frames]
         except self._decode_errors:
             decoded_frames = [self._decode_or_say(frame) for frame in frames]
         applied = saw_book = False

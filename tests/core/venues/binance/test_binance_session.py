@@ -148,6 +148,15 @@ def test_a_protocol_v1_server_greeting_a_binance_feed_stops_it_saying_so():
     assert session.stats.malformed == 0 and session.fatal_reason.startswith("the server speaks")
 
 
+def test_a_protocol_v1_greeting_read_with_the_frames_after_it_is_said_once_and_they_are_read_as_nothing():
+    session, clock, _ = make(subs("trades", "BNBBTC"))
+    session.connect_started()
+    hello = wire.encode(wire.Hello(version=wire.PROTOCOL_VERSION, server="mock", heartbeat_interval=1.0))
+    session.receive_frames([hello, b'{"type":"heartbeat","server_time":1}', b'{"type":"heartbeat","server_time":2}'])
+    assert session.fatal_reason is not None and "speaks TradeDash protocol v1, not Binance" in session.fatal_reason
+    assert session.stats.malformed == 0 and session.state is FeedState.CLOSED
+
+
 def test_an_error_reply_drops_only_unlisted_symbols_and_asks_again_for_the_rest():
     session, clock, _ = make(subs("trades", "BNBBTC", "NOPEBTC"))
     _, [request] = connect(session, clock, "BNBBTC")
