@@ -118,7 +118,6 @@ class BinanceSession(FeedSession):
             self.symbols = self.symbol_list.symbols
         self._list_fetch: FetchSnapshot | None = None  # this session's exchangeInfo request, from submitted to answered
         self._resyncing_books: set[str] = set()
-        self._book_subscriptions: dict[str, wire.Subscription] = {}  # symbol -> ("book", symbol), made once
         self._unlisted_said: set[str] = set()  # symbols already named as not listed
         self._history: dict[int, wire.HistoryRequest] = {}  # klines fetches under way
         self._refused_with: int | None = None  # the status of the last 429 or 418 said
@@ -271,29 +270,19 @@ class BinanceSession(FeedSession):
 
     def _depth(self, event: DepthUpdate) -> None:
         symbol = event.symbol
-        book = self._book_subscriptions.get(symbol)
-        if book is None:
-            book = wire.Subscription("book", symbol)
-            if book in self.subscriptions:
-                self._book_subscriptions[symbol] = book  # (kept for the symbols subscribed only)
-        if book not in self.subscriptions:
+        if wire.Subscription("book", symbol) not in self.subscriptions:
             if symbol not in self._wanted_symbols:  # (late updates of a book just unsubscribed are expected)
                 self._malformed(f"a depth update of {symbol!r}, whose book is not subscribed")
             return
         sync = self.books.get(symbol)
         if sync is None:
             sync = self.books[symbol] = BookSync(symbol, limit=self.depth_limit)
-        outcome = sync.apply_event(event)
-        if outcome is _APPLIED:  # the usual: the event as a book update, in sequence (no fetch, no resync ended)
-            for book in sync.take():
-                self._deliver(book)
-        else:
-            self._settle(sync, outcome)
+        self._settle(sync, sync.apply_event(event))
 
     def _settle(self, sync: BookSync, outcome: SyncOutcome) -> None:
         """Pass on what ``sync`` produced (book messages to the market, fetches to the pump)."""
         symbol = sync.symbol
-        if outcome is not _APPLIED and outcome in RESYNC_CAUSES:
+        if outcome is not _APPLIED and outcome in RESYNC_CAUSES:  # (identity first: an Enum hashes in Python)
             log.info("feed %s: %s book: %s, resyncing", self.name, symbol, outcome.value)
             self.stats.record_error(f"{symbol} book: {outcome.value}", symbol)
             self.stats.record_book_outcome(symbol, BookOutcome.GAP)  # (feed health's Gaps)
