@@ -277,12 +277,17 @@ class BinanceSession(FeedSession):
         sync = self.books.get(symbol)
         if sync is None:
             sync = self.books[symbol] = BookSync(symbol, limit=self.depth_limit)
-        self._settle(sync, sync.apply_event(event))
+        outcome = sync.apply_event(event)
+        if outcome is _APPLIED:  # the usual: one book update in sequence (no fetch to start, no resync to end)
+            for book in sync.take():
+                self._deliver(book)
+        else:
+            self._settle(sync, outcome)
 
     def _settle(self, sync: BookSync, outcome: SyncOutcome) -> None:
         """Pass on what ``sync`` produced (book messages to the market, fetches to the pump)."""
         symbol = sync.symbol
-        if outcome is not _APPLIED and outcome in RESYNC_CAUSES:  # (identity first: an Enum hashes in Python)
+        if outcome in RESYNC_CAUSES:
             log.info("feed %s: %s book: %s, resyncing", self.name, symbol, outcome.value)
             self.stats.record_error(f"{symbol} book: {outcome.value}", symbol)
             self.stats.record_book_outcome(symbol, BookOutcome.GAP)  # (feed health's Gaps)
